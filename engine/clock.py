@@ -1,0 +1,51 @@
+"""Clocks: kefu never calls ``datetime.now()`` directly; a clock is passed in so tests move time."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+__all__ = ["Clock", "FixedClock", "SystemClock", "ensure_aware"]
+
+
+def ensure_aware(moment: datetime) -> datetime:
+    """Return ``moment`` if it carries a time zone, else raise ValueError (naive times are ambiguous)."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"time {moment.isoformat()} has no time zone; give an offset such as +08:00")
+    return moment
+
+
+class Clock(Protocol):
+    """Anything that tells the current time as an aware UTC datetime."""
+
+    def now(self) -> datetime:
+        """The current moment, time-zone aware, in UTC."""
+        ...
+
+
+class SystemClock:
+    """The real wall clock."""
+
+    def now(self) -> datetime:
+        """The current moment in UTC."""
+        return datetime.now(UTC)
+
+
+class FixedClock:
+    """A clock that stands still until a test moves it."""
+
+    def __init__(self, moment: datetime) -> None:
+        self._now = ensure_aware(moment).astimezone(UTC)
+
+    def now(self) -> datetime:
+        """The clock's current moment in UTC."""
+        return self._now
+
+    def set(self, moment: datetime) -> None:
+        """Jump to ``moment`` (aware)."""
+        self._now = ensure_aware(moment).astimezone(UTC)
+
+    def advance(self, delta: timedelta | None = None, **kwargs: float) -> datetime:
+        """Move forward by ``delta`` or by timedelta keyword arguments; returns the new time."""
+        self._now += delta if delta is not None else timedelta(**kwargs)
+        return self._now

@@ -1,0 +1,160 @@
+"""Typed errors of kefu.
+
+Every error kefu raises on purpose derives from ``KefuError``; the web layer maps these to 4xx,
+the CLI prints them on one line and exits non-zero. Anything else is a bug.
+
+    KefuError
+    ├── ConfigError          bad settings (unknown KEFU_ variable, bad URL)
+    ├── FileError            an error located in a file: prints ``path:line: code message``
+    │   ├── PolicyError      a policy file is invalid (codes policy.E0xx)
+    │   ├── CalendarError    calendar data missing or invalid (codes calendar.E0xx)
+    │   └── DiagramError     a BPMN diagram or forms file is refused (codes diagram.E0xx)
+    ├── DurationError        a duration or schedule text cannot be parsed
+    ├── NotFoundError        unknown case, task, user, process …
+    ├── PermissionDenied     the actor may not do this
+    ├── FormError            submitted form data is invalid; ``errors`` maps field → message
+    └── ConflictError        someone else changed the same thing first (stale task, lost race)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = [
+    "CalendarError",
+    "ConfigError",
+    "ConflictError",
+    "DiagramError",
+    "DurationError",
+    "FileError",
+    "FormError",
+    "KefuError",
+    "NotFoundError",
+    "PermissionDenied",
+    "PolicyError",
+]
+
+
+class KefuError(Exception):
+    """Root of every error kefu raises on purpose; ``code`` is stable, ``message`` is for people."""
+
+    code: str = "kefu.E000"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ConfigError(KefuError):
+    """Settings are wrong (unknown ``KEFU_`` variable, malformed value)."""
+
+    code = "config.E001"
+
+
+class FileError(KefuError):
+    """An error that points into a file; printed as ``path:line: code message``."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | Path | None = None,
+        line: int | None = None,
+        code: str | None = None,
+    ) -> None:
+        super().__init__(message, code=code)
+        self.path = str(path) if path is not None else None
+        self.line = line
+
+    @property
+    def location(self) -> str:
+        """``path:line`` (or just ``path``), empty when the error has no file."""
+        if self.path is None:
+            return ""
+        return f"{self.path}:{self.line}" if self.line is not None else self.path
+
+    def __str__(self) -> str:
+        loc = self.location
+        return f"{loc}: {self.code} {self.message}" if loc else f"{self.code} {self.message}"
+
+
+class PolicyError(FileError):
+    """A policy file is invalid or an overlay breaks a group bound."""
+
+    code = "policy.E000"
+
+
+class CalendarError(FileError):
+    """Calendar data is missing for a year, or a calendar file is malformed."""
+
+    code = "calendar.E000"
+
+
+class DiagramError(FileError):
+    """A BPMN diagram or its forms file is refused; ``element_id`` names the BPMN element."""
+
+    code = "diagram.E000"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | Path | None = None,
+        line: int | None = None,
+        element_id: str | None = None,
+        code: str | None = None,
+    ) -> None:
+        super().__init__(message, path=path, line=line, code=code)
+        self.element_id = element_id
+
+    def __str__(self) -> str:
+        base = super().__str__()
+        if self.element_id and self.location:
+            loc = self.location
+            return f"{loc}: [{self.element_id}] {self.code} {self.message}"
+        return base
+
+
+class DurationError(KefuError):
+    """A duration or schedule text cannot be parsed; the message quotes the text."""
+
+    code = "duration.E001"
+
+
+class NotFoundError(KefuError):
+    """Something named does not exist (case, task, user, process, policy key)."""
+
+    code = "kefu.E404"
+
+
+class PermissionDenied(KefuError):
+    """The actor is not allowed to do this."""
+
+    code = "kefu.E403"
+
+
+class FormError(KefuError):
+    """Form data is invalid; ``errors`` maps each bad field to its message; input is kept by callers."""
+
+    code = "form.E001"
+
+    def __init__(self, message: str, errors: dict[str, str] | None = None, *, code: str | None = None):
+        super().__init__(message, code=code)
+        self.errors = dict(errors or {})
+
+    def __str__(self) -> str:
+        if not self.errors:
+            return self.message
+        details = "; ".join(f"{k}: {v}" for k, v in self.errors.items())
+        return f"{self.message} ({details})"
+
+
+class ConflictError(KefuError):
+    """Someone else changed the same record first; the message says who and what."""
+
+    code = "kefu.E409"

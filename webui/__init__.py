@@ -1,0 +1,1 @@
+"""kefu web UI (Flask); arrives with the web issue."""
