@@ -1,0 +1,123 @@
+"""``kefu calendar import|show`` and ``kefu deadline``: holiday files and deadlines from the command line."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+import click
+
+from engine.calendar import CalendarDays, import_year
+from engine.cli.common import CliContext, parse_moment, pass_cli, policies_option
+from engine.durations import parse_duration
+
+__all__ = ["register"]
+
+_WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+
+
+@click.group("calendar")
+def calendar_group() -> None:
+    """Holiday and make-up workday (调休) files in policies/calendars/."""
+
+
+@calendar_group.command("import")
+@click.argument("year", type=int)
+@click.option("--region", default="cn", show_default=True, help="Holiday region (chinesecalendar knows cn).")
+@click.option("--force", is_flag=True, help="Overwrite an existing (possibly hand-edited) file.")
+@policies_option
+@pass_cli
+def import_command(cli: CliContext, year: int, region: str, force: bool) -> None:
+    """Write policies/calendars/<region>-<YEAR>.yaml from the chinesecalendar package."""
+    path = import_year(year, cli.settings.policies_dir / "calendars", region, force=force)
+    data = CalendarDays.load(path.parent, region).year(year)
+    click.echo(f"wrote {path}: {len(data.holidays)} holidays, {len(data.workdays)} make-up workdays")
+
+
+@calendar_group.command("show")
+@click.argument("year", type=int)
+@click.option("--region", default="cn", show_default=True, help="Holiday region.")
+@policies_option
+@pass_cli
+def show_command(cli: CliContext, year: int, region: str) -> None:
+    """List a year's holidays and make-up workdays (调休上班)."""
+    data = CalendarDays.load(cli.settings.policies_dir / "calendars", region).year(year)
+    click.echo(f"{data.path}")
+    sections = (("holidays 法定节假日", data.holidays), ("make-up workdays 调休上班", data.workdays))
+    for title, table in sections:
+        click.echo(f"{title}: {len(table)}")
+        for day, name in sorted(table.items()):
+            click.echo(f"  {_day(day)}  {name}")
+
+
+def _day(day: date) -> str:
+    return f"{day.isoformat()} {day:%a} {_WEEKDAYS_ZH[day.weekday()]}"
+
+
+@click.command("deadline")
+@click.argument("key", required=False)
+@click.option("--duration", "duration_text", metavar="TEXT", help="A duration instead of a policy KEY.")
+@click.option("--from", "start_text", metavar="ISO8601", help="Start time with offset (default: now).")
+@click.option("--subsidiary", metavar="CODE", help="Use this subsidiary's effective policy.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@policies_option
+@pass_cli
+def deadline_command(
+    cli: CliContext,
+    key: str | None,
+    duration_text: str | None,
+    start_text: str | None,
+    subsidiary: str | None,
+    as_json: bool,
+) -> None:
+    """Print the deadline of a policy KEY (or --duration TEXT) from a start; the last line is ISO 8601."""
+    if (key is None) == (duration_text is None):
+        raise click.UsageError("give a policy KEY or --duration TEXT (one of them)")
+    start = parse_moment(start_text) if start_text else cli.clock.now()
+    effective = _effective_policy(cli, subsidiary)
+    calendar = effective.calendar
+    source = None
+    if key is not None:
+        duration = effective.duration(key)
+        source = _provenance(effective, key)
+    else:
+        duration = parse_duration(duration_text or "")
+    due = duration.apply(start, calendar)
+    if as_json:
+        record: dict[str, Any] = {
+            "key": key,
+            "duration": duration.text,
+            "source": source,
+            "subsidiary": subsidiary,
+            "calendar": {"timezone": calendar.timezone, "region": calendar.region},
+            "from": calendar.localize(start).isoformat(),
+            "deadline": due.isoformat(),
+        }
+        click.echo(json.dumps(record, ensure_ascii=False))
+        return
+    click.echo(f"duration: {duration.text}" + (f" ({key}, {source})" if key else ""))
+    click.echo(f"calendar: {calendar.describe()}" + (f" (subsidiary {subsidiary})" if subsidiary else ""))
+    click.echo(f"from:     {calendar.localize(start).isoformat()}")
+    click.echo(due.isoformat())
+
+
+def _effective_policy(cli: CliContext, subsidiary: str | None) -> Any:
+    # Imported here so that `kefu calendar …` keeps working even when the policy package cannot load.
+    from engine.policy import load_policy_set
+
+    return load_policy_set(cli.settings.policies_dir).effective(subsidiary)
+
+
+def _provenance(effective: Any, key: str) -> str | None:
+    where = effective.provenance(key)
+    if where is None:
+        return None
+    line = getattr(where, "line", None)
+    return f"{where.path}:{line}" if line is not None else str(where.path)
+
+
+def register(group: click.Group) -> None:
+    """Add ``calendar`` and ``deadline`` to the ``kefu`` command group."""
+    group.add_command(calendar_group)
+    group.add_command(deadline_command)
