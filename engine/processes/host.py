@@ -1,0 +1,189 @@
+"""Host functions, the script engine that binds them, and the clock SpiffWorkflow's timers see.
+
+Host functions are the only way a diagram reaches the policy or the clock: ``deadline(key, start=None)``,
+``policy(key)``, ``responsible_department_for(category)``, ``cooperating_departments_for(category)``,
+``now()``, ``earliest(a, b)``. (The ``_for`` names differ from the case fields ``responsible_department``
+and ``cooperating_departments`` they compute: task data that shadows a host function breaks every later
+script in SpiffWorkflow.) Each set is bound to one effective policy and one clock
+(:func:`build_script_engine`). Times cross the diagram boundary as aware ISO 8601 strings in the
+policy's time zone, because SpiffWorkflow's ``timeDate`` timers need strings and task data must stay JSON.
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextvars
+import copy
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
+from SpiffWorkflow.bpmn.specs.event_definitions import timer as _spiff_timer
+
+from engine.clock import Clock
+from engine.errors import KefuError
+from engine.processes.expressions import SAFE_BUILTINS
+
+__all__ = [
+    "HostFunctionError",
+    "build_script_engine",
+    "evaluate_expression",
+    "host_functions",
+    "parse_moment",
+    "policy_zone",
+    "timer_clock",
+]
+
+
+class HostFunctionError(KefuError):
+    """A host function called from a diagram failed (unknown policy key, bad time); names the call."""
+
+    code = "process.E001"
+
+
+def policy_zone(policy: Any) -> tzinfo:
+    """The policy's time zone (``calendar.timezone``)."""
+    return ZoneInfo(str(policy.get("calendar.timezone")))
+
+
+def parse_moment(value: Any, zone: tzinfo) -> datetime:
+    """An aware datetime from an ISO string or datetime; a naive time is read in ``zone``."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"{value!r} is not an ISO 8601 time such as 2026-11-23T10:00:00+08:00") from None
+    else:
+        raise ValueError(f"{value!r} is not a time; give an ISO 8601 string")
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        moment = moment.replace(tzinfo=zone)
+    return moment
+
+
+def host_functions(policy: Any, clock: Clock) -> dict[str, Callable[..., Any]]:
+    """The host functions bound to ``policy`` and ``clock``, by the names diagrams call them."""
+    zone = policy_zone(policy)
+
+    def call(label: str, fn: Callable[[], Any]) -> Any:
+        try:
+            return fn()
+        except HostFunctionError:
+            raise
+        except Exception as exc:  # the diagram author needs the call and the reason, whatever failed
+            raise HostFunctionError(f"{label} failed: {exc}") from exc
+
+    def deadline(key: str, start: Any = None) -> str:
+        """When the duration at policy ``key`` runs out, counted from ``start`` (default: now)."""
+
+        def run() -> str:
+            begin = clock.now() if start is None or start == "" else parse_moment(start, zone)
+            return policy.deadline(key, begin).astimezone(zone).isoformat()
+
+        return str(call(f"deadline({key!r}, {start!r})", run))
+
+    def policy_value(key: str) -> Any:
+        """The plain value at policy ``key`` (a copy: diagrams cannot change the policy)."""
+        return call(f"policy({key!r})", lambda: copy.deepcopy(policy.get(key)))
+
+    def responsible_department_for(category: str) -> Any:
+        """The department code responsible for complaint ``category``."""
+        return call(
+            f"responsible_department_for({category!r})", lambda: policy.responsible_department(category)
+        )
+
+    def cooperating_departments_for(category: str) -> list[Any]:
+        """The department codes that cooperate on complaint ``category``."""
+        return list(
+            call(
+                f"cooperating_departments_for({category!r})", lambda: policy.cooperating_departments(category)
+            )
+        )
+
+    def now() -> str:
+        """The clock's current time in the policy zone."""
+        return clock.now().astimezone(zone).isoformat()
+
+    def earliest(a: Any, b: Any) -> Any:
+        """The earlier of two ISO times, returned as given; a None or empty argument is ignored."""
+
+        def run() -> Any:
+            given = [v for v in (a, b) if v is not None and v != ""]
+            if not given:
+                return None
+            return min(given, key=lambda v: parse_moment(v, zone))
+
+        return call(f"earliest({a!r}, {b!r})", run)
+
+    return {
+        "deadline": deadline,
+        "policy": policy_value,
+        "responsible_department_for": responsible_department_for,
+        "cooperating_departments_for": cooperating_departments_for,
+        "now": now,
+        "earliest": earliest,
+    }
+
+
+def build_script_engine(policy: Any, clock: Clock, extra: dict[str, Any] | None = None) -> PythonScriptEngine:
+    """A SpiffWorkflow script engine whose scripts see the host functions for ``policy`` and ``clock``.
+
+    Scripts also get a reduced ``__builtins__`` (the safe builtins only) as a second fence behind the
+    load-time allow-list. Names in ``extra`` are added as further globals.
+    """
+    env: dict[str, Any] = {"__builtins__": {name: getattr(builtins, name) for name in sorted(SAFE_BUILTINS)}}
+    env.update(host_functions(policy, clock))
+    env.update(extra or {})
+    return PythonScriptEngine(environment=TaskDataEnvironment(env))
+
+
+def evaluate_expression(engine: PythonScriptEngine, task: Any, expr: str) -> Any:
+    """Evaluate a ``due`` or ``assignee`` expression against ``task``'s data."""
+    return engine.evaluate(task, expr)
+
+
+# --- the clock SpiffWorkflow's timers see --------------------------------------------------------
+
+_TIMER_CLOCK: contextvars.ContextVar[Clock | None] = contextvars.ContextVar("kefu_timer_clock", default=None)
+_REAL_DATETIME = datetime
+
+
+class _ClockedDatetime(datetime):
+    """``datetime`` whose ``now()`` answers from the clock set by :func:`timer_clock`, if any."""
+
+    @classmethod
+    def now(cls, tz: tzinfo | None = None) -> _ClockedDatetime:
+        """The context clock's time (or the real time outside :func:`timer_clock`)."""
+        clock = _TIMER_CLOCK.get()
+        moment = clock.now() if clock is not None else _REAL_DATETIME.now(UTC)
+        local = moment.astimezone(tz) if tz is not None else moment.astimezone().replace(tzinfo=None)
+        return cls.fromisoformat(local.isoformat())
+
+
+def _install() -> None:
+    """Replace ``datetime`` in SpiffWorkflow's timer module, once."""
+    if _spiff_timer.datetime is not _ClockedDatetime:
+        _spiff_timer.datetime = _ClockedDatetime
+
+
+@contextmanager
+def timer_clock(clock: Clock) -> Iterator[Clock]:
+    """Inside this block SpiffWorkflow's timers read the time from ``clock``.
+
+    SpiffWorkflow 3.2.0 decides whether a timer has fired (and when a ``timeDuration`` or
+    ``timeCycle`` timer starts counting) with ``datetime.now(timezone.utc)`` inside
+    ``SpiffWorkflow/bpmn/specs/event_definitions/timer.py``; it has no hook for a clock. kefu passes
+    a clock everywhere so tests and the scheduler control time, so we install (once, idempotently)
+    a ``datetime`` subclass into that module whose ``now()`` reads a context variable set here.
+    Outside the block, and in other threads or tasks, the real time is used.
+    """
+    _install()
+    token = _TIMER_CLOCK.set(clock)
+    try:
+        yield clock
+    finally:
+        _TIMER_CLOCK.reset(token)

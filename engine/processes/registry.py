@@ -1,0 +1,409 @@
+"""The process registry: every diagram in ``processes/`` parsed, checked and versioned once."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
+from SpiffWorkflow.spiff.specs.defaults import UserTask
+
+from engine.errors import DiagramError, NotFoundError
+from engine.processes.diagram import BPMN_NS, check_diagram_code, element_index, parse_xml
+from engine.processes.forms import FormsFile, FormSpec, parse_forms
+
+__all__ = ["ProcessDefinition", "ProcessRegistry", "UserTaskInfo"]
+
+BPMN_SUFFIX = ".bpmn"
+FORMS_SUFFIX = ".forms.yaml"
+_NS = {"bpmn": BPMN_NS}
+
+
+@dataclass(frozen=True)
+class UserTaskInfo:
+    """A user task of a definition: its id, title, lane (a role) and its ``due``/``assignee`` expressions."""
+
+    name: str
+    title: str
+    lane: str | None
+    due_expr: str | None = None
+    assignee_expr: str | None = None
+    process_id: str = ""
+    file: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class ProcessDefinition:
+    """One runnable process: its SpiffWorkflow specs, forms, user tasks and the sources they came from."""
+
+    process_id: str
+    name: str
+    version: str
+    sources: Mapping[str, str]
+    spec: Any
+    subprocess_specs: dict[str, Any]
+    start_form: FormSpec
+    forms: Mapping[str, FormSpec]
+    user_tasks: Mapping[str, UserTaskInfo] = field(default_factory=dict)
+
+    @property
+    def lanes(self) -> frozenset[str]:
+        """The lane names its user tasks use (each must be a key of the policy's ``lanes:`` map)."""
+        return frozenset(t.lane for t in self.user_tasks.values() if t.lane)
+
+    @classmethod
+    def from_sources(
+        cls, process_id: str, sources: Mapping[str, str], *, base_dir: str | Path | None = None
+    ) -> ProcessDefinition:
+        """Build (with every load-time check) from stored texts, file name → text; cached by version.
+
+        ``base_dir`` only makes error paths point at real files.
+        """
+        version = source_version(sources)
+        cached = _CACHE.get((process_id, version))
+        if cached is not None:
+            return cached
+        definition = _Builder(process_id, dict(sources), base_dir).build(version)
+        _CACHE[(process_id, version)] = definition
+        return definition
+
+
+_CACHE: dict[tuple[str, str], ProcessDefinition] = {}
+
+
+def source_version(sources: Mapping[str, str]) -> str:
+    """sha256 hex over the sorted (file name, text) pairs."""
+    digest = hashlib.sha256()
+    for name, text in sorted(sources.items()):
+        digest.update(name.encode("utf-8") + b"\0" + text.encode("utf-8") + b"\0")
+    return digest.hexdigest()
+
+
+def _raise_all(problems: list[DiagramError]) -> None:
+    """Raise the first problem, its message listing the others too."""
+    if not problems:
+        return
+    first = problems[0]
+    if len(problems) == 1:
+        raise first
+    rest = "\n".join(f"  {p}" for p in problems[1:])
+    error = DiagramError(
+        f"{first.message}\n  and {len(problems) - 1} more:\n{rest}",
+        path=first.path,
+        line=first.line,
+        element_id=first.element_id,
+        code=first.code,
+    )
+    error.problems = problems  # type: ignore[attr-defined]
+    raise error
+
+
+class _Builder:
+    """Parses and checks one process's sources."""
+
+    def __init__(self, process_id: str, sources: dict[str, str], base_dir: str | Path | None) -> None:
+        self.process_id = process_id
+        self.sources = sources
+        self.base = Path(base_dir) if base_dir is not None else None
+        self.lines: dict[str, dict[str, int]] = {}
+
+    def path(self, name: str) -> str:
+        return str(self.base / name) if self.base is not None else name
+
+    def build(self, version: str) -> ProcessDefinition:
+        bpmn_names = sorted(n for n in self.sources if n.endswith(BPMN_SUFFIX))
+        if not bpmn_names:
+            raise DiagramError(
+                f"no .bpmn file among the sources of {self.process_id!r}",
+                element_id=self.process_id,
+                code="diagram.E003",
+            )
+        parser = SpiffBpmnParser(validator=VALIDATOR)
+        roots: dict[str, etree._Element] = {}
+        problems: list[DiagramError] = []
+        for name in bpmn_names:
+            root = parse_xml(self.sources[name], self.path(name))
+            problems.extend(check_diagram_code(root, self.path(name)))
+            try:
+                parser.add_bpmn_xml(root, filename=self.path(name))
+            except ValidationException as exc:
+                raise self.wrap(exc, name, "diagram.E001", root) from None
+            except Exception as exc:  # lxml/SpiffWorkflow raise plain errors on some malformed diagrams
+                raise DiagramError(
+                    f"invalid BPMN: {exc}", path=self.path(name), code="diagram.E001"
+                ) from None
+            roots[name] = root
+        _raise_all(problems)
+        file_of = {pid: Path(p.filename).name for pid, p in parser.process_parsers.items() if p.filename}
+        if self.process_id not in file_of:
+            known = ", ".join(sorted(parser.get_process_ids())) or "none"
+            raise DiagramError(
+                f"process {self.process_id!r} is not in the sources (processes found: {known})",
+                element_id=self.process_id,
+                code="diagram.E003",
+            )
+        try:
+            spec = parser.get_spec(self.process_id)
+            subprocess_specs = parser.get_subprocess_specs(self.process_id)
+        except ValidationException as exc:
+            missing = re.search(r"process '([^']+)' was not found", str(exc))
+            if missing:
+                raise self.missing_process(missing.group(1), roots) from None
+            where = Path(exc.file_name).name if exc.file_name else ""
+            where = where if where in roots else file_of[self.process_id]
+            raise self.wrap(exc, where, "diagram.E002", roots[where]) from None
+        except Exception as exc:  # SpiffWorkflow's parser raises plain errors on some malformed diagrams
+            raise DiagramError(
+                f"SpiffWorkflow cannot parse the diagram: {exc}",
+                path=self.path(file_of[self.process_id]),
+                element_id=self.process_id,
+                code="diagram.E002",
+            ) from None
+        user_tasks = self.user_tasks([spec, *subprocess_specs.values()], roots, file_of, problems)
+        forms_files = self.forms_files({file_of.get(p, "") for p in [self.process_id, *subprocess_specs]})
+        forms = self.check_forms(user_tasks, forms_files, file_of, problems)
+        _raise_all(problems)
+        main_forms = forms_files.get(file_of[self.process_id])
+        return ProcessDefinition(
+            process_id=self.process_id,
+            name=str(spec.description or self.process_id),
+            version=version,
+            sources=MappingProxyType(dict(self.sources)),
+            spec=spec,
+            subprocess_specs=subprocess_specs,
+            start_form=main_forms.start if main_forms else FormSpec("start"),
+            forms=MappingProxyType(forms),
+            user_tasks=MappingProxyType(user_tasks),
+        )
+
+    def wrap(self, exc: ValidationException, name: str, code: str, root: etree._Element) -> DiagramError:
+        """A DiagramError from SpiffWorkflow's error, filling in the element id or line from the XML."""
+        line = exc.line_number if isinstance(exc.line_number, int) and exc.line_number else None
+        element_id = getattr(exc, "id", None) or None
+        if element_id is None and line is not None:
+            at_line = [el for el in root.iter() if isinstance(el.tag, str) and el.sourceline == line]
+            element_id = next((el.get("id") for el in at_line if el.get("id")), None)
+        if line is None and element_id is not None:
+            line = element_index(root).get(element_id)
+        message = str(exc.args[0]) if exc.args else str(exc)
+        return DiagramError(
+            f"invalid BPMN: {message}", path=self.path(name), line=line, element_id=element_id, code=code
+        )
+
+    def missing_process(self, called: str, roots: dict[str, etree._Element]) -> DiagramError:
+        """E003 pointing at the call activity that names a process no source defines."""
+        for name, root in roots.items():
+            for node in root.xpath("//bpmn:callActivity[@calledElement=$c]", c=called, namespaces=_NS):
+                return DiagramError(
+                    f"calls process {called!r}, which no .bpmn file in the directory defines",
+                    path=self.path(name),
+                    line=node.sourceline,
+                    element_id=node.get("id"),
+                    code="diagram.E003",
+                )
+        return DiagramError(f"process {called!r} is not defined", element_id=called, code="diagram.E003")
+
+    def user_tasks(
+        self,
+        specs: list[Any],
+        roots: dict[str, etree._Element],
+        file_of: dict[str, str],
+        problems: list[DiagramError],
+    ) -> dict[str, UserTaskInfo]:
+        lines = self.lines = {name: element_index(root) for name, root in roots.items()}
+        out: dict[str, UserTaskInfo] = {}
+        for spec in specs:
+            if spec is None:
+                continue
+            file = Path(spec.file).name if spec.file else file_of.get(spec.name, "")
+            assert isinstance(file, str)
+            for ts in spec.task_specs.values():
+                if not isinstance(ts, UserTask):
+                    continue
+                props = (ts.extensions or {}).get("properties", {})
+                line = lines.get(file, {}).get(ts.name)
+                if ts.name in out:
+                    problems.append(
+                        DiagramError(
+                            f"user task id {ts.name!r} is used in two processes",
+                            path=self.path(file),
+                            line=line,
+                            element_id=ts.name,
+                            code="diagram.E003",
+                        )
+                    )
+                if not ts.lane:
+                    problems.append(
+                        DiagramError(
+                            "user task is in no lane; put it in a lane named after a policy 'lanes:' key",
+                            path=self.path(file),
+                            line=line,
+                            element_id=ts.name,
+                            code="diagram.E020",
+                        )
+                    )
+                out[ts.name] = UserTaskInfo(
+                    name=ts.name,
+                    title=ts.bpmn_name or ts.name,
+                    lane=ts.lane,
+                    due_expr=props.get("due"),
+                    assignee_expr=props.get("assignee"),
+                    process_id=spec.name,
+                    file=file,
+                )
+        return out
+
+    def forms_files(self, bpmn_files: set[str]) -> dict[str, FormsFile]:
+        out = {}
+        for bpmn in sorted(b for b in bpmn_files if b):
+            name = bpmn[: -len(BPMN_SUFFIX)] + FORMS_SUFFIX
+            if name in self.sources:
+                out[bpmn] = parse_forms(self.sources[name], self.path(name))
+        return out
+
+    def check_forms(
+        self,
+        user_tasks: dict[str, UserTaskInfo],
+        forms_files: dict[str, FormsFile],
+        file_of: dict[str, str],
+        problems: list[DiagramError],
+    ) -> dict[str, FormSpec]:
+        forms: dict[str, FormSpec] = {}
+        for task in user_tasks.values():
+            forms_name = task.file[: -len(BPMN_SUFFIX)] + FORMS_SUFFIX
+            entry = forms_files.get(task.file)
+            if entry is None or task.name not in entry.tasks:
+                problems.append(
+                    DiagramError(
+                        f"user task has no entry under 'tasks:' in {forms_name}; "
+                        "add one (even with no fields)",
+                        path=self.path(task.file),
+                        line=self.lines.get(task.file, {}).get(task.name),
+                        element_id=task.name,
+                        code="diagram.E031",
+                    )
+                )
+            else:
+                forms[task.name] = entry.tasks[task.name]
+        for bpmn, entry in forms_files.items():
+            own = {t.name for t in user_tasks.values() if t.file == bpmn}
+            for task_id in entry.tasks:
+                if task_id not in own:
+                    hint = difflib.get_close_matches(task_id, sorted(own), n=1)
+                    problems.append(
+                        DiagramError(
+                            f"forms entry {task_id!r} names no user task of {bpmn}"
+                            + (
+                                f"; did you mean {hint[0]!r}?"
+                                if hint
+                                else f"; user tasks: {', '.join(sorted(own))}"
+                            ),
+                            path=entry.path,
+                            line=entry.lines.get(task_id),
+                            element_id=task_id,
+                            code="diagram.E032",
+                        )
+                    )
+        return forms
+
+
+class ProcessRegistry:
+    """Every process defined in a directory of diagrams, by process id."""
+
+    def __init__(self, definitions: Mapping[str, ProcessDefinition]) -> None:
+        self._definitions = dict(definitions)
+
+    @classmethod
+    def load(cls, processes_dir: str | Path) -> ProcessRegistry:
+        """Parse and check every ``*.bpmn`` (with its ``.forms.yaml``); DiagramError on the first refusal."""
+        base = Path(processes_dir)
+        if not base.is_dir():
+            raise DiagramError(f"no processes directory at {base}", path=base, code="diagram.E003")
+        texts = {
+            p.name: _read(p)
+            for p in sorted(base.iterdir())
+            if p.is_file() and (p.name.endswith(BPMN_SUFFIX) or p.name.endswith(FORMS_SUFFIX))
+        }
+        for name in texts:
+            if name.endswith(FORMS_SUFFIX) and name[: -len(FORMS_SUFFIX)] + BPMN_SUFFIX not in texts:
+                raise DiagramError(
+                    f"forms file has no diagram {name[: -len(FORMS_SUFFIX)]}{BPMN_SUFFIX}",
+                    path=base / name,
+                    code="diagram.E038",
+                )
+        processes, calls = _scan(texts, base)
+        definitions = {}
+        for pid in sorted(processes):
+            needed = _needed_files(pid, processes, calls)
+            sources = {n: texts[n] for n in needed}
+            for bpmn in needed:
+                forms = bpmn[: -len(BPMN_SUFFIX)] + FORMS_SUFFIX
+                if forms in texts:
+                    sources[forms] = texts[forms]
+            definitions[pid] = ProcessDefinition.from_sources(pid, sources, base_dir=base)
+        return cls(definitions)
+
+    def get(self, process_id: str) -> ProcessDefinition:
+        """The definition of ``process_id``; NotFoundError with a did-you-mean."""
+        try:
+            return self._definitions[process_id]
+        except KeyError:
+            hint = difflib.get_close_matches(process_id, list(self._definitions), n=1)
+            known = ", ".join(sorted(self._definitions)) or "none"
+            extra = f"; did you mean {hint[0]!r}?" if hint else f"; known processes: {known}"
+            raise NotFoundError(f"no process {process_id!r}{extra}") from None
+
+    def definitions(self) -> list[ProcessDefinition]:
+        """Every definition, sorted by process id."""
+        return [self._definitions[k] for k in sorted(self._definitions)]
+
+
+def _read(path: Path) -> str:
+    """A source file's text; DiagramError when it is not UTF-8."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise DiagramError(f"not UTF-8 text: {exc.reason}", path=path, code="diagram.E001") from None
+
+
+def _scan(texts: dict[str, str], base: Path) -> tuple[dict[str, str], dict[str, set[str]]]:
+    """Executable process id → file, and file → called process ids, read from the XML."""
+    processes: dict[str, str] = {}
+    calls: dict[str, set[str]] = {}
+    for name, text in texts.items():
+        if not name.endswith(BPMN_SUFFIX):
+            continue
+        root = parse_xml(text, str(base / name))
+        for node in root.xpath("//bpmn:process", namespaces=_NS):
+            pid = node.get("id")
+            if pid in processes:
+                raise DiagramError(
+                    f"process id {pid!r} is also defined in {processes[pid]}",
+                    path=base / name,
+                    line=node.sourceline,
+                    element_id=pid,
+                    code="diagram.E003",
+                )
+            if node.get("isExecutable", "true") == "true":
+                processes[pid] = name
+        calls[name] = {c.get("calledElement") for c in root.xpath("//bpmn:callActivity", namespaces=_NS)}
+    return processes, calls
+
+
+def _needed_files(pid: str, processes: dict[str, str], calls: dict[str, set[str]]) -> list[str]:
+    """The file defining ``pid`` and, transitively, the files of the processes it calls."""
+    needed = [processes[pid]]
+    for name in needed:
+        for called in sorted(calls.get(name, set())):
+            file = processes.get(called)
+            if file is not None and file not in needed:
+                needed.append(file)
+    return needed
