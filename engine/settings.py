@@ -27,7 +27,7 @@ class Settings:
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with some values replaced (None values are ignored)."""
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]
 
 
 _ENV_NAMES = {f"KEFU_{f.name.upper()}": f.name for f in fields(Settings)}

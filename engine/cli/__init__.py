@@ -52,7 +52,7 @@ _register_all()
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``kefu`` script: KefuError → one line on stderr, exit 1."""
     try:
-        cli.main(args=argv, prog_name="kefu", standalone_mode=False)
+        rc = cli.main(args=argv, prog_name="kefu", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code or 0)
     except click.ClickException as exc:
@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     except KefuError as exc:
         click.echo(f"error: {exc}", err=True)
         return 1
-    return 0
+    return rc if isinstance(rc, int) else 0
 
 
 if __name__ == "__main__":  # pragma: no cover

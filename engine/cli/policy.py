@@ -1,0 +1,209 @@
+"""``kefu policy check|explain|diff|rules``: validate and read the policy tree from the command line."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import click
+
+from engine.cli.common import CliContext, pass_cli, policies_option
+from engine.errors import KefuError, NotFoundError
+from engine.policy import EffectivePolicy, PolicyErrors, PolicySet, load_policy_set
+from engine.policy.catalogue import Entry
+from engine.policy.catalogue import entry as catalogue_entry
+from engine.policy.policyset import GROUP
+from engine.policy.rules import FORMATS, render_rules
+from engine.policy.schema import leaves
+
+__all__ = ["register"]
+
+_unit_option = click.option(
+    "--subsidiary",
+    "--unit",
+    "unit",
+    metavar="CODE",
+    help="A subsidiary or project code (default: the group).",
+)
+
+
+def _load(cli: CliContext) -> PolicySet:
+    return load_policy_set(cli.settings.policies_dir)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+@click.group("policy")
+def policy_group() -> None:
+    """Policies: check the tree, explain a key, diff a unit against the group, print its rules."""
+
+
+@policy_group.command("check")
+@_unit_option
+@policies_option
+@pass_cli
+def check_command(cli: CliContext, unit: str | None) -> None:
+    """Load and check every policy file (or one unit); list every problem as path:line: code message."""
+    try:
+        policies = _load(cli)
+        effective = policies.effective(unit)
+    except PolicyErrors as exc:
+        directory = cli.settings.policies_dir
+        mine = _chain_paths(directory, unit) if unit else None
+        shown = [e for e in exc.errors if mine is None or e.path in mine]
+        for error in shown:
+            click.echo(str(error), err=True)
+        others = len(exc.errors) - len(shown)
+        note = ""
+        if others:
+            note = f" (and {others} in other units' files; the tree loads only when all are fixed)"
+        # Raised, not ctx.exit(1): engine.cli.main turns a KefuError into exit status 1.
+        raise KefuError(
+            f"policy check failed: {len(shown)} problem(s) in {unit or directory}{note}", code="policy.E000"
+        ) from None
+    codes = (unit,) if unit else policies.units
+    keys = len(leaves(effective.to_dict()))
+    calendars = sorted(p.name for p in policies.calendars_dir.glob("*.yaml"))
+    click.echo(
+        f"OK {policies.directory}: group + {len(codes)} unit(s) ({', '.join(codes) or 'none'}), "
+        f"{keys} keys, {len(calendars)} calendar file(s)"
+        + (f" ({', '.join(calendars)})" if calendars else "")
+    )
+
+
+def _chain_paths(directory: Path, unit: str) -> set[str]:
+    """The files of ``unit`` and its parents, read best-effort from their ``extends:`` lines."""
+    paths = {str(directory / "group.yaml")}
+    code: str | None = unit
+    while code and code != GROUP and len(paths) < 20:
+        candidates = [directory / folder / f"{code}.yaml" for folder in ("subsidiaries", "projects")]
+        path = next((p for p in candidates if p.is_file()), None)
+        if path is None:
+            break
+        paths.add(str(path))
+        match = re.search(r"^extends:\s*([\w-]+)", path.read_text(encoding="utf-8"), re.MULTILINE)
+        code = match.group(1) if match else None
+    return paths
+
+
+@policy_group.command("explain")
+@click.argument("key")
+@_unit_option
+@policies_option
+@pass_cli
+def explain_command(cli: CliContext, key: str, unit: str | None) -> None:
+    """Print KEY's value, the file:line it came from and the group value when the unit overrides it."""
+    policies = _load(cli)
+    mine = policies.effective(unit)
+    group = policies.effective(None)
+    if "[" in key:
+        name, _, code = key.partition("[")
+        value: Any = mine.record(name, code.rstrip("]"))
+        rows = {key: value}
+    else:
+        value = mine.get(key)
+        found = leaves(_nest(key, value))
+        inside = found and all(leaf.startswith(key + ".") for leaf in found)
+        rows = found if inside else {key: value}
+    for leaf, leaf_value in rows.items():
+        where = mine.provenance(leaf)
+        click.echo(f"{leaf} = {_show(leaf_value)}")
+        click.echo(f"  from {where} ({_origin(policies, where.path)})")
+        spec = _entry_of(leaf)
+        if spec is not None and len(rows) == 1:
+            click.echo(f"  rule: {spec.title} — {spec.citation}")
+            bound = policies.bounds.for_key(spec.key)
+            if bound.rule != "free":
+                click.echo(f"  bound: {bound.describe()}")
+        if mine.code != GROUP:
+            base = _group_value(group, leaf)
+            if base != leaf_value:
+                base_where = group.provenance(leaf) if base is not None else None
+                shown = _show(base) if base is not None else "(none: this unit adds it)"
+                click.echo(f"  group value: {shown}" + (f" ({base_where})" if base_where else ""))
+
+
+def _entry_of(key: str) -> Entry | None:
+    """The catalogue entry of ``key`` or of the nearest catalogued key above it (a lane, a record)."""
+    probe = key.split("[")[0]
+    while probe:
+        spec = catalogue_entry(probe)
+        if spec is not None:
+            return spec
+        probe = probe.rpartition(".")[0]
+    return None
+
+
+def _nest(key: str, value: Any) -> dict[str, Any]:
+    for name in reversed(key.split(".")):
+        value = {name: value}
+    return value
+
+
+def _group_value(group: EffectivePolicy, key: str) -> Any:
+    try:
+        if "[" in key:
+            name, _, code = key.partition("[")
+            return group.record(name, code.rstrip("]"))
+        return group.get(key)
+    except NotFoundError:  # a key the group lacks (an added entry) has no group value
+        return None
+
+
+def _origin(policies: PolicySet, path: str) -> str:
+    if path == policies.group_file.shown:
+        return GROUP
+    for code in policies.units:
+        if policies.file(code).shown == path:
+            return code
+    return "?"
+
+
+@policy_group.command("diff")
+@click.argument("code")
+@policies_option
+@pass_cli
+def diff_command(cli: CliContext, code: str) -> None:
+    """List what unit CODE changes against the group: key, group value, its value, file:line."""
+    policies = _load(cli)
+    rows = policies.diff(code)
+    if not rows:
+        click.echo(f"{code}: no differences from the group")
+        return
+    click.echo(f"{code} ({policies.unit(code).name}) against the group: {len(rows)} difference(s)")
+    for row in rows:
+        click.echo(
+            f"{row.key}\n  group: {_show(row.group_value) if row.group_value is not None else '(none)'}"
+            f"\n  {code}: {_show(row.value)}\n  at {row.provenance}"
+        )
+
+
+@policy_group.command("rules")
+@click.argument("code")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="md",
+    show_default=True,
+    help="md (Markdown) or text.",
+)
+@policies_option
+@pass_cli
+def rules_command(cli: CliContext, code: str, fmt: str) -> None:
+    """Print unit CODE's implementation rules (实施细则) in Chinese, generated from its policy."""
+    policies = _load(cli)
+    target = None if code == GROUP else code
+    names = {unit: policies.unit(unit).name for unit in (GROUP, *policies.units)}
+    click.echo(render_rules(policies.effective(target), policies.effective(None), names, fmt), nl=False)
+
+
+def register(group: click.Group) -> None:
+    """Add ``kefu policy …`` to the CLI."""
+    group.add_command(policy_group)

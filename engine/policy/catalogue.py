@@ -1,0 +1,323 @@
+"""The catalogue of policy keys: kind, Chinese title and source clause of every key (one source of truth).
+
+The schema check, the default bounds and the 实施细则 document (``kefu policy rules``) all read this
+table. A key is a dotted path; its ``kind`` says how its value is checked and compared:
+
+=============  =====================================================  ======================
+kind           value                                                  default bound (group)
+=============  =====================================================  ======================
+duration       duration text or composite mapping (engine.durations)   ``bounds.by_kind``
+schedule       schedule text (``daily at 09:30``)                       ``bounds.by_kind``
+count          whole number >= 0 (thresholds, attempts, days)           ``bounds.by_kind``
+money          yuan, number >= 0 (fines, prices)                        ``bounds.by_kind``
+percent        number 0..100                                            ``bounds.by_kind``
+years          whole years >= 1 or ``permanent``                        ``bounds.by_kind``
+flag           true / false                                             ...
+text, texts    a text / a list of texts
+role, roles    role code(s) declared in ``roles``
+department(s)  department code(s) declared in ``departments``
+timezone       IANA zone name
+working_hours  list of ``HH:MM-HH:MM`` periods (engine.calendar)
+weekend        list of weekday names (engine.calendar)
+records        list of mappings with a unique ``code``; fields by ``fields``
+lanes          mapping lane name -> ``{role, scope}``
+=============  =====================================================  ======================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "ENTRIES",
+    "KINDS",
+    "LANE_SCOPES",
+    "RECORD_FIELDS",
+    "SECTIONS",
+    "SOURCES",
+    "Entry",
+    "entry",
+    "tree",
+]
+
+KINDS = (
+    "duration",
+    "schedule",
+    "count",
+    "money",
+    "percent",
+    "years",
+    "flag",
+    "text",
+    "texts",
+    "role",
+    "roles",
+    "department",
+    "departments",
+    "timezone",
+    "working_hours",
+    "weekend",
+    "records",
+    "lanes",
+)
+LANE_SCOPES = ("project", "subsidiary", "group", "responsible_department", "first_receiver")
+
+# The seeds, by number, as the rules document cites them.
+SOURCES = {
+    "000": "《客服工作管理标准》",
+    "001": "《客户服务工作质量标准及考核办法》",
+    "002": "《客户投诉快速处理流程指南》",
+    "003": "《售后服务管理办法》",
+    "004": "《来电来访来函作业规定》",
+}
+
+# Section titles of the rules document, by first key segment, in document order.
+SECTIONS = {
+    "unit": "单位",
+    "calendar": "一、工作日历",
+    "interfaces": "二、客服接口",
+    "departments": "三、部门",
+    "roles": "四、岗位",
+    "lanes": "五、流程岗位绑定",
+    "channels": "六、受理渠道",
+    "consultation": "七、咨询",
+    "complaint": "八、投诉",
+    "satisfaction": "九、满意度",
+    "repair": "十、报修",
+    "visitor": "十一、来访接待",
+    "archive": "十二、业主档案",
+    "return_visit": "十三、回访",
+    "statistics": "十四、统计分析",
+    "assessment": "十五、服务质量考核",
+    "numbering": "十六、编号",
+}
+
+# Record fields: name -> (field kind, required). ``code`` is always required.
+_CODED = {"code": ("text", True), "name": ("text", True), "en": ("text", False), "help": ("text", False)}
+RECORD_FIELDS: dict[str, dict[str, tuple[str, bool]]] = {
+    "coded": _CODED,
+    "department": _CODED,
+    "role": _CODED,
+    "category": {
+        **_CODED,
+        "scheme": ("text", True),
+        "group": ("text", True),
+        "department": ("department", True),
+        "cooperating": ("departments", True),
+    },
+    "urgency": {**_CODED, "emergency_plan": ("flag", False), "notify": ("roles", False)},
+    "severity": {**_CODED, "responsible": ("role", True)},
+    "fee": {**_CODED, "price": ("money", True), "unit": ("text", True)},
+    "purpose": {**_CODED, "process": ("text", False), "desk": ("department", False)},
+    "abnormal": {**_CODED, "action": ("text", True), "notify": ("departments", False)},
+    "document": {**_CODED, "marked": ("flag", False)},
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One policy key: how its value is checked, its Chinese title, the seed clause and the R-ID."""
+
+    key: str
+    kind: str
+    title: str
+    source: str
+    rid: str
+    fields: str = ""
+
+    @property
+    def citation(self) -> str:
+        """The source clause in the form the rules document prints (``《…》第14条（R2.5）``)."""
+        seed, _, clause = self.source.partition(" ")
+        return f"{SOURCES.get(seed, seed)}{clause}（{self.rid}）"
+
+
+def _e(key: str, kind: str, title: str, source: str, rid: str, fields: str = "") -> Entry:
+    return Entry(key, kind, title, source, rid, fields)
+
+
+# One row per key; kept as a table (ruff format would put every argument on its own line).
+# fmt: off
+ENTRIES: tuple[Entry, ...] = (
+    _e("unit.name", "text", "单位名称", "003 第41条", "R0.1"),
+    _e("calendar.timezone", "timezone", "时区", "000 投诉的处理1", "R0.4"),
+    _e("calendar.region", "text", "节假日地区（法定节假日与调休数据）", "000 投诉的处理1", "R0.4"),
+    _e("calendar.working_hours", "working_hours", "工作时间", "000 投诉的处理1", "R0.4"),
+    _e("calendar.weekend", "weekend", "休息日", "000 投诉的处理1", "R0.4"),
+    _e("interfaces.contact_change_notice", "duration",
+       "对接人变动知会客服中心时限", "000 一、客服接口2)", "R0.3"),
+    _e("interfaces.external", "records",
+       "对外接口（400客服电话、工作邮箱）", "000 一、客服接口1)", "R0.3", "coded"),
+    _e("departments", "records", "部门", "003 第20条", "R0.2", "department"),
+    _e("roles", "records", "岗位", "003 第5条、第21条", "R0.2", "role"),
+    _e("lanes", "lanes", "流程泳道与岗位的绑定", "003 第4条", "R0.5"),
+    _e("channels", "records", "受理渠道", "003 第7条", "R0.7", "coded"),
+    _e("consultation.reply", "duration",
+       "咨询答复时限（《答客问》未覆盖的问题）", "000 二、1咨询标准2", "R1.2"),
+    _e("consultation.faq_sources", "departments", "《答客户100问》收集条线", "000 二、1咨询标准1", "R1.1"),
+    _e("consultation.wording_confirmed_by", "role", "答复说辞确认岗位", "000 二、1咨询标准2", "R1.2"),
+    _e("complaint.categories", "records",
+       "投诉分类及第一责任部门、配合部门", "003 第20条", "R2.2、R2.4", "category"),
+    _e("complaint.urgency", "records", "紧急程度", "002 二、2", "R2.3", "urgency"),
+    _e("complaint.scope", "records", "影响范围", "002 二、2", "R2.3", "coded"),
+    _e("complaint.severity", "records", "投诉性质及责任人", "003 第5条、第33条", "R2.3", "severity"),
+    _e("complaint.outcomes", "records", "结案状态", "002 四、4", "R2.12、R2.16", "coded"),
+    _e("complaint.deadlines.order_raise", "duration",
+       "督办令报批时限（来电结束或来访离开后）", "003 第14条", "R2.5"),
+    _e("complaint.deadlines.order_sign", "duration",
+       "督办令签发时限（售后服务中心总经理）", "003 第14条", "R2.5"),
+    _e("complaint.deadlines.dispatch", "duration",
+       "投诉送达责任部门时限（工作时间/非工作时间）", "000 投诉的处理1", "R2.5"),
+    _e("complaint.deadlines.visit", "duration", "责任部门上门回访时限", "003 第22条", "R2.7"),
+    _e("complaint.deadlines.unreachable_record", "duration",
+       "无法上门或客户拒绝时录入回访材料时限", "003 第23条", "R2.7"),
+    _e("complaint.deadlines.cs_callback", "duration", "售后服务中心回访客户时限", "003 第23条", "R2.7"),
+    _e("complaint.deadlines.reply", "duration", "答复客户时限", "000 投诉的处理2", "R2.9"),
+    _e("complaint.deadlines.closure_check", "duration", "结案资料核查时限", "003 第29条", "R2.12"),
+    _e("complaint.deadlines.silence_close", "duration",
+       "无须回访投诉的关闭观察期（无再次投诉）", "000 投诉统计分析④", "R2.12"),
+    _e("complaint.deadlines.claim_report", "duration", "索赔书面报告时限", "003 第34条", "R2.14"),
+    _e("complaint.deadlines.claim_notify_cs", "duration", "索赔报备售后服务中心时限", "003 第34条", "R2.14"),
+    _e("complaint.deadlines.expert_answer", "duration", "专业顾问书面答复时限", "000 顾问支持2", "R2.17"),
+    _e("complaint.deadlines.meeting_minutes", "duration",
+       "重大投诉专题会议纪要报备时限", "003 第33条", "R2.3"),
+    _e("complaint.deadlines.systemic_answer", "duration",
+       "系统性问题优化措施提交时限", "003 第42条", "R2.18"),
+    _e("complaint.schedules.progress_entry", "schedule", "处理进展录入时间", "003 第26条", "R2.10"),
+    _e("complaint.schedules.reminders", "schedule", "未完成投诉短信提醒时间", "003 第19条", "R2.10"),
+    _e("complaint.schedules.slow_cases", "schedule",
+       "进展缓慢投诉汇总报副总经理时间", "003 第26条、第30条", "R2.10"),
+    _e("complaint.schedules.leftover_review", "schedule", "遗留投诉周例会", "003 第31条", "R2.18"),
+    _e("complaint.schedules.major_review", "schedule",
+       "重大/群体性/共性问题投诉月度专题会", "003 第32条", "R2.18"),
+    _e("complaint.schedules.systemic_analysis_months", "count",
+       "系统性问题分析周期（月）", "003 第42条", "R2.18"),
+    _e("complaint.escalation.chain", "roles",
+       "未完成投诉提醒及升级链（按岗位）", "003 第19条、第21条", "R2.10、R2.4"),
+    _e("complaint.escalation.slow_cases_to", "role", "进展缓慢投诉督促人", "003 第26条", "R2.10"),
+    _e("complaint.escalation.task_force_by", "role", "严重缓慢投诉工作小组组织人", "003 第27条", "R2.10"),
+    _e("complaint.escalation.major_responsible", "role",
+       "重大、群体性及共性问题投诉责任人", "003 第5条、第21条", "R2.3"),
+    _e("complaint.escalation.emergency_notify", "roles", "紧急事件第一时间通知", "000 投诉的受理3", "R2.3"),
+    _e("complaint.escalation.volume.window", "duration", "有效投诉计数周期", "000 投诉的受理3", "R2.13"),
+    _e("complaint.escalation.volume.report_at", "count",
+       "书面报告集团客服经理的有效投诉数", "000 投诉的受理3A", "R2.13"),
+    _e("complaint.escalation.volume.investigate_at", "count",
+       "集团客服经理现场调研的有效投诉数", "000 投诉的受理3B", "R2.13"),
+    _e("complaint.closure.return_visit_percent", "percent", "结案回访率", "003 第29条", "R2.12"),
+    _e("complaint.closure.reviewer", "role", "结案审核", "003 第29条", "R2.12"),
+    _e("complaint.closure.approver", "role", "结案审批", "003 第29条", "R2.12"),
+    _e("complaint.claims.reporter", "role", "索赔书面报告提交人", "003 第34条", "R2.14"),
+    _e("complaint.claims.major_approver", "role", "重大索赔审批人", "003 第34条", "R2.14"),
+    _e("complaint.expert.fallback_assigner", "role", "顾问无法联系时指定临时顾问", "000 顾问支持1", "R2.17"),
+    _e("complaint.penalties.late_order_fine", "money",
+       "督办令延迟录入或签发扣罚（元/每个计时单位）", "003 第18条", "R2.5"),
+    _e("complaint.penalties.late_order_step", "duration", "督办令延迟扣罚计时单位", "003 第18条", "R2.5"),
+    _e("complaint.penalties.overdue_short.up_to_days", "count",
+       "超期第一档上限（天）", "003 第36条1", "R2.15"),
+    _e("complaint.penalties.overdue_short.responsible_per_day", "money",
+       "超期第一档：责任人每天扣罚（元）", "003 第36条1", "R2.15"),
+    _e("complaint.penalties.overdue_short.leader_per_day", "money",
+       "超期第一档：分管领导每天扣罚（元）", "003 第36条1", "R2.15"),
+    _e("complaint.penalties.overdue_long.up_to_days", "count",
+       "超期第二档上限（天）", "003 第36条2", "R2.15"),
+    _e("complaint.penalties.overdue_long.responsible_per_day", "money",
+       "超期第二档：责任人每天扣罚（元）", "003 第36条2", "R2.15"),
+    _e("complaint.penalties.overdue_long.leader_per_day", "money",
+       "超期第二档：分管领导每天扣罚（元）", "003 第36条2", "R2.15"),
+    _e("complaint.penalties.overdue_severe.responsible_bonus_min_percent", "percent",
+       "严重超期：责任人扣罚月度综合奖金下限（%）", "003 第36条3", "R2.15"),
+    _e("complaint.penalties.overdue_severe.responsible_bonus_max_percent", "percent",
+       "严重超期：责任人扣罚月度综合奖金上限（%）", "003 第36条3", "R2.15"),
+    _e("complaint.penalties.overdue_severe.leader_bonus_min_percent", "percent",
+       "严重超期：分管领导扣罚月度综合奖金下限（%）", "003 第36条3", "R2.15"),
+    _e("complaint.penalties.overdue_severe.leader_bonus_max_percent", "percent",
+       "严重超期：分管领导扣罚月度综合奖金上限（%）", "003 第36条3", "R2.15"),
+    _e("complaint.penalties.overdue_severe.demotion", "flag",
+       "严重超期：可降薪、降职", "003 第36条3", "R2.15"),
+    _e("complaint.penalties.missed_visit_bonus_percent", "percent",
+       "未按要求回访：每次扣罚月度综合奖金（%）", "003 第35条", "R2.15"),
+    _e("complaint.penalties.plan_not_entered", "money",
+       "未按要求录入处理方案：每次扣罚（元）", "003 第35条", "R2.15"),
+    _e("complaint.penalties.progress_not_updated", "money",
+       "未按要求更新处理进展：每次扣罚（元）", "003 第35条", "R2.15"),
+    _e("complaint.penalties.report", "schedule", "扣罚报人力资源中心、财务中心时间", "003 第36条", "R2.15"),
+    _e("complaint.penalties.report_to", "texts", "扣罚报送单位", "003 第36条", "R2.15"),
+    _e("satisfaction.scale", "records", "满意度评价", "002 四、4", "R2.12", "coded"),
+    _e("repair.deadlines.dispatch", "duration", "派工单转送工程人员时限", "001 篇3 一、5", "R3.1"),
+    _e("repair.order_copies", "records", "派工单联次", "001 篇3 二、7", "R3.2", "coded"),
+    _e("repair.photo_stages", "records", "维修拍照节点", "003 第24条3", "R3.3", "coded"),
+    _e("repair.emergencies", "records", "紧急报修（立即处理）", "002 二、2", "R3.4", "coded"),
+    _e("repair.municipal_faults", "records",
+       "市政设施故障（解释并与市政部门交涉）", "004 投诉制度5", "R3.4", "coded"),
+    _e("repair.fees", "records", "特需服务收费标准", "001 篇3 四、1 7)", "R3.3", "fee"),
+    _e("visitor.required_fields", "texts", "访客登记项目", "004 来访审核(1)", "R4.1"),
+    _e("visitor.id_check", "flag", "核验身份证件", "004 来访审核(2)", "R4.1"),
+    _e("visitor.badge", "flag", "发放访客证", "004 来访审核(1)", "R4.1"),
+    _e("visitor.purposes", "records", "来访事由及分流", "004 来访审核", "R4.5", "purpose"),
+    _e("visitor.abnormal", "records", "异常情况处置", "004 异常情况处理", "R4.4", "abnormal"),
+    _e("archive.documents", "records", "业主档案应含资料", "001 篇3 二、1", "R5.1", "document"),
+    _e("archive.retention.owner", "years", "业主档案保存期限", "001 篇3 二、6", "R5.3"),
+    _e("archive.retention.marked_years", "years", "带※工作记录保存年限", "001 篇3 六、7", "R5.3"),
+    _e("archive.retention.other_years", "years", "其它工作记录保存年限", "001 篇3 六、7", "R5.3"),
+    _e("archive.allowed_roles", "roles", "因工作需要可查阅业主档案的岗位", "001 篇3 二、5", "R5.2"),
+    _e("archive.approver", "role", "其他人员查询须经批准的岗位（主管以上）", "001 篇3 二、5", "R5.2"),
+    _e("archive.relay_role", "role", "代为查询并转告的岗位", "001 篇3 二、5", "R5.2"),
+    _e("return_visit.coverage_percent", "percent", "报修、咨询、投诉回访率", "001 篇3 三、1", "R6.1"),
+    _e("return_visit.attempts", "count", "联系不上客户时的回访尝试次数", "001 篇3 三、1", "R6.1"),
+    _e("return_visit.difficult_issue", "duration", "疑难问题主管以上领导回访时限", "001 篇3 三、2", "R6.2"),
+    _e("return_visit.difficult_issue_role", "role", "疑难问题回访岗位（主管以上）", "001 篇3 三、2", "R6.2"),
+    _e("return_visit.opinion_every_months", "count", "意见征询回访周期（月）", "001 篇3 三、3", "R6.3"),
+    _e("return_visit.opinion_coverage_percent", "percent", "意见征询回访率", "001 篇3 三、3", "R6.3"),
+    _e("return_visit.survey_every_months", "count", "满意度调查周期（月）", "001 篇3 三、4", "R6.3"),
+    _e("return_visit.survey_coverage_percent", "percent", "满意度调查回访率", "001 篇3 三、4", "R6.3"),
+    _e("return_visit.survey_signed", "flag", "满意度调查须业主签字", "001 篇3 三、4", "R6.3"),
+    _e("return_visit.phone_record_signers", "count", "电话回访记录签字人数", "001 篇3 三、5", "R6.3"),
+    _e("statistics.monthly_report", "schedule", "月度投诉统计上报时间", "000 顾客投诉的分析方法①", "R7.1"),
+    _e("statistics.analysis_every_months", "count", "投诉分析周期（月）", "000 顾客投诉的分析方法①", "R7.1"),
+    _e("statistics.ranking_metrics", "records", "月度综合排名指标", "003 第38条", "R7.2", "coded"),
+    _e("statistics.specialist_ranking.bottom", "count", "客服专员满意度排名倒数名次", "003 第16条", "R7.2"),
+    _e("statistics.specialist_ranking.months", "count", "连续排名倒数月数（予以处罚）", "003 第16条", "R7.2"),
+    _e("assessment.yuan_per_point", "money", "每扣1分罚款（元）", "001 篇2 4.2.1", "R8.1"),
+    _e("assessment.extra_fine.from_points", "count", "加罚起点（月累计扣分）", "001 篇2 4.2.2", "R8.1"),
+    _e("assessment.extra_fine.to_points", "count", "加罚终点（月累计扣分）", "001 篇2 4.2.2", "R8.1"),
+    _e("assessment.extra_fine.amount", "money", "加罚金额（元）", "001 篇2 4.2.2", "R8.1"),
+    _e("assessment.sanction.from_points", "count", "行政处分起点（月累计扣分）", "001 篇2 4.2.3", "R8.1"),
+    _e("assessment.sanction.to_points", "count", "行政处分终点（月累计扣分）", "001 篇2 4.2.3", "R8.1"),
+    _e("assessment.dismissal_points", "count", "开除（月累计扣分）", "001 篇2 4.2.4", "R8.1"),
+    _e("assessment.publish.points", "count", "公布张贴：扣分达到", "001 篇2 4.2.5", "R8.1"),
+    _e("assessment.publish.repeats", "count", "公布张贴：同一问题发生次数", "001 篇2 4.2.5", "R8.1"),
+    _e("assessment.joint_liability.responsible_percent", "percent",
+       "连带责任：责任人承担（%）", "001 篇2 4.2.6", "R8.2"),
+    _e("assessment.joint_liability.supervisor_percent", "percent",
+       "连带责任：直属上司承担（%）", "001 篇2 4.2.6", "R8.2"),
+    _e("assessment.supervisor_liable_repeats", "count",
+       "一个月内同一问题发生次数（追究直属上司）", "001 篇2 4.2.7", "R8.2"),
+    _e("assessment.summary", "schedule", "上月处罚情况汇总报财务部时间", "001 篇2 4.1.5", "R8.1"),
+    _e("numbering.prefix.complaint", "text", "投诉编号前缀", "001 篇3 二、7", "R0.6"),
+    _e("numbering.prefix.repair", "text", "报修派工单编号前缀", "001 篇3 二、7", "R0.6"),
+    _e("numbering.prefix.consultation", "text", "咨询编号前缀", "001 篇3 二、7", "R0.6"),
+    _e("numbering.prefix.visitor_reception", "text", "来访登记编号前缀", "001 篇3 二、7", "R0.6"),
+    _e("numbering.prefix.archive_access", "text", "档案查询编号前缀", "001 篇3 二、7", "R0.6"),
+)
+# fmt: on
+
+_BY_KEY = {e.key: e for e in ENTRIES}
+
+
+def entry(key: str) -> Entry | None:
+    """The catalogue entry of a leaf key, or None."""
+    return _BY_KEY.get(key)
+
+
+def tree() -> dict[str, Any]:
+    """The catalogue as a nested mapping: branch name -> subtree, leaf name -> Entry."""
+    root: dict[str, Any] = {}
+    for item in ENTRIES:
+        *parents, leaf = item.key.split(".")
+        node = root
+        for name in parents:
+            node = node.setdefault(name, {})
+        node[leaf] = item
+    return root

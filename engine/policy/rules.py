@@ -1,0 +1,252 @@
+"""The 实施细则 (implementation rules, 003 第41条) of a unit, in Chinese, generated from its policy.
+
+Every catalogued key becomes one article: its Chinese title, the value in words, the seed clause
+it implements and whether the unit differs from the group standard.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from engine.policy.catalogue import ENTRIES, SECTIONS, Entry
+from engine.policy.effective import EffectivePolicy
+
+__all__ = ["FORMATS", "format_value", "render_rules", "zh_duration", "zh_schedule"]
+
+FORMATS = ("md", "text")
+
+_UNITS = {"minute": "分钟", "hour": "小时", "day": "天", "week": "周"}
+_WEEKDAYS = {
+    "monday": "一",
+    "tuesday": "二",
+    "wednesday": "三",
+    "thursday": "四",
+    "friday": "五",
+    "saturday": "六",
+    "sunday": "日",
+}
+_SCOPES = {
+    "project": "项目",
+    "subsidiary": "公司",
+    "group": "集团",
+    "responsible_department": "责任部门",
+    "first_receiver": "首问人",
+}
+_AMOUNT = re.compile(r"(\d+) (working )?(minute|hour|day|week)s?")
+
+
+def _amount(match: re.Match[str]) -> str:
+    number, working, unit = match.group(1), match.group(2), match.group(3)
+    if working and unit == "day":
+        return f"{number}个工作日"
+    if working:
+        return f"{number}{_UNITS[unit]}（工作时间）"
+    return f"{number}{_UNITS[unit]}"
+
+
+def zh_duration(value: Any) -> str:
+    """A duration in Chinese words (``1 hour after work starts`` → ``上班后1小时内``); others verbatim."""
+    if isinstance(value, dict):
+        inside, otherwise = value.get("in_working_time"), value.get("otherwise")
+        return f"工作时间内{zh_duration(inside)}；非工作时间{zh_duration(otherwise)}"
+    text = str(value).strip()
+    composite = re.fullmatch(r"(.+) in working time, otherwise (.+)", text)
+    if composite:
+        return f"工作时间内{zh_duration(composite.group(1))}；非工作时间{zh_duration(composite.group(2))}"
+    after = re.fullmatch(r"(.+) after work starts", text)
+    if after:
+        return f"上班后{zh_duration(after.group(1))}内"
+    return _AMOUNT.sub(_amount, text)
+
+
+def zh_schedule(text: str) -> str:
+    """A schedule in Chinese words (``daily at 09:30 on working days`` → ``每个工作日09:30``)."""
+    rest = text.strip()
+    working = rest.endswith(" on working days")
+    rest = rest.removesuffix(" on working days")
+    at = re.search(r" at (\d\d:\d\d)$", rest) if not rest.startswith("daily at") else None
+    if at:
+        rest = rest[: at.start()]
+    match = re.fullmatch(r"daily (at|before) (\d\d:\d\d)", rest)
+    if match:
+        day = "每个工作日" if working else "每天"
+        return f"{day}{match.group(2)}" + ("前" if match.group(1) == "before" else "")
+    match = re.fullmatch(r"weekly on (\w+)", rest)
+    if match and match.group(1).lower() in _WEEKDAYS:
+        result = f"每周{_WEEKDAYS[match.group(1).lower()]}"
+    else:
+        match = re.fullmatch(r"monthly (on|by) the (\d+)(st|nd|rd|th)", rest)
+        if not match:
+            return text
+        result = f"每月{match.group(2)}日" + ("前" if match.group(1) == "by" else "")
+    if at:
+        result += at.group(1)
+    return result + ("（遇非工作日顺延）" if working else "")
+
+
+def _names(policy: EffectivePolicy, key: str, codes: list[str]) -> str:
+    return "、".join(policy.name_of(key, code) for code in codes) or "无"
+
+
+def _record(policy: EffectivePolicy, kind: str, item: dict[str, Any]) -> str:
+    name = str(item.get("name", item.get("code")))
+    if kind == "category":
+        cooperating = _names(policy, "departments", list(item.get("cooperating", [])))
+        lead = policy.name_of("departments", item["department"])
+        return f"{item.get('group')}·{name}（第一责任部门：{lead}；无条件配合：{cooperating}）"
+    if kind == "fee":
+        return f"{name} {format_money(item['price'])}/{item['unit']}"
+    if kind == "severity":
+        return f"{name}（责任人：{policy.name_of('roles', item['responsible'])}）"
+    if kind == "purpose" and item.get("desk"):
+        return f"{name}（转{policy.name_of('departments', item['desk'])}）"
+    if kind == "purpose" and item.get("process"):
+        return f"{name}（进入{item['process']}流程）"
+    return name
+
+
+def format_money(value: Any) -> str:
+    """``100`` → ``100元``."""
+    return f"{value:g}元" if isinstance(value, float) else f"{value}元"
+
+
+def format_value(policy: EffectivePolicy, spec: Entry, value: Any) -> str:
+    """The value of ``spec`` in Chinese words for the rules document."""
+    kind = spec.kind
+    if kind == "duration":
+        return zh_duration(value)
+    if kind == "schedule":
+        return zh_schedule(value)
+    if kind == "money":
+        return format_money(value)
+    if kind == "percent":
+        return f"{value}%"
+    if kind == "years":
+        return "永久" if value == "permanent" else f"{value}年以上"
+    if kind == "flag":
+        return "是" if value else "否"
+    if kind == "role":
+        return policy.name_of("roles", value)
+    if kind == "roles":
+        return _names(policy, "roles", value)
+    if kind == "department":
+        return policy.name_of("departments", value)
+    if kind == "departments":
+        return _names(policy, "departments", value)
+    if kind == "texts":
+        return "、".join(value)
+    if kind == "working_hours":
+        return "、".join(str(period).replace("-", "–") for period in value)
+    if kind == "weekend":
+        return "、".join(f"周{_WEEKDAYS.get(str(day).lower(), str(day))}" for day in value)
+    if kind == "records":
+        return "；".join(_record(policy, spec.fields, item) for item in value)
+    if kind == "lanes":
+        return "；".join(
+            f"{lane}：{policy.name_of('roles', v.get('role'))}（{_SCOPES.get(v.get('scope'), '')}）"
+            for lane, v in value.items()
+        )
+    return str(value)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_rules(
+    policy: EffectivePolicy, group: EffectivePolicy, names: dict[str, str], fmt: str = "md"
+) -> str:
+    """The unit's 实施细则 as Markdown (``md``) or plain text; ``names`` maps unit codes to Chinese names."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    unit_name = names.get(policy.code, policy.code)
+    chain = " → ".join(names.get(code, code) for code in policy.chain)
+    is_group = policy.code == group.code
+    title = f"{unit_name}客服工作{'管理标准' if is_group else '实施细则'}"
+    intro = [
+        f"单位链：{chain}。本文由系统依据生效策略自动生成（kefu policy rules），"
+        f"策略指纹 {policy.fingerprint[:12]}。",
+        "每条规定注明所依据的制度条款；“与集团标准”一栏标出本单位调整之处及其设定位置。",
+    ]
+    out: list[str] = []
+    if fmt == "md":
+        out += [f"# {title}", "", *(f"> {line}" for line in intro), ""]
+    else:
+        out += [title, "=" * 20, *intro, ""]
+    number = 0
+    section = None
+    appendix: list[str] = []
+    for spec in ENTRIES:
+        head = spec.key.split(".")[0]
+        if head == "unit" or not policy.has(spec.key):
+            continue
+        if head != section:
+            section = head
+            heading = SECTIONS.get(head, head)
+            if fmt == "md":
+                out += [
+                    "",
+                    f"## {heading}",
+                    "",
+                    "| 条 | 事项 | 规定 | 依据 | 与集团标准 |",
+                    "|---|---|---|---|---|",
+                ]
+            else:
+                out += ["", heading]
+        number += 1
+        value = policy.get(spec.key)
+        text = format_value(policy, spec, value)
+        base = group.get(spec.key) if group.has(spec.key) else None
+        differs = "—" if is_group else _differs(policy, group, spec, value, base)
+        if fmt == "md" and spec.fields == "category":
+            text = f"共{len(value)}类，见附表一"
+            appendix = _category_table(policy, group, is_group)
+        if fmt == "md":
+            out.append(
+                f"| 第{number}条 | {_cell(spec.title)} | {_cell(text)} | {_cell(spec.citation)} | "
+                f"{_cell(differs)} |"
+            )
+        else:
+            out.append(f"第{number}条 {spec.title}：{text}。依据：{spec.citation}。与集团标准：{differs}。")
+    if appendix:
+        out += ["", *appendix]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _differs(policy: EffectivePolicy, group: EffectivePolicy, spec: Entry, value: Any, base: Any) -> str:
+    if value == base:
+        return "相同"
+    if spec.kind == "records" and isinstance(base, list):
+        before = {item["code"]: item for item in base}
+        added = [item for item in value if item["code"] not in before]
+        changed = [item for item in value if item["code"] in before and before[item["code"]] != item]
+        parts = [f"新增{'、'.join(str(i.get('name')) for i in added)}"] if added else []
+        parts += [f"修改{'、'.join(str(i.get('name')) for i in changed)}"] if changed else []
+        first = (added or changed)[0]
+        where = policy.provenance(f"{spec.key}[{first['code']}]")
+        return f"调整：{'；'.join(parts)}（见 {where}）"
+    before_text = format_value(group, spec, base) if base is not None else "无"
+    return f"调整（集团：{before_text}；见 {policy.provenance(spec.key)}）"
+
+
+def _category_table(policy: EffectivePolicy, group: EffectivePolicy, is_group: bool) -> list[str]:
+    base = {item["code"]: item for item in group.get("complaint.categories")}
+    rows = [
+        "## 附表一：投诉分类与第一责任部门（《售后服务管理办法》第20–21条；《客服工作管理标准》投诉分类）",
+        "",
+        "| 类别 | 名称 | 代码 | 第一责任部门 | 无条件配合部门 | 与集团标准 |",
+        "|---|---|---|---|---|---|",
+    ]
+    for item in policy.get("complaint.categories"):
+        old = base.get(item["code"])
+        differs = "—" if is_group else "相同" if old == item else "新增" if old is None else "修改"
+        if differs in ("新增", "修改"):
+            differs += f"（见 {policy.provenance('complaint.categories[' + item['code'] + ']')}）"
+        lead = policy.name_of("departments", item["department"])
+        helpers = _names(policy, "departments", list(item.get("cooperating", [])))
+        rows.append(
+            f"| {_cell(str(item.get('group')))} | {_cell(str(item['name']))} | {item['code']} | {lead} | "
+            f"{helpers} | {differs} |"
+        )
+    return rows
