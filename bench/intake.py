@@ -1,0 +1,141 @@
+"""Benchmark: complaint lifecycles through kefu vs raw SpiffWorkflow on the same diagram.
+
+    .venv/bin/python bench/intake.py [--cases N]
+
+kefu: open a complaint and complete every task of the full closure path (11 completions), each a
+transaction on a fresh SQLite file (WAL): workflow JSON, inbox rows, audit chain, numbering.
+raw: the same diagram, data and completions with SpiffWorkflow alone, serializing after every
+step like a persisted engine must (create + run + serialize; deserialize + complete + serialize).
+Prints cases/s for both and, last, ``ratio: X`` (kefu ÷ raw). Goal: ratio ≥ 0.5.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from SpiffWorkflow import TaskState  # noqa: E402
+from SpiffWorkflow.bpmn import BpmnWorkflow  # noqa: E402
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer  # noqa: E402
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG  # noqa: E402
+from SpiffWorkflow.spiff.specs.defaults import UserTask  # noqa: E402
+
+from engine.clock import FixedClock  # noqa: E402
+from engine.org import load_org  # noqa: E402
+from engine.policy import load_policy_set  # noqa: E402
+from engine.processes import ProcessRegistry, build_script_engine, timer_clock  # noqa: E402
+from engine.runtime import Runtime  # noqa: E402
+from engine.store import Store  # noqa: E402
+from tests.conftest import shanghai  # noqa: E402
+
+INTAKE: dict[str, Any] = {
+    "customer_name": "周先生", "customer_phone": "13912345678", "room": "3栋1单元1202",
+    "description": "楼上漏水", "customer_request": "尽快维修", "channel": "phone", "category": "facilities",
+    "urgency": "normal", "scope": "household", "severity": "general", "read_back_confirmed": True,
+}
+STEPS: list[tuple[str, dict[str, Any]]] = [
+    ("raise_order", {"order_summary": "请物业部处理", "required_completion": "2026-11-27T17:00:00+08:00"}),
+    ("sign_order", {"order_decision": "sign"}),
+    ("visit_customer", {"contact_result": "agreed", "visit_record": "已上门", "plan": "修复",
+                        "agreed_completion": "2026-11-26T17:00:00+08:00", "customer_confirmed_plan": True}),
+    ("reply_customer", {"reply_method": "phone", "reply_content": "已安排", "done_within_reply_window": True}),
+    ("carry_out_work", {"progress": "完成", "work_result": "finished"}),
+    ("apply_closure", {"completion_record": "客户签字", "customer_signed": True}),
+    ("check_closure", {"check_result": "accept", "return_visit_needed": True}),
+    ("contact_customer", {"reached": True, "attempt_note": "接通"}),
+    ("record_return_visit", {"visit_method": "on_site", "satisfaction": "satisfied",
+                             "return_visit_record": "满意", "customer_agrees": True}),
+    ("deputy_gm_review", {"deputy_decision": "approve"}),
+    ("gm_approve", {"gm_decision": "approve", "final_outcome": "resolved"}),
+]
+
+
+def run_kefu(n: int, workdir: Path) -> float:
+    """Seconds for n full lifecycles through kefu's runtime on SQLite."""
+    clock = FixedClock(shanghai("2026-11-23 10:00"))
+    store = Store(f"sqlite:///{workdir / 'bench.db'}")
+    store.migrate()
+    runtime = Runtime(store, load_policy_set(ROOT / "policies"), ProcessRegistry.load(ROOT / "processes"),
+                      clock, calendars_dir=ROOT / "policies" / "calendars")
+    runtime.register_processes()
+    org = load_org(ROOT / "engine" / "demo" / "org.yaml")
+    runtime.import_org(org)
+    workers = {"raise_order": "zhang.wei", "sign_order": "lin.lihua", "visit_customer": "yang.fan",
+               "reply_customer": "yang.fan", "carry_out_work": "yang.fan", "apply_closure": "yang.fan",
+               "check_closure": "zhang.wei", "contact_customer": "zhang.wei",
+               "record_return_visit": "zhang.wei", "deputy_gm_review": "wu.jianping",
+               "gm_approve": "lin.lihua"}
+    start = time.perf_counter()
+    for _ in range(n):
+        case = runtime.open_case("complaint", INTAKE, "zhang.wei")
+        for name, data in STEPS:
+            task = next(t for t in case.tasks if t.task_name == name)
+            case = runtime.complete_task(task.task_id, workers[name], data)
+        assert case.status == "closed", case.status
+        clock.advance(timedelta(seconds=1))
+    elapsed = time.perf_counter() - start
+    store.dispose()
+    return elapsed
+
+
+def run_raw(n: int) -> float:
+    """Seconds for n full lifecycles with SpiffWorkflow alone (serialize after every step)."""
+    clock = FixedClock(shanghai("2026-11-23 10:00"))
+    definition = ProcessRegistry.load(ROOT / "processes").get("complaint")
+    policy = load_policy_set(ROOT / "policies").effective("sz-property-lyc")
+    engine = build_script_engine(policy, clock)
+    serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+    # The same cleaned data kefu hands the engine, prepared outside the timed loop.
+    intake = definition.start_form.clean(INTAKE, policy)
+    steps = [(name, definition.forms[name].clean(data, policy)) for name, data in STEPS]
+    start = time.perf_counter()
+    with timer_clock(clock):
+        for _ in range(n):
+            wf = BpmnWorkflow(definition.spec, definition.subprocess_specs, script_engine=engine)
+            wf.task_tree.set_data(**intake, first_receiver="zhang.wei")
+            wf.do_engine_steps()
+            text = serializer.serialize_json(wf)
+            for name, data in steps:
+                wf = serializer.deserialize_json(text)
+                wf.script_engine = engine
+                task = next(t for t in wf.get_tasks(state=TaskState.READY, spec_class=UserTask)
+                            if t.task_spec.name == name)
+                task.set_data(**data)
+                task.run()
+                wf.do_engine_steps()
+                text = serializer.serialize_json(wf)
+            assert wf.is_completed()
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    """Run both, print cases/s and the ratio."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    kefu_rates, raw_rates = [], []
+    for _ in range(args.rounds):
+        with tempfile.TemporaryDirectory() as tmp:
+            kefu_rates.append(args.cases / run_kefu(args.cases, Path(tmp)))
+        raw_rates.append(args.cases / run_raw(args.cases))
+    kefu, raw = statistics.median(kefu_rates), statistics.median(raw_rates)
+    steps = len(STEPS) + 1
+    print(f"cases: {args.cases} per round, {args.rounds} rounds, {steps} transitions per case")
+    print(f"raw SpiffWorkflow: {raw:8.1f} cases/s  ({1000 / raw / steps:.2f} ms per transition)")
+    print(f"kefu on SQLite:    {kefu:8.1f} cases/s  ({1000 / kefu / steps:.2f} ms per transition)")
+    print(f"ratio: {kefu / raw:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,296 @@
+"""``kefu init|org|case|inbox|task|timers|audit``: cases and tasks from the command line.
+
+Every command acts as the staff member named by the global ``--as LOGIN`` at the time ``--now``
+(default: the real clock) against ``--db URL`` (default: ``KEFU_DATABASE_URL`` or the SQLite file
+under ``var/``). Errors print one line and exit 1.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import datetime, tzinfo
+from pathlib import Path
+from typing import Any
+
+import click
+
+from engine.cli.common import CliContext, pass_cli
+from engine.errors import ConflictError, FormError, KefuError
+from engine.runtime import VIEWS, CaseView, InboxItem, Runtime
+from engine.store import Store
+
+__all__ = ["register"]
+
+DEMO_ORG = Path(__file__).resolve().parent.parent / "demo" / "org.yaml"
+
+
+def _store(cli: CliContext) -> Store:
+    """The store of this command; its connections close when the command ends."""
+    store = Store(cli.settings.database_url)
+    click.get_current_context().call_on_close(store.dispose)
+    return store
+
+
+def _runtime(cli: CliContext, *, store: Store | None = None, check: bool = True) -> Runtime:
+    from engine.policy import load_policy_set
+    from engine.processes import ProcessRegistry
+
+    store = store or _store(cli)
+    if check:
+        store.require_schema()
+    policies = load_policy_set(cli.settings.policies_dir)
+    registry = ProcessRegistry.load(cli.settings.processes_dir)
+    return Runtime(store, policies, registry, cli.clock, policies.calendars_dir)
+
+
+def _actor(cli: CliContext) -> str:
+    if not cli.actor:
+        raise KefuError("say who you are: add --as LOGIN before the command (e.g. kefu --as zhang.wei inbox)")
+    return cli.actor
+
+
+def _data(value: str | None) -> dict[str, Any]:
+    """Form data from JSON text or ``@file``."""
+    if not value:
+        return {}
+    text = value
+    if value.startswith("@"):
+        try:
+            text = Path(value[1:]).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise KefuError(f"cannot read {value[1:]}: {exc.strerror}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise KefuError(f"--data is not valid JSON ({exc.msg} at column {exc.colno}); "
+                        "e.g. '{\"room\": \"1-101\"}'") from None
+    if not isinstance(data, dict):
+        raise KefuError("--data must be a JSON object of field → value")
+    return data
+
+
+def _when(moment: datetime | None, zone: tzinfo) -> str:
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else "-"
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def _keep_input(action: Callable[[], Any], data: dict[str, Any]) -> Any:
+    """Run ``action``; on a conflict or form error print the typed input back before failing."""
+    try:
+        return action()
+    except (ConflictError, FormError):
+        click.echo("your input (not saved): " + json.dumps(data, ensure_ascii=False), err=True)
+        raise
+
+
+def _task_line(item: InboxItem, zone: tzinfo, now: datetime) -> str:
+    late = " OVERDUE" if item.is_overdue(now) else ""
+    who = item.assignee or item.candidate_group or "-"
+    due = _when(item.due_at, zone)
+    return f"{item.task_id[:8]}  {item.case_number}  {item.title}  [{who}]  due {due}{late}"
+
+
+@click.command("init")
+@click.option("--demo", is_flag=True, help="Also import the demo organisation (engine/demo/org.yaml).")
+@pass_cli
+def init_command(cli: CliContext, demo: bool) -> None:
+    """Create or upgrade the database, register the process versions (and the demo org)."""
+    store = _store(cli)
+    revision = store.migrate()
+    runtime = _runtime(cli, store=store, check=False)
+    click.echo(f"database {store.safe_url} at schema {revision}")
+    for process_id, version, new in runtime.register_processes():
+        click.echo(f"process {process_id} {version[:12]}" + (" registered" if new else " (known)"))
+    if demo:
+        _import_org(cli, runtime, DEMO_ORG)
+
+
+def _import_org(cli: CliContext, runtime: Runtime, path: Path) -> None:
+    from engine.org import load_org
+
+    units, staff = runtime.import_org(load_org(path), actor=cli.actor or "system")
+    click.echo(f"org {path.name}: {units} unit(s) and {staff} staff changed")
+
+
+@click.group("org")
+def org_group() -> None:
+    """The organisation: units and staff."""
+
+
+@org_group.command("import")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@pass_cli
+def org_import_command(cli: CliContext, file: Path) -> None:
+    """Insert or update units and staff from an org YAML file."""
+    _import_org(cli, _runtime(cli), file)
+
+
+@click.group("case")
+def case_group() -> None:
+    """Cases: open, show, send a message."""
+
+
+@case_group.command("open")
+@click.argument("process")
+@click.option("--data", "data_text", metavar="JSON|@FILE",
+              help="The start form (add 'project' to choose one).")
+@pass_cli
+def case_open_command(cli: CliContext, process: str, data_text: str | None) -> None:
+    """Open a case of PROCESS as --as (the first receiver); prints the case number last."""
+    runtime = _runtime(cli)
+    data = _data(data_text)
+    case = _keep_input(lambda: runtime.open_case(process, data, _actor(cli)), data)
+    zone, now = runtime.zone, cli.clock.now()
+    click.echo(f"opened {case.process_id} case, status {case.status}")
+    for item in case.tasks:
+        click.echo("  " + _task_line(item, zone, now))
+    click.echo(case.number)
+
+
+def _show_case(case: CaseView, zone: tzinfo, now: datetime) -> None:
+    click.echo(f"{case.number}  {case.process_id}  status {case.status}"
+               + (f"  outcome {case.outcome}" if case.outcome else ""))
+    click.echo(f"  first receiver {case.first_receiver}; unit {case.project or case.subsidiary}; "
+               f"opened {_when(case.opened_at, zone)}; closed {_when(case.closed_at, zone)}")
+    fields = {k: getattr(case, k) for k in ("customer_name", "customer_phone", "room", "category", "channel",
+                                            "urgency", "scope", "responsible_department")}
+    click.echo("  " + ", ".join(f"{k}={v}" for k, v in fields.items() if v))
+    click.echo("open tasks:" if case.tasks else "open tasks: none")
+    for item in case.tasks:
+        click.echo("  " + _task_line(item, zone, now))
+    if case.timeline:
+        click.echo("timeline:")
+    for ev in case.timeline:
+        detail = ev.data.get("title") or ev.data.get("name") or ev.data.get("message") or ""
+        extra = " (late)" if ev.data.get("late") else ""
+        click.echo(f"  {_when(ev.at, zone)}  {ev.actor:<14} {ev.action:<15} {detail}{extra}")
+
+
+@case_group.command("show")
+@click.argument("number")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_cli
+def case_show_command(cli: CliContext, number: str, as_json: bool) -> None:
+    """Status, current tasks and the timeline of a case."""
+    runtime = _runtime(cli)
+    case = runtime.get_case(number, _actor(cli))
+    if as_json:
+        click.echo(json.dumps(_jsonable(asdict(case)), ensure_ascii=False, indent=2))
+    else:
+        _show_case(case, runtime.zone, cli.clock.now())
+
+
+@case_group.command("message")
+@click.argument("number")
+@click.argument("name")
+@click.option("--data", "data_text", metavar="JSON|@FILE", help="The message payload.")
+@pass_cli
+def case_message_command(cli: CliContext, number: str, name: str, data_text: str | None) -> None:
+    """Deliver message NAME to a case (e.g. a customer's reply)."""
+    runtime = _runtime(cli)
+    data = _data(data_text)
+    case = _keep_input(lambda: runtime.send_message(number, name, data, _actor(cli)), data)
+    click.echo(f"{case.number}: message {name} delivered; status {case.status}")
+
+
+@click.command("inbox")
+@click.option("--view", type=click.Choice(VIEWS), default="mine", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_cli
+def inbox_command(cli: CliContext, view: str, as_json: bool) -> None:
+    """Open tasks of --as: mine, queue (unclaimed in my roles), overdue, all (supervisors)."""
+    runtime = _runtime(cli)
+    items = runtime.inbox(_actor(cli), view)
+    if as_json:
+        click.echo(json.dumps([_jsonable(asdict(i)) for i in items], ensure_ascii=False, indent=2))
+        return
+    zone, now = runtime.zone, cli.clock.now()
+    for item in items:
+        click.echo(_task_line(item, zone, now))
+    click.echo(f"{len(items)} task(s) in view {view}")
+
+
+@click.group("task")
+def task_group() -> None:
+    """Tasks: claim, release, complete (ids may be shortened to 8+ characters)."""
+
+
+@task_group.command("claim")
+@click.argument("task_id")
+@pass_cli
+def task_claim_command(cli: CliContext, task_id: str) -> None:
+    """Take a task from the queue."""
+    item = _runtime(cli).claim_task(task_id, _actor(cli))
+    click.echo(f"claimed {item.task_id[:8]} {item.title} ({item.case_number})")
+
+
+@task_group.command("release")
+@click.argument("task_id")
+@pass_cli
+def task_release_command(cli: CliContext, task_id: str) -> None:
+    """Give a claimed task back to its queue."""
+    item = _runtime(cli).release_task(task_id, _actor(cli))
+    click.echo(f"released {item.task_id[:8]} {item.title} ({item.case_number})")
+
+
+@task_group.command("complete")
+@click.argument("task_id")
+@click.option("--data", "data_text", metavar="JSON|@FILE", help="The task's form.")
+@pass_cli
+def task_complete_command(cli: CliContext, task_id: str, data_text: str | None) -> None:
+    """Submit a task's form."""
+    runtime = _runtime(cli)
+    data = _data(data_text)
+    case = _keep_input(lambda: runtime.complete_task(task_id, _actor(cli), data), data)
+    zone, now = runtime.zone, cli.clock.now()
+    click.echo(f"{case.number}: status {case.status}" + (f", outcome {case.outcome}" if case.outcome else ""))
+    for item in case.tasks:
+        click.echo("  next: " + _task_line(item, zone, now))
+
+
+@click.group("timers")
+def timers_group() -> None:
+    """Timers of waiting cases."""
+
+
+@timers_group.command("fire")
+@click.option("--limit", default=500, show_default=True, help="At most this many cases.")
+@pass_cli
+def timers_fire_command(cli: CliContext, limit: int) -> None:
+    """Fire the timers due at --now; prints how many fired."""
+    click.echo(str(_runtime(cli).fire_due_timers(limit=limit)))
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """The audit log."""
+
+
+@audit_group.command("verify")
+@pass_cli
+def audit_verify_command(cli: CliContext) -> None:
+    """Check every hash chain of the audit log; exit 1 at the first broken event of any chain."""
+    problems = _runtime(cli).verify_audit_chain()
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        raise KefuError(f"audit log: {len(problems)} chain(s) broken")
+    click.echo("audit log intact")
+
+
+def register(group: click.Group) -> None:
+    """Add the case and task commands to ``kefu``."""
+    commands = (init_command, org_group, case_group, inbox_command, task_group, timers_group, audit_group)
+    for command in commands:
+        group.add_command(command)

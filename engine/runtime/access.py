@@ -1,0 +1,168 @@
+"""Who may do what: staff lookup, org placement, candidate groups and lane → role@unit resolution.
+
+A lane names a policy ``lanes:`` entry ``{role, scope}``. The scope picks the unit of the case
+that works the task: ``project``/``subsidiary``/``group`` (the case's unit at that level, falling
+back upwards when the case has no project), ``responsible_department`` (the department unit with that
+department code under the case's project, else under its subsidiary) or ``first_receiver`` (assigned
+to the person who first received the case, R0.5). The inbox row's candidate group is ``role@unit``.
+A staff member holds each of their roles in their own unit (``role``) or in a named one (``role@unit``).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from engine.errors import ConflictError, NotFoundError, PermissionDenied
+from engine.store import StaffRecord, TaskRecord, Tx, UnitRecord
+
+__all__ = [
+    "ALL_VIEW_ROLES",
+    "Placement",
+    "candidate_groups",
+    "check_may_work",
+    "load_staff",
+    "place",
+    "resolve_lane",
+]
+
+# Roles that see every open task of their subsidiary in the "all" view (group-level staff see all).
+ALL_VIEW_ROLES = frozenset({"cs_supervisor", "cs_manager", "cs_centre_gm", "cs_centre_deputy_gm", "chairman"})
+
+
+@dataclass(frozen=True)
+class Placement:
+    """The units a case (or a person) belongs to at each level."""
+
+    group: str | None
+    subsidiary: str | None
+    project: str | None
+
+    @property
+    def home(self) -> str | None:
+        """The most specific unit."""
+        return self.project or self.subsidiary or self.group
+
+
+def load_staff(tx: Tx, login: str | None) -> StaffRecord:
+    """The active staff member ``login``; NotFoundError with a did-you-mean otherwise."""
+    if not login:
+        raise NotFoundError("say who you are: give --as LOGIN (a staff login)")
+    staff = tx.staff(login)
+    if staff is None or not staff.active:
+        hint = difflib.get_close_matches(login, tx.staff_logins(), n=1)
+        tip = f"; did you mean {hint[0]!r}?" if hint else "; import the org data first (kefu org import)"
+        state = "inactive" if staff is not None else "unknown"
+        raise NotFoundError(f"{state} staff login {login!r}{tip}")
+    return staff
+
+
+def chain(units: Mapping[str, UnitRecord], code: str | None) -> list[UnitRecord]:
+    """The unit and its ancestors, nearest first."""
+    out: list[UnitRecord] = []
+    seen: set[str] = set()
+    while code and code in units and code not in seen:
+        seen.add(code)
+        out.append(units[code])
+        code = units[code].parent
+    return out
+
+
+def placement_of(units: Mapping[str, UnitRecord], code: str | None) -> Placement:
+    """The group, subsidiary and project above (or at) ``code``."""
+    found: dict[str, str] = {}
+    for unit in chain(units, code):
+        found.setdefault(unit.kind, unit.code)
+    return Placement(found.get("group"), found.get("subsidiary"), found.get("project"))
+
+
+def place(load_units: Callable[[], Mapping[str, UnitRecord]], staff: StaffRecord,
+          project: str | None) -> Placement:
+    """Where a case opened by ``staff`` belongs: the named project, else the staff member's project.
+
+    The staff record carries its unit chain, so the org table is read only for a named project.
+    """
+    if not project and staff.unit_chain and staff.unit_chain[-1][1] == "group":
+        found: dict[str, str] = {}
+        for code, kind in staff.unit_chain:
+            found.setdefault(kind, code)
+        return Placement(found.get("group"), found.get("subsidiary"), found.get("project"))
+    units = load_units()
+    if project:
+        unit = units.get(project)
+        if unit is None or unit.kind not in {"project", "subsidiary"}:
+            projects = [u.code for u in units.values() if u.kind == "project"]
+            hint = difflib.get_close_matches(project, projects, n=1)
+            tip = f"; did you mean {hint[0]!r}?" if hint else ""
+            raise NotFoundError(f"no project {project!r} in the org data{tip}")
+        return placement_of(units, project)
+    return placement_of(units, staff.unit)
+
+
+def candidate_groups(staff: StaffRecord) -> list[str]:
+    """``role@unit`` for every role held: in the staff member's unit and, from a department, its parent."""
+    homes = [staff.unit]
+    if staff.unit_kind == "department" and staff.unit_parent:
+        homes.append(staff.unit_parent)
+    out: list[str] = []
+    for role in staff.roles:
+        out.extend([role] if "@" in role else [f"{role}@{home}" for home in homes])
+    return out
+
+
+def resolve_lane(
+    binding: Mapping[str, Any],
+    case: Mapping[str, Any],
+    units: Callable[[], Mapping[str, UnitRecord]],
+) -> tuple[str | None, str | None, str | None]:
+    """(role, unit, assignee) of a task whose lane is bound to ``binding`` ({role, scope})."""
+    role = binding.get("role")
+    scope = binding.get("scope")
+    project, subsidiary = case.get("project"), case.get("subsidiary")
+    if scope == "first_receiver":
+        return role, project or subsidiary, case.get("first_receiver")
+    if scope == "project":
+        return role, project or subsidiary, None
+    if scope == "subsidiary":
+        return role, subsidiary or project, None
+    if scope == "group":
+        return role, placement_of(units(), subsidiary or project).group or subsidiary, None
+    if scope == "responsible_department":
+        department = case.get("responsible_department")
+        all_units = units()
+        for parent in (project, subsidiary):
+            for unit in all_units.values():
+                if unit.kind == "department" and unit.department == department and unit.parent == parent:
+                    return role, unit.code, None
+        return role, project or subsidiary, None
+    return role, project or subsidiary, None
+
+
+def holds(staff: StaffRecord, group: str | None) -> bool:
+    """True when the staff member holds ``role@unit``."""
+    return group is not None and group in candidate_groups(staff)
+
+
+def check_may_work(staff: StaffRecord, row: TaskRecord, zone: Any = None) -> None:
+    """Allow the row's assignee, or (if nobody has it) a holder of its role in its unit; else raise.
+
+    A task claimed by someone else is a ConflictError naming the claimer; a task assigned by rule
+    (first receiver, ``assignee`` expression) or needing another role is PermissionDenied.
+    """
+    if row.assignee == staff.login:
+        return
+    label = f"task {row.task_id[:8]} ({row.title}, case {row.number})"
+    if row.assignee is not None and row.claimed_at is not None:
+        when = row.claimed_at.astimezone(zone).isoformat(timespec="minutes") if zone else row.claimed_at
+        raise ConflictError(f"{label} was claimed by {row.assignee} at {when}; only they may complete it "
+                            f"unless they release it")
+    if row.assignee is not None:
+        raise PermissionDenied(f"{label} is assigned to {row.assignee}; only they may work it")
+    if holds(staff, row.candidate_group):
+        return
+    raise PermissionDenied(
+        f"{staff.login} may not work {label}: it needs role {row.role!r} in unit {row.unit!r} "
+        f"(you hold: {', '.join(candidate_groups(staff)) or 'no roles'})"
+    )

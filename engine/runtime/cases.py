@@ -1,0 +1,334 @@
+"""``Runtime``: open cases, work tasks, deliver messages and fire timers — one call, one transaction.
+
+Late forms and expired timers (the rule): kefu's deadline timers are *non-interrupting* boundary
+timers by convention (SLA escalations). They never remove the task, so a form submitted after its
+deadline is accepted; the ``task.completed`` audit event records ``late: true`` with the due time.
+An *interrupting* timer cancels its task. Due timers are fired before a task is listed or
+completed (``refresh_timers()`` then ``do_engine_steps()``, pitfall 1); if that cancels the task
+being completed, the timer's effects are committed and ``complete_task`` raises ``ConflictError``
+saying when the deadline passed and what happened; the caller keeps the typed input (the CLI prints
+it back). Two people completing the same task: the second finds the row gone after taking the case
+lock and gets a ``ConflictError`` naming who completed it and when (from the audit log).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4
+
+from SpiffWorkflow import TaskState
+from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+
+from engine.clock import Clock
+from engine.errors import ConflictError, NotFoundError
+from engine.processes import ProcessDefinition, ProcessRegistry, build_script_engine
+from engine.processes.host import policy_zone
+from engine.runtime.access import check_may_work, load_staff, place
+from engine.runtime.inbox import InboxMixin
+from engine.runtime.numbering import format_number, number_prefix
+from engine.runtime.serializer import VERSION, dump_workflow, load_workflow
+from engine.runtime.transition import CASE_DATA_FIELDS, Transition
+from engine.runtime.views import CaseView
+from engine.store import CaseRecord, Store, TaskRecord, Tx
+
+__all__ = ["Runtime", "policy_fingerprint"]
+
+
+def policy_fingerprint(snapshot: Any) -> str:
+    """SHA-256 of a policy snapshot's canonical JSON."""
+    text = json.dumps(snapshot, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class Runtime(InboxMixin):
+    """Cases and tasks on top of a store, a policy set, a process registry and a clock."""
+
+    def __init__(self, store: Store, policies: Any, registry: ProcessRegistry, clock: Clock,
+                 calendars_dir: str | Path | None = None,
+                 policy_loader: Callable[[dict[str, Any]], Any] | None = None) -> None:
+        self.store = store
+        self.policies = policies
+        self.registry = registry
+        self.clock = clock
+        self.calendars_dir = Path(calendars_dir) if calendars_dir is not None else None
+        self._policy_loader = policy_loader
+        self._definitions: dict[tuple[str, str], ProcessDefinition] = {}
+        self._stored_versions: set[tuple[str, str]] = set()
+        self._policies_by_fp: dict[str, Any] = {}
+        self._stored_fps: set[str] = set()
+        self._engines: dict[str, Any] = {}
+        self._pins: dict[int, tuple[Any, str, dict[str, Any]]] = {}
+        self._prefixes: dict[tuple[str, str], str] = {}
+        self.before_commit: Callable[[str], None] | None = None  # test hook: inject a failure
+
+    # -- pinned versions ---------------------------------------------------------------------------
+    def register_processes(self) -> list[tuple[str, str, bool]]:
+        """Store every registry version not stored yet; (process_id, version, new?) per process."""
+        out = []
+        with self.store.write() as tx:
+            for definition in self.registry.definitions():
+                out.append((definition.process_id, definition.version, self._ensure_version(tx, definition)))
+        self._stored_versions.update((pid, version) for pid, version, _ in out)  # committed now
+        return out
+
+    def _ensure_version(self, tx: Tx, definition: ProcessDefinition) -> bool:
+        key = (definition.process_id, definition.version)
+        self._definitions.setdefault(key, definition)
+        if key in self._stored_versions:
+            return False
+        now = self.clock.now()
+        new = tx.ensure_process_version(definition.process_id, definition.version, dict(definition.sources),
+                                        now)
+        if new:
+            event = {"actor": "system", "action": "process.registered",
+                     "data": {"process": definition.process_id, "version": definition.version,
+                              "files": sorted(definition.sources)}}
+            tx.append_audit(None, [event], now)
+        return new
+
+    def _definition(self, tx: Tx, process_id: str, version: str) -> ProcessDefinition:
+        key = (process_id, version)
+        if key not in self._definitions:
+            sources = tx.process_sources(process_id, version)
+            if sources is None:
+                raise NotFoundError(f"process {process_id} version {version[:12]} is not stored")
+            self._definitions[key] = ProcessDefinition.from_sources(process_id, sources)
+        return self._definitions[key]
+
+    def _policy(self, tx: Tx, fingerprint: str) -> Any:
+        if fingerprint not in self._policies_by_fp:
+            snapshot = tx.policy_snapshot(fingerprint)
+            if snapshot is None:
+                raise NotFoundError(f"policy snapshot {fingerprint[:12]} is not stored")
+            self._policies_by_fp[fingerprint] = self._load_snapshot(snapshot)
+        return self._policies_by_fp[fingerprint]
+
+    def _load_snapshot(self, snapshot: dict[str, Any]) -> Any:
+        if self._policy_loader is not None:
+            return self._policy_loader(snapshot)
+        from engine.policy import EffectivePolicy
+
+        return EffectivePolicy.from_snapshot(snapshot, self.calendars_dir)
+
+    def _effective_policy(self, *codes: str | None) -> Any:
+        """The policy of the most specific unit that has one (project, then subsidiary, then group)."""
+        known = getattr(self.policies, "units", None)
+        for code in codes:
+            if code and (known is None or code in known):
+                try:
+                    return self.policies.effective(code)
+                except NotFoundError:
+                    continue
+        return self.policies.effective(None)
+
+    def _pin(self, policy: Any) -> tuple[str, dict[str, Any]]:
+        """(fingerprint, snapshot) of a live policy object, computed once per object."""
+        hit = self._pins.get(id(policy))
+        if hit is not None and hit[0] is policy:
+            return hit[1], hit[2]
+        snapshot = policy.snapshot()
+        fp = str(getattr(policy, "fingerprint", "") or policy_fingerprint(snapshot))
+        self._pins[id(policy)] = (policy, fp, snapshot)
+        self._policies_by_fp.setdefault(fp, policy)
+        return fp, snapshot
+
+    def _engine(self, fingerprint: str, policy: Any) -> Any:
+        if fingerprint not in self._engines:
+            self._engines[fingerprint] = build_script_engine(policy, self.clock)
+        return self._engines[fingerprint]
+
+    # -- transitions -------------------------------------------------------------------------------
+    def _begin(self, tx: Tx, case: CaseRecord) -> Transition:
+        """Load a locked case's workflow around its pinned diagram and policy."""
+        definition = self._definition(tx, case.process_id, case.process_version)
+        policy = self._policy(tx, case.policy_fingerprint)
+        workflow = load_workflow(case.workflow or "{}", case.serializer_version, definition.spec,
+                                 definition.subprocess_specs)
+        workflow.script_engine = self._engine(case.policy_fingerprint, policy)
+        fields = {k: getattr(case, k) for k in ("id", "number", "process_id", "subsidiary", "project",
+                                                "first_receiver", "status", "closed_at", "next_timer_at",
+                                                *CASE_DATA_FIELDS)}
+        rows = {r.task_id: r for r in tx.case_tasks(case.id)}
+        return Transition(tx=tx, case=fields, rows=rows, definition=definition, policy=policy,
+                          workflow=workflow, clock=self.clock, zone=policy_zone(policy))
+
+    def _commit(self, t: Transition, point: str) -> CaseRecord:
+        """Sync, then write the case row (one INSERT/UPDATE), audit events and inbox rows."""
+        changes = t.sync()
+        changes.pop("id", None)
+        tx, case_id = t.tx, t.case["id"]
+        tx.append_audit(case_id, t.events, t.now)
+        record = tx.update_case(case_id, **changes, workflow=dump_workflow(t.wf), serializer_version=VERSION)
+        task_changes = t.task_field_changes(changes)
+        new_ids = {r.task_id for r in t.new_rows}
+        if task_changes and any(task_id not in new_ids for task_id in t.rows):
+            tx.update_case_tasks(case_id, **task_changes)  # before the new rows, which have the values
+        tx.delete_tasks(t.deleted_rows)
+        tx.add_tasks(t.new_rows)
+        if self.before_commit is not None:
+            self.before_commit(point)
+        return record
+
+    def open_case(self, process_id: str, data: Mapping[str, Any], actor: str) -> CaseView:
+        """Receive a new case; the actor is its first receiver (R0.5: anyone may, nobody refuses)."""
+        definition = self.registry.get(process_id)
+        data = dict(data)
+        project_code = data.pop("project", None)
+        now = self.clock.now()
+        with self.store.write() as tx:
+            staff = load_staff(tx, actor)
+            placement = place(tx.units, staff, project_code)
+            policy = self._effective_policy(placement.project, placement.subsidiary)
+            fp, snapshot = self._pin(policy)
+            if fp not in self._stored_fps and tx.ensure_policy_snapshot(fp, snapshot, now):
+                event = {"actor": "system", "action": "policy.pinned",
+                         "data": {"fingerprint": fp, "unit": snapshot.get("code")}}
+                tx.append_audit(None, [event], now)
+            self._ensure_version(tx, definition)
+            cleaned = definition.start_form.clean(data, policy)
+            zone = policy_zone(policy)
+            prefix = self._prefixes.get((fp, process_id)) or number_prefix(policy, process_id)
+            self._prefixes[(fp, process_id)] = prefix
+            year = now.astimezone(zone).year
+            number = format_number(prefix, placement.subsidiary, year,
+                                   tx.next_number(placement.subsidiary or "", prefix, year))
+            case_id = uuid4().hex
+            workflow = BpmnWorkflow(definition.spec, definition.subprocess_specs,
+                                    script_engine=self._engine(fp, policy))
+            received_at = now.astimezone(zone).isoformat()
+            workflow.task_tree.set_data(case_id=case_id, case_number=number, first_receiver=staff.login,
+                                        received_at=received_at, project=placement.project,
+                                        subsidiary=placement.subsidiary, **cleaned)
+            base = {"id": case_id, "number": number, "process_id": process_id,
+                    "subsidiary": placement.subsidiary, "project": placement.project,
+                    "first_receiver": staff.login, "status": "open", "closed_at": None, "next_timer_at": None,
+                    **{k: None for k in CASE_DATA_FIELDS if k != "status"}}
+            t = Transition(tx=tx, case=base, rows={}, definition=definition, policy=policy, workflow=workflow,
+                           clock=self.clock, zone=zone)
+            t.original = {}
+            t.events.append({"actor": staff.login, "action": "case.opened",
+                             "data": {"process": process_id, "version": definition.version,
+                                      "policy": fp, "number": number, "form": cleaned}})
+            t.run_engine()
+            tx.insert_case(id=case_id, number=number, process_id=process_id,
+                           process_version=definition.version, policy_fingerprint=fp,
+                           subsidiary=placement.subsidiary, project=placement.project, status="open",
+                           first_receiver=staff.login, opened_at=now, workflow="",
+                           serializer_version=VERSION)
+            record = self._commit(t, "open_case")
+            tasks = list(t.rows.values())
+        self._stored_fps.add(fp)  # only once committed: a rolled-back open stores nothing
+        self._stored_versions.add((process_id, definition.version))
+        return CaseView.build(record, tasks)
+
+    def complete_task(self, task_id: str, actor: str, data: Mapping[str, Any]) -> CaseView:
+        """Submit a task's form; ConflictError if someone else completed it or a deadline cancelled it."""
+        task_id = self.resolve_task_id(task_id)
+        deferred: ConflictError | None = None
+        with self.store.write() as tx:
+            staff = load_staff(tx, actor)
+            case = tx.lock_case_of_task(task_id)
+            if case is None:
+                self._open_row(tx, task_id)  # raises: who completed it, or why it was cancelled
+            assert case is not None
+            t = self._begin(tx, case)
+            if task_id not in t.rows:  # the winner of a race removed it while we waited for the lock
+                self._open_row(tx, task_id)
+            row = t.rows[task_id]
+            check_may_work(staff, row, t.zone)
+            t.refresh_timers()
+            task = t.wf.get_task_from_id(UUID(task_id))
+            if task is None or task.state != TaskState.READY:
+                record = self._commit(t, "complete_task")
+                deferred = ConflictError(
+                    f"task {task_id[:8]} ({row.title}, case {row.number}) can no longer be completed: "
+                    f"{t.cancel_reason}; the case moved on (status {record.status}). "
+                    "Your input was not saved."
+                )
+                tasks = list(t.rows.values())
+            else:
+                cleaned = t.definition.forms[row.task_spec].clean(dict(data), t.policy)
+                late = row.due_at is not None and t.now > row.due_at
+                task.set_data(**cleaned)
+                task.run()
+                t.completed_task = task_id
+                t.events.append({"actor": staff.login, "action": "task.completed", "task_id": task_id,
+                                 "data": {"task": row.task_spec, "title": row.title, "form": cleaned,
+                                          "late": late, "due_at": t.local(row.due_at)}})
+                t.run_engine()
+                record = self._commit(t, "complete_task")
+                tasks = list(t.rows.values())
+        if deferred is not None:
+            raise deferred
+        return CaseView.build(record, tasks)
+
+    def send_message(self, case_number: str, name: str, payload: Any, actor: str) -> CaseView:
+        """Deliver a BPMN message to a case; ConflictError when nothing in it waits for that message."""
+        deferred: ConflictError | None = None
+        with self.store.write() as tx:
+            staff = load_staff(tx, actor)
+            case = self._lock_by_number(tx, case_number)
+            t = self._begin(tx, case)
+            t.refresh_timers()
+            waiting = t.waiting_messages()
+            if name not in waiting:
+                record = self._commit(t, "send_message")
+                deferred = ConflictError(
+                    f"nothing in case {case.number} waits for message {name!r} now"
+                    + (f"; it waits for: {', '.join(waiting)}" if waiting else "; it waits for no message")
+                )
+            else:
+                t.wf.send_event(BpmnEvent(MessageEventDefinition(name), payload=payload))
+                t.cancel_reason = f"message {name!r} arrived"
+                t.events.append({"actor": staff.login, "action": "message.received",
+                                 "data": {"message": name, "payload": payload}})
+                t.run_engine()
+                record = self._commit(t, "send_message")
+            tasks = list(t.rows.values())
+        if deferred is not None:
+            raise deferred
+        return CaseView.build(record, tasks)
+
+    def fire_due_timers(self, limit: int = 100) -> int:
+        """Fire the timers due now (only cases whose ``next_timer_at`` has passed); returns how many fired."""
+        with self.store.read() as tx:
+            case_ids = tx.due_cases(self.clock.now(), limit)
+        return sum(self._advance(case_id) for case_id in case_ids)
+
+    def _advance(self, case_id: str) -> int:
+        """Refresh one case's timers in its own transaction (skipped if another worker holds it)."""
+        with self.store.write() as tx:
+            case = tx.lock_case(case_id=case_id, skip_locked=True)
+            if case is None or case.next_timer_at is None or case.next_timer_at > self.clock.now():
+                return 0
+            t = self._begin(tx, case)
+            fired = t.refresh_timers()
+            self._commit(t, "fire_due_timers")
+            return fired
+
+    def _lock_by_number(self, tx: Tx, number: str) -> CaseRecord:
+        case = tx.lock_case(number=number)
+        if case is None:
+            raise self._no_case(tx, number)
+        return case
+
+    def _open_row(self, tx: Tx, task_id: str) -> TaskRecord:
+        """The open inbox row, or the reason it is gone (completed by whom and when, or cancelled)."""
+        row = tx.task(task_id)
+        if row is not None:
+            return row
+        for ev in reversed(tx.task_events(task_id)):
+            when = ev.at.astimezone(self.zone).isoformat(timespec="seconds")
+            title = ev.data.get("title", ev.data.get("task", ""))
+            if ev.action == "task.completed":
+                raise ConflictError(
+                    f"task {task_id[:8]} ({title}) was already completed by {ev.actor} at {when}")
+            if ev.action == "task.cancelled":
+                raise ConflictError(
+                    f"task {task_id[:8]} ({title}) was cancelled at {when}: {ev.data.get('reason')}")
+        raise NotFoundError(f"no open task {task_id}; list yours with 'kefu inbox'")

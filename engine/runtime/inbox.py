@@ -1,0 +1,224 @@
+"""The inbox side of the runtime: listing, claiming, releasing, case pages, audit and org import.
+
+Listing never deserializes a workflow, except for the few cases among the listed ones whose
+``next_timer_at`` has passed (found by the index): those get their timers refreshed first, so the
+inbox never offers a task a deadline already cancelled.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from datetime import tzinfo
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from engine.errors import ConflictError, KefuError, NotFoundError, PermissionDenied
+from engine.runtime.access import ALL_VIEW_ROLES, candidate_groups, check_may_work, load_staff, placement_of
+from engine.runtime.views import CaseView, InboxItem
+from engine.store import StaffRecord, Tx, UnitRecord
+from engine.store.audit import ChainProblem, verify_chain
+
+if TYPE_CHECKING:
+    from engine.clock import Clock
+    from engine.runtime.transition import Transition
+    from engine.store import CaseRecord, Store, TaskRecord
+
+__all__ = ["VIEWS", "InboxMixin"]
+
+VIEWS = ("mine", "queue", "overdue", "all")
+MIN_PREFIX = 8
+
+
+class InboxMixin:
+    """Inbox, claim/release, case view, audit verification and org import of ``Runtime``."""
+
+    store: Store
+    policies: Any
+    clock: Clock
+    _zone: tzinfo | None = None
+
+    def _advance(self, case_id: str) -> int:
+        """Refresh one case's due timers (``Runtime`` provides it)."""
+        raise NotImplementedError
+
+    def _open_row(self, tx: Tx, task_id: str) -> TaskRecord:
+        """The open inbox row or why it is gone (``Runtime`` provides it)."""
+        raise NotImplementedError
+
+    def _begin(self, tx: Tx, case: CaseRecord) -> Transition:
+        """Load a case's workflow around its pinned diagram and policy (``Runtime`` provides it)."""
+        raise NotImplementedError
+
+    @property
+    def zone(self) -> tzinfo:
+        """The group policy's time zone (for messages and display)."""
+        cached = self._zone
+        if cached is None:
+            try:
+                cached = ZoneInfo(str(self.policies.effective(None).get("calendar.timezone")))
+            except (KefuError, KeyError, ValueError):
+                cached = ZoneInfo("Asia/Shanghai")
+            self._zone = cached
+        return cached
+
+    def resolve_task_id(self, task_id: str) -> str:
+        """A full task id from a unique prefix of at least 8 characters."""
+        task_id = task_id.strip().lower()
+        if len(task_id) >= 36:
+            return task_id
+        if len(task_id) < MIN_PREFIX:
+            raise NotFoundError(f"task id {task_id!r} is too short; give at least {MIN_PREFIX} characters")
+        with self.store.read() as tx:
+            matches = tx.task_ids_starting(task_id) or tx.audited_task_ids_starting(task_id)
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            raise NotFoundError(f"task id prefix {task_id!r} is ambiguous ({', '.join(matches)}); give more")
+        raise NotFoundError(f"no open task starts with {task_id!r}; list yours with 'kefu inbox'")
+
+    def inbox(self, actor: str, view: str = "mine") -> list[InboxItem]:
+        """Open tasks for ``actor``: mine, queue (unclaimed in my roles), overdue, or all I may oversee."""
+        if view not in VIEWS:
+            raise NotFoundError(f"no inbox view {view!r}; choose one of {', '.join(VIEWS)}")
+        now = self.clock.now()
+        with self.store.read() as tx:
+            staff = load_staff(tx, actor)
+            groups = candidate_groups(staff)
+            scope = self._all_scope(tx.units(), staff) if view == "all" else None
+            due = tx.inbox_due_cases(now, staff.login, groups) if view != "all" else tx.due_cases(now, 200)
+        for case_id in due:
+            self._advance(case_id)
+        with self.store.read() as tx:
+            if view == "mine":
+                rows = tx.inbox(assignee=staff.login)
+            elif view == "queue":
+                rows = tx.inbox(groups=groups)
+            elif view == "overdue":
+                rows = tx.inbox(assignee=staff.login, groups=groups, due_before=now)
+            else:
+                rows = tx.inbox(everything=scope is None, subsidiary=scope)
+        return [InboxItem.from_record(r) for r in rows]
+
+    def _all_scope(self, units: dict[str, UnitRecord], staff: StaffRecord) -> str | None:
+        """None for group-level staff (everything), the subsidiary for supervisors; else refuse."""
+        roles = {r.split("@", 1)[0] for r in staff.roles}
+        subsidiary = placement_of(units, staff.unit).subsidiary
+        if subsidiary is None and staff.unit in units:
+            return None
+        if roles & ALL_VIEW_ROLES:
+            return subsidiary
+        raise PermissionDenied(
+            f"the 'all' view is for supervisors and managers ({', '.join(sorted(ALL_VIEW_ROLES))}) "
+            f"and group-level staff; {staff.login} holds {', '.join(sorted(roles)) or 'no roles'}"
+        )
+
+    def claim_task(self, task_id: str, actor: str) -> InboxItem:
+        """Take a queued task so colleagues see it is being worked."""
+        return self._set_claim(task_id, actor, claim=True)
+
+    def release_task(self, task_id: str, actor: str) -> InboxItem:
+        """Give a claimed task back to its queue."""
+        return self._set_claim(task_id, actor, claim=False)
+
+    def _set_claim(self, task_id: str, actor: str, *, claim: bool) -> InboxItem:
+        task_id = self.resolve_task_id(task_id)
+        now = self.clock.now()
+        with self.store.write() as tx:
+            staff = load_staff(tx, actor)
+            row = self._open_row(tx, task_id)
+            case = tx.lock_case(case_id=row.case_id)
+            row = self._open_row(tx, task_id)  # again, now that the case is locked
+            assert case is not None
+            if claim:
+                if row.assignee == staff.login:
+                    raise ConflictError(f"task {task_id[:8]} is already yours")
+                check_may_work(staff, row, self.zone)
+                values: dict[str, Any] = {"assignee": staff.login, "claimed_at": now}
+            else:
+                if row.claimed_at is None or row.assignee != staff.login:
+                    who = f"claimed by {row.assignee}" if row.claimed_at else "not claimed"
+                    raise ConflictError(f"task {task_id[:8]} is {who}; only its claimer may release it")
+                values = {"assignee": row.default_assignee, "claimed_at": None}
+            tx.update_task(task_id, **values)
+            event = {"actor": staff.login, "action": "task.claimed" if claim else "task.released",
+                     "task_id": task_id, "data": {"task": row.task_spec, "title": row.title}}
+            tx.append_audit(case.id, [event], now)
+            tx.update_case(case.id)
+            row = tx.task(task_id) or row
+        return InboxItem.from_record(row)
+
+    def get_case(self, number: str, actor: str) -> CaseView:
+        """A case with its open tasks and its timeline from the audit log."""
+        with self.store.read() as tx:
+            staff = load_staff(tx, actor)
+            case = tx.find_case(number)
+            if case is None:
+                raise self._no_case(tx, number)
+            self._check_may_see(tx.units(), staff, case.subsidiary, case.first_receiver)
+            due = case.next_timer_at is not None and case.next_timer_at <= self.clock.now()
+        if due:
+            self._advance(case.id)
+        with self.store.read() as tx:
+            case = tx.find_case(number)
+            assert case is not None
+            return CaseView.build(case, tx.case_tasks(case.id), tx.case_audit(case.id))
+
+    def case_data(self, number: str, actor: str) -> dict[str, Any]:
+        """The workflow data of a case (the fields its scripts and forms set), read-only."""
+        with self.store.read() as tx:
+            staff = load_staff(tx, actor)
+            case = tx.lock_case(number=number, lock=False)
+            if case is None:
+                raise self._no_case(tx, number)
+            self._check_may_see(tx.units(), staff, case.subsidiary, case.first_receiver)
+            return dict(self._begin(tx, case).workflow_data())
+
+    def _check_may_see(self, units: dict[str, UnitRecord], staff: StaffRecord,
+                       subsidiary: str | None, first_receiver: str) -> None:
+        if staff.login == first_receiver:
+            return
+        mine = placement_of(units, staff.unit)
+        if mine.subsidiary is None or mine.subsidiary == subsidiary:
+            return
+        raise PermissionDenied(
+            f"{staff.login} works for {mine.subsidiary}; this case belongs to {subsidiary}")
+
+    def _no_case(self, tx: Tx, number: str) -> NotFoundError:
+        hint = difflib.get_close_matches(number, tx.case_numbers(), n=1)
+        return NotFoundError(f"no case {number!r}" + (f"; did you mean {hint[0]!r}?" if hint else ""))
+
+    def verify_audit_chain(self) -> list[ChainProblem]:
+        """Check every audit chain; the first broken event of each broken chain."""
+        problems = []
+        with self.store.read() as tx:
+            for chain, head, count in tx.audit_chains():
+                problem = verify_chain(chain, tx.chain_events(chain), head, count)
+                if problem is not None:
+                    problems.append(problem)
+        return problems
+
+    def import_org(self, org: Any, actor: str = "system") -> tuple[int, int]:
+        """Insert or update org units and staff from ``load_org`` data; (units changed, staff changed)."""
+        by_code = {u.code: u for u in _items(org.units)}
+        if getattr(org, "group", None) is not None:
+            by_code.setdefault(org.group.code, org.group)
+        units = [UnitRecord(u.code, u.name, u.kind, u.parent, getattr(u, "department", None))
+                 for u in by_code.values()]
+        people = [
+            StaffRecord(s.login, s.name, s.unit, tuple(s.roles or ()), getattr(s, "phone", None),
+                        getattr(s, "email", None), bool(getattr(s, "active", True)))
+            for s in _items(org.staff)
+        ]
+        with self.store.write() as tx:
+            changed_units = tx.upsert_units(units)
+            changed_staff = tx.upsert_staff(people)
+            counts = {"units": len(units), "staff": len(people), "units_changed": changed_units,
+                      "staff_changed": changed_staff}
+            event = {"actor": actor, "action": "org.imported", "data": counts}
+            tx.append_audit(None, [event], self.clock.now())
+        return changed_units, changed_staff
+
+
+def _items(values: Any) -> Iterable[Any]:
+    return values.values() if isinstance(values, Mapping) else values

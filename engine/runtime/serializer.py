@@ -1,0 +1,106 @@
+"""Workflow state as JSON without the specs, and the named upgrades of older stored formats.
+
+SpiffWorkflow's serializer copies the whole process spec into every instance (about half of the
+JSON). kefu pins each case to a process version whose specs come from the registry, so the stored
+JSON holds only the instance: ``spec`` and ``subprocess_specs`` are left out on save and the live
+spec objects of the pinned ``ProcessDefinition`` are put back on load. The format's version is
+kept in its own column (``cases.serializer_version``); a row in an older format is brought up to
+date on load by the functions in ``UPGRADES`` (old version → function returning the new version
+and dict), applied in a chain until ``VERSION`` is reached.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+
+from engine.errors import ConflictError
+
+__all__ = ["UPGRADES", "VERSION", "dump_workflow", "load_workflow", "upgrade_workflow_dict"]
+
+VERSION = "1.5"
+
+
+class _InstanceOnlyConverter(BpmnWorkflowConverter):
+    """Converts a top-level workflow without its specs (they are restored from the registry)."""
+
+    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+        dct: dict[str, Any] = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+
+_CONFIG = dict(SPIFF_CONFIG)
+_CONFIG[BpmnWorkflow] = _InstanceOnlyConverter
+_SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_CONFIG), version=VERSION)
+_FULL_SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+
+
+def dump_workflow(workflow: BpmnWorkflow) -> str:
+    """The instance JSON of ``workflow`` (no specs, no version key: the version has its own column)."""
+    _SERIALIZER.registry._encoder_mode = True
+    try:
+        dct = _SERIALIZER.to_dict(workflow)
+        return json.dumps(dct, cls=_SERIALIZER._encoder_cls, ensure_ascii=False, separators=(",", ":"))
+    finally:
+        _SERIALIZER.registry._encoder_mode = False
+
+
+def load_workflow(text: str, version: str, spec: Any, subprocess_specs: dict[str, Any]) -> BpmnWorkflow:
+    """Rebuild a workflow from stored JSON in format ``version`` around the pinned specs."""
+    dct = json.loads(text)
+    dct.pop(BpmnWorkflowSerializer.VERSION_KEY, None)
+    dct = upgrade_workflow_dict(dct, version)
+    dct["spec"] = spec  # live objects pass through the registry's restore unchanged
+    dct["subprocess_specs"] = dict(subprocess_specs)
+    workflow: BpmnWorkflow = _SERIALIZER.from_dict(dct)
+    return workflow
+
+
+def upgrade_workflow_dict(dct: dict[str, Any], version: str) -> dict[str, Any]:
+    """Apply the named upgrades from ``version`` up to ``VERSION``; ConflictError for an unknown format."""
+    seen = set()
+    while version != VERSION:
+        step = UPGRADES.get(version)
+        if step is None or version in seen:
+            raise ConflictError(
+                f"stored workflow format {version!r} is not known to this kefu (knows {VERSION!r} and "
+                f"upgrades from {', '.join(sorted(UPGRADES)) or 'none'}); upgrade kefu"
+            )
+        seen.add(version)
+        version, dct = step(dct)
+    return dct
+
+
+def _upgrade_kefu0(dct: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """``1.4-kefu0`` → ``1.5``: the prototype's rows held the full serializer output (specs included)
+    and called the receiving time ``received``; drop the specs and rename the field to ``received_at``."""
+    dct = dict(dct)
+    dct.pop("spec", None)
+    dct.pop("subprocess_specs", None)
+    for task in dct.get("tasks", {}).values():
+        data = task.get("data") or {}
+        if "received" in data:
+            data["received_at"] = data.pop("received")
+        updates = (task.get("delta") or {}).get("updates") or {}
+        if "received" in updates:
+            updates["received_at"] = updates.pop("received")
+    return VERSION, dct
+
+
+UPGRADES: dict[str, Callable[[dict[str, Any]], tuple[str, dict[str, Any]]]] = {
+    "1.4-kefu0": _upgrade_kefu0,
+}
+
+
+def dump_full_workflow(workflow: BpmnWorkflow) -> str:
+    """SpiffWorkflow's own full serialization (specs included): used by tests of the upgrade path."""
+    text: str = _FULL_SERIALIZER.serialize_json(workflow)
+    return text

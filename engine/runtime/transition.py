@@ -1,0 +1,224 @@
+"""One transition of a case: timers, engine steps and the inbox/case-row bookkeeping after them.
+
+After every step the runtime makes the store match the workflow: each READY user task has an inbox
+row (lane → role@unit, assignee, ``due_at`` from its ``due`` expression evaluated when the row is
+created), rows of tasks no longer READY go, case fields are copied from the workflow data, and
+``next_timer_at`` is the earliest due time of the timers the workflow waits on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from SpiffWorkflow import TaskState
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.spiff.specs.defaults import UserTask
+
+from engine.clock import Clock
+from engine.processes import evaluate_expression, timer_clock
+from engine.runtime.access import resolve_lane
+from engine.store import TaskRecord, Tx, UnitRecord
+
+__all__ = ["CASE_DATA_FIELDS", "FINAL_STATUSES", "Transition", "to_utc"]
+
+CASE_DATA_FIELDS = ("customer_name", "customer_phone", "room", "category", "responsible_department", "status",
+                    "outcome", "urgency", "scope", "channel")
+FINAL_STATUSES = frozenset({"closed", "cancelled", "withdrawn"})
+_TASK_CASE_FIELDS = ("number", "category", "room", "customer_name", "customer_phone", "subsidiary", "project",
+                     "status")
+
+
+def to_utc(value: Any, zone: Any) -> datetime | None:
+    """An aware UTC datetime from an ISO string or datetime (naive values are read in ``zone``)."""
+    if value is None or value == "":
+        return None
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value).strip())
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    return moment.astimezone(UTC)
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+class Transition:
+    """The working state of one case inside one store transaction."""
+
+    def __init__(self, *, tx: Tx, case: dict[str, Any], rows: Mapping[str, TaskRecord], definition: Any,
+                 policy: Any, workflow: BpmnWorkflow, clock: Clock, zone: Any) -> None:
+        self.tx = tx
+        self.case = case  # current case fields: id, number, process_id, units, first_receiver …
+        self.original = dict(case)
+        self.rows = dict(rows)
+        self.definition = definition
+        self.policy = policy
+        self.wf = workflow
+        self.clock = clock
+        self.zone = zone
+        self.now = clock.now()
+        self.events: list[dict[str, Any]] = []
+        self.completed_task: str | None = None
+        self.cancel_reason = "the process moved on"
+        self.fired: list[dict[str, Any]] = []
+        self.new_rows: list[TaskRecord] = []
+        self.deleted_rows: list[str] = []
+        self._units: dict[str, UnitRecord] | None = None
+
+    def units(self) -> dict[str, UnitRecord]:
+        """The org units, read once per transition when a lane needs them."""
+        if self._units is None:
+            self._units = self.tx.units()
+        return self._units
+
+    def local(self, moment: datetime | None) -> str | None:
+        """A time as ISO text in the policy zone (for audit data and messages)."""
+        return None if moment is None else moment.astimezone(self.zone).isoformat(timespec="seconds")
+
+    # -- timers ------------------------------------------------------------------------------------
+    def timers(self) -> list[tuple[Any, datetime | None]]:
+        """(waiting task, due time) for every timer the workflow waits on (event-based gateways too)."""
+        out = []
+        for task in list(self.wf.event_manager.tasks.values()):
+            definition = getattr(task.task_spec, "event_definition", None)
+            if isinstance(definition, TimerEventDefinition):
+                value = definition.details(task).value
+            elif isinstance(definition, MultipleEventDefinition) and any(
+                    isinstance(d, TimerEventDefinition) for d in definition.event_definitions):
+                value = task.internal_data.get("event_value")  # the gateway's timer keeps its due time here
+                if isinstance(value, dict):  # a cycle timer
+                    value = value.get("next")
+            else:
+                continue
+            try:
+                out.append((task, to_utc(value, self.zone)))
+            except (TypeError, ValueError):
+                out.append((task, None))
+        return out
+
+    def waiting_messages(self) -> list[str]:
+        """Names of the messages the workflow waits for now."""
+        names: set[str] = set()
+        for task in list(self.wf.event_manager.tasks.values()):
+            definition = getattr(task.task_spec, "event_definition", None)
+            subs = definition.event_definitions if isinstance(definition, MultipleEventDefinition) else [
+                definition]
+            names.update(d.name for d in subs if isinstance(d, MessageEventDefinition) and d.name)
+        return sorted(names)
+
+    def run_engine(self) -> None:
+        """``do_engine_steps()`` with SpiffWorkflow's timers reading our clock."""
+        with timer_clock(self.clock):
+            self.wf.do_engine_steps()
+
+    def refresh_timers(self) -> int:
+        """Fire due timers (``refresh_timers()`` before ``do_engine_steps()``); returns how many fired."""
+        due = [(t, at) for t, at in self.timers() if at is not None and at < self.now]
+        if not due:
+            return 0
+        with timer_clock(self.clock):
+            self.wf.refresh_timers()
+            self.wf.do_engine_steps()
+        count = 0
+        for task, at in due:
+            if task.state != TaskState.WAITING:
+                count += 1
+                name = task.task_spec.bpmn_name or task.task_spec.name
+                cancels = bool(getattr(task.task_spec, "cancel_activity", False))
+                self.fired.append({"timer": task.task_spec.name, "name": name, "due_at": self.local(at),
+                                   "interrupting": cancels})
+                self.events.append({"actor": "system", "action": "timer.fired",
+                                    "data": {"timer": task.task_spec.name, "name": name,
+                                             "due_at": self.local(at), "interrupting": cancels}})
+        if self.fired:
+            names = ", ".join(f"{f['name']} (due {f['due_at']})" for f in self.fired)
+            self.cancel_reason = f"deadline timer fired: {names}"
+        return count
+
+    # -- bookkeeping -------------------------------------------------------------------------------
+    def workflow_data(self) -> dict[str, Any]:
+        """The data the case fields are read from: the last task's, overlaid by READY user tasks'."""
+        wf = self.wf
+        data: dict[str, Any] = {}
+        if wf.is_completed():
+            data.update(wf.data)
+        if wf.last_task is not None:
+            data.update(wf.last_task.data)
+        else:
+            data.update(wf.task_tree.data)
+        for task in wf.get_tasks(state=TaskState.READY, spec_class=UserTask):
+            data.update(task.data)
+        return data
+
+    def sync(self) -> dict[str, Any]:
+        """Make inbox rows and case fields match the workflow; returns the changed case columns."""
+        data = self.workflow_data()
+        for key in CASE_DATA_FIELDS:
+            if key in data and data[key] is not None:
+                self.case[key] = _text(data[key])
+        if not self.case.get("responsible_department") and self.case.get("category"):
+            try:
+                self.case["responsible_department"] = _text(
+                    self.policy.responsible_department(self.case["category"]))
+            except Exception:  # unknown category in this policy: leave the field empty
+                pass
+        completed = self.wf.is_completed()
+        if completed:
+            if self.case.get("status") not in FINAL_STATUSES:
+                self.case["status"] = "closed"
+            self.case["closed_at"] = self.now
+        ready = {str(t.id): t for t in self.wf.get_tasks(state=TaskState.READY, spec_class=UserTask)}
+        for task_id, row in list(self.rows.items()):
+            if task_id not in ready:
+                self.deleted_rows.append(task_id)
+                del self.rows[task_id]
+                if task_id != self.completed_task:
+                    self.events.append({"actor": "system", "action": "task.cancelled", "task_id": task_id,
+                                        "data": {"task": row.task_spec, "title": row.title,
+                                                 "reason": self.cancel_reason}})
+        for task_id, task in ready.items():
+            if task_id not in self.rows:
+                row = self._new_row(task_id, task)
+                self.rows[task_id] = row
+                self.new_rows.append(row)
+        waits = [at for _, at in self.timers() if at is not None]
+        self.case["next_timer_at"] = min(waits) if waits and not completed else None
+        if completed:
+            closed = {"status": self.case.get("status"), "outcome": self.case.get("outcome")}
+            self.events.append({"actor": "system", "action": "case.closed", "data": closed})
+        return {k: v for k, v in self.case.items() if self.original.get(k) != v}
+
+    def _new_row(self, task_id: str, task: Any) -> TaskRecord:
+        info = self.definition.user_tasks.get(task.task_spec.name)
+        lane = info.lane if info is not None else task.task_spec.lane
+        binding = self.policy.lane(lane) if lane else {"role": None, "scope": "project"}
+        role, unit, assignee = resolve_lane(binding, self.case, self.units)
+        if info is not None and info.assignee_expr:
+            assignee = _text(evaluate_expression(self.wf.script_engine, task, info.assignee_expr)) or assignee
+        due_at = None
+        if info is not None and info.due_expr:
+            due_at = to_utc(evaluate_expression(self.wf.script_engine, task, info.due_expr), self.zone)
+        title = info.title if info is not None else (task.task_spec.bpmn_name or task.task_spec.name)
+        case = self.case
+        row = TaskRecord(
+            task_id=task_id, case_id=case["id"], task_spec=task.task_spec.name, title=title, lane=lane,
+            role=role, unit=unit, candidate_group=f"{role}@{unit}" if role and unit else None,
+            assignee=assignee, default_assignee=assignee, claimed_at=None, due_at=due_at, created_at=self.now,
+            number=case["number"], process_id=case["process_id"], category=case.get("category"),
+            room=case.get("room"), customer_name=case.get("customer_name"),
+            customer_phone=case.get("customer_phone"), subsidiary=case.get("subsidiary"),
+            project=case.get("project"), status=case.get("status"),
+        )
+        opened = {"task": row.task_spec, "title": title, "candidate_group": row.candidate_group,
+                  "assignee": assignee, "due_at": self.local(due_at)}
+        self.events.append({"actor": "system", "action": "task.opened", "task_id": task_id, "data": opened})
+        return row
+
+    def task_field_changes(self, changes: Mapping[str, Any]) -> dict[str, Any]:
+        """The changed case fields the inbox rows copy."""
+        return {k: v for k, v in changes.items() if k in _TASK_CASE_FIELDS}

@@ -1,0 +1,126 @@
+"""``Store``: the database engine, write/read transactions and programmatic Alembic migrations.
+
+SQLite runs in WAL mode (``synchronous=FULL``) with a busy timeout, and every write transaction starts
+with ``BEGIN IMMEDIATE`` so two writers queue instead of failing half-way. PostgreSQL uses its default
+READ COMMITTED level; the repositories lock the case row with ``SELECT … FOR UPDATE``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.orm import Session
+
+from engine.errors import ConfigError
+from engine.store.repo import Tx
+
+__all__ = ["Store"]
+
+_MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def _sqlite_hooks(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=FULL")  # R0.6: a committed case and its number survive power loss
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        write = conn.get_execution_options().get("kefu_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+class Store:
+    """kefu's database: open it with a URL, then use ``write()``/``read()`` transactions."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        try:
+            parsed = make_url(url)
+        except ArgumentError:
+            raise ConfigError(f"database URL {url!r} is not valid; e.g. sqlite:///var/kefu.db") from None
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        self.url = parsed.render_as_string(hide_password=False)
+        self.dialect = parsed.get_backend_name()
+        kwargs: dict[str, Any] = {"echo": echo}
+        if self.dialect == "sqlite":
+            database = parsed.database or ""
+            if database and database != ":memory:":
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+        self.engine = create_engine(self.url, **kwargs)
+        if self.dialect == "sqlite":
+            _sqlite_hooks(self.engine)
+        self._write_engine = self.engine.execution_options(kefu_write=True)
+
+    @contextmanager
+    def write(self) -> Iterator[Tx]:
+        """A write transaction: commits when the block ends, rolls back on any exception."""
+        with Session(self._write_engine, expire_on_commit=False, autoflush=False) as session:
+            with session.begin():
+                tx = Tx(session)
+                yield tx
+                tx.flush_cases()
+
+    @contextmanager
+    def read(self) -> Iterator[Tx]:
+        """A read-only transaction (rolled back at the end)."""
+        with Session(self.engine, expire_on_commit=False, autoflush=False) as session:
+            with session.begin():
+                yield Tx(session)
+                session.rollback()
+
+    def migrate(self) -> str:
+        """Bring the schema to the newest Alembic revision; returns that revision."""
+        from alembic import command
+        from alembic.config import Config
+        from alembic.script import ScriptDirectory
+
+        config = Config(str(_MIGRATIONS / "alembic.ini"))
+        config.set_main_option("script_location", str(_MIGRATIONS))
+        try:
+            with self._write_engine.begin() as connection:
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+        except OperationalError as exc:
+            raise ConfigError(f"cannot reach the database {self.safe_url}: {exc.orig}") from None
+        head = ScriptDirectory.from_config(config).get_current_head()
+        return head or ""
+
+    def schema_revision(self) -> str | None:
+        """The Alembic revision the database is at, or None when kefu's schema is not there."""
+        from sqlalchemy import inspect, text
+
+        try:
+            with self.engine.connect() as connection:
+                if not inspect(connection).has_table("alembic_version"):
+                    return None
+                return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except OperationalError as exc:
+            raise ConfigError(f"cannot reach the database {self.safe_url}: {exc.orig}") from None
+
+    def require_schema(self) -> None:
+        """ConfigError unless the database has kefu's schema (run ``kefu init`` first)."""
+        if self.schema_revision() is None:
+            raise ConfigError(f"the database {self.safe_url} has no kefu schema; run 'kefu init' first")
+
+    @property
+    def safe_url(self) -> str:
+        """The URL with its password hidden, for messages."""
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()

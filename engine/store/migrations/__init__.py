@@ -1,0 +1,1 @@
+"""Alembic migrations of kefu's database (run by ``Store.migrate()``)."""

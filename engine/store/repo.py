@@ -1,0 +1,177 @@
+"""``Tx``: the repository functions the runtime calls inside one store transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, bindparam, func, select
+from sqlalchemy.orm import Session
+
+from engine.store.models import (
+    AuditEvent,
+    Case,
+    InboxTask,
+    NumberSequence,
+    OrgUnit,
+    PolicySnapshot,
+    ProcessVersion,
+    Staff,
+)
+from engine.store.records import StaffRecord, UnitRecord
+from engine.store.repo_cases import CASE_FIELDS, TASK_CASE_FIELDS, TASK_FIELDS, CaseTx
+
+__all__ = ["CASE_FIELDS", "TASK_CASE_FIELDS", "TASK_FIELDS", "Tx"]
+
+NUMBERS: Table = NumberSequence.__table__  # type: ignore[assignment]
+UNITS: Table = OrgUnit.__table__  # type: ignore[assignment]
+_LEVELS = [UNITS.alias(f"u{i}") for i in range(4)]  # the staff member's unit and three above it
+
+
+def _staff_query() -> Any:
+    stmt = select(Staff.__table__, *[c for u in _LEVELS for c in (u.c.code, u.c.kind)])
+    joined: Any = Staff.__table__.outerjoin(_LEVELS[0], _LEVELS[0].c.code == Staff.unit)
+    for below, above in zip(_LEVELS, _LEVELS[1:], strict=False):
+        joined = joined.outerjoin(above, above.c.code == below.c.parent)
+    return stmt.select_from(joined).where(Staff.login == bindparam("login"))
+
+
+_STAFF = _staff_query()
+_UNITS = select(UNITS)
+_NEXT_NUMBER: dict[str, Any] = {}
+
+
+class Tx(CaseTx):
+    """One open transaction; every method runs inside it and returns plain records."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.dialect = session.get_bind().dialect.name
+        self._init_cases()
+
+    def _insert(self, model: Any) -> Any:
+        """A dialect insert that supports ``on_conflict_do_nothing()`` (PostgreSQL and SQLite)."""
+        if self.dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            return pg_insert(model)
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(model)
+
+    # -- org ---------------------------------------------------------------------------------------
+    def staff(self, login: str) -> StaffRecord | None:
+        """The staff member with this login (with their unit's kind and parent), or None."""
+        found = self.conn.execute(_STAFF, {"login": login}).first()
+        if found is None:
+            return None
+        row = found._mapping
+        chain = tuple((found[i], found[i + 1]) for i in range(len(row) - 8, len(row), 2) if found[i])
+        return StaffRecord(row["login"], row["name"], row["unit"], tuple(row["roles"] or ()), row["phone"],
+                           row["email"], row["active"], unit_kind=chain[0][1] if chain else None,
+                           unit_parent=chain[1][0] if len(chain) > 1 else None, unit_chain=chain)
+
+    def staff_logins(self) -> list[str]:
+        """Every login (for did-you-mean hints)."""
+        return list(self.session.scalars(select(Staff.login)))
+
+    def units(self) -> dict[str, UnitRecord]:
+        """Every org unit by code."""
+        rows = self.conn.execute(_UNITS)
+        return {r.code: UnitRecord(r.code, r.name, r.kind, r.parent, r.department) for r in rows}
+
+    def upsert_units(self, units: Iterable[UnitRecord]) -> int:
+        """Insert or update units; returns how many changed."""
+        existing = {u.code: u for u in self.session.scalars(select(OrgUnit))}
+        changed = 0
+        for unit in units:
+            row = existing.get(unit.code)
+            values = {"name": unit.name, "kind": unit.kind, "parent": unit.parent,
+                      "department": unit.department}
+            if row is None:
+                self.session.add(OrgUnit(code=unit.code, **values))
+                changed += 1
+            elif any(getattr(row, k) != v for k, v in values.items()):
+                for k, v in values.items():
+                    setattr(row, k, v)
+                changed += 1
+        self.session.flush()
+        return changed
+
+    def upsert_staff(self, people: Iterable[StaffRecord]) -> int:
+        """Insert or update staff (the password hash is left alone); returns how many changed."""
+        existing = {s.login: s for s in self.session.scalars(select(Staff))}
+        changed = 0
+        for person in people:
+            row = existing.get(person.login)
+            values = {"name": person.name, "unit": person.unit, "roles": list(person.roles),
+                      "phone": person.phone, "email": person.email, "active": person.active}
+            if row is None:
+                self.session.add(Staff(login=person.login, **values))
+                changed += 1
+            elif any(getattr(row, k) != v for k, v in values.items()):
+                for k, v in values.items():
+                    setattr(row, k, v)
+                changed += 1
+        self.session.flush()
+        return changed
+
+    # -- versions ----------------------------------------------------------------------------------
+    def process_sources(self, process_id: str, version: str) -> dict[str, str] | None:
+        """The stored sources of one process version, or None."""
+        return self.session.scalars(
+            select(ProcessVersion.sources).where(
+                ProcessVersion.process_id == process_id, ProcessVersion.version == version
+            )
+        ).first()
+
+    def ensure_process_version(self, process_id: str, version: str, sources: dict[str, str],
+                               now: datetime) -> bool:
+        """Register a process version unless it is known; True when it was new."""
+        if self.process_sources(process_id, version) is not None:
+            return False
+        stmt = self._insert(ProcessVersion).values(process_id=process_id, version=version, sources=sources,
+                                                   created_at=now)
+        result: Any = self.session.execute(stmt.on_conflict_do_nothing())
+        return bool(result.rowcount)
+
+    def process_versions(self, process_id: str | None = None) -> list[tuple[str, str, datetime]]:
+        """(process_id, version, created_at) of registered versions, oldest first."""
+        stmt = select(ProcessVersion.process_id, ProcessVersion.version, ProcessVersion.created_at)
+        if process_id is not None:
+            stmt = stmt.where(ProcessVersion.process_id == process_id)
+        return [(r[0], r[1], r[2]) for r in self.session.execute(stmt.order_by(ProcessVersion.id))]
+
+    def policy_snapshot(self, fingerprint: str) -> dict[str, Any] | None:
+        """A stored policy snapshot, or None."""
+        return self.session.scalars(
+            select(PolicySnapshot.snapshot).where(PolicySnapshot.fingerprint == fingerprint)
+        ).first()
+
+    def ensure_policy_snapshot(self, fingerprint: str, snapshot: dict[str, Any], now: datetime) -> bool:
+        """Store a snapshot unless its fingerprint is known; True when it was new."""
+        stmt = self._insert(PolicySnapshot).values(fingerprint=fingerprint, snapshot=snapshot, created_at=now)
+        result: Any = self.session.execute(stmt.on_conflict_do_nothing())
+        return bool(result.rowcount)
+
+    # -- numbers -----------------------------------------------------------------------------------
+    def next_number(self, subsidiary: str, prefix: str, year: int) -> int:
+        """Take the next number of a sequence (one upsert); the row stays locked until commit."""
+        stmt = _NEXT_NUMBER.get(self.dialect)
+        if stmt is None:
+            values = {"subsidiary": bindparam("s"), "prefix": bindparam("p"), "year": bindparam("y"),
+                      "last": 1}
+            ins = self._insert(NUMBERS).values(values)
+            stmt = ins.on_conflict_do_update(
+                index_elements=[NUMBERS.c.subsidiary, NUMBERS.c.prefix, NUMBERS.c.year],
+                set_={"last": NUMBERS.c.last + 1},
+            ).returning(NUMBERS.c.last)
+            _NEXT_NUMBER[self.dialect] = stmt
+        return int(self.conn.execute(stmt, {"s": subsidiary, "p": prefix, "y": year}).scalar_one())
+
+    def count_rows(self, table: str) -> int:
+        """How many rows a table holds (tests and diagnostics)."""
+        model = {m.__tablename__: m for m in (Case, InboxTask, AuditEvent, NumberSequence, Staff, OrgUnit,
+                                               ProcessVersion, PolicySnapshot)}[table]
+        return int(self.session.scalar(select(func.count()).select_from(model)) or 0)

@@ -1,0 +1,294 @@
+"""Cases, inbox rows and audit events: the hot path of every transition, in SQLAlchemy Core.
+
+The runtime writes a case once per transition: the row is read (and on PostgreSQL locked with
+``SELECT … FOR UPDATE``), then written with one ``UPDATE … SET version = version + 1 WHERE id = :id
+AND version = :seen`` — the same optimistic check the ORM mapping declares with ``version_id_col`` —
+so a concurrent change surfaces as ``ConflictError``. Core statements keep the per-transition cost
+small (the ORM's unit of work was most of the time spent per transition).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Table, bindparam, delete, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from engine.errors import ConflictError
+from engine.store.audit import GENESIS, SYSTEM_CHAIN, case_chain, event_hash
+from engine.store.models import AuditChain, AuditEvent, Case, InboxTask
+from engine.store.records import AuditRecord, CaseRecord, TaskRecord
+
+__all__ = ["CASE_FIELDS", "TASK_CASE_FIELDS", "TASK_FIELDS", "CaseTx"]
+
+CASES: Table = Case.__table__  # type: ignore[assignment]
+TASKS: Table = InboxTask.__table__  # type: ignore[assignment]
+EVENTS: Table = AuditEvent.__table__  # type: ignore[assignment]
+CASE_FIELDS = tuple(c.key for c in CASES.columns)
+_CASE_COLUMNS = [c for c in CASES.columns if c.key != "workflow"]
+TASK_FIELDS = tuple(c.key for c in TASKS.columns)
+TASK_CASE_FIELDS = ("number", "category", "room", "customer_name", "customer_phone", "subsidiary",
+                    "project", "status")
+
+
+# Statements built once: SQLAlchemy then skips construction and cache-key work on every call.
+_LOCK_CASE = {
+    False: select(CASES).where(CASES.c.id == bindparam("id")),
+    True: select(CASES).where(CASES.c.id == bindparam("id")).with_for_update(),
+}
+_LOCK_CASE_SKIP = select(CASES).where(CASES.c.id == bindparam("id")).with_for_update(skip_locked=True)
+_CASE_OF_TASK = (select(CASES).join(TASKS, TASKS.c.case_id == CASES.c.id)
+                 .where(TASKS.c.task_id == bindparam("task_id")))
+_LOCK_CASE_OF_TASK = {False: _CASE_OF_TASK, True: _CASE_OF_TASK.with_for_update(of=CASES)}
+_INSERT_CASE = insert(CASES)
+_UPDATABLE = [c.key for c in CASES.columns if c.key not in {"id", "version"}]
+_UPDATE_CASE = (
+    update(CASES)
+    .where(CASES.c.id == bindparam("_id"), CASES.c.version == bindparam("_seen"))
+    .values({**{k: bindparam(k) for k in _UPDATABLE}, "version": bindparam("_next")})
+)
+_SELECT_TASK = select(TASKS).where(TASKS.c.task_id == bindparam("task_id"))
+_CASE_TASKS = select(TASKS).where(TASKS.c.case_id == bindparam("case_id")).order_by(TASKS.c.created_at)
+_INSERT_TASKS = insert(TASKS)
+_DELETE_TASKS = delete(TASKS).where(TASKS.c.task_id.in_(bindparam("ids", expanding=True)))
+_INSERT_EVENTS = insert(EVENTS)
+
+
+def _audit_record(row: Any) -> AuditRecord:
+    m = row._mapping
+    return AuditRecord(id=m["id"], chain=m["chain"], seq=m["seq"], case_id=m["case_id"], task_id=m["task_id"],
+                       actor=m["actor"], action=m["action"], at=m["at"], data=dict(m["data"] or {}),
+                       prev_hash=m["prev_hash"], hash=m["hash"])
+
+
+class CaseTx:
+    """Case, inbox and audit repository functions of ``Tx``."""
+
+    session: Session
+    dialect: str
+
+    def _init_cases(self) -> None:
+        self._cases: dict[str, dict[str, Any]] = {}  # locked or new cases: their current column values
+        self._new: set[str] = set()
+        self._dirty: set[str] = set()  # audit head moved but the row is not written yet
+
+    @property
+    def conn(self) -> Connection:
+        """The transaction's connection (Core statements)."""
+        return self.session.connection()
+
+    # -- cases -------------------------------------------------------------------------------------
+    def insert_case(self, **values: Any) -> None:
+        """Start a new case row; it is written (one INSERT with every value) by ``update_case``."""
+        self._cases[values["id"]] = {**dict.fromkeys(CASE_FIELDS), "audit_head": GENESIS, "audit_count": 0,
+                                     "version": 0, **values}
+        self._new.add(values["id"])
+
+    def lock_case(self, *, case_id: str | None = None, number: str | None = None,
+                  skip_locked: bool = False, lock: bool = True) -> CaseRecord | None:
+        """Load a case with its workflow and lock its row for this transaction (None if absent/skipped).
+
+        ``lock=False`` reads it without a row lock (for read-only use).
+        """
+        pg = self.dialect == "postgresql" and lock
+        if case_id is not None:
+            stmt = _LOCK_CASE_SKIP if pg and skip_locked else _LOCK_CASE[pg]
+            row = self.conn.execute(stmt, {"id": case_id}).first()
+        else:
+            by_number = select(CASES).where(CASES.c.number == number)
+            row = self.conn.execute(by_number.with_for_update() if pg else by_number).first()
+        if row is None:
+            return None
+        values = dict(row._mapping)
+        self._cases[values["id"]] = values
+        return CaseRecord(**values)
+
+    def lock_case_of_task(self, task_id: str) -> CaseRecord | None:
+        """Load and lock the case of an open task in one statement (None when the task is not open)."""
+        stmt = _LOCK_CASE_OF_TASK[self.dialect == "postgresql"]
+        row = self.conn.execute(stmt, {"task_id": task_id}).first()
+        if row is None:
+            return None
+        values = dict(row._mapping)
+        self._cases[values["id"]] = values
+        return CaseRecord(**values)
+
+    def find_case(self, number: str) -> CaseRecord | None:
+        """A case by number, without its workflow."""
+        row = self.conn.execute(select(*_CASE_COLUMNS).where(CASES.c.number == number)).first()
+        return None if row is None else CaseRecord(**row._mapping)
+
+    def case_numbers(self) -> list[str]:
+        """Every case number (for did-you-mean hints)."""
+        return list(self.conn.scalars(select(CASES.c.number).order_by(CASES.c.number).limit(5000)))
+
+    def update_case(self, case_id: str, **values: Any) -> CaseRecord:
+        """Write a locked (or new) case with ``values``; ConflictError if someone changed it meanwhile."""
+        current = self._cases[case_id]
+        current.update(values)
+        self._dirty.discard(case_id)
+        if case_id in self._new:
+            self._new.discard(case_id)
+            current["version"] = 1
+            self.conn.execute(_INSERT_CASE, current)
+        else:
+            seen = current["version"]
+            params = {k: current[k] for k in _UPDATABLE}
+            params.update(_id=case_id, _seen=seen, _next=seen + 1)
+            result = self.conn.execute(_UPDATE_CASE, params)
+            if result.rowcount != 1:
+                raise ConflictError(
+                    f"case {current['number']} was changed by someone else meanwhile; reload it and retry")
+            current["version"] = seen + 1
+        return CaseRecord(**current)
+
+    def flush_cases(self) -> None:
+        """Write the audit heads of cases that got events but no ``update_case`` (called before commit)."""
+        for case_id in list(self._dirty):
+            self.update_case(case_id)
+
+    def due_cases(self, now: datetime, limit: int, case_ids: Sequence[str] | None = None) -> list[str]:
+        """Ids of cases with a timer due at ``now`` (uses the ``next_timer_at`` index)."""
+        stmt = select(CASES.c.id).where(CASES.c.next_timer_at <= now)
+        if case_ids is not None:
+            stmt = stmt.where(CASES.c.id.in_(list(case_ids)))
+        return list(self.conn.scalars(stmt.order_by(CASES.c.next_timer_at).limit(limit)))
+
+    # -- inbox -------------------------------------------------------------------------------------
+    def task(self, task_id: str) -> TaskRecord | None:
+        """An open task by full id."""
+        row = self.conn.execute(_SELECT_TASK, {"task_id": task_id}).first()
+        return None if row is None else TaskRecord(**row._mapping)
+
+    def task_ids_starting(self, prefix: str, limit: int = 5) -> list[str]:
+        """Ids of open tasks that start with ``prefix``."""
+        stmt = select(TASKS.c.task_id).where(TASKS.c.task_id.startswith(prefix, autoescape=True))
+        return list(self.conn.scalars(stmt.limit(limit)))
+
+    def audited_task_ids_starting(self, prefix: str, limit: int = 5) -> list[str]:
+        """Ids of closed tasks (known from the audit log) that start with ``prefix``."""
+        stmt = select(EVENTS.c.task_id).where(EVENTS.c.task_id.startswith(prefix, autoescape=True))
+        return [t for t in self.conn.scalars(stmt.distinct().limit(limit)) if t]
+
+    def case_tasks(self, case_id: str) -> list[TaskRecord]:
+        """Open tasks of one case, oldest first."""
+        return [TaskRecord(**r._mapping) for r in self.conn.execute(_CASE_TASKS, {"case_id": case_id})]
+
+    def add_tasks(self, tasks: Iterable[TaskRecord]) -> None:
+        """Insert inbox rows (one executemany)."""
+        rows = [{k: getattr(t, k) for k in TASK_FIELDS} for t in tasks]
+        if rows:
+            self.conn.execute(_INSERT_TASKS, rows)
+
+    def delete_tasks(self, task_ids: Sequence[str]) -> None:
+        """Remove inbox rows."""
+        if task_ids:
+            self.conn.execute(_DELETE_TASKS, {"ids": list(task_ids)})
+
+    def update_task(self, task_id: str, **values: Any) -> None:
+        """Change one inbox row."""
+        self.conn.execute(update(TASKS).where(TASKS.c.task_id == task_id).values(**values))
+
+    def update_case_tasks(self, case_id: str, **values: Any) -> None:
+        """Copy changed case fields onto every open row of the case."""
+        if values:
+            self.conn.execute(update(TASKS).where(TASKS.c.case_id == case_id).values(**values))
+
+    def inbox(self, *, assignee: str | None = None, groups: Sequence[str] | None = None,
+              subsidiary: str | None = None, everything: bool = False, due_before: datetime | None = None,
+              limit: int = 500) -> list[TaskRecord]:
+        """Open tasks assigned to ``assignee`` or unassigned in ``groups`` (or a whole subsidiary)."""
+        stmt = select(TASKS)
+        if not everything:
+            conds = []
+            if assignee is not None:
+                conds.append(TASKS.c.assignee == assignee)
+            if groups:
+                conds.append(TASKS.c.assignee.is_(None) & TASKS.c.candidate_group.in_(list(groups)))
+            if subsidiary is not None:
+                conds.append(TASKS.c.subsidiary == subsidiary)
+            if not conds:
+                return []
+            stmt = stmt.where(or_(*conds))
+        if due_before is not None:
+            stmt = stmt.where(TASKS.c.due_at < due_before)
+        stmt = stmt.order_by(TASKS.c.due_at.is_(None), TASKS.c.due_at, TASKS.c.created_at).limit(limit)
+        return [TaskRecord(**r._mapping) for r in self.conn.execute(stmt)]
+
+    def inbox_due_cases(self, now: datetime, assignee: str, groups: Sequence[str]) -> list[str]:
+        """Cases with a due timer among the tasks ``assignee`` or ``groups`` can see."""
+        visible = or_(TASKS.c.assignee == assignee, TASKS.c.candidate_group.in_(list(groups) or [""]))
+        stmt = (select(CASES.c.id).join(TASKS, TASKS.c.case_id == CASES.c.id)
+                .where(CASES.c.next_timer_at <= now, visible).distinct())
+        return list(self.conn.scalars(stmt))
+
+    # -- audit -------------------------------------------------------------------------------------
+    def append_audit(self, case_id: str | None, events: Sequence[dict[str, Any]], at: datetime) -> None:
+        """Append events (actor, action, task_id?, data?) to a locked case's chain or the system chain.
+
+        The events are inserted at once; a case's new head hash and count are written with the case
+        row (by ``update_case``, or just before commit).
+        """
+        if not events:
+            return
+        holder: AuditChain | None = None
+        if case_id is not None:
+            case = self._cases[case_id]
+            chain, head, count = case_chain(case_id), case["audit_head"], case["audit_count"]
+        else:
+            chain = SYSTEM_CHAIN
+            stmt = select(AuditChain).where(AuditChain.chain == chain)
+            if self.dialect == "postgresql":
+                stmt = stmt.with_for_update()
+            holder = self.session.scalars(stmt).first()
+            if holder is None:
+                holder = AuditChain(chain=chain, head=GENESIS, count=0)
+                self.session.add(holder)
+            head, count = holder.head, holder.count
+        rows = []
+        for ev in events:
+            count += 1
+            fields = {"chain": chain, "seq": count, "case_id": case_id, "task_id": ev.get("task_id"),
+                      "actor": ev["actor"], "action": ev["action"], "at": at,
+                      "data": dict(ev.get("data") or {})}
+            digest = event_hash(prev_hash=head, **fields)
+            rows.append({**fields, "prev_hash": head, "hash": digest})
+            head = digest
+        self.conn.execute(_INSERT_EVENTS, rows)
+        if holder is not None:
+            holder.head, holder.count = head, count
+            self.session.flush()
+        elif case_id is not None:
+            case["audit_head"], case["audit_count"] = head, count
+            self._dirty.add(case_id)
+
+    def case_audit(self, case_id: str) -> list[AuditRecord]:
+        """A case's audit events in order."""
+        return self.chain_events(case_chain(case_id))
+
+    def task_events(self, task_id: str) -> list[AuditRecord]:
+        """Audit events about one task, oldest first."""
+        stmt = select(EVENTS).where(EVENTS.c.task_id == task_id).order_by(EVENTS.c.id)
+        return [_audit_record(r) for r in self.conn.execute(stmt)]
+
+    def audit_chains(self) -> list[tuple[str, str | None, int | None]]:
+        """(chain, recorded head, recorded count) of every chain: cases, the system chain, and orphans."""
+        out: list[tuple[str, str | None, int | None]] = []
+        for case_id, head, count in self.conn.execute(select(CASES.c.id, CASES.c.audit_head,
+                                                             CASES.c.audit_count)):
+            out.append((case_chain(case_id), head, count))
+        holders = select(AuditChain.chain, AuditChain.head, AuditChain.count)
+        for chain, head, count in self.conn.execute(holders):
+            out.append((chain, head, count))
+        known = {c for c, _, _ in out}
+        for (chain,) in self.conn.execute(select(EVENTS.c.chain).distinct()):
+            if chain not in known:
+                out.append((chain, None, None))
+        return out
+
+    def chain_events(self, chain: str) -> list[AuditRecord]:
+        """All events of a chain in order."""
+        stmt = select(EVENTS).where(EVENTS.c.chain == chain).order_by(EVENTS.c.seq)
+        return [_audit_record(r) for r in self.conn.execute(stmt)]
