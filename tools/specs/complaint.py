@@ -188,7 +188,7 @@ FLOWS = [
     ("emergency_gw", "start_emergency_plan", 'urgency == "emergency"', "紧急"),
     ("emergency_gw", "no_emergency", None),
     ("start_emergency_plan", "emergency_done", None),
-    ("major_gw", "chairman_takes_charge", "major", "重大/群体/共性"),
+    ("major_gw", "chairman_takes_charge", 'severity != "general"', "重大/群体/共性"),
     ("major_gw", "not_major", None),
     ("chairman_takes_charge", "chairman_done", None),
     ("claim_gw", "file_claim_report", "claim_requested", "索赔"),
