@@ -90,11 +90,10 @@ def test_a_complaint_in_working_hours_runs_from_intake_to_approved_closure(desk:
     finish_work(desk, n)
     assert desk.due(n, "check_closure") == shanghai("2026-11-25 15:30")  # R2.12 30 minutes
     desk.complete(n, "check_closure", check_result="accept", return_visit_needed=True)
-    visit_task = desk.task(n, "contact_customer")  # R6 the return visit is a call activity
+    visit_task = desk.task(n, "return_visit")
     assert visit_task.assignee == "zhang.wei"  # R6.1 the first receiver visits
-    desk.complete(n, "contact_customer", reached=True, attempt_note="电话接通")
-    desk.complete(n, "record_return_visit", visit_method="on_site", satisfaction="satisfied",
-                  return_visit_record="上门回访,客户表示满意", customer_agrees=True)
+    desk.complete(n, "return_visit", satisfaction="satisfied", return_visit_record="客户表示满意",
+                  customer_agrees=True)
     desk.complete(n, "deputy_gm_review", deputy_decision="approve")
     case = desk.complete(n, "gm_approve", gm_decision="approve", final_outcome="resolved")
     assert case.status == "closed"
@@ -102,7 +101,7 @@ def test_a_complaint_in_working_hours_runs_from_intake_to_approved_closure(desk:
     assert case.tasks == ()
     actions = [e.action for e in desk.case(n).timeline]
     assert actions[0] == "case.opened"
-    assert len([a for a in actions if a == "task.completed"]) == 12
+    assert len([a for a in actions if a == "task.completed"]) == 11
 
 
 def test_a_complaint_received_on_the_eve_of_national_day_is_dispatched_after_the_holiday(desk: Desk) -> None:
@@ -192,9 +191,8 @@ def test_a_dissatisfied_customer_sends_the_case_back_to_negotiation(desk: Desk) 
     reply_by_phone(desk, n)
     finish_work(desk, n)
     desk.complete(n, "check_closure", check_result="accept", return_visit_needed=True)
-    desk.complete(n, "contact_customer", reached=True, attempt_note="电话接通")
-    desk.complete(n, "record_return_visit", visit_method="on_site", satisfaction="dissatisfied",
-                  return_visit_record="客户认为赔偿不足", customer_agrees=False)
+    desk.complete(n, "return_visit", satisfaction="dissatisfied", return_visit_record="客户认为赔偿不足",
+                  customer_agrees=False)
     assert "carry_out_work" in desk.open_tasks(n)  # R2.11 negotiate again
 
 
