@@ -24,6 +24,10 @@ class Settings:
     processes_dir: Path = PROJECT_ROOT / "processes"
     data_dir: Path = PROJECT_ROOT / "var"
     secret_key: str = ""
+    smtp_url: str = ""  # smtp://[user:password@]host:port[?starttls=1], e-mail of the worker's outbox
+    mail_from: str = "kefu@localhost"
+    sms_webhook_url: str = ""  # SMS gateway adapter (JSON POST), see engine/worker/delivery.py
+    wecom_webhook_url: str = ""  # WeCom (企业微信) adapter (JSON POST)
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with some values replaced (None values are ignored)."""

@@ -35,7 +35,9 @@ def parse_moment(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise click.BadParameter(f"{text!r} is not an ISO 8601 time (e.g. 2026-11-23T11:50:00+08:00)") from None
+        raise click.BadParameter(
+            f"{text!r} is not an ISO 8601 time (e.g. 2026-11-23T11:50:00+08:00)"
+        ) from None
     if moment.tzinfo is None:
         raise click.BadParameter(f"{text!r} has no offset; add one such as +08:00")
     return moment
