@@ -27,7 +27,7 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from engine.clock import Clock
 from engine.errors import ConflictError, NotFoundError
 from engine.processes import ProcessDefinition, ProcessRegistry, build_script_engine
-from engine.processes.host import policy_zone
+from engine.processes.host import policy_zone, timer_clock
 from engine.runtime.access import check_may_work, load_staff, place
 from engine.runtime.inbox import InboxMixin
 from engine.runtime.numbering import format_number, number_prefix
@@ -65,6 +65,8 @@ class Runtime(InboxMixin):
         self._pins: dict[int, tuple[Any, str, dict[str, Any]]] = {}
         self._prefixes: dict[tuple[str, str], str] = {}
         self.before_commit: Callable[[str], None] | None = None  # test hook: inject a failure
+        # Writes caused by a transition, in its transaction (e.g. engine.worker.events: outbox rows).
+        self.after_transition: Callable[[Tx, Transition], object] | None = None
 
     # -- pinned versions ---------------------------------------------------------------------------
     def register_processes(self) -> list[tuple[str, str, bool]]:
@@ -170,6 +172,8 @@ class Runtime(InboxMixin):
             tx.update_case_tasks(case_id, **task_changes)  # before the new rows, which have the values
         tx.delete_tasks(t.deleted_rows)
         tx.add_tasks(t.new_rows)
+        if self.after_transition is not None:
+            self.after_transition(tx, t)
         if self.before_commit is not None:
             self.before_commit(point)
         return record
@@ -255,7 +259,8 @@ class Runtime(InboxMixin):
                 cleaned = t.definition.forms[row.task_spec].clean(dict(data), t.policy)
                 late = row.due_at is not None and t.now > row.due_at
                 task.set_data(**cleaned)
-                task.run()
+                with timer_clock(self.clock):  # the run may start timers (e.g. an event-based gateway's)
+                    task.run()
                 t.completed_task = task_id
                 t.events.append({"actor": staff.login, "action": "task.completed", "task_id": task_id,
                                  "data": {"task": row.task_spec, "title": row.title, "form": cleaned,
@@ -283,7 +288,8 @@ class Runtime(InboxMixin):
                     + (f"; it waits for: {', '.join(waiting)}" if waiting else "; it waits for no message")
                 )
             else:
-                t.wf.send_event(BpmnEvent(MessageEventDefinition(name), payload=payload))
+                with timer_clock(self.clock):  # timers the message starts are set from the case clock
+                    t.wf.send_event(BpmnEvent(MessageEventDefinition(name), payload=payload))
                 t.cancel_reason = f"message {name!r} arrived"
                 t.events.append({"actor": staff.login, "action": "message.received",
                                  "data": {"message": name, "payload": payload}})
