@@ -1,0 +1,64 @@
+"""The penalty ledger as files for HR and finance: CSV (UTF-8 with BOM, opens in Excel) and XLSX."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from engine.errors import KefuError
+from engine.store.worker_repo import PenaltyRecord
+from engine.worker.templates import REASONS
+
+__all__ = ["COLUMNS", "FORMATS", "ledger_rows", "write_ledger"]
+
+FORMATS = ("csv", "xlsx")
+COLUMNS = (
+    ("month", "月份"), ("subsidiary", "单位"), ("staff", "责任人"), ("role", "责任类别"),
+    ("kind", "扣罚事由"),
+    ("amount", "扣罚金额（元）"), ("bonus_percent", "扣罚月度综合奖金（%）"), ("case_number", "投诉编号"),
+    ("occurred_at", "发生时间（UTC）"), ("detail", "说明"),
+)
+_ROLES = {"responsible": "投诉处理责任人", "leader": "分管领导"}
+
+
+def ledger_rows(lines: Sequence[PenaltyRecord]) -> list[list[Any]]:
+    """One row per ledger line, in the order of ``COLUMNS``."""
+    rows: list[list[Any]] = []
+    for line in lines:
+        bonus = (f"{line.bonus_percent_min}-{line.bonus_percent_max}"
+                 if line.bonus_percent_min is not None else "")
+        rows.append([line.month, line.subsidiary or "", line.staff, _ROLES.get(line.role, line.role),
+                     REASONS.get(line.kind, (line.kind,))[0], line.amount, bonus, line.case_number or "",
+                     line.occurred_at.strftime("%Y-%m-%d %H:%M"), str(line.detail.get("text", ""))])
+    return rows
+
+
+def write_ledger(lines: Sequence[PenaltyRecord], path: Path, fmt: str) -> Path:
+    """Write the ledger lines to ``path`` as ``csv`` or ``xlsx``; returns the path."""
+    if fmt not in FORMATS:
+        raise KefuError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    header = [title for _, title in COLUMNS]
+    rows = ledger_rows(lines)
+    total = sum(line.amount for line in lines)
+    if fmt == "csv":
+        with path.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(header)
+            writer.writerows(rows)
+            writer.writerow(["合计", "", "", "", "", total, "", "", "", ""])
+        return path
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "扣罚台账"
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    sheet.append(["合计", "", "", "", "", total])
+    book.save(path)
+    return path

@@ -1,0 +1,190 @@
+"""The scheduled jobs of the worker and the volume watch; ``JOBS`` names each with its policy schedule.
+
+========================  =========================================  ==================================
+job                       schedule (policy key)                      does
+========================  =========================================  ==================================
+reminders                 complaint.schedules.reminders              R2.10 digest of unfinished cases to
+                                                                     each role of the escalation chain
+progress_check            complaint.schedules.progress_entry         R2.10/R2.15 fine a missed update
+late_orders               complaint.schedules.progress_entry         R2.5 fine a late 督办令;
+                                                                     R2.15 a plan entered late
+overdue_ledger            complaint.schedules.progress_entry         R2.15 overdue fines by day band
+slow_cases                complaint.schedules.slow_cases             R2.10 overdue list → deputy GM;
+                                                                     severely slow → GM task force
+leftover_review           complaint.schedules.leftover_review        R2.18 weekly leftover list
+major_review              complaint.schedules.major_review           R2.18 monthly major-case list
+penalty_close             complaint.penalties.report                 R2.15 month closed and exported
+========================  =========================================  ==================================
+
+The volume watch (R2.13) is not periodic: every sweep counts each project's valid complaints in
+the policy's window and raises a report at ``report_at`` and an on-site investigation at
+``investigate_at``, at most once per level, project and window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from engine.store import CaseRecord
+from engine.worker.context import COMPLAINT, RunContext, span
+from engine.worker.penalties import close_month, late_orders, open_work, overdue_ledger, progress_check
+
+__all__ = ["JOBS", "Job", "volume_check"]
+
+_INVALID = frozenset({"cancelled", "withdrawn"})
+
+
+@dataclass(frozen=True)
+class Job:
+    """A scheduled job: its name, the policy key of its schedule and what it does."""
+
+    name: str
+    schedule_key: str
+    run: Callable[[RunContext], dict[str, Any]]
+    closes: bool = False  # reads what earlier periods of every job wrote (runs after all of them)
+
+
+def _numbers(cases: list[CaseRecord]) -> str:
+    return "、".join(c.number for c in cases)
+
+
+def _when(ctx: RunContext) -> str:
+    return ctx.local(ctx.occurrence).strftime("%Y-%m-%d %H:%M")
+
+
+def reminders(ctx: RunContext) -> dict[str, Any]:
+    """09:30: each person of the escalation chain gets one digest of their unfinished complaints."""
+    cases = ctx.repo.cases_open_at(COMPLAINT, ctx.unit, ctx.occurrence)
+    per_person: dict[str, tuple[Any, list[CaseRecord]]] = {}
+    for case in cases:
+        for role in ctx.case_policy(case).get("complaint.escalation.chain"):
+            for person in ctx.directory.for_case(str(role), case):
+                per_person.setdefault(person.login, (person, []))[1].append(case)
+    for _login, (person, mine) in sorted(per_person.items()):
+        ctx.notifier.tell([person], "reminder", f"{ctx.unit}:{ctx.period}", count=len(mine),
+                          cases=_numbers(mine), when=_when(ctx))
+        ctx.count("reminded")
+    return {"cases": len(cases), **ctx.counts}
+
+
+def _overdue(ctx: RunContext) -> list[tuple[CaseRecord, datetime]]:
+    cases = ctx.repo.cases_open_at(COMPLAINT, ctx.unit, ctx.occurrence)
+    events = ctx.events_by_case(cases)
+    out = []
+    for case in cases:
+        task = open_work(ctx, events[case.id], ctx.occurrence)
+        if task is not None and task.due_at is not None and task.due_at < ctx.occurrence:
+            out.append((case, task.due_at))
+    return out
+
+
+def slow_cases(ctx: RunContext) -> dict[str, Any]:
+    """Daily: overdue complaints listed for the deputy GM; severely slow ones start a GM task force."""
+    overdue = _overdue(ctx)
+    unit_name = ctx.directory.units[ctx.unit].name if ctx.unit in ctx.directory.units else ctx.unit
+    if overdue:
+        to = ctx.directory.in_unit(str(ctx.policy.get("complaint.escalation.slow_cases_to")), ctx.unit)
+        ctx.notifier.tell(to, "slow_cases", f"{ctx.unit}:{ctx.period}", count=len(overdue),
+                          cases=_numbers([c for c, _ in overdue]), when=_when(ctx), unit=unit_name)
+        ctx.count("slow", len(overdue))
+    for case, due in overdue:
+        policy = ctx.case_policy(case)
+        after = span(policy.duration("complaint.escalation.task_force_after"), due, policy.calendar)
+        if ctx.occurrence - due < after:
+            continue
+        days = (ctx.occurrence - due).days
+        if not ctx.repo.add_alert(key=f"task_force:{case.id}", kind="task_force", unit=ctx.unit,
+                                  case_id=case.id, at=ctx.occurrence,
+                                  data={"number": case.number, "days": days}):
+            continue
+        chain = list(policy.get("complaint.escalation.chain"))
+        people = ctx.directory.for_case(str(policy.get("complaint.escalation.task_force_by")), case)
+        people += ctx.directory.for_case(str(chain[-1]), case) if chain else []
+        ctx.notifier.tell(people, "task_force", case.id, case_id=case.id, case_number=case.number,
+                          case=case.number, days=days)
+        ctx.count("task_force")
+    return dict(ctx.counts)
+
+
+def _left_over(ctx: RunContext) -> list[CaseRecord]:
+    """Complaints open at the occurrence that were opened before it."""
+    cases = ctx.repo.cases_open_at(COMPLAINT, ctx.unit, ctx.occurrence)
+    return [c for c in cases if c.opened_at < ctx.occurrence]
+
+
+def leftover_review(ctx: RunContext) -> dict[str, Any]:
+    """Weekly: complaints still open from before this week, for the review meeting (R2.18)."""
+    cases = _left_over(ctx)
+    return _review(ctx, cases, "leftover_review", "complaint.escalation.leftover_review_to")
+
+
+def major_review(ctx: RunContext) -> dict[str, Any]:
+    """Monthly: major, collective and common-issue complaints left over from last month (R2.18)."""
+    cases = _left_over(ctx)
+    opened = ctx.events_by_case(cases, ("case.opened",))
+    major = []
+    for case in cases:
+        policy = ctx.case_policy(case)
+        chief = policy.get("complaint.escalation.major_responsible")
+        levels = {s["code"] for s in policy.get("complaint.severity") if s.get("responsible") == chief}
+        form = opened[case.id][0].data.get("form", {}) if opened[case.id] else {}
+        if form.get("severity") in levels:
+            major.append(case)
+    return _review(ctx, major, "major_review", "complaint.escalation.major_review_to")
+
+
+def _review(ctx: RunContext, cases: list[CaseRecord], kind: str, role_key: str) -> dict[str, Any]:
+    ctx.repo.add_alert(key=f"{kind}:{ctx.unit}:{ctx.period}", kind=kind, unit=ctx.unit, case_id=None,
+                       at=ctx.occurrence, data={"cases": [c.number for c in cases]})
+    if cases:
+        to = ctx.directory.in_unit(str(ctx.policy.get(role_key)), ctx.unit)
+        unit_name = ctx.directory.units[ctx.unit].name if ctx.unit in ctx.directory.units else ctx.unit
+        ctx.notifier.tell(to, kind, f"{ctx.unit}:{ctx.period}", count=len(cases), cases=_numbers(cases),
+                          when=_when(ctx), unit=unit_name)
+    ctx.count("cases", len(cases))
+    return dict(ctx.counts)
+
+
+def volume_check(ctx: RunContext) -> dict[str, Any]:
+    """R2.13: per project, valid complaints in the window → a report at one count, a visit at another."""
+    policy = ctx.policy
+    window = policy.duration("complaint.escalation.volume.window")
+    start = ctx.occurrence - span(window, ctx.occurrence, policy.calendar)
+    cases = [c for c in ctx.repo.cases_opened_between(COMPLAINT, ctx.unit, start, ctx.occurrence)
+             if c.status not in _INVALID]
+    by_project: dict[str, list[CaseRecord]] = {}
+    for case in cases:
+        by_project.setdefault(case.project or ctx.unit, []).append(case)
+    group = ctx.directory.group_unit()
+    notify = ctx.directory.nearest(str(policy.get("complaint.escalation.volume_notify")), group)
+    for project, found in sorted(by_project.items()):
+        for level, key in (("volume_report", "report_at"), ("volume_investigate", "investigate_at")):
+            threshold = int(policy.get(f"complaint.escalation.volume.{key}"))
+            if len(found) < threshold or ctx.repo.alert_since(level, project, start):
+                continue
+            crossing = found[threshold - 1]  # the complaint that reached the threshold names the alert
+            if not ctx.repo.add_alert(key=f"{level}:{project}:{crossing.id}", kind=level, unit=project,
+                                      case_id=crossing.id, at=ctx.occurrence,
+                                      data={"count": len(found), "threshold": threshold,
+                                            "window": window.text}):
+                continue
+            name = ctx.directory.units[project].name if project in ctx.directory.units else project
+            ctx.notifier.tell(notify, level, f"{project}:{crossing.id}", unit=name, count=len(found),
+                              threshold=threshold, window=window.text)
+            ctx.count(level)
+    return dict(ctx.counts)
+
+
+JOBS: tuple[Job, ...] = (
+    Job("reminders", "complaint.schedules.reminders", reminders),
+    Job("progress_check", "complaint.schedules.progress_entry", progress_check),
+    Job("late_orders", "complaint.schedules.progress_entry", late_orders),
+    Job("overdue_ledger", "complaint.schedules.progress_entry", overdue_ledger),
+    Job("slow_cases", "complaint.schedules.slow_cases", slow_cases),
+    Job("leftover_review", "complaint.schedules.leftover_review", leftover_review),
+    Job("major_review", "complaint.schedules.major_review", major_review),
+    Job("penalty_close", "complaint.penalties.report", close_month, closes=True),
+)
