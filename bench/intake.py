@@ -47,11 +47,14 @@ STEPS: list[tuple[str, dict[str, Any]]] = [
     ("sign_order", {"order_decision": "sign"}),
     ("visit_customer", {"contact_result": "agreed", "visit_record": "已上门", "plan": "修复",
                         "agreed_completion": "2026-11-26T17:00:00+08:00", "customer_confirmed_plan": True}),
-    ("reply_customer", {"reply_method": "phone", "reply_content": "已安排", "done_within_reply_window": True}),
+    ("reply_customer",
+     {"reply_method": "phone", "reply_content": "已安排", "done_within_reply_window": True}),
     ("carry_out_work", {"progress": "完成", "work_result": "finished"}),
     ("apply_closure", {"completion_record": "客户签字", "customer_signed": True}),
     ("check_closure", {"check_result": "accept", "return_visit_needed": True}),
-    ("return_visit", {"satisfaction": "satisfied", "return_visit_record": "满意", "customer_agrees": True}),
+    ("contact_customer", {"reached": True, "attempt_note": "接通"}),
+    ("record_return_visit", {"visit_method": "on_site", "satisfaction": "satisfied",
+                             "return_visit_record": "满意", "customer_agrees": True}),
     ("deputy_gm_review", {"deputy_decision": "approve"}),
     ("gm_approve", {"gm_decision": "approve", "final_outcome": "resolved"}),
 ]
@@ -69,7 +72,8 @@ def run_kefu(n: int, workdir: Path) -> float:
     runtime.import_org(org)
     workers = {"raise_order": "zhang.wei", "sign_order": "lin.lihua", "visit_customer": "yang.fan",
                "reply_customer": "yang.fan", "carry_out_work": "yang.fan", "apply_closure": "yang.fan",
-               "check_closure": "zhang.wei", "return_visit": "zhang.wei", "deputy_gm_review": "wu.jianping",
+               "check_closure": "zhang.wei", "contact_customer": "zhang.wei",
+               "record_return_visit": "zhang.wei", "deputy_gm_review": "wu.jianping",
                "gm_approve": "lin.lihua"}
     start = time.perf_counter()
     for _ in range(n):

@@ -7,8 +7,8 @@ tables (as kefu's first ones were) get a readable layout for the bpmn-js viewer.
 
 A spec module defines PROCESS_ID, PROCESS_NAME, LANES [(code, label)], NODES and FLOWS:
     NODES: (id, kind, name, lane, props) with kind in start, end, user, script, xor, and, event_gw,
-           timer_catch, message_catch, boundary_timer; props holds 'script', 'due', 'assignee',
-           'attached_to', 'cancel', 'timer', 'message', 'default'.
+           timer_catch, message_catch, boundary_timer, call; props holds 'script', 'due', 'assignee',
+           'attached_to', 'cancel', 'timer', 'message', 'default', 'called' (call: the called process id).
     FLOWS: (source, target, condition or None[, name])
 """
 
@@ -22,7 +22,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 SIZES = {"user": (120, 80), "script": (120, 80), "start": (36, 36), "end": (36, 36),
          "xor": (50, 50), "and": (50, 50), "event_gw": (50, 50), "timer_catch": (36, 36),
-         "message_catch": (36, 36), "boundary_timer": (36, 36)}
+         "message_catch": (36, 36), "boundary_timer": (36, 36), "call": (120, 80)}
 COL_W, LANE_H, LANE_X, POOL_LABEL = 170, 170, 160, 30
 
 
@@ -116,12 +116,14 @@ def build(spec) -> str:
     tag = {"start": "startEvent", "end": "endEvent", "user": "userTask", "script": "scriptTask",
            "xor": "exclusiveGateway", "and": "parallelGateway", "event_gw": "eventBasedGateway",
            "timer_catch": "intermediateCatchEvent", "message_catch": "intermediateCatchEvent",
-           "boundary_timer": "boundaryEvent"}
+           "boundary_timer": "boundaryEvent", "call": "callActivity"}
     for nid, kind, name, _lane, props in nodes:
         attrs = f'id="{nid}" name={quoteattr(name)}'
         if kind == "boundary_timer":
             cancel = "true" if props.get("cancel", False) else "false"
             attrs += f' attachedToRef="{props["attached_to"]}" cancelActivity="{cancel}"'
+        if kind == "call":
+            attrs += f' calledElement="{props["called"]}"'
         if kind == "xor" and props.get("default"):
             d = props["default"]
             attrs += f' default="{flow_ids[next(i for i, f in enumerate(flows) if f[0] == nid and f[1] == d)]}"'

@@ -17,7 +17,8 @@ REQUIRED_BY = "2026-11-27T17:00:00+08:00"
 
 def dispatch(desk: Desk, number: str) -> None:
     """Raise and sign the supervision order (R2.5)."""
-    desk.complete(number, "raise_order", order_summary="请物业部处理楼上漏水", required_completion=REQUIRED_BY)
+    desk.complete(number, "raise_order", order_summary="请物业部处理楼上漏水",
+                  required_completion=REQUIRED_BY)
     desk.complete(number, "sign_order", order_decision="sign")
 
 
@@ -90,10 +91,11 @@ def test_a_complaint_in_working_hours_runs_from_intake_to_approved_closure(desk:
     finish_work(desk, n)
     assert desk.due(n, "check_closure") == shanghai("2026-11-25 15:30")  # R2.12 30 minutes
     desk.complete(n, "check_closure", check_result="accept", return_visit_needed=True)
-    visit_task = desk.task(n, "return_visit")
+    visit_task = desk.task(n, "contact_customer")  # R6 the return visit is a call activity
     assert visit_task.assignee == "zhang.wei"  # R6.1 the first receiver visits
-    desk.complete(n, "return_visit", satisfaction="satisfied", return_visit_record="客户表示满意",
-                  customer_agrees=True)
+    desk.complete(n, "contact_customer", reached=True, attempt_note="电话接通")
+    desk.complete(n, "record_return_visit", visit_method="on_site", satisfaction="satisfied",
+                  return_visit_record="上门回访,客户表示满意", customer_agrees=True)
     desk.complete(n, "deputy_gm_review", deputy_decision="approve")
     case = desk.complete(n, "gm_approve", gm_decision="approve", final_outcome="resolved")
     assert case.status == "closed"
@@ -101,7 +103,7 @@ def test_a_complaint_in_working_hours_runs_from_intake_to_approved_closure(desk:
     assert case.tasks == ()
     actions = [e.action for e in desk.case(n).timeline]
     assert actions[0] == "case.opened"
-    assert len([a for a in actions if a == "task.completed"]) == 11
+    assert len([a for a in actions if a == "task.completed"]) == 12
 
 
 def test_a_complaint_received_on_the_eve_of_national_day_is_dispatched_after_the_holiday(desk: Desk) -> None:
@@ -164,10 +166,12 @@ def test_a_written_reply_is_reviewed_by_the_cs_centre_before_it_goes_out(desk: D
     n = desk.open().number
     dispatch(desk, n)
     agree_plan(desk, n)
-    desk.complete(n, "reply_customer", reply_method="written", reply_content="初稿", done_within_reply_window=True)
+    desk.complete(n, "reply_customer", reply_method="written", reply_content="初稿",
+            done_within_reply_window=True)
     desk.complete(n, "review_written_reply", reply_approved=False, review_comment="措辞不当")
     assert "reply_customer" in desk.open_tasks(n)
-    desk.complete(n, "reply_customer", reply_method="written", reply_content="修改稿", done_within_reply_window=True)
+    desk.complete(n, "reply_customer", reply_method="written", reply_content="修改稿",
+            done_within_reply_window=True)
     desk.complete(n, "review_written_reply", reply_approved=True)
     assert "carry_out_work" in desk.open_tasks(n)
 
@@ -191,8 +195,9 @@ def test_a_dissatisfied_customer_sends_the_case_back_to_negotiation(desk: Desk) 
     reply_by_phone(desk, n)
     finish_work(desk, n)
     desk.complete(n, "check_closure", check_result="accept", return_visit_needed=True)
-    desk.complete(n, "return_visit", satisfaction="dissatisfied", return_visit_record="客户认为赔偿不足",
-                  customer_agrees=False)
+    desk.complete(n, "contact_customer", reached=True, attempt_note="电话接通")
+    desk.complete(n, "record_return_visit", visit_method="on_site", satisfaction="dissatisfied",
+                  return_visit_record="客户认为赔偿不足", customer_agrees=False)
     assert "carry_out_work" in desk.open_tasks(n)  # R2.11 negotiate again
 
 
@@ -245,7 +250,8 @@ def test_a_claim_is_reported_in_3_days_approved_by_level_and_filed_with_the_cs_c
     n = desk.open(claim_requested=True).number
     assert desk.due(n, "file_claim_report") == shanghai("2026-11-26 10:00")  # R2.14 3 days
     desk.at("2026-11-24 09:00")
-    desk.complete(n, "file_claim_report", claim_amount="3500", claim_report="天花板及家具受损", claim_major=True)
+    desk.complete(n, "file_claim_report", claim_amount="3500", claim_report="天花板及家具受损",
+                  claim_major=True)
     assert desk.task(n, "approve_claim_chairman").role == "chairman"
     desk.complete(n, "approve_claim_chairman", claim_decision="approve")
     assert desk.due(n, "report_claim_to_cs") == shanghai("2026-11-25 09:00")  # 24 hours after filing
@@ -279,7 +285,8 @@ def test_someone_outside_the_lane_may_not_sign_the_order(desk: Desk) -> None:
 def test_the_second_person_completing_the_same_task_is_told_who_did_it(desk: Desk) -> None:
     n = desk.open().number
     item = desk.task(n, "raise_order")
-    desk.runtime.complete_task(item.task_id, "zhang.wei", {"order_summary": "x", "required_completion": REQUIRED_BY})
+    desk.runtime.complete_task(item.task_id, "zhang.wei", {"order_summary": "x",
+            "required_completion": REQUIRED_BY})
     with pytest.raises(ConflictError) as caught:
         desk.runtime.complete_task(item.task_id, "wang.fang", {"order_summary": "y",
                                                               "required_completion": REQUIRED_BY})

@@ -137,8 +137,13 @@ status = "closing"
     ("closure_checked", "script", "核查通过 closure checked", "cs_desk", {"script": """
 closure_checked_at = now()
 """}),
-    ("visit_needed_gw", "xor", "需要回访? return visit needed?", "cs_desk", {"default": "return_visit"}),
-    ("return_visit", "user", "回访与满意度调查 return visit and satisfaction survey", "first_receiver", {}),
+    ("visit_needed_gw", "xor", "需要回访? return visit needed?", "cs_desk",
+     {"default": "prepare_return_visit"}),
+    ("prepare_return_visit", "script", "回访准备 prepare the return visit", "first_receiver", {"script": """
+difficult_issue = True if difficult_issue or severity != "general" else False
+"""}),
+    ("return_visit", "call", "回访与满意度调查 return visit and satisfaction survey (R6)", "first_receiver",
+     {"called": "return_visit"}),
     ("agree_gw", "xor", "客户认可? customer agrees?", "first_receiver", {"default": "carry_out_work"}),
     ("deputy_gm_review", "user", "副总经理审核 deputy GM reviews", "cs_centre_deputy_gm", {}),
     ("deputy_gw", "xor", "审核结果 review result", "cs_centre_deputy_gm", {"default": "carry_out_work"}),
@@ -242,7 +247,8 @@ FLOWS = [
     ("closure_checked", "visit_needed_gw", None),
     ("check_gw", "carry_out_work", None, "退回"),
     ("visit_needed_gw", "await_repeat", "not return_visit_needed", "无需回访"),
-    ("visit_needed_gw", "return_visit", None),
+    ("visit_needed_gw", "prepare_return_visit", None),
+    ("prepare_return_visit", "return_visit", None),
     ("await_repeat", "silence_elapsed", None),
     ("await_repeat", "repeat_received", None),
     ("silence_elapsed", "close_silent", None),
