@@ -15,11 +15,18 @@ __all__ = ["cli", "main"]
 
 # Modules that define commands; each exposes ``register(group)``. Missing modules are skipped so
 # the CLI grows area by area.
-_COMMAND_MODULES = ("engine.cli.policy", "engine.cli.calendar", "engine.cli.cases")
+_COMMAND_MODULES = (
+    "engine.cli.policy",
+    "engine.cli.calendar",
+    "engine.cli.cases",
+    "engine.cli.serve",
+    "engine.cli.worker",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", "database_url", metavar="URL", help="Database URL (default: KEFU_DATABASE_URL or SQLite).")
+@click.option("--db", "database_url", metavar="URL",
+              help="Database URL (default: KEFU_DATABASE_URL or SQLite).")
 @click.option("--now", metavar="ISO8601", help="The clock for this command (default: real time).")
 @click.option("--as", "actor", metavar="USER", help="Act as this staff member (login name).")
 @policies_option

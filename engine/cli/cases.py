@@ -18,12 +18,14 @@ import click
 
 from engine.cli.common import CliContext, pass_cli
 from engine.errors import ConflictError, FormError, KefuError
+from engine.repair_orders import complete_task as complete_with_order
 from engine.runtime import VIEWS, CaseView, InboxItem, Runtime
 from engine.store import Store
 
 __all__ = ["register"]
 
 DEMO_ORG = Path(__file__).resolve().parent.parent / "demo" / "org.yaml"
+DEMO_HOUSEHOLDS = DEMO_ORG.with_name("households.yaml")
 
 
 def _store(cli: CliContext) -> Store:
@@ -36,13 +38,16 @@ def _store(cli: CliContext) -> Store:
 def _runtime(cli: CliContext, *, store: Store | None = None, check: bool = True) -> Runtime:
     from engine.policy import load_policy_set
     from engine.processes import ProcessRegistry
+    from engine.worker.events import install as install_notifications
 
     store = store or _store(cli)
     if check:
         store.require_schema()
     policies = load_policy_set(cli.settings.policies_dir)
     registry = ProcessRegistry.load(cli.settings.processes_dir)
-    return Runtime(store, policies, registry, cli.clock, policies.calendars_dir)
+    runtime = Runtime(store, policies, registry, cli.clock, policies.calendars_dir)
+    install_notifications(runtime)  # outbox rows in the transaction of the step that causes them
+    return runtime
 
 
 def _actor(cli: CliContext) -> str:
@@ -102,7 +107,8 @@ def _task_line(item: InboxItem, zone: tzinfo, now: datetime) -> str:
 
 
 @click.command("init")
-@click.option("--demo", is_flag=True, help="Also import the demo organisation (engine/demo/org.yaml).")
+@click.option("--demo", is_flag=True,
+              help="Also import the demo organisation and households (engine/demo/*.yaml).")
 @pass_cli
 def init_command(cli: CliContext, demo: bool) -> None:
     """Create or upgrade the database, register the process versions (and the demo org)."""
@@ -114,6 +120,10 @@ def init_command(cli: CliContext, demo: bool) -> None:
         click.echo(f"process {process_id} {version[:12]}" + (" registered" if new else " (known)"))
     if demo:
         _import_org(cli, runtime, DEMO_ORG)
+        from engine.visitors import import_households
+
+        households = import_households(runtime, DEMO_HOUSEHOLDS)
+        click.echo(f"households {DEMO_HOUSEHOLDS.name}: {households} new")
 
 
 def _import_org(cli: CliContext, runtime: Runtime, path: Path) -> None:
@@ -252,7 +262,7 @@ def task_complete_command(cli: CliContext, task_id: str, data_text: str | None) 
     """Submit a task's form."""
     runtime = _runtime(cli)
     data = _data(data_text)
-    case = _keep_input(lambda: runtime.complete_task(task_id, _actor(cli), data), data)
+    case = _keep_input(lambda: complete_with_order(runtime, task_id, _actor(cli), data), data)
     zone, now = runtime.zone, cli.clock.now()
     click.echo(f"{case.number}: status {case.status}" + (f", outcome {case.outcome}" if case.outcome else ""))
     for item in case.tasks:

@@ -1,0 +1,408 @@
+"""Visitor reception (R4) around processes/visitor_reception.bpmn: register, host answer, check-in/out,
+complaints from visitors, and the visit log with search and a masked CSV export (R0.8).
+
+Every function takes the :class:`~engine.runtime.Runtime` (its store, policies and clock) and the
+acting staff login. A visit is a case of ``visitor_reception`` (number ``LF-…``) plus one row of the
+visit log, which alone holds the full ID number; lists and exports show it masked.
+
+The host resident is not staff and has no login. The host is told through the outbox (an SMS with a
+one-visit answer link, written in the same transaction as the visit row); the answer reaches the case
+as the message ``host_accepted``/``host_declined``, audited under the guard who registered the visit
+with ``via`` saying how it came (``host_link`` or ``phone``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from engine.errors import FormError, NotFoundError, PermissionDenied
+from engine.identity import check_id_document, mask_id_number
+from engine.processes import timer_clock
+from engine.runtime.access import load_staff, place, placement_of
+from engine.store.visitor_repo import VisitorRepo
+from engine.store.worker_repo import WorkerRepo
+
+__all__ = [
+    "HOST_ANSWERS",
+    "VisitRow",
+    "answer_host",
+    "check_in",
+    "check_out",
+    "export_visits_csv",
+    "get_visit",
+    "import_households",
+    "open_complaint_from_visit",
+    "register_visit",
+    "search_visits",
+]
+
+HOST_ANSWERS = {"accepted": "host_accepted", "declined": "host_declined"}
+EXPORT_COLUMNS = (
+    "number",
+    "arrived_at",
+    "visitor_name",
+    "id_type",
+    "id_number_masked",
+    "purpose",
+    "room",
+    "host_name",
+    "status",
+    "outcome",
+    "host_answer",
+    "checked_out_at",
+    "complaint_number",
+)
+
+
+@dataclass(frozen=True)
+class VisitRow:
+    """One visit as lists and pages show it: the ID number only masked."""
+
+    number: str
+    project: str | None
+    visitor_name: str
+    id_type: str | None
+    id_number_masked: str
+    purpose: str
+    room: str | None
+    host_name: str | None
+    household: str | None
+    status: str
+    outcome: str | None
+    host_answer: str | None
+    arrived_at: datetime
+    checked_out_at: datetime | None
+    complaint_number: str | None
+    answer_token: str
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> VisitRow:
+        """Build from a repository dict; the full ID number is dropped here."""
+        values: dict[str, Any] = {f: row.get(f) for f in cls.__dataclass_fields__}
+        values["id_number_masked"] = values["id_number_masked"] or ""
+        return cls(**values)
+
+
+def _policy(runtime: Any, project: str | None, subsidiary: str | None) -> Any:
+    return runtime._effective_policy(project, subsidiary)
+
+
+def _mask(policy: Any, number: str | None) -> str:
+    return mask_id_number(
+        number, int(policy.get("visitor.id_mask.head")), int(policy.get("visitor.id_mask.tail"))
+    )
+
+
+def _purpose(policy: Any, code: str) -> dict[str, Any]:
+    for item in policy.get("visitor.purposes"):
+        if item["code"] == code:
+            return dict(item)
+    codes = ", ".join(p["code"] for p in policy.get("visitor.purposes"))
+    raise FormError(f"purpose {code!r} is unknown; use one of {codes}", {"purpose": f"unknown: {code}"})
+
+
+def _check_id(
+    policy: Any, id_type: str | None, id_number: str | None, today: Any
+) -> tuple[str | None, str | None]:
+    """(normalised, masked) ID number; FormError when the policy requires one and it is missing or bad."""
+    if not id_number:
+        if policy.get("visitor.id_check"):
+            raise FormError(
+                "the visitor's ID document is required (visitor.id_check); type its number",
+                {"id_number": "required"},
+            )
+        return None, None
+    number = check_id_document(id_type or "resident_id", id_number, today)
+    return number, _mask(policy, number)
+
+
+def register_visit(runtime: Any, actor: str, form: Mapping[str, Any]) -> VisitRow:
+    """Register a walk-in or a booked visit (R4.1); notify the host or security as the case needs."""
+    data = {k: v for k, v in dict(form).items() if v not in (None, "")}
+    household_code = data.pop("household", None)
+    id_number = data.pop("id_number", None)
+    now = runtime.clock.now()
+    with runtime.store.read() as tx:
+        staff = load_staff(tx, actor)
+        household = VisitorRepo(tx).household(household_code) if household_code else None
+        if household_code and household is None:
+            raise NotFoundError(f"no household {household_code!r}; pick one from the list of the project")
+        placement = place(tx.units, staff, household["project"] if household else None)
+    policy = _policy(runtime, placement.project, placement.subsidiary)
+    purpose = _purpose(policy, str(data.get("purpose", "")))
+    booked = str(data.get("booked", "")).lower() in {"true", "1", "on", "yes"} or data.get("booked") is True
+    number, masked = (None, None)
+    if not booked or id_number:
+        number, masked = _check_id(
+            policy, data.get("id_type"), id_number, now.astimezone(runtime.zone).date()
+        )
+    if number is not None:
+        data.setdefault("id_type", "resident_id")
+        data["id_number_masked"] = masked
+    if purpose.get("desk"):
+        data["routed_desk"] = purpose["desk"]
+    if household is not None:
+        data.setdefault("room", household["room"])
+        data["project"] = household["project"]
+    case = runtime.open_case("visitor_reception", data, actor)
+    token = secrets.token_urlsafe(24)
+    with runtime.store.write() as tx:
+        repo = VisitorRepo(tx)
+        repo.add_visit(
+            number=case.number,
+            case_id=case.id,
+            subsidiary=case.subsidiary,
+            project=case.project,
+            visitor_name=data["customer_name"],
+            visitor_phone=data.get("visitor_phone"),
+            id_type=data.get("id_type"),
+            id_number=number,
+            id_number_masked=masked,
+            purpose=purpose["code"],
+            household=household_code,
+            host_name=data.get("host_name"),
+            registered_by=staff.login,
+            arrived_at=now,
+            expected_at=_moment(data.get("expected_at"), runtime),
+            answer_token=token,
+            note=data.get("note"),
+        )
+        _notify(tx, runtime, policy, case, data, household, token, now)
+    return get_visit(runtime, case.number, actor)
+
+
+def _moment(value: Any, runtime: Any) -> datetime | None:
+    if not value:
+        return None
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo else moment.replace(tzinfo=runtime.zone)
+
+
+def _notify(
+    tx: Any,
+    runtime: Any,
+    policy: Any,
+    case: Any,
+    data: Mapping[str, Any],
+    household: Mapping[str, Any] | None,
+    token: str,
+    now: datetime,
+) -> None:
+    """Queue the host's SMS (walk-ins visiting a resident) and tell security about abnormal visits."""
+    worker = WorkerRepo(tx)
+    if data.get("purpose") == "visit_resident" and household is not None:
+        for person in household["residents"]:
+            if not person["phone"] or (data.get("host_name") and person["name"] != data["host_name"]):
+                continue
+            when = f"（预约{data['expected_at']}）" if data.get("expected_at") else ""
+            worker.add_message(
+                key=f"visitor.host:{case.number}:{person['phone']}",
+                channel="sms",
+                recipient="resident",
+                address=person["phone"],
+                subject=f"访客来访 {case.number}",
+                body=(
+                    f"{person['name']}您好，访客{data['customer_name']}来访{when}，"
+                    f"请回复是否接待：/visit/answer/{token}"
+                ),
+                kind="visitor.host",
+                case_id=case.id,
+                next_attempt_at=now,
+                created_at=now,
+            )
+    abnormal = data.get("abnormal")
+    if abnormal:
+        names = {a["code"]: a["name"] for a in policy.get("visitor.abnormal")}
+        units = tx.units()
+        for person in worker.all_staff():
+            if "security_guard" in person.roles and placement_of(units, person.unit).project == case.project:
+                worker.add_notification(
+                    key=f"visitor.abnormal:{case.number}:{person.login}",
+                    recipient=person.login,
+                    kind="visitor.abnormal",
+                    title=f"来访异常：{names.get(abnormal, abnormal)}",
+                    body=f"{case.number} {data['customer_name']}：{data.get('abnormal_note', '')}",
+                    case_number=case.number,
+                    created_at=now,
+                )
+
+
+def get_visit(runtime: Any, number: str, actor: str) -> VisitRow:
+    """One visit as the actor may see it (the case's visibility rules; the ID number masked)."""
+    case = runtime.get_case(number, actor)  # fires due timers (host absent) and checks visibility
+    with runtime.store.read() as tx:
+        row = VisitorRepo(tx).visit(case.number)
+    if row is None:
+        raise NotFoundError(f"{number} is not a visit; visit numbers start with the visitor prefix")
+    return VisitRow.from_row(row)
+
+
+def answer_host(
+    runtime: Any,
+    answer: str,
+    *,
+    token: str | None = None,
+    number: str | None = None,
+    actor: str | None = None,
+    via: str = "phone",
+) -> VisitRow:
+    """Record the host's accept/decline (R4.2): by the host's link (token) or by staff who asked them."""
+    if answer not in HOST_ANSWERS:
+        raise FormError(f"host answer {answer!r} is unknown; use accepted or declined", {"answer": answer})
+    with runtime.store.read() as tx:
+        repo = VisitorRepo(tx)
+        row = repo.visit_by_token(token) if token else repo.visit(number or "")
+    if row is None:
+        raise NotFoundError("this visitor link is not valid" if token else f"no visit {number!r}")
+    if token:
+        actor, via = row["registered_by"], "host_link"
+    assert actor is not None
+    # Runtime.send_message delivers the event outside timer_clock, so the gateway's timer would be
+    # judged against the system clock instead of the injected one; run it with ours.
+    with timer_clock(runtime.clock):
+        runtime.send_message(row["number"], HOST_ANSWERS[answer], {"answer": answer, "via": via}, actor)
+    with runtime.store.write() as tx:
+        VisitorRepo(tx).update_visit(
+            row["number"], host_answer=answer, host_answer_at=runtime.clock.now(), host_answer_via=via
+        )
+    return get_visit(runtime, row["number"], row["registered_by"])
+
+
+def _task_id(runtime: Any, number: str, actor: str, name: str) -> str:
+    for task in runtime.get_case(number, actor).tasks:
+        if task.task_name == name:
+            return str(task.task_id)
+    raise NotFoundError(f"visit {number} has no open step {name!r} now")
+
+
+def check_in(runtime: Any, number: str, actor: str, form: Mapping[str, Any]) -> VisitRow:
+    """A booked visitor arrives: check the ID document and complete ``check_in``."""
+    data = {k: v for k, v in dict(form).items() if v not in (None, "")}
+    with runtime.store.read() as tx:
+        row = VisitorRepo(tx).visit(number)
+    if row is None:
+        raise NotFoundError(f"no visit {number!r}")
+    policy = _policy(runtime, row["project"], row["subsidiary"])
+    id_type = data.get("id_type") or "resident_id"
+    full, masked = _check_id(
+        policy, id_type, data.pop("id_number", None), runtime.clock.now().astimezone(runtime.zone).date()
+    )
+    runtime.complete_task(
+        _task_id(runtime, number, actor, "check_in"),
+        actor,
+        {**data, "id_type": id_type, "id_number_masked": masked},
+    )
+    with runtime.store.write() as tx:
+        VisitorRepo(tx).update_visit(
+            number, id_type=id_type, id_number=full, id_number_masked=masked, arrived_at=runtime.clock.now()
+        )
+    return get_visit(runtime, number, actor)
+
+
+def check_out(runtime: Any, number: str, actor: str) -> VisitRow:
+    """Record the visitor leaving now (and the badge back)."""
+    now = runtime.clock.now()
+    runtime.complete_task(
+        _task_id(runtime, number, actor, "check_out"),
+        actor,
+        {"checked_out_at": now.astimezone(runtime.zone).isoformat(), "badge_returned": True},
+    )
+    with runtime.store.write() as tx:
+        VisitorRepo(tx).update_visit(number, checked_out_at=now)
+    return get_visit(runtime, number, actor)
+
+
+def open_complaint_from_visit(runtime: Any, number: str, actor: str, complaint: Mapping[str, Any]) -> Any:
+    """The visitor came to complain (R4.5): open a complaint (channel visit), link it, finish the step."""
+    with runtime.store.read() as tx:
+        row = VisitorRepo(tx).visit(number)
+    if row is None:
+        raise NotFoundError(f"no visit {number!r}")
+    task_id = _task_id(runtime, number, actor, "hand_over_complaint")
+    data = {"customer_name": row["visitor_name"], "channel": "visit", **dict(complaint)}
+    if row["visitor_phone"]:
+        data.setdefault("customer_phone", row["visitor_phone"])
+    if row["project"]:
+        data.setdefault("project", row["project"])
+    case = runtime.open_case("complaint", data, actor)
+    runtime.complete_task(task_id, actor, {"complaint_number": case.number})
+    with runtime.store.write() as tx:
+        VisitorRepo(tx).update_visit(number, complaint_number=case.number)
+    return case
+
+
+def _visible_projects(tx: Any, actor: str) -> list[str] | None:
+    """Projects whose visits the actor may list: their project, their subsidiary's, or all (group)."""
+    staff = load_staff(tx, actor)
+    units = tx.units()
+    mine = placement_of(units, staff.unit)
+    if mine.project:
+        return [mine.project]
+    if mine.subsidiary:
+        return [
+            u.code
+            for u in units.values()
+            if u.kind == "project" and placement_of(units, u.code).subsidiary == mine.subsidiary
+        ]
+    if mine.group:
+        return None
+    raise PermissionDenied(f"{actor} belongs to no unit; the visit log is shown by unit")
+
+
+def search_visits(
+    runtime: Any,
+    actor: str,
+    *,
+    text: str | None = None,
+    purpose: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[VisitRow]:
+    """The visit log the actor may see, newest first, ID numbers masked (R4.5, R0.8)."""
+    with runtime.store.read() as tx:
+        projects = _visible_projects(tx, actor)
+        rows = VisitorRepo(tx).search_visits(
+            projects=projects, text=text, purpose=purpose, since=since, until=until
+        )
+    return [VisitRow.from_row(r) for r in rows]
+
+
+def export_visits_csv(runtime: Any, actor: str, **filters: Any) -> str:
+    """The visit log as CSV (UTF-8 with BOM for spreadsheet programs); ID numbers masked (R0.8)."""
+    zone = runtime.zone
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
+    for visit in search_visits(runtime, actor, **filters):
+        values = []
+        for column in EXPORT_COLUMNS:
+            value = getattr(visit, column)
+            if isinstance(value, datetime):
+                value = value.astimezone(zone).isoformat(timespec="minutes")
+            values.append("" if value is None else value)
+        writer.writerow(values)
+    return out.getvalue()
+
+
+def import_households(runtime: Any, path: Any) -> int:
+    """Load households and residents from a YAML file (format: engine/demo/households.yaml); new ones."""
+    import yaml
+
+    with open(path, encoding="utf-8") as handle:
+        doc = yaml.safe_load(handle) or {}
+    new = 0
+    with runtime.store.write() as tx:
+        repo = VisitorRepo(tx)
+        for item in doc.get("households", []):
+            residents = [(r["name"], r.get("phone"), bool(r.get("owner"))) for r in item.get("residents", [])]
+            new += repo.upsert_household(
+                item["code"], item["project"], item["room"], item["owner_name"], residents
+            )
+    return new

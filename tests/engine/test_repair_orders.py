@@ -1,0 +1,136 @@
+"""Dispatch orders 派工单 (engine/repair_orders.py): gapless, never reused, issued in their step (R3.2).
+
+Every test runs on SQLite and on PostgreSQL (the shared ``runtime`` fixture).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+from engine.errors import ConflictError, FormError, NotFoundError, PermissionDenied
+from engine.repair_orders import complete_task, dispatch_order, issue_dispatch_order, printable_order
+from engine.runtime import Runtime
+from engine.store.repair_repo import DispatchOrderRepo
+
+INTAKE: dict[str, Any] = {"customer_name": "李女士", "customer_phone": "13612345678", "room": "5栋2单元801",
+                          "location": "in_home", "location_detail": "主卫", "description": "卫生间水龙头漏水",
+                          "channel": "phone", "paid_service": "drain_clearing"}
+
+
+def order_task(runtime: Runtime, actor: str = "zhang.wei") -> str:
+    """Open a repair at 丽雅苑; the id of its issue_order task."""
+    case = runtime.open_case("repair", INTAKE, actor)
+    return next(t.task_id for t in case.tasks if t.task_name == "issue_order")
+
+
+def numbers(runtime: Runtime) -> list[str]:
+    with runtime.store.read() as tx:
+        return [o.number for o in DispatchOrderRepo(tx).orders()]
+
+
+def test_issuing_an_order_completes_the_task_and_numbers_the_order(runtime: Runtime) -> None:
+    task_id = order_task(runtime)
+    order = issue_dispatch_order(runtime, task_id, "zhang.wei", {"order_items": "更换水龙头"})
+    assert order.number == "PG-SZP-2026-000001"  # numbering.prefix.repair_order, its own sequence
+    assert order.case_number.startswith("BX-SZP-2026-")
+    assert order.content["customer_name"] == "李女士"
+    assert order.content["location_name"] == "户内"
+    assert order.content["paid_service_name"] == "疏通下水道"
+    assert [c["code"] for c in order.content["copies"]] == ["owner", "finance", "cs", "engineering"]
+    case = runtime.get_case(order.case_number, "zhang.wei")
+    assert [t.task_name for t in case.tasks] == ["accept_order"]
+    assert dispatch_order(runtime, order.case_number, "zhang.wei") == order
+    issued = [e for e in runtime.get_case(order.case_number, "zhang.wei").timeline
+              if e.action == "dispatch_order.issued"]
+    assert [(e.actor, e.data["number"]) for e in issued] == [("zhang.wei", "PG-SZP-2026-000001")]
+    assert runtime.verify_audit_chain() == []  # the event is part of the case's hash chain (R0.6)
+
+
+def test_a_refused_form_rolls_the_number_back_so_the_next_order_takes_it(runtime: Runtime) -> None:
+    first, second = order_task(runtime), order_task(runtime)
+    with pytest.raises(FormError):
+        issue_dispatch_order(runtime, first, "zhang.wei", {})  # order_items is required
+    with pytest.raises(PermissionDenied):
+        issue_dispatch_order(runtime, first, "deng.haitao", {"order_items": "x"})  # an engineer may not
+    assert numbers(runtime) == []
+    items = {"order_items": "x"}
+    assert issue_dispatch_order(runtime, second, "zhang.wei", items).number == "PG-SZP-2026-000001"
+    assert issue_dispatch_order(runtime, first, "zhang.wei", items).number == "PG-SZP-2026-000002"
+
+
+def test_an_order_cannot_be_issued_twice_for_the_same_task(runtime: Runtime) -> None:
+    task_id = order_task(runtime)
+    issue_dispatch_order(runtime, task_id, "zhang.wei", {"order_items": "x"})
+    with pytest.raises(ConflictError):
+        issue_dispatch_order(runtime, task_id, "wang.fang", {"order_items": "y"})
+    assert numbers(runtime) == ["PG-SZP-2026-000001"]
+
+
+def test_only_the_issue_order_task_of_a_repair_issues_orders(runtime: Runtime) -> None:
+    order = issue_dispatch_order(runtime, order_task(runtime), "zhang.wei", {"order_items": "x"})
+    accept = runtime.get_case(order.case_number, "zhang.wei").tasks[0]
+    with pytest.raises(FormError):
+        issue_dispatch_order(runtime, accept.task_id, "deng.haitao", {"engineer_name": "邓海涛"})
+
+
+def test_a_case_without_an_order_says_which_task_issues_it(runtime: Runtime) -> None:
+    case = runtime.open_case("repair", INTAKE, "zhang.wei")
+    with pytest.raises(NotFoundError, match="issue_order"):
+        dispatch_order(runtime, case.number, "zhang.wei")
+
+
+def test_orders_issued_at_the_same_time_get_gapless_unique_numbers(runtime: Runtime) -> None:
+    tasks = [order_task(runtime, actor) for actor in ("zhang.wei", "wang.fang") for _ in range(6)]
+    failing = set(tasks[::4])  # some issues fail inside their transaction and must give their number back
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(len(tasks))
+
+    def issue(task_id: str) -> None:
+        barrier.wait()
+        try:
+            data = {} if task_id in failing else {"order_items": "x"}
+            issue_dispatch_order(runtime, task_id, "zhang.wei", data)
+        except FormError:
+            pass
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=issue, args=(t,)) for t in tasks]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    issued = numbers(runtime)
+    expected = [f"PG-SZP-2026-{i:06d}" for i in range(1, len(tasks) - len(failing) + 1)]
+    assert issued == expected  # no gap, no duplicate
+
+
+def test_the_printable_order_lists_the_rows_and_the_four_copies(runtime: Runtime) -> None:
+    order = issue_dispatch_order(runtime, order_task(runtime), "zhang.wei", {"order_items": "更换水龙头"})
+    printable = printable_order(order)
+    rows = dict(printable.rows)
+    assert rows["派工单号"] == "PG-SZP-2026-000001"
+    assert rows["报修位置"] == "户内 · 主卫"
+    assert rows["特需有偿服务"] == "疏通下水道（收费标准 80 元）"
+    assert [c["name"] for c in printable.copies] == ["业主联", "财务或相关人员联", "客服部联", "工程部联"]
+
+
+def test_each_subsidiary_numbers_its_orders_on_its_own(runtime: Runtime) -> None:
+    issue_dispatch_order(runtime, order_task(runtime, "zhang.wei"), "zhang.wei", {"order_items": "x"})
+    other = issue_dispatch_order(runtime, order_task(runtime, "tian.tian"), "tian.tian", {"order_items": "x"})
+    assert other.number == "PG-HNR-2026-000001"  # 华南区域公司 starts its own sequence
+
+
+def test_the_generic_completion_issues_the_order_of_an_issue_order_task(runtime: Runtime) -> None:
+    task_id = order_task(runtime)
+    case = complete_task(runtime, task_id, "zhang.wei", {"order_items": "x"})
+    assert [t.task_name for t in case.tasks] == ["accept_order"]
+    assert dispatch_order(runtime, case.number, "zhang.wei").number == "PG-SZP-2026-000001"
+    accept = case.tasks[0].task_id  # any other task is completed as usual, without a number
+    complete_task(runtime, accept, "deng.haitao", {"engineer_name": "邓海涛",
+                                                   "planned_visit_at": "2026-11-23T11:00:00+08:00"})
+    assert numbers(runtime) == ["PG-SZP-2026-000001"]
