@@ -1,1 +1,62 @@
-"""kefu web UI (Flask); arrives with the web issue."""
+"""kefu web UI: ``create_app(settings)`` builds the Flask app (staff pages and the ``/api/v1`` JSON API)."""
+
+from __future__ import annotations
+
+import importlib
+import secrets
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Flask, redirect, url_for
+from flask_wtf.csrf import CSRFProtect
+
+from engine.settings import Settings, load_settings
+from webui.services import Services, build_services
+from webui.uploads import MAX_UPLOAD_BYTES
+
+__all__ = ["AREAS", "create_app", "csrf"]
+
+csrf = CSRFProtect()
+# One module per area, each with ``init_app(app)`` registering its blueprint; add new areas here.
+AREAS = ("auth", "inbox", "intake", "cases", "api", "faq", "repair", "visitors", "archives")
+
+
+def _secret_key(settings: Settings) -> str:
+    """The configured secret, else one kept in the data dir so sessions survive a restart."""
+    if settings.secret_key:
+        return settings.secret_key
+    path = Path(settings.data_dir) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def create_app(settings: Settings | None = None, *, services: Services | None = None) -> Flask:
+    """The kefu web app on ``settings`` (default: the ``KEFU_*`` environment)."""
+    from webui import errors, i18n
+
+    settings = settings or load_settings()
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=_secret_key(settings),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES + 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,
+        KEFU_TIMEZONE=ZoneInfo("Asia/Shanghai"),
+    )
+    app.extensions["kefu"] = services or build_services(settings)
+    csrf.init_app(app)
+    i18n.init_app(app)
+    errors.init_app(app)
+    for name in AREAS:
+        importlib.import_module(f"webui.{name}").init_app(app)
+
+    @app.get("/")
+    def index() -> Any:
+        return redirect(url_for("inbox.show"))
+
+    return app

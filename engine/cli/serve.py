@@ -1,0 +1,62 @@
+"""``kefu serve``: run the web UI on the configured database (demo passwords and cases when empty)."""
+
+from __future__ import annotations
+
+import click
+
+from engine.cli.common import CliContext, pass_cli
+
+__all__ = ["register"]
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=5000, show_default=True, type=int, help="TCP port.")
+@click.option(
+    "--demo/--no-demo",
+    default=True,
+    show_default=True,
+    help="Give staff without a password the demo password; seed demo cases into an empty database.",
+)
+@pass_cli
+def serve_command(cli: CliContext, host: str, port: int, demo: bool) -> None:
+    """Start the web UI (staff pages and the /api/v1 JSON API)."""
+    from werkzeug.serving import run_simple
+
+    from webui import create_app
+    from webui.demo import DEMO_LOGINS, prepare_demo
+    from webui.services import build_services
+
+    services = build_services(cli.settings, cli.clock)
+    password, seeded = prepare_demo(services, cli.clock.now()) if demo else (None, [])
+    app = create_app(cli.settings, services=services)
+    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
+    click.echo(f"kefu web UI: http://{shown}:{port}/   (API: http://{shown}:{port}/api/v1/openapi.json)")
+    click.echo(f"database: {services.store.safe_url}")
+    if seeded:
+        click.echo(f"seeded {len(seeded)} demo complaints at different stages: {', '.join(seeded)}")
+    if password:
+        click.echo(f"demo logins (password: {password}):")
+        for login, what in DEMO_LOGINS:
+            click.echo(f"  {login:<15} {what}")
+    elif demo:
+        click.echo("no staff yet: run `kefu init --demo` to import the demo organisation")
+    run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+@click.command("api-token")
+@click.argument("login")
+@click.option("--label", default="integration", show_default=True, help="What the token is for.")
+@pass_cli
+def api_token_command(cli: CliContext, login: str, label: str) -> None:
+    """Create an API token acting as LOGIN (printed once; only its hash is stored)."""
+    from webui.services import build_services
+
+    services = build_services(cli.settings, cli.clock)
+    click.echo(services.issue_token(login, label))
+
+
+def register(group: click.Group) -> None:
+    """Add ``kefu serve`` and ``kefu api-token`` to the CLI."""
+    group.add_command(serve_command)
+    group.add_command(api_token_command)

@@ -1,0 +1,364 @@
+"""Read queries the web inbox needs beyond the runtime: filters, search, sort, pages, tab counts.
+
+They read only the ``inbox_tasks``, ``staff``, ``attachments`` and ``audit_events`` tables (never a
+serialized workflow). Visibility is an :class:`InboxScope` the caller derives from the actor; every
+query applies it, so a page can only show rows its reader may see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, false, func, literal_column, or_, select, true, update
+from sqlalchemy.sql.elements import ColumnElement
+
+from engine.store.db import Store
+from engine.store.models import Attachment, AuditEvent, InboxTask, Staff
+from engine.store.records import TaskRecord
+
+__all__ = [
+    "COUNT_CAP",
+    "SORTS",
+    "VIEWS",
+    "AttachmentRow",
+    "InboxFilter",
+    "InboxResult",
+    "InboxScope",
+    "add_attachment",
+    "add_case_event",
+    "transfer_task",
+    "attachments",
+    "inbox_page",
+    "password_hash",
+    "set_password_hash",
+    "staff_names",
+    "task_finished_by",
+]
+
+VIEWS = ("mine", "queue", "overdue", "all")
+COUNT_CAP = 1000  # counts stop here ("1000+"): counting a whole subsidiary's backlog would cost a scan
+SORTS = {  # "due" is special-cased in inbox_page: tasks with a deadline first, index order, then the rest
+    "due": (InboxTask.due_at,),
+    "-due": (InboxTask.due_at.desc(),),
+    "created": (InboxTask.created_at, InboxTask.task_id),
+    "-created": (InboxTask.created_at.desc(), InboxTask.task_id),
+    "number": (InboxTask.number, InboxTask.task_id),
+    "-number": (InboxTask.number.desc(), InboxTask.task_id),
+}
+_TASK_FIELDS = tuple(c.key for c in InboxTask.__table__.columns)
+
+
+@dataclass(frozen=True)
+class InboxScope:
+    """Who is reading: login, candidate groups, and the units whose open tasks "all" shows.
+
+    ``units`` holds ``("subsidiary", code)`` / ``("project", code)`` pairs; ``everything`` is the
+    group CS centre; ``supervisor`` unlocks the "all" view.
+    """
+
+    login: str
+    groups: tuple[str, ...] = ()
+    units: tuple[tuple[str, str], ...] = ()
+    everything: bool = False
+    supervisor: bool = False
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    """Search text (number, room, phone, customer name), category, sort key and page."""
+
+    q: str = ""
+    category: str = ""
+    sort: str = "due"
+    page: int = 1
+    per_page: int = 25
+
+
+@dataclass(frozen=True)
+class InboxResult:
+    """One page of rows, the total of the filtered view and the count of every tab."""
+
+    rows: list[TaskRecord]
+    total: int
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AttachmentRow:
+    """An attachment's metadata."""
+
+    id: int
+    case_id: str
+    task_id: str | None
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    storage_path: str
+    uploaded_by: str
+    uploaded_at: datetime
+
+
+def _unit_clause(scope: InboxScope) -> ColumnElement[bool]:
+    if scope.everything:
+        return true()
+    parts: list[ColumnElement[bool]] = []
+    for kind, code in scope.units:
+        column = InboxTask.subsidiary if kind == "subsidiary" else InboxTask.project
+        parts.append(column == code)
+    return or_(*parts) if parts else false()
+
+
+def _view_clause(view: str, scope: InboxScope, now: datetime) -> ColumnElement[bool]:
+    mine = InboxTask.assignee == scope.login
+    queue = and_(InboxTask.assignee.is_(None), InboxTask.candidate_group.in_(list(scope.groups) or [""]))
+    if view == "mine":
+        return mine
+    if view == "queue":
+        return queue
+    if view == "overdue":
+        return and_(or_(mine, queue), InboxTask.due_at < now)
+    if view == "all":
+        return _unit_clause(scope) if scope.supervisor else false()
+    raise ValueError(f"unknown inbox view {view!r}; use one of {', '.join(VIEWS)}")
+
+
+def _filter_clauses(flt: InboxFilter) -> list[ColumnElement[bool]]:
+    out: list[ColumnElement[bool]] = []
+    if flt.category:
+        out.append(InboxTask.category == flt.category)
+    text = flt.q.strip()
+    if text:
+        like = f"%{text}%"
+        out.append(
+            or_(
+                InboxTask.number.contains(text, autoescape=True),
+                InboxTask.room.like(like),
+                InboxTask.customer_phone.contains(text, autoescape=True),
+                InboxTask.customer_name.like(like),
+            )
+        )
+    return out
+
+
+def _select(
+    session: Any, where: Sequence[Any], order: Sequence[Any], limit: int, offset: int
+) -> list[TaskRecord]:
+    cols = [getattr(InboxTask, k) for k in _TASK_FIELDS]
+    stmt = select(*cols).where(*where).order_by(*order).limit(limit).offset(offset)
+    return [TaskRecord(**dict(zip(_TASK_FIELDS, r, strict=True))) for r in session.execute(stmt)]
+
+
+def _soonest_first(session: Any, where: Sequence[Any], limit: int, offset: int) -> list[TaskRecord]:
+    """Tasks with a deadline by deadline (an index range), then those without; same on every database."""
+    dated = [*where, InboxTask.due_at.is_not(None)]
+    rows = _select(session, dated, (InboxTask.due_at,), limit, offset)
+    if len(rows) == limit:
+        return rows
+    skipped = offset + len(rows) if rows else _count(session, dated, cap=None)
+    rest = _select(
+        session,
+        [*where, InboxTask.due_at.is_(None)],
+        (InboxTask.created_at,),
+        limit - len(rows),
+        max(0, offset - skipped),
+    )
+    return rows + rest
+
+
+def _counter(where: Sequence[ColumnElement[bool]], cap: int | None = COUNT_CAP) -> Any:
+    """A scalar subquery counting the matching rows, at most ``cap + 1`` of them, from the index alone."""
+    rows: Select[Any] = select(literal_column("1")).select_from(InboxTask).where(*where)
+    if cap is not None:
+        rows = rows.limit(cap + 1)
+    return select(func.count()).select_from(rows.subquery()).scalar_subquery()
+
+
+def _count(session: Any, where: Sequence[ColumnElement[bool]], cap: int | None = COUNT_CAP) -> int:
+    """How many rows match, counting at most ``cap + 1`` of them."""
+    return int(session.scalar(select(_counter(where, cap))) or 0)
+
+
+def _tab_counts(session: Any, tabs: Sequence[str], scope: InboxScope, now: datetime) -> dict[str, int]:
+    """Every tab's count in one statement; overdue as two index-friendly disjoint halves instead of an OR."""
+    parts: list[tuple[str, Any]] = []
+    for tab in tabs:
+        if tab == "overdue":
+            parts.append((tab, _counter([_view_clause("mine", scope, now), InboxTask.due_at < now])))
+            parts.append((tab, _counter([_view_clause("queue", scope, now), InboxTask.due_at < now])))
+        else:
+            parts.append((tab, _counter([_view_clause(tab, scope, now)])))
+    values = session.execute(select(*(counter for _, counter in parts))).one()
+    counts = dict.fromkeys(tabs, 0)
+    for (tab, _), value in zip(parts, values, strict=True):
+        counts[tab] += int(value or 0)
+    return counts
+
+
+def inbox_page(store: Store, scope: InboxScope, view: str, flt: InboxFilter, now: datetime) -> InboxResult:
+    """One page of an inbox view, its filtered total and the (unfiltered) count of every tab.
+
+    Totals and counts stop at COUNT_CAP + 1 (shown as "1000+"), so a page costs the same on a large backlog.
+    """
+    where = [_view_clause(view, scope, now), *_filter_clauses(flt)]
+    order = SORTS.get(flt.sort, SORTS["due"])
+    per_page = max(1, min(flt.per_page, 200))
+    offset = (max(flt.page, 1) - 1) * per_page
+    with store.read() as tx:
+        session = tx.session
+        if flt.sort in ("due", ""):
+            rows = _soonest_first(session, where, per_page, offset)
+        else:
+            rows = _select(session, where, order, per_page, offset)
+        tabs = [t for t in VIEWS if t != "all" or scope.supervisor]
+        counts = _tab_counts(session, tabs, scope, now)
+        filtered = len(where) > 1
+        total = _count(session, where) if filtered or view not in counts else counts[view]
+    return InboxResult(rows=rows, total=total, counts=counts)
+
+
+def staff_names(store: Store, logins: Sequence[str] | None = None) -> dict[str, str]:
+    """login → name of the given staff members (all of them when ``logins`` is None)."""
+    stmt = select(Staff.login, Staff.name)
+    if logins is not None:
+        stmt = stmt.where(Staff.login.in_(list(logins)))
+    with store.read() as tx:
+        return {login: name for login, name in tx.session.execute(stmt)}
+
+
+def password_hash(store: Store, login: str) -> str | None:
+    """The stored password hash of an active staff member, or None."""
+    with store.read() as tx:
+        return tx.session.scalar(
+            select(Staff.password_hash).where(Staff.login == login, Staff.active.is_(True))
+        )
+
+
+def set_password_hash(store: Store, login: str, hashed: str) -> bool:
+    """Store a password hash (already hashed by the caller); False when the login is unknown."""
+    with store.write() as tx:
+        result: Any = tx.session.execute(
+            update(Staff).where(Staff.login == login).values(password_hash=hashed)
+        )
+        return bool(result.rowcount)
+
+
+def task_finished_by(store: Store, task_id: str) -> tuple[str, str, datetime] | None:
+    """(actor login, action, time) of the last event that ended a task, or None."""
+    ending = ("task.completed", "task.cancelled")
+    with store.read() as tx:
+        stmt = (
+            select(AuditEvent.actor, AuditEvent.action, AuditEvent.at)
+            .where(AuditEvent.task_id == task_id, AuditEvent.action.in_(ending))
+            .order_by(AuditEvent.id.desc())
+            .limit(1)
+        )
+        row = tx.session.execute(stmt).first()
+    return None if row is None else (row[0], row[1], row[2])
+
+
+def add_attachment(
+    store: Store,
+    *,
+    case_id: str,
+    task_id: str | None,
+    filename: str,
+    content_type: str,
+    size: int,
+    sha256: str,
+    storage_path: str,
+    uploaded_by: str,
+    at: datetime,
+) -> int:
+    """Record an attachment's metadata; returns its id."""
+    with store.write() as tx:
+        row = Attachment(
+            case_id=case_id,
+            task_id=task_id,
+            filename=filename,
+            content_type=content_type,
+            size=size,
+            sha256=sha256,
+            storage_path=storage_path,
+            uploaded_by=uploaded_by,
+            uploaded_at=at,
+        )
+        tx.session.add(row)
+        tx.session.flush()
+        _audit(
+            tx,
+            case_id,
+            uploaded_by,
+            "attachment.added",
+            {"attachment": row.id, "filename": filename, "sha256": sha256, "size": size},
+            at,
+            task_id,
+        )
+        return int(row.id)
+
+
+def transfer_task(
+    store: Store,
+    task_id: str,
+    actor: str,
+    *,
+    expected_assignee: str | None,
+    values: dict[str, Any],
+    data: dict[str, Any],
+    at: datetime,
+) -> None:
+    """Re-point an open task (assignee or candidate group) and log ``task.transferred``.
+
+    The caller has checked the actor may work the task; ``expected_assignee`` guards against a race.
+    """
+    from engine.errors import ConflictError, NotFoundError
+
+    with store.write() as tx:
+        row = tx.task(task_id)
+        if row is None:
+            raise NotFoundError(f"task {task_id[:8]} is no longer open")
+        _audit(tx, row.case_id, actor, "task.transferred", data, at, task_id)
+        row = tx.task(task_id)
+        if row is None or row.assignee != expected_assignee:
+            raise ConflictError(f"task {task_id[:8]} changed hands meanwhile; reload the case")
+        tx.update_task(task_id, **values)
+
+
+def add_case_event(
+    store: Store, case_id: str, actor: str, action: str, data: dict[str, Any], at: datetime
+) -> None:
+    """Append one event (a comment, say) to a case's audit chain."""
+    with store.write() as tx:
+        _audit(tx, case_id, actor, action, data, at, None)
+
+
+def _audit(
+    tx: Any, case_id: str, actor: str, action: str, data: dict[str, Any], at: datetime, task_id: str | None
+) -> None:
+    if tx.lock_case(case_id=case_id) is None:
+        raise LookupError(f"case {case_id} does not exist")
+    tx.append_audit(case_id, [{"actor": actor, "action": action, "task_id": task_id, "data": data}], at)
+
+
+def attachments(store: Store, case_ids: Sequence[str]) -> list[AttachmentRow]:
+    """Attachments of some cases, oldest first."""
+    with store.read() as tx:
+        stmt = select(Attachment).where(Attachment.case_id.in_(list(case_ids))).order_by(Attachment.id)
+        return [
+            AttachmentRow(
+                r.id,
+                r.case_id,
+                r.task_id,
+                r.filename,
+                r.content_type,
+                r.size,
+                r.sha256,
+                r.storage_path,
+                r.uploaded_by,
+                r.uploaded_at,
+            )
+            for r in tx.session.scalars(stmt)
+        ]

@@ -1,0 +1,56 @@
+"""``kefu serve`` and ``kefu api-token``: URL, demo logins, demo cases, tokens."""
+
+from __future__ import annotations
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from engine.cli.common import CliContext
+from engine.cli.serve import register
+from webui.demo import DEMO_LOGINS
+
+
+@pytest.fixture
+def cli(settings, clock):
+    @click.group()
+    @click.pass_context
+    def root(ctx):
+        ctx.obj = CliContext(settings=settings, clock=clock)
+
+    register(root)
+    return root
+
+
+def test_serve_prints_url_and_demo_logins_and_seeds_cases(cli, monkeypatch, settings):
+    calls = []
+    monkeypatch.setattr("werkzeug.serving.run_simple", lambda *a, **k: calls.append((a, k)))
+    result = CliRunner().invoke(cli, ["serve", "--port", "5099"])
+    assert result.exit_code == 0, result.output
+    assert "http://localhost:5099/" in result.output
+    for login, _ in DEMO_LOGINS:
+        assert login in result.output
+    password = (settings.data_dir / "demo_password").read_text(encoding="utf-8")
+    assert f"password: {password}" in result.output
+    assert "seeded 9 demo complaints" in result.output
+    assert calls and calls[0][0][:2] == ("127.0.0.1", 5099)
+    again = CliRunner().invoke(cli, ["serve", "--port", "5099"])
+    assert again.exit_code == 0, (again.output, again.exception)
+    assert "seeded" not in again.output and f"password: {password}" in again.output
+
+
+def test_demo_cases_cover_every_stage(services, clock):
+    from webui.demo import prepare_demo
+
+    _, numbers = prepare_demo(services, clock.now())
+    cases = [services.runtime.get_case(n, "zheng.xiaoyan") for n in numbers]
+    statuses = {c.status for c in cases}
+    assert {"received", "order_raised", "dispatched", "in_progress", "closing", "closed"} <= statuses
+    assert any(c.closed_at is not None for c in cases) and any(c.tasks for c in cases)
+
+
+def test_api_token_command_prints_a_token_that_works(cli, client, services):
+    result = CliRunner().invoke(cli, ["api-token", "wang.fang", "--label", "hotline"])
+    token = result.output.strip()
+    assert result.exit_code == 0 and token.startswith("kefu_")
+    assert client.get("/api/v1/tasks", headers={"Authorization": f"Bearer {token}"}).status_code == 200

@@ -1,0 +1,74 @@
+"""Sign in and out, and the language switch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+
+from engine.errors import NotFoundError
+from webui.context import services
+from webui.i18n import LANGUAGES
+
+__all__ = ["bp", "init_app"]
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("inbox.show")
+
+
+@bp.before_app_request
+def load_actor() -> None:
+    """Put the signed-in actor on ``g`` (None when anonymous or no longer active)."""
+    g.actor = None
+    login = session.get("login")
+    if login:
+        try:
+            g.actor = services().actor(login)
+        except NotFoundError:
+            session.clear()
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    """The sign-in page."""
+    if request.method == "POST":
+        actor = services().authenticate(request.form.get("login", ""), request.form.get("password", ""))
+        if actor is not None:
+            lang = session.get("lang")
+            session.clear()
+            session["login"] = actor.login
+            if lang:
+                session["lang"] = lang
+            return redirect(_safe_next(request.args.get("next")))
+        flash(_("Wrong login or password."), "error")
+        return render_template("login.html", login=request.form.get("login", "")), 401
+    return render_template("login.html", login="")
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    """Sign out (keeps the language)."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/lang/<code>")
+def set_language(code: str) -> Any:
+    """Switch the page language."""
+    if code in LANGUAGES:
+        session["lang"] = code
+    return redirect(_safe_next(request.form.get("next")))
+
+
+def init_app(app: Flask) -> None:
+    """Register the blueprint."""
+    app.register_blueprint(bp)

@@ -1,0 +1,128 @@
+"""The case page: header, diagram, task forms, attachments, comments, transfer and the timeline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, Response, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+
+from engine.errors import ConflictError, FormError, NotFoundError
+from webui.context import current_actor, login_required, services
+from webui.errors import field_errors
+from webui.forms import form_data
+
+__all__ = ["bp", "init_app"]
+
+bp = Blueprint("cases", __name__)
+
+
+def _render(number: str, status: int = 200, **extra: Any) -> Any:
+    page = services().case_page(current_actor(), number)
+    extra.setdefault("form_errors", {})
+    extra.setdefault("form_values", {})
+    return render_template("case.html", case=page, **extra), status
+
+
+@bp.get("/cases/<number>")
+@login_required
+def show(number: str) -> Any:
+    """The case page."""
+    return _render(number)
+
+
+@bp.post("/cases/<number>/tasks/<task_id>/complete")
+@login_required
+def complete(number: str, task_id: str) -> Any:
+    """Complete a task; bad input and stale tasks come back with the typed values kept."""
+    spec = request.form.get("_spec", "")
+    fields = services().task_fields(current_actor(), number, spec)
+    data = form_data(fields, request.form)
+    try:
+        services().complete(current_actor(), task_id, data)
+    except FormError as exc:
+        return _render(number, 422, form_errors={task_id: field_errors(exc)}, form_values={task_id: data})
+    except (ConflictError, NotFoundError) as exc:
+        page = services().case_page(current_actor(), number)
+        if isinstance(exc, NotFoundError) and any(t.task_id == task_id for t in page.tasks):
+            raise
+        finished = services().who_finished(task_id)
+        stale = {
+            "by": finished[0] if finished else "",
+            "at": finished[1] if finished else None,
+            "fields": fields,
+            "typed": data,
+            "message": exc.message,
+        }
+        return _render(number, 409, stale=stale)
+    flash(_("Task completed."), "success")
+    return redirect(url_for("cases.show", number=number))
+
+
+@bp.post("/cases/<number>/tasks/<task_id>/transfer")
+@login_required
+def transfer(number: str, task_id: str) -> Any:
+    """转交 a task to another person or department with a reason."""
+    try:
+        services().transfer(
+            current_actor(), task_id, request.form.get("to", ""), request.form.get("reason", "")
+        )
+    except FormError as exc:
+        return _render(
+            number,
+            422,
+            transfer_errors={task_id: field_errors(exc)},
+            transfer_values={task_id: request.form.to_dict()},
+        )
+    flash(_("Task transferred."), "success")
+    return redirect(url_for("cases.show", number=number))
+
+
+@bp.post("/cases/<number>/comments")
+@login_required
+def comment(number: str) -> Any:
+    """Add a comment to the timeline."""
+    try:
+        services().comment(current_actor(), number, request.form.get("text", ""))
+    except FormError as exc:
+        return _render(number, 422, comment_errors=field_errors(exc))
+    return redirect(url_for("cases.show", number=number) + "#timeline")
+
+
+@bp.post("/cases/<number>/attachments")
+@login_required
+def attach(number: str) -> Any:
+    """Upload a photo (or video, PDF) to the case."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return _render(number, 422, upload_error=_("Choose a file or take a photo first."))
+    try:
+        services().attach(current_actor(), number, upload.filename, upload.mimetype or "", upload.read())
+    except FormError as exc:
+        errors = field_errors(exc)
+        return _render(number, 422, upload_error=errors.get("file", exc.message))
+    flash(_("File uploaded."), "success")
+    return redirect(url_for("cases.show", number=number) + "#attachments")
+
+
+@bp.get("/cases/<number>/attachments/<int:attachment_id>")
+@login_required
+def attachment(number: str, attachment_id: int) -> Any:
+    """Download or show an attachment."""
+    path, kind, name = services().attachment_file(current_actor(), number, attachment_id)
+    if not path.exists():
+        raise NotFoundError(f"the file of attachment {attachment_id} is missing from the data directory")
+    return send_file(path, mimetype=kind, download_name=name, as_attachment=not kind.startswith("image/"))
+
+
+@bp.get("/cases/<number>/diagram.bpmn")
+@login_required
+def diagram(number: str) -> Any:
+    """The BPMN XML of the case's pinned process version (for the viewer)."""
+    xml = services().diagram_xml(current_actor(), number)
+    return Response(xml, mimetype="application/xml")
+
+
+def init_app(app: Flask) -> None:
+    """Register the blueprint."""
+    app.register_blueprint(bp)

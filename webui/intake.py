@@ -1,0 +1,80 @@
+"""The intake desk: a process's start form (complaint, repair, consultation); number and deadline shown."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from engine.errors import FormError, NotFoundError
+from webui.context import current_actor, login_required, services
+from webui.errors import field_errors
+from webui.forms import form_data
+from webui.i18n import localtime
+
+__all__ = ["bp", "init_app"]
+
+bp = Blueprint("intake", __name__)
+INTAKE_PROCESSES = ("complaint", "repair", "consultation")
+
+
+def _subsidiary() -> str | None:
+    units = current_actor().scope.units
+    return units[0][1] if units and units[0][0] == "subsidiary" else None
+
+
+@bp.route("/cases/new", methods=["GET", "POST"])
+@bp.route("/cases/new/<process_id>", methods=["GET", "POST"])
+@login_required
+def new_case(process_id: str = "complaint") -> Any:
+    """Show the start form; on submit open the case."""
+    if process_id not in INTAKE_PROCESSES:
+        raise NotFoundError(f"no intake form for process {process_id!r}")
+    title, fields = services().intake_form(process_id, _subsidiary())
+    if process_id == "consultation":  # the agreed wording comes from the FAQ book, not from the desk
+        fields = [f for f in fields if f["name"] != "faq_answer"]
+    values: dict[str, Any] = {f["name"]: f["default"] for f in fields if f["default"] is not None}
+    # Links may prefill the form, e.g. the FAQ page's "answer a customer with this entry".
+    values.update({f["name"]: request.args[f["name"]] for f in fields if request.args.get(f["name"])})
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        values = form_data(fields, request.form)
+        try:
+            opened = services().open_case(current_actor(), process_id, values)
+        except FormError as exc:
+            errors = field_errors(exc)
+        else:
+            if opened.closed:
+                flash(
+                    _("Case %(number)s was solved on the spot and is closed.", number=opened.number),
+                    "success",
+                )
+            elif process_id == "complaint":
+                flash(
+                    _(
+                        "Case %(number)s opened. Dispatch deadline: %(due)s",
+                        number=opened.number,
+                        due=localtime(opened.dispatch_due) or "—",
+                    ),
+                    "success",
+                )
+            else:
+                flash(
+                    _(
+                        "Case %(number)s opened. First step due: %(due)s",
+                        number=opened.number,
+                        due=localtime(opened.dispatch_due) or "—",
+                    ),
+                    "success",
+                )
+            return redirect(url_for("cases.show", number=opened.number, opened=1))
+    status = 422 if errors else 200
+    return render_template(
+        "intake.html", title=title, fields=fields, values=values, errors=errors, process_id=process_id
+    ), status
+
+
+def init_app(app: Flask) -> None:
+    """Register the blueprint."""
+    app.register_blueprint(bp)

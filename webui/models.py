@@ -1,0 +1,148 @@
+"""Plain view data the services hand to views and templates (no ORM, no workflow objects)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from engine.store.web_queries import InboxScope
+
+__all__ = [
+    "Actor",
+    "AttachmentView",
+    "CasePage",
+    "InboxPage",
+    "InboxRow",
+    "OpenedCase",
+    "TaskView",
+    "TimelineEntry",
+]
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A signed-in staff member with the candidate groups and units they may see."""
+
+    login: str
+    name: str
+    unit: str
+    roles: tuple[str, ...]
+    scope: InboxScope
+    unit_name: str = ""
+
+    @property
+    def supervisor(self) -> bool:
+        """True when the "all open" tab is theirs."""
+        return self.scope.supervisor
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    """One open task as the inbox shows it."""
+
+    task_id: str
+    number: str
+    process_id: str
+    title: str
+    category: str
+    room: str
+    customer_name: str
+    phone: str
+    assignee: str | None
+    assignee_name: str
+    due_at: datetime | None
+    minutes_left: int | None
+    working_time: bool
+    status: str
+    can_claim: bool
+    can_release: bool
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    """A page of an inbox view with the tab counts."""
+
+    view: str
+    rows: list[InboxRow]
+    total: int
+    counts: dict[str, int]
+    page: int
+    pages: int
+
+
+@dataclass(frozen=True)
+class OpenedCase:
+    """What the intake desk sees after submitting: the number and the dispatch deadline."""
+
+    number: str
+    status: str
+    dispatch_due: datetime | None
+    closed: bool
+
+
+@dataclass(frozen=True)
+class TaskView:
+    """An open task of a case, with its form when this user may work on it."""
+
+    task_id: str
+    spec: str
+    title: str
+    assignee: str | None
+    assignee_name: str
+    due_at: datetime | None
+    minutes_left: int | None
+    can_claim: bool
+    can_release: bool
+    can_complete: bool
+    fields: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One line of the case history (from the audit log)."""
+
+    at: datetime
+    actor: str
+    action: str
+    detail: str = ""
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class AttachmentView:
+    """An attached file's metadata."""
+
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_by: str
+    uploaded_at: datetime
+
+    @property
+    def is_image(self) -> bool:
+        """True for photos (shown as thumbnails)."""
+        return self.content_type.startswith("image/")
+
+
+@dataclass(frozen=True)
+class CasePage:
+    """Everything the case page shows."""
+
+    number: str
+    process_id: str
+    status: str
+    opened_at: datetime
+    closed_at: datetime | None
+    first_receiver: str
+    responsible_department: str
+    summary: list[tuple[str, str]]
+    deadlines: list[tuple[str, datetime]]
+    tasks: list[TaskView]
+    timeline: list[TimelineEntry]
+    attachments: list[AttachmentView]
+    completed_steps: list[str]
+    current_steps: list[str]
+    case_id: str = ""

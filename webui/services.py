@@ -1,0 +1,427 @@
+"""The one seam between the web UI and the engine: build the Runtime from settings, expose what views need.
+
+Views call one method here per request; permissions and org scope are checked by the runtime and
+by the scoped store queries, never only in templates. Nothing here imports Flask.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from engine.clock import Clock, SystemClock
+from engine.errors import FormError, KefuError, NotFoundError, PermissionDenied
+from engine.runtime.access import ALL_VIEW_ROLES, candidate_groups, check_may_work, placement_of
+from engine.settings import Settings
+from engine.store import web_queries as wq
+from engine.store.web_queries import InboxFilter, InboxScope
+from webui.forms import form_error
+from webui.models import Actor, AttachmentView, CasePage, InboxPage, InboxRow, OpenedCase
+from webui.tokens import ApiTokens
+from webui.uploads import check_upload, store_upload
+from webui.viewdata import case_page, mask_phone
+
+__all__ = ["Services", "build_services"]
+
+
+class Services:
+    """What the web UI may ask of the engine, for one configured database, policy set and clock."""
+
+    def __init__(
+        self, *, store: Any, runtime: Any, policies: Any, registry: Any, clock: Clock, data_dir: Path
+    ) -> None:
+        self.store = store
+        self.runtime = runtime
+        self.policies = policies
+        self.registry = registry
+        self.clock = clock
+        self.data_dir = Path(data_dir)
+        self._policy_cache: dict[str | None, Any] = {}
+        self._choices_cache: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
+        self.tokens = ApiTokens(self.data_dir / "api_tokens.json", clock)
+
+    # -- people --------------------------------------------------------------------------------
+    def authenticate(self, login: str, password: str) -> Actor | None:
+        """The actor when the password matches an active staff member's hash, else None."""
+        hashed = wq.password_hash(self.store, login.strip())
+        if not hashed or not check_password_hash(hashed, password):
+            return None
+        return self.actor(login.strip())
+
+    def set_password(self, login: str, password: str) -> None:
+        """Store a salted hash of ``password`` for ``login``."""
+        if not wq.set_password_hash(self.store, login, generate_password_hash(password)):
+            raise NotFoundError(f"no staff member {login!r}")
+
+    def has_password(self, login: str) -> bool:
+        """True when ``login`` can sign in with a password."""
+        return bool(wq.password_hash(self.store, login))
+
+    def runtime_at(self, clock: Clock) -> Any:
+        """Another Runtime on the same store and definitions, reading ``clock`` (demo seeding)."""
+        return type(self.runtime)(
+            self.store, self.policies, self.registry, clock, self.policies.calendars_dir
+        )
+
+    def actor(self, login: str) -> Actor:
+        """The staff member ``login`` with the runtime's candidate groups and "all" scope."""
+        with self.store.read() as tx:
+            staff = tx.staff(login)
+            units = tx.units()
+        if staff is None or not staff.active:
+            raise NotFoundError(f"no active staff member {login!r}")
+        placement = placement_of(units, staff.unit)
+        roles = {r.split("@", 1)[0] for r in staff.roles}
+        everything = placement.subsidiary is None
+        seen: tuple[tuple[str, str], ...] = () if everything else (("subsidiary", str(placement.subsidiary)),)
+        scope = InboxScope(
+            login=staff.login,
+            groups=tuple(candidate_groups(staff)),
+            units=seen,
+            everything=everything,
+            supervisor=everything or bool(roles & ALL_VIEW_ROLES),
+        )
+        unit_name = units[staff.unit].name if staff.unit in units else staff.unit
+        return Actor(staff.login, staff.name, staff.unit, tuple(staff.roles), scope, unit_name)
+
+    def staff_names(self, logins: list[str] | None = None) -> dict[str, str]:
+        """login → display name (of ``logins``, or of everyone)."""
+        return wq.staff_names(self.store, logins)
+
+    def units(self) -> dict[str, Any]:
+        """Every org unit by code."""
+        with self.store.read() as tx:
+            return tx.units()
+
+    # -- inbox ---------------------------------------------------------------------------------
+    def inbox(self, actor: Actor, view: str, flt: InboxFilter) -> InboxPage:
+        """One page of an inbox tab ("mine", "queue", "overdue", "all") with the tab counts."""
+        if view not in wq.VIEWS:
+            raise NotFoundError(f"unknown inbox view {view!r}; use one of {', '.join(wq.VIEWS)}")
+        if view == "all" and not actor.supervisor:
+            raise PermissionDenied("only supervisors see all open tasks of their unit")
+        now = self.clock.now()
+        result = wq.inbox_page(self.store, actor.scope, view, flt, now)
+        names = self.staff_names([t.assignee for t in result.rows if t.assignee])
+        rows = []
+        for t in result.rows:
+            left, working = self.time_left(t.due_at, t.subsidiary)
+            rows.append(
+                InboxRow(
+                    task_id=t.task_id,
+                    number=t.number,
+                    process_id=t.process_id,
+                    title=t.title,
+                    category=self.choice_name("complaint.categories", t.category, t.subsidiary),
+                    room=t.room or "",
+                    customer_name=t.customer_name or "",
+                    phone=mask_phone(t.customer_phone),
+                    assignee=t.assignee,
+                    assignee_name=names.get(t.assignee or "", t.assignee or ""),
+                    due_at=t.due_at,
+                    minutes_left=left,
+                    working_time=working,
+                    status=t.status or "",
+                    can_claim=t.assignee is None and t.candidate_group in actor.scope.groups,
+                    can_release=t.assignee == actor.login,
+                )
+            )
+        pages = max(1, math.ceil(result.total / max(flt.per_page, 1)))
+        return InboxPage(view, rows, result.total, result.counts, min(max(flt.page, 1), pages), pages)
+
+    def claim(self, actor: Actor, task_id: str) -> None:
+        """Take a task from the group queue."""
+        self.runtime.claim_task(task_id, actor.login)
+
+    def release(self, actor: Actor, task_id: str) -> None:
+        """Give a claimed task back to its group queue."""
+        self.runtime.release_task(task_id, actor.login)
+
+    def transfer(self, actor: Actor, task_id: str, to: str, reason: str) -> None:
+        """转交: hand a task to another person (login) or department (unit code), with a reason."""
+        to, reason = to.strip(), reason.strip()
+        errors = {k: ("required", "必填") for k, v in (("to", to), ("reason", reason)) if not v}
+        if errors:
+            raise form_error("say who receives the task and why", errors)
+        with self.store.read() as tx:
+            row = tx.task(task_id)
+            if row is None:
+                raise NotFoundError(f"task {task_id[:8]} is no longer open")
+            staff = tx.staff(actor.login)
+            units = tx.units()
+            check_may_work(staff, row)
+            target = tx.staff(to)
+        if target is not None and target.active:
+            values: dict[str, Any] = {"assignee": target.login, "claimed_at": self.clock.now()}
+        elif to in units and units[to].kind == "department":
+            if placement_of(units, to).subsidiary != row.subsidiary:
+                raise PermissionDenied(f"department {to} is outside the case's subsidiary {row.subsidiary}")
+            values = {"assignee": None, "claimed_at": None, "candidate_group": f"{row.role}@{to}", "unit": to}
+        else:
+            raise form_error(
+                f"{to!r} is neither a staff login nor a department code",
+                {"to": (f"unknown login or department {to!r}", f"没有登录名或部门代码 {to!r}")},
+            )
+        wq.transfer_task(
+            self.store,
+            task_id,
+            actor.login,
+            expected_assignee=row.assignee,
+            values=values,
+            data={"to": to, "reason": reason[:2000], "title": row.title},
+            at=self.clock.now(),
+        )
+
+    # -- cases ---------------------------------------------------------------------------------
+    def intake_form(
+        self, process_id: str, subsidiary: str | None = None
+    ) -> tuple[dict[str, str], list[dict]]:
+        """The title and field descriptions of a process's start form."""
+        definition = self.registry.get(process_id)
+        form = definition.start_form
+        title = form.title or {"zh": definition.name, "en": definition.name}
+        policy = self.policy(subsidiary)
+        fields = form.describe(policy)
+        for spec, described in zip(form.fields, fields, strict=True):
+            if spec.choices_from and described["choices"]:
+                extra = {
+                    i.get("code"): i for i in policy.get(spec.choices_from) or [] if isinstance(i, Mapping)
+                }
+                described["choices"] = [{**extra.get(c["code"], {}), **c} for c in described["choices"]]
+        return title, fields
+
+    def open_case(self, actor: Actor, process_id: str, data: Mapping[str, Any]) -> OpenedCase:
+        """Open a case from the intake form; returns its number and first deadline.
+
+        A consultation naming an FAQ entry is answered at once in the book's wording (R1.1): the
+        wording comes from the book, never from the form.
+        """
+        if process_id == "consultation":
+            view = self._open_consultation(actor, data)
+        else:
+            view = self.runtime.open_case(process_id, dict(data), actor.login)
+        case = _case_of(view)
+        tasks = list(getattr(view, "tasks", []) or [])
+        due = min((t.due_at for t in tasks if t.due_at is not None), default=None)
+        return OpenedCase(case.number, case.status, due, case.closed_at is not None)
+
+    def _open_consultation(self, actor: Actor, data: Mapping[str, Any]) -> Any:
+        from engine.faq import FaqBook
+
+        raw = str(data.get("faq_entry_id") or "").strip().lstrip("#")
+        entry_id: int | None = None
+        if raw:
+            if not raw.isdigit():
+                raise FormError(f"FAQ entry {raw!r} is not an entry number",
+                                {"faq_entry_id": "not an FAQ entry number (e.g. 12)"})
+            entry_id = int(raw)
+        book = FaqBook.for_policy(self.store, self.clock, self.policies.effective(None))  # one group book
+        try:
+            return book.open_consultation(self.runtime, data, actor.login, entry_id)
+        except NotFoundError as exc:
+            raise FormError(str(exc), {"faq_entry_id": "no such FAQ entry"}) from exc
+
+    def case_page(self, actor: Actor, number: str) -> CasePage:
+        """The case page data; the runtime refuses cases outside the actor's scope."""
+        view = self.runtime.get_case(number, actor.login)
+        case = _case_of(view)
+        return case_page(self, actor, view, case, self.attachments(case.id))
+
+    def complete(self, actor: Actor, task_id: str, data: Mapping[str, Any]) -> str:
+        """Complete a task with its form data; returns the case number."""
+        from engine.repair_orders import complete_task
+
+        view = complete_task(self.runtime, task_id, actor.login, dict(data))
+        return _case_of(view).number
+
+    def task_fields(self, actor: Actor, number: str, spec: str) -> list[dict[str, Any]]:
+        """The described fields of task ``spec`` in a case the actor may see (empty when unknown)."""
+        case = _case_of(self.runtime.get_case(number, actor.login))
+        form = self.definition(case.process_id, case.process_version).forms.get(spec)
+        return form.describe(self.policy(case.subsidiary)) if form is not None else []
+
+    def who_finished(self, task_id: str) -> tuple[str, datetime] | None:
+        """(name, time) of whoever completed a task that is no longer open."""
+        found = wq.task_finished_by(self.store, task_id)
+        if found is None:
+            return None
+        return self.staff_names().get(found[0], found[0]), found[2]
+
+    def definition(self, process_id: str, version: str) -> Any:
+        """The process definition a case is pinned to (the registry's when it is the current one)."""
+        current = self.registry.get(process_id)
+        if current.version == version:
+            return current
+        with self.store.read() as tx:
+            sources = tx.process_sources(process_id, version)
+        if sources is None:
+            return current
+        from engine.processes import ProcessDefinition
+
+        return ProcessDefinition.from_sources(process_id, sources)
+
+    def diagram_xml(self, actor: Actor, number: str) -> str:
+        """The BPMN XML the case runs (its pinned version)."""
+        view = self.runtime.get_case(number, actor.login)
+        case = _case_of(view)
+        with self.store.read() as tx:
+            sources = tx.process_sources(case.process_id, case.process_version) or {}
+        name = f"{case.process_id}.bpmn"
+        if name not in sources:
+            sources = dict(self.registry.get(case.process_id).sources)
+        return str(sources.get(name, next((v for k, v in sources.items() if k.endswith(".bpmn")), "")))
+
+    def comment(self, actor: Actor, number: str, text: str) -> None:
+        """Add a comment to the case's timeline."""
+        if not text.strip():
+            raise form_error("a comment cannot be empty", {"text": ("required", "必填")})
+        case = _case_of(self.runtime.get_case(number, actor.login))
+        wq.add_case_event(
+            self.store, case.id, actor.login, "comment", {"text": text.strip()[:4000]}, self.clock.now()
+        )
+
+    # -- attachments ---------------------------------------------------------------------------
+    def attach(
+        self, actor: Actor, number: str, filename: str, content_type: str, body: bytes
+    ) -> AttachmentView:
+        """Store an upload under the data dir by its sha256 and record it on the case."""
+        case = _case_of(self.runtime.get_case(number, actor.login))
+        if not body:
+            raise form_error("the file is empty", {"file": ("the file is empty", "文件为空")})
+        kind = check_upload(body, content_type)
+        digest, relative = store_upload(self.data_dir, body, kind)
+        clean_name = Path(filename or "upload").name[:200] or "upload"
+        now = self.clock.now()
+        ident = wq.add_attachment(
+            self.store,
+            case_id=case.id,
+            task_id=None,
+            filename=clean_name,
+            content_type=kind,
+            size=len(body),
+            sha256=digest,
+            storage_path=str(relative),
+            uploaded_by=actor.login,
+            at=now,
+        )
+        return AttachmentView(ident, clean_name, kind, len(body), digest, actor.name, now)
+
+    def attachments(self, case_id: str) -> list[AttachmentView]:
+        """Attachments of one case."""
+        names = self.staff_names()
+        return [
+            AttachmentView(
+                a.id,
+                a.filename,
+                a.content_type,
+                a.size,
+                a.sha256,
+                names.get(a.uploaded_by, a.uploaded_by),
+                a.uploaded_at,
+            )
+            for a in wq.attachments(self.store, [case_id])
+        ]
+
+    def attachment_file(self, actor: Actor, number: str, attachment_id: int) -> tuple[Path, str, str]:
+        """(path, content type, file name) of an attachment of a case the actor may read."""
+        case = _case_of(self.runtime.get_case(number, actor.login))
+        for a in wq.attachments(self.store, [case.id]):
+            if a.id == attachment_id:
+                return self.data_dir / a.storage_path, a.content_type, a.filename
+        raise NotFoundError(f"case {number} has no attachment {attachment_id}")
+
+    # -- API tokens ----------------------------------------------------------------------------
+    def issue_token(self, login: str, label: str) -> str:
+        """A new API token for ``login``; only its sha256 is kept."""
+        self.actor(login)
+        return self.tokens.issue(login, label)
+
+    def actor_for_token(self, token: str) -> Actor | None:
+        """The active actor an API token belongs to, or None."""
+        login = self.tokens.login_for(token)
+        if login is None:
+            return None
+        try:
+            return self.actor(login)
+        except NotFoundError:
+            return None
+
+    # -- policy helpers ------------------------------------------------------------------------
+    def policy(self, subsidiary: str | None) -> Any:
+        """The effective policy of a subsidiary (the group's when None or it has no overlay)."""
+        cache = self._policy_cache
+        if subsidiary not in cache:
+            try:
+                cache[subsidiary] = self.policies.effective(subsidiary)
+            except NotFoundError:
+                cache[subsidiary] = self.policies.effective(None)
+        return cache[subsidiary]
+
+    def choices(self, key: str, subsidiary: str | None = None) -> list[dict[str, Any]]:
+        """A policy list of ``{code, name, …}`` (cached: policies are immutable while the app runs)."""
+        cache_key = (key, subsidiary)
+        if cache_key not in self._choices_cache:
+            try:
+                items = self.policy(subsidiary).get(key) or []
+            except KefuError:
+                items = []
+            self._choices_cache[cache_key] = [dict(i) for i in items if isinstance(i, Mapping)]
+        return self._choices_cache[cache_key]
+
+    def choice_name(self, key: str, code: str | None, subsidiary: str | None) -> str:
+        """The display name of a policy list entry (its code when unknown)."""
+        if not code:
+            return ""
+        return next(
+            (str(i.get("name", code)) for i in self.choices(key, subsidiary) if i.get("code") == code), code
+        )
+
+    def time_left(self, due: datetime | None, subsidiary: str | None) -> tuple[int | None, bool]:
+        """Minutes to ``due`` (working minutes while the calendar is in working time) and whether so."""
+        if due is None:
+            return None, False
+        now = self.clock.now()
+        wall = math.floor((due - now).total_seconds() / 60)
+        if wall <= 0:
+            return wall, False
+        try:
+            calendar = self.policy(subsidiary).calendar
+            if not calendar.is_working_time(now):
+                return wall, False
+            return calendar.working_minutes_between(now, due), True
+        except KefuError:  # e.g. no holiday data for the year: fall back to wall-clock time
+            return wall, False
+
+
+def _case_of(view: Any) -> Any:
+    return getattr(view, "case", view)
+
+
+def build_services(settings: Settings, clock: Clock | None = None) -> Services:
+    """Open the configured database (migrating it), load policies and diagrams, and build the Runtime."""
+    from engine.policy import load_policy_set
+    from engine.processes import ProcessRegistry
+    from engine.runtime import Runtime
+    from engine.store import Store
+    from engine.worker.events import install as install_notifications
+
+    store = Store(settings.database_url)
+    store.migrate()
+    policies = load_policy_set(settings.policies_dir)
+    registry = ProcessRegistry.load(settings.processes_dir)
+    clock = clock or SystemClock()
+    runtime = Runtime(store, policies, registry, clock, policies.calendars_dir)
+    install_notifications(runtime)  # outbox rows in the transaction of the step that causes them
+    return Services(
+        store=store,
+        runtime=runtime,
+        policies=policies,
+        registry=registry,
+        clock=clock,
+        data_dir=settings.data_dir,
+    )

@@ -1,0 +1,135 @@
+"""Turn the runtime's case view into the plain data the case page shows."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from webui.models import Actor, AttachmentView, CasePage, TaskView, TimelineEntry
+
+__all__ = ["case_page", "mask_phone"]
+
+_SUMMARY = (
+    "customer_name",
+    "customer_phone",
+    "room",
+    "category",
+    "urgency",
+    "scope",
+    "channel",
+    "event_time",
+    "description",
+    "customer_request",
+)
+_CHOICE_KEYS = {"urgency": "complaint.urgency", "scope": "complaint.scope", "channel": "channels"}
+_DETAIL_KEYS = ("text", "to", "reason", "filename", "message", "number")
+
+
+def mask_phone(phone: str | None) -> str:
+    """A phone number with the middle hidden (R0.8): 138****8000."""
+    if not phone:
+        return ""
+    digits = phone.strip()
+    return digits[:3] + "****" + digits[-4:] if len(digits) >= 8 else "****"
+
+
+def _data(view: Any, case: Any) -> dict[str, Any]:
+    """The intake form as recorded by ``case.opened``, overlaid with the case's current fields."""
+    out: dict[str, Any] = {}
+    for ev in getattr(view, "timeline", ()) or ():
+        if ev.action == "case.opened" and isinstance(ev.data.get("form"), Mapping):
+            out.update(ev.data["form"])
+    for key in _SUMMARY:
+        value = getattr(case, key, None)
+        if value is not None:
+            out[key] = value
+    return out
+
+
+def _steps(timeline: list[Any]) -> list[str]:
+    out: list[str] = []
+    for ev in timeline:
+        spec = (ev.data or {}).get("task")
+        if ev.action == "task.completed" and spec and spec not in out:
+            out.append(str(spec))
+    return out
+
+
+def _detail(data: Mapping[str, Any]) -> str:
+    parts = [str(data[k]) for k in _DETAIL_KEYS if data.get(k)]
+    return " · ".join(parts)[:500]
+
+
+def case_page(
+    services: Any, actor: Actor, view: Any, case: Any, attachments: list[AttachmentView]
+) -> CasePage:
+    """Build the case page for ``actor`` from a runtime case view."""
+    names = services.staff_names()
+    units = services.units()
+    data = _data(view, case)
+    definition = services.definition(case.process_id, case.process_version)
+    policy = services.policy(case.subsidiary)
+    tasks: list[TaskView] = []
+    for t in getattr(view, "tasks", []) or []:
+        mine = t.assignee == actor.login
+        form = definition.forms.get(t.task_name)
+        left, _ = services.time_left(t.due_at, case.subsidiary)
+        tasks.append(
+            TaskView(
+                task_id=t.task_id,
+                spec=t.task_name,
+                title=t.title,
+                assignee=t.assignee,
+                assignee_name=names.get(t.assignee or "", t.assignee or ""),
+                due_at=t.due_at,
+                minutes_left=left,
+                can_claim=t.assignee is None and t.candidate_group in actor.scope.groups,
+                can_release=mine and t.claimed_at is not None,
+                can_complete=mine,
+                fields=form.describe(policy) if (mine and form is not None) else [],
+            )
+        )
+    involved = actor.login == case.first_receiver or any(t.can_claim or t.can_complete for t in tasks)
+    summary: list[tuple[str, str]] = []
+    for key in _SUMMARY:
+        value = data.get(key)
+        if value in (None, ""):
+            continue
+        if key == "customer_phone" and not (involved or actor.scope.everything or actor.supervisor):
+            value = mask_phone(str(value))
+        elif key == "category":
+            value = services.choice_name("complaint.categories", value, case.subsidiary)
+        elif key in _CHOICE_KEYS:
+            value = services.choice_name(_CHOICE_KEYS[key], value, case.subsidiary)
+        summary.append((key, str(value)))
+    raw_timeline = list(getattr(view, "timeline", []) or [])
+    timeline = [
+        TimelineEntry(
+            ev.at,
+            names.get(ev.actor, ev.actor),
+            ev.action,
+            _detail(ev.data or {}),
+            str((ev.data or {}).get("title") or ""),
+        )
+        for ev in raw_timeline
+    ]
+    dept = case.responsible_department or ""
+    return CasePage(
+        number=case.number,
+        process_id=case.process_id,
+        status=case.status,
+        opened_at=case.opened_at,
+        closed_at=case.closed_at,
+        first_receiver=names.get(case.first_receiver, case.first_receiver),
+        responsible_department=units[dept].name
+        if dept in units
+        else services.choice_name("departments", dept, case.subsidiary),
+        summary=summary,
+        deadlines=[(t.title, t.due_at) for t in tasks if t.due_at is not None],
+        tasks=tasks,
+        timeline=timeline,
+        attachments=attachments,
+        completed_steps=_steps(raw_timeline),
+        current_steps=[t.spec for t in tasks],
+        case_id=case.id,
+    )
