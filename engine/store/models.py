@@ -162,7 +162,12 @@ class InboxTask(Base):
     """An open (READY) user task with the case fields the inbox filters on; never holds workflow state."""
 
     __tablename__ = "inbox_tasks"
-    __table_args__ = (Index("ix_inbox_tasks_group_assignee", "candidate_group", "assignee"),)
+    # Each inbox tab filters on one column and sorts by due time (migration 0005, bench/inbox.py).
+    __table_args__ = (
+        Index("ix_inbox_tasks_group_assignee_due", "candidate_group", "assignee", "due_at"),
+        Index("ix_inbox_tasks_assignee_due", "assignee", "due_at"),
+        Index("ix_inbox_tasks_subsidiary_due", "subsidiary", "due_at"),
+    )
     task_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
     task_spec: Mapped[str] = mapped_column(String(100))
@@ -171,7 +176,7 @@ class InboxTask(Base):
     role: Mapped[str | None] = mapped_column(String(64))
     unit: Mapped[str | None] = mapped_column(String(64))
     candidate_group: Mapped[str | None] = mapped_column(String(130))
-    assignee: Mapped[str | None] = mapped_column(String(64), index=True)
+    assignee: Mapped[str | None] = mapped_column(String(64))
     default_assignee: Mapped[str | None] = mapped_column(String(64))
     claimed_at: Mapped[datetime | None]
     due_at: Mapped[datetime | None] = mapped_column(index=True)
@@ -182,7 +187,7 @@ class InboxTask(Base):
     room: Mapped[str | None] = mapped_column(String(100))
     customer_name: Mapped[str | None] = mapped_column(String(200))
     customer_phone: Mapped[str | None] = mapped_column(String(40))
-    subsidiary: Mapped[str | None] = mapped_column(String(64), index=True)
+    subsidiary: Mapped[str | None] = mapped_column(String(64))
     project: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str | None] = mapped_column(String(40))
 
