@@ -26,6 +26,7 @@ __all__ = ["register"]
 
 DEMO_ORG = Path(__file__).resolve().parent.parent / "demo" / "org.yaml"
 DEMO_HOUSEHOLDS = DEMO_ORG.with_name("households.yaml")
+DEMO_FAQ = DEMO_ORG.with_name("faq.yaml")
 
 
 def _store(cli: CliContext) -> Store:
@@ -124,6 +125,24 @@ def init_command(cli: CliContext, demo: bool) -> None:
 
         households = import_households(runtime, DEMO_HOUSEHOLDS)
         click.echo(f"households {DEMO_HOUSEHOLDS.name}: {households} new")
+        _demo_faq(runtime)
+
+
+def _demo_faq(runtime: Runtime) -> None:
+    """Fill an empty FAQ book with the demo entries."""
+    import yaml
+
+    from engine.faq import FaqBook
+
+    book = FaqBook.for_policy(runtime.store, runtime.clock, runtime.policies.effective(None))
+    if book.entries(include_retired=True):
+        click.echo(f"faq {DEMO_FAQ.name}: the book has entries, none added")
+        return
+    doc = yaml.safe_load(DEMO_FAQ.read_text(encoding="utf-8"))
+    for item in doc["entries"]:
+        book.add(line=item["line"], question=item["question"], answer=item["answer"],
+                 keywords=item.get("keywords", ""), actor=doc["editor"])
+    click.echo(f"faq {DEMO_FAQ.name}: {len(doc['entries'])} entries added")
 
 
 def _import_org(cli: CliContext, runtime: Runtime, path: Path) -> None:
