@@ -24,6 +24,7 @@ class Settings:
     processes_dir: Path = PROJECT_ROOT / "processes"
     data_dir: Path = PROJECT_ROOT / "var"
     secret_key: str = ""
+    base_url: str = ""  # kefu's public address for links sent by SMS/e-mail; default: the request's own
     smtp_url: str = ""  # smtp://[user:password@]host:port[?starttls=1], e-mail of the worker's outbox
     mail_from: str = "kefu@localhost"
     sms_webhook_url: str = ""  # SMS gateway adapter (JSON POST), see engine/worker/delivery.py

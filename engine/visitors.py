@@ -122,8 +122,12 @@ def _check_id(
     return number, _mask(policy, number)
 
 
-def register_visit(runtime: Any, actor: str, form: Mapping[str, Any]) -> VisitRow:
-    """Register a walk-in or a booked visit (R4.1); notify the host or security as the case needs."""
+def register_visit(runtime: Any, actor: str, form: Mapping[str, Any], answer_base: str = "") -> VisitRow:
+    """Register a walk-in or a booked visit (R4.1); notify the host or security as the case needs.
+
+    ``answer_base`` is kefu's address as residents' phones reach it (``KEFU_BASE_URL``); the host's SMS
+    carries ``<answer_base>/visit/answer/<token>``.
+    """
     data = {k: v for k, v in dict(form).items() if v not in (None, "")}
     household_code = data.pop("household", None)
     id_number = data.pop("id_number", None)
@@ -173,7 +177,8 @@ def register_visit(runtime: Any, actor: str, form: Mapping[str, Any]) -> VisitRo
             answer_token=token,
             note=data.get("note"),
         )
-        _notify(tx, runtime, policy, case, data, household, token, now)
+        link = f"{answer_base.rstrip('/')}/visit/answer/{token}"
+        _notify(tx, runtime, policy, case, data, household, link, now)
     return get_visit(runtime, case.number, actor)
 
 
@@ -191,7 +196,7 @@ def _notify(
     case: Any,
     data: Mapping[str, Any],
     household: Mapping[str, Any] | None,
-    token: str,
+    link: str,
     now: datetime,
 ) -> None:
     """Queue the host's SMS (walk-ins visiting a resident) and tell security about abnormal visits."""
@@ -209,7 +214,7 @@ def _notify(
                 subject=f"访客来访 {case.number}",
                 body=(
                     f"{person['name']}您好，访客{data['customer_name']}来访{when}，"
-                    f"请回复是否接待：/visit/answer/{token}"
+                    f"请点击链接答复是否接待：{link}"
                 ),
                 kind="visitor.host",
                 case_id=case.id,

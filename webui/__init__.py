@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES + 1024 * 1024,
         WTF_CSRF_TIME_LIMIT=None,
         KEFU_TIMEZONE=ZoneInfo("Asia/Shanghai"),
+        KEFU_BASE_URL=settings.base_url,
     )
     app.extensions["kefu"] = services or build_services(settings)
     csrf.init_app(app)

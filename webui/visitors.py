@@ -11,7 +11,7 @@ from typing import Any
 
 import qrcode
 import qrcode.image.svg
-from flask import Blueprint, Flask, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, Response, current_app, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 
 from engine import visitors
@@ -90,7 +90,8 @@ def desk() -> Any:
     for flag in ("escort_requested", "booked"):
         values[flag] = bool(values[flag])
     try:
-        visit = visitors.register_visit(services().runtime, current_actor().login, values)
+        base = current_app.config.get("KEFU_BASE_URL") or request.url_root
+        visit = visitors.register_visit(services().runtime, current_actor().login, values, base)
     except FormError as exc:
         errors = field_errors(exc)
         flash(str(getattr(exc, "zh", "")) or exc.message, "error")

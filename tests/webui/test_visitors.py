@@ -105,3 +105,14 @@ def test_the_desk_needs_a_login(app: Flask) -> None:
     if "visitors" not in app.blueprints:
         visitor_pages.init_app(app)
     assert app.test_client().get("/visitors/desk").status_code == 302
+
+
+def test_the_hosts_sms_carries_an_absolute_answer_link(gate: Browser, services: Services) -> None:
+    from engine.store.worker_repo import WorkerRepo
+
+    number = register(gate)
+    token = visitors.get_visit(services.runtime, number, "peng.jun").answer_token
+    with services.store.read() as tx:
+        [sms] = [m for m in WorkerRepo(tx).messages() if m.kind == "visitor.host"]
+    # No KEFU_BASE_URL in the test settings: the link uses the address the desk was reached at.
+    assert f"http://localhost/visit/answer/{token}" in sms.body
