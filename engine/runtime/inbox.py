@@ -86,9 +86,7 @@ class InboxMixin:
             staff = load_staff(tx, actor)
             groups = candidate_groups(staff)
             scope = self._all_scope(tx.units(), staff) if view == "all" else None
-            due = tx.inbox_due_cases(now, staff.login, groups) if view != "all" else tx.due_cases(now, 200)
-        for case_id in due:
-            self._advance(case_id)
+        self.refresh_visible_timers(actor, everything=view == "all")
         with self.store.read() as tx:
             if view == "mine":
                 rows = tx.inbox(assignee=staff.login)
@@ -99,6 +97,21 @@ class InboxMixin:
             else:
                 rows = tx.inbox(everything=scope is None, subsidiary=scope)
         return [InboxItem.from_record(r) for r in rows]
+
+    def refresh_visible_timers(self, actor: str, everything: bool = False, limit: int = 200) -> int:
+        """Fire the due timers of the cases whose open tasks ``actor`` can see (every due case, up to
+        ``limit``, with ``everything``), so a list never shows a task an expired deadline removed.
+        Reads only cases whose indexed ``next_timer_at`` is due: nothing to do costs one query."""
+        now = self.clock.now()
+        with self.store.read() as tx:
+            if everything:
+                due = tx.due_cases(now, limit)
+            else:
+                staff = load_staff(tx, actor)
+                due = tx.inbox_due_cases(now, staff.login, candidate_groups(staff))[:limit]
+        for case_id in due:
+            self._advance(case_id)
+        return len(due)
 
     def _all_scope(self, units: dict[str, UnitRecord], staff: StaffRecord) -> str | None:
         """None for group-level staff (everything), the subsidiary for supervisors; else refuse."""

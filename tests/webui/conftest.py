@@ -25,7 +25,8 @@ DEMO_ORG = Path(__file__).resolve().parents[2] / "engine" / "demo" / "org.yaml"
 # subsidiary's CS-centre GM, a specialist of another subsidiary, the group CS manager and the
 # head of 深圳物业's property department.
 _DEFINITIONS: dict[str, object] = {}  # policies and diagrams, parsed once per session (immutable)
-STAFF = ("wang.fang", "zhang.wei", "li.na", "lin.lihua", "fan.ming", "zheng.xiaoyan", "yang.fan")
+STAFF = ("wang.fang", "zhang.wei", "li.na", "lin.lihua", "fan.ming", "zheng.xiaoyan", "yang.fan",
+         "gao.jianhua")
 INTAKE = {
     "customer_name": "刘先生",
     "customer_phone": "13800138000",

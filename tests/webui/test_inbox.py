@@ -120,3 +120,29 @@ def _intake():
     from tests.webui.conftest import INTAKE
 
     return {k: v for k, v in INTAKE.items() if v != ""}
+
+
+def test_the_inbox_fires_due_deadlines_before_it_lists(login, services, clock):
+    from webui.demo import answer_for, worker_for
+
+    number = open_complaint(login("wang.fang"), category="real_estate")
+    runtime = services.runtime
+
+    def complete(name, **extra):  # type: ignore[no-untyped-def]
+        case = runtime.get_case(number, "zheng.xiaoyan")
+        task = next(t for t in case.tasks if t.task_name == name)
+        who = worker_for(services.store, task)
+        if task.assignee is None:
+            runtime.claim_task(task.task_id, who)
+        form = runtime.registry.get("complaint").forms[name].describe(services.policy(case.subsidiary))
+        runtime.complete_task(task.task_id, who, {**answer_for(name, form, clock.now()), **extra})
+
+    complete("raise_order")
+    complete("sign_order")
+    complete("visit_customer", needs_expert=True)
+    expert = login("gao.jianhua")
+    assert "专业顾问书面答复" in expert.get("/inbox?view=queue").get_data(as_text=True)
+    clock.advance(timedelta(hours=25))  # R2.17: no answer in 24 hours; no worker has run
+    assert "专业顾问书面答复" not in expert.get("/inbox?view=queue").get_data(as_text=True)
+    titles = [t.title for t in runtime.get_case(number, "zheng.xiaoyan").tasks]
+    assert any("指定临时顾问" in t for t in titles), titles
