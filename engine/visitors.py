@@ -218,6 +218,8 @@ def _notify(
                 ),
                 kind="visitor.host",
                 case_id=case.id,
+                working_time_only=False,  # the visitor waits at the gate, at any hour
+                unit=policy.code,
                 next_attempt_at=now,
                 created_at=now,
             )

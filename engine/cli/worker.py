@@ -73,7 +73,7 @@ def worker_command(cli: CliContext, once: bool, interval: float) -> None:
     d = report.delivery
     volume = ", ".join(f"{k}={v}" for k, v in sorted(report.volume.items())) or "none"
     click.echo(f"timers fired: {report.timers_fired}; jobs run: {len(report.runs)}; volume alerts: {volume}; "
-               f"sent: {d.sent}, retrying: {d.failed}, given up: {d.dead}")
+               f"sent: {d.sent}, retrying: {d.failed}, given up: {d.dead}, held for working time: {d.held}")
     if report.failures:
         raise KefuError(f"{len(report.failures)} job run(s) failed; they run again on the next sweep")
 

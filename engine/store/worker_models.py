@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Index, Integer, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.store.models import Base
@@ -55,6 +55,10 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Held to the working time of ``unit``'s calendar (reminders, escalations); False for messages
+    # that cannot wait (a visitor at the gate at night), or when the unit's clock runs 24x7.
+    working_time_only: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    unit: Mapped[str | None] = mapped_column(String(64))
 
 
 class Notification(Base):

@@ -60,6 +60,8 @@ class MessageRecord:
     created_at: datetime
     sent_at: datetime | None
     last_error: str | None
+    working_time_only: bool = True
+    unit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -187,6 +189,10 @@ class WorkerRepo:
         """Queue a message unless its key is queued already; True when new."""
         values.setdefault("status", "pending")
         values.setdefault("attempts", 0)
+        values.setdefault("working_time_only", True)
+        values.setdefault("unit", None)
+        values.setdefault("sent_at", None)
+        values.setdefault("last_error", None)
         return self._insert_once(OUTBOX, values)
 
     def claim_messages(self, now: datetime, channels: Sequence[str], lease: timedelta,
@@ -212,6 +218,11 @@ class WorkerRepo:
         """The message went out."""
         self.conn.execute(update(OUTBOX).where(OUTBOX.c.id == message_id).values(
             status="sent", sent_at=now, last_error=None))
+
+    def message_held(self, message_id: int, until: datetime) -> None:
+        """Claimed outside its working time: back to the queue until ``until``, the attempt not counted."""
+        self.conn.execute(update(OUTBOX).where(OUTBOX.c.id == message_id).values(
+            status="pending", attempts=OUTBOX.c.attempts - 1, next_attempt_at=until))
 
     def message_failed(self, message_id: int, error: str, retry_at: datetime | None) -> None:
         """Delivery failed: try again at ``retry_at``, or give up (``dead``) when it is None."""

@@ -14,7 +14,7 @@ import json
 import smtplib
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -117,21 +117,32 @@ class DeliveryReport:
     sent: int = 0
     failed: int = 0
     dead: int = 0
+    held: int = 0
 
 
-def deliver(store: Store, now: datetime, transports: Mapping[str, Transport], policy: Any,
-            limit: int = 200) -> DeliveryReport:
-    """Send the due messages of every configured channel once; failures get a retry time."""
+def deliver(store: Store, now: datetime, transports: Mapping[str, Transport],
+            policy_for: Callable[[str | None], Any], limit: int = 200) -> DeliveryReport:
+    """Send the due messages of every configured channel once; failures get a retry time.
+
+    ``policy_for(unit)`` is the effective policy of a message's unit: its calendar holds a
+    working-time-only message until work starts (a message claimed outside it, e.g. after a lease
+    ran out at night, goes back to the queue), and its retry settings apply.
+    """
     report = DeliveryReport()
     if not transports:
         return report
-    if not policy.get("notifications.around_the_clock") and not policy.calendar.is_working_time(now):
-        return report  # held: nothing goes out outside working time
     with store.write() as tx:
         batch = WorkerRepo(tx).claim_messages(now, sorted(transports), LEASE, limit)
-    attempts = int(policy.get("notifications.retry_attempts"))
-    backoff = span(policy.duration("notifications.retry_backoff"), now, policy.calendar)
     for message in batch:
+        policy = policy_for(message.unit)
+        if message.working_time_only and not policy.get("notifications.around_the_clock") \
+                and not policy.calendar.is_working_time(now):
+            with store.write() as tx:
+                WorkerRepo(tx).message_held(message.id, send_at(policy, now))
+            report.held += 1
+            continue
+        attempts = int(policy.get("notifications.retry_attempts"))
+        backoff = span(policy.duration("notifications.retry_backoff"), now, policy.calendar)
         error: str | None = None
         try:
             transports[message.channel].send(message)
@@ -146,7 +157,8 @@ def deliver(store: Store, now: datetime, transports: Mapping[str, Transport], po
                 repo.message_failed(message.id, error, None)
                 report.dead += 1
             else:
-                retry = send_at(policy, now + backoff * (2 ** (message.attempts - 1)))
+                retry = now + backoff * (2 ** (message.attempts - 1))
+                retry = send_at(policy, retry) if message.working_time_only else retry
                 repo.message_failed(message.id, error, retry)
                 report.failed += 1
     return report

@@ -111,7 +111,7 @@ class Worker:
             self._run(due, directory, report)
         for unit in directory.subsidiaries():
             self._volume(unit, directory, report)
-        report.delivery = deliver(self.store, self.clock.now(), self.transports, self.unit_policy(None))
+        report.delivery = deliver(self.store, self.clock.now(), self.transports, self.unit_policy)
         return report
 
     def run_forever(self, interval: float, stop: threading.Event | None = None,

@@ -38,6 +38,7 @@ class Notifier:
         self.now = now
         self.locale = str(policy.get("notifications.locale"))
         self.channels = [str(c) for c in policy.get("notifications.channels")]
+        self.around_the_clock = bool(policy.get("notifications.around_the_clock"))
         self.queued = 0
 
     def tell(self, people: Iterable[StaffRecord], kind: str, ref: str, *, case_id: str | None = None,
@@ -63,7 +64,9 @@ class Notifier:
                     continue
                 new += self.repo.add_message(key=key, channel=channel, recipient=person.login,
                                              address=address, subject=subject, body=body, kind=kind,
-                                             case_id=case_id, next_attempt_at=due, created_at=self.now)
+                                             case_id=case_id, next_attempt_at=due, created_at=self.now,
+                                             working_time_only=not self.around_the_clock,
+                                             unit=self.policy.code)
         self.queued += new
         return new
 

@@ -124,17 +124,17 @@ def test_email_goes_out_over_smtp_after_a_failed_attempt_and_only_once(store: St
     clock = FixedClock(shanghai("2026-11-23 10:00"))
     policy = _queue(store, clock, ["email"])
     transports = {"email": SmtpTransport(f"smtp://127.0.0.1:{smtp_port}", "kefu@huajin.example")}
-    report = deliver(store, clock.now(), transports, policy)  # no server yet: refused
+    report = deliver(store, clock.now(), transports, lambda unit: policy)  # no server yet: refused
     assert (report.sent, report.failed) == (0, 1)
     assert _statuses(store) == [("email", "pending", 1)]
     controller, inbox = _start_smtp(smtp_port)
     try:
         clock.advance(seconds=30)
-        assert deliver(store, clock.now(), transports, policy).sent == 0  # backoff: 1 minute
+        assert deliver(store, clock.now(), transports, lambda unit: policy).sent == 0  # backoff: 1 minute
         clock.advance(seconds=31)
-        assert deliver(store, clock.now(), transports, policy).sent == 1
+        assert deliver(store, clock.now(), transports, lambda unit: policy).sent == 1
         clock.advance(minutes=10)
-        assert deliver(store, clock.now(), transports, policy).sent == 0
+        assert deliver(store, clock.now(), transports, lambda unit: policy).sent == 0
     finally:
         controller.stop()
     [mail] = inbox.received
@@ -151,19 +151,19 @@ def test_sms_through_the_webhook_backs_off_exponentially_and_is_delivered_once(
     clock = FixedClock(shanghai("2026-11-23 10:00"))
     policy = _queue(store, clock, ["sms"])
     transports = {"sms": WebhookTransport(url, "sms")}
-    assert deliver(store, clock.now(), transports, policy).failed == 1
+    assert deliver(store, clock.now(), transports, lambda unit: policy).failed == 1
     with store.read() as tx:
         [message] = WorkerRepo(tx).messages()
     assert message.next_attempt_at == clock.now() + timedelta(minutes=1)
     clock.advance(minutes=1)
-    assert deliver(store, clock.now(), transports, policy).failed == 1
+    assert deliver(store, clock.now(), transports, lambda unit: policy).failed == 1
     with store.read() as tx:
         [message] = WorkerRepo(tx).messages()
     assert message.next_attempt_at == clock.now() + timedelta(minutes=2)  # doubled
     clock.advance(minutes=2)
-    assert deliver(store, clock.now(), transports, policy).sent == 1
+    assert deliver(store, clock.now(), transports, lambda unit: policy).sent == 1
     clock.advance(minutes=5)
-    assert deliver(store, clock.now(), transports, policy).sent == 0
+    assert deliver(store, clock.now(), transports, lambda unit: policy).sent == 0
     [(key, body)] = state.received
     assert key == "reminder:sz-property:2026-11-23:yang.fan:sms"
     assert body["to"] == "13800000008" and body["channel"] == "sms"
@@ -177,7 +177,7 @@ def test_a_message_is_given_up_after_the_policys_attempts(store: Store, smtp_por
         with store.read() as tx:
             [message] = WorkerRepo(tx).messages()
         clock.set(message.next_attempt_at)  # the retry time, moved into working time (lunch, night)
-        deliver(store, clock.now(), transports, policy)
+        deliver(store, clock.now(), transports, lambda unit: policy)
     assert _statuses(store) == [("email", "dead", 6)]
 
 
@@ -188,7 +188,7 @@ def test_nothing_is_sent_outside_working_time_unless_the_policy_runs_around_the_
         [message] = WorkerRepo(tx).messages()
     assert message.next_attempt_at == shanghai("2026-11-24 08:30")
     transports = {"email": SmtpTransport("smtp://127.0.0.1:1", "k@x")}
-    assert deliver(store, clock.now(), transports, policy).sent == 0
+    assert deliver(store, clock.now(), transports, lambda unit: policy).sent == 0
     assert _statuses(store) == [("email", "pending", 0)]
     assert send_at(_AroundTheClock(policy), clock.now()) == clock.now()
     holiday = shanghai("2026-10-03 11:00")
@@ -249,7 +249,7 @@ def test_two_workers_delivering_at_once_send_each_message_once(store: Store) -> 
     def run(own: Store) -> None:
         barrier.wait()
         for _ in range(3):
-            deliver(own, clock.now(), {"sms": Recorder()}, policy, limit=7)
+            deliver(own, clock.now(), {"sms": Recorder()}, lambda unit: policy, limit=7)
 
     threads = [threading.Thread(target=run, args=(s,)) for s in stores]
     for t in threads:
@@ -260,3 +260,49 @@ def test_two_workers_delivering_at_once_send_each_message_once(store: Store) -> 
         s.dispose()
     assert len(sent) == 30 and len(set(sent)) == 30
     assert {status for _, status, _ in _statuses(store)} == {"sent"}
+
+
+def test_a_message_claimed_outside_working_time_goes_back_to_the_queue(store: Store) -> None:
+    clock = FixedClock(shanghai("2026-11-23 17:29"))
+    policy = _queue(store, clock, ["email"])
+    clock.set(shanghai("2026-11-23 19:00"))  # e.g. a crashed worker's lease ran out in the evening
+    transports = {"email": SmtpTransport("smtp://127.0.0.1:1", "k@x")}
+    report = deliver(store, clock.now(), transports, lambda unit: policy)
+    assert (report.sent, report.failed, report.held) == (0, 0, 1)
+    [message] = _messages(store)
+    assert (message.status, message.attempts) == ("pending", 0)
+    assert message.next_attempt_at == shanghai("2026-11-24 08:30")
+
+
+def test_a_message_follows_the_calendar_of_its_own_unit(store: Store, hook: tuple[str, _Hook]) -> None:
+    """hn-region works later than the group: its 17:45 is working time, the group's is not."""
+    url, state = hook
+    state.failures = 0
+    policies = shipped_policies()
+    hn = policies.effective("hn-region")
+    moment = shanghai("2026-11-23 17:45")
+    group = policies.effective(None)
+    assert hn.calendar.is_working_time(moment) and not group.calendar.is_working_time(moment)
+    with store.write() as tx:
+        notifier = Notifier(WorkerRepo(tx), hn, moment)
+        notifier.channels = ["sms"]
+        notifier.tell([PERSON], "reminder", "hn-region:2026-11-23", count=1, cases="TS-HNR-1",
+                      when="2026-11-23 09:30")
+    [message] = _messages(store)
+    assert message.unit == "hn-region" and message.next_attempt_at == moment
+    report = deliver(store, moment, {"sms": WebhookTransport(url, "sms")}, policies.effective)
+    assert report.sent == 1 and len(state.received) == 1
+
+
+def test_a_visitor_sms_is_not_held_for_working_time(store: Store, hook: tuple[str, _Hook]) -> None:
+    url, state = hook
+    state.failures = 0
+    night = shanghai("2026-11-23 21:10")
+    with store.write() as tx:
+        WorkerRepo(tx).add_message(key="visitor.host:LF-1:13900001202", channel="sms", recipient="resident",
+                                   address="13900001202", subject="访客来访", body="…", kind="visitor.host",
+                                   case_id=None, next_attempt_at=night, created_at=night,
+                                   working_time_only=False, unit="sz-property-lyc")
+    policy = shipped_policies().effective("sz-property-lyc")
+    assert deliver(store, night, {"sms": WebhookTransport(url, "sms")}, lambda unit: policy).sent == 1
+    assert [key for key, _ in state.received] == ["visitor.host:LF-1:13900001202"]
