@@ -20,6 +20,10 @@ __all__ = ["close_month", "late_orders", "overdue_ledger", "progress_check"]
 WORK = "carry_out_work"
 ORDER_TASKS = {"raise_order": "late_order_entry", "sign_order": "late_order_sign"}
 PLAN_TASK = "visit_customer"  # the plan is agreed and entered at the visit (R2.7)
+# The return-visit tasks (processes/return_visit.bpmn, called by the complaint) that carry a due time:
+# the supervisor's visit of a difficult issue within 24 hours (R6.2). Done late = a missed return
+# visit (R2.15: a share of the monthly bonus), booked once per case.
+RETURN_VISIT_TASKS = frozenset({"supervisor_contact_customer", "supervisor_record_return_visit"})
 _DAY = timedelta(days=1)
 
 
@@ -52,14 +56,16 @@ def progress_check(ctx: RunContext) -> dict[str, Any]:
 
 
 def late_orders(ctx: RunContext) -> dict[str, Any]:
-    """Late 督办令 (R2.5: a fine per started step) and late plans (R2.15: one fine), to the completer."""
+    """Late 督办令 (R2.5: a fine per started step), late plans and missed return visits (R2.15: once),
+    to the completer."""
     start = ctx.previous or ctx.occurrence - _DAY
     cases = ctx.repo.cases_active_between(COMPLAINT, ctx.unit, start, ctx.occurrence)
     events = ctx.repo.case_events([c.id for c in cases], ["task.completed"], before=ctx.occurrence)
     by_id = {c.id: c for c in cases}
     for ev in events:
         spec = str(ev.data.get("task"))
-        kind = "plan_not_entered" if spec == PLAN_TASK else ORDER_TASKS.get(spec)
+        kind = ("plan_not_entered" if spec == PLAN_TASK else
+                "missed_return_visit" if spec in RETURN_VISIT_TASKS else ORDER_TASKS.get(spec))
         case = by_id.get(ev.case_id or "")
         if kind is None or case is None or not ev.data.get("late") or not ev.data.get("due_at"):
             continue
@@ -72,11 +78,18 @@ def late_orders(ctx: RunContext) -> dict[str, Any]:
         person = ctx.directory.person(ev.actor)
         if steps == 0 or person is None:
             continue
+        minutes = int((ev.at - due).total_seconds() // 60)
+        if kind == "missed_return_visit":
+            share = int(policy.get("complaint.penalties.missed_visit_bonus_percent"))
+            ctx.book(case, person, key=f"missed_visit:{case.id}", role="responsible", kind=kind, amount=0,
+                     occurred_at=ev.at, bonus=(share, share),
+                     detail={"task_id": ev.task_id, "due_at": due.isoformat(),
+                             "text": f"due {_local_text(ctx, due)}, {minutes} min late; bonus {share}%"})
+            continue
         if kind == "plan_not_entered":
             steps, amount = 1, int(policy.get("complaint.penalties.plan_not_entered"))
         else:
             amount = steps * int(policy.get("complaint.penalties.late_order_fine"))
-        minutes = int((ev.at - due).total_seconds() // 60)
         ctx.book(case, person, key=f"late_order:{ev.task_id}", role="responsible", kind=kind, amount=amount,
                  occurred_at=ev.at, detail={"task_id": ev.task_id, "due_at": due.isoformat(), "steps": steps,
                                             "text": f"due {_local_text(ctx, due)}, {minutes} min late"})

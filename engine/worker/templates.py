@@ -91,6 +91,7 @@ REASONS = {
     "late_order_entry": ("督办令延迟录入", "supervision order entered late"),
     "late_order_sign": ("督办令延迟签发", "supervision order signed late"),
     "plan_not_entered": ("未按要求录入处理方案", "plan not entered in time"),
+    "missed_return_visit": ("未按时回访", "return visit missed"),
     "overdue": ("投诉处理超期", "complaint overdue"),
     "overdue_severe": ("投诉处理严重超期", "complaint severely overdue"),
 }

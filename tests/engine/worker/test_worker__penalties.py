@@ -83,6 +83,33 @@ def test_a_plan_entered_after_the_visit_deadline_is_fined_the_pinned_policys_amo
     assert [(p.kind, p.staff, p.amount) for p in _ledger(worker)] == [("plan_not_entered", "yang.fan", 500)]
 
 
+def test_a_difficult_return_visit_done_after_24_hours_costs_the_policys_bonus_share_once(
+        sqlite_desk: Desk, tmp_path: Path) -> None:
+    desk = sqlite_desk
+    worker = make_worker(desk, tmp_path)
+    worker.run_once()
+    n = desk.open(severity="major").number  # major: a supervisor return-visits within 24 hours (R6.2)
+    desk.complete(n, "raise_order", order_summary="请物业部处理", required_completion=REQUIRED_BY)
+    desk.complete(n, "sign_order", order_decision="sign")
+    desk.complete(n, "chairman_takes_charge", chairman_instructions="限期处理")
+    to_work_done = {"contact_result": "agreed", "visit_record": "已上门", "plan": "修复",
+                    "agreed_completion": "2026-11-26T17:00:00+08:00", "customer_confirmed_plan": True}
+    desk.complete(n, "visit_customer", **to_work_done)
+    desk.complete(n, "reply_customer", reply_method="phone", reply_content="已安排",
+                  done_within_reply_window=True)
+    desk.complete(n, "carry_out_work", progress="完成", work_result="finished")
+    desk.complete(n, "apply_closure", completion_record="客户签字", customer_signed=True)
+    desk.complete(n, "check_closure", check_result="accept", return_visit_needed=True)  # Mon 10:00
+    desk.at("2026-11-24 12:00")  # due Tue 10:00: two hours late
+    desk.complete(n, "supervisor_contact_customer", reached=True, attempt_note="接通")
+    desk.at("2026-11-24 18:01")
+    worker.run_once()
+    worker.run_once()
+    [line] = [p for p in _ledger(worker) if p.kind == "missed_return_visit"]
+    assert (line.staff, line.amount, line.bonus_percent_min, line.bonus_percent_max) == ("li.na", 0, 20, 20)
+    assert line.case_number == n
+
+
 def test_overdue_days_are_fined_by_band_and_severe_delay_once_with_the_bonus_range(
         sqlite_desk: Desk, tmp_path: Path) -> None:
     desk = sqlite_desk  # SQLite only: PostgreSQL adds time, not coverage
