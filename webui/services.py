@@ -244,7 +244,7 @@ class Services:
         """The described fields of task ``spec`` in a case the actor may see (empty when unknown)."""
         case = _case_of(self.runtime.get_case(number, actor.login))
         form = self.definition(case.process_id, case.process_version).forms.get(spec)
-        return form.describe(self.policy(case.subsidiary)) if form is not None else []
+        return form.describe(self.runtime.pinned_policy(case.policy_fingerprint)) if form is not None else []
 
     def who_finished(self, task_id: str) -> tuple[str, datetime] | None:
         """(name, time) of whoever completed a task that is no longer open."""

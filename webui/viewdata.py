@@ -68,7 +68,7 @@ def case_page(
     units = services.units()
     data = _data(view, case)
     definition = services.definition(case.process_id, case.process_version)
-    policy = services.policy(case.subsidiary)
+    policy = services.runtime.pinned_policy(case.policy_fingerprint)  # the rules the case runs under
     tasks: list[TaskView] = []
     for t in getattr(view, "tasks", []) or []:
         mine = t.assignee == actor.login

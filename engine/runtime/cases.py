@@ -110,6 +110,13 @@ class Runtime(InboxMixin):
             self._policies_by_fp[fingerprint] = self._load_snapshot(snapshot)
         return self._policies_by_fp[fingerprint]
 
+    def pinned_policy(self, fingerprint: str) -> Any:
+        """The effective policy a case pinned when it started (its forms' choices and checks use it)."""
+        if fingerprint in self._policies_by_fp:
+            return self._policies_by_fp[fingerprint]
+        with self.store.read() as tx:
+            return self._policy(tx, fingerprint)
+
     def _load_snapshot(self, snapshot: dict[str, Any]) -> Any:
         if self._policy_loader is not None:
             return self._policy_loader(snapshot)

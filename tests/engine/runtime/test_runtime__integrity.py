@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from engine.clock import FixedClock
-from engine.errors import ConflictError
+from engine.errors import ConflictError, NotFoundError
 from engine.runtime import Runtime
 from engine.runtime.serializer import dump_full_workflow, load_workflow
 from engine.store import Store
@@ -135,6 +135,11 @@ def test_changed_diagram_and_policy_affect_new_cases_only(store: Store, clock: F
     with store.read() as tx:
         assert len(tx.process_versions("ticket")) == 2
         assert tx.count_rows("policy_snapshots") == 2
+    # forms of the old case are described with its pinned policy, not the edited one
+    assert new_rt.pinned_policy(old.policy_fingerprint).get("complaint.deadlines.order_raise") == "30 minutes"
+    assert new_rt.pinned_policy(new.policy_fingerprint).get("complaint.deadlines.order_raise") == "20 minutes"
+    with pytest.raises(NotFoundError, match="not stored"):
+        new_rt.pinned_policy("0" * 64)
 
 
 def test_a_row_in_an_old_serializer_format_is_upgraded_on_load(store: Store, rt: Runtime) -> None:
