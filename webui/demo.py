@@ -13,6 +13,7 @@ from typing import Any
 
 from engine.clock import Clock, FixedClock
 from engine.errors import KefuError
+from engine.repair_orders import complete_task
 from engine.runtime.access import candidate_groups
 
 __all__ = [
@@ -112,6 +113,21 @@ DEMO_CASES: list[tuple[dict[str, Any], int]] = [
         0,
     )
 ]
+# Repairs and consultations beside the complaints: (process, intake, steps to advance, age in minutes).
+DEMO_OTHER: list[tuple[str, dict[str, Any], int, int]] = [
+    ("repair", {"customer_name": "周女士", "customer_phone": "13900139000", "room": "5栋2单元803",
+                "location": "in_home", "location_detail": "主卫", "description": "卫生间水龙头漏水",
+                "channel": "phone"}, 0, 3),
+    ("repair", {"customer_name": "孙先生", "customer_phone": "13700137000", "room": "2栋1单元102",
+                "location": "public_area", "location_detail": "2栋大堂", "description": "单元门禁无法刷卡",
+                "channel": "wechat"}, 2, 90),
+    ("repair", {"customer_name": "钱女士", "customer_phone": "13600136000", "room": "1栋3单元1501",
+                "location": "in_home", "description": "厨房插座跳闸", "channel": "visit"}, 4, 60 * 28),
+    ("consultation", {"customer_name": "吴先生", "customer_phone": "13500135000", "room": "3栋2单元701",
+                      "channel": "phone", "question": "小区什么时候开通燃气？", "line": "property"}, 0, 40),
+    ("consultation", {"customer_name": "郑女士", "customer_phone": "13400134000", "channel": "visit",
+                      "question": "二期交房时间能提前吗？", "line": "marketing"}, 2, 60 * 3),
+]
 # How long ago each demo case was received (minutes): some are fresh, some already overdue.
 AGES = [5, 200, 20, 60 * 26, 60 * 5, 60 * 30, 60 * 50, 60 * 24 * 6, 45]
 
@@ -172,9 +188,8 @@ def advance(runtime: Any, number: str, steps: int, viewer: str) -> int:
             policy = policy_of(case.subsidiary)
         except KefuError:
             policy = policy_of(None)
-        runtime.complete_task(
-            task.task_id, login, answer_for(task.task_name, form.describe(policy), runtime.clock.now())
-        )
+        answer = answer_for(task.task_name, form.describe(policy), runtime.clock.now())
+        complete_task(runtime, task.task_id, login, answer)  # issues a repair's dispatch order too
         done += 1
     return done
 
@@ -182,7 +197,8 @@ def advance(runtime: Any, number: str, steps: int, viewer: str) -> int:
 def seed_demo_cases(
     runtime_at: Callable[[Clock], Any], now: datetime, receivers: Mapping[str, str] | None = None
 ) -> list[str]:
-    """Open the demo complaints (received ``AGES`` minutes before ``now``) and drive each to its stage.
+    """Open the demo complaints (received ``AGES`` minutes before ``now``), repairs and consultations
+    (``DEMO_OTHER``) and drive each to its stage.
 
     ``runtime_at(clock)`` builds a Runtime on that clock, so old cases get old timestamps and deadlines.
     """
@@ -192,6 +208,11 @@ def seed_demo_cases(
         runtime = runtime_at(FixedClock(now - timedelta(minutes=AGES[i % len(AGES)])))
         receiver = receivers["hn"] if i % 4 == 3 else receivers["sz"]
         view = runtime.open_case("complaint", intake, receiver)
+        advance(runtime, view.number, steps, "zheng.xiaoyan")
+        numbers.append(view.number)
+    for process_id, intake, steps, age in DEMO_OTHER:
+        runtime = runtime_at(FixedClock(now - timedelta(minutes=age)))
+        view = runtime.open_case(process_id, intake, receivers["sz"])
         advance(runtime, view.number, steps, "zheng.xiaoyan")
         numbers.append(view.number)
     return numbers

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import click
 
 from engine.cli.common import CliContext, pass_cli
@@ -24,7 +26,7 @@ def serve_command(cli: CliContext, host: str, port: int, demo: bool) -> None:
     from werkzeug.serving import run_simple
 
     from webui import create_app
-    from webui.demo import DEMO_LOGINS, prepare_demo
+    from webui.demo import DEMO_CASES, DEMO_LOGINS, DEMO_OTHER, prepare_demo
     from webui.services import build_services
 
     services = build_services(cli.settings, cli.clock)
@@ -34,7 +36,10 @@ def serve_command(cli: CliContext, host: str, port: int, demo: bool) -> None:
     click.echo(f"kefu web UI: http://{shown}:{port}/   (API: http://{shown}:{port}/api/v1/openapi.json)")
     click.echo(f"database: {services.store.safe_url}")
     if seeded:
-        click.echo(f"seeded {len(seeded)} demo complaints at different stages: {', '.join(seeded)}")
+        other = Counter(process_id for process_id, *_ in DEMO_OTHER)
+        counts = (f"{len(DEMO_CASES)} complaints, {other['repair']} repairs, "
+                  f"{other['consultation']} consultations")
+        click.echo(f"seeded {len(seeded)} demo cases ({counts}) at different stages: {', '.join(seeded)}")
     if password:
         click.echo(f"demo logins (password: {password}):")
         for login, what in DEMO_LOGINS:

@@ -32,7 +32,7 @@ def test_serve_prints_url_and_demo_logins_and_seeds_cases(cli, monkeypatch, sett
         assert login in result.output
     password = (settings.data_dir / "demo_password").read_text(encoding="utf-8")
     assert f"password: {password}" in result.output
-    assert "seeded 9 demo complaints" in result.output
+    assert "seeded 14 demo cases (9 complaints, 3 repairs, 2 consultations)" in result.output
     assert calls and calls[0][0][:2] == ("127.0.0.1", 5099)
     again = CliRunner().invoke(cli, ["serve", "--port", "5099"])
     assert again.exit_code == 0, (again.output, again.exception)
@@ -47,6 +47,16 @@ def test_demo_cases_cover_every_stage(services, clock):
     statuses = {c.status for c in cases}
     assert {"received", "order_raised", "dispatched", "in_progress", "closing", "closed"} <= statuses
     assert any(c.closed_at is not None for c in cases) and any(c.tasks for c in cases)
+    by_process = {}
+    for c in cases:
+        by_process.setdefault(c.process_id, []).append(c)
+    assert len(by_process["repair"]) == 3 and len(by_process["consultation"]) == 2
+    from engine.repair_orders import dispatch_order
+
+    issued = [c for c in by_process["repair"] if "issue_order" not in {t.task_name for t in c.tasks}]
+    assert issued, [t.task_name for c in by_process["repair"] for t in c.tasks]
+    for c in issued:  # advanced past issue_order: the numbered dispatch order exists
+        assert dispatch_order(services.runtime, c.number, "zheng.xiaoyan").number.startswith("PG-")
 
 
 def test_api_token_command_prints_a_token_that_works(cli, client, services):
