@@ -141,9 +141,11 @@ class Transition:
         return count
 
     # -- bookkeeping -------------------------------------------------------------------------------
-    def workflow_data(self) -> dict[str, Any]:
+    def workflow_data(self, ready: list[Any] | None = None) -> dict[str, Any]:
         """The data the case fields are read from: the last task's, overlaid by READY user tasks'."""
         wf = self.wf
+        if ready is None:
+            ready = wf.get_tasks(state=TaskState.READY, spec_class=UserTask)
         data: dict[str, Any] = {}
         if wf.is_completed():
             data.update(wf.data)
@@ -151,13 +153,14 @@ class Transition:
             data.update(wf.last_task.data)
         else:
             data.update(wf.task_tree.data)
-        for task in wf.get_tasks(state=TaskState.READY, spec_class=UserTask):
+        for task in ready:
             data.update(task.data)
         return data
 
     def sync(self) -> dict[str, Any]:
         """Make inbox rows and case fields match the workflow; returns the changed case columns."""
-        data = self.workflow_data()
+        ready_tasks = self.wf.get_tasks(state=TaskState.READY, spec_class=UserTask)
+        data = self.workflow_data(ready_tasks)
         for key in CASE_DATA_FIELDS:
             if key in data and data[key] is not None:
                 self.case[key] = _text(data[key])
@@ -172,7 +175,7 @@ class Transition:
             if self.case.get("status") not in FINAL_STATUSES:
                 self.case["status"] = "closed"
             self.case["closed_at"] = self.now
-        ready = {str(t.id): t for t in self.wf.get_tasks(state=TaskState.READY, spec_class=UserTask)}
+        ready = {str(t.id): t for t in ready_tasks}
         for task_id, row in list(self.rows.items()):
             if task_id not in ready:
                 self.deleted_rows.append(task_id)
