@@ -146,3 +146,10 @@ class CasePage:
     completed_steps: list[str]
     current_steps: list[str]
     case_id: str = ""
+    order_number: str | None = None  # a repair's issued dispatch order 派工单 (print view and PDF)
+    # A consultation whose expert answer has its wording confirmed: add it to the FAQ book in one step
+    # (``faq_lines`` to choose from, ``faq_line`` preselected), or the entry it already became.
+    faq_addable: bool = False
+    faq_entry_id: int | None = None
+    faq_line: str | None = None
+    faq_lines: list[tuple[str, str]] = field(default_factory=list)

@@ -20,6 +20,9 @@ _SUMMARY = (
     "event_time",
     "description",
     "customer_request",
+    "location",
+    "location_detail",
+    "question",
 )
 _CHOICE_KEYS = {"urgency": "complaint.urgency", "scope": "complaint.scope", "channel": "channels"}
 _DETAIL_KEYS = ("text", "to", "reason", "filename", "message", "number")
@@ -89,6 +92,8 @@ def case_page(
                 fields=form.describe(policy) if (mine and form is not None) else [],
             )
         )
+    start_choices = {f["name"]: {c["code"]: str(c.get("name") or c["code"]) for c in f["choices"]}
+                     for f in definition.start_form.describe(policy) if f.get("choices")}
     involved = actor.login == case.first_receiver or any(t.can_claim or t.can_complete for t in tasks)
     summary: list[tuple[str, str]] = []
     for key in _SUMMARY:
@@ -101,6 +106,8 @@ def case_page(
             value = services.choice_name("complaint.categories", value, case.subsidiary)
         elif key in _CHOICE_KEYS:
             value = services.choice_name(_CHOICE_KEYS[key], value, case.subsidiary)
+        elif key in start_choices:
+            value = start_choices[key].get(str(value), value)
         summary.append((key, str(value)))
     raw_timeline = list(getattr(view, "timeline", []) or [])
     timeline = [
@@ -132,4 +139,36 @@ def case_page(
         completed_steps=_steps(raw_timeline),
         current_steps=[t.spec for t in tasks],
         case_id=case.id,
+        order_number=_order_number(services, case),
+        **_faq_state(services, actor, case, policy),
     )
+
+
+def _faq_state(services: Any, actor: Actor, case: Any, policy: Any) -> dict[str, Any]:
+    """For a consultation with confirmed expert wording: may it join the FAQ book, or which entry is it."""
+    if case.process_id != "consultation":
+        return {}
+    data = services.runtime.case_data(case.number, actor.login)
+    confirmed = data.get("wording_confirmed") and data.get("confirmed_wording")
+    if data.get("reply_source") == "faq" or not confirmed:
+        return {}
+    from engine.store.faq_repo import FaqRepo
+
+    with services.store.read() as tx:
+        entry = FaqRepo(tx).entry_for_case(case.number)
+    if entry is not None:
+        return {"faq_entry_id": entry.id}
+    names = {d["code"]: d.get("name", d["code"]) for d in policy.get("departments")}
+    lines = [(str(code), str(names.get(code, code))) for code in policy.get("consultation.faq_sources")]
+    return {"faq_addable": True, "faq_line": data.get("line"), "faq_lines": lines}
+
+
+def _order_number(services: Any, case: Any) -> str | None:
+    """The number of a repair's dispatch order once its ``issue_order`` task has issued it."""
+    if case.process_id != "repair":
+        return None
+    from engine.store.repair_repo import DispatchOrderRepo
+
+    with services.store.read() as tx:
+        order = DispatchOrderRepo(tx).order_for_case(case.id)
+    return None if order is None else str(order.number)

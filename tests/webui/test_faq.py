@@ -101,3 +101,27 @@ def test_staff_outside_the_faq_editors_may_search_but_not_edit(pages, login):
     head = login("yang.fan")  # head of the property department
     assert "快递可以代收吗？" in head.get("/faq?q=快递").get_data(as_text=True)
     assert add(head, "property", "能养鸡吗？", "不能。").status_code == 403
+
+
+def test_the_case_page_offers_the_confirmed_answer_to_the_book_then_links_the_entry(pages, login, services):
+    runtime = services.runtime
+    intake = {"customer_name": "陈先生", "customer_phone": "13711112222", "channel": "phone",
+              "question": "小区可以安装充电桩吗？"}
+    case = runtime.open_case("consultation", intake, "zhang.wei")
+    browser = login("zhang.wei")
+    page = browser.get(f"/cases/{case.number}").get_data(as_text=True)
+    assert "咨询</span>" in page and "小区可以安装充电桩吗？" in page
+    assert "加入《答客户100问》" not in page  # nothing confirmed yet
+    for name, worker, data in [
+        ("ask_expert", "gao.jianhua", {"expert_answer": "需报电力部门"}),
+        ("confirm_wording", "he.jing", {"wording_confirmed": True,
+                                        "confirmed_wording": "可以安装，请先到管理处申请。"}),
+    ]:
+        task = next(t for t in runtime.get_case(case.number, "zhang.wei").tasks if t.task_name == name)
+        runtime.complete_task(task.task_id, worker, data)
+    page = browser.get(f"/cases/{case.number}").get_data(as_text=True)
+    assert f'action="/faq/from-case/{case.number}"' in page and '<option value="property"' in page
+    response = browser.post(f"/faq/from-case/{case.number}", {"line": "property"})
+    entry_id = response.headers["Location"].rsplit("/", 1)[1]
+    page = browser.get(f"/cases/{case.number}").get_data(as_text=True)
+    assert f'href="/faq/{entry_id}"' in page and "/faq/from-case/" not in page

@@ -78,3 +78,14 @@ def test_staff_of_another_subsidiary_cannot_see_the_order(pages, login, services
     other = login("fan.ming")
     assert other.get(f"/repair/{number}/order").status_code in (403, 404)
     assert other.get(f"/repair/{number}/order.pdf").status_code in (403, 404)
+
+
+def test_the_case_page_links_the_issued_order(pages, login, services):
+    browser = login("zhang.wei")
+    case = services.runtime.open_case("repair", INTAKE, "zhang.wei")
+    page = browser.get(f"/cases/{case.number}").get_data(as_text=True)
+    assert "报修</span>" in page and "户内" in page and "主卫" in page  # location by its name
+    assert "打印派工单" not in page
+    number = issued(services, browser)
+    page = browser.get(f"/cases/{number}").get_data(as_text=True)
+    assert "打印派工单 PG-SZP-2026-000001" in page and f'href="/repair/{number}/order.pdf"' in page
