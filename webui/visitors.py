@@ -86,7 +86,7 @@ def desk() -> Any:
     """Register a walk-in (or a booking) in one screen."""
     if request.method == "GET":
         return _desk_page({"id_type": "resident_id", "purpose": "visit_resident"}, {})
-    values = {k: request.form.get(k, "").strip() for k in DESK_FIELDS}
+    values: dict[str, Any] = {k: request.form.get(k, "").strip() for k in DESK_FIELDS}
     for flag in ("escort_requested", "booked"):
         values[flag] = bool(values[flag])
     try:
