@@ -105,7 +105,7 @@ class Services:
             raise NotFoundError(f"unknown inbox view {view!r}; use one of {', '.join(wq.VIEWS)}")
         if view == "all" and not actor.supervisor:
             raise PermissionDenied("only supervisors see all open tasks of their unit")
-        self.runtime.refresh_visible_timers(actor.login, everything=view == "all")
+        self.runtime.refresh_visible_timers(actor.login, everything=view == "all", groups=actor.scope.groups)
         now = self.clock.now()
         result = wq.inbox_page(self.store, actor.scope, view, flt, now)
         names = self.staff_names([t.assignee for t in result.rows if t.assignee])

@@ -217,14 +217,16 @@ class CaseTx:
         stmt = stmt.order_by(TASKS.c.due_at.is_(None), TASKS.c.due_at, TASKS.c.created_at).limit(limit)
         return [TaskRecord(**r._mapping) for r in self.conn.execute(stmt)]
 
-    def inbox_due_cases(self, now: datetime, assignee: str, groups: Sequence[str]) -> list[str]:
+    def inbox_due_cases(self, now: datetime, assignee: str, groups: Sequence[str],
+                        limit: int = 200) -> list[str]:
         """Cases with a due timer among the tasks ``assignee`` or ``groups`` can see."""
         # Driven by the next_timer_at index (few rows: the worker keeps due timers drained), each due
         # case probed for a visible task by inbox_tasks.case_id; a join let the planner walk every
         # task of a busy queue instead (bench/inbox.py: 150 ms at 100,000 open tasks).
         visible = or_(TASKS.c.assignee == assignee, TASKS.c.candidate_group.in_(list(groups) or [""]))
         probe = select(TASKS.c.task_id).where(TASKS.c.case_id == CASES.c.id, visible).exists()
-        stmt = select(CASES.c.id).where(CASES.c.next_timer_at <= now, probe).order_by(CASES.c.next_timer_at)
+        stmt = (select(CASES.c.id).where(CASES.c.next_timer_at <= now, probe)
+                .order_by(CASES.c.next_timer_at).limit(limit))
         return list(self.conn.scalars(stmt))
 
     # -- audit -------------------------------------------------------------------------------------
