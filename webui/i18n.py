@@ -9,7 +9,7 @@ from flask import Flask, current_app, session
 from flask_babel import Babel, get_locale
 from flask_babel import gettext as _
 
-__all__ = ["LANGUAGES", "init_app", "lang", "localtime", "pick", "span_text", "urgency_class"]
+__all__ = ["LANGUAGES", "init_app", "lang", "localtime", "pick", "process_kind", "span_text", "urgency_class"]
 
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
 
@@ -60,6 +60,22 @@ def urgency_class(minutes: int | None) -> str:
     return "danger" if minutes < 30 else "warn" if minutes < 120 else "ok"
 
 
+_KINDS: dict[str, dict[str, str]] = {}
+
+
+def process_kind(process_id: str) -> str:
+    """A process's short name in the current language (投诉, 报修 …), the id itself when unknown."""
+    language = lang()
+    kinds = _KINDS.get(language)
+    if kinds is None:  # once per language: a table row must not pay six catalogue lookups
+        kinds = _KINDS[language] = {
+            "complaint": _("Complaint"), "repair": _("Repair"), "consultation": _("Consultation"),
+            "visitor_reception": _("Visit"), "archive_access": _("Archive request"),
+            "return_visit": _("Return visit"),
+        }
+    return kinds.get(process_id, process_id)
+
+
 def capped(count: int) -> str:
     """A count as shown on a tab: "1000+" once it reaches the store's cap."""
     from engine.store.web_queries import COUNT_CAP
@@ -76,6 +92,7 @@ def init_app(app: Flask) -> None:
         span_text=span_text,
         urgency_class=urgency_class,
         capped=capped,
+        process_kind=process_kind,
         LANGUAGES=LANGUAGES,
         get_locale=get_locale,
     )
