@@ -89,3 +89,4 @@ def test_the_case_page_links_the_issued_order(pages, login, services):
     number = issued(services, browser)
     page = browser.get(f"/cases/{number}").get_data(as_text=True)
     assert "打印派工单 PG-SZP-2026-000001" in page and f'href="/repair/{number}/order.pdf"' in page
+    assert "开具了派工单" in page
