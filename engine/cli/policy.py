@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,30 @@ def check_command(cli: CliContext, unit: str | None) -> None:
         f"{keys} keys, {len(calendars)} calendar file(s)"
         + (f" ({', '.join(calendars)})" if calendars else "")
     )
+    regions = {str(policies.effective(code).get("calendar.region")) for code in (None, *codes)}
+    for warning in calendar_gaps(policies.calendars_dir, regions, cli.clock.now()):
+        click.echo(f"warning: {warning}", err=True)
+
+
+# How far ahead the holiday files must reach: deadlines of open cases (days to weeks) run into it.
+CALENDAR_LOOKAHEAD = timedelta(days=60)
+
+
+def calendar_gaps(calendars_dir: Path, regions: set[str], now: datetime) -> list[str]:
+    """Warnings for holiday files missing within ``CALENDAR_LOOKAHEAD`` of ``now`` (deadlines that
+    reach such a year fail, by design, instead of guessing)."""
+    out = []
+    years = sorted({now.year, (now + CALENDAR_LOOKAHEAD).year})
+    for region in sorted(regions):
+        for year in years:
+            path = Path(calendars_dir) / f"{region}-{year}.yaml"
+            if not path.exists():
+                out.append(
+                    f"no holiday file {path} yet: deadlines that run into {year} fail until it exists; "
+                    f"run `kefu calendar import {year}` once chinesecalendar has {year} (the State "
+                    f"Council publishes it around November), or write it by hand like the files beside it"
+                )
+    return out
 
 
 def _chain_paths(directory: Path, unit: str) -> set[str]:

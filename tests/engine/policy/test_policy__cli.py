@@ -142,3 +142,14 @@ def test_kefu_main_exits_one_on_a_bad_tree_and_zero_on_the_shipped_one(
     assert f"{tree / 'subsidiaries' / 'lenient.yaml'}:6: policy.E018 " in err
     assert "error: policy check failed: 1 problem(s)" in err
     assert main(["policy", "check", "--policies", str(SHIPPED)]) == 0
+
+
+def test_check_warns_when_the_holiday_files_do_not_reach_60_days_ahead() -> None:
+    early = CliRunner().invoke(cli, ["--now", "2026-06-01T10:00:00+08:00", "policy", "check",
+                                     "--policies", str(SHIPPED)])
+    assert early.exit_code == 0 and "warning" not in early.stderr
+    late = CliRunner().invoke(cli, ["--now", "2026-12-03T10:00:00+08:00", "policy", "check",
+                                    "--policies", str(SHIPPED)])
+    assert late.exit_code == 0, late.output  # a warning, not a failure: today's deadlines still work
+    assert f"no holiday file {SHIPPED / 'calendars' / 'cn-2027.yaml'} yet" in late.stderr
+    assert "kefu calendar import 2027" in late.stderr
