@@ -14,6 +14,8 @@ __all__ = ["register"]
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=5000, show_default=True, type=int, help="TCP port.")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64),
+              help="Requests served at once.")
 @click.option(
     "--demo/--no-demo",
     default=True,
@@ -21,9 +23,9 @@ __all__ = ["register"]
     help="Give staff without a password the demo password; seed demo cases into an empty database.",
 )
 @pass_cli
-def serve_command(cli: CliContext, host: str, port: int, demo: bool) -> None:
+def serve_command(cli: CliContext, host: str, port: int, threads: int, demo: bool) -> None:
     """Start the web UI (staff pages and the /api/v1 JSON API)."""
-    from werkzeug.serving import run_simple
+    import waitress
 
     from webui import create_app
     from webui.demo import DEMO_CASES, DEMO_LOGINS, DEMO_OTHER, prepare_demo
@@ -46,7 +48,8 @@ def serve_command(cli: CliContext, host: str, port: int, demo: bool) -> None:
             click.echo(f"  {login:<15} {what}")
     elif demo:
         click.echo("no staff yet: run `kefu init --demo` to import the demo organisation")
-    run_simple(host, port, app, threaded=True, use_reloader=False)
+    # waitress: a production WSGI server (pure Python, threads); put TLS in a reverse proxy in front.
+    waitress.serve(app, host=host, port=port, threads=threads, ident="kefu")
 
 
 @click.command("api-token")

@@ -24,7 +24,7 @@ def cli(settings, clock):
 
 def test_serve_prints_url_and_demo_logins_and_seeds_cases(cli, monkeypatch, settings):
     calls = []
-    monkeypatch.setattr("werkzeug.serving.run_simple", lambda *a, **k: calls.append((a, k)))
+    monkeypatch.setattr("waitress.serve", lambda *a, **k: calls.append((a, k)))
     result = CliRunner().invoke(cli, ["serve", "--port", "5099"])
     assert result.exit_code == 0, result.output
     assert "http://localhost:5099/" in result.output
@@ -33,7 +33,8 @@ def test_serve_prints_url_and_demo_logins_and_seeds_cases(cli, monkeypatch, sett
     password = (settings.data_dir / "demo_password").read_text(encoding="utf-8")
     assert f"password: {password}" in result.output
     assert "seeded 14 demo cases (9 complaints, 3 repairs, 2 consultations)" in result.output
-    assert calls and calls[0][0][:2] == ("127.0.0.1", 5099)
+    served = calls[0][1]
+    assert (served["host"], served["port"], served["threads"]) == ("127.0.0.1", 5099, 8)
     again = CliRunner().invoke(cli, ["serve", "--port", "5099"])
     assert again.exit_code == 0, (again.output, again.exception)
     assert "seeded" not in again.output and f"password: {password}" in again.output
