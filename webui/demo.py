@@ -226,6 +226,11 @@ DEMO_LOGINS = (
     ("yang.fan", "物业管理部负责人 department head (visits, replies, the work)"),
     ("fan.ming", "客服专员 CS specialist, 华南区域 滨海湾 (another subsidiary)"),
     ("zheng.xiaoyan", "集团客服经理 group CS manager (sees everything)"),
+    ("he.jing", "客户经理 CS manager, 深圳物业 (confirms consultation wording, FAQ, archive disposal)"),
+    ("gao.jianhua", "专业顾问 expert adviser (answers consultations and complaint questions)"),
+    ("deng.haitao", "工程人员 engineer, 丽雅苑 (accepts repair orders, photos before/during/after)"),
+    ("peng.jun", "保安 guard, 丽雅苑 (visitor desk)"),
+    ("hu.xuemei", "档案管理员 archive clerk, 深圳物业 (owner archives)"),
 )
 
 
