@@ -76,8 +76,11 @@ class CaseTx:
 
     @property
     def conn(self) -> Connection:
-        """The transaction's connection (Core statements)."""
-        return self.session.connection()
+        """The transaction's connection (Core statements); looked up once per transaction."""
+        conn: Connection | None = self.__dict__.get("_conn")
+        if conn is None:
+            conn = self.__dict__["_conn"] = self.session.connection()
+        return conn
 
     # -- cases -------------------------------------------------------------------------------------
     def insert_case(self, **values: Any) -> None:
