@@ -70,18 +70,25 @@ def test_a_retired_entry_is_no_longer_found(pages, login):
     assert "宠物需要登记吗？" not in browser.get("/faq?q=宠物登记").get_data(as_text=True)
 
 
-def test_a_consultations_confirmed_answer_is_added_in_one_step(pages, login, services):
+CONSULTATION = {"customer_name": "陈先生", "customer_phone": "13711112222", "channel": "phone",
+                "question": "小区可以安装充电桩吗？"}
+
+
+def confirm_answer(services, number: str) -> None:  # type: ignore[no-untyped-def]
+    """The expert answers and the customer manager confirms the wording (R1.2)."""
     runtime = services.runtime
-    intake = {"customer_name": "陈先生", "customer_phone": "13711112222", "channel": "phone",
-              "question": "小区可以安装充电桩吗？"}
-    case = runtime.open_case("consultation", intake, "zhang.wei")
     for name, worker, data in [
         ("ask_expert", "gao.jianhua", {"expert_answer": "需报电力部门"}),
         ("confirm_wording", "he.jing", {"wording_confirmed": True,
                                         "confirmed_wording": "可以安装，请先到管理处申请。"}),
     ]:
-        task = next(t for t in runtime.get_case(case.number, "zhang.wei").tasks if t.task_name == name)
+        task = next(t for t in runtime.get_case(number, "zhang.wei").tasks if t.task_name == name)
         runtime.complete_task(task.task_id, worker, data)
+
+
+def test_a_consultations_confirmed_answer_is_added_in_one_step(pages, login, services):
+    case = services.runtime.open_case("consultation", CONSULTATION, "zhang.wei")
+    confirm_answer(services, case.number)
     browser = login("zhang.wei")
     browser.get("/faq")
     response = browser.post(f"/faq/from-case/{case.number}", {"line": "property"})
@@ -104,21 +111,12 @@ def test_staff_outside_the_faq_editors_may_search_but_not_edit(pages, login):
 
 
 def test_the_case_page_offers_the_confirmed_answer_to_the_book_then_links_the_entry(pages, login, services):
-    runtime = services.runtime
-    intake = {"customer_name": "陈先生", "customer_phone": "13711112222", "channel": "phone",
-              "question": "小区可以安装充电桩吗？"}
-    case = runtime.open_case("consultation", intake, "zhang.wei")
+    case = services.runtime.open_case("consultation", CONSULTATION, "zhang.wei")
     browser = login("zhang.wei")
     page = browser.get(f"/cases/{case.number}").get_data(as_text=True)
     assert "咨询</span>" in page and "小区可以安装充电桩吗？" in page
     assert "加入《答客户100问》" not in page  # nothing confirmed yet
-    for name, worker, data in [
-        ("ask_expert", "gao.jianhua", {"expert_answer": "需报电力部门"}),
-        ("confirm_wording", "he.jing", {"wording_confirmed": True,
-                                        "confirmed_wording": "可以安装，请先到管理处申请。"}),
-    ]:
-        task = next(t for t in runtime.get_case(case.number, "zhang.wei").tasks if t.task_name == name)
-        runtime.complete_task(task.task_id, worker, data)
+    confirm_answer(services, case.number)
     page = browser.get(f"/cases/{case.number}").get_data(as_text=True)
     assert f'action="/faq/from-case/{case.number}"' in page and '<option value="property"' in page
     response = browser.post(f"/faq/from-case/{case.number}", {"line": "property"})
