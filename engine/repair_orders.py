@@ -31,6 +31,7 @@ __all__ = ["ORDER_PROCESS", "ORDER_TASK", "DispatchOrderRecord", "PrintableOrder
 
 ORDER_PROCESS = "repair"
 ORDER_TASK = "issue_order"
+WORK_TASK = "carry_out_repair"  # lists the stages photographed (R3.3); each needs an uploaded photo
 SEQUENCE = "repair_order"  # numbering.prefix.repair_order
 _SNAPSHOT_FIELDS = ("customer_name", "customer_phone", "room", "location", "location_detail", "description",
                     "emergency", "municipal_fault", "paid_service", "fee_unit_price", "appointment_at",
@@ -118,10 +119,37 @@ def complete_task(runtime: Runtime, task_id: str, actor: str, data: Mapping[str,
     task_id = runtime.resolve_task_id(task_id)
     with runtime.store.read() as tx:
         row = tx.task(task_id)
+    if row is not None and row.process_id == ORDER_PROCESS and row.task_spec == WORK_TASK:
+        _check_photos(runtime, row.case_id, row.number, data)
     if row is not None and row.process_id == ORDER_PROCESS and row.task_spec == ORDER_TASK:
         order = issue_dispatch_order(runtime, task_id, actor, data)
         return runtime.get_case(order.case_number, actor)
     return runtime.complete_task(task_id, actor, data)
+
+
+def photo_stages(policy: Any) -> dict[str, str]:
+    """The photo stages of ``repair.photo_stages``: code → name."""
+    return {str(s["code"]): str(s.get("name") or s["code"]) for s in policy.get("repair.photo_stages")}
+
+
+def _check_photos(runtime: Runtime, case_id: str, number: str, data: Mapping[str, Any]) -> None:
+    """Every stage the engineer lists as photographed has a photo of that stage on the case."""
+    ticked = data.get("photo_stages") or []
+    ticked = [ticked] if isinstance(ticked, str) else [str(s) for s in ticked]
+    if not ticked:
+        return  # the form itself says what is required
+    from engine.store.web_queries import photo_stages_present
+
+    with runtime.store.read() as tx:
+        case = tx.find_case(number)
+    found = photo_stages_present(runtime.store, case_id, ticked)
+    names = photo_stages(runtime.pinned_policy(case.policy_fingerprint)) if case is not None else {}
+    missing = [s for s in ticked if s not in found]
+    if missing:
+        listed = "、".join(names.get(s, s) for s in missing)
+        raise FormError(f"no photo uploaded for the stage(s) {', '.join(missing)}; upload them on the case "
+                        "page with their stage, then complete the task",
+                        {"photo_stages": f"还没有上传这些节点的照片：{listed}"})
 
 
 def dispatch_order(runtime: Runtime, case_number: str, actor: str) -> DispatchOrderRecord:

@@ -140,11 +140,12 @@ def timeline(number: str) -> Any:
 @bp.post("/cases/<number>/attachments")
 @token_required
 def attach(number: str) -> Any:
-    """Upload one file (multipart field ``file``)."""
+    """Upload one file (multipart field ``file``; ``stage`` for a repair photo: before, during, after)."""
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise FormError("send the file as multipart field 'file'", {"file": "required"})
-    saved = services().attach(g.api_actor, number, upload.filename, upload.mimetype or "", upload.read())
+    saved = services().attach(g.api_actor, number, upload.filename, upload.mimetype or "", upload.read(),
+                              stage=request.form.get("stage"))
     return jsonify(_plain(asdict(saved))), 201
 
 

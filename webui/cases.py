@@ -97,10 +97,11 @@ def attach(number: str) -> Any:
     if upload is None or not upload.filename:
         return _render(number, 422, upload_error=_("Choose a file or take a photo first."))
     try:
-        services().attach(current_actor(), number, upload.filename, upload.mimetype or "", upload.read())
+        services().attach(current_actor(), number, upload.filename, upload.mimetype or "", upload.read(),
+                          stage=request.form.get("stage"))
     except FormError as exc:
         errors = field_errors(exc)
-        return _render(number, 422, upload_error=errors.get("file", exc.message))
+        return _render(number, 422, upload_error=errors.get("file") or errors.get("stage") or exc.message)
     flash(_("File uploaded."), "success")
     return redirect(url_for("cases.show", number=number) + "#attachments")
 

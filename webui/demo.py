@@ -114,15 +114,16 @@ DEMO_CASES: list[tuple[dict[str, Any], int]] = [
     )
 ]
 # Repairs and consultations beside the complaints: (process, intake, steps to advance, age in minutes).
+# Repairs stop before the work step: its photos are uploaded by a person, stage by stage.
 DEMO_OTHER: list[tuple[str, dict[str, Any], int, int]] = [
     ("repair", {"customer_name": "周女士", "customer_phone": "13900139000", "room": "5栋2单元803",
                 "location": "in_home", "location_detail": "主卫", "description": "卫生间水龙头漏水",
                 "channel": "phone"}, 0, 3),
     ("repair", {"customer_name": "孙先生", "customer_phone": "13700137000", "room": "2栋1单元102",
                 "location": "public_area", "location_detail": "2栋大堂", "description": "单元门禁无法刷卡",
-                "channel": "wechat"}, 2, 90),
+                "channel": "wechat"}, 1, 90),
     ("repair", {"customer_name": "钱女士", "customer_phone": "13600136000", "room": "1栋3单元1501",
-                "location": "in_home", "description": "厨房插座跳闸", "channel": "visit"}, 4, 60 * 28),
+                "location": "in_home", "description": "厨房插座跳闸", "channel": "visit"}, 2, 60 * 28),
     ("consultation", {"customer_name": "吴先生", "customer_phone": "13500135000", "room": "3栋2单元701",
                       "channel": "phone", "question": "小区什么时候开通燃气？", "line": "property"}, 0, 40),
     ("consultation", {"customer_name": "郑女士", "customer_phone": "13400134000", "channel": "visit",

@@ -120,6 +120,7 @@ class AttachmentView:
     sha256: str
     uploaded_by: str
     uploaded_at: datetime
+    stage: str | None = None
 
     @property
     def is_image(self) -> bool:
@@ -153,3 +154,4 @@ class CasePage:
     faq_entry_id: int | None = None
     faq_line: str | None = None
     faq_lines: list[tuple[str, str]] = field(default_factory=list)
+    photo_stages: dict[str, str] = field(default_factory=dict)  # a repair's stages: code → name

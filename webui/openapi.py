@@ -89,7 +89,10 @@ _FILE = {
         "schema": {
             "type": "object",
             "required": ["file"],
-            "properties": {"file": {"type": "string", "format": "binary"}},
+            "properties": {
+                "file": {"type": "string", "format": "binary"},
+                "stage": {"type": "string", "description": "a repair photo's stage (repair.photo_stages)"},
+            },
         }
     }
 }

@@ -16,6 +16,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from engine.clock import Clock, SystemClock
 from engine.errors import FormError, KefuError, NotFoundError, PermissionDenied
+from engine.repair_orders import photo_stages
 from engine.runtime.access import ALL_VIEW_ROLES, candidate_groups, check_may_work, placement_of
 from engine.settings import Settings
 from engine.store import web_queries as wq
@@ -288,12 +289,25 @@ class Services:
 
     # -- attachments ---------------------------------------------------------------------------
     def attach(
-        self, actor: Actor, number: str, filename: str, content_type: str, body: bytes
+        self, actor: Actor, number: str, filename: str, content_type: str, body: bytes,
+        stage: str | None = None,
     ) -> AttachmentView:
-        """Store an upload under the data dir by its sha256 and record it on the case."""
+        """Store an upload under the data dir by its sha256 and record it on the case.
+
+        ``stage``: which repair stage a photo shows (a code of the case's ``repair.photo_stages``).
+        """
         case = _case_of(self.runtime.get_case(number, actor.login))
         if not body:
             raise form_error("the file is empty", {"file": ("the file is empty", "文件为空")})
+        stage = (stage or "").strip() or None
+        if stage is not None:
+            stages = photo_stages(self.runtime.pinned_policy(case.policy_fingerprint)) \
+                if case.process_id == "repair" else {}
+            if stage not in stages:
+                known = ", ".join(stages) or "none: only repair photos have stages"
+                raise form_error(f"unknown photo stage {stage!r}",
+                                 {"stage": (f"unknown photo stage {stage!r}; use one of {known}",
+                                            f"没有“{stage}”这个拍照节点")})
         kind = check_upload(body, content_type)
         digest, relative = store_upload(self.data_dir, body, kind)
         clean_name = Path(filename or "upload").name[:200] or "upload"
@@ -309,8 +323,9 @@ class Services:
             storage_path=str(relative),
             uploaded_by=actor.login,
             at=now,
+            stage=stage,
         )
-        return AttachmentView(ident, clean_name, kind, len(body), digest, actor.name, now)
+        return AttachmentView(ident, clean_name, kind, len(body), digest, actor.name, now, stage)
 
     def attachments(self, case_id: str) -> list[AttachmentView]:
         """Attachments of one case."""
@@ -324,6 +339,7 @@ class Services:
                 a.sha256,
                 names.get(a.uploaded_by, a.uploaded_by),
                 a.uploaded_at,
+                a.stage,
             )
             for a in wq.attachments(self.store, [case_id])
         ]

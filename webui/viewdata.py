@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from engine.repair_orders import photo_stages
 from webui.models import Actor, AttachmentView, CasePage, TaskView, TimelineEntry
 
 __all__ = ["case_page", "mask_phone"]
@@ -140,6 +141,7 @@ def case_page(
         current_steps=[t.spec for t in tasks],
         case_id=case.id,
         order_number=_order_number(services, case),
+        photo_stages=photo_stages(policy) if case.process_id == "repair" else {},
         **_faq_state(services, actor, case, policy),
     )
 

@@ -206,6 +206,7 @@ class Attachment(Base):
     storage_path: Mapped[str] = mapped_column(String(500))
     uploaded_by: Mapped[str] = mapped_column(String(64))
     uploaded_at: Mapped[datetime]
+    stage: Mapped[str | None] = mapped_column(String(40))  # a repair photo's stage (repair.photo_stages)
 
 
 class AuditEvent(Base):

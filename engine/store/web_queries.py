@@ -100,6 +100,7 @@ class AttachmentRow:
     storage_path: str
     uploaded_by: str
     uploaded_at: datetime
+    stage: str | None = None
 
 
 def _unit_clause(scope: InboxScope) -> ColumnElement[bool]:
@@ -272,6 +273,7 @@ def add_attachment(
     storage_path: str,
     uploaded_by: str,
     at: datetime,
+    stage: str | None = None,
 ) -> int:
     """Record an attachment's metadata; returns its id."""
     with store.write() as tx:
@@ -285,6 +287,7 @@ def add_attachment(
             storage_path=storage_path,
             uploaded_by=uploaded_by,
             uploaded_at=at,
+            stage=stage,
         )
         tx.session.add(row)
         tx.session.flush()
@@ -293,7 +296,8 @@ def add_attachment(
             case_id,
             uploaded_by,
             "attachment.added",
-            {"attachment": row.id, "filename": filename, "sha256": sha256, "size": size},
+            {"attachment": row.id, "filename": filename, "sha256": sha256, "size": size,
+             **({"stage": stage} if stage else {})},
             at,
             task_id,
         )
@@ -343,6 +347,15 @@ def _audit(
     tx.append_audit(case_id, [{"actor": actor, "action": action, "task_id": task_id, "data": data}], at)
 
 
+def photo_stages_present(store: Store, case_id: str, stages: Sequence[str]) -> set[str]:
+    """Which of ``stages`` have at least one image attached to the case with that stage."""
+    with store.read() as tx:
+        stmt = (select(Attachment.stage).distinct()
+                .where(Attachment.case_id == case_id, Attachment.stage.in_(list(stages)),
+                       Attachment.content_type.like("image/%")))
+        return {str(s) for s in tx.session.scalars(stmt)}
+
+
 def attachments(store: Store, case_ids: Sequence[str]) -> list[AttachmentRow]:
     """Attachments of some cases, oldest first."""
     with store.read() as tx:
@@ -359,6 +372,7 @@ def attachments(store: Store, case_ids: Sequence[str]) -> list[AttachmentRow]:
                 r.storage_path,
                 r.uploaded_by,
                 r.uploaded_at,
+                r.stage,
             )
             for r in tx.session.scalars(stmt)
         ]

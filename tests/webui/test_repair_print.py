@@ -90,3 +90,71 @@ def test_the_case_page_links_the_issued_order(pages, login, services):
     page = browser.get(f"/cases/{number}").get_data(as_text=True)
     assert "打印派工单 PG-SZP-2026-000001" in page and f'href="/repair/{number}/order.pdf"' in page
     assert "开具了派工单" in page
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def _at_the_work_step(services: Services) -> tuple[str, str]:
+    """A repair whose order is issued and accepted: (case number, the carry_out_repair task id)."""
+    from engine.repair_orders import complete_task
+    from webui.demo import worker_for
+
+    runtime = services.runtime
+    number = runtime.open_case("repair", INTAKE, "zhang.wei").number
+    for name, data in (("issue_order", {"order_items": "更换主卫水龙头"}),
+                       ("accept_order", {"engineer_name": "邓海涛", "planned_visit_at": "2026-11-23T11:00"})):
+        task = next(t for t in runtime.get_case(number, "zhang.wei").tasks if t.task_name == name)
+        who = worker_for(services.store, task)
+        if task.assignee is None:
+            runtime.claim_task(task.task_id, who)
+        complete_task(runtime, task.task_id, who, data)
+    work = next(t for t in runtime.get_case(number, "zhang.wei").tasks if t.task_name == "carry_out_repair")
+    if work.assignee is None:
+        runtime.claim_task(work.task_id, "deng.haitao")
+    return number, work.task_id
+
+
+def _photo(browser, number: str, stage: str):  # type: ignore[no-untyped-def]
+    from io import BytesIO
+
+    return browser.post(f"/cases/{number}/attachments",
+                        {"file": (BytesIO(PNG), f"{stage}.png", "image/png"), "stage": stage},
+                        content_type="multipart/form-data")
+
+
+def test_a_stage_ticked_as_photographed_needs_a_photo_of_that_stage(pages, login, services):
+    number, task_id = _at_the_work_step(services)
+    engineer = login("deng.haitao")
+    page = engineer.get(f"/cases/{number}").get_data(as_text=True)
+    assert 'name="stage"' in page and '<option value="during">维修中</option>' in page
+    assert _photo(engineer, number, "before").status_code == 302
+    done = {"_spec": "carry_out_repair", "repair_record": "已更换水龙头",
+            "photo_stages": ["before", "during"], "repair_result": "finished"}
+    refused = engineer.post(f"/cases/{number}/tasks/{task_id}/complete", done)
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    assert "还没有上传这些节点的照片：维修中" in html and "已更换水龙头" in html  # input kept
+    assert "carry_out_repair" in {t.task_name for t in services.runtime.get_case(number, "zhang.wei").tasks}
+    assert _photo(engineer, number, "during").status_code == 302
+    assert _photo(engineer, number, "after").status_code == 302
+    done["photo_stages"] = ["before", "during", "after"]  # every stage the policy requires (R3.3)
+    assert engineer.post(f"/cases/{number}/tasks/{task_id}/complete", done).status_code == 302
+    page = engineer.get(f"/cases/{number}").get_data(as_text=True)
+    open_now = {t.task_name for t in services.runtime.get_case(number, "zhang.wei").tasks}
+    assert "carry_out_repair" not in open_now
+    assert '<span class="ptype">维修前</span>' in page and '<span class="ptype">维修中</span>' in page
+
+
+def test_an_unknown_stage_or_a_stage_outside_a_repair_is_refused(pages, login, services):
+    number, _ = _at_the_work_step(services)
+    engineer = login("deng.haitao")
+    refused = _photo(engineer, number, "sideways")
+    assert refused.status_code == 422 and "没有“sideways”这个拍照节点" in refused.get_data(as_text=True)
+    complaint = services.runtime.open_case("complaint", {
+        "customer_name": "刘先生", "customer_phone": "13800138000", "room": "3栋1单元1202",
+        "description": "楼上漏水", "customer_request": "维修", "channel": "phone", "category": "facilities",
+        "urgency": "normal", "scope": "household", "severity": "general", "read_back_confirmed": True,
+    }, "wang.fang").number
+    desk = login("wang.fang")
+    assert _photo(desk, complaint, "before").status_code == 422
