@@ -86,7 +86,7 @@ class InboxMixin:
             staff = load_staff(tx, actor)
             groups = candidate_groups(staff)
             scope = self._all_scope(tx.units(), staff) if view == "all" else None
-        self.refresh_visible_timers(actor, everything=view == "all")
+        self.refresh_visible_timers(staff.login, everything=view == "all", groups=groups)
         with self.store.read() as tx:
             if view == "mine":
                 rows = tx.inbox(assignee=staff.login)
