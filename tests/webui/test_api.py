@@ -119,3 +119,20 @@ def test_unknown_case_and_task_are_404_json(api):
 
 def test_api_needs_no_csrf_token_but_pages_do(api, client):
     assert api("POST", "/cases", json={"data": DATA}).status_code == 201
+
+
+def test_a_repair_photo_is_attached_with_its_stage(api):
+    repair = {"customer_name": "周女士", "customer_phone": "13900139000", "room": "5栋2单元803",
+              "location": "in_home", "description": "水龙头漏水", "channel": "phone"}
+    number = api("POST", "/cases", json={"process": "repair", "data": repair}).get_json()["number"]
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 10
+
+    def attach(stage):  # type: ignore[no-untyped-def]
+        return api("POST", f"/cases/{number}/attachments", content_type="multipart/form-data",
+                   data={"file": (BytesIO(png), "before.png", "image/png"), "stage": stage})
+
+    saved = attach("before")
+    assert saved.status_code == 201 and saved.get_json()["stage"] == "before"
+    refused = attach("sideways")
+    assert refused.status_code == 422
+    assert "unknown photo stage 'sideways'" in refused.get_json()["error"]["message"]
