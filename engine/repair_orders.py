@@ -120,7 +120,7 @@ def complete_task(runtime: Runtime, task_id: str, actor: str, data: Mapping[str,
     with runtime.store.read() as tx:
         row = tx.task(task_id)
     if row is not None and row.process_id == ORDER_PROCESS and row.task_spec == WORK_TASK:
-        _check_photos(runtime, row.case_id, row.number, data)
+        _check_photos(runtime, row.number, data)
     if row is not None and row.process_id == ORDER_PROCESS and row.task_spec == ORDER_TASK:
         order = issue_dispatch_order(runtime, task_id, actor, data)
         return runtime.get_case(order.case_number, actor)
@@ -132,7 +132,7 @@ def photo_stages(policy: Any) -> dict[str, str]:
     return {str(s["code"]): str(s.get("name") or s["code"]) for s in policy.get("repair.photo_stages")}
 
 
-def _check_photos(runtime: Runtime, case_id: str, number: str, data: Mapping[str, Any]) -> None:
+def _check_photos(runtime: Runtime, number: str, data: Mapping[str, Any]) -> None:
     """Every stage the engineer lists as photographed has a photo of that stage on the case."""
     ticked = data.get("photo_stages") or []
     ticked = [ticked] if isinstance(ticked, str) else [str(s) for s in ticked]
@@ -142,10 +142,12 @@ def _check_photos(runtime: Runtime, case_id: str, number: str, data: Mapping[str
 
     with runtime.store.read() as tx:
         case = tx.find_case(number)
-    found = photo_stages_present(runtime.store, case_id, ticked)
-    names = photo_stages(runtime.pinned_policy(case.policy_fingerprint)) if case is not None else {}
+    if case is None:
+        raise NotFoundError(f"no case {number}")
+    found = photo_stages_present(runtime.store, case.id, ticked)
     missing = [s for s in ticked if s not in found]
     if missing:
+        names = photo_stages(runtime.pinned_policy(case.policy_fingerprint))
         listed = "、".join(names.get(s, s) for s in missing)
         raise FormError(f"no photo uploaded for the stage(s) {', '.join(missing)}; upload them on the case "
                         "page with their stage, then complete the task",

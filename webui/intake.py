@@ -50,22 +50,12 @@ def new_case(process_id: str = "complaint") -> Any:
                     _("Case %(number)s was solved on the spot and is closed.", number=opened.number),
                     "success",
                 )
-            elif process_id == "complaint":
-                flash(
-                    _(
-                        "Case %(number)s opened. Dispatch deadline: %(due)s",
-                        number=opened.number,
-                        due=localtime(opened.dispatch_due) or "—",
-                    ),
-                    "success",
-                )
             else:
+                values = {"number": opened.number, "due": localtime(opened.dispatch_due) or "—"}
                 flash(
-                    _(
-                        "Case %(number)s opened. First step due: %(due)s",
-                        number=opened.number,
-                        due=localtime(opened.dispatch_due) or "—",
-                    ),
+                    _("Case %(number)s opened. Dispatch deadline: %(due)s", **values)
+                    if process_id == "complaint"
+                    else _("Case %(number)s opened. First step due: %(due)s", **values),
                     "success",
                 )
             return redirect(url_for("cases.show", number=opened.number, opened=1))

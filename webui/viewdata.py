@@ -25,7 +25,6 @@ _SUMMARY = (
     "location_detail",
     "question",
 )
-_CHOICE_KEYS = {"urgency": "complaint.urgency", "scope": "complaint.scope", "channel": "channels"}
 _DETAIL_KEYS = ("text", "to", "reason", "filename", "message", "number")
 
 
@@ -103,11 +102,7 @@ def case_page(
             continue
         if key == "customer_phone" and not (involved or actor.scope.everything or actor.supervisor):
             value = mask_phone(str(value))
-        elif key == "category":
-            value = services.choice_name("complaint.categories", value, case.subsidiary)
-        elif key in _CHOICE_KEYS:
-            value = services.choice_name(_CHOICE_KEYS[key], value, case.subsidiary)
-        elif key in start_choices:
+        elif key in start_choices:  # category, urgency, channel …: names from the pinned policy
             value = start_choices[key].get(str(value), value)
         summary.append((key, str(value)))
     raw_timeline = list(getattr(view, "timeline", []) or [])

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from engine.calendar import CalendarDays
 from engine.cli.common import CliContext, pass_cli, policies_option
 from engine.errors import KefuError, NotFoundError
 from engine.policy import EffectivePolicy, PolicyErrors, PolicySet, load_policy_set
@@ -91,8 +92,9 @@ def calendar_gaps(calendars_dir: Path, regions: set[str], now: datetime) -> list
     out = []
     years = sorted({now.year, (now + CALENDAR_LOOKAHEAD).year})
     for region in sorted(regions):
+        days = CalendarDays.load(calendars_dir, region)
         for year in years:
-            path = Path(calendars_dir) / f"{region}-{year}.yaml"
+            path = days.path_for(year)
             if not path.exists():
                 out.append(
                     f"no holiday file {path} yet: deadlines that run into {year} fail until it exists; "
