@@ -149,9 +149,11 @@ def _check_photos(runtime: Runtime, number: str, data: Mapping[str, Any]) -> Non
     if missing:
         names = photo_stages(runtime.pinned_policy(case.policy_fingerprint))
         listed = "、".join(names.get(s, s) for s in missing)
-        raise FormError(f"no photo uploaded for the stage(s) {', '.join(missing)}; upload them on the case "
-                        "page with their stage, then complete the task",
-                        {"photo_stages": f"还没有上传这些节点的照片：{listed}"})
+        error = FormError(f"no photo uploaded for the stage(s) {', '.join(missing)}; upload them on the case "
+                          "page with their stage, then complete the task",
+                          {"photo_stages": f"no photo uploaded yet for: {', '.join(missing)}"})
+        error.errors_zh = {"photo_stages": f"还没有上传这些节点的照片：{listed}"}  # type: ignore[attr-defined]
+        raise error
 
 
 def dispatch_order(runtime: Runtime, case_number: str, actor: str) -> DispatchOrderRecord:

@@ -15,7 +15,7 @@ from typing import Any
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from engine.clock import Clock, SystemClock
-from engine.errors import FormError, KefuError, NotFoundError, PermissionDenied
+from engine.errors import KefuError, NotFoundError, PermissionDenied
 from engine.repair_orders import photo_stages
 from engine.runtime.access import ALL_VIEW_ROLES, candidate_groups, check_may_work, placement_of
 from engine.settings import Settings
@@ -219,14 +219,16 @@ class Services:
         entry_id: int | None = None
         if raw:
             if not raw.isdigit():
-                raise FormError(f"FAQ entry {raw!r} is not an entry number",
-                                {"faq_entry_id": "not an FAQ entry number (e.g. 12)"})
+                raise form_error(f"FAQ entry {raw!r} is not an entry number",
+                                 {"faq_entry_id": ("not an FAQ entry number (e.g. 12)",
+                                                   "请填写《答客问》条目编号（如 12）")})
             entry_id = int(raw)
         book = FaqBook.for_policy(self.store, self.clock, self.policies.effective(None))  # one group book
         try:
             return book.open_consultation(self.runtime, data, actor.login, entry_id)
         except NotFoundError as exc:
-            raise FormError(str(exc), {"faq_entry_id": "no such FAQ entry"}) from exc
+            missing = ("no such FAQ entry", f"《答客问》中没有第 {raw} 条")
+            raise form_error(str(exc), {"faq_entry_id": missing}) from exc
 
     def case_page(self, actor: Actor, number: str) -> CasePage:
         """The case page data; the runtime refuses cases outside the actor's scope."""
