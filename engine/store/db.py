@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
-from sqlalchemy.orm import Session
 
 from engine.errors import ConfigError
 from engine.store.repo import Tx
@@ -67,20 +66,29 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[Tx]:
-        """A write transaction: commits when the block ends, rolls back on any exception."""
-        with Session(self._write_engine, expire_on_commit=False, autoflush=False) as session:
-            with session.begin():
-                tx = Tx(session)
+        """A write transaction: commits when the block ends, rolls back on any exception.
+
+        It runs on a Core connection; an ORM session joins it only when a repository function needs
+        one (a transition never does: a session's bookkeeping per transaction was measurable).
+        """
+        with self._write_engine.connect() as conn, conn.begin():
+            tx = Tx(conn)
+            try:
                 yield tx
-                tx.flush_cases()
+                tx.flush()
+            finally:
+                tx.close()
 
     @contextmanager
     def read(self) -> Iterator[Tx]:
         """A read-only transaction (rolled back at the end)."""
-        with Session(self.engine, expire_on_commit=False, autoflush=False) as session:
-            with session.begin():
-                yield Tx(session)
-                session.rollback()
+        with self.engine.connect() as conn, conn.begin() as transaction:
+            tx = Tx(conn)
+            try:
+                yield tx
+            finally:
+                tx.close()
+                transaction.rollback()
 
     def migrate(self) -> str:
         """Bring the schema to the newest Alembic revision; returns that revision."""

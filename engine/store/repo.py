@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, select
+from sqlalchemy import Connection, Table, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from engine.store.models import (
@@ -45,10 +45,30 @@ _NEXT_NUMBER: dict[str, Any] = {}
 class Tx(CaseTx):
     """One open transaction; every method runs inside it and returns plain records."""
 
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self.dialect = session.get_bind().dialect.name
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.dialect = conn.dialect.name
+        self._session: Session | None = None
         self._init_cases()
+
+    @property
+    def session(self) -> Session:
+        """An ORM session on this transaction's connection, made on first use."""
+        if self._session is None:
+            self._session = Session(bind=self.conn, autoflush=False, expire_on_commit=False)
+        return self._session
+
+    def flush(self) -> None:
+        """Write what is pending (case audit heads, ORM objects) before the transaction commits."""
+        self.flush_cases()
+        if self._session is not None:
+            self._session.flush()
+
+    def close(self) -> None:
+        """Let go of the ORM session, if one was made (the connection's transaction is not touched)."""
+        if self._session is not None:
+            self._session.close()
+            self._session = None
 
     def _insert(self, model: Any) -> Any:
         """A dialect insert that supports ``on_conflict_do_nothing()`` (PostgreSQL and SQLite)."""

@@ -39,9 +39,19 @@ _LOCK_CASE = {
     True: select(CASES).where(CASES.c.id == bindparam("id")).with_for_update(),
 }
 _LOCK_CASE_SKIP = select(CASES).where(CASES.c.id == bindparam("id")).with_for_update(skip_locked=True)
-_CASE_OF_TASK = (select(CASES).join(TASKS, TASKS.c.case_id == CASES.c.id)
-                 .where(TASKS.c.task_id == bindparam("task_id")))
-_LOCK_CASE_OF_TASK = {False: _CASE_OF_TASK, True: _CASE_OF_TASK.with_for_update(of=CASES)}
+# The case of a task, on SQLite with all of the case's open rows in the same statement (the outer
+# join keeps the case row when it has no other open task). SQLite's BEGIN IMMEDIATE has already
+# serialized writers, so these rows are current. PostgreSQL reads the rows after the lock instead:
+# a statement that waited for a row lock sees the joined rows as they were before the wait.
+_PROBE = TASKS.alias("probe")
+_CASE_WITH_TASKS = (select(*CASES.c, *TASKS.c)
+                    .select_from(_PROBE.join(CASES, CASES.c.id == _PROBE.c.case_id)
+                                 .outerjoin(TASKS, TASKS.c.case_id == CASES.c.id))
+                    .where(_PROBE.c.task_id == bindparam("task_id"))
+                    .order_by(TASKS.c.created_at))
+_LOCK_CASE_OF_TASK = (select(CASES).join(TASKS, TASKS.c.case_id == CASES.c.id)
+                      .where(TASKS.c.task_id == bindparam("task_id")).with_for_update(of=CASES))
+_N_CASE = len(CASES.columns)
 _INSERT_CASE = insert(CASES)
 _UPDATABLE = [c.key for c in CASES.columns if c.key not in {"id", "version"}]
 _UPDATE_CASE = (
@@ -66,21 +76,19 @@ def _audit_record(row: Any) -> AuditRecord:
 class CaseTx:
     """Case, inbox and audit repository functions of ``Tx``."""
 
-    session: Session
+    conn: Connection
     dialect: str
+
+    @property
+    def session(self) -> Session:
+        """The transaction's ORM session (``Tx`` makes it on first use)."""
+        raise NotImplementedError
 
     def _init_cases(self) -> None:
         self._cases: dict[str, dict[str, Any]] = {}  # locked or new cases: their current column values
+        self._prefetched: dict[str, list[TaskRecord]] = {}  # open rows read with the case lock
         self._new: set[str] = set()
         self._dirty: set[str] = set()  # audit head moved but the row is not written yet
-
-    @property
-    def conn(self) -> Connection:
-        """The transaction's connection (Core statements); looked up once per transaction."""
-        conn: Connection | None = self.__dict__.get("_conn")
-        if conn is None:
-            conn = self.__dict__["_conn"] = self.session.connection()
-        return conn
 
     # -- cases -------------------------------------------------------------------------------------
     def insert_case(self, **values: Any) -> None:
@@ -109,12 +117,22 @@ class CaseTx:
         return CaseRecord(**values)
 
     def lock_case_of_task(self, task_id: str) -> CaseRecord | None:
-        """Load and lock the case of an open task in one statement (None when the task is not open)."""
-        stmt = _LOCK_CASE_OF_TASK[self.dialect == "postgresql"]
-        row = self.conn.execute(stmt, {"task_id": task_id}).first()
-        if row is None:
-            return None
-        values = dict(row._mapping)
+        """Load and lock the case of an open task (None when the task is not open).
+
+        On SQLite the same statement reads the case's open rows; the next ``case_tasks`` gets them.
+        """
+        if self.dialect == "postgresql":
+            row = self.conn.execute(_LOCK_CASE_OF_TASK, {"task_id": task_id}).first()
+            if row is None:
+                return None
+            values = dict(row._mapping)
+        else:
+            rows = self.conn.execute(_CASE_WITH_TASKS, {"task_id": task_id}).all()
+            if not rows:
+                return None
+            values = dict(zip(CASE_FIELDS, rows[0][:_N_CASE], strict=True))
+            self._prefetched[values["id"]] = [TaskRecord(**dict(zip(TASK_FIELDS, r[_N_CASE:], strict=True)))
+                                              for r in rows if r[_N_CASE] is not None]
         self._cases[values["id"]] = values
         return CaseRecord(**values)
 
@@ -177,25 +195,32 @@ class CaseTx:
 
     def case_tasks(self, case_id: str) -> list[TaskRecord]:
         """Open tasks of one case, oldest first."""
+        prefetched = self._prefetched.pop(case_id, None)
+        if prefetched is not None:
+            return prefetched
         return [TaskRecord(**r._mapping) for r in self.conn.execute(_CASE_TASKS, {"case_id": case_id})]
 
     def add_tasks(self, tasks: Iterable[TaskRecord]) -> None:
         """Insert inbox rows (one executemany)."""
+        self._prefetched.clear()
         rows = [{k: getattr(t, k) for k in TASK_FIELDS} for t in tasks]
         if rows:
             self.conn.execute(_INSERT_TASKS, rows)
 
     def delete_tasks(self, task_ids: Sequence[str]) -> None:
         """Remove inbox rows."""
+        self._prefetched.clear()
         if task_ids:
             self.conn.execute(_DELETE_TASKS, {"ids": list(task_ids)})
 
     def update_task(self, task_id: str, **values: Any) -> None:
         """Change one inbox row."""
+        self._prefetched.clear()
         self.conn.execute(update(TASKS).where(TASKS.c.task_id == task_id).values(**values))
 
     def update_case_tasks(self, case_id: str, **values: Any) -> None:
         """Copy changed case fields onto every open row of the case."""
+        self._prefetched.clear()
         if values:
             self.conn.execute(update(TASKS).where(TASKS.c.case_id == case_id).values(**values))
 
