@@ -11,7 +11,7 @@ A staff member holds each of their roles in their own unit (``role``) or in a na
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -116,8 +116,13 @@ def resolve_lane(
     binding: Mapping[str, Any],
     case: Mapping[str, Any],
     units: Callable[[], Mapping[str, UnitRecord]],
+    find_department: Callable[[str, Sequence[str]], str | None] | None = None,
 ) -> tuple[str | None, str | None, str | None]:
-    """(role, unit, assignee) of a task whose lane is bound to ``binding`` ({role, scope})."""
+    """(role, unit, assignee) of a task whose lane is bound to ``binding`` ({role, scope}).
+
+    ``find_department(department, parents)`` (e.g. ``Tx.department_unit``) finds a department unit
+    without reading every unit; without it the units are searched.
+    """
     role = binding.get("role")
     scope = binding.get("scope")
     project, subsidiary = case.get("project"), case.get("subsidiary")
@@ -131,6 +136,10 @@ def resolve_lane(
         return role, placement_of(units(), subsidiary or project).group or subsidiary, None
     if scope == "responsible_department":
         department = case.get("responsible_department")
+        if find_department is not None:
+            parents = [p for p in (project, subsidiary) if p]
+            code = find_department(department, parents) if department and parents else None
+            return role, code or project or subsidiary, None
         all_units = units()
         for parent in (project, subsidiary):
             for unit in all_units.values():

@@ -213,7 +213,7 @@ class Transition:
         info = self.definition.user_tasks.get(task.task_spec.name)
         lane = info.lane if info is not None else task.task_spec.lane
         binding = self.policy.lane(lane) if lane else {"role": None, "scope": "project"}
-        role, unit, assignee = resolve_lane(binding, self.case, self.units)
+        role, unit, assignee = resolve_lane(binding, self.case, self.units, self.tx.department_unit)
         if info is not None and info.assignee_expr:
             assignee = _text(evaluate_expression(self.wf.script_engine, task, info.assignee_expr)) or assignee
         due_at = None

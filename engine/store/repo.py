@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -39,6 +39,9 @@ def _staff_query() -> Any:
 
 _STAFF = _staff_query()
 _UNITS = select(UNITS)
+_DEPARTMENT_UNITS = select(UNITS.c.parent, UNITS.c.code).where(
+    UNITS.c.kind == "department", UNITS.c.department == bindparam("department"),
+    UNITS.c.parent.in_(bindparam("parents", expanding=True)))
 _NEXT_NUMBER: dict[str, Any] = {}
 
 
@@ -100,6 +103,12 @@ class Tx(CaseTx):
         """Every org unit by code."""
         rows = self.conn.execute(_UNITS)
         return {r.code: UnitRecord(r.code, r.name, r.kind, r.parent, r.department) for r in rows}
+
+    def department_unit(self, department: str, parents: Sequence[str]) -> str | None:
+        """The unit of ``department`` directly under the first of ``parents`` that has one, or None."""
+        rows = self.conn.execute(_DEPARTMENT_UNITS, {"department": department, "parents": list(parents)})
+        found = dict(rows.tuples().all())
+        return next((found[p] for p in parents if p in found), None)
 
     def upsert_units(self, units: Iterable[UnitRecord]) -> int:
         """Insert or update units; returns how many changed."""

@@ -63,3 +63,23 @@ def test_an_assignee_expression_overrides_the_lane(rt: Runtime, clock: FixedCloc
     assert [i.task_id for i in rt.inbox("li.na", "mine")] == [by_expr.task_id]
     with pytest.raises(PermissionDenied, match="assigned to li.na"):
         rt.complete_task(by_expr.task_id, "he.jing", {})
+
+
+def test_the_department_lookup_finds_what_a_search_of_every_unit_finds(rt: Runtime) -> None:
+    """A responsible-department lane resolves to the same unit by query as by a search of all units."""
+    from engine.runtime.access import resolve_lane
+
+    binding = {"role": "department_head", "scope": "responsible_department"}
+    with rt.store.read() as tx:
+        units = tx.units()
+        departments = {u.department for u in units.values() if u.department} | {"no_such_department"}
+        places = [(u.code, u.parent) for u in units.values() if u.kind == "project"]
+        places += [(None, u.code) for u in units.values() if u.kind == "subsidiary"]
+        resolved = set()
+        for department in departments:
+            for project, subsidiary in places:
+                case = {"project": project, "subsidiary": subsidiary, "responsible_department": department}
+                by_query = resolve_lane(binding, case, lambda: units, tx.department_unit)
+                assert by_query == resolve_lane(binding, case, lambda: units), (department, project)
+                resolved.add(by_query[1])
+    assert len(resolved) > len(places)  # departments under projects and subsidiaries were found

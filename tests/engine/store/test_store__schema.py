@@ -66,19 +66,19 @@ def test_numbers_roll_back_with_their_transaction(store: Store) -> None:
 
 
 def test_sqlite_write_transactions_begin_immediate(tmp_path: object) -> None:
+    """A write transaction holds SQLite's write lock from its start (BEGIN IMMEDIATE); a read does not."""
+    import sqlite3
+
     store = Store(f"sqlite:///{tmp_path}/lock.db")
     store.migrate()
-    statements: list[str] = []
-    from sqlalchemy import event
-
-    @event.listens_for(store.engine, "before_cursor_execute")
-    def _log(conn: object, cursor: object, statement: str, *args: object) -> None:
-        statements.append(statement)
-
+    other = sqlite3.connect(f"{tmp_path}/lock.db", timeout=0.05, isolation_level=None)
     with store.write() as tx:
-        tx.staff_logins()
+        assert tx.conn.in_transaction()
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")  # nothing written yet, and still another writer must wait
     with store.read() as tx:
         tx.staff_logins()
-    begins = [s for s in statements if s.startswith("BEGIN")]
-    assert begins == ["BEGIN IMMEDIATE", "BEGIN"]
+        other.execute("BEGIN IMMEDIATE")  # a reader leaves the write lock free
+        other.execute("ROLLBACK")
+    other.close()
     store.dispose()
