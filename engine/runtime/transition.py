@@ -154,13 +154,13 @@ class Transition:
         return count
 
     # -- bookkeeping -------------------------------------------------------------------------------
-    def workflow_data(self, ready: list[Any] | None = None) -> dict[str, Any]:
+    def workflow_data(self, ready: list[Any] | None = None, completed: bool | None = None) -> dict[str, Any]:
         """The data the case fields are read from: the last task's, overlaid by READY user tasks'."""
         wf = self.wf
         if ready is None:
             ready = ready_user_tasks(wf)
         data: dict[str, Any] = {}
-        if wf.is_completed():
+        if wf.is_completed() if completed is None else completed:
             data.update(wf.data)
         if wf.last_task is not None:
             data.update(wf.last_task.data)
@@ -173,7 +173,8 @@ class Transition:
     def sync(self) -> dict[str, Any]:
         """Make inbox rows and case fields match the workflow; returns the changed case columns."""
         ready_tasks = ready_user_tasks(self.wf)
-        data = self.workflow_data(ready_tasks)
+        completed = self.wf.is_completed()  # a walk of the task tree: once per transition
+        data = self.workflow_data(ready_tasks, completed)
         for key in CASE_DATA_FIELDS:
             if key in data and data[key] is not None:
                 self.case[key] = _text(data[key])
@@ -183,7 +184,6 @@ class Transition:
                     self.policy.responsible_department(self.case["category"]))
             except Exception:  # unknown category in this policy: leave the field empty
                 pass
-        completed = self.wf.is_completed()
         if completed:
             if self.case.get("status") not in FINAL_STATUSES:
                 self.case["status"] = "closed"

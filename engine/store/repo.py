@@ -39,9 +39,9 @@ def _staff_query() -> Any:
 
 _STAFF = _staff_query()
 _UNITS = select(UNITS)
-_DEPARTMENT_UNITS = select(UNITS.c.parent, UNITS.c.code).where(
-    UNITS.c.kind == "department", UNITS.c.department == bindparam("department"),
-    UNITS.c.parent.in_(bindparam("parents", expanding=True)))
+_DEPARTMENT_UNITS = select(UNITS.c.parent, UNITS.c.code).where(  # two fixed parameters: an expanding IN
+    UNITS.c.kind == "department", UNITS.c.department == bindparam("department"),  # is rendered anew each run
+    UNITS.c.parent.in_([bindparam("near"), bindparam("far")]))
 _NEXT_NUMBER: dict[str, Any] = {}
 
 
@@ -105,8 +105,11 @@ class Tx(CaseTx):
         return {r.code: UnitRecord(r.code, r.name, r.kind, r.parent, r.department) for r in rows}
 
     def department_unit(self, department: str, parents: Sequence[str]) -> str | None:
-        """The unit of ``department`` directly under the first of ``parents`` that has one, or None."""
-        rows = self.conn.execute(_DEPARTMENT_UNITS, {"department": department, "parents": list(parents)})
+        """The unit of ``department`` directly under the first of ``parents`` (one or two) that has one."""
+        if not parents:
+            return None
+        near, far = parents[0], parents[-1]
+        rows = self.conn.execute(_DEPARTMENT_UNITS, {"department": department, "near": near, "far": far})
         found = dict(rows.tuples().all())
         return next((found[p] for p in parents if p in found), None)
 

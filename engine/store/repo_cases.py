@@ -62,7 +62,7 @@ _UPDATE_CASE = (
 _SELECT_TASK = select(TASKS).where(TASKS.c.task_id == bindparam("task_id"))
 _CASE_TASKS = select(TASKS).where(TASKS.c.case_id == bindparam("case_id")).order_by(TASKS.c.created_at)
 _INSERT_TASKS = insert(TASKS)
-_DELETE_TASKS = delete(TASKS).where(TASKS.c.task_id.in_(bindparam("ids", expanding=True)))
+_DELETE_TASK = delete(TASKS).where(TASKS.c.task_id == bindparam("task_id"))  # run as executemany
 _INSERT_EVENTS = insert(EVENTS)
 
 
@@ -211,7 +211,7 @@ class CaseTx:
         """Remove inbox rows."""
         self._prefetched.clear()
         if task_ids:
-            self.conn.execute(_DELETE_TASKS, {"ids": list(task_ids)})
+            self.conn.execute(_DELETE_TASK, [{"task_id": task_id} for task_id in task_ids])
 
     def update_task(self, task_id: str, **values: Any) -> None:
         """Change one inbox row."""
