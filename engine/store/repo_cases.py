@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from engine.errors import ConflictError
 from engine.store.audit import GENESIS, SYSTEM_CHAIN, case_chain, event_hash
+from engine.store.direct import DirectWrite
 from engine.store.models import AuditChain, AuditEvent, Case, InboxTask
 from engine.store.records import AuditRecord, CaseRecord, TaskRecord
 
@@ -54,16 +55,18 @@ _LOCK_CASE_OF_TASK = (select(CASES).join(TASKS, TASKS.c.case_id == CASES.c.id)
 _N_CASE = len(CASES.columns)
 _INSERT_CASE = insert(CASES)
 _UPDATABLE = [c.key for c in CASES.columns if c.key not in {"id", "version"}]
-_UPDATE_CASE = (
+# The writes of every transition run on the driver (engine.store.direct); their SQL is still Core.
+_UPDATE_CASE = DirectWrite(
     update(CASES)
     .where(CASES.c.id == bindparam("_id"), CASES.c.version == bindparam("_seen"))
     .values({**{k: bindparam(k) for k in _UPDATABLE}, "version": bindparam("_next")})
 )
 _SELECT_TASK = select(TASKS).where(TASKS.c.task_id == bindparam("task_id"))
 _CASE_TASKS = select(TASKS).where(TASKS.c.case_id == bindparam("case_id")).order_by(TASKS.c.created_at)
-_INSERT_TASKS = insert(TASKS)
-_DELETE_TASK = delete(TASKS).where(TASKS.c.task_id == bindparam("task_id"))  # run as executemany
-_INSERT_EVENTS = insert(EVENTS)
+_INSERT_TASKS = DirectWrite(insert(TASKS).values({k: bindparam(k) for k in TASK_FIELDS}))
+_DELETE_TASK = DirectWrite(delete(TASKS).where(TASKS.c.task_id == bindparam("task_id")))
+_EVENT_FIELDS = [c.key for c in EVENTS.columns if c.key != "id"]
+_INSERT_EVENTS = DirectWrite(insert(EVENTS).values({k: bindparam(k) for k in _EVENT_FIELDS}))
 
 
 def _audit_record(row: Any) -> AuditRecord:
@@ -158,8 +161,7 @@ class CaseTx:
             seen = current["version"]
             params = {k: current[k] for k in _UPDATABLE}
             params.update(_id=case_id, _seen=seen, _next=seen + 1)
-            result = self.conn.execute(_UPDATE_CASE, params)
-            if result.rowcount != 1:
+            if _UPDATE_CASE.run(self.conn, [params]) != 1:
                 raise ConflictError(
                     f"case {current['number']} was changed by someone else meanwhile; reload it and retry")
             current["version"] = seen + 1
@@ -205,13 +207,13 @@ class CaseTx:
         self._prefetched.clear()
         rows = [{k: getattr(t, k) for k in TASK_FIELDS} for t in tasks]
         if rows:
-            self.conn.execute(_INSERT_TASKS, rows)
+            _INSERT_TASKS.run(self.conn, rows)
 
     def delete_tasks(self, task_ids: Sequence[str]) -> None:
         """Remove inbox rows."""
         self._prefetched.clear()
         if task_ids:
-            self.conn.execute(_DELETE_TASK, [{"task_id": task_id} for task_id in task_ids])
+            _DELETE_TASK.run(self.conn, [{"task_id": task_id} for task_id in task_ids])
 
     def update_task(self, task_id: str, **values: Any) -> None:
         """Change one inbox row."""
@@ -289,7 +291,7 @@ class CaseTx:
             digest = event_hash(prev_hash=head, **fields)
             rows.append({**fields, "prev_hash": head, "hash": digest})
             head = digest
-        self.conn.execute(_INSERT_EVENTS, rows)
+        _INSERT_EVENTS.run(self.conn, rows)
         if holder is not None:
             holder.head, holder.count = head, count
             self.session.flush()
