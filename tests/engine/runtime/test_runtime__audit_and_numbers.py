@@ -19,6 +19,18 @@ def test_an_intact_log_verifies(rt: Runtime) -> None:
     assert rt.verify_audit_chain() == []
 
 
+def test_the_event_hash_is_the_one_stored_logs_were_sealed_with() -> None:
+    """The hashed text of an event never changes: logs written by earlier versions must still verify."""
+    from datetime import datetime, timedelta, timezone
+
+    from engine.store.audit import event_hash
+
+    at = datetime(2026, 11, 23, 10, 0, 5, 120, tzinfo=timezone(timedelta(hours=8)))
+    digest = event_hash(chain="case:abc", seq=3, case_id="abc", task_id="t1", actor="zhang.wei",
+                        action="task.completed", at=at, data={"form": {"room": "1-101"}}, prev_hash="0" * 64)
+    assert digest == "0b9839ae38ad07eb74399ea2ef53964396d368dbf10744e8e5507f17a24f3bca"
+
+
 def test_an_edited_event_is_reported_at_that_event(rt: Runtime, store: Store) -> None:
     case = dispatch(rt)
     with store.engine.begin() as conn:
