@@ -62,6 +62,7 @@ class Runtime(InboxMixin):
         self._policies_by_fp: dict[str, Any] = {}
         self._stored_fps: set[str] = set()
         self._engines: dict[str, Any] = {}
+        self._zones: dict[str, Any] = {}  # policy fingerprint → its time zone
         self._pins: dict[int, tuple[Any, str, dict[str, Any]]] = {}
         self._prefixes: dict[tuple[str, str], str] = {}
         self.before_commit: Callable[[str], None] | None = None  # test hook: inject a failure
@@ -163,8 +164,11 @@ class Runtime(InboxMixin):
                                                 "first_receiver", "status", "closed_at", "next_timer_at",
                                                 *CASE_DATA_FIELDS)}
         rows = {r.task_id: r for r in tx.case_tasks(case.id)}
+        zone = self._zones.get(case.policy_fingerprint)
+        if zone is None:
+            zone = self._zones[case.policy_fingerprint] = policy_zone(policy)
         return Transition(tx=tx, case=fields, rows=rows, definition=definition, policy=policy,
-                          workflow=workflow, clock=self.clock, zone=policy_zone(policy))
+                          workflow=workflow, clock=self.clock, zone=zone)
 
     def _commit(self, t: Transition, point: str) -> CaseRecord:
         """Sync, then write the case row (one INSERT/UPDATE), audit events and inbox rows."""
