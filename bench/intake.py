@@ -1,16 +1,20 @@
 """Benchmark: complaint lifecycles through kefu vs raw SpiffWorkflow on the same diagram.
 
-    .venv/bin/python bench/intake.py [--cases N]
+    .venv/bin/python bench/intake.py [--cases N] [--batch B] [--synchronous NORMAL]
 
 kefu: open a complaint and complete every task of the full closure path (11 completions), each a
-transaction on a fresh SQLite file (WAL): workflow JSON, inbox rows, audit chain, numbering.
+transaction on a SQLite file (WAL, synchronous=FULL): workflow JSON, inbox rows, audit chain, numbering.
 raw: the same diagram, data and completions with SpiffWorkflow alone, serializing after every
 step like a persisted engine must (create + run + serialize; deserialize + complete + serialize),
 measured twice: with SpiffWorkflow's stock serializer (the spec copied into every instance's JSON)
 and with the specs left out (the same instance JSON kefu stores: SpiffWorkflow's converters, minus
 the spec). The second is the stricter baseline: the difference to kefu is then only what kefu adds
 (database, inbox rows, audit chain, numbering, access checks).
-Prints cases/s for all three and, last, ``ratio: X`` (kefu ÷ the stricter raw). Goal: ratio ≥ 0.5.
+
+The measurements are interleaved: batches of B cases of each kind take turns until each has run N
+cases, so a machine that speeds up or slows down during the run (a shared one does, by ±20 % within
+minutes) affects all of them alike. Prints cases/s for each, the spread of the per-turn ratios and,
+last, ``ratio: X`` (kefu ÷ the stricter raw, from the totals). Goal: ratio ≥ 0.5.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -65,8 +70,15 @@ STEPS: list[tuple[str, dict[str, Any]]] = [
 ]
 
 
-def run_kefu(n: int, workdir: Path, synchronous: str | None = None) -> float:
-    """Seconds for n full lifecycles through kefu's runtime on SQLite.
+WORKERS = {"raise_order": "zhang.wei", "sign_order": "lin.lihua", "visit_customer": "yang.fan",
+           "reply_customer": "yang.fan", "carry_out_work": "yang.fan", "apply_closure": "yang.fan",
+           "check_closure": "zhang.wei", "contact_customer": "zhang.wei", "record_return_visit": "zhang.wei",
+           "deputy_gm_review": "wu.jianping", "gm_approve": "lin.lihua"}
+Batch = Callable[[int], float]
+
+
+def kefu_batches(workdir: Path, synchronous: str | None = None) -> tuple[Batch, Callable[[], None]]:
+    """A function running n full lifecycles through kefu's runtime on SQLite (seconds), and a closer.
 
     ``synchronous`` overrides kefu's ``PRAGMA synchronous=FULL`` (e.g. ``NORMAL``) to show what the
     fsync per commit costs; kefu itself always runs FULL (a committed case number survives power loss).
@@ -84,28 +96,24 @@ def run_kefu(n: int, workdir: Path, synchronous: str | None = None) -> float:
     runtime = Runtime(store, load_policy_set(ROOT / "policies"), ProcessRegistry.load(ROOT / "processes"),
                       clock, calendars_dir=ROOT / "policies" / "calendars")
     runtime.register_processes()
-    org = load_org(ROOT / "engine" / "demo" / "org.yaml")
-    runtime.import_org(org)
-    workers = {"raise_order": "zhang.wei", "sign_order": "lin.lihua", "visit_customer": "yang.fan",
-               "reply_customer": "yang.fan", "carry_out_work": "yang.fan", "apply_closure": "yang.fan",
-               "check_closure": "zhang.wei", "contact_customer": "zhang.wei",
-               "record_return_visit": "zhang.wei", "deputy_gm_review": "wu.jianping",
-               "gm_approve": "lin.lihua"}
-    start = time.perf_counter()
-    for _ in range(n):
-        case = runtime.open_case("complaint", INTAKE, "zhang.wei")
-        for name, data in STEPS:
-            task = next(t for t in case.tasks if t.task_name == name)
-            case = runtime.complete_task(task.task_id, workers[name], data)
-        assert case.status == "closed", case.status
-        clock.advance(timedelta(seconds=1))
-    elapsed = time.perf_counter() - start
-    store.dispose()
-    return elapsed
+    runtime.import_org(load_org(ROOT / "engine" / "demo" / "org.yaml"))
+
+    def batch(n: int) -> float:
+        start = time.perf_counter()
+        for _ in range(n):
+            case = runtime.open_case("complaint", INTAKE, "zhang.wei")
+            for name, data in STEPS:
+                task = next(t for t in case.tasks if t.task_name == name)
+                case = runtime.complete_task(task.task_id, WORKERS[name], data)
+            assert case.status == "closed", case.status
+            clock.advance(timedelta(seconds=1))
+        return time.perf_counter() - start
+
+    return batch, store.dispose
 
 
-def run_raw(n: int, instance_only: bool = False) -> float:
-    """Seconds for n full lifecycles with SpiffWorkflow alone (serialize after every step)."""
+def raw_batches(instance_only: bool = False) -> Batch:
+    """A function running n full lifecycles with SpiffWorkflow alone (serialize after every step)."""
     clock = FixedClock(shanghai("2026-11-23 10:00"))
     definition = ProcessRegistry.load(ROOT / "processes").get("complaint")
     policy = load_policy_set(ROOT / "policies").effective("sz-property-lyc")
@@ -114,6 +122,8 @@ def run_raw(n: int, instance_only: bool = False) -> float:
     # The same cleaned data kefu hands the engine, prepared outside the timed loop.
     intake = definition.start_form.clean(INTAKE, policy)
     steps = [(name, definition.forms[name].clean(data, policy)) for name, data in STEPS]
+    dump: Callable[[BpmnWorkflow], str]
+    load: Callable[[str], BpmnWorkflow]
     if instance_only:
         def dump(wf: BpmnWorkflow) -> str:
             return dump_workflow(wf)
@@ -122,56 +132,77 @@ def run_raw(n: int, instance_only: bool = False) -> float:
             return load_workflow(text, VERSION, definition.spec, definition.subprocess_specs)
     else:
         dump, load = serializer.serialize_json, serializer.deserialize_json
-    start = time.perf_counter()
-    with timer_clock(clock):
-        for _ in range(n):
-            wf = BpmnWorkflow(definition.spec, definition.subprocess_specs, script_engine=engine)
-            wf.task_tree.set_data(**intake, first_receiver="zhang.wei")
-            wf.do_engine_steps()
-            text = dump(wf)
-            for name, data in steps:
-                wf = load(text)
-                wf.script_engine = engine
-                task = next(t for t in wf.get_tasks(state=TaskState.READY, spec_class=UserTask)
-                            if t.task_spec.name == name)
-                task.set_data(**data)
-                task.run()
+
+    def batch(n: int) -> float:
+        start = time.perf_counter()
+        with timer_clock(clock):
+            for _ in range(n):
+                wf = BpmnWorkflow(definition.spec, definition.subprocess_specs, script_engine=engine)
+                wf.task_tree.set_data(**intake, first_receiver="zhang.wei")
                 wf.do_engine_steps()
                 text = dump(wf)
-            assert wf.is_completed()
-    return time.perf_counter() - start
+                for name, data in steps:
+                    wf = load(text)
+                    wf.script_engine = engine
+                    task = next(t for t in wf.get_tasks(state=TaskState.READY, spec_class=UserTask)
+                                if t.task_spec.name == name)
+                    task.set_data(**data)
+                    task.run()
+                    wf.do_engine_steps()
+                    text = dump(wf)
+                assert wf.is_completed()
+        return time.perf_counter() - start
+
+    return batch
 
 
 def main() -> int:
-    """Run both, print cases/s and the ratio."""
+    """Run all kinds interleaved, print cases/s, the spread of per-turn ratios and the ratio."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", type=int, default=200)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--cases", type=int, default=300, help="lifecycles of each kind (default 300)")
+    parser.add_argument("--batch", type=int, default=10, help="lifecycles per turn (default 10)")
     parser.add_argument("--synchronous", choices=["NORMAL", "OFF"],
                         help="also measure kefu with this PRAGMA synchronous (information only; the ratio "
                              "is kefu as shipped, FULL)")
     args = parser.parse_args()
-    kefu_rates, raw_rates, lean_rates, relaxed_rates = [], [], [], []
-    for _ in range(args.rounds):
-        with tempfile.TemporaryDirectory() as tmp:
-            kefu_rates.append(args.cases / run_kefu(args.cases, Path(tmp)))
+    with tempfile.TemporaryDirectory() as tmp:
+        kefu, close_kefu = kefu_batches(Path(tmp) / "full")
+        kinds: dict[str, Batch] = {"kefu": kefu, "stock": raw_batches(),
+                                   "lean": raw_batches(instance_only=True)}
+        closers = [close_kefu]
         if args.synchronous:
-            with tempfile.TemporaryDirectory() as tmp:
-                relaxed_rates.append(args.cases / run_kefu(args.cases, Path(tmp), args.synchronous))
-        raw_rates.append(args.cases / run_raw(args.cases))
-        lean_rates.append(args.cases / run_raw(args.cases, instance_only=True))
-    kefu, raw, lean = (statistics.median(r) for r in (kefu_rates, raw_rates, lean_rates))
+            relaxed, close_relaxed = kefu_batches(Path(tmp) / "relaxed", args.synchronous)
+            kinds["relaxed"] = relaxed
+            closers.append(close_relaxed)
+        for run in kinds.values():
+            run(2)  # warm-up: first-use caches, the first pages of the database file
+        seconds = dict.fromkeys(kinds, 0.0)
+        turn_ratios = []
+        done = 0
+        while done < args.cases:
+            n = min(args.batch, args.cases - done)
+            turn = {kind: run(n) for kind, run in kinds.items()}
+            for kind, spent in turn.items():
+                seconds[kind] += spent
+            turn_ratios.append(turn["lean"] / turn["kefu"])
+            done += n
+        for close in closers:
+            close()
+    rate = {kind: args.cases / spent for kind, spent in seconds.items()}
     steps = len(STEPS) + 1
-    print(f"cases: {args.cases} per round, {args.rounds} rounds, {steps} transitions per case")
-    for label, rate in (("raw SpiffWorkflow, stock JSON", raw), ("raw SpiffWorkflow, no spec JSON", lean),
-                        ("kefu on SQLite", kefu)):
-        print(f"{label + ':':33}{rate:8.1f} cases/s  ({1000 / rate / steps:.2f} ms per transition)")
-    if relaxed_rates:
-        relaxed = statistics.median(relaxed_rates)
-        print(f"{'kefu, synchronous=' + args.synchronous + ':':33}{relaxed:8.1f} cases/s  "
-              f"({1000 / relaxed / steps:.2f} ms per transition; ratio {relaxed / lean:.2f})")
-    print(f"kefu / stock raw: {kefu / raw:.2f}")
-    print(f"ratio: {kefu / lean:.2f}")
+    print(f"cases: {args.cases} of each kind, in turns of {args.batch}; {steps} transitions per case")
+    labels = {"stock": "raw SpiffWorkflow, stock JSON", "lean": "raw SpiffWorkflow, no spec JSON",
+              "kefu": "kefu on SQLite", "relaxed": f"kefu, synchronous={args.synchronous}"}
+    for kind in [k for k in ("stock", "lean", "kefu", "relaxed") if k in rate]:
+        ms = 1000 / rate[kind] / steps
+        extra = f"; ratio {rate[kind] / rate['lean']:.2f}" if kind == "relaxed" else ""
+        print(f"{labels[kind] + ':':33}{rate[kind]:8.1f} cases/s  ({ms:.2f} ms per transition{extra})")
+    low, mid, high = (statistics.quantiles(turn_ratios, n=4) if len(turn_ratios) > 1
+                      else [turn_ratios[0]] * 3)
+    print(f"per-turn ratios (kefu ÷ no-spec raw): quartiles {low:.2f} / {mid:.2f} / {high:.2f} "
+          f"over {len(turn_ratios)} turns")
+    print(f"kefu / stock raw: {rate['kefu'] / rate['stock']:.2f}")
+    print(f"ratio: {rate['kefu'] / rate['lean']:.2f}")
     return 0
 
 
