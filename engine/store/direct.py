@@ -6,7 +6,12 @@ construction, result set-up) cost more than the database's own work; run on the 
 took about 3 % less of a transition (``bench/intake.py``). What stays SQLAlchemy's: the statement is
 written in Core and compiled by the connection's dialect, and every parameter passes through its
 column type's bind processor (UTC datetimes, JSON, booleans) as in a normal execution. Only writes
-go this way; rows are always read through SQLAlchemy.
+go this way; rows are always read through SQLAlchemy (``first_value`` returns the driver's value of a
+``RETURNING`` column, e.g. the integer of a number sequence).
+
+The number-sequence upsert goes this way for a second reason: SQLAlchemy cannot cache the compiled
+form of ``INSERT … ON CONFLICT DO UPDATE`` (its cache key is ``None``), so every case opened compiled it
+anew.
 """
 
 from __future__ import annotations
@@ -38,7 +43,11 @@ class _Compiled:
 
 
 class DirectWrite:
-    """An INSERT/UPDATE/DELETE whose parameters are all named ``bindparam``s, run on the driver."""
+    """An INSERT/UPDATE/DELETE whose parameters are all named ``bindparam``s, run on the driver.
+
+    Constants belong in the rows too (``bindparam("step")`` with ``step=1``, not ``+ 1``): a value
+    fixed in the statement would be skipped by the driver, so it is refused.
+    """
 
     def __init__(self, statement: UpdateBase) -> None:
         self.statement = statement
@@ -64,6 +73,17 @@ class DirectWrite:
             found = self._compiled[dialect.name] = _Compiled(compiled.string, names, compiled.positional,
                                                              processors)
         return found
+
+    def first_value(self, conn: Connection, row: Mapping[str, Any]) -> Any:
+        """Execute once and return the first column of the first row it returns (None if none)."""
+        compiled = self._compile(conn.dialect)
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(compiled.sql, compiled.parameters(row))
+            found = cursor.fetchone()
+            return None if found is None else found[0]
+        finally:
+            cursor.close()
 
     def run(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> int:
         """Execute once per row (one ``executemany`` for several) in ``conn``'s transaction.

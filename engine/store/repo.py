@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, bindparam, func, select
 from sqlalchemy.orm import Session
 
+from engine.store.direct import DirectWrite
 from engine.store.models import (
     AuditEvent,
     Case,
@@ -42,7 +43,7 @@ _UNITS = select(UNITS)
 _DEPARTMENT_UNITS = select(UNITS.c.parent, UNITS.c.code).where(  # two fixed parameters: an expanding IN
     UNITS.c.kind == "department", UNITS.c.department == bindparam("department"),  # is rendered anew each run
     UNITS.c.parent.in_([bindparam("near"), bindparam("far")]))
-_NEXT_NUMBER: dict[str, Any] = {}
+_NEXT_NUMBER: dict[str, DirectWrite] = {}  # per dialect
 
 
 class Tx(CaseTx):
@@ -192,15 +193,15 @@ class Tx(CaseTx):
         """Take the next number of a sequence (one upsert); the row stays locked until commit."""
         stmt = _NEXT_NUMBER.get(self.dialect)
         if stmt is None:
-            values = {"subsidiary": bindparam("s"), "prefix": bindparam("p"), "year": bindparam("y"),
-                      "last": 1}
+            values: dict[str, Any] = {"subsidiary": bindparam("s"), "prefix": bindparam("p"),
+                                      "year": bindparam("y"), "last": bindparam("first")}
             ins = self._insert(NUMBERS).values(values)
-            stmt = ins.on_conflict_do_update(
+            stmt = _NEXT_NUMBER[self.dialect] = DirectWrite(ins.on_conflict_do_update(
                 index_elements=[NUMBERS.c.subsidiary, NUMBERS.c.prefix, NUMBERS.c.year],
-                set_={"last": NUMBERS.c.last + 1},
-            ).returning(NUMBERS.c.last)
-            _NEXT_NUMBER[self.dialect] = stmt
-        return int(self.conn.execute(stmt, {"s": subsidiary, "p": prefix, "y": year}).scalar_one())
+                set_={"last": NUMBERS.c.last + bindparam("step")},
+            ).returning(NUMBERS.c.last))
+        row = {"s": subsidiary, "p": prefix, "y": year, "first": 1, "step": 1}
+        return int(stmt.first_value(self.conn, row))
 
     def count_rows(self, table: str) -> int:
         """How many rows a table holds (tests and diagnostics)."""

@@ -63,3 +63,12 @@ def test_a_statement_with_values_of_its_own_is_refused(store: Store) -> None:
     fixed = DirectWrite(update(PolicySnapshot.__table__).values(fingerprint="f"))
     with pytest.raises(ValueError, match="has a value in the statement"), store.write() as tx:
         fixed.run(tx.conn, [{}])
+
+
+def test_first_value_returns_what_the_statement_returns(store: Store) -> None:
+    actor_of = DirectWrite(update(EVENTS).where(EVENTS.c.seq == bindparam("s"))
+                           .values(actor=bindparam("actor")).returning(EVENTS.c.actor))
+    with store.write() as tx:
+        INSERT.run(tx.conn, [event(1)])
+        assert actor_of.first_value(tx.conn, {"s": 1, "actor": "li.na"}) == "li.na"
+        assert actor_of.first_value(tx.conn, {"s": 9, "actor": "li.na"}) is None  # no row matched
