@@ -48,7 +48,7 @@ def _text(value: Any) -> str | None:
 
 
 def ready_user_tasks(wf: BpmnWorkflow) -> list[Any]:
-    """The READY user tasks of a workflow and its subprocesses (call activities), oldest first.
+    """The READY user tasks of a workflow, then of its subprocesses (call activities), each in creation order.
 
     A scan of the task maps: ``get_tasks(state=READY, spec_class=UserTask)`` walks the task tree
     with a generator per level and cost about 20 times as much per transition.

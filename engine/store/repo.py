@@ -40,8 +40,9 @@ def _staff_query() -> Any:
 
 _STAFF = _staff_query()
 _UNITS = select(UNITS)
-_DEPARTMENT_UNITS = select(UNITS.c.parent, UNITS.c.code).where(  # two fixed parameters: an expanding IN
-    UNITS.c.kind == "department", UNITS.c.department == bindparam("department"),  # is rendered anew each run
+# Two fixed parameters for the parents: an expanding IN would be rendered anew on every execution.
+_DEPARTMENT_UNITS = select(UNITS.c.parent, UNITS.c.code).where(
+    UNITS.c.kind == "department", UNITS.c.department == bindparam("department"),
     UNITS.c.parent.in_([bindparam("near"), bindparam("far")]))
 _NEXT_NUMBER: dict[str, DirectWrite] = {}  # per dialect
 
