@@ -8,8 +8,10 @@ from typing import Any
 from flask import Flask, current_app, session
 from flask_babel import Babel, get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 
-__all__ = ["LANGUAGES", "init_app", "lang", "localtime", "pick", "process_kind", "span_text", "urgency_class"]
+__all__ = ["LANGUAGES", "init_app", "lang", "localtime", "pick", "process_kind", "span_text", "task_title",
+           "time_left", "urgency_class"]
 
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
 
@@ -39,16 +41,59 @@ def localtime(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return moment.astimezone(zone).strftime(fmt)
 
 
+# Texts an inbox row needs, looked up once per language: each gettext call through Flask-Babel
+# costs a catalogue lookup, and a page of 25 rows made about 70 of them (bench/inbox.py).
+_ROW_TEXTS: dict[str, dict[str, str]] = {}
+
+
+def _row_texts() -> dict[str, str]:
+    language = lang()
+    texts = _ROW_TEXTS.get(language)
+    if texts is None:
+        texts = _ROW_TEXTS[language] = {
+            "days": _("%(d)s d %(h)s h"), "hours": _("%(h)s h %(m)s min"), "minutes": _("%(m)s min"),
+            "overdue": _("Overdue %(t)s"), "left": _("%(t)s left"), "working": _("working time"),
+            "wt": _("WT"),
+        }
+    return texts
+
+
 def span_text(minutes: int) -> str:
     """ "2 d 3 h", "1 h 5 min", "25 min" (absolute value)."""
+    texts = _row_texts()
     m = abs(int(minutes))
     days, rest = divmod(m, 1440)
     hours, mins = divmod(rest, 60)
     if days:
-        return _("%(d)s d %(h)s h", d=days, h=hours)
+        return texts["days"] % {"d": days, "h": hours}
     if hours:
-        return _("%(h)s h %(m)s min", h=hours, m=mins)
-    return _("%(m)s min", m=mins)
+        return texts["hours"] % {"h": hours, "m": mins}
+    return texts["minutes"] % {"m": mins}
+
+
+def time_left(minutes: int | None, working: bool, due: datetime | None) -> Markup:
+    """The time-left badge of a task: overdue by / left, with the due time as its tooltip."""
+    if minutes is None:
+        return Markup('<span class="badge none">—</span>')
+    texts = _row_texts()
+    span = span_text(minutes)
+    if minutes < 0:
+        return Markup('<span class="badge overdue" title="{}">{}</span>').format(
+            localtime(due), texts["overdue"] % {"t": span})
+    left = texts["left"] % {"t": span}
+    if working:
+        return Markup('<span class="badge {}" title="{} · {}">{}<small class="wt">{}</small></span>').format(
+            urgency_class(minutes), localtime(due), texts["working"], left, texts["wt"])
+    badge = Markup('<span class="badge {}" title="{}">{}</span>')
+    return badge.format(urgency_class(minutes), localtime(due), left)
+
+
+def task_title(title: str) -> str:
+    """A bilingual task title "中文 English" in the current language (other titles as they are)."""
+    zh, sep, en = title.partition(" ")
+    if sep and not zh.isascii():
+        return zh if lang() == "zh" else en
+    return title
 
 
 def urgency_class(minutes: int | None) -> str:
@@ -90,6 +135,8 @@ def init_app(app: Flask) -> None:
         pick=pick,
         lang=lang,
         span_text=span_text,
+        time_left=time_left,
+        task_title=task_title,
         urgency_class=urgency_class,
         capped=capped,
         process_kind=process_kind,

@@ -35,3 +35,32 @@ def test_pages_render_in_both_languages(login):
     assert "我的任务" in browser.get("/inbox").get_data(as_text=True)
     browser.post("/lang/en", {"next": "/inbox"})
     assert "My tasks" in browser.get("/inbox").get_data(as_text=True)
+
+
+def test_time_left_badges_and_task_titles_in_both_languages(app):
+    from datetime import UTC, datetime
+
+    from flask import session
+
+    from webui.i18n import task_title, time_left
+
+    due = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
+    expected = {
+        "zh_CN": ('<span class="badge overdue" title="2026-11-23 10:00">超时 1天2小时</span>',
+                  '<span class="badge warn" title="2026-11-23 10:00 · 按工作时间计">剩 1小时5分'
+                  '<small class="wt">工时</small></span>',
+                  '<span class="badge danger" title="2026-11-23 10:00">剩 25分钟</span>', "签发督办令"),
+        "en": ('<span class="badge overdue" title="2026-11-23 10:00">Overdue 1 d 2 h</span>',
+               '<span class="badge warn" title="2026-11-23 10:00 · working time">1 h 5 min left'
+               '<small class="wt">WT</small></span>',
+               '<span class="badge danger" title="2026-11-23 10:00">25 min left</span>', "sign the order"),
+    }
+    for language, (overdue, working, soon, title) in expected.items():
+        with app.test_request_context():
+            session["lang"] = language
+            assert str(time_left(-(24 * 60 + 120), False, due)) == overdue
+            assert str(time_left(65, True, due)) == working
+            assert str(time_left(25, False, due)) == soon
+            assert str(time_left(None, False, None)) == '<span class="badge none">—</span>'
+            assert task_title("签发督办令 sign the order") == title
+            assert task_title("plain title") == "plain title"
