@@ -37,9 +37,12 @@ START = "2026-11-23 10:00"
 LATER = "2027-03-01 00:00:00.000000"  # the waiting cases' timers: months away
 
 
-def build_base(path: Path) -> str:
-    """A migrated database with the demo org and one complaint waiting on its silence timer."""
-    store = Store(f"sqlite:///{path}")
+def build_base(url: str) -> str:
+    """Migrate ``url``, import the demo org and drive one complaint until it waits on its silence timer.
+
+    Returns the case number.
+    """
+    store = Store(url)
     store.migrate()
     desk = make_desk(store, FixedClock(shanghai(START)))
     n = desk.open().number
@@ -91,15 +94,7 @@ def postgres_round(admin: str, due: int, waiting: int, queries: int, work: Path)
             conn.execute(f'CREATE DATABASE "{database}"')
         url = admin.rsplit("/", 1)[0] + f"/{database}"
         try:
-            store = Store(url)
-            store.migrate()
-            desk = make_desk(store, FixedClock(shanghai(START)))
-            number = desk.open().number
-            to_work(desk, number)
-            desk.complete(number, "carry_out_work", progress="完成", work_result="finished")
-            desk.complete(number, "apply_closure", completion_record="客户签字", customer_signed=True)
-            desk.complete(number, "check_closure", check_result="accept", return_visit_needed=False)
-            store.dispose()
+            number = build_base(url)
             with psycopg.connect(url) as conn:
                 cur = conn.execute("SELECT * FROM cases WHERE number = %s", (number,))
                 columns = [d.name for d in cur.description or ()]
@@ -115,31 +110,34 @@ def postgres_round(admin: str, due: int, waiting: int, queries: int, work: Path)
                     with conn.cursor() as c:
                         c.executemany(sql, values)
                 conn.execute("ANALYZE cases")
-            out[name] = measure(url, queries, work)
+            out[name] = measure(url, due, queries, work)
         finally:
             with psycopg.connect(admin, autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
     return out
 
 
-def measure(url: str, queries: int, work: Path) -> tuple[float, float, int]:
-    """(seconds per due-row query, seconds for the timer sweep, timers fired) on the database at ``url``."""
+def measure(url: str, due: int, queries: int, work: Path) -> tuple[float, float, int]:
+    """(seconds per due-row query, seconds for the timer sweep, timers fired) on the database at ``url``.
+
+    ``due`` cases are due there; the query asks for all of them.
+    """
     store = Store(url)
     desk = make_desk(store, FixedClock(shanghai("2026-12-03 12:00")))  # past the one-week timers
     worker = Worker(store, desk.runtime, shipped_policies(), desk.clock, data_dir=work)
     now = desk.clock.now()
     with store.read() as tx:
-        tx.due_cases(now, 100)  # warm the connection and the statement cache
+        tx.due_cases(now, due)  # warm the connection and the statement cache
         start = time.perf_counter()
         for _ in range(queries):
-            found = tx.due_cases(now, 100)
+            found = tx.due_cases(now, due)
         query = (time.perf_counter() - start) / queries
-    assert len(found) == 100
+    assert len(found) == due, (len(found), due)
     start = time.perf_counter()
     fired = worker.fire_timers()
     sweep = time.perf_counter() - start
     with store.read() as tx:
-        assert tx.due_cases(now, 100) == []
+        assert tx.due_cases(now, due) == []
     store.dispose()
     return query, sweep, fired
 
@@ -163,17 +161,17 @@ def main() -> int:
                 for name in results:
                     results[name].append(found[name])
             return report(args, results, "PostgreSQL")
-        number = build_base(work / "base.db")
+        number = build_base(f"sqlite:///{work / 'base.db'}")
         small, big = work / "small.db", work / "big.db"
         shutil.copyfile(work / "base.db", small)
         shutil.copyfile(work / "base.db", big)
-        clone(small, number, args.due - 1, 0)  # the original case is the 100th due one
+        clone(small, number, args.due - 1, 0)  # the original case is one of the due ones
         clone(big, number, args.due - 1, args.waiting)
         for i in range(args.rounds):
             for name in (("small", "big") if i % 2 == 0 else ("big", "small")):
                 copy = work / f"run-{name}-{i}.db"
                 shutil.copyfile(small if name == "small" else big, copy)
-                results[name].append(measure(f"sqlite:///{copy}", args.queries, work))
+                results[name].append(measure(f"sqlite:///{copy}", args.due, args.queries, work))
                 copy.unlink()
     return report(args, results, "SQLite")
 
