@@ -13,7 +13,13 @@ Durations (``parse_duration``):
   start inside working time still uses the *next* period start: the form is meant for off-hours.
 * ``{in_working_time: 30 minutes, otherwise: 1 hour after work starts}`` or the text
   ``30 minutes in working time, otherwise 1 hour after work starts``: picks the branch by whether
-  the start is working time (R2.5).
+  the start is working time (R2.5). So ``{in_working_time: 1 hour, otherwise: 1 hour after work
+  starts}`` says "1 hour, and off-hours the clock starts when work starts".
+* ``…, never after complaint.deadlines.dispatch`` (text) or ``never_after: <key>`` beside the
+  branches of a mapping (``{duration: 1 hour, never_after: <key>}`` for a single duration): the
+  deadline ends no later than the duration at policy ``<key>`` counted from the case's origin (the
+  moment its clocks count from, e.g. the end of the call). ``apply`` gives the uncapped end; the
+  cap needs the origin, which ``EffectivePolicy.deadline(key, start, origin)`` applies.
 
 ``compare_durations(a, b)`` is -1 when ``a`` never ends later than ``b`` whatever the start (and
 the two are not the same rule), 0 when they always end together, 1 the other way round, and None
@@ -45,6 +51,7 @@ from engine.errors import DurationError
 
 __all__ = [
     "AfterWorkStarts",
+    "Capped",
     "Composite",
     "Duration",
     "Schedule",
@@ -61,11 +68,14 @@ _UNITS = {"min": "minute", "mins": "minute", "minute": "minute", "minutes": "min
           "hours": "hour", "day": "day", "days": "day", "week": "week", "weeks": "week"}
 _FORMS = ('"30 minutes", "24 hours", "3 days", "1 week", "30 working minutes", "2 working hours", '
           '"5 working days", "1 hour after work starts", "30 minutes in working time, otherwise 1 hour '
-          'after work starts" or a mapping {in_working_time: …, otherwise: …}')
+          'after work starts" or a mapping {in_working_time: …, otherwise: …}, each optionally followed by '
+          '", never after <policy key>" (never_after: <key> in a mapping)')
 _WALL = re.compile(r"^(\d+) ([a-z]+)$")
 _WORKING = re.compile(r"^(\d+) working (minutes?|hours?|days?)$")
 _AFTER = re.compile(r"^(\d+) (minutes?|hours?) after work starts$")
 _COMPOSITE = re.compile(r"^(.+?) in working time, ?otherwise (.+)$")
+_CAPPED = re.compile(r"^(.+?),? never after ([a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)+)$")
+_KEY = re.compile(r"^[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)+$")
 
 
 def _plural(amount: int, unit: str) -> str:
@@ -188,24 +198,67 @@ class Composite(Duration):
         return branch.apply(start, calendar)
 
 
+@dataclass(frozen=True)
+class Capped(Duration):
+    """A duration that never ends after another policy deadline counted from the case's origin (R2.5)."""
+
+    inner: Duration
+    never_after: str  # the dotted policy key of the deadline that caps this one
+
+    @property
+    def text(self) -> str:
+        """E.g. ``1 hour in working time, otherwise 1 hour after work starts, never after complaint.…``."""
+        return f"{self.inner.text}, never after {self.never_after}"
+
+    def apply(self, start: datetime, calendar: BusinessCalendar) -> datetime:
+        """The uncapped end (the cap counts from the case's origin: ``EffectivePolicy.deadline``)."""
+        return self.inner.apply(start, calendar)
+
+
 def parse_duration(value: str | Mapping[str, Any] | Duration) -> Duration:
-    """Parse a duration text, or a ``{in_working_time, otherwise}`` mapping; DurationError when invalid."""
+    """Parse a duration text, or a ``{in_working_time, otherwise[, never_after]}`` mapping.
+
+    DurationError when invalid.
+    """
     if isinstance(value, Duration):
         return value
     if isinstance(value, Mapping):
-        keys = set(value)
-        if keys != {"in_working_time", "otherwise"}:
-            raise DurationError(f"a composite duration has exactly the keys in_working_time and otherwise, "
-                                f"not {', '.join(sorted(map(str, keys)))}; e.g. "
-                                "{in_working_time: 30 minutes, otherwise: 1 hour after work starts}")
-        return Composite(_simple(value["in_working_time"]), _simple(value["otherwise"]))
+        return _mapping(value)
     if not isinstance(value, str):
         raise DurationError(f"duration {value!r} is not a text; write one of {_FORMS}")
     text = " ".join(value.lower().split())
+    if match := _CAPPED.match(text):
+        inner = parse_duration(match.group(1))
+        if isinstance(inner, Capped):
+            raise DurationError(f"duration {value!r} is capped twice; keep one 'never after'; "
+                                f"write one of {_FORMS}")
+        return Capped(inner, match.group(2))
     match = _COMPOSITE.match(text)
     if match:
         return Composite(_simple(match.group(1)), _simple(match.group(2)))
     return _simple(value)
+
+
+def _mapping(value: Mapping[str, Any]) -> Duration:
+    keys = set(map(str, value))
+    cap = value.get("never_after")
+    rest = keys - {"never_after"}
+    if rest == {"in_working_time", "otherwise"}:
+        inner: Duration = Composite(_simple(value["in_working_time"]), _simple(value["otherwise"]))
+    elif rest == {"duration"} and "never_after" in keys:
+        inner = parse_duration(value["duration"])
+        if isinstance(inner, Capped):
+            raise DurationError(f"duration {value['duration']!r} is capped twice; keep one never_after")
+    else:
+        raise DurationError(f"a duration mapping has the keys in_working_time and otherwise (and may add "
+                            f"never_after), or duration and never_after; not {', '.join(sorted(keys))}; "
+                            "e.g. {in_working_time: 30 minutes, otherwise: 1 hour after work starts}")
+    if "never_after" not in keys:
+        return inner
+    if not isinstance(cap, str) or not _KEY.match(cap.strip()):
+        raise DurationError(f"never_after names a policy key such as complaint.deadlines.dispatch, "
+                            f"not {cap!r}")
+    return Capped(inner, cap.strip())
 
 
 def _simple(value: Any) -> Duration:
@@ -248,7 +301,19 @@ def _sign(value: int) -> int:
 
 
 def compare_durations(a: Duration, b: Duration) -> int | None:
-    """-1 / 0 / 1 when ``a`` always ends before / with / after ``b`` whatever the start, else None."""
+    """-1 / 0 / 1 when ``a`` always ends before / with / after ``b`` whatever the start, else None.
+
+    A cap only ever ends a deadline sooner: a capped duration never ends after its uncapped self, and
+    two durations capped by the same key compare as their uncapped selves.
+    """
+    if isinstance(a, Capped) and isinstance(b, Capped):
+        return compare_durations(a.inner, b.inner) if a.never_after == b.never_after else None
+    if isinstance(a, Capped):
+        inner = compare_durations(a.inner, b)
+        return -1 if inner in (-1, 0) else None
+    if isinstance(b, Capped):
+        flipped = compare_durations(b, a)
+        return None if flipped is None else -flipped
     if isinstance(a, Composite) and isinstance(b, Composite):
         return _combine(compare_durations(a.in_working_time, b.in_working_time),
                         compare_durations(a.otherwise, b.otherwise))

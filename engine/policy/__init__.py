@@ -34,6 +34,7 @@ policy.E022  bad unit code or file name, or a unit defined twice
 policy.E023  extends names a unit of the wrong level
 policy.E024  policy directory or group.yaml missing
 policy.E025  snapshot is damaged (fingerprint does not match)
+policy.E026  a reference to another key is wrong (e.g. never_after names no deadline)
 ===========  ==============================================================
 """
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from engine.durations import compare_durations, parse_duration
+from engine.durations import Capped, compare_durations, parse_duration
 from engine.policy.catalogue import ENTRIES, KINDS
 from engine.policy.catalogue import entry as catalogue_entry
 from engine.policy.loader import PolicyFile
@@ -67,6 +67,12 @@ def lookup(values: Any, key: str) -> Any:
             raise KeyError(key)
         node = node[name]
     return node
+
+
+def _cap_of(value: Any) -> str | None:
+    """The key a duration is ``never_after``, or None."""
+    duration = parse_duration(value)
+    return duration.never_after if isinstance(duration, Capped) else None
 
 
 def compare_values(kind: str, a: Any, b: Any) -> int | None:
@@ -167,6 +173,12 @@ def _check_limit(
     kind: str, key: str, value: Any, limit: Any, upper: bool, origin: str
 ) -> tuple[str, str] | None:
     order = compare_values(kind, value, limit)
+    if order is None and kind == "duration" and _cap_of(value) != _cap_of(limit):
+        return "policy.E017", (
+            f"{key}: cannot compare {value!r} with {limit!r} ({origin}): they are capped by different "
+            f"deadlines ({_cap_of(value) or 'none'} against {_cap_of(limit) or 'none'}); keep the group's "
+            "never_after"
+        )
     if order is None:
         return "policy.E017", (
             f"{key}: cannot compare {value!r} with {limit!r} ({origin}): the two durations are of "

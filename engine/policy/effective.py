@@ -14,7 +14,7 @@ from typing import Any
 
 from engine.calendar import BusinessCalendar, CalendarDays
 from engine.clock import ensure_aware
-from engine.durations import Duration, Schedule, parse_duration, parse_schedule
+from engine.durations import Capped, Duration, Schedule, parse_duration, parse_schedule
 from engine.errors import NotFoundError, PolicyError
 from engine.policy.problems import did_you_mean
 
@@ -126,9 +126,19 @@ class EffectivePolicy:
             days,
         )
 
-    def deadline(self, key: str, start: datetime) -> datetime:
-        """When the duration ``key`` counted from ``start`` ends (aware, in the policy time zone)."""
-        return self.duration(key).apply(ensure_aware(start), self.calendar)
+    def deadline(self, key: str, start: datetime, origin: datetime | None = None) -> datetime:
+        """When the duration ``key`` counted from ``start`` ends (aware, in the policy time zone).
+
+        A duration that is ``never_after`` another key ends no later than that key's deadline counted
+        from ``origin``, the moment the case's clocks count from (``start`` when not given).
+        """
+        duration = self.duration(key)
+        end = duration.apply(ensure_aware(start), self.calendar)
+        if isinstance(duration, Capped):
+            limit = self.duration(duration.never_after)  # the load check refuses a capped cap
+            begin = ensure_aware(origin if origin is not None else start)
+            end = min(end, limit.apply(begin, self.calendar))
+        return end
 
     def record(self, key: str, code: str) -> dict[str, Any]:
         """The entry with ``code`` of the list ``key`` (e.g. a category); NotFoundError with a hint."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from engine.policy.catalogue import ENTRIES, SECTIONS, Entry
+from engine.policy.catalogue import ENTRIES, SECTIONS, Entry, entry
 from engine.policy.effective import EffectivePolicy
 
 __all__ = ["FORMATS", "format_value", "render_rules", "zh_duration", "zh_schedule"]
@@ -45,12 +45,25 @@ def _amount(match: re.Match[str]) -> str:
     return f"{number}{_UNITS[unit]}"
 
 
+def _cap(key: str) -> str:
+    """``，且不迟于「投诉送达责任部门时限」`` for a ``never_after`` key."""
+    spec = entry(key)
+    title = spec.title.split("（")[0] if spec is not None else key  # without the title's gloss
+    return f"，且不迟于“{title}”届满"
+
+
 def zh_duration(value: Any) -> str:
     """A duration in Chinese words (``1 hour after work starts`` → ``上班后1小时内``); others verbatim."""
     if isinstance(value, dict):
+        cap = _cap(str(value["never_after"])) if value.get("never_after") else ""
+        if "duration" in value:
+            return f"{zh_duration(value['duration'])}{cap}"
         inside, otherwise = value.get("in_working_time"), value.get("otherwise")
-        return f"工作时间内{zh_duration(inside)}；非工作时间{zh_duration(otherwise)}"
+        return f"工作时间内{zh_duration(inside)}；非工作时间{zh_duration(otherwise)}{cap}"
     text = str(value).strip()
+    capped = re.fullmatch(r"(.+?),? never after (\S+)", text)
+    if capped:
+        return f"{zh_duration(capped.group(1))}{_cap(capped.group(2))}"
     composite = re.fullmatch(r"(.+) in working time, otherwise (.+)", text)
     if composite:
         return f"工作时间内{zh_duration(composite.group(1))}；非工作时间{zh_duration(composite.group(2))}"

@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from engine.calendar import parse_weekend, parse_working_hours
-from engine.durations import parse_duration, parse_schedule
+from engine.durations import Capped, parse_duration, parse_schedule
 from engine.errors import CalendarError, DurationError
 from engine.policy.catalogue import ENTRIES, LANE_SCOPES, RECORD_FIELDS, Entry, tree
 from engine.policy.catalogue import entry as catalogue_entry
@@ -245,8 +245,35 @@ def _refs(kind: str, value: Any) -> list[str]:
     return []
 
 
+def _check_cap(key: str, value: Any, found: dict[str, Any], where: Any, problems: Problems) -> None:
+    """A ``never_after`` key must name another duration of the policy that is not capped itself."""
+    try:
+        duration = parse_duration(value)
+    except DurationError:
+        return  # reported by the file check
+    if not isinstance(duration, Capped):
+        return
+    target = duration.never_after
+    spec = catalogue_entry(target)
+    problem = None
+    if target == key:
+        problem = "names the key itself"
+    elif spec is None or spec.kind != "duration" or target not in found:
+        durations = [e.key for e in ENTRIES if e.kind == "duration" and e.key in found]
+        problem = f"is not a deadline of this policy{did_you_mean(target, durations)}"
+    else:
+        try:
+            if isinstance(parse_duration(found[target]), Capped):
+                problem = "is capped itself; a cap is a plain or composite duration"
+        except DurationError:
+            return
+    if problem:
+        path, line = where(key)
+        problems.add("policy.E026", f"{key}: never after {target!r} {problem}", path, line)
+
+
 def check_references(values: dict[str, Any], where: Any, problems: Problems) -> None:
-    """Record every role or department named in the effective ``values`` that is not declared.
+    """Record every role, department or capping deadline named in the effective ``values`` that is unknown.
 
     ``where(key)`` gives the ``(path, line)`` the key came from.
     """
@@ -269,10 +296,13 @@ def check_references(values: dict[str, Any], where: Any, problems: Problems) -> 
                     line,
                 )
 
-    for key, value in leaves(values).items():
+    found = leaves(values)
+    for key, value in found.items():
         spec = catalogue_entry(key)
         assert spec is not None
-        if spec.kind == "records" and isinstance(value, list):
+        if spec.kind == "duration":
+            _check_cap(key, value, found, where, problems)
+        elif spec.kind == "records" and isinstance(value, list):
             fields = RECORD_FIELDS[spec.fields]
             for index, item in enumerate(value):
                 if not isinstance(item, dict):

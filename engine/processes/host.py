@@ -1,6 +1,8 @@
 """Host functions, the script engine that binds them, and the clock SpiffWorkflow's timers see.
 
-Host functions are the only way a diagram reaches the policy or the clock: ``deadline(key, start=None)``,
+Host functions are the only way a diagram reaches the policy or the clock: ``deadline(key, start=None,
+origin=None)`` (``origin``: the moment the case's clocks count from, for deadlines the policy caps
+with ``never_after``),
 ``policy(key)``, ``responsible_department_for(category)``, ``cooperating_departments_for(category)``,
 ``now()``, ``earliest(a, b)``. (The ``_for`` names differ from the case fields ``responsible_department``
 and ``cooperating_departments`` they compute: task data that shadows a host function breaks every later
@@ -77,14 +79,21 @@ def host_functions(policy: Any, clock: Clock) -> dict[str, Callable[..., Any]]:
         except Exception as exc:  # the diagram author needs the call and the reason, whatever failed
             raise HostFunctionError(f"{label} failed: {exc}") from exc
 
-    def deadline(key: str, start: Any = None) -> str:
-        """When the duration at policy ``key`` runs out, counted from ``start`` (default: now)."""
+    def deadline(key: str, start: Any = None, origin: Any = None) -> str:
+        """When the duration at policy ``key`` runs out, counted from ``start`` (default: now).
+
+        ``origin`` is the moment the case's clocks count from (default: ``start``): a duration the
+        policy says is ``never_after`` another deadline ends no later than that one counted from it.
+        """
 
         def run() -> str:
             begin = clock.now() if start is None or start == "" else parse_moment(start, zone)
-            return policy.deadline(key, begin).astimezone(zone).isoformat()
+            first = None if origin is None or origin == "" else parse_moment(origin, zone)
+            return policy.deadline(key, begin, first).astimezone(zone).isoformat()
 
-        return str(call(f"deadline({key!r}, {start!r})", run))
+        given = "" if origin is None else f", {origin!r}"
+        label = f"deadline({key!r}, {start!r}{given})"
+        return str(call(label, run))
 
     def policy_value(key: str) -> Any:
         """The plain value at policy ``key`` (a copy: diagrams cannot change the policy)."""

@@ -12,6 +12,7 @@ import pytest
 from engine.calendar import BusinessCalendar, CalendarDays
 from engine.durations import (
     AfterWorkStarts,
+    Capped,
     Composite,
     Duration,
     Schedule,
@@ -26,6 +27,8 @@ from engine.errors import DurationError
 from tests.conftest import shanghai
 
 DISPATCH = {"in_working_time": "30 minutes", "otherwise": "1 hour after work starts"}
+SIGN = {"in_working_time": "1 hour", "otherwise": "1 hour after work starts",
+        "never_after": "complaint.deadlines.dispatch"}
 
 
 @pytest.fixture
@@ -63,6 +66,23 @@ def calendar(policies_dir: Path) -> BusinessCalendar:
             Composite(WallClock(30, "minute"), AfterWorkStarts(1, "hour")),
             "30 minutes in working time, otherwise 1 hour after work starts",
         ),
+        (
+            SIGN,
+            Capped(Composite(WallClock(1, "hour"), AfterWorkStarts(1, "hour")),
+                   "complaint.deadlines.dispatch"),
+            "1 hour in working time, otherwise 1 hour after work starts, "
+            "never after complaint.deadlines.dispatch",
+        ),
+        (
+            {"duration": "1 hour", "never_after": "complaint.deadlines.dispatch"},
+            Capped(WallClock(1, "hour"), "complaint.deadlines.dispatch"),
+            "1 hour, never after complaint.deadlines.dispatch",
+        ),
+        (
+            "1 hour never after complaint.deadlines.dispatch",
+            Capped(WallClock(1, "hour"), "complaint.deadlines.dispatch"),
+            "1 hour, never after complaint.deadlines.dispatch",
+        ),
     ],
 )
 def test_durations_parse_to_frozen_values_with_a_canonical_text(
@@ -90,7 +110,10 @@ def test_durations_are_frozen() -> None:
         ("-3 days", "cannot read duration '-3 days'"),
         ("30 working weeks", "cannot read duration '30 working weeks'"),
         (30, "duration 30 is not a text"),
-        ({"in_working_time": "30 minutes"}, "exactly the keys in_working_time and otherwise"),
+        ({"in_working_time": "30 minutes"}, "has the keys in_working_time and otherwise"),
+        ({"duration": "1 hour"}, "or duration and never_after; not duration"),
+        ({"duration": "1 hour", "never_after": "dispatch"}, "never_after names a policy key"),
+        ("1 hour, never after a.b, never after c.d", "is capped twice"),
         ({"in_working_time": DISPATCH, "otherwise": "1 hour"}, "is not a text"),
         ({"in_working_time": "30 minutes", "otherwise": "later"}, "cannot read duration 'later'"),
     ],
@@ -185,6 +208,12 @@ def test_durations_accept_any_zone_and_answer_in_the_calendar_zone(calendar: Bus
         ("30 minutes", DISPATCH, -1),
         (DISPATCH, "30 minutes", 1),
         ("1 day", DISPATCH, None),
+        (SIGN, SIGN, 0),  # the same cap: compared as the uncapped durations
+        (SIGN, {**SIGN, "in_working_time": "2 hours"}, -1),
+        (SIGN, "1 hour in working time, otherwise 1 hour after work starts", -1),  # a cap only shortens
+        ("1 hour, never after complaint.deadlines.dispatch", "30 minutes", None),
+        ("1 hour, never after complaint.deadlines.dispatch", "1 hour, never after complaint.deadlines.visit",
+         None),
     ],
 )
 def test_compare_durations_orders_only_what_is_certain(a: Any, b: Any, expected: int | None) -> None:

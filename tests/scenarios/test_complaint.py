@@ -111,8 +111,38 @@ def test_a_complaint_received_on_the_eve_of_national_day_is_dispatched_after_the
     n = desk.open().number
     # R2.5: off-hours → 1 hour after work starts on the first working day after the holiday.
     assert desk.data(n)["dispatch_due"] == "2026-10-08T09:30:00+08:00"
+    # The order's clocks start when work starts (08:30): raised in 30 minutes …
+    assert desk.due(n, "raise_order") == shanghai("2026-10-08 09:00")
+    desk.at("2026-09-30 17:55")
     desk.complete(n, "raise_order", order_summary="请物业部处理", required_completion=REQUIRED_BY)
-    assert desk.due(n, "sign_order") <= shanghai("2026-10-08 09:30")
+    # … signed within the hour after work starts, and never after the dispatch deadline.
+    assert desk.due(n, "sign_order") == shanghai("2026-10-08 09:30")
+
+
+@pytest.mark.parametrize(
+    ("received", "raise_due", "raised", "sign_due"),
+    [
+        # working time: today's clocks (30 minutes, 1 hour), capped by the 30-minute dispatch
+        ("2026-11-23 10:00", "2026-11-23 10:30", "2026-11-23 10:10", "2026-11-23 10:30"),
+        ("2026-11-23 17:20", "2026-11-23 17:50", "2026-11-23 17:45", "2026-11-23 17:50"),
+        # the lunch break is off-hours: the clocks start at 13:30
+        ("2026-11-23 12:10", "2026-11-23 14:00", "2026-11-23 13:40", "2026-11-23 14:30"),
+        # a night: the next morning
+        ("2026-11-23 22:00", "2026-11-24 09:00", "2026-11-24 08:40", "2026-11-24 09:30"),
+        # Saturday 2026-10-10 is a make-up workday (调休): working time, today's clocks
+        ("2026-10-10 09:00", "2026-10-10 09:30", "2026-10-10 09:20", "2026-10-10 09:30"),
+        # Friday evening before the make-up Sunday 2026-09-20: work starts on that Sunday
+        ("2026-09-18 19:00", "2026-09-20 09:00", "2026-09-20 08:50", "2026-09-20 09:30"),
+    ],
+)
+def test_the_order_clocks_run_on_the_policys_clock_and_end_by_the_dispatch_deadline(
+        desk: Desk, received: str, raise_due: str, raised: str, sign_due: str) -> None:
+    desk.at(received)
+    n = desk.open().number
+    assert desk.due(n, "raise_order") == shanghai(raise_due)
+    desk.at(raised)
+    desk.complete(n, "raise_order", order_summary="请物业部处理", required_completion=REQUIRED_BY)
+    assert desk.due(n, "sign_order") == shanghai(sign_due)
 
 
 def test_the_gm_returning_the_order_sends_it_back_to_the_cs_desk(desk: Desk) -> None:

@@ -46,7 +46,7 @@ closed_how = "on_spot"
     # Major / group / common-issue complaints move up to the chairman (R2.3)
     ("major_gw", "xor", "重大/群体/共性? major?", "chairman", {"default": "not_major"}),
     ("chairman_takes_charge", "user", "董事长督办 chairman takes charge", "chairman",
-     {"due": 'deadline("complaint.deadlines.order_sign", received_at)'}),
+     {"due": 'deadline("complaint.deadlines.order_sign", received_at, received_at)'}),
     ("chairman_done", "end", "董事长已督办 chairman in charge", "chairman", {}),
     ("not_major", "end", "一般投诉 ordinary complaint", "chairman", {}),
     # Claims (R2.14)
@@ -67,14 +67,16 @@ claim_decided_at = now()
     ("claim_done", "end", "索赔已处理 claim handled", "responsible_department", {}),
     ("no_claim", "end", "无索赔 no claim", "responsible_department", {}),
     # Supervision order and dispatch (R2.5)
+    # The order's clocks (R2.5): which clock runs and the dispatch cap are policy (order_raise,
+    # order_sign: never_after); the diagram passes the start and the case's origin, the receipt.
     ("raise_order", "user", "录入督办令 raise the supervision order", "cs_desk",
-     {"due": 'deadline("complaint.deadlines.order_raise", received_at)'}),
+     {"due": 'deadline("complaint.deadlines.order_raise", received_at, received_at)'}),
     ("order_raised", "script", "督办令已录入 order raised", "cs_desk", {"script": """
 order_raised_at = now()
 status = "order_raised"
 """}),
     ("sign_order", "user", "签发督办令 sign the supervision order", "cs_centre_gm",
-     {"due": 'earliest(deadline("complaint.deadlines.order_sign", order_raised_at), dispatch_due)'}),
+     {"due": 'deadline("complaint.deadlines.order_sign", order_raised_at, received_at)'}),
     ("sign_gw", "xor", "签发? signed?", "cs_centre_gm", {"default": "raise_order"}),
     ("dispatched", "script", "送达责任部门 dispatched to the department", "cs_centre_gm", {"script": """
 dispatched_at = now()

@@ -78,6 +78,30 @@ def test_dispatch_deadline_after_hours_uses_the_region_working_hours(policy_set:
     )
 
 
+@pytest.mark.parametrize(
+    ("key", "start", "origin", "due"),
+    [
+        # R2.5, 000 投诉的处理1C: off-hours the order clocks start when work starts …
+        ("complaint.deadlines.order_raise", "2026-09-30 17:50", None, "2026-10-08 09:00"),
+        ("complaint.deadlines.order_sign", "2026-09-30 17:55", "2026-09-30 17:50", "2026-10-08 09:30"),
+        # … and neither ends after the dispatch deadline counted from the end of the call
+        ("complaint.deadlines.order_sign", "2026-10-08 09:00", "2026-09-30 17:50", "2026-10-08 09:30"),
+        ("complaint.deadlines.order_sign", "2026-11-23 10:10", "2026-11-23 10:00", "2026-11-23 10:30"),
+        # working-time complaints keep the wall clock, even when it runs past the end of the day
+        ("complaint.deadlines.order_raise", "2026-11-23 17:20", None, "2026-11-23 17:50"),
+        ("complaint.deadlines.order_sign", "2026-11-23 17:45", "2026-11-23 17:20", "2026-11-23 17:50"),
+        # lunch break: work starts again at 13:30
+        ("complaint.deadlines.order_raise", "2026-11-23 12:10", None, "2026-11-23 14:00"),
+        ("complaint.deadlines.order_sign", "2026-11-23 12:20", "2026-11-23 12:10", "2026-11-23 14:30"),
+    ],
+)
+def test_order_deadlines_start_when_work_starts_and_never_end_after_the_dispatch_deadline(
+        policy_set: PolicySet, key: str, start: str, origin: str | None, due: str) -> None:
+    group = policy_set.effective()
+    when = group.deadline(key, shanghai(start), shanghai(origin) if origin else None)
+    assert when == shanghai(due)
+
+
 def test_values_cannot_be_changed_through_the_api(policy_set: PolicySet) -> None:
     group = policy_set.effective()
     group.get("complaint.categories").clear()

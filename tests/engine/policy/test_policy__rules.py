@@ -24,6 +24,12 @@ from engine.policy.rules import zh_duration, zh_schedule
             {"in_working_time": "30 minutes", "otherwise": "1 hour after work starts"},
             "工作时间内30分钟；非工作时间上班后1小时内",
         ),
+        (
+            {"in_working_time": "1 hour", "otherwise": "1 hour after work starts",
+             "never_after": "complaint.deadlines.dispatch"},
+            "工作时间内1小时；非工作时间上班后1小时内，且不迟于“投诉送达责任部门时限”届满",
+        ),
+        ("1 hour, never after complaint.deadlines.visit", "1小时，且不迟于“责任部门上门回访时限”届满"),
     ],
 )
 def test_durations_read_as_chinese(value: object, words: str) -> None:

@@ -79,8 +79,16 @@ def test_group_defines_every_catalogued_key(policy_set: PolicySet) -> None:
 @pytest.mark.parametrize(
     ("key", "value"),
     [
-        ("complaint.deadlines.order_raise", "30 minutes"),  # R2.5
-        ("complaint.deadlines.order_sign", "1 hour"),
+        (  # R2.5; off-hours the clock starts when work starts (000 投诉的处理1C)
+            "complaint.deadlines.order_raise",
+            {"in_working_time": "30 minutes", "otherwise": "30 minutes after work starts",
+             "never_after": "complaint.deadlines.dispatch"},
+        ),
+        (
+            "complaint.deadlines.order_sign",
+            {"in_working_time": "1 hour", "otherwise": "1 hour after work starts",
+             "never_after": "complaint.deadlines.dispatch"},
+        ),
         (
             "complaint.deadlines.dispatch",
             {"in_working_time": "30 minutes", "otherwise": "1 hour after work starts"},

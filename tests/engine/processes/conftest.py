@@ -41,8 +41,8 @@ class FakePolicy:
             raise NotFoundError(f"no policy key {key!r}")
         return self.values[key]
 
-    def deadline(self, key: str, start: datetime) -> datetime:
-        """``start`` plus the wall-clock duration at ``key``."""
+    def deadline(self, key: str, start: datetime, origin: datetime | None = None) -> datetime:
+        """``start`` plus the wall-clock duration at ``key`` (no caps: ``origin`` is not used)."""
         amount, unit = str(self.get(key)).split()
         return start + timedelta(**{unit.rstrip("s") + "s": int(amount)})
 

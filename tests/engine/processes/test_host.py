@@ -12,6 +12,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 from SpiffWorkflow.spiff.specs.defaults import UserTask
 
 from engine.clock import FixedClock
+from engine.policy import load_policy_set
 from engine.processes import (
     HOST_FUNCTION_NAMES,
     HostFunctionError,
@@ -21,7 +22,7 @@ from engine.processes import (
     host_functions,
     timer_clock,
 )
-from tests.conftest import shanghai
+from tests.conftest import ROOT, shanghai
 from tests.engine.processes.conftest import FakePolicy
 
 START = {
@@ -197,3 +198,13 @@ def test_timer_clock_installs_once_and_restores_the_real_time_outside(clock: Fix
     with timer_clock(clock):
         assert spiff_timer.datetime is installed
     assert abs(spiff_timer.datetime.now(UTC) - datetime.now(UTC)) < timedelta(seconds=5)
+
+
+def test_deadline_caps_from_the_origin_the_diagram_passes(clock: FixedClock) -> None:
+    group = load_policy_set(ROOT / "policies").effective()
+    deadline = host_functions(group, clock)["deadline"]
+    # R2.5: the GM's hour from 10:00 is capped by the dispatch deadline of the 09-30 17:50 call …
+    received, raised = "2026-09-30T17:50:00+08:00", "2026-10-08T10:00:00+08:00"
+    assert deadline("complaint.deadlines.order_sign", raised, received) == "2026-10-08T09:30:00+08:00"
+    # … and without an origin the cap counts from the start itself
+    assert deadline("complaint.deadlines.order_sign", raised) == "2026-10-08T10:30:00+08:00"

@@ -120,7 +120,7 @@ def test_changed_diagram_and_policy_affect_new_cases_only(store: Store, clock: F
     old_rt = make_runtime(store, clock, processes, policies)
     old = old_rt.open_case("ticket", {"customer_name": "甲", "category": "facilities"}, "zhang.wei")
     _edit(processes / "ticket.bpmn", 'name="处理 handle"', 'name="处理 handle v2"')
-    _edit(policies / "group.yaml", "order_raise: 30 minutes", "order_raise: 20 minutes")
+    _edit(policies / "group.yaml", "cs_callback: 30 minutes", "cs_callback: 20 minutes")
     new_rt = make_runtime(store, clock, processes, policies)
     new = new_rt.open_case("ticket", {"customer_name": "乙", "category": "facilities"}, "zhang.wei")
     assert new.process_version != old.process_version
@@ -136,8 +136,8 @@ def test_changed_diagram_and_policy_affect_new_cases_only(store: Store, clock: F
         assert len(tx.process_versions("ticket")) == 2
         assert tx.count_rows("policy_snapshots") == 2
     # forms of the old case are described with its pinned policy, not the edited one
-    assert new_rt.pinned_policy(old.policy_fingerprint).get("complaint.deadlines.order_raise") == "30 minutes"
-    assert new_rt.pinned_policy(new.policy_fingerprint).get("complaint.deadlines.order_raise") == "20 minutes"
+    assert new_rt.pinned_policy(old.policy_fingerprint).get("complaint.deadlines.cs_callback") == "30 minutes"
+    assert new_rt.pinned_policy(new.policy_fingerprint).get("complaint.deadlines.cs_callback") == "20 minutes"
     with pytest.raises(NotFoundError, match="not stored"):
         new_rt.pinned_policy("0" * 64)
 
