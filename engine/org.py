@@ -76,6 +76,7 @@ ROLE_CODES: tuple[str, ...] = (
     "department_head",
     "leader_in_charge",
     "chairman",
+    "general_manager",
     "expert_adviser",
     "engineer",
     "security_guard",

@@ -20,7 +20,7 @@ timezone       IANA zone name
 working_hours  list of ``HH:MM-HH:MM`` periods (engine.calendar)
 weekend        list of weekday names (engine.calendar)
 records        list of mappings with a unique ``code``; fields by ``fields``
-lanes          mapping lane name -> ``{role, scope}``
+lane           ``{role, scope}``: who works the steps of a diagram lane (``lanes.<lane>``)
 =============  =====================================================  ======================
 """
 
@@ -59,7 +59,7 @@ KINDS = (
     "working_hours",
     "weekend",
     "records",
-    "lanes",
+    "lane",
 )
 LANE_SCOPES = ("project", "subsidiary", "group", "responsible_department", "first_receiver")
 
@@ -153,12 +153,32 @@ ENTRIES: tuple[Entry, ...] = (
        "对外接口（400客服电话、工作邮箱）", "000 一、客服接口1)", "R0.3", "coded"),
     _e("departments", "records", "部门", "003 第20条", "R0.2", "department"),
     _e("roles", "records", "岗位", "003 第5条、第21条", "R0.2", "role"),
-    _e("lanes", "lanes", "流程泳道与岗位的绑定", "003 第4条", "R0.5"),
+    # Who works each step: every lane of the diagrams is one key, bound to a role and a scope.
+    _e("lanes.cs_desk", "lane", "受理、督办令录入、结案核查、派工及答复（客服专员）", "003 第12条、第14条", "R2.1"),
+    _e("lanes.first_receiver", "lane", "回访及来访接待（首问责任人）", "003 第4条", "R0.5"),
+    _e("lanes.cs_supervisor", "lane",
+       "应急处置、书面答复审核、延期知悉及电话回访会签（客服主管）", "000 投诉的受理3", "R2.3、R2.9"),
+    _e("lanes.cs_manager", "lane", "电话回访记录会签（客服经理）", "001 篇3 三、5", "R6.3"),
+    _e("lanes.cs_centre_gm", "lane", "签发督办令及审批一般索赔", "003 第14条", "R2.5、R2.14"),
+    _e("lanes.responsible_department", "lane",
+       "上门回访、答复客户、处理及申请结案（第一责任部门）", "003 第4条、第22条", "R2.4、R2.7"),
+    _e("lanes.expert", "lane", "专业顾问书面答复", "000 顾问支持1", "R2.17"),
+    _e("lanes.chairman", "lane", "重大、群体性及共性问题投诉督办", "003 第33条", "R2.3"),
+    _e("lanes.engineering", "lane", "接单及维修（工程人员）", "001 篇3 一、5", "R3.1"),
+    _e("lanes.security", "lane", "核验证件、处置隐患、迎接受访人、陪同及离开登记", "004 来访审核", "R4.1、R4.4"),
+    _e("lanes.closure_reviewer", "lane", "结案审核", "003 第29条", "R2.12"),
+    _e("lanes.closure_approver", "lane", "结案审批（含按无法解决结案）", "003 第29条", "R2.12、R2.16"),
+    _e("lanes.claim_reporter", "lane", "索赔书面报告提交", "003 第34条", "R2.14"),
+    _e("lanes.major_claim_approver", "lane", "重大投诉索赔审批", "003 第34条", "R2.14"),
+    _e("lanes.adviser_assigner", "lane", "顾问无法联系时指定临时顾问", "000 顾问支持1", "R2.17"),
+    _e("lanes.wording_confirmer", "lane", "咨询答复说辞确认（客户经理）", "000 二、1咨询标准2", "R1.2"),
+    _e("lanes.difficult_issue_visitor", "lane", "疑难问题回访（主管以上）", "001 篇3 三、2", "R6.2"),
+    _e("lanes.archive_approver", "lane", "业主档案查询审批（主管以上领导）", "001 篇3 二、5", "R5.2"),
+    _e("lanes.archive_relay", "lane", "代为查阅业主档案并转告", "001 篇3 二、5", "R5.2"),
     _e("channels", "records", "受理渠道", "003 第7条", "R0.7", "coded"),
     _e("consultation.reply", "duration",
        "咨询答复时限（《答客问》未覆盖的问题）", "000 二、1咨询标准2", "R1.2"),
     _e("consultation.faq_sources", "departments", "《答客户100问》收集条线", "000 二、1咨询标准1", "R1.1"),
-    _e("consultation.wording_confirmed_by", "role", "答复说辞确认岗位", "000 二、1咨询标准2", "R1.2"),
     _e("consultation.faq_editors", "roles", "可维护《答客户100问》的岗位", "000 二、1咨询标准1", "R1.1"),
     _e("complaint.categories", "records",
        "投诉分类及第一责任部门、配合部门", "003 第20条", "R2.2、R2.4", "category"),
@@ -215,11 +235,6 @@ ENTRIES: tuple[Entry, ...] = (
     _e("complaint.escalation.volume.investigate_at", "count",
        "集团客服经理现场调研的有效投诉数", "000 投诉的受理3B", "R2.13"),
     _e("complaint.closure.return_visit_percent", "percent", "结案回访率", "003 第29条", "R2.12"),
-    _e("complaint.closure.reviewer", "role", "结案审核", "003 第29条", "R2.12"),
-    _e("complaint.closure.approver", "role", "结案审批", "003 第29条", "R2.12"),
-    _e("complaint.claims.reporter", "role", "索赔书面报告提交人", "003 第34条", "R2.14"),
-    _e("complaint.claims.major_approver", "role", "重大索赔审批人", "003 第34条", "R2.14"),
-    _e("complaint.expert.fallback_assigner", "role", "顾问无法联系时指定临时顾问", "000 顾问支持1", "R2.17"),
     _e("complaint.penalties.late_order_fine", "money",
        "督办令延迟录入或签发扣罚（元/每个计时单位）", "003 第18条", "R2.5"),
     _e("complaint.penalties.late_order_step", "duration", "督办令延迟扣罚计时单位", "003 第18条", "R2.5"),
@@ -284,8 +299,6 @@ ENTRIES: tuple[Entry, ...] = (
     _e("archive.retention.marked_years", "years", "带※工作记录保存年限", "001 篇3 六、7", "R5.3"),
     _e("archive.retention.other_years", "years", "其它工作记录保存年限", "001 篇3 六、7", "R5.3"),
     _e("archive.allowed_roles", "roles", "因工作需要可查阅业主档案的岗位", "001 篇3 二、5", "R5.2"),
-    _e("archive.approver", "role", "其他人员查询须经批准的岗位（主管以上）", "001 篇3 二、5", "R5.2"),
-    _e("archive.relay_role", "role", "代为查询并转告的岗位", "001 篇3 二、5", "R5.2"),
     _e("archive.direct_view.allowed", "flag", "经批准的申请人可直接查阅（否：只由客服人员转告）", "001 篇3 二、5", "R5.2"),
     _e("archive.direct_view.expires", "duration", "经批准的直接查阅有效期", "001 篇3 二、5", "R5.2"),
     _e("archive.deadlines.approve", "duration", "主管审批档案查询申请时限", "001 篇3 二、5", "R5.2"),
@@ -297,7 +310,6 @@ ENTRIES: tuple[Entry, ...] = (
     _e("return_visit.coverage_percent", "percent", "报修、咨询、投诉回访率", "001 篇3 三、1", "R6.1"),
     _e("return_visit.attempts", "count", "联系不上客户时的回访尝试次数", "001 篇3 三、1", "R6.1"),
     _e("return_visit.difficult_issue", "duration", "疑难问题主管以上领导回访时限", "001 篇3 三、2", "R6.2"),
-    _e("return_visit.difficult_issue_role", "role", "疑难问题回访岗位（主管以上）", "001 篇3 三、2", "R6.2"),
     _e("return_visit.opinion_every_months", "count", "意见征询回访周期（月）", "001 篇3 三、3", "R6.3"),
     _e("return_visit.opinion_coverage_percent", "percent", "意见征询回访率", "001 篇3 三、3", "R6.3"),
     _e("return_visit.survey_every_months", "count", "满意度调查周期（月）", "001 篇3 三、4", "R6.3"),

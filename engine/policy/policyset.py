@@ -82,14 +82,6 @@ def _merge(
                 else:
                     items[at] = copy.deepcopy(item)
                 _copy_lines(prov, policy, item_path(key, item, index))
-        elif isinstance(spec, Entry) and spec.kind == "lanes":
-            prov[key] = Provenance(policy.shown, policy.line(key))
-            lanes: dict[str, Any] = target.setdefault(name, {})
-            for lane, fields in value.items():
-                lanes.setdefault(lane, {}).update(copy.deepcopy(fields))
-                for field_name in fields:
-                    _copy_lines(prov, policy, f"{key}.{lane}.{field_name}")
-                prov[f"{key}.{lane}"] = Provenance(policy.shown, policy.line(f"{key}.{lane}"))
         else:
             target[name] = copy.deepcopy(value)
             _copy_lines(prov, policy, key)
@@ -150,7 +142,7 @@ class PolicySet:
         return self._effective[code]
 
     def diff(self, unit_code: str) -> list[DiffRow]:
-        """What ``unit_code`` changes against the group, entry by entry for lists and lanes."""
+        """What ``unit_code`` changes against the group, entry by entry for lists."""
         mine = self.effective(unit_code)
         group = self.effective(None)
         rows: list[DiffRow] = []
@@ -164,11 +156,6 @@ class PolicySet:
                     if by_code.get(item["code"]) != item:
                         path = item_path(key, item, index)
                         rows.append(DiffRow(path, by_code.get(item["code"]), item, _prov(mine, path)))
-            elif isinstance(value, dict) and key == "lanes":
-                for lane, fields in value.items():
-                    if (base or {}).get(lane) != fields:
-                        path = f"{key}.{lane}"
-                        rows.append(DiffRow(path, (base or {}).get(lane), fields, _prov(mine, path)))
             else:
                 rows.append(DiffRow(key, base, value, _prov(mine, key)))
         return rows

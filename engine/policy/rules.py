@@ -12,7 +12,7 @@ from typing import Any
 from engine.policy.catalogue import ENTRIES, SECTIONS, Entry, entry
 from engine.policy.effective import EffectivePolicy
 
-__all__ = ["FORMATS", "format_value", "render_rules", "zh_duration", "zh_schedule"]
+__all__ = ["FORMATS", "format_value", "render_rules", "zh_duration", "zh_lane", "zh_schedule"]
 
 FORMATS = ("md", "text")
 
@@ -27,11 +27,11 @@ _WEEKDAYS = {
     "sunday": "日",
 }
 _SCOPES = {
-    "project": "项目",
-    "subsidiary": "公司",
-    "group": "集团",
-    "responsible_department": "责任部门",
-    "first_receiver": "首问人",
+    "project": "本项目的{role}",
+    "subsidiary": "本公司的{role}",
+    "group": "集团的{role}",
+    "responsible_department": "第一责任部门的{role}",
+    "first_receiver": "首问责任人本人（{role}）",
 }
 _AMOUNT = re.compile(r"(\d+) (working )?(minute|hour|day|week)s?")
 
@@ -119,6 +119,12 @@ def _record(policy: EffectivePolicy, kind: str, item: dict[str, Any]) -> str:
     return name
 
 
+def zh_lane(policy: EffectivePolicy, binding: dict[str, Any]) -> str:
+    """Who works a lane in words: ``{role: cs_supervisor, scope: project}`` → ``本项目的客服主管``."""
+    role = policy.name_of("roles", str(binding.get("role")))
+    return _SCOPES.get(str(binding.get("scope")), "{role}").format(role=role)
+
+
 def format_money(value: Any) -> str:
     """``100`` → ``100元``."""
     return f"{value:g}元" if isinstance(value, float) else f"{value}元"
@@ -155,11 +161,8 @@ def format_value(policy: EffectivePolicy, spec: Entry, value: Any) -> str:
         return "、".join(f"周{_WEEKDAYS.get(str(day).lower(), str(day))}" for day in value)
     if kind == "records":
         return "；".join(_record(policy, spec.fields, item) for item in value)
-    if kind == "lanes":
-        return "；".join(
-            f"{lane}：{policy.name_of('roles', v.get('role'))}（{_SCOPES.get(v.get('scope'), '')}）"
-            for lane, v in value.items()
-        )
+    if kind == "lane":
+        return zh_lane(policy, value)
     return str(value)
 
 

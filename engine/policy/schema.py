@@ -152,8 +152,8 @@ class _FileChecker:
     def leaf(self, spec: Entry, value: Any, key: str) -> None:
         if spec.kind == "records":
             self.records(spec, value, key)
-        elif spec.kind == "lanes":
-            self.lanes(value, key)
+        elif spec.kind == "lane":
+            self.lane(value, key)
         else:
             found = check_scalar(spec.kind, value)
             if found:
@@ -206,28 +206,23 @@ class _FileChecker:
                 if required and name not in item:
                     self.add("policy.E015", f"{path} lacks the field {name!r}", path)
 
-    def lanes(self, value: Any, key: str) -> None:
-        if not isinstance(value, dict):
-            self.add("policy.E005", f"{key} must map lane names to {{role, scope}}", key)
+    def lane(self, lane: Any, path: str) -> None:
+        if not isinstance(lane, dict):
+            self.add("policy.E005", f"{path} must be {{role: …, scope: …}}, not {lane!r}", path)
             return
-        for name, lane in value.items():
-            path = f"{key}.{name}"
-            if not isinstance(lane, dict):
-                self.add("policy.E005", f"{path} must be {{role: …, scope: …}}, not {lane!r}", path)
-                continue
-            for field_name in lane:
-                if field_name not in ("role", "scope"):
-                    self.add(
-                        "policy.E004",
-                        f"{path}: unknown field {field_name!r}{did_you_mean(field_name, ('role', 'scope'))}",
-                        f"{path}.{field_name}",
-                    )
-            if "role" not in lane or "scope" not in lane:
-                self.add("policy.E015", f"{path} needs both role and scope", path)
-            scope = lane.get("scope")
-            if scope is not None and scope not in LANE_SCOPES:
-                hint = did_you_mean(str(scope), LANE_SCOPES)
-                self.add("policy.E008", f"{path}.scope: {scope!r} is not a scope{hint}", f"{path}.scope")
+        for field_name in lane:
+            if field_name not in ("role", "scope"):
+                self.add(
+                    "policy.E004",
+                    f"{path}: unknown field {field_name!r}{did_you_mean(field_name, ('role', 'scope'))}",
+                    f"{path}.{field_name}",
+                )
+        if "role" not in lane or "scope" not in lane:
+            self.add("policy.E015", f"{path} needs both role and scope", path)
+        scope = lane.get("scope")
+        if scope is not None and scope not in LANE_SCOPES:
+            hint = did_you_mean(str(scope), LANE_SCOPES)
+            self.add("policy.E008", f"{path}.scope: {scope!r} is not a scope{hint}", f"{path}.scope")
 
 
 def check_file(policy: PolicyFile, problems: Problems) -> None:
@@ -311,9 +306,7 @@ def check_references(values: dict[str, Any], where: Any, problems: Problems) -> 
                 for name, field_value in item.items():
                     if name in fields:
                         check(fields[name][0], field_value, f"{path}.{name}")
-        elif spec.kind == "lanes" and isinstance(value, dict):
-            for name, lane in value.items():
-                if isinstance(lane, dict):
-                    check("role", lane.get("role"), f"{key}.{name}.role")
+        elif spec.kind == "lane" and isinstance(value, dict):
+            check("role", value.get("role"), f"{key}.role")
         else:
             check(spec.kind, value, key)

@@ -29,7 +29,8 @@ __all__ = [
 ]
 
 # Roles that see every open task of their subsidiary in the "all" view (group-level staff see all).
-ALL_VIEW_ROLES = frozenset({"cs_supervisor", "cs_manager", "cs_centre_gm", "cs_centre_deputy_gm", "chairman"})
+ALL_VIEW_ROLES = frozenset({"cs_supervisor", "cs_manager", "cs_centre_gm", "cs_centre_deputy_gm", "chairman",
+                            "general_manager"})
 
 
 @dataclass(frozen=True)

@@ -96,7 +96,11 @@ def test_a_complaint_in_working_hours_runs_from_intake_to_approved_closure(desk:
     desk.complete(n, "contact_customer", reached=True, attempt_note="电话接通")
     desk.complete(n, "record_return_visit", visit_method="on_site", satisfaction="satisfied",
                   return_visit_record="上门回访,客户表示满意", customer_agrees=True)
+    review = desk.task(n, "deputy_gm_review")  # R2.12 003 第29条: 副总经理审核 (lanes.closure_reviewer)
+    assert (review.role, review.unit) == ("cs_centre_deputy_gm", "sz-property")
     desk.complete(n, "deputy_gm_review", deputy_decision="approve")
+    approve = desk.task(n, "gm_approve")  # 总经理审批 (lanes.closure_approver)
+    assert (approve.role, approve.unit) == ("cs_centre_gm", "sz-property")
     case = desk.complete(n, "gm_approve", gm_decision="approve", final_outcome="resolved")
     assert case.status == "closed"
     assert case.outcome == "resolved"
@@ -270,7 +274,11 @@ def test_an_expert_who_does_not_answer_in_24_hours_is_replaced_by_a_temporary_ad
     desk.wait(hours=2)  # R2.17: unanswered after 24 hours
     tasks = desk.open_tasks(n)
     assert "expert_answer" not in tasks
-    desk.complete(n, "assign_temporary_adviser", temporary_adviser="sun.lei")
+    assign = desk.task(n, "assign_temporary_adviser")  # 000 顾问支持1: 总经理 (lanes.adviser_assigner)
+    assert (assign.role, assign.unit) == ("general_manager", "sz-property")
+    with pytest.raises(PermissionDenied):
+        desk.complete(n, "assign_temporary_adviser", "lin.lihua", temporary_adviser="sun.lei")
+    desk.complete(n, "assign_temporary_adviser", "guo.zhenhua", temporary_adviser="sun.lei")
     assert desk.task(n, "temporary_expert_answer").assignee == "sun.lei"
     desk.complete(n, "temporary_expert_answer", expert_opinion="按设计规范整改")
     assert "reply_customer" in desk.open_tasks(n)

@@ -9,13 +9,13 @@ the file directly until archive.direct_view.expires has passed.
 
 PROCESS_ID = "archive_access"
 PROCESS_NAME = "业主档案查询 Owner-archive access"
-DOC = ("R5.2 archive access requests. Lanes are roles (policy lanes:); every time is a policy key "
+DOC = ("R5.2 archive access requests. Each lane is a policy lanes: key (its role and scope); every time is a policy key "
        "read through deadline().")
 
 LANES = [
     ("first_receiver", "申请人 requester"),
-    ("cs_supervisor", "客服主管(主管以上) supervisor"),
-    ("cs_desk", "客服专员 CS specialist (looks up and relays)"),
+    ("archive_approver", "审批 approves: a supervisor or above (R5.2)"),
+    ("archive_relay", "转告 looks the file up and relays the answer (R5.2)"),
 ]
 
 NODES = [
@@ -24,19 +24,19 @@ NODES = [
 status = "requested"
 direct_view_possible = policy("archive.direct_view.allowed")
 """}),
-    ("approve_request", "user", "主管审批 supervisor approves or refuses", "cs_supervisor",
+    ("approve_request", "user", "主管审批 supervisor approves or refuses", "archive_approver",
      {"due": 'deadline("archive.deadlines.approve", received_at)'}),
-    ("decision_gw", "xor", "批准? approved?", "cs_supervisor", {"default": "refused"}),
-    ("refused", "script", "不批准 refused", "cs_supervisor", {"script": """
+    ("decision_gw", "xor", "批准? approved?", "archive_approver", {"default": "refused"}),
+    ("refused", "script", "不批准 refused", "archive_approver", {"script": """
 status = "closed"
 outcome = "refused"
 """}),
-    ("refused_end", "end", "申请未获批准 refused", "cs_supervisor", {}),
-    ("approved", "script", "已批准 approved", "cs_supervisor", {"script": """
+    ("refused_end", "end", "申请未获批准 refused", "archive_approver", {}),
+    ("approved", "script", "已批准 approved", "archive_approver", {"script": """
 approved_at = now()
 status = "approved"
 """}),
-    ("direct_gw", "xor", "直接查阅? direct view?", "cs_supervisor", {"default": "relay_answer"}),
+    ("direct_gw", "xor", "直接查阅? direct view?", "archive_approver", {"default": "relay_answer"}),
     ("grant_view", "script", "授予限时查阅 grant a time-limited view", "first_receiver", {"script": """
 view_expires_at = deadline("archive.direct_view.expires", approved_at)
 status = "view_granted"
@@ -48,14 +48,14 @@ status = "closed"
 outcome = "view_expired"
 """}),
     ("view_end", "end", "限时查阅结束 view ended", "first_receiver", {}),
-    ("relay_answer", "user", "客服人员查阅并转告 look it up and relay the answer", "cs_desk",
+    ("relay_answer", "user", "客服人员查阅并转告 look it up and relay the answer", "archive_relay",
      {"due": 'deadline("archive.deadlines.relay", approved_at)'}),
-    ("relayed", "script", "已转告 relayed", "cs_desk", {"script": """
+    ("relayed", "script", "已转告 relayed", "archive_relay", {"script": """
 relayed_at = now()
 status = "closed"
 outcome = "relayed"
 """}),
-    ("relayed_end", "end", "已转告申请人 answer relayed", "cs_desk", {}),
+    ("relayed_end", "end", "已转告申请人 answer relayed", "archive_relay", {}),
 ]
 
 FLOWS = [

@@ -2,18 +2,22 @@
 
 PROCESS_ID = "complaint"
 PROCESS_NAME = "投诉处理 Complaint"
-DOC = ("R2 complaint handling. Lanes are roles (policy lanes:). Every deadline is a policy key read "
+DOC = ("R2 complaint handling. Each lane is a policy lanes: key (its role and scope). Every deadline is a policy key read "
        "through deadline(); statuses and outcomes are codes the runtime copies to the case row.")
 
 LANES = [
     ("cs_desk", "客服专员 CS desk (project)"),
     ("first_receiver", "首问责任人 first receiver (R0.5)"),
     ("cs_supervisor", "客服主管 CS supervisor"),
-    ("cs_centre_gm", "售后服务中心总经理 CS-centre GM"),
-    ("cs_centre_deputy_gm", "售后服务中心副总经理 CS-centre deputy GM"),
-    ("chairman", "董事长 chairman"),
+    ("cs_centre_gm", "售后服务中心总经理 CS-centre GM: signs the order (R2.5)"),
+    ("chairman", "董事长 chairman: major complaints (R2.3)"),
+    ("major_claim_approver", "重大索赔审批 approves a major claim (R2.14)"),
+    ("claim_reporter", "索赔报告 files the claim report (R2.14)"),
     ("responsible_department", "第一责任部门 first responsible department"),
     ("expert", "专业顾问 expert adviser"),
+    ("adviser_assigner", "指定临时顾问 assigns a temporary adviser (R2.17)"),
+    ("closure_reviewer", "结案审核 reviews the closure (R2.12)"),
+    ("closure_approver", "结案审批 approves the closure (R2.12, R2.16)"),
 ]
 
 MESSAGES = [("msg_repeat_complaint", "repeat_complaint")]
@@ -51,13 +55,13 @@ closed_how = "on_spot"
     ("not_major", "end", "一般投诉 ordinary complaint", "chairman", {}),
     # Claims (R2.14)
     ("claim_gw", "xor", "索赔? claim?", "responsible_department", {"default": "no_claim"}),
-    ("file_claim_report", "user", "提交索赔书面报告 file the claim report", "responsible_department",
+    ("file_claim_report", "user", "提交索赔书面报告 file the claim report", "claim_reporter",
      {"due": 'deadline("complaint.deadlines.claim_report", received_at)'}),
-    ("claim_filed", "script", "索赔报告已提交 claim report filed", "responsible_department", {"script": """
+    ("claim_filed", "script", "索赔报告已提交 claim report filed", "claim_reporter", {"script": """
 claim_reported_at = now()
 """}),
     ("claim_level_gw", "xor", "权限 authority level", "responsible_department", {"default": "approve_claim_gm"}),
-    ("approve_claim_chairman", "user", "董事长审批索赔 chairman approves the claim", "chairman", {}),
+    ("approve_claim_chairman", "user", "董事长审批索赔 chairman approves the claim", "major_claim_approver", {}),
     ("approve_claim_gm", "user", "审批索赔 GM approves the claim", "cs_centre_gm", {}),
     ("claim_approved", "script", "记录审批 record the decision", "responsible_department", {"script": """
 claim_decided_at = now()
@@ -104,7 +108,7 @@ expert_asked_at = now()
     ("expert_timeout", "boundary_timer", "顾问逾期 adviser unreachable", "expert",
      {"attached_to": "expert_answer", "cancel": True,
       "timer": 'deadline("complaint.deadlines.expert_answer", expert_asked_at)'}),
-    ("assign_temporary_adviser", "user", "指定临时顾问 assign a temporary adviser", "cs_centre_gm", {}),
+    ("assign_temporary_adviser", "user", "指定临时顾问 assign a temporary adviser", "adviser_assigner", {}),
     ("temporary_expert_answer", "user", "临时顾问书面答复 temporary adviser answers", "expert",
      {"assignee": "temporary_adviser",
       "due": 'deadline("complaint.deadlines.expert_answer", now())'}),
@@ -147,16 +151,16 @@ difficult_issue = True if difficult_issue or severity != "general" else False
     ("return_visit", "call", "回访与满意度调查 return visit and satisfaction survey (R6)", "first_receiver",
      {"called": "return_visit"}),
     ("agree_gw", "xor", "客户认可? customer agrees?", "first_receiver", {"default": "carry_out_work"}),
-    ("deputy_gm_review", "user", "副总经理审核 deputy GM reviews", "cs_centre_deputy_gm", {}),
-    ("deputy_gw", "xor", "审核结果 review result", "cs_centre_deputy_gm", {"default": "carry_out_work"}),
-    ("gm_approve", "user", "总经理批准结案 GM approves the closure", "cs_centre_gm", {}),
-    ("gm_gw", "xor", "批准? approved?", "cs_centre_gm", {"default": "carry_out_work"}),
-    ("close_case", "script", "结案 close", "cs_centre_gm", {"script": """
+    ("deputy_gm_review", "user", "副总经理审核 deputy GM reviews", "closure_reviewer", {}),
+    ("deputy_gw", "xor", "审核结果 review result", "closure_reviewer", {"default": "carry_out_work"}),
+    ("gm_approve", "user", "总经理批准结案 GM approves the closure", "closure_approver", {}),
+    ("gm_gw", "xor", "批准? approved?", "closure_approver", {"default": "carry_out_work"}),
+    ("close_case", "script", "结案 close", "closure_approver", {"script": """
 status = "closed"
 outcome = final_outcome
 closed_how = "approved"
 """}),
-    ("closed", "end", "已结案 closed", "cs_centre_gm", {}),
+    ("closed", "end", "已结案 closed", "closure_approver", {}),
     ("await_repeat", "event_gw", "一周内是否重复投诉 repeat within a week?", "cs_desk", {}),
     ("silence_elapsed", "timer_catch", "一周无重复投诉 a week without a repeat", "cs_desk",
      {"timer": 'deadline("complaint.deadlines.silence_close", closure_checked_at)'}),
@@ -172,14 +176,14 @@ outcome = "resolved"
 closed_how = "no_repeat_within_a_week"
 """}),
     ("closed_silent", "end", "已结案(无重复投诉) closed, no repeat", "cs_desk", {}),
-    ("approve_unresolvable", "user", "批准以无法解决结案 approve closing as unresolvable", "cs_centre_gm", {}),
-    ("unresolvable_gw", "xor", "批准? approved?", "cs_centre_gm", {"default": "carry_out_work"}),
-    ("close_unresolvable", "script", "无法解决结案 close as unresolvable", "cs_centre_gm", {"script": """
+    ("approve_unresolvable", "user", "批准以无法解决结案 approve closing as unresolvable", "closure_approver", {}),
+    ("unresolvable_gw", "xor", "批准? approved?", "closure_approver", {"default": "carry_out_work"}),
+    ("close_unresolvable", "script", "无法解决结案 close as unresolvable", "closure_approver", {"script": """
 status = "closed"
 outcome = "unresolvable"
 closed_how = "unresolvable"
 """}),
-    ("closed_unresolvable", "end", "已结案(无法解决) closed, unresolvable", "cs_centre_gm", {}),
+    ("closed_unresolvable", "end", "已结案(无法解决) closed, unresolvable", "closure_approver", {}),
 ]
 
 FLOWS = [

@@ -14,7 +14,7 @@ DOC = ("R1 consultation. Answered from the FAQ book at once, else expert adviser
 LANES = [
     ("cs_desk", "客服专员 CS desk (project)"),
     ("expert", "专业顾问 expert adviser"),
-    ("cs_manager", "客户经理 customer manager (consultation.wording_confirmed_by)"),
+    ("wording_confirmer", "说辞确认 the customer manager confirms the wording (R1.2)"),
     ("first_receiver", "首问责任人 first receiver (R0.5)"),
 ]
 
@@ -35,9 +35,9 @@ reply_source = "faq"
 status = "answered"
 """}),
     ("ask_expert", "user", "专业顾问解答 the expert adviser answers", "expert", {"due": "reply_due"}),
-    ("confirm_wording", "user", "客户经理确认说辞 the customer manager confirms the wording", "cs_manager",
+    ("confirm_wording", "user", "客户经理确认说辞 the customer manager confirms the wording", "wording_confirmer",
      {"due": "reply_due"}),
-    ("wording_gw", "xor", "说辞确认? wording confirmed?", "cs_manager", {"default": "ask_expert"}),
+    ("wording_gw", "xor", "说辞确认? wording confirmed?", "wording_confirmer", {"default": "ask_expert"}),
     ("reply_customer", "user", "答复客户 reply to the customer", "cs_desk", {"due": "reply_due"}),
     ("replied", "script", "已答复 replied", "cs_desk", {"script": """
 reply_text = confirmed_wording

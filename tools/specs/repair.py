@@ -11,7 +11,7 @@ runs the return visit (call activity ``return_visit``).
 
 PROCESS_ID = "repair"
 PROCESS_NAME = "报修 Repair"
-DOC = ("R3 repair. Lanes are roles (policy lanes:). Deadlines, emergencies, municipal faults, photo stages "
+DOC = ("R3 repair. Each lane is a policy lanes: key (its role and scope). Deadlines, emergencies, municipal faults, photo stages "
        "and fees are policy keys read through deadline() and policy().")
 
 LANES = [

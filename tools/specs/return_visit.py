@@ -15,7 +15,8 @@ DOC = ("R6.1-R6.2 return visit, called by complaint, repair and consultation. Th
 
 LANES = [
     ("first_receiver", "首问责任人 first receiver (R0.5, R6.1)"),
-    ("cs_supervisor", "客服主管 CS supervisor (R6.2)"),
+    ("difficult_issue_visitor", "疑难问题回访 difficult issues, a supervisor or above (R6.2)"),
+    ("cs_supervisor", "客服主管 CS supervisor: countersigns phone records (R6.3)"),
     ("cs_manager", "客服经理 CS manager"),
 ]
 
@@ -32,7 +33,7 @@ difficult_issue = True if difficult_issue else False
     ("rv_who_gw", "xor", "疑难问题? difficult issue?", "first_receiver", {"default": "contact_customer"}),
     ("contact_customer", "user", "联系客户回访 contact the customer", "first_receiver", {}),
     ("supervisor_contact_customer", "user", "主管联系客户回访 supervisor contacts the customer",
-     "cs_supervisor", {"due": 'deadline("return_visit.difficult_issue", rv_started_at)'}),
+     "difficult_issue_visitor", {"due": 'deadline("return_visit.difficult_issue", rv_started_at)'}),
     ("rv_attempt_made", "script", "记录联系尝试 record the attempt", "first_receiver", {"script": """
 rv_attempts = rv_attempts + 1
 rv_attempt_notes = rv_attempt_notes + [{"at": now(), "reached": reached, "note": attempt_note}]
@@ -41,7 +42,7 @@ rv_attempt_notes = rv_attempt_notes + [{"at": now(), "reached": reached, "note":
     ("rv_record_gw", "xor", "谁回访 who visits", "first_receiver", {"default": "record_return_visit"}),
     ("record_return_visit", "user", "回访记录与满意度 record the visit, satisfaction", "first_receiver", {}),
     ("supervisor_record_return_visit", "user", "主管回访记录与满意度 supervisor records the visit",
-     "cs_supervisor", {"due": 'deadline("return_visit.difficult_issue", rv_started_at)'}),
+     "difficult_issue_visitor", {"due": 'deadline("return_visit.difficult_issue", rv_started_at)'}),
     ("rv_recorded", "script", "回访人签字 the visitor signs", "first_receiver", {"script": """
 rv_signatures = 1
 return_visit_outcome = "visited"

@@ -9,7 +9,7 @@ no answer within visitor.host_answer_wait counts as "host absent" (R4.3).
 PROCESS_ID = "visitor_reception"
 PROCESS_NAME = "来访接待 Visitor reception"
 DOC = (
-    "R4 visitor reception. Lanes are roles (policy lanes:); the only time is the policy's "
+    "R4 visitor reception. Each lane is a policy lanes: key (its role and scope); the only time is the policy's "
     "visitor.host_answer_wait, read through deadline()."
 )
 

@@ -82,16 +82,18 @@ def test_overlay_replaces_a_record_by_code_and_keeps_the_others(tmp_path: Path) 
     assert unit.provenance("complaint.categories[leasing].department").path.endswith("lease.yaml")
 
 
-def test_overlay_may_change_one_field_of_a_lane(tmp_path: Path) -> None:
+def test_overlay_rebinds_a_lane_and_the_rest_stay(tmp_path: Path) -> None:
     tree = _tree_with(
         tmp_path,
         "subsidiaries/lanes.yaml",
-        "extends: group\nlanes:\n  archive: {role: cs_specialist, scope: project}\n",
+        "extends: group\nlanes:\n  adviser_assigner: {role: chairman, scope: subsidiary}\n",
     )
-    assert load_policy_set(tree).effective("lanes").lane("archive") == {
-        "role": "cs_specialist",
-        "scope": "project",
-    }
+    policies = load_policy_set(tree)
+    unit = policies.effective("lanes")
+    assert unit.lane("adviser_assigner") == {"role": "chairman", "scope": "subsidiary"}
+    assert unit.provenance("lanes.adviser_assigner").path.endswith("lanes.yaml")
+    assert unit.lane("closure_approver") == policies.effective().lane("closure_approver")
+    assert [row.key for row in policies.diff("lanes")] == ["lanes.adviser_assigner"]
 
 
 def test_raised_fine_and_coverage_are_accepted(tmp_path: Path) -> None:

@@ -45,17 +45,24 @@ PROCESS_KEYS = [
 ]
 LANES = {
     "cs_desk": ("cs_specialist", "project"),
+    "first_receiver": ("cs_specialist", "first_receiver"),
     "cs_supervisor": ("cs_supervisor", "project"),
     "cs_manager": ("cs_manager", "subsidiary"),
     "cs_centre_gm": ("cs_centre_gm", "subsidiary"),
-    "cs_centre_deputy_gm": ("cs_centre_deputy_gm", "subsidiary"),
     "responsible_department": ("department_head", "responsible_department"),
     "expert": ("expert_adviser", "subsidiary"),
     "chairman": ("chairman", "subsidiary"),
-    "first_receiver": ("cs_specialist", "first_receiver"),
     "engineering": ("engineer", "project"),
     "security": ("security_guard", "project"),
-    "archive": ("archive_clerk", "project"),
+    "closure_reviewer": ("cs_centre_deputy_gm", "subsidiary"),  # R2.12 003 第29条
+    "closure_approver": ("cs_centre_gm", "subsidiary"),
+    "claim_reporter": ("department_head", "responsible_department"),  # R2.14 003 第34条
+    "major_claim_approver": ("chairman", "subsidiary"),
+    "adviser_assigner": ("general_manager", "subsidiary"),  # R2.17 000 顾问支持1: 公司总经理
+    "wording_confirmer": ("cs_manager", "subsidiary"),  # R1.2
+    "difficult_issue_visitor": ("cs_supervisor", "project"),  # R6.2 主管以上
+    "archive_approver": ("cs_supervisor", "project"),  # R5.2
+    "archive_relay": ("cs_specialist", "project"),
 }
 
 

@@ -1,0 +1,83 @@
+"""R0.1, R2.12, R2.17: who works a step is the policy's ``lanes:`` binding; a subsidiary that rebinds a
+lane changes who gets the task, and nothing else in the diagram or the code names that role."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from engine.clock import FixedClock
+from engine.errors import PermissionDenied
+from engine.org import load_org
+from engine.policy import load_policy_set
+from engine.policy.rules import render_rules
+from engine.processes import ProcessRegistry
+from engine.runtime import Runtime
+from engine.store import Store
+from tests.conftest import ROOT, shanghai
+from tests.scenarios.conftest import DEMO_ORG, Desk
+
+# sz-property has its chairman, not its general manager, assign temporary advisers, and its CS
+# manager review closures; hn-region keeps the group's bindings.
+REBOUND = """
+lanes:
+  adviser_assigner: {role: chairman, scope: subsidiary}
+  closure_reviewer: {role: cs_manager, scope: subsidiary}
+"""
+
+
+@pytest.fixture
+def rebound(tmp_path: Path) -> Iterator[Desk]:
+    """The demo desk on a copy of the shipped policies whose sz-property rebinds two lanes."""
+    policies = tmp_path / "policies"
+    shutil.copytree(ROOT / "policies", policies)
+    overlay = policies / "subsidiaries" / "sz-property.yaml"
+    overlay.write_text(overlay.read_text(encoding="utf-8") + REBOUND, encoding="utf-8")
+    clock = FixedClock(shanghai("2026-11-23 10:00"))
+    store = Store(f"sqlite:///{tmp_path / 'kefu.db'}")
+    store.migrate()
+    runtime = Runtime(store, load_policy_set(policies), ProcessRegistry.load(ROOT / "processes"), clock,
+                      calendars_dir=policies / "calendars")
+    runtime.register_processes()
+    org = load_org(DEMO_ORG)
+    runtime.import_org(org)
+    yield Desk(runtime, clock, org)
+    store.dispose()
+
+
+def _to_expert_timeout(desk: Desk, actor: str = "zhang.wei", **intake: str) -> str:
+    n = desk.open(actor, category="real_estate", **intake).number
+    desk.complete(n, "raise_order", order_summary="地产相关投诉",
+                  required_completion="2026-11-27T17:00:00+08:00")
+    desk.complete(n, "sign_order", order_decision="sign")
+    desk.complete(n, "visit_customer", contact_result="agreed", visit_record="已上门", plan="请顾问出具意见",
+                  agreed_completion="2026-11-26T17:00:00+08:00", customer_confirmed_plan=True,
+                  needs_expert=True)
+    desk.wait(hours=25)  # R2.17: the adviser has not answered within 24 hours
+    return n
+
+
+def test_a_subsidiary_that_rebinds_the_adviser_assigner_gives_the_task_to_that_role(rebound: Desk) -> None:
+    n = _to_expert_timeout(rebound)
+    task = rebound.task(n, "assign_temporary_adviser")
+    assert (task.role, task.unit) == ("chairman", "sz-property")
+    with pytest.raises(PermissionDenied):  # the group's binding (the general manager) no longer applies here
+        rebound.complete(n, "assign_temporary_adviser", "guo.zhenhua", temporary_adviser="sun.lei")
+    rebound.complete(n, "assign_temporary_adviser", "chen.guodong", temporary_adviser="sun.lei")
+    assert rebound.task(n, "temporary_expert_answer").assignee == "sun.lei"
+
+
+def test_the_other_subsidiary_keeps_the_group_binding(rebound: Desk) -> None:
+    n = _to_expert_timeout(rebound, actor="tian.tian", project="hn-region-bhw")
+    task = rebound.task(n, "assign_temporary_adviser")
+    assert (task.role, task.unit) == ("general_manager", "hn-region")
+
+
+def test_the_rules_document_names_the_rebound_role(rebound: Desk) -> None:
+    policies = rebound.runtime.policies
+    text = render_rules(policies.effective("sz-property"), policies.effective(), {}, "text")
+    line = next(x for x in text.splitlines() if "顾问无法联系时指定临时顾问" in x)
+    assert "本公司的董事长" in line and "集团：本公司的总经理" in line
