@@ -11,6 +11,11 @@ File format (YAML; see ``engine/demo/org.yaml``)::
     staff:
       - {login: zhang.wei, name: 张伟, unit: sz-property-lyc-cs, roles: [cs_specialist],
          phone: "13800000001", email: zhang.wei@example.com}
+      - {login: old.hand, name: 老员工, unit: sz-property-lyc-cs, roles: [cs_specialist], active: false}
+
+The file is the whole organisation: ``kefu org import`` deactivates a staff member the file marks
+``active: false`` or no longer lists; deactivation ends their web sessions and revokes their API
+tokens in the same transaction (``engine.credentials``).
 
 Rules: unit codes and logins are unique (a unit code may not repeat the group's); ``kind`` is
 ``subsidiary`` (parent: the group; optional ``company``: ``property`` or ``region``), ``project``
@@ -92,7 +97,7 @@ _PARENT_KINDS = {
 _LOGIN = re.compile(r"[a-z][a-z0-9._-]*")
 _PHONE = re.compile(r"1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|400-?\d{3}-?\d{4}")
 _UNIT_KEYS = {"code", "name", "kind", "parent", "department", "company"}
-_STAFF_KEYS = {"login", "name", "unit", "roles", "phone", "email"}
+_STAFF_KEYS = {"login", "name", "unit", "roles", "phone", "email", "active"}
 
 
 @dataclass(frozen=True)
@@ -119,6 +124,7 @@ class Staff:
     phone: str | None = None
     email: str | None = None
     line: int | None = None
+    active: bool = True
 
 
 @dataclass(frozen=True, eq=False)
@@ -360,6 +366,9 @@ class _Reader:
                 not isinstance(email, str) or not re.fullmatch(r"[^@\s]+@[^@\s]+", email)
             ):
                 raise self.fail(item, f"staff {login!r}: e-mail {email!r} is malformed", "org.E007")
+            active = raw.get("active", True)
+            if not isinstance(active, bool):
+                raise self.fail(item, f"staff {login!r}: 'active' is true or false", "org.E007")
             staff[login] = Staff(
                 login=login,
                 name=self.text(item, raw, "name", f"staff {login!r}"),
@@ -368,5 +377,6 @@ class _Reader:
                 phone=phone,
                 email=email,
                 line=item.start_mark.line + 1,
+                active=active,
             )
         return staff

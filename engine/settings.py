@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
+from datetime import timedelta
 from difflib import get_close_matches
 from pathlib import Path
 
 from engine.errors import ConfigError
 
-__all__ = ["PROJECT_ROOT", "Settings", "load_settings"]
+__all__ = ["PROJECT_ROOT", "Settings", "load_settings", "parse_span"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,10 +31,30 @@ class Settings:
     mail_from: str = "kefu@localhost"
     sms_webhook_url: str = ""  # SMS gateway adapter (JSON POST), see engine/worker/delivery.py
     wecom_webhook_url: str = ""  # WeCom (企业微信) adapter (JSON POST)
+    # Operational limits (not business rules, so not in policies/): spans like 30m, 2h, 7d.
+    session_idle_timeout: str = "2h"  # a web session unused this long ends
+    session_max_age: str = "12h"  # and any web session ends this long after sign-in
+
+    def span(self, name: str) -> timedelta:
+        """A span setting as a timedelta; ConfigError naming the variable when it is malformed."""
+        return parse_span(str(getattr(self, name)), f"KEFU_{name.upper()}")
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with some values replaced (None values are ignored)."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]
+
+
+_SPAN = re.compile(r"\s*(\d{1,6})\s*(s|m|h|d)\s*")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_span(text: str, what: str = "span") -> timedelta:
+    """``90d``, ``12h``, ``30m`` or ``45s`` as a timedelta (positive); ConfigError otherwise."""
+    found = _SPAN.fullmatch(text or "")
+    if found is None or int(found.group(1)) == 0:
+        raise ConfigError(f"{what}: {text!r} is not a span such as 30m, 2h or 90d "
+                          "(a whole number of s, m, h or d, above zero)")
+    return timedelta(**{_UNITS[found.group(2)]: int(found.group(1))})
 
 
 _ENV_NAMES = {f"KEFU_{f.name.upper()}": f.name for f in fields(Settings)}

@@ -25,16 +25,18 @@ def token_required(view: Any) -> Any:
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         header = request.headers.get("Authorization", "")
         token = header[7:].strip() if header.lower().startswith("bearer ") else ""
-        actor = services().actor_for_token(token) if token else None
+        actor, check = services().check_token(token) if token else (None, None)
         if actor is None:
+            why = check.message if check is not None else "missing API token"
             body = {
                 "error": {
                     "code": "api.E401",
-                    "message": "missing or unknown API token; send "
-                    "'Authorization: Bearer <token>' (create one with `kefu api-token LOGIN`)",
+                    "reason": check.refusal if check is not None else "missing",
+                    "message": f"{why}; send 'Authorization: Bearer <token>' with a live token "
+                    "(create one with `kefu api-token LOGIN --label L`)",
                 }
             }
-            return jsonify(body), 401, {"WWW-Authenticate": "Bearer"}
+            return jsonify(body), 401, {"WWW-Authenticate": 'Bearer realm="kefu"'}
         g.api_actor = actor
         return view(*args, **kwargs)
 

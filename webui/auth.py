@@ -7,7 +7,6 @@ from typing import Any
 from flask import Blueprint, Flask, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from engine.errors import NotFoundError
 from webui.context import services
 from webui.i18n import LANGUAGES
 
@@ -24,14 +23,17 @@ def _safe_next(target: str | None) -> str:
 
 @bp.before_app_request
 def load_actor() -> None:
-    """Put the signed-in actor on ``g`` (None when anonymous or no longer active)."""
+    """Put the signed-in actor on ``g``: None when anonymous, or when the server ended the session."""
     g.actor = None
-    login = session.get("login")
-    if login:
-        try:
-            g.actor = services().actor(login)
-        except NotFoundError:
-            session.clear()
+    secret = session.get("sid")
+    if isinstance(secret, str) and secret:
+        g.actor = services().actor_for_session(secret)
+        if g.actor is None:
+            session.pop("sid", None)
+
+
+def _client() -> tuple[str, str]:
+    return request.headers.get("User-Agent", ""), request.remote_addr or ""
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -41,8 +43,8 @@ def login() -> Any:
         actor = services().authenticate(request.form.get("login", ""), request.form.get("password", ""))
         if actor is not None:
             lang = session.get("lang")
-            session.clear()
-            session["login"] = actor.login
+            session.clear()  # a new cookie (and CSRF token) for the signed-in user
+            session["sid"] = services().start_session(actor, *_client())
             if lang:
                 session["lang"] = lang
             return redirect(_safe_next(request.args.get("next")))
@@ -53,7 +55,10 @@ def login() -> Any:
 
 @bp.post("/logout")
 def logout() -> Any:
-    """Sign out (keeps the language)."""
+    """Sign out: the session ends on the server (a copied cookie is dead too); keeps the language."""
+    secret = session.get("sid")
+    if isinstance(secret, str) and secret:
+        services().end_session(secret)
     lang = session.get("lang")
     session.clear()
     if lang:

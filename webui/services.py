@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from engine.clock import Clock, SystemClock
+from engine.credentials import Credentials, SessionLimits, TokenCheck
 from engine.errors import KefuError, NotFoundError, PermissionDenied
 from engine.repair_orders import photo_stages
 from engine.runtime.access import ALL_VIEW_ROLES, candidate_groups, check_may_work, placement_of
@@ -23,7 +24,6 @@ from engine.store import web_queries as wq
 from engine.store.web_queries import InboxFilter, InboxScope
 from webui.forms import form_error
 from webui.models import Actor, AttachmentView, CasePage, InboxPage, InboxRow, OpenedCase
-from webui.tokens import ApiTokens
 from webui.uploads import check_upload, store_upload
 from webui.viewdata import case_page, mask_phone
 
@@ -34,7 +34,8 @@ class Services:
     """What the web UI may ask of the engine, for one configured database, policy set and clock."""
 
     def __init__(
-        self, *, store: Any, runtime: Any, policies: Any, registry: Any, clock: Clock, data_dir: Path
+        self, *, store: Any, runtime: Any, policies: Any, registry: Any, clock: Clock, data_dir: Path,
+        limits: SessionLimits | None = None,
     ) -> None:
         self.store = store
         self.runtime = runtime
@@ -44,7 +45,7 @@ class Services:
         self.data_dir = Path(data_dir)
         self._policy_cache: dict[str | None, Any] = {}
         self._choices_cache: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
-        self.tokens = ApiTokens(self.data_dir / "api_tokens.json", clock)
+        self.credentials = Credentials(store, clock, limits)
 
     # -- people --------------------------------------------------------------------------------
     def authenticate(self, login: str, password: str) -> Actor | None:
@@ -72,10 +73,16 @@ class Services:
     def actor(self, login: str) -> Actor:
         """The staff member ``login`` with the runtime's candidate groups and "all" scope."""
         with self.store.read() as tx:
-            staff = tx.staff(login)
-            units = tx.units()
-        if staff is None or not staff.active:
+            found = self._actor_in(tx, login)
+        if found is None:
             raise NotFoundError(f"no active staff member {login!r}")
+        return found
+
+    def _actor_in(self, tx: Any, login: str) -> Actor | None:
+        staff = tx.staff(login)
+        if staff is None or not staff.active:
+            return None
+        units = tx.units()
         placement = placement_of(units, staff.unit)
         roles = {r.split("@", 1)[0] for r in staff.roles}
         everything = placement.subsidiary is None
@@ -89,6 +96,23 @@ class Services:
         )
         unit_name = units[staff.unit].name if staff.unit in units else staff.unit
         return Actor(staff.login, staff.name, staff.unit, tuple(staff.roles), scope, unit_name)
+
+    # -- sessions ------------------------------------------------------------------------------
+    def start_session(self, actor: Actor, user_agent: str, ip: str) -> str:
+        """Sign ``actor`` in: the secret for the session cookie (the database keeps its hash)."""
+        return self.credentials.start_session(actor.login, user_agent, ip)
+
+    def actor_for_session(self, secret: str) -> Actor | None:
+        """The active actor of a live session, else None (one lookup; last use written once a minute)."""
+        with self.store.read() as tx:
+            verdict = self.credentials.judge_session(tx, secret)
+            actor = self._actor_in(tx, verdict.login) if verdict.login else None
+        self.credentials.settle(verdict)
+        return actor
+
+    def end_session(self, secret: str) -> None:
+        """Log out: the session ends on the server, whatever copies of its cookie exist."""
+        self.credentials.end_session(secret, "logout")
 
     def staff_names(self, logins: list[str] | None = None) -> dict[str, str]:
         """login → display name (of ``logins``, or of everyone)."""
@@ -355,20 +379,25 @@ class Services:
         raise NotFoundError(f"case {number} has no attachment {attachment_id}")
 
     # -- API tokens ----------------------------------------------------------------------------
-    def issue_token(self, login: str, label: str) -> str:
-        """A new API token for ``login``; only its sha256 is kept."""
+    def issue_token(self, login: str, label: str, expires_in: timedelta | None = None) -> str:
+        """A new API token for the active staff member ``login`` (shown once; its hash is kept)."""
         self.actor(login)
-        return self.tokens.issue(login, label)
+        return self.credentials.issue_token(login, label, expires_in)[0]
+
+    def check_token(self, token: str) -> tuple[Actor | None, TokenCheck]:
+        """(the active actor an API token acts as, or None; the check saying why not)."""
+        check = self.credentials.check_token(token)
+        if check.login is None:
+            return None, check
+        try:
+            return self.actor(check.login), check
+        except NotFoundError:
+            why = f"the token's staff member {check.login} is no longer active"
+            return None, TokenCheck(None, "inactive", why)
 
     def actor_for_token(self, token: str) -> Actor | None:
         """The active actor an API token belongs to, or None."""
-        login = self.tokens.login_for(token)
-        if login is None:
-            return None
-        try:
-            return self.actor(login)
-        except NotFoundError:
-            return None
+        return self.check_token(token)[0]
 
     # -- policy helpers ------------------------------------------------------------------------
     def policy(self, subsidiary: str | None) -> Any:
@@ -423,6 +452,7 @@ def _case_of(view: Any) -> Any:
 
 def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     """Open the configured database (migrating it), load policies and diagrams, and build the Runtime."""
+    from engine.credentials import import_token_file
     from engine.policy import load_policy_set
     from engine.processes import ProcessRegistry
     from engine.runtime import Runtime
@@ -431,9 +461,12 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
 
     store = Store(settings.database_url)
     store.migrate()
+    clock = clock or SystemClock()
+    import_token_file(store, Path(settings.data_dir) / "api_tokens.json", clock)  # the pre-0007 file, once
+    limits = SessionLimits(idle=settings.span("session_idle_timeout"),
+                           max_age=settings.span("session_max_age"))
     policies = load_policy_set(settings.policies_dir)
     registry = ProcessRegistry.load(settings.processes_dir)
-    clock = clock or SystemClock()
     runtime = Runtime(store, policies, registry, clock, policies.calendars_dir)
     install_notifications(runtime)  # outbox rows in the transaction of the step that causes them
     return Services(
@@ -443,4 +476,5 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         registry=registry,
         clock=clock,
         data_dir=settings.data_dir,
+        limits=limits,
     )

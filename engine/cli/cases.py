@@ -117,6 +117,11 @@ def init_command(cli: CliContext, demo: bool) -> None:
     revision = store.migrate()
     runtime = _runtime(cli, store=store, check=False)
     click.echo(f"database {store.safe_url} at schema {revision}")
+    from engine.credentials import import_token_file
+
+    imported = import_token_file(store, cli.settings.data_dir / "api_tokens.json", cli.clock)
+    if imported:
+        click.echo(f"api tokens: {imported} moved from api_tokens.json into the database")
     for process_id, version, new in runtime.register_processes():
         click.echo(f"process {process_id} {version[:12]}" + (" registered" if new else " (known)"))
     if demo:

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import click
 
 from engine.cli.common import CliContext, pass_cli
+
+if TYPE_CHECKING:
+    from engine.credentials import Credentials
 
 __all__ = ["register"]
 
@@ -52,19 +57,96 @@ def serve_command(cli: CliContext, host: str, port: int, threads: int, demo: boo
     waitress.serve(app, host=host, port=port, threads=threads, ident="kefu")
 
 
-@click.command("api-token")
+class _TokenGroup(click.Group):
+    """``kefu api-token LOGIN …`` issues; ``list`` and ``revoke`` are subcommands."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["issue", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group("api-token", cls=_TokenGroup)
+def api_token_group() -> None:
+    """API tokens: kefu api-token LOGIN --label L [--expires 90d] | list [--login L] | revoke ID|PREFIX."""
+
+
+def _credentials(cli: CliContext) -> Credentials:
+    from engine.credentials import Credentials, import_token_file
+    from engine.store import Store
+
+    store = Store(cli.settings.database_url)
+    click.get_current_context().call_on_close(store.dispose)
+    store.require_schema()
+    import_token_file(store, cli.settings.data_dir / "api_tokens.json", cli.clock)
+    return Credentials(store, cli.clock)
+
+
+def _expiry(_ctx: click.Context, _param: click.Parameter, value: str | None) -> timedelta | None:
+    from engine.errors import ConfigError
+    from engine.settings import parse_span
+
+    if value is None:
+        return None
+    try:
+        return parse_span(value, "--expires")
+    except ConfigError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@api_token_group.command("issue")
 @click.argument("login")
 @click.option("--label", default="integration", show_default=True, help="What the token is for.")
+@click.option("--expires", callback=_expiry, metavar="SPAN",
+              help="Lifetime such as 90d or 12h (default: none).")
 @pass_cli
-def api_token_command(cli: CliContext, login: str, label: str) -> None:
-    """Create an API token acting as LOGIN (printed once; only its hash is stored)."""
-    from webui.services import build_services
+def api_token_issue(cli: CliContext, login: str, label: str, expires: timedelta | None) -> None:
+    """Create an API token acting as LOGIN; printed once (only its hash is stored), last line."""
+    from engine.errors import NotFoundError
 
-    services = build_services(cli.settings, cli.clock)
-    click.echo(services.issue_token(login, label))
+    credentials = _credentials(cli)
+    with credentials.store.read() as tx:
+        staff = tx.staff(login)
+    if staff is None or not staff.active:
+        raise NotFoundError(f"no active staff member {login!r}; a token acts as an active staff member")
+    token, record = credentials.issue_token(login, label, expires)
+    until = record.expires_at.isoformat(timespec="minutes") if record.expires_at else "never"
+    click.echo(f"token #{record.id} {record.prefix}… for {login} «{record.label}», expires {until}; "
+               "store it now, it is not shown again:", err=True)
+    click.echo(token)
+
+
+@api_token_group.command("list")
+@click.option("--login", help="Only this staff member's tokens.")
+@pass_cli
+def api_token_list(cli: CliContext, login: str | None) -> None:
+    """Every token: id, prefix, staff member, label, created, last used, expiry and state."""
+    credentials = _credentials(cli)
+    now = cli.clock.now()
+    rows = credentials.tokens(login)
+
+    def when(moment: datetime | None) -> str:
+        return moment.isoformat(timespec="minutes") if moment else "-"
+
+    for t in rows:
+        state = ("revoked" if t.revoked_at else "expired" if t.expires_at and t.expires_at <= now else "live")
+        click.echo(f"{t.id:>5}  {t.prefix or '(imported)':<14} {t.login:<16} {state:<8} "
+                   f"created {when(t.created_at)}  used {when(t.last_used_at)}  "
+                   f"expires {when(t.expires_at)}  {t.label}")
+    click.echo(f"{len(rows)} token(s)")
+
+
+@api_token_group.command("revoke")
+@click.argument("ref", metavar="ID|PREFIX")
+@pass_cli
+def api_token_revoke(cli: CliContext, ref: str) -> None:
+    """Revoke a token by its id or prefix; it is refused (401) from the next request on."""
+    record = _credentials(cli).revoke_token(ref)
+    name = record.prefix or "(imported)"
+    click.echo(f"revoked token #{record.id} {name} of {record.login} «{record.label}»")
 
 
 def register(group: click.Group) -> None:
     """Add ``kefu serve`` and ``kefu api-token`` to the CLI."""
     group.add_command(serve_command)
-    group.add_command(api_token_command)
+    group.add_command(api_token_group)

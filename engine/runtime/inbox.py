@@ -215,7 +215,13 @@ class InboxMixin:
         return problems
 
     def import_org(self, org: Any, actor: str = "system") -> tuple[int, int]:
-        """Insert or update org units and staff from ``load_org`` data; (units changed, staff changed)."""
+        """Insert or update org units and staff from ``load_org`` data; (units changed, staff changed).
+
+        The file is the whole organisation: staff it marks inactive or no longer lists are
+        deactivated, and their web sessions and API tokens end in the same transaction.
+        """
+        from engine.credentials import end_all_for
+
         by_code = {u.code: u for u in _items(org.units)}
         if getattr(org, "group", None) is not None:
             by_code.setdefault(org.group.code, org.group)
@@ -226,13 +232,23 @@ class InboxMixin:
                         getattr(s, "email", None), bool(getattr(s, "active", True)))
             for s in _items(org.staff)
         ]
+        now = self.clock.now()
         with self.store.write() as tx:
+            was_active = tx.active_logins()
             changed_units = tx.upsert_units(units)
             changed_staff = tx.upsert_staff(people)
+            listed = {p.login for p in people}
+            missing = sorted(was_active - listed)
+            tx.deactivate_staff(missing)
+            changed_staff += len(missing)
+            gone = sorted(was_active - tx.active_logins())
+            ended = {login: end_all_for(tx, login, now, "deactivated") for login in gone}
             counts = {"units": len(units), "staff": len(people), "units_changed": changed_units,
-                      "staff_changed": changed_staff}
+                      "staff_changed": changed_staff, "deactivated": gone,
+                      "sessions_ended": sum(s for s, _ in ended.values()),
+                      "tokens_revoked": sum(t for _, t in ended.values())}
             event = {"actor": actor, "action": "org.imported", "data": counts}
-            tx.append_audit(None, [event], self.clock.now())
+            tx.append_audit(None, [event], now)
         return changed_units, changed_staff
 
 

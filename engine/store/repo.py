@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, func, select
+from sqlalchemy import Connection, Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from engine.store.direct import DirectWrite
@@ -150,6 +150,16 @@ class Tx(CaseTx):
                 changed += 1
         self.session.flush()
         return changed
+
+    def active_logins(self) -> set[str]:
+        """Logins of every active staff member."""
+        return set(self.conn.scalars(select(Staff.login).where(Staff.active.is_(True))))
+
+    def deactivate_staff(self, logins: Iterable[str]) -> None:
+        """Mark staff members inactive (they keep their rows: cases and audit events name them)."""
+        names = list(logins)
+        if names:
+            self.conn.execute(update(Staff).where(Staff.login.in_(names)).values(active=False))
 
     # -- versions ----------------------------------------------------------------------------------
     def process_sources(self, process_id: str, version: str) -> dict[str, str] | None:

@@ -140,6 +140,7 @@ def test_policy_lists_replace_the_built_in_codes() -> None:
         ("org_unknown_role", "org.E006", 6, "unknown role 'boss'"),
         ("org_bad_phone", "org.E007", 6, "phone '12345'"),
         ("org_bad_login", "org.E007", 6, "login 'Zhang Wei'"),
+        ("org_bad_active", "org.E007", 6, "'active' is true or false"),
     ],
 )
 def test_invalid_org_file_is_refused_with_path_line_and_code(

@@ -47,10 +47,14 @@ def test_missing_or_unknown_token_is_401_json(client, header):
     assert response.get_json()["error"]["code"] == "api.E401"
 
 
-def test_tokens_are_stored_hashed(services, settings):
+def test_tokens_are_stored_hashed_in_the_database(services, settings):
+    from sqlalchemy import text
+
     token = services.issue_token("wang.fang", "app")
-    stored = (settings.data_dir / "api_tokens.json").read_text(encoding="utf-8")
-    assert token not in stored and "wang.fang" in stored
+    with services.store.read() as tx:
+        rows = [tuple(r) for r in tx.conn.execute(text("SELECT * FROM api_tokens"))]
+    assert len(rows) == 1 and token not in repr(rows) and "wang.fang" in repr(rows)
+    assert not (settings.data_dir / "api_tokens.json").exists()
 
 
 def test_open_list_claim_complete_read_and_timeline(api):

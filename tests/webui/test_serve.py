@@ -61,7 +61,25 @@ def test_demo_cases_cover_every_stage(services, clock):
 
 
 def test_api_token_command_prints_a_token_that_works(cli, client, services):
-    result = CliRunner().invoke(cli, ["api-token", "wang.fang", "--label", "hotline"])
-    token = result.output.strip()
-    assert result.exit_code == 0 and token.startswith("kefu_")
+    result = CliRunner().invoke(cli, ["api-token", "wang.fang", "--label", "hotline", "--expires", "90d"])
+    assert result.exit_code == 0, result.output
+    token = result.stdout.strip().splitlines()[-1]
+    assert token.startswith("kefu_") and "not shown again" in result.stderr
     assert client.get("/api/v1/tasks", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    listed = CliRunner().invoke(cli, ["api-token", "list", "--login", "wang.fang"])
+    assert listed.exit_code == 0 and "hotline" in listed.output and token[:13] in listed.output
+    assert "live" in listed.output and "1 token(s)" in listed.output and token not in listed.output
+    revoked = CliRunner().invoke(cli, ["api-token", "revoke", token[:13]])
+    assert revoked.exit_code == 0 and "revoked token #1" in revoked.output
+    assert client.get("/api/v1/tasks", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert "revoked" in CliRunner().invoke(cli, ["api-token", "list"]).output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["api-token", "nobody.here"], "no active staff member"),
+    (["api-token", "wang.fang", "--expires", "soon"], "not a span"),
+    (["api-token", "revoke", "kefu_zzzzzzzz"], "no API token"),
+])
+def test_api_token_command_refuses_bad_input_clearly(cli, args, message):
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code != 0 and message in result.output + str(result.exception)

@@ -1,0 +1,135 @@
+"""Sessions and API tokens in SQL: one indexed lookup per request, writes only when something changes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, bindparam, select, update
+
+from engine.store.auth_models import ApiToken, WebSession
+from engine.store.repo import Tx
+
+__all__ = ["AuthRepo", "SessionRecord", "TokenRecord"]
+
+SESSIONS: Table = WebSession.__table__  # type: ignore[assignment]
+TOKENS: Table = ApiToken.__table__  # type: ignore[assignment]
+_SESSION_BY_HASH = select(SESSIONS).where(SESSIONS.c.id_hash == bindparam("h"))
+_TOKEN_BY_HASH = select(TOKENS).where(TOKENS.c.token_hash == bindparam("h"))
+_TOUCH_SESSION = update(SESSIONS).where(SESSIONS.c.id_hash == bindparam("h")).values(
+    last_seen_at=bindparam("at"))
+_TOUCH_TOKEN = update(TOKENS).where(TOKENS.c.id == bindparam("i")).values(last_used_at=bindparam("at"))
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """A web session row (``id_hash`` is the SHA-256 of the cookie's secret)."""
+
+    id_hash: str
+    login: str
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    user_agent: str
+    ip: str
+    ended_at: datetime | None
+    end_reason: str | None
+
+
+@dataclass(frozen=True)
+class TokenRecord:
+    """An API token row (never the token itself)."""
+
+    id: int
+    token_hash: str
+    prefix: str | None
+    login: str
+    label: str
+    created_at: datetime
+    last_used_at: datetime | None
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    revoked_reason: str | None
+
+
+class AuthRepo:
+    """Repository functions of sessions and tokens inside one store transaction."""
+
+    def __init__(self, tx: Tx) -> None:
+        self.tx = tx
+        self.conn = tx.conn
+
+    # -- sessions ----------------------------------------------------------------------------------
+    def add_session(self, **values: Any) -> None:
+        """Insert a session row."""
+        self.conn.execute(SESSIONS.insert().values(**values, ended_at=None, end_reason=None))
+
+    def session(self, id_hash: str) -> SessionRecord | None:
+        """The session with this hash (primary-key lookup)."""
+        row = self.conn.execute(_SESSION_BY_HASH, {"h": id_hash}).first()
+        return None if row is None else SessionRecord(**row._mapping)
+
+    def touch_session(self, id_hash: str, at: datetime) -> None:
+        """Record that the session was used at ``at``."""
+        self.conn.execute(_TOUCH_SESSION, {"h": id_hash, "at": at})
+
+    def sessions_of(self, login: str, open_only: bool = True) -> list[SessionRecord]:
+        """A staff member's sessions, last used first."""
+        stmt = select(SESSIONS).where(SESSIONS.c.login == login)
+        if open_only:
+            stmt = stmt.where(SESSIONS.c.ended_at.is_(None))
+        rows = self.conn.execute(stmt.order_by(SESSIONS.c.last_seen_at.desc()))
+        return [SessionRecord(**r._mapping) for r in rows]
+
+    def end_sessions(self, login: str, at: datetime, reason: str,
+                     id_hashes: Sequence[str] | None = None) -> int:
+        """End open sessions of ``login`` (only ``id_hashes`` when given); how many ended."""
+        stmt = update(SESSIONS).where(SESSIONS.c.login == login, SESSIONS.c.ended_at.is_(None))
+        if id_hashes is not None:
+            stmt = stmt.where(SESSIONS.c.id_hash.in_(list(id_hashes)))
+        result: Any = self.conn.execute(stmt.values(ended_at=at, end_reason=reason))
+        return int(result.rowcount or 0)
+
+    # -- tokens ------------------------------------------------------------------------------------
+    def add_token(self, **values: Any) -> int:
+        """Insert a token row unless its hash is known; its id (None when it was there already)."""
+        stmt = self.tx._insert(ApiToken).values(**values).on_conflict_do_nothing(
+            index_elements=[TOKENS.c.token_hash]).returning(TOKENS.c.id)
+        found = self.conn.execute(stmt).scalar()
+        return int(found) if found is not None else 0
+
+    def token(self, token_hash: str) -> TokenRecord | None:
+        """The token with this hash (unique-index lookup)."""
+        row = self.conn.execute(_TOKEN_BY_HASH, {"h": token_hash}).first()
+        return None if row is None else TokenRecord(**row._mapping)
+
+    def touch_token(self, token_id: int, at: datetime) -> None:
+        """Record that the token was used at ``at``."""
+        self.conn.execute(_TOUCH_TOKEN, {"i": token_id, "at": at})
+
+    def tokens(self, login: str | None = None) -> list[TokenRecord]:
+        """Tokens (of ``login``), oldest first."""
+        stmt = select(TOKENS)
+        if login is not None:
+            stmt = stmt.where(TOKENS.c.login == login)
+        return [TokenRecord(**r._mapping) for r in self.conn.execute(stmt.order_by(TOKENS.c.id))]
+
+    def tokens_matching(self, ref: str) -> list[TokenRecord]:
+        """Tokens whose id is ``ref`` or whose prefix starts with ``ref``."""
+        cond = TOKENS.c.prefix.startswith(ref, autoescape=True)
+        if ref.isdigit() and len(ref) < 10:
+            cond = cond | (TOKENS.c.id == int(ref))
+        return [TokenRecord(**r._mapping) for r in self.conn.execute(select(TOKENS).where(cond))]
+
+    def revoke_tokens(self, at: datetime, reason: str, *, login: str | None = None,
+                      ids: Sequence[int] | None = None) -> int:
+        """Revoke live tokens of ``login`` or with ``ids``; how many were revoked."""
+        stmt = update(TOKENS).where(TOKENS.c.revoked_at.is_(None))
+        if login is not None:
+            stmt = stmt.where(TOKENS.c.login == login)
+        if ids is not None:
+            stmt = stmt.where(TOKENS.c.id.in_(list(ids)))
+        result: Any = self.conn.execute(stmt.values(revoked_at=at, revoked_reason=reason))
+        return int(result.rowcount or 0)
