@@ -34,10 +34,18 @@ class Settings:
     # Operational limits (not business rules, so not in policies/): spans like 30m, 2h, 7d.
     session_idle_timeout: str = "2h"  # a web session unused this long ends
     session_max_age: str = "12h"  # and any web session ends this long after sign-in
+    audit_checkpoint_interval: str = "1h"  # how often the worker anchors the audit log
+    audit_checkpoint_dir: Path | None = None  # default <data_dir>/audit-checkpoints; WORM in production
+    audit_key: str = ""  # HMAC key of the checkpoints; default: generated into <data_dir>/audit_key
 
     def span(self, name: str) -> timedelta:
         """A span setting as a timedelta; ConfigError naming the variable when it is malformed."""
         return parse_span(str(getattr(self, name)), f"KEFU_{name.upper()}")
+
+    @property
+    def checkpoint_dir(self) -> Path:
+        """Where the audit checkpoints are written."""
+        return Path(self.audit_checkpoint_dir or Path(self.data_dir) / "audit-checkpoints")
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with some values replaced (None values are ignored)."""

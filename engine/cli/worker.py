@@ -38,10 +38,13 @@ def _worker(cli: CliContext) -> object:
     store = _store(cli)
     policies = load_policy_set(cli.settings.policies_dir)
     registry = ProcessRegistry.load(cli.settings.processes_dir)
+    from engine.audit_anchor import AnchorSettings, AuditAnchor
+
     runtime = Runtime(store, policies, registry, cli.clock, policies.calendars_dir)
     install(runtime)
+    anchor = AuditAnchor(store, cli.clock, AnchorSettings.from_settings(cli.settings))
     return Worker(store, runtime, policies, cli.clock, transports=transports_from(cli.settings),
-                  data_dir=cli.settings.data_dir)
+                  data_dir=cli.settings.data_dir, anchor=anchor)
 
 
 @click.command("worker")
@@ -72,6 +75,8 @@ def worker_command(cli: CliContext, once: bool, interval: float) -> None:
         click.echo(f"FAILED {job} {unit} {period}: {error}", err=True)
     d = report.delivery
     volume = ", ".join(f"{k}={v}" for k, v in sorted(report.volume.items())) or "none"
+    if report.checkpoint:
+        click.echo(f"audit checkpoint #{report.checkpoint}")
     click.echo(f"timers fired: {report.timers_fired}; jobs run: {len(report.runs)}; volume alerts: {volume}; "
                f"sent: {d.sent}, retrying: {d.failed}, given up: {d.dead}, held for working time: {d.held}")
     if report.failures:

@@ -51,6 +51,7 @@ class SweepReport:
     failures: list[tuple[str, str, str, str]] = field(default_factory=list)
     volume: dict[str, int] = field(default_factory=dict)
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
+    checkpoint: int | None = None  # the audit checkpoint written by this sweep
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ class Worker:
     def __init__(self, store: Store, runtime: Any, policies: Any, clock: Clock, *,
                  transports: dict[str, Transport] | None = None, data_dir: Path | str = "var",
                  name: str | None = None, jobs: Sequence[Job] = JOBS,
-                 on_row: Callable[[str], None] | None = None) -> None:
+                 on_row: Callable[[str], None] | None = None, anchor: Any = None) -> None:
         self.store = store
         self.runtime = runtime
         self.policies = policies
@@ -77,6 +78,7 @@ class Worker:
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
         self.jobs = tuple(jobs)
         self.on_row = on_row
+        self.anchor = anchor  # engine.audit_anchor.AuditAnchor: signed checkpoints at its interval
         self._case_policies: dict[str, Any] = {}
 
     # -- policies ----------------------------------------------------------------------------------
@@ -103,7 +105,8 @@ class Worker:
 
     # -- the sweep ---------------------------------------------------------------------------------
     def run_once(self) -> SweepReport:
-        """One sweep: due timers, due job periods (oldest first), the volume watch, the outbox."""
+        """One sweep: due timers, due job periods (oldest first), the volume watch, the outbox, and an audit
+        checkpoint when its interval has passed."""
         report = SweepReport()
         report.timers_fired = self.fire_timers()
         directory = self._directory()
@@ -112,6 +115,9 @@ class Worker:
         for unit in directory.subsidiaries():
             self._volume(unit, directory, report)
         report.delivery = deliver(self.store, self.clock.now(), self.transports, self.unit_policy)
+        if self.anchor is not None:
+            written = self.anchor.checkpoint()
+            report.checkpoint = written.seq if written is not None else None
         return report
 
     def run_forever(self, interval: float, stop: threading.Event | None = None,

@@ -17,9 +17,11 @@ _cached_policy_set = functools.lru_cache(maxsize=2)(engine.policy.load_policy_se
 
 
 @pytest.fixture
-def kefu(db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+def kefu(db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],  # type: ignore[no-untyped-def]
+         tmp_path: Path):
     """Run ``kefu`` on the test database and diagram; returns (exit code, stdout, stderr)."""
     monkeypatch.setenv("KEFU_PROCESSES_DIR", str(DATA))
+    monkeypatch.setenv("KEFU_DATA_DIR", str(tmp_path / "data"))  # audit key and checkpoints
     monkeypatch.setattr(engine.policy, "load_policy_set", _cached_policy_set)  # parsed once per session
 
     def run(*args: str, now: str = NOW, actor: str | None = None) -> tuple[int, str, str]:
@@ -89,3 +91,29 @@ def test_cli_errors_are_one_line(kefu) -> None:  # type: ignore[no-untyped-def]
     assert code == 1 and "not valid JSON" in err
     code, _, err = kefu("task", "complete", "deadbeef", actor="zhang.wei")
     assert code == 1 and "no open task" in err
+
+
+def test_cli_audit_checkpoint_then_verify_reports_a_deleted_case(kefu, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    from engine.store import Store
+
+    kefu("init", "--demo")
+    form = '{"customer_name": "王先生", "category": "facilities", "room": "1-101"}'
+    number = kefu("case", "open", "ticket", "--data", form, actor="zhang.wei")[1].strip().splitlines()[-1]
+    code, out, err = kefu("audit", "verify")
+    assert code == 0 and "no audit checkpoint" in err and "intact" in out
+    code, out, _ = kefu("audit", "checkpoint")
+    assert code == 0 and out.startswith("checkpoint #1:") and out.strip().endswith(".json")
+    assert "within KEFU_AUDIT_CHECKPOINT_INTERVAL" in kefu("audit", "checkpoint")[1]
+    code, out, _ = kefu("audit", "verify")
+    assert code == 0 and "1 checkpoint(s); newest checkpoint #1" in out
+    store = Store(db_url)
+    with store.engine.begin() as conn:
+        case_id = conn.execute(text("SELECT id FROM cases WHERE number = :n"), {"n": number}).scalar()
+        for table in ("inbox_tasks", "audit_events", "cases"):
+            column = "id" if table == "cases" else "case_id"
+            conn.execute(text(f"DELETE FROM {table} WHERE {column} = :c"), {"c": case_id})
+    store.dispose()
+    code, _, err = kefu("audit", "verify")
+    assert code == 1 and f"case {number}" in err and "is missing" in err and "1 problem(s)" in err
