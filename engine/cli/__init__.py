@@ -21,6 +21,7 @@ _COMMAND_MODULES = (
     "engine.cli.cases",
     "engine.cli.serve",
     "engine.cli.worker",
+    "engine.cli.doctor",
 )
 
 

@@ -1,0 +1,179 @@
+"""``kefu doctor``: consistency checks of a kefu database for administrators and CI.
+
+Each check yields :class:`Finding` objects (what is wrong, where, and a hint how to fix it):
+
+- ``workflow``  every case row has its serialized workflow state and serializer version;
+- ``inbox``     the open inbox rows of each open case are exactly the workflow's READY user tasks;
+- ``numbers``   case and dispatch-order numbers are gapless per sequence (subsidiary, prefix, year)
+  and none lies beyond its sequence;
+- ``domain``    every domain row has its case (visits, dispatch orders, FAQ entries taken from a
+  case, legal holds and disposal decisions on cases) and vice versa (a visitor-reception case has
+  its visit, a repair case with an issued order has the order row);
+- ``audit``     every hash chain verifies, and so does every signed checkpoint of the audit anchor.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from engine.audit_anchor import AnchorSettings, verify_audit
+from engine.errors import KefuError
+from engine.runtime.numbering import unit_short_code
+from engine.runtime.transition import ready_user_tasks
+from engine.store.archive_models import DisposalDecision, LegalHold
+from engine.store.faq_models import DispatchOrder, FaqEntry
+from engine.store.models import AuditEvent, Case, NumberSequence
+from engine.store.visitor_models import Visit
+
+__all__ = ["CHECKS", "Finding", "run_doctor"]
+
+CHECKS = ("workflow", "inbox", "numbers", "domain", "audit")
+_NUMBER = re.compile(r"^([A-Z0-9]+)-([A-Z0-9]+)-(\d{4})-(\d{6,})$")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem: the check, what is wrong, and how to fix it."""
+
+    check: str
+    problem: str
+    hint: str
+
+    def __str__(self) -> str:
+        return f"[{self.check}] {self.problem}\n    hint: {self.hint}"
+
+
+def run_doctor(runtime: Any, anchor: AnchorSettings | None, checks: tuple[str, ...] = CHECKS,
+               warnings: list[str] | None = None) -> list[Finding]:
+    """Every finding of the chosen checks (empty: the database is consistent)."""
+    found: list[Finding] = []
+    for name in checks:
+        found.extend(_CHECKS[name](runtime, anchor, warnings if warnings is not None else []))
+    return found
+
+
+def _workflow(runtime: Any, _anchor: Any, _warnings: list[str]) -> Iterator[Finding]:
+    stmt = select(Case.number, Case.serializer_version, Case.workflow)
+    with runtime.store.read() as tx:
+        for number, version, workflow in tx.conn.execute(stmt):
+            if not workflow or not workflow.lstrip().startswith("{") or not version:
+                yield Finding("workflow", f"case {number} has no workflow state",
+                              "restore the case row from a backup; the audit log tells what happened to it, "
+                              "but a case cannot move on without its state")
+
+
+def _inbox(runtime: Any, _anchor: Any, _warnings: list[str]) -> Iterator[Finding]:
+    with runtime.store.read() as tx:
+        ids = list(tx.conn.scalars(select(Case.id).where(Case.closed_at.is_(None)).order_by(Case.number)))
+        for case_id in ids:
+            case = tx.lock_case(case_id=case_id, lock=False)
+            if case is None or not case.workflow:
+                continue  # reported by the workflow check
+            try:
+                # One read-only load of the pinned workflow, as every transition starts.
+                state = runtime._begin(tx, case)  # noqa: SLF001 - the runtime's own loader
+            except (KefuError, ValueError, KeyError, TypeError) as exc:
+                yield Finding("inbox", f"case {case.number}: its workflow does not load ({exc})",
+                              "restore the case row from a backup")
+                continue
+            ready = {str(t.id) for t in ready_user_tasks(state.wf)}
+            rows = {r.task_id for r in tx.case_tasks(case_id)}
+            for task_id in sorted(ready - rows):
+                yield Finding("inbox", f"case {case.number}: ready task {task_id[:8]} has no inbox row",
+                              "nobody can see or claim it; open and save the case again (e.g. `kefu timers "
+                              "fire`), or re-create the row from the workflow")
+            for task_id in sorted(rows - ready):
+                yield Finding("inbox", f"case {case.number}: inbox row {task_id[:8]} is not a ready task "
+                              "of its workflow", "delete the stale inbox row; completing it would fail")
+
+
+def _numbers(runtime: Any, _anchor: Any, _warnings: list[str]) -> Iterator[Finding]:
+    issued: dict[tuple[str, str, int], set[int]] = defaultdict(set)
+    with runtime.store.read() as tx:
+        sequences = tx.conn.execute(select(NumberSequence)).all()
+        numbers = list(tx.conn.scalars(select(Case.number)))
+        numbers += list(tx.conn.scalars(select(DispatchOrder.number)))
+    for number in numbers:
+        parsed = _NUMBER.match(number)
+        if parsed:
+            prefix, short, year, seq = parsed.groups()
+            issued[(prefix, short, int(year))].add(int(seq))
+    known: set[tuple[str, str, int]] = set()
+    for row in sequences:
+        key = (row.prefix, unit_short_code(row.subsidiary or None), row.year)
+        known.add(key)
+        have = issued.get(key, set())
+        missing = sorted(set(range(1, row.last + 1)) - have)
+        name = f"{row.prefix}-{key[1]}-{row.year}"
+        if missing:
+            shown = ", ".join(f"{name}-{n:06d}" for n in missing[:10]) + (" …" if len(missing) > 10 else "")
+            yield Finding("numbers", f"sequence {name}: {row.last} issued, {len(missing)} missing: {shown}",
+                          "a case or order with that number was deleted; restore it from a backup (numbers "
+                          "are never reused), then run `kefu audit verify`")
+        beyond = sorted(n for n in have if n > row.last)
+        if beyond:
+            yield Finding("numbers", f"sequence {name}: number(s) beyond its last ({row.last}): "
+                          + ", ".join(f"{name}-{n:06d}" for n in beyond[:10]),
+                          "the sequence row was reset; set number_sequences.last to the highest number "
+                          "issued so no number is handed out twice")
+    for key in sorted(set(issued) - known):
+        yield Finding("numbers", f"numbers {key[0]}-{key[1]}-{key[2]}-… exist without their sequence row",
+                      "re-create the number_sequences row with last = the highest number issued")
+
+
+def _domain(runtime: Any, _anchor: Any, _warnings: list[str]) -> Iterator[Finding]:
+    with runtime.store.read() as tx:
+        c = tx.conn
+        rows = c.execute(select(Case.id, Case.number, Case.process_id))
+        cases = {r.id: (r.number, r.process_id) for r in rows}
+        numbers = {number for number, _ in cases.values()}
+        visits = {r.case_id: r.number for r in c.execute(select(Visit.case_id, Visit.number))}
+        rows = c.execute(select(DispatchOrder.case_id, DispatchOrder.number))
+        orders = {r.case_id: r.number for r in rows}
+        sources = list(c.execute(select(FaqEntry.id, FaqEntry.source_case)
+                                 .where(FaqEntry.source_case.is_not(None))))
+        issued = set(c.scalars(select(AuditEvent.case_id)
+                               .where(AuditEvent.action == "dispatch_order.issued")))
+        records = [("legal hold", r) for r in c.scalars(select(LegalHold.record))]
+        records += [("disposal decision", r) for r in c.scalars(select(DisposalDecision.record))]
+    restore = "restore the case from a backup, or remove the orphaned row after checking the audit log"
+    for case_id, number in sorted(visits.items(), key=lambda x: x[1]):
+        if case_id not in cases:
+            yield Finding("domain", f"visit {number} has no case (case id {case_id})", restore)
+    for case_id, number in sorted(orders.items(), key=lambda x: x[1]):
+        if case_id not in cases:
+            yield Finding("domain", f"dispatch order {number} has no case (case id {case_id})", restore)
+    for entry_id, source in sources:
+        if source not in numbers:
+            yield Finding("domain", f"FAQ entry {entry_id} names case {source}, which does not exist",
+                          restore)
+    for kind, record in records:
+        ref = record.split(":", 1)[1] if record.startswith("case:") else None
+        if ref is not None and ref not in numbers:
+            yield Finding("domain", f"{kind} on {record}: no such case", restore)
+    for case_id, (number, process_id) in sorted(cases.items(), key=lambda x: x[1][0]):
+        if process_id == "visitor_reception" and case_id not in visits:
+            yield Finding("domain", f"visitor case {number} has no visit row (half-written registration)",
+                          "the visit's details and its SMS are missing: register the visit again at the "
+                          "desk and close this case, or restore the visits row from a backup")
+        if case_id in issued and case_id not in orders:
+            yield Finding("domain", f"repair case {number} issued a dispatch order but has no order row",
+                          "restore the dispatch_orders row from a backup; its number is in the case's "
+                          "dispatch_order.issued audit event")
+
+
+def _audit(runtime: Any, anchor: AnchorSettings | None, warnings: list[str]) -> Iterator[Finding]:
+    report = verify_audit(runtime.store, anchor, runtime.clock)
+    warnings.extend(report.warnings)
+    for problem in report.problems:
+        yield Finding("audit", problem, "compare with a backup and the checkpoint files; the audit log is "
+                      "evidence: never repair it in place, investigate who changed what")
+
+
+_CHECKS = {"workflow": _workflow, "inbox": _inbox, "numbers": _numbers, "domain": _domain, "audit": _audit}
