@@ -174,12 +174,18 @@ def test_a_major_complaint_goes_up_to_the_chairman(desk: Desk) -> None:
     assert desk.worker_for(item) == "chen.guodong"
 
 
-def test_an_unreachable_customer_gets_a_cs_callback_within_30_minutes(desk: Desk) -> None:
+def test_an_unreachable_customer_is_recorded_in_an_hour_and_called_back_in_30_minutes(desk: Desk) -> None:
     n = desk.open().number
     dispatch(desk, n)
     desk.at("2026-11-23 11:00")
     desk.complete(n, "visit_customer", contact_result="unreachable", visit_record="电话三次未接")
-    assert desk.due(n, "cs_callback") == shanghai("2026-11-23 11:30")  # R2.7 art. 23
+    # R2.7 003 第23条: the department records the failed visit within complaint.deadlines.unreachable_record
+    record = desk.task(n, "record_unreachable")
+    assert (record.role, record.due_at) == ("department_head", shanghai("2026-11-23 12:00"))
+    assert "cs_callback" not in desk.open_tasks(n)
+    desk.at("2026-11-23 11:40")
+    desk.complete(n, "record_unreachable", unreachable_materials="上门两次无人，邻居称业主出差")
+    assert desk.due(n, "cs_callback") == shanghai("2026-11-23 12:10")  # then the CS centre within 30 minutes
     desk.complete(n, "cs_callback", callback_result="reached", callback_record="已约明早上门")
     assert "visit_customer" in desk.open_tasks(n)
 

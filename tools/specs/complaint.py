@@ -89,11 +89,16 @@ status = "dispatched"
     # Department visit and plan (R2.7)
     ("visit_customer", "user", "上门沟通并确定方案 visit the customer, agree a plan",
      "responsible_department", {"due": 'deadline("complaint.deadlines.visit", dispatched_at)'}),
-    ("contact_gw", "xor", "沟通结果 contact result", "responsible_department", {"default": "record_unreachable"}),
-    ("record_unreachable", "script", "记录无法联系/无理 record unreachable or unreasonable",
-     "responsible_department", {"script": """
-unreachable_at = now()
+    ("contact_gw", "xor", "沟通结果 contact result", "responsible_department", {"default": "visit_failed"}),
+    ("visit_failed", "script", "上门未果 the visit failed", "responsible_department", {"script": """
+visit_failed_at = now()
 status = "customer_unreachable"
+"""}),
+    ("record_unreachable", "user", "录入回访材料(无法上门/客户拒绝) record the failed visit",
+     "responsible_department", {"due": 'deadline("complaint.deadlines.unreachable_record", visit_failed_at)'}),
+    ("unreachable_recorded", "script", "回访材料已录入 the record is in", "responsible_department",
+     {"script": """
+unreachable_at = now()
 """}),
     ("cs_callback", "user", "客服中心回访客户 CS centre calls the customer back", "cs_desk",
      {"due": 'deadline("complaint.deadlines.cs_callback", unreachable_at)'}),
@@ -220,8 +225,10 @@ FLOWS = [
     ("dispatched", "visit_customer", None),
     ("visit_customer", "contact_gw", None),
     ("contact_gw", "expert_gw", 'contact_result == "agreed"', "已沟通"),
-    ("contact_gw", "record_unreachable", None, "无法联系/无理"),
-    ("record_unreachable", "cs_callback", None),
+    ("contact_gw", "visit_failed", None, "无法联系/无理"),
+    ("visit_failed", "record_unreachable", None),
+    ("record_unreachable", "unreachable_recorded", None),
+    ("unreachable_recorded", "cs_callback", None),
     ("cs_callback", "callback_gw", None),
     ("callback_gw", "approve_unresolvable", 'callback_result == "unresolvable"', "无法解决"),
     ("callback_gw", "visit_customer", None, "再次上门"),
