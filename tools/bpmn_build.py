@@ -7,7 +7,7 @@ tables (as kefu's first ones were) get a readable layout for the bpmn-js viewer.
 
 A spec module defines PROCESS_ID, PROCESS_NAME, LANES [(code, label)], NODES and FLOWS:
     NODES: (id, kind, name, lane, props) with kind in start, end, user, script, xor, and, event_gw,
-           timer_catch, message_catch, boundary_timer, call; props holds 'script', 'due', 'assignee',
+           timer_catch, message_catch, boundary_timer, call; props holds 'script', 'due', 'assignee', 'notify',
            'attached_to', 'cancel', 'timer', 'message', 'default', 'called' (call: the called process id).
     FLOWS: (source, target, condition or None[, name])
 """
@@ -128,9 +128,9 @@ def build(spec) -> str:
             d = props["default"]
             attrs += f' default="{flow_ids[next(i for i, f in enumerate(flows) if f[0] == nid and f[1] == d)]}"'
         out.append(f'    <bpmn:{tag[kind]} {attrs}>')
-        if kind == "user" and (props.get("due") or props.get("assignee")):
+        if kind == "user" and (props.get("due") or props.get("assignee") or props.get("notify")):
             out.append('      <bpmn:extensionElements><spiffworkflow:properties>')
-            for key in ("due", "assignee"):
+            for key in ("due", "assignee", "notify"):
                 if props.get(key):
                     out.append(f'        <spiffworkflow:property name="{key}" value={quoteattr(props[key])} />')
             out.append('      </spiffworkflow:properties></bpmn:extensionElements>')

@@ -107,7 +107,7 @@ RECORD_FIELDS: dict[str, dict[str, tuple[str, bool]]] = {
         "department": ("department", True),
         "cooperating": ("departments", True),
     },
-    "urgency": {**_CODED, "emergency_plan": ("flag", False), "notify": ("roles", False)},
+    "urgency": {**_CODED, "emergency_plan": ("flag", True)},
     "severity": {**_CODED, "responsible": ("role", True)},
     "fee": {**_CODED, "price": ("money", True), "unit": ("text", True)},
     "purpose": {**_CODED, "process": ("text", False), "desk": ("department", False)},

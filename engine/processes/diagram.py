@@ -43,7 +43,7 @@ _EXPRESSION_TAGS = _TIMER_TAGS | {
 }
 _SCRIPT_TAGS = {_b("script"), _s("preScript"), _s("postScript")}
 _VARIABLE_TAGS = {_s("messageVariable"), _s("variableName")}
-_EXPRESSION_PROPERTIES = ("due", "assignee")
+_EXPRESSION_PROPERTIES = ("due", "assignee", "notify")
 _UNSUPPORTED = {
     _b("businessRuleTask"): "business rule tasks (DMN) run code outside the allow-list; use a script task",
     _b("serviceTask"): "service tasks have no implementation in kefu; use a script task or a message",

@@ -29,13 +29,17 @@ _NS = {"bpmn": BPMN_NS}
 
 @dataclass(frozen=True)
 class UserTaskInfo:
-    """A user task of a definition: its id, title, lane (a role) and its ``due``/``assignee`` expressions."""
+    """A user task of a definition: its id, title, lane and its ``due``/``assignee``/``notify`` expressions.
+
+    ``notify`` gives role codes whose holders for the case are told at once when the task opens.
+    """
 
     name: str
     title: str
     lane: str | None
     due_expr: str | None = None
     assignee_expr: str | None = None
+    notify_expr: str | None = None
     process_id: str = ""
     file: str = ""
 
@@ -256,6 +260,7 @@ class _Builder:
                     lane=ts.lane,
                     due_expr=props.get("due"),
                     assignee_expr=props.get("assignee"),
+                    notify_expr=props.get("notify"),
                     process_id=spec.name,
                     file=file,
                 )

@@ -2,7 +2,8 @@
 
 After every step the runtime makes the store match the workflow: each READY user task has an inbox
 row (lane → role@unit, assignee, ``due_at`` from its ``due`` expression evaluated when the row is
-created), rows of tasks no longer READY go, case fields are copied from the workflow data, and
+created; a ``notify`` expression gives the roles told at once, see ``engine/worker/events.py``), rows
+of tasks no longer READY go, case fields are copied from the workflow data, and
 ``next_timer_at`` is the earliest due time of the timers the workflow waits on.
 """
 
@@ -80,6 +81,7 @@ class Transition:
         self.cancel_reason = "the process moved on"
         self.fired: list[dict[str, Any]] = []
         self.new_rows: list[TaskRecord] = []
+        self.notices: list[tuple[TaskRecord, list[str]]] = []  # (new row, roles its ``notify`` names)
         self.deleted_rows: list[str] = []
         self._units: dict[str, UnitRecord] | None = None
 
@@ -232,6 +234,11 @@ class Transition:
         )
         opened = {"task": row.task_spec, "title": title, "candidate_group": row.candidate_group,
                   "assignee": assignee, "due_at": self.local(due_at)}
+        if info is not None and info.notify_expr:
+            roles = evaluate_expression(self.wf.script_engine, task, info.notify_expr) or []
+            roles = [str(r) for r in ([roles] if isinstance(roles, str) else roles)]
+            self.notices.append((row, roles))
+            opened["notify"] = roles
         self.events.append({"actor": "system", "action": "task.opened", "task_id": task_id, "data": opened})
         return row
 

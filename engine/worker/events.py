@@ -1,9 +1,17 @@
-"""Notifications caused by a case transition, written in the transition's own transaction (R2.10).
+"""Notifications caused by a case transition, written in the transition's own transaction.
 
-When the supervision order 督办令 is signed (the case becomes ``dispatched``), the people who must
-act on it — the holders of the new responsible-department task, or its assignee — are told at once
-on every channel of ``notifications.channels`` (003 第19条: 签发后自动短信提醒责任人). The runtime
-calls ``on_transition(tx, transition)`` just before it commits; ``install(runtime)`` sets that up.
+* **Order signed (R2.10).** When the supervision order 督办令 is signed (the case becomes
+  ``dispatched``), the people who must act on it — the holders of the new responsible-department
+  task, or its assignee — are told at once on every channel of ``notifications.channels``
+  (003 第19条: 签发后自动短信提醒责任人).
+* **A step that notifies (R2.3, R3.4).** A user task whose diagram carries a ``notify`` property
+  (an expression giving role codes, e.g. ``policy("complaint.escalation.emergency_notify")``) has
+  the holders of those roles for the case told the moment it opens, at any hour (000 投诉的受理3:
+  若遇重大、紧急事件，须于第一时间通知公司主管领导…). Each role is looked up for the case: the
+  responsible department's head, else the nearest holder from the case's project upwards.
+
+The runtime calls ``on_transition(tx, transition)`` just before it commits; ``install(runtime)`` sets
+that up.
 """
 
 from __future__ import annotations
@@ -23,10 +31,10 @@ DISPATCHED = "dispatched"
 def on_transition(tx: Tx, transition: Any) -> int:
     """Queue what this transition tells people; returns how many rows were written."""
     case = transition.case
-    if case.get("status") != DISPATCHED or transition.original.get("status") == DISPATCHED:
-        return 0
-    rows = [r for r in transition.new_rows if r.candidate_group or r.assignee]
-    if not rows:
+    signed = case.get("status") == DISPATCHED and transition.original.get("status") != DISPATCHED
+    rows = [r for r in transition.new_rows if r.candidate_group or r.assignee] if signed else []
+    notices = [(row, roles) for row, roles in getattr(transition, "notices", []) if roles]
+    if not rows and not notices:
         return 0
     repo = WorkerRepo(tx)
     directory = Directory(repo.all_staff(), transition.units())
@@ -37,7 +45,26 @@ def on_transition(tx: Tx, transition: Any) -> int:
         written += notifier.tell(directory.of_task(row.candidate_group, row.assignee), "order_signed",
                                  row.task_id, case_id=case["id"], case_number=case["number"],
                                  case=case["number"], task=row.title, due=due, room=case.get("room") or "")
+    for row, roles in notices:
+        people = [p for role in roles for p in directory.for_place(
+            role, case.get("project"), case.get("subsidiary"), case.get("responsible_department"))]
+        written += notifier.tell(people, "step_notice", row.task_id, case_id=case["id"],
+                                 case_number=case["number"], at_once=True, case=case["number"],
+                                 task=row.title, **_urgency(transition.policy, case))
     return written
+
+
+def _urgency(policy: Any, case: dict[str, Any]) -> dict[str, str]:
+    """The case's place, category and urgency for the message, in both languages."""
+    urgency: dict[str, Any] = next(
+        (u for u in policy.get("complaint.urgency") if u.get("code") == case.get("urgency")), {})
+    category = str(case.get("category") or "")
+    place = "·".join(x for x in (case.get("room"), policy.name_of("complaint.categories", category)
+                                 if category else None) if x) or "-"
+    zh, en = str(urgency.get("name", "")), str(urgency.get("en", ""))
+    return {"place": place, "urgency": zh, "urgency_en": en or "Case",
+            "urgency_phrase": f"为{zh}事件，" if zh else "",
+            "urgency_phrase_en": f", {en.lower()}," if en else ""}
 
 
 def install(runtime: Any) -> None:

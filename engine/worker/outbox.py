@@ -3,8 +3,8 @@
 One call tells a list of people one thing (``kind`` + ``ref``) on every channel the policy names
 (``notifications.channels``). Each row's key is ``kind:ref:login:channel``, so telling the same
 thing twice (a rerun, a second worker) writes nothing new. Unless the policy says
-``notifications.around_the_clock``, a message is not sent before the next working time of the
-unit's calendar: nothing goes out at midnight or on a holiday.
+``notifications.around_the_clock`` or the caller says ``at_once`` (emergencies), a message is not sent
+before the next working time of the unit's calendar: nothing goes out at midnight or on a holiday.
 """
 
 from __future__ import annotations
@@ -42,10 +42,15 @@ class Notifier:
         self.queued = 0
 
     def tell(self, people: Iterable[StaffRecord], kind: str, ref: str, *, case_id: str | None = None,
-             case_number: str | None = None, channels: Sequence[str] | None = None, **values: Any) -> int:
-        """Tell each person once per channel (the policy's, or ``channels``); how many rows were new."""
+             case_number: str | None = None, channels: Sequence[str] | None = None, at_once: bool = False,
+             **values: Any) -> int:
+        """Tell each person once per channel (the policy's, or ``channels``); how many rows were new.
+
+        ``at_once`` sends now whatever the hour (an emergency, 000 投诉的受理3 第一时间通知).
+        """
         new = 0
-        due = send_at(self.policy, self.now)
+        held = not (self.around_the_clock or at_once)
+        due = send_at(self.policy, self.now) if held else self.now
         seen: set[str] = set()
         for person in people:
             if person.login in seen:
@@ -65,7 +70,7 @@ class Notifier:
                 new += self.repo.add_message(key=key, channel=channel, recipient=person.login,
                                              address=address, subject=subject, body=body, kind=kind,
                                              case_id=case_id, next_attempt_at=due, created_at=self.now,
-                                             working_time_only=not self.around_the_clock,
+                                             working_time_only=held,
                                              unit=self.policy.code)
         self.queued += new
         return new

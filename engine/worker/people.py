@@ -55,14 +55,19 @@ class Directory:
 
     def for_case(self, role: str, case: CaseRecord) -> list[StaffRecord]:
         """Holders of ``role`` for a case: the responsible department's head, else nearest upwards."""
-        if role == "department_head" and case.responsible_department:
-            fields: dict[str, Any] = {"project": case.project, "subsidiary": case.subsidiary,
-                                      "responsible_department": case.responsible_department}
+        return self.for_place(role, case.project, case.subsidiary, case.responsible_department)
+
+    def for_place(self, role: str, project: str | None, subsidiary: str | None,
+                  responsible_department: str | None = None) -> list[StaffRecord]:
+        """Holders of ``role`` for a case placed at ``project``/``subsidiary`` (see :meth:`for_case`)."""
+        if role == "department_head" and responsible_department:
+            fields: dict[str, Any] = {"project": project, "subsidiary": subsidiary,
+                                      "responsible_department": responsible_department}
             binding = {"role": role, "scope": "responsible_department"}
             _, unit, _ = resolve_lane(binding, fields, lambda: self.units)
             return self.holders(f"{role}@{unit}")
-        group = placement_of(self.units, case.subsidiary).group
-        return self.nearest(role, case.project, case.subsidiary, group)
+        group = placement_of(self.units, subsidiary).group
+        return self.nearest(role, project, subsidiary, group)
 
     def in_unit(self, role: str, unit: str) -> list[StaffRecord]:
         """Holders of ``role`` at ``unit``, else at its group."""

@@ -77,6 +77,13 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
                "Dear {name}: {unit} has {count} major, collective or common-issue complaint(s) left "
                "over from last month; please hold the review: {cases}."),
     },
+    "step_notice": {
+        "zh": ("【{urgency}通报】{case} {task}",
+               "{name}您好：{case}（{place}）{urgency_phrase}现进入“{task}”，按规定第一时间通报您。"),
+        "en": ("[{urgency_en} notice] {case}: {task}",
+               "Dear {name}: {case} ({place}){urgency_phrase_en} has reached '{task}'; you are told at once, "
+               "as the rules require."),
+    },
     "penalty_report": {
         "zh": ("【月度扣罚报表】{unit} {month}",
                "{unit} {month}月投诉扣罚共{count}条，合计{total}元，报{report_to}。文件：{files}"),

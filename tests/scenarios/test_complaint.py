@@ -162,8 +162,7 @@ def test_an_emergency_starts_the_emergency_plan_at_once_beside_the_normal_flow(d
     assert {"start_emergency_plan", "raise_order"} <= set(tasks)
     assert desk.due(n, "start_emergency_plan") == shanghai("2026-11-23 10:00")
     assert tasks["start_emergency_plan"].role == "cs_supervisor"
-    desk.complete(n, "start_emergency_plan", actions_taken="关闭总阀，抽水", leaders_notified=True,
-                  group_cs_notified=True)
+    desk.complete(n, "start_emergency_plan", actions_taken="关闭总阀，抽水")
     assert "start_emergency_plan" not in desk.open_tasks(n)
 
 

@@ -31,6 +31,7 @@ received_at = call_ended_at if call_ended_at else now()
 responsible_department = responsible_department_for(category)
 cooperating_departments = cooperating_departments_for(category)
 dispatch_due = deadline("complaint.deadlines.dispatch", received_at)
+is_emergency = urgency in [u["code"] for u in policy("complaint.urgency") if u["emergency_plan"]]
 status = "received"
 """}),
     ("on_spot_gw", "xor", "当场解决? solved on the spot?", "cs_desk", {"default": "fork"}),
@@ -43,8 +44,8 @@ closed_how = "on_spot"
     ("fork", "and", "并行 fork", "cs_desk", {}),
     # Emergency branch (R2.3)
     ("emergency_gw", "xor", "紧急? emergency?", "cs_supervisor", {"default": "no_emergency"}),
-    ("start_emergency_plan", "user", "启动应急预案并通报 start the emergency plan, notify leaders",
-     "cs_supervisor", {"due": "received_at"}),
+    ("start_emergency_plan", "user", "启动应急预案 start the emergency plan", "cs_supervisor",
+     {"due": "received_at", "notify": 'policy("complaint.escalation.emergency_notify")'}),
     ("emergency_done", "end", "应急处置已记录 emergency handled", "cs_supervisor", {}),
     ("no_emergency", "end", "非紧急 no emergency", "cs_supervisor", {}),
     # Major / group / common-issue complaints move up to the chairman (R2.3)
@@ -201,7 +202,7 @@ FLOWS = [
     ("fork", "major_gw", None),
     ("fork", "claim_gw", None),
     ("fork", "raise_order", None),
-    ("emergency_gw", "start_emergency_plan", 'urgency == "emergency"', "紧急"),
+    ("emergency_gw", "start_emergency_plan", "is_emergency", "紧急(启动应急预案)"),
     ("emergency_gw", "no_emergency", None),
     ("start_emergency_plan", "emergency_done", None),
     ("major_gw", "chairman_takes_charge", 'severity != "general"', "重大/群体/共性"),

@@ -3,7 +3,7 @@
 Three paths from intake: a municipal fault (water, power, gas, roads, telecom: policy
 ``repair.municipal_faults``) is explained to the owner and chased with the utility; an emergency
 (``repair.emergencies``) is dispatched at once and the leaders of ``repair.leaders_to_notify`` are
-told; every other repair gets a dispatch order 派工单 within ``repair.deadlines.dispatch``. Engineers
+told the moment its ``notify_leaders`` step opens, at any hour (engine/worker/events.py); every other repair gets a dispatch order 派工单 within ``repair.deadlines.dispatch``. Engineers
 accept, work and photograph the stages of ``repair.photo_stages``; paid special services are priced
 from ``repair.fees``; the CS desk checks the result, replies to the owner and the first receiver
 runs the return visit (call activity ``return_visit``).
@@ -45,10 +45,10 @@ status = "received"
     ("emergency_fork", "and", "紧急并行 emergency fork", "cs_supervisor", {}),
     ("mark_emergency", "script", "立即派工 dispatch at once", "cs_supervisor", {"script": """
 dispatch_due = received_at
-leaders_to_notify = policy("repair.leaders_to_notify")
 status = "emergency"
 """}),
-    ("notify_leaders", "user", "通报公司领导 notify the leaders", "cs_supervisor", {"due": "received_at"}),
+    ("notify_leaders", "user", "紧急处置记录 record the emergency actions", "cs_supervisor",
+     {"due": "received_at", "notify": 'policy("repair.leaders_to_notify")'}),
     ("leaders_notified_end", "end", "已通报 leaders notified", "cs_supervisor", {}),
     # Dispatch order 派工单 (R3.1, R3.2)
     ("issue_order", "user", "开具派工单 issue the dispatch order", "cs_desk", {"due": "dispatch_due"}),
