@@ -96,13 +96,19 @@ def penalties_group() -> None:
 @pass_cli
 def export_command(cli: CliContext, month: str, fmt: str, out: Path, subsidiary: str | None) -> None:
     """Write a month's ledger for HR and finance; prints the file and the total last."""
+    from engine.policy import load_policy_set
     from engine.worker.export import write_ledger
 
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
         raise KefuError(f"--month {month!r} is not YYYY-MM (e.g. 2026-11)")
+    policies = load_policy_set(cli.settings.policies_dir)
+    zone = str(policies.effective(subsidiary).get("calendar.timezone"))  # the group's when None
     with _store(cli).read() as tx:
-        lines = WorkerRepo(tx).penalties(month, subsidiary)
-    write_ledger(lines, out, fmt)
+        repo = WorkerRepo(tx)
+        lines = repo.penalties(month, subsidiary)
+        staff = {s.login: s.name for s in repo.all_staff()}
+        units = {code: unit.name for code, unit in tx.units().items()}
+    write_ledger(lines, out, fmt, zone, staff, units)
     click.echo(f"{len(lines)} line(s), {sum(line.amount for line in lines)} yuan")
     click.echo(str(out))
 

@@ -21,6 +21,9 @@ working_hours  list of ``HH:MM-HH:MM`` periods (engine.calendar)
 weekend        list of weekday names (engine.calendar)
 records        list of mappings with a unique ``code``; fields by ``fields``
 lane           ``{role, scope}``: who works the steps of a diagram lane (``lanes.<lane>``)
+clock          ``working time`` or ``wall clock`` (how lateness is counted)
+days           ``calendar days`` or ``working days`` (how days overdue are counted)
+deadline_key   the dotted key of a duration of the same policy
 =============  =====================================================  ======================
 """
 
@@ -30,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
+    "CHOICES",
     "ENTRIES",
     "KINDS",
     "LANE_SCOPES",
@@ -60,7 +64,11 @@ KINDS = (
     "weekend",
     "records",
     "lane",
+    "clock",
+    "days",
+    "deadline_key",
 )
+CHOICES = {"clock": ("working time", "wall clock"), "days": ("calendar days", "working days")}
 LANE_SCOPES = ("project", "subsidiary", "group", "responsible_department", "first_receiver")
 
 # The seeds, by number, as the rules document cites them.
@@ -238,6 +246,17 @@ ENTRIES: tuple[Entry, ...] = (
     _e("complaint.penalties.late_order_fine", "money",
        "督办令延迟录入或签发扣罚（元/每个计时单位）", "003 第18条", "R2.5"),
     _e("complaint.penalties.late_order_step", "duration", "督办令延迟扣罚计时单位", "003 第18条", "R2.5"),
+    _e("complaint.penalties.lateness_clock", "clock",
+       "迟延时间计法（工作时间或自然时间）", "003 第18条", "R2.5、R2.15"),
+    _e("complaint.penalties.overdue_days", "days", "超期天数计法（自然日或工作日）", "003 第36条", "R2.15"),
+    _e("complaint.penalties.allowance.late_order_entry", "deadline_key",
+       "督办令延迟录入：录入人自任务到达本人起至少享有的时限", "003 第14条", "R2.5"),
+    _e("complaint.penalties.allowance.late_order_sign", "deadline_key",
+       "督办令延迟签发：签发人自任务到达本人起至少享有的时限", "003 第14条", "R2.5"),
+    _e("complaint.penalties.allowance.plan_not_entered", "deadline_key",
+       "未按要求录入处理方案：责任部门自任务到达起至少享有的时限", "003 第22条", "R2.15"),
+    _e("complaint.penalties.allowance.missed_return_visit", "deadline_key",
+       "未按要求回访：回访人自任务到达本人起至少享有的时限", "001 篇3 三、2", "R2.15"),
     _e("complaint.penalties.overdue_short.up_to_days", "count",
        "超期第一档上限（天）", "003 第36条1", "R2.15"),
     _e("complaint.penalties.overdue_short.responsible_per_day", "money",

@@ -163,6 +163,21 @@ def format_value(policy: EffectivePolicy, spec: Entry, value: Any) -> str:
         return "；".join(_record(policy, spec.fields, item) for item in value)
     if kind == "lane":
         return zh_lane(policy, value)
+    if kind == "clock":
+        return "工作时间（只计工作日的上班时段）" if value == "working time" else "自然时间（连续计算）"
+    if kind == "days":
+        return "工作日" if value == "working days" else "自然日（含节假日）"
+    if kind == "deadline_key":
+        target = entry(str(value))
+        title = target.title.split("（")[0] if target is not None else str(value)
+        own = policy.get(str(value))  # the person's own time: without the cap, which is the case's
+        if isinstance(own, dict) and "duration" in own:
+            own = own["duration"]
+        elif isinstance(own, dict):
+            own = {k: v for k, v in own.items() if k != "never_after"}
+        else:
+            own = re.sub(r",? never after \S+$", "", str(own))
+        return f"{zh_duration(own)}（即“{title}”），自任务到达本人时起算"
     return str(value)
 
 

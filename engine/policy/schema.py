@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from engine.calendar import parse_weekend, parse_working_hours
 from engine.durations import Capped, parse_duration, parse_schedule
 from engine.errors import CalendarError, DurationError
-from engine.policy.catalogue import ENTRIES, LANE_SCOPES, RECORD_FIELDS, Entry, tree
+from engine.policy.catalogue import CHOICES, ENTRIES, LANE_SCOPES, RECORD_FIELDS, Entry, tree
 from engine.policy.catalogue import entry as catalogue_entry
 from engine.policy.loader import CODE_PATTERN, PolicyFile, item_path
 from engine.policy.problems import Problems, did_you_mean
@@ -95,6 +95,18 @@ def check_scalar(kind: str, value: Any) -> tuple[str, str] | None:
             return "policy.E005", f"{value!r} is not a list of texts; write e.g. [a, b]"
         if len(set(value)) != len(value):
             return "policy.E009", f"{value!r} lists an entry twice"
+        return None
+    if kind in CHOICES:
+        if value not in CHOICES[kind]:
+            options = " or ".join(repr(c) for c in CHOICES[kind])
+            return "policy.E008", f"{value!r} is not {options}{did_you_mean(str(value), CHOICES[kind])}"
+        return None
+    if kind == "deadline_key":
+        target = catalogue_entry(value) if isinstance(value, str) else None
+        if target is None or target.kind != "duration":
+            durations = [e.key for e in ENTRIES if e.kind == "duration"]
+            hint = did_you_mean(str(value), durations)
+            return "policy.E026", f"{value!r} is not the key of a deadline{hint}"
         return None
     if kind == "working_hours":
         try:

@@ -9,7 +9,6 @@ move it), filtered to events at or before the occurrence.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -19,6 +18,7 @@ from typing import Any
 from engine.durations import Duration, WallClock
 from engine.store import AuditRecord, CaseRecord, StaffRecord
 from engine.store.worker_repo import WorkerRepo
+from engine.worker.lateness import CaseRules
 from engine.worker.outbox import Notifier
 from engine.worker.people import Directory
 
@@ -106,6 +106,14 @@ class RunContext:
         """``moment`` in the unit's time zone."""
         return self.calendar.localize(moment)
 
+    def text(self, moment: datetime) -> str:
+        """``moment`` as ``YYYY-MM-DD HH:MM`` in the unit's time zone (ledger and message texts)."""
+        return self.local(moment).strftime("%Y-%m-%d %H:%M")
+
+    def rules(self, case: CaseRecord) -> CaseRules:
+        """The penalty rules of ``case``: its pinned policy, the unit's for keys added since."""
+        return CaseRules(self.case_policy(case), self.policy)
+
     @property
     def month(self) -> str:
         """The ledger month this run books into (the occurrence's local month)."""
@@ -141,11 +149,6 @@ class RunContext:
             # and HR and finance get the month's ledger anyway.
             self.notifier.tell([person], "penalty", key, case_id=case.id, case_number=case.number,
                                channels=["in_app"], case=case.number, reason=kind, amount=amount,
-                               detail=text, month=self.month)
+                               detail=text, detail_en=detail.get("text_en", text), month=self.month)
             self.count(kind)
         return new
-
-
-def started_steps(late: timedelta, step: timedelta) -> int:
-    """How many started ``step``s fit in ``late`` (a second late is one step)."""
-    return max(1, math.ceil(late / step)) if late > timedelta(0) else 0

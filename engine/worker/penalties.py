@@ -4,7 +4,9 @@ Every amount and band comes from the case's pinned policy (``complaint.penalties
 line's key names the fact it fines (a task, a case and day of overdue, a case and check period),
 so a rerun or a second worker never books it twice. People: the responsible person is whoever
 worked the task (its assignee, else the holders of its candidate group); the leader in charge is
-the second role of ``complaint.escalation.chain`` for the case.
+the second role of ``complaint.escalation.chain`` for the case. Who is late from when, and on which
+clock, is ``engine.worker.lateness``. Each line's ``detail.text`` says in Chinese, in the policy's
+time zone, what was late and how the amount was counted (``text_en`` in English).
 """
 
 from __future__ import annotations
@@ -12,27 +14,23 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from engine.worker.context import COMPLAINT, RunContext, WorkTask, span, started_steps, tasks_at
+from engine.worker.context import COMPLAINT, RunContext, WorkTask, tasks_at
 from engine.worker.export import write_ledger
+from engine.worker.lateness import FINED_TASKS, CaseRules, Lateness, started_steps
 
 __all__ = ["close_month", "late_orders", "overdue_ledger", "progress_check"]
 
 WORK = "carry_out_work"
-ORDER_TASKS = {"raise_order": "late_order_entry", "sign_order": "late_order_sign"}
-PLAN_TASK = "visit_customer"  # the plan is agreed and entered at the visit (R2.7)
-# The return-visit tasks (processes/return_visit.bpmn, called by the complaint) that carry a due time:
-# the supervisor's visit of a difficult issue within 24 hours (R6.2). Done late = a missed return
-# visit (R2.15: a share of the monthly bonus), booked once per case.
-RETURN_VISIT_TASKS = frozenset({"supervisor_contact_customer", "supervisor_record_return_visit"})
 _DAY = timedelta(days=1)
-
-
-def _local_text(ctx: RunContext, moment: datetime) -> str:
-    return ctx.local(moment).strftime("%Y-%m-%d %H:%M")
+_CLOCK = {True: ("工作时间", "working time"), False: ("自然时间", "wall clock")}
 
 
 def progress_check(ctx: RunContext) -> dict[str, Any]:
-    """18:00 check: a case whose work task stayed open, unupdated, since the previous check is fined."""
+    """18:00 check: a case whose work task stayed open, unupdated, since the previous check is fined.
+
+    Only on working days of the case's own calendar (its project's or subsidiary's): the duty to
+    enter progress by 18:00 is a working day's.
+    """
     if ctx.previous is None:
         return {"skipped": "no previous check"}
     start, end = ctx.previous, ctx.occurrence
@@ -44,56 +42,103 @@ def progress_check(ctx: RunContext) -> dict[str, Any]:
                  if t.spec == WORK and t.opened_at <= start and (t.closed_at is None or t.closed_at > end)]
         if not stale:
             continue
+        rules = ctx.rules(case)
+        day = rules.calendar.localize(end).date()
+        if not rules.calendar.is_working_day(day):
+            ctx.count("rest_day")
+            continue
         task = stale[-1]
-        amount = int(ctx.case_policy(case).get("complaint.penalties.progress_not_updated"))
-        text = f"{_local_text(ctx, start)} – {_local_text(ctx, end)}"
+        amount = int(rules.get("complaint.penalties.progress_not_updated"))
+        text = f"{ctx.text(start)}至{ctx.text(end)}未更新处理进展（每次{amount}元）"
+        text_en = f"no progress entered {ctx.text(start)} – {ctx.text(end)} ({amount} yuan each time)"
         for person in ctx.directory.of_task(task.candidate_group, task.assignee):
             ctx.book(case, person, key=f"progress:{case.id}:{ctx.period}:{person.login}", role="responsible",
                      kind="progress_not_updated", amount=amount, occurred_at=end,
                      detail={"task_id": task.task_id, "since": start.isoformat(), "until": end.isoformat(),
-                             "text": text})
+                             "text": text, "text_en": text_en})
     return dict(ctx.counts)
+
+
+def _late_texts(ctx: RunContext, judged: Lateness) -> tuple[str, str]:
+    """What was late and from when, in Chinese and English."""
+    zh, en = f"时限{ctx.text(judged.due)}", f"due {ctx.text(judged.due)}"
+    if judged.fine_from != judged.due and judged.reached is not None:
+        zh += f"；{ctx.text(judged.reached)}到达本人，本人时限至{ctx.text(judged.fine_from)}"
+        en += (f"; reached the person at {ctx.text(judged.reached)}, their own time ran to "
+               f"{ctx.text(judged.fine_from)}")
+    clock_zh, clock_en = _CLOCK[judged.working]
+    zh += f"；{ctx.text(judged.done)}完成，迟延{judged.minutes}分钟（{clock_zh}）"
+    en += f"; done {ctx.text(judged.done)}, {judged.minutes} min late ({clock_en})"
+    return zh, en
 
 
 def late_orders(ctx: RunContext) -> dict[str, Any]:
     """Late 督办令 (R2.5: a fine per started step), late plans and missed return visits (R2.15: once),
-    to the completer."""
+    to the completer, each for their own lateness only."""
     start = ctx.previous or ctx.occurrence - _DAY
     cases = ctx.repo.cases_active_between(COMPLAINT, ctx.unit, start, ctx.occurrence)
-    events = ctx.repo.case_events([c.id for c in cases], ["task.completed"], before=ctx.occurrence)
+    events = ctx.repo.case_events([c.id for c in cases], ["task.opened", "task.completed"],
+                                  before=ctx.occurrence)
+    reached = {ev.task_id: ev.at for ev in events if ev.action == "task.opened"}
     by_id = {c.id: c for c in cases}
     for ev in events:
-        spec = str(ev.data.get("task"))
-        kind = ("plan_not_entered" if spec == PLAN_TASK else
-                "missed_return_visit" if spec in RETURN_VISIT_TASKS else ORDER_TASKS.get(spec))
+        kind = FINED_TASKS.get(str(ev.data.get("task")))
         case = by_id.get(ev.case_id or "")
-        if kind is None or case is None or not ev.data.get("late") or not ev.data.get("due_at"):
+        if ev.action != "task.completed" or kind is None or case is None or not ev.data.get("due_at"):
             continue
         if not start < ev.at <= ctx.occurrence:
             continue
-        policy = ctx.case_policy(case)
+        rules = ctx.rules(case)
         due = datetime.fromisoformat(str(ev.data["due_at"]))
-        step = span(policy.duration("complaint.penalties.late_order_step"), due, policy.calendar)
-        steps = started_steps(ev.at - due, step)
+        judged = rules.lateness(kind, due, reached.get(ev.task_id or ""), ev.at)
         person = ctx.directory.person(ev.actor)
-        if steps == 0 or person is None:
+        if judged.late <= timedelta(0) or person is None:
             continue
-        minutes = int((ev.at - due).total_seconds() // 60)
+        text, text_en = _late_texts(ctx, judged)
+        detail: dict[str, Any] = {"task_id": ev.task_id, "due_at": due.isoformat(),
+                                  "fine_from": judged.fine_from.isoformat(), "minutes": judged.minutes,
+                                  "clock": "working time" if judged.working else "wall clock"}
         if kind == "missed_return_visit":
-            share = int(policy.get("complaint.penalties.missed_visit_bonus_percent"))
+            share = int(rules.get("complaint.penalties.missed_visit_bonus_percent"))
             ctx.book(case, person, key=f"missed_visit:{case.id}", role="responsible", kind=kind, amount=0,
                      occurred_at=ev.at, bonus=(share, share),
-                     detail={"task_id": ev.task_id, "due_at": due.isoformat(),
-                             "text": f"due {_local_text(ctx, due)}, {minutes} min late; bonus {share}%"})
+                     detail={**detail, "text": f"{text}；扣罚月度综合奖金{share}%",
+                             "text_en": f"{text_en}; {share}% of the monthly bonus"})
             continue
         if kind == "plan_not_entered":
-            steps, amount = 1, int(policy.get("complaint.penalties.plan_not_entered"))
-        else:
-            amount = steps * int(policy.get("complaint.penalties.late_order_fine"))
-        ctx.book(case, person, key=f"late_order:{ev.task_id}", role="responsible", kind=kind, amount=amount,
-                 occurred_at=ev.at, detail={"task_id": ev.task_id, "due_at": due.isoformat(), "steps": steps,
-                                            "text": f"due {_local_text(ctx, due)}, {minutes} min late"})
+            amount = int(rules.get("complaint.penalties.plan_not_entered"))
+            ctx.book(case, person, key=f"late_order:{ev.task_id}", role="responsible", kind=kind,
+                     amount=amount, occurred_at=ev.at,
+                     detail={**detail, "steps": 1, "text": f"{text}；每次{amount}元",
+                             "text_en": f"{text_en}; {amount} yuan each time"})
+            continue
+        step = rules.step("complaint.penalties.late_order_step")
+        fine = int(rules.get("complaint.penalties.late_order_fine"))
+        steps = started_steps(judged.late, step)
+        every = int(step.total_seconds() // 60)
+        ctx.book(case, person, key=f"late_order:{ev.task_id}", role="responsible", kind=kind,
+                 amount=steps * fine, occurred_at=ev.at,
+                 detail={**detail, "steps": steps,
+                         "text": f"{text}；每{every}分钟{fine}元，计{steps}次",
+                         "text_en": f"{text_en}; {fine} yuan per {every} minutes, {steps} step(s)"})
     return dict(ctx.counts)
+
+
+def _day_texts(rules: CaseRules, due: str, day: int, amount: int) -> dict[str, str]:
+    if rules.working_days:
+        return {"text": f"完成时限{due}，超期第{day}个工作日，每个工作日{amount}元",
+                "text_en": f"due {due}, working day {day} overdue, {amount} yuan a working day"}
+    return {"text": f"完成时限{due}，超期第{day}天，每天{amount}元",
+            "text_en": f"due {due}, day {day} overdue, {amount} yuan a day"}
+
+
+def _severe_texts(rules: CaseRules, due: str, days: int, bonus: tuple[int, int],
+                  demotion: bool) -> dict[str, str]:
+    unit_zh, unit_en = ("个工作日", "working days") if rules.working_days else ("天", "days")
+    return {"text": f"完成时限{due}，超期{days}{unit_zh}以上；扣罚月度综合奖金{bonus[0]}–{bonus[1]}%"
+                    + ("，可降薪、降职" if demotion else ""),
+            "text_en": f"due {due}, over {days} {unit_en} overdue; {bonus[0]}–{bonus[1]}% of the monthly "
+                       "bonus" + ("; demotion possible" if demotion else "")}
 
 
 def open_work(ctx: RunContext, events: list[Any], moment: datetime) -> WorkTask | None:
@@ -103,7 +148,10 @@ def open_work(ctx: RunContext, events: list[Any], moment: datetime) -> WorkTask 
 
 
 def overdue_ledger(ctx: RunContext) -> dict[str, Any]:
-    """Daily: each started day past the completion due is fined by its band; beyond the bands, once."""
+    """Daily: each started day past the completion due is fined by its band; beyond the bands, once.
+
+    Days are counted as ``complaint.penalties.overdue_days`` says (the group: calendar days).
+    """
     end = ctx.occurrence
     cases = ctx.repo.cases_open_at(COMPLAINT, ctx.unit, end)
     events = ctx.events_by_case(cases)
@@ -111,33 +159,33 @@ def overdue_ledger(ctx: RunContext) -> dict[str, Any]:
         task = open_work(ctx, events[case.id], end)
         if task is None or task.due_at is None or task.due_at >= end:
             continue
-        policy = ctx.case_policy(case)
-        days = started_steps(end - task.due_at, _DAY)
-        chain = list(policy.get("complaint.escalation.chain"))
+        rules = ctx.rules(case)
+        short = rules.get("complaint.penalties.overdue_short")
+        long = rules.get("complaint.penalties.overdue_long")
+        severe = rules.get("complaint.penalties.overdue_severe")
+        days = rules.days_overdue(task.due_at, end, int(long["up_to_days"]) + 1)
+        chain = list(rules.get("complaint.escalation.chain"))
         people = [("responsible", p) for p in ctx.directory.of_task(task.candidate_group, task.assignee)]
         if len(chain) > 1:
             people += [("leader", p) for p in ctx.directory.for_case(str(chain[1]), case)]
-        short = policy.get("complaint.penalties.overdue_short")
-        long = policy.get("complaint.penalties.overdue_long")
-        severe = policy.get("complaint.penalties.overdue_severe")
+        due = ctx.text(task.due_at)
         for day in range(1, days + 1):
             band = (short if day <= int(short["up_to_days"])
                     else long if day <= int(long["up_to_days"]) else None)
             for role, person in people:
+                detail: dict[str, Any] = {"day": day, "due_at": task.due_at.isoformat()}
                 if band is not None:
                     amount = int(band[f"{role}_per_day"])
                     ctx.book(case, person, key=f"overdue:{case.id}:{day}:{role}:{person.login}", role=role,
                              kind="overdue", amount=amount, occurred_at=end,
-                             detail={"day": day, "due_at": task.due_at.isoformat(),
-                                     "text": f"day {day} past {_local_text(ctx, task.due_at)}"})
-                else:
-                    bonus = (int(severe[f"{role}_bonus_min_percent"]),
-                             int(severe[f"{role}_bonus_max_percent"]))
-                    ctx.book(case, person, key=f"overdue_severe:{case.id}:{role}:{person.login}", role=role,
-                             kind="overdue_severe", amount=0, occurred_at=end, bonus=bonus,
-                             detail={"day": day, "due_at": task.due_at.isoformat(),
-                                     "demotion": bool(severe.get("demotion")) and role == "responsible",
-                                     "text": f"over {long['up_to_days']} days; bonus {bonus[0]}–{bonus[1]}%"})
+                             detail={**detail, **_day_texts(rules, due, day, amount)})
+                    continue
+                bonus = (int(severe[f"{role}_bonus_min_percent"]), int(severe[f"{role}_bonus_max_percent"]))
+                demotion = bool(severe.get("demotion")) and role == "responsible"
+                ctx.book(case, person, key=f"overdue_severe:{case.id}:{role}:{person.login}", role=role,
+                         kind="overdue_severe", amount=0, occurred_at=end, bonus=bonus,
+                         detail={**detail, "demotion": demotion,
+                                 **_severe_texts(rules, due, int(long["up_to_days"]), bonus, demotion)})
             if band is None:
                 break
     return dict(ctx.counts)
@@ -148,8 +196,10 @@ def close_month(ctx: RunContext) -> dict[str, Any]:
     month = ctx.local(ctx.occurrence - timedelta(microseconds=1)).strftime("%Y-%m")
     lines = ctx.repo.penalties(month, ctx.unit)
     folder = ctx.data_dir / "exports" / "penalties"
-    files = [write_ledger(lines, folder / f"penalties-{ctx.unit}-{month}.{fmt}", fmt)
-             for fmt in ("csv", "xlsx")]
+    staff = {login: person.name for login, person in ctx.directory.staff.items()}
+    units = {code: unit.name for code, unit in ctx.directory.units.items()}
+    files = [write_ledger(lines, folder / f"penalties-{ctx.unit}-{month}.{fmt}", fmt, ctx.calendar.tz, staff,
+                          units) for fmt in ("csv", "xlsx")]
     total = sum(line.amount for line in lines)
     report_to = [str(x) for x in ctx.policy.get("complaint.penalties.report_to")]
     ctx.repo.add_alert(key=f"penalty_close:{ctx.unit}:{month}", kind="penalty_close", unit=ctx.unit,

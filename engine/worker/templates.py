@@ -32,7 +32,7 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
         "zh": ("【扣罚通知】{reason} {amount}元",
                "{name}您好：投诉{case}因“{reason}”记扣罚{amount}元（{detail}），计入{month}月扣罚台账。"),
         "en": ("[Penalty] {reason_en}: {amount} yuan",
-               "Dear {name}: complaint {case}: '{reason_en}' is fined {amount} yuan ({detail}); "
+               "Dear {name}: complaint {case}: '{reason_en}' is fined {amount} yuan ({detail_en}); "
                "booked in the penalty ledger of {month}."),
     },
     "slow_cases": {

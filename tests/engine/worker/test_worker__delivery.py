@@ -221,7 +221,8 @@ def test_in_app_notifications_are_written_with_the_outbox_and_marked_read(store:
 @pytest.mark.parametrize("locale", LOCALES)
 def test_every_template_renders_in_chinese_and_english(kind: str, locale: str) -> None:
     values = {"name": "杨帆", "count": 2, "cases": "TS-1", "when": "2026-11-23 09:30", "case": "TS-1",
-              "reason": "overdue", "amount": 100, "detail": "day 1", "month": "2026-11", "unit": "丽雅苑",
+              "reason": "overdue", "amount": 100, "detail": "超期第1天", "detail_en": "day 1",
+              "month": "2026-11", "unit": "丽雅苑",
               "days": 16, "window": "30 days", "threshold": 5, "total": 300, "report_to": "人力资源中心",
               "files": "a.csv", "task": "上门沟通", "due": "2026-11-23 11:20", "room": "1-101",
               "place": "1-101", "urgency": "紧急", "urgency_en": "Emergency",

@@ -69,7 +69,8 @@ def test_a_worker_killed_mid_run_loses_and_doubles_nothing(desk: Desk, tmp_path:
     reference = _setup(make_desk(reference_store, FixedClock(shanghai("2026-11-23 10:00"))), tmp_path)
     reference.run_once()
     assert _lines(reference) == _lines(worker)
-    assert sum(_lines(worker).values()) == 2 * (7 + 5 * 2)  # per case: 7 missed updates, 5 days × 2 roles
+    # per case: 5 missed updates (Tue–Fri and Monday; none on the weekend), 5 days overdue × 2 roles
+    assert sum(_lines(worker).values()) == 2 * (5 + 5 * 2)
     reference_store.dispose()
 
 

@@ -57,13 +57,21 @@ def test_a_late_supervision_order_costs_100_yuan_per_started_5_minutes(desk: Des
     n = desk.open().number  # raise due 10:30
     desk.at("2026-11-23 10:42")  # 12 minutes late → 3 steps
     desk.complete(n, "raise_order", order_summary="请物业部处理", required_completion=REQUIRED_BY)
-    desk.at("2026-11-23 11:43")  # sign due 10:30 (dispatch deadline) → 73 minutes late → 15 steps
+    # Sign due 10:30 (the dispatch deadline), but the order reached the GM at 10:42: her own hour
+    # runs to 11:42, so signing at 11:43 is one minute late → 1 step. (This test booked 1,500 yuan
+    # for the specialist's lateness before issue 12 item 2.)
+    desk.at("2026-11-23 11:43")
     desk.complete(n, "sign_order", order_decision="sign")
     desk.at("2026-11-23 18:05")
     worker.run_once()
     worker.run_once()
-    assert sorted((p.kind, p.staff, p.amount) for p in _ledger(worker)) == [
-        ("late_order_entry", "zhang.wei", 300), ("late_order_sign", "lin.lihua", 1500)]
+    lines = sorted(_ledger(worker), key=lambda p: p.kind)
+    assert [(p.kind, p.staff, p.amount) for p in lines] == [
+        ("late_order_entry", "zhang.wei", 300), ("late_order_sign", "lin.lihua", 100)]
+    assert [p.detail["text"] for p in lines] == [
+        "时限2026-11-23 10:30；2026-11-23 10:42完成，迟延12分钟（工作时间）；每5分钟100元，计3次",
+        "时限2026-11-23 10:30；2026-11-23 10:42到达本人，本人时限至2026-11-23 11:42；"
+        "2026-11-23 11:43完成，迟延1分钟（工作时间）；每5分钟100元，计1次"]
 
 
 def test_a_plan_entered_after_the_visit_deadline_is_fined_the_pinned_policys_amount(
@@ -169,6 +177,13 @@ def test_the_month_is_closed_on_the_1st_and_exported_as_csv_and_excel(
         rows = list(csv.reader(handle))
     assert rows[0][:3] == ["月份", "单位", "责任人"]
     assert rows[-1][0] == "合计" and int(rows[-1][5]) == sum(p.amount for p in november)
+    # issue 19 (R2.15): Chinese throughout, times in the policy's zone, people and units by name
+    assert rows[0][8] == "发生时间（北京时间）"
+    first = rows[1]
+    assert first[1:5] == ["深圳物业公司（sz-property）", "杨帆（yang.fan）", "投诉处理责任人",
+                          "未按要求更新处理进展"]
+    assert first[8] == "2026-11-24 18:00"
+    assert first[9] == "2026-11-23 18:00至2026-11-24 18:00未更新处理进展（每次200元）"
     sheet = load_workbook(folder / "penalties-sz-property-2026-11.xlsx").active
     assert sheet is not None and sheet.max_row == len(november) + 2
 
