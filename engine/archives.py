@@ -1,21 +1,12 @@
 """Owner archives 业主档案 (R5): checklist, stored documents, access by policy, audit, retention.
 
-Who may do what (enforced here, not in templates):
-
-==================  ===========================================================================
-action              allowed
-==================  ===========================================================================
-checklist, view,    a role in ``archive.allowed_roles`` whose unit covers the household's project
-download, upload    (the project itself, its subsidiary, or the group); view/download also an
-                    approved requester while a direct view granted under
-                    ``archive.direct_view`` has not expired
-request             any staff member (the request process ``archive_access``)
-relay               the CS specialist the request's ``relay_answer`` task goes to (lane), who
-                    must also be allowed as above
-read_answer         the requester (first receiver of the request) only: the answer text, no file
-disposal_review     ``archive.disposal_reviewer`` in the records' subsidiary (or the group)
-legal_hold          ``archive.legal_hold_role`` likewise
-==================  ===========================================================================
+Who may do what is decided by ``engine.permissions`` (actions ``archive.*``), with the household's or
+the record's unit in the question: reading files needs a role of ``archive.allowed_roles`` whose unit
+covers the household (or an unexpired direct-view grant); a request is filed by staff of the
+household's subsidiary; only the requester reads the answer; disposal decisions and legal holds are
+for ``archive.disposal_reviewer`` / ``archive.legal_hold_role`` of the record's subsidiary (or the
+group). A disposal decision is taken only on a record that exists, is closed and whose retention has
+ended, and never under a legal hold.
 
 Every checklist view, view, download, upload, relay, hold and disposal decision is an event of the
 ``system`` audit chain (who, what, why, when), so ``kefu audit verify`` covers them. Files live
@@ -27,16 +18,17 @@ record off it.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from engine.errors import ConflictError, FormError, KefuError, NotFoundError, PermissionDenied
+from engine.permissions import Decision, Subject, Target, can, require, subject_of
 from engine.runtime.access import load_staff, placement_of
 from engine.store import StaffRecord
-from engine.store.archive_repo import ArchiveRepo
+from engine.store.archive_repo import RECORD_LENGTH, ArchiveRepo
 from engine.store.visitor_repo import VisitorRepo
 
 __all__ = [
@@ -80,14 +72,6 @@ class ArchiveIntegrityError(KefuError):
 
 
 @dataclass(frozen=True)
-class Decision:
-    """Whether an actor may do an action on a household's archive, and why."""
-
-    allowed: bool
-    reason: str
-
-
-@dataclass(frozen=True)
 class ChecklistItem:
     """One R5.1 document type of a household: present (with its latest file) or missing."""
 
@@ -114,26 +98,36 @@ class RetentionRecord:
 
 
 # -- access decisions -------------------------------------------------------------------------------
-def _household(tx: Any, code: str) -> dict[str, Any]:
+_PERMISSION = {
+    "checklist": "archive.checklist",
+    "view": "archive.view",
+    "download": "archive.download",
+    "upload": "archive.upload",
+    "request": "archive.request",
+    "read_answer": "archive.read_answer",
+    "disposal_review": "archive.dispose",
+    "legal_hold": "archive.hold",
+}
+_VERBS_ZH = {"checklist": "查看清单", "upload": "归档到", "view": "查阅", "download": "下载",
+             "request": "申请查询"}
+
+
+def _household(tx: Any, code: str, subject: Subject | None = None) -> dict[str, Any]:
+    """A household; NotFoundError with a did-you-mean among the households ``subject`` works for."""
     household = VisitorRepo(tx).household(code)
     if household is None:
         import difflib
 
-        hint = difflib.get_close_matches(code, VisitorRepo(tx).household_codes(), n=1)
-        raise NotFoundError(f"no household {code!r}" + (f"; did you mean {hint[0]!r}?" if hint else ""))
+        codes = VisitorRepo(tx).household_codes()
+        if subject is not None and not subject.group_level:
+            units = tx.units()
+            mine = [h["code"] for h in VisitorRepo(tx).households()
+                    if placement_of(units, h["project"]).subsidiary == subject.subsidiary]
+            codes = [c for c in codes if c in mine]
+        hint = difflib.get_close_matches(code, codes, n=1)
+        raise NotFoundError(f"no household {code!r}" + (f"; did you mean {hint[0]!r}?" if hint else ""),
+                            zh=f"没有住户 {code}" + (f"；您是否要找 {hint[0]}？" if hint else ""))
     return household
-
-
-def _covers(
-    units: Mapping[str, Any], staff: StaffRecord, project: str | None, subsidiary: str | None
-) -> bool:
-    """True when the staff member's unit is the project, its subsidiary, or the group."""
-    mine = placement_of(units, staff.unit)
-    if mine.project:
-        return mine.project == project
-    if mine.subsidiary:
-        return mine.subsidiary == subsidiary
-    return mine.group is not None
 
 
 def _roles(staff: StaffRecord) -> set[str]:
@@ -162,45 +156,27 @@ def decide_access(runtime: Any, actor: str, household: str, action: str) -> Deci
     with runtime.store.read() as tx:
         staff = load_staff(tx, actor)
         units = tx.units()
-        home = _household(tx, household)
+        subject = subject_of(staff, units)
+        home = _household(tx, household, subject)
         project = home["project"]
         subsidiary = placement_of(units, project).subsidiary
         policy = _policy(runtime, project, subsidiary)
-        roles = _roles(staff)
-        covers = _covers(units, staff, project, subsidiary)
-        if action == "request":
-            return Decision(True, "any staff member may ask; a supervisor decides (R5.2)")
-        if action == "read_answer":
-            return Decision(False, "answers are read per request: only its requester (read_answer)")
-        if action in _FILE_ACTIONS:
-            allowed_roles = set(policy.get("archive.allowed_roles"))
-            if roles & allowed_roles and covers:
-                return Decision(
-                    True, f"role {sorted(roles & allowed_roles)[0]} may read archives of {project}"
-                )
-            if action in {"view", "download"}:
-                grant = _grant(runtime, tx, staff, household)
-                if grant:
-                    return Decision(True, f"direct view approved by request {grant}")
-            why = (
-                "not a role that may read owner archives"
-                if not roles & allowed_roles
-                else f"archives of {project} are outside {staff.unit}"
-            )
-            return Decision(False, f"{why}; file a request (archive_access) for a supervisor to approve")
-        key = "archive.disposal_reviewer" if action == "disposal_review" else "archive.legal_hold_role"
-        role = str(policy.get(key))
-        mine = placement_of(units, staff.unit)
-        if role in roles and mine.project is None and mine.subsidiary in (None, subsidiary):
-            return Decision(True, f"{role} of {mine.subsidiary or mine.group}")
-        return Decision(False, f"only {role} of {subsidiary} may ({key})")
+        target = Target("household", subsidiary, project)
+        decision = can(subject, _PERMISSION[action], target, policy=policy)
+        if not decision and action in {"view", "download"}:
+            grant = _grant(runtime, tx, staff, household)
+            if grant:
+                target = Target("household", subsidiary, project, grant=grant)
+                decision = can(subject, _PERMISSION[action], target, policy=policy)
+        return decision
 
 
 def _require(runtime: Any, actor: str, household: str, action: str) -> Decision:
     decision = decide_access(runtime, actor, household, action)
     if not decision.allowed:
         raise PermissionDenied(
-            f"{actor} may not {_VERBS.get(action, action)} the archive of {household}: {decision.reason}"
+            f"{actor} may not {_VERBS.get(action, action)} this archive: {decision.reason}",
+            zh=f"您无权{_VERBS_ZH.get(action, '处理')}该档案：{decision.zh}",
         )
     return decision
 
@@ -356,6 +332,7 @@ def request_access(
     direct_view: bool = False,
 ) -> Any:
     """File a request for information from a household's archive (R5.2); the request case."""
+    _require(runtime, actor, household, "request")
     with runtime.store.read() as tx:
         home = _household(tx, household)
     return runtime.open_case(
@@ -407,8 +384,11 @@ def relay_answer(runtime: Any, number: str, actor: str, answer: str, documents: 
 def read_answer(runtime: Any, number: str, actor: str) -> dict[str, Any]:
     """What the requester gets: status, outcome and the answer text — never the file (R5.2)."""
     case = runtime.get_case(number, actor)
-    if case.process_id != "archive_access" or case.first_receiver != actor:
-        raise PermissionDenied(f"only the requester of {number} reads its answer")
+    with runtime.store.read() as tx:
+        subject = subject_of(load_staff(tx, actor), tx.units)
+    if case.process_id != "archive_access":
+        raise NotFoundError(f"{number} is not an archive request", zh=f"{number} 不是档案查询申请")
+    require(subject, "archive.read_answer", Target.of_case(case))
     data = runtime.case_data(number, actor)
     out = {
         "number": number,
@@ -450,22 +430,70 @@ def _add_years(moment: datetime, years: int) -> datetime:
         return moment.replace(year=moment.year + years, day=28)
 
 
-def _check_subsidiary_role(runtime: Any, tx: Any, actor: str, key: str) -> tuple[StaffRecord, str | None]:
-    staff = load_staff(tx, actor)
+@dataclass(frozen=True)
+class _Record:
+    """A record named ``kind:ref`` as the retention rules see it."""
+
+    record: str
+    subsidiary: str | None
+    project: str | None
+    record_class: str | None  # None: no retention class (e.g. a complaint case): never on the list
+    since: datetime | None  # when its retention started (closed, arrived); None while still open
+
+
+def _record(tx: Any, record: str) -> _Record:
+    """Resolve ``case:NUMBER``, ``visit:NUMBER`` or ``household:CODE``; FormError / NotFoundError."""
+    if not isinstance(record, str) or len(record) > RECORD_LENGTH or "\x00" in record:
+        raise FormError(f"a record is written case:NUMBER, visit:NUMBER or household:CODE "
+                        f"(at most {RECORD_LENGTH} characters)",
+                        {"record": "case:NUMBER, visit:NUMBER or household:CODE"},
+                        zh="记录应写作 case:编号、visit:编号 或 household:住户编号"
+                           f"（不超过 {RECORD_LENGTH} 字）")
+    kind, _, ref = record.partition(":")
     units = tx.units()
-    mine = placement_of(units, staff.unit)
-    policy = _policy(runtime, None, mine.subsidiary)
-    role = str(policy.get(key))
-    if role not in _roles(staff) or mine.project is not None:
-        raise PermissionDenied(f"{actor} may not do this: only {role} of a subsidiary or the group ({key})")
-    return staff, mine.subsidiary
+    if kind == "case" and ref:
+        case = tx.find_case(ref)
+        if case is not None:
+            kept = "archive_access" if case.process_id == "archive_access" else None
+            return _Record(record, case.subsidiary, case.project, kept, case.closed_at)
+    elif kind == "visit" and ref:
+        visit = VisitorRepo(tx).visit(ref)
+        if visit is not None:
+            return _Record(record, visit["subsidiary"], visit["project"], "visit_log", visit["arrived_at"])
+    elif kind == "household" and ref:
+        home = VisitorRepo(tx).household(ref)
+        if home is not None:
+            where = placement_of(units, home["project"])
+            return _Record(record, where.subsidiary, home["project"], "owner_archive", None)
+    else:
+        raise FormError(f"record {record!r} is not case:NUMBER, visit:NUMBER or household:CODE",
+                        {"record": "case:NUMBER, visit:NUMBER or household:CODE"},
+                        zh="记录应写作 case:编号、visit:编号 或 household:住户编号")
+    raise NotFoundError(f"no record {record!r}", zh=f"没有记录 {record}")
+
+
+def _steward(runtime: Any, tx: Any, actor: str, action: str,
+             record: str | None = None) -> tuple[Subject, Any]:
+    """The actor, checked for the role of ``action`` (then for the record's subsidiary); the record."""
+    subject = subject_of(load_staff(tx, actor), tx.units)
+    own = _policy(runtime, None, subject.subsidiary)
+    # The role first, in the actor's own unit, so nobody without it learns which records exist.
+    require(subject, "archive.disposal_review" if action == "archive.dispose" else action,
+            Target("record", subject.subsidiary), policy=own)
+    if record is None:
+        return subject, None
+    found = _record(tx, record)
+    require(subject, action, Target("record", found.subsidiary, found.project),
+            policy=_policy(runtime, found.project, found.subsidiary))
+    return subject, found
 
 
 def disposal_review(runtime: Any, actor: str) -> list[RetentionRecord]:
     """Records whose retention ended, not on legal hold and not decided yet (the actor's subsidiary)."""
     now = runtime.clock.now()
     with runtime.store.read() as tx:
-        _staff, subsidiary = _check_subsidiary_role(runtime, tx, actor, "archive.disposal_reviewer")
+        subject, _ = _steward(runtime, tx, actor, "archive.disposal_review")
+        subsidiary = subject.subsidiary
         repo = ArchiveRepo(tx)
         held, decided = repo.held_records(), repo.decided_records()
         candidates: list[tuple[str, str, str, str | None, datetime]] = []
@@ -497,18 +525,42 @@ def disposal_review(runtime: Any, actor: str) -> list[RetentionRecord]:
 
 
 def decide_disposal(runtime: Any, actor: str, record: str, decision: str, note: str | None = None) -> None:
-    """Record a person's decision on an expired record (keep / dispose); refused under a legal hold."""
+    """Record a person's decision (keep / dispose) on a record whose retention has ended (R5.3).
+
+    Refused: a record that does not exist, one of another subsidiary, one still open or still within
+    its retention period, one already decided, and one under a legal hold.
+    """
     if decision not in {"keep", "dispose"}:
-        raise FormError(f"decision {decision!r} is unknown; use keep or dispose", {"decision": decision})
+        raise FormError(f"decision {decision!r} is unknown; use keep or dispose", {"decision": decision},
+                        zh="处理决定只能是“保留”(keep)或“销毁”(dispose)")
+    now = runtime.clock.now()
     with runtime.store.write() as tx:
-        _check_subsidiary_role(runtime, tx, actor, "archive.disposal_reviewer")
+        _subject, found = _steward(runtime, tx, actor, "archive.dispose", record)
         repo = ArchiveRepo(tx)
         if record in repo.held_records():
             raise ConflictError(
                 f"{record} is under a legal hold; it cannot be disposed of or reviewed until "
-                "the hold is lifted"
+                "the hold is lifted", zh=f"{record} 处于法律保全中，解除前不能处理"
             )
-        repo.decide(record, decision, note, actor, runtime.clock.now())
+        policy = _policy(runtime, found.project, found.subsidiary)
+        years = _years(policy, found.record_class) if found.record_class else None
+        if found.record_class is None or years is None:
+            raise ConflictError(f"{record} has no retention period that ends (owner archives are kept "
+                                "permanently); it is never disposed of",
+                                zh=f"{record} 须永久保存或无保存期限，不能销毁")
+        if found.since is None:
+            raise ConflictError(f"{record} is still open; its retention starts when it closes",
+                                zh=f"{record} 尚未办结，保存期自办结起算")
+        expires = _add_years(found.since, years)
+        if expires > now:
+            until = expires.astimezone(runtime.zone).date().isoformat()
+            raise ConflictError(f"{record} is kept until {until} ({years} years); decide after that",
+                                zh=f"{record} 保存期至 {until}（{years} 年），期满后才能处理")
+        earlier = repo.decided_records().get(record)
+        if earlier is not None:
+            raise ConflictError(f"{record} was already decided ({earlier})",
+                                zh=f"{record} 已有处理决定（{earlier}）")
+        repo.decide(record, decision, note, actor, now)
         _audit(
             runtime, tx, actor, "archive.disposal_decided", record=record, decision=decision, why=note or ""
         )
@@ -517,7 +569,7 @@ def decide_disposal(runtime: Any, actor: str, record: str, decision: str, note: 
 def place_legal_hold(runtime: Any, actor: str, record: str, reason: str) -> None:
     """Put a record (``case:NUMBER``, ``visit:NUMBER`` or ``household:CODE``) under a legal hold."""
     with runtime.store.write() as tx:
-        _check_subsidiary_role(runtime, tx, actor, "archive.legal_hold_role")
+        _steward(runtime, tx, actor, "archive.hold", record)
         ArchiveRepo(tx).place_hold(record, _why(reason), actor, runtime.clock.now())
         _audit(runtime, tx, actor, "archive.hold_placed", record=record, why=reason)
 
@@ -525,7 +577,7 @@ def place_legal_hold(runtime: Any, actor: str, record: str, reason: str) -> None
 def lift_legal_hold(runtime: Any, actor: str, record: str, reason: str) -> int:
     """Lift the holds of a record (they stay on file, marked lifted); how many."""
     with runtime.store.write() as tx:
-        _check_subsidiary_role(runtime, tx, actor, "archive.legal_hold_role")
+        _steward(runtime, tx, actor, "archive.hold", record)
         count = ArchiveRepo(tx).lift_hold(record, actor, runtime.clock.now())
         _audit(runtime, tx, actor, "archive.hold_lifted", record=record, why=_why(reason))
     return count

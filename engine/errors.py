@@ -36,13 +36,18 @@ __all__ = [
 
 
 class KefuError(Exception):
-    """Root of every error kefu raises on purpose; ``code`` is stable, ``message`` is for people."""
+    """Root of every error kefu raises on purpose; ``code`` is stable, ``message`` is for people.
+
+    ``zh`` is the Chinese text of the message when the error is meant for staff pages (the web shows
+    it on Chinese pages, ``message`` on English ones); None when only the English text exists.
+    """
 
     code: str = "kefu.E000"
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
+    def __init__(self, message: str, *, code: str | None = None, zh: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.zh = zh
         if code is not None:
             self.code = code
 
@@ -133,7 +138,7 @@ class NotFoundError(KefuError):
 
 
 class PermissionDenied(KefuError):
-    """The actor is not allowed to do this."""
+    """The actor may not do this (``engine.permissions`` decides; the text names no foreign record)."""
 
     code = "kefu.E403"
 
@@ -143,8 +148,9 @@ class FormError(KefuError):
 
     code = "form.E001"
 
-    def __init__(self, message: str, errors: dict[str, str] | None = None, *, code: str | None = None):
-        super().__init__(message, code=code)
+    def __init__(self, message: str, errors: dict[str, str] | None = None, *, code: str | None = None,
+                 zh: str | None = None):
+        super().__init__(message, code=code, zh=zh)
         self.errors = dict(errors or {})
 
     def __str__(self) -> str:

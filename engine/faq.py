@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.clock import Clock
-from engine.errors import ConflictError, FormError, NotFoundError, PermissionDenied
+from engine.errors import ConflictError, FormError, NotFoundError
+from engine.permissions import Target, require, subject_of
 from engine.runtime.access import load_staff
 from engine.store import Store
 from engine.store.faq_repo import FaqEntryRecord, FaqRepo, FaqRevisionRecord
@@ -93,11 +94,9 @@ class FaqBook:
                    [str(x) for x in policy.get("consultation.faq_editors")])
 
     def _check_editor(self, tx: Any, actor: str) -> None:
-        staff = load_staff(tx, actor)
-        held = {role.split("@", 1)[0] for role in staff.roles}
-        if not held & self.editors:
-            raise PermissionDenied(f"{actor} may not change the FAQ book; it is kept by the roles "
-                                   f"{', '.join(sorted(self.editors))} (policy consultation.faq_editors)")
+        """``faq.edit`` on the group's book (the editors' roles are ``consultation.faq_editors``)."""
+        policy = {"consultation.faq_editors": sorted(self.editors)}
+        require(subject_of(load_staff(tx, actor), tx.units), "faq.edit", Target("faq", None), policy=policy)
 
     # -- checks ------------------------------------------------------------------------------------
     def _clean(self, line: str, question: str, answer: str, keywords: str) -> tuple[str, str, str, str]:

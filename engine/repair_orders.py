@@ -12,8 +12,7 @@ the case's hash-chained audit log gets a ``dispatch_order.issued`` event with th
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,7 +22,6 @@ from engine.processes.host import policy_zone
 from engine.runtime import CaseView, Runtime
 from engine.runtime.access import load_staff
 from engine.runtime.numbering import format_number, number_prefix
-from engine.store import Tx
 from engine.store.repair_repo import DispatchOrderRecord, DispatchOrderRepo
 
 __all__ = ["ORDER_PROCESS", "ORDER_TASK", "DispatchOrderRecord", "PrintableOrder", "complete_task",
@@ -36,19 +34,6 @@ SEQUENCE = "repair_order"  # numbering.prefix.repair_order
 _SNAPSHOT_FIELDS = ("customer_name", "customer_phone", "room", "location", "location_detail", "description",
                     "emergency", "municipal_fault", "paid_service", "fee_unit_price", "appointment_at",
                     "received_at", "dispatch_due", "channel")
-
-
-class _JoinedStore:
-    """A store whose transactions are the one already open (so a Runtime call joins it)."""
-
-    def __init__(self, tx: Tx) -> None:
-        self.tx = tx
-
-    @contextmanager
-    def write(self) -> Iterator[Tx]:
-        yield self.tx
-
-    read = write
 
 
 def _policy_for(runtime: Runtime, *codes: str | None) -> Any:
@@ -77,8 +62,7 @@ def issue_dispatch_order(runtime: Runtime, task_id: str, actor: str,
     """Complete ``issue_order`` with ``data`` and issue the numbered order, in one transaction."""
     task_id = runtime.resolve_task_id(task_id)
     with runtime.store.write() as tx:
-        joined = Runtime(_JoinedStore(tx), runtime.policies, runtime.registry,  # type: ignore[arg-type]
-                         runtime.clock, calendars_dir=runtime.calendars_dir)
+        joined = runtime.joined(tx)
         row = tx.task(task_id)
         if row is None:  # completed or cancelled already: the runtime says by whom and when
             joined.complete_task(task_id, actor, data)

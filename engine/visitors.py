@@ -23,8 +23,10 @@ from typing import Any
 
 from engine.errors import FormError, NotFoundError, PermissionDenied
 from engine.identity import check_id_document, mask_id_number
+from engine.permissions import Target, require, subject_of
 from engine.processes import timer_clock
 from engine.runtime.access import load_staff, place, placement_of
+from engine.store.limits import check_row
 from engine.store.visitor_repo import VisitorRepo
 from engine.store.worker_repo import WorkerRepo
 
@@ -43,6 +45,7 @@ __all__ = [
 ]
 
 HOST_ANSWERS = {"accepted": "host_accepted", "declined": "host_declined"}
+_YES = {"true", "1", "on", "yes"}
 EXPORT_COLUMNS = (
     "number",
     "arrived_at",
@@ -125,60 +128,77 @@ def _check_id(
 def register_visit(runtime: Any, actor: str, form: Mapping[str, Any], answer_base: str = "") -> VisitRow:
     """Register a walk-in or a booked visit (R4.1); notify the host or security as the case needs.
 
-    ``answer_base`` is kefu's address as residents' phones reach it (``KEFU_BASE_URL``); the host's SMS
-    carries ``<answer_base>/visit/answer/<token>``.
+    The case, its visit row and the host's SMS are written in one transaction: a value that does not
+    fit (a NUL, a text longer than its column) is refused before anything is written, and a failure
+    afterwards rolls all of them back. ``answer_base`` is kefu's address as residents' phones reach
+    it (``KEFU_BASE_URL``); the host's SMS carries ``<answer_base>/visit/answer/<token>``.
     """
+    if not isinstance(form, Mapping):
+        raise FormError("a visit registration is a mapping of field → value",
+                        zh="访客登记数据必须是“字段 → 值”的对象")
     data = {k: v for k, v in dict(form).items() if v not in (None, "")}
     household_code = data.pop("household", None)
     id_number = data.pop("id_number", None)
+    for name, value in (("household", household_code), ("id_number", id_number)):
+        if value is not None and not isinstance(value, str):
+            raise FormError(f"{name} must be text", {name: "expected text"}, zh=f"{name} 必须是文本")
+    check_row("visits", {"household": household_code, "id_number": id_number})
     now = runtime.clock.now()
-    with runtime.store.read() as tx:
+    with runtime.store.write() as tx:
         staff = load_staff(tx, actor)
+        subject = subject_of(staff, tx.units)
         household = VisitorRepo(tx).household(household_code) if household_code else None
         if household_code and household is None:
-            raise NotFoundError(f"no household {household_code!r}; pick one from the list of the project")
+            raise NotFoundError(f"no household {household_code!r}; pick one from the list of the project",
+                                zh=f"没有住户 {household_code}，请从本项目的住户中选择")
         placement = place(tx.units, staff, household["project"] if household else None)
-    policy = _policy(runtime, placement.project, placement.subsidiary)
-    purpose = _purpose(policy, str(data.get("purpose", "")))
-    booked = str(data.get("booked", "")).lower() in {"true", "1", "on", "yes"} or data.get("booked") is True
-    number, masked = (None, None)
-    if not booked or id_number:
-        number, masked = _check_id(
-            policy, data.get("id_type"), id_number, now.astimezone(runtime.zone).date()
-        )
-    if number is not None:
-        data.setdefault("id_type", "resident_id")
-        data["id_number_masked"] = masked
-    if purpose.get("desk"):
-        data["routed_desk"] = purpose["desk"]
-    if household is not None:
-        data.setdefault("room", household["room"])
-        data["project"] = household["project"]
-    case = runtime.open_case("visitor_reception", data, actor)
-    token = secrets.token_urlsafe(24)
-    with runtime.store.write() as tx:
+        require(subject, "visit.register", Target("household", placement.subsidiary, placement.project))
+        policy = _policy(runtime, placement.project, placement.subsidiary)
+        purpose = _purpose(policy, str(data.get("purpose", "")))
+        booked = data.get("booked") is True or str(data.get("booked", "")).lower() in _YES
+        number, masked = (None, None)
+        if not booked or id_number:
+            number, masked = _check_id(
+                policy, data.get("id_type"), id_number, now.astimezone(runtime.zone).date()
+            )
+        if number is not None:
+            data.setdefault("id_type", "resident_id")
+            data["id_number_masked"] = masked
+        if purpose.get("desk"):
+            data["routed_desk"] = purpose["desk"]
+        if household is not None:
+            data.setdefault("room", household["room"])
+            data["project"] = household["project"]
+        definition = runtime.registry.get("visitor_reception")
+        cleaned = definition.start_form.clean({k: v for k, v in data.items() if k != "project"}, policy)
+        token = secrets.token_urlsafe(24)
+        row = {
+            "visitor_name": cleaned["customer_name"],
+            "visitor_phone": cleaned.get("visitor_phone"),
+            "id_type": cleaned.get("id_type"),
+            "id_number": number,
+            "id_number_masked": masked,
+            "purpose": purpose["code"],
+            "household": household_code,
+            "host_name": cleaned.get("host_name"),
+            "note": cleaned.get("note"),
+        }
+        check_row("visits", row, {"visitor_name": "customer_name"})
+        case = runtime.joined(tx).open_case("visitor_reception", data, actor)
         repo = VisitorRepo(tx)
         repo.add_visit(
             number=case.number,
             case_id=case.id,
             subsidiary=case.subsidiary,
             project=case.project,
-            visitor_name=data["customer_name"],
-            visitor_phone=data.get("visitor_phone"),
-            id_type=data.get("id_type"),
-            id_number=number,
-            id_number_masked=masked,
-            purpose=purpose["code"],
-            household=household_code,
-            host_name=data.get("host_name"),
             registered_by=staff.login,
             arrived_at=now,
-            expected_at=_moment(data.get("expected_at"), runtime),
+            expected_at=_moment(cleaned.get("expected_at"), runtime),
             answer_token=token,
-            note=data.get("note"),
+            **row,
         )
         link = f"{answer_base.rstrip('/')}/visit/answer/{token}"
-        _notify(tx, runtime, policy, case, data, household, link, now)
+        _notify(tx, runtime, policy, case, {**data, **cleaned}, household, link, now)
     return get_visit(runtime, case.number, actor)
 
 
@@ -259,23 +279,33 @@ def answer_host(
     actor: str | None = None,
     via: str = "phone",
 ) -> VisitRow:
-    """Record the host's accept/decline (R4.2): by the host's link (token) or by staff who asked them."""
+    """Record the host's accept/decline (R4.2): by the host's link (token) or by staff who asked them.
+
+    Staff may record it only for a visit of a project their unit covers (``visit.answer``); the link
+    is the host's own capability and acts as the guard who registered the visit.
+    """
     if answer not in HOST_ANSWERS:
-        raise FormError(f"host answer {answer!r} is unknown; use accepted or declined", {"answer": answer})
-    with runtime.store.read() as tx:
+        raise FormError(f"host answer {answer!r} is unknown; use accepted or declined", {"answer": "unknown"},
+                        zh="受访人答复只能是“同意”(accepted)或“拒绝”(declined)")
+    with runtime.store.write() as tx:
         repo = VisitorRepo(tx)
         row = repo.visit_by_token(token) if token else repo.visit(number or "")
-    if row is None:
-        raise NotFoundError("this visitor link is not valid" if token else f"no visit {number!r}")
-    if token:
-        actor, via = row["registered_by"], "host_link"
-    assert actor is not None
-    # Runtime.send_message delivers the event outside timer_clock, so the gateway's timer would be
-    # judged against the system clock instead of the injected one; run it with ours.
-    with timer_clock(runtime.clock):
-        runtime.send_message(row["number"], HOST_ANSWERS[answer], {"answer": answer, "via": via}, actor)
-    with runtime.store.write() as tx:
-        VisitorRepo(tx).update_visit(
+        if token:
+            if row is None:
+                raise NotFoundError("this visitor link is not valid", zh="该访客链接无效")
+            actor, via = row["registered_by"], "host_link"
+        else:
+            subject = subject_of(load_staff(tx, actor), tx.units)
+            if row is None:
+                raise NotFoundError(f"no visit {number!r}", zh=f"没有来访记录 {number}")
+            require(subject, "visit.answer", Target("visit", row["subsidiary"], row["project"]))
+        assert actor is not None
+        payload = {"answer": answer, "via": via}
+        # Runtime.send_message delivers the event outside timer_clock, so the gateway's timer would be
+        # judged against the system clock instead of the injected one; run it with ours.
+        with timer_clock(runtime.clock):
+            runtime.joined(tx).send_message(row["number"], HOST_ANSWERS[answer], payload, actor)
+        repo.update_visit(
             row["number"], host_answer=answer, host_answer_at=runtime.clock.now(), host_answer_via=via
         )
     return get_visit(runtime, row["number"], row["registered_by"])
@@ -285,27 +315,29 @@ def _task_id(runtime: Any, number: str, actor: str, name: str) -> str:
     for task in runtime.get_case(number, actor).tasks:
         if task.task_name == name:
             return str(task.task_id)
-    raise NotFoundError(f"visit {number} has no open step {name!r} now")
+    raise NotFoundError(f"visit {number} has no open step {name!r} now", zh=f"来访 {number} 当前没有该步骤")
+
+
+def _visit_row(tx: Any, number: str) -> dict[str, Any]:
+    row = VisitorRepo(tx).visit(number)
+    if row is None:
+        raise NotFoundError(f"no visit {number!r}", zh=f"没有来访记录 {number}")
+    return row
 
 
 def check_in(runtime: Any, number: str, actor: str, form: Mapping[str, Any]) -> VisitRow:
-    """A booked visitor arrives: check the ID document and complete ``check_in``."""
+    """A booked visitor arrives: check the ID document and complete ``check_in`` (one transaction)."""
     data = {k: v for k, v in dict(form).items() if v not in (None, "")}
-    with runtime.store.read() as tx:
-        row = VisitorRepo(tx).visit(number)
-    if row is None:
-        raise NotFoundError(f"no visit {number!r}")
-    policy = _policy(runtime, row["project"], row["subsidiary"])
-    id_type = data.get("id_type") or "resident_id"
-    full, masked = _check_id(
-        policy, id_type, data.pop("id_number", None), runtime.clock.now().astimezone(runtime.zone).date()
-    )
-    runtime.complete_task(
-        _task_id(runtime, number, actor, "check_in"),
-        actor,
-        {**data, "id_type": id_type, "id_number_masked": masked},
-    )
+    task_id = _task_id(runtime, number, actor, "check_in")  # checks the actor may see the visit
     with runtime.store.write() as tx:
+        row = _visit_row(tx, number)
+        policy = _policy(runtime, row["project"], row["subsidiary"])
+        id_type = data.get("id_type") or "resident_id"
+        full, masked = _check_id(
+            policy, id_type, data.pop("id_number", None), runtime.clock.now().astimezone(runtime.zone).date()
+        )
+        form_data = {**data, "id_type": id_type, "id_number_masked": masked}
+        runtime.joined(tx).complete_task(task_id, actor, form_data)
         VisitorRepo(tx).update_visit(
             number, id_type=id_type, id_number=full, id_number_masked=masked, arrived_at=runtime.clock.now()
         )
@@ -313,33 +345,33 @@ def check_in(runtime: Any, number: str, actor: str, form: Mapping[str, Any]) -> 
 
 
 def check_out(runtime: Any, number: str, actor: str) -> VisitRow:
-    """Record the visitor leaving now (and the badge back)."""
+    """Record the visitor leaving now (and the badge back), in one transaction with the step."""
     now = runtime.clock.now()
-    runtime.complete_task(
-        _task_id(runtime, number, actor, "check_out"),
-        actor,
-        {"checked_out_at": now.astimezone(runtime.zone).isoformat(), "badge_returned": True},
-    )
+    task_id = _task_id(runtime, number, actor, "check_out")
     with runtime.store.write() as tx:
+        _visit_row(tx, number)
+        left = {"checked_out_at": now.astimezone(runtime.zone).isoformat(), "badge_returned": True}
+        runtime.joined(tx).complete_task(task_id, actor, left)
         VisitorRepo(tx).update_visit(number, checked_out_at=now)
     return get_visit(runtime, number, actor)
 
 
 def open_complaint_from_visit(runtime: Any, number: str, actor: str, complaint: Mapping[str, Any]) -> Any:
-    """The visitor came to complain (R4.5): open a complaint (channel visit), link it, finish the step."""
-    with runtime.store.read() as tx:
-        row = VisitorRepo(tx).visit(number)
-    if row is None:
-        raise NotFoundError(f"no visit {number!r}")
+    """The visitor came to complain (R4.5): open a complaint (channel visit), link it, finish the step.
+
+    The complaint, the visit's step and the link are written in one transaction.
+    """
     task_id = _task_id(runtime, number, actor, "hand_over_complaint")
-    data = {"customer_name": row["visitor_name"], "channel": "visit", **dict(complaint)}
-    if row["visitor_phone"]:
-        data.setdefault("customer_phone", row["visitor_phone"])
-    if row["project"]:
-        data.setdefault("project", row["project"])
-    case = runtime.open_case("complaint", data, actor)
-    runtime.complete_task(task_id, actor, {"complaint_number": case.number})
     with runtime.store.write() as tx:
+        row = _visit_row(tx, number)
+        data = {"customer_name": row["visitor_name"], "channel": "visit", **dict(complaint)}
+        if row["visitor_phone"]:
+            data.setdefault("customer_phone", row["visitor_phone"])
+        if row["project"]:
+            data.setdefault("project", row["project"])
+        joined = runtime.joined(tx)
+        case = joined.open_case("complaint", data, actor)
+        joined.complete_task(task_id, actor, {"complaint_number": case.number})
         VisitorRepo(tx).update_visit(number, complaint_number=case.number)
     return case
 

@@ -6,7 +6,7 @@ from dataclasses import asdict
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, Flask, g, jsonify, request, url_for
+from flask import Blueprint, Flask, current_app, g, jsonify, request, url_for
 
 from engine.errors import FormError
 from webui.context import services
@@ -67,8 +67,10 @@ def _plain(value: Any) -> Any:
 def open_case() -> Any:
     """Open a case: ``{"process": "complaint", "data": {...}}``."""
     body = _json_body()
-    process_id = str(body.get("process", "complaint"))
-    opened = services().open_case(g.api_actor, process_id, body.get("data") or {})
+    process_id = body.get("process", "complaint")
+    data = body.get("data")
+    base = current_app.config.get("KEFU_BASE_URL") or request.url_root
+    opened = services().open_case(g.api_actor, process_id, {} if data is None else data, answer_base=base)
     location = url_for("api.read_case", number=opened.number)
     return jsonify(_plain(asdict(opened))), 201, {"Location": location}
 
@@ -111,7 +113,8 @@ def release(task_id: str) -> Any:
 @token_required
 def complete(task_id: str) -> Any:
     """Complete a task: ``{"data": {...}}``."""
-    number = services().complete(g.api_actor, task_id, _json_body().get("data") or {})
+    data = _json_body().get("data")
+    number = services().complete(g.api_actor, task_id, {} if data is None else data)
     return jsonify({"task_id": task_id, "case": number})
 
 

@@ -17,6 +17,7 @@ from engine import archives
 from engine.errors import FormError, NotFoundError
 from engine.store.visitor_repo import VisitorRepo
 from webui.context import current_actor, login_required, services
+from webui.errors import message_of
 from webui.i18n import pick
 
 __all__ = ["bp", "init_app"]
@@ -127,7 +128,7 @@ def new_request() -> Any:
                 bool(request.form.get("direct_view")),
             )
         except (FormError, NotFoundError) as exc:
-            flash(str(exc), "error")
+            flash(message_of(exc), "error")
             return _request_form(values), 422
         return redirect(url_for("archives.show_request", number=case.number))
     values["household"] = request.args.get("household", "")

@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 from engine.errors import ConflictError, FormError, KefuError, NotFoundError, PermissionDenied
 from webui.i18n import lang
 
-__all__ = ["error_body", "field_errors", "init_app", "status_of"]
+__all__ = ["error_body", "field_errors", "init_app", "message_of", "status_of"]
 
 _STATUS = {NotFoundError: 404, PermissionDenied: 403, ConflictError: 409, FormError: 422}
 
@@ -60,12 +60,18 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+def message_of(exc: KefuError) -> str:
+    """The error's message in the page language (its Chinese text on Chinese pages, when it has one)."""
+    zh = getattr(exc, "zh", None)
+    return str(zh) if zh and lang() == "zh" else exc.message
+
+
 def _on_kefu_error(exc: KefuError) -> Any:
     status = status_of(exc)
     if _wants_json():
         return jsonify(error_body(exc)), status
     return render_template(
-        "error.html", status=status, headline=_headline(status), detail=exc.message
+        "error.html", status=status, headline=_headline(status), detail=message_of(exc)
     ), status
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from engine.permissions import Subject
 from engine.store.web_queries import InboxScope
 
 __all__ = [
@@ -30,6 +31,7 @@ class Actor:
     roles: tuple[str, ...]
     scope: InboxScope
     unit_name: str = ""
+    subject: Subject | None = None  # what engine.permissions asks about (set by Services.actor)
 
     @property
     def supervisor(self) -> bool:

@@ -16,9 +16,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from engine.clock import Clock, SystemClock
 from engine.credentials import Credentials, SessionLimits, TokenCheck
-from engine.errors import KefuError, NotFoundError, PermissionDenied
+from engine.errors import KefuError, NotFoundError
+from engine.permissions import Subject, Target, can, require, subject_of, unit_subject
 from engine.repair_orders import photo_stages
-from engine.runtime.access import ALL_VIEW_ROLES, candidate_groups, check_may_work, placement_of
+from engine.runtime.access import candidate_groups
 from engine.settings import Settings
 from engine.store import web_queries as wq
 from engine.store.web_queries import InboxFilter, InboxScope
@@ -83,19 +84,18 @@ class Services:
         if staff is None or not staff.active:
             return None
         units = tx.units()
-        placement = placement_of(units, staff.unit)
-        roles = {r.split("@", 1)[0] for r in staff.roles}
-        everything = placement.subsidiary is None
-        seen: tuple[tuple[str, str], ...] = () if everything else (("subsidiary", str(placement.subsidiary)),)
+        subject = subject_of(staff, units)
+        everything = subject.subsidiary is None
+        seen: tuple[tuple[str, str], ...] = () if everything else (("subsidiary", str(subject.subsidiary)),)
         scope = InboxScope(
             login=staff.login,
             groups=tuple(candidate_groups(staff)),
             units=seen,
             everything=everything,
-            supervisor=everything or bool(roles & ALL_VIEW_ROLES),
+            supervisor=can(subject, "inbox.all", Target("unit", subject.subsidiary)).allowed,
         )
         unit_name = units[staff.unit].name if staff.unit in units else staff.unit
-        return Actor(staff.login, staff.name, staff.unit, tuple(staff.roles), scope, unit_name)
+        return Actor(staff.login, staff.name, staff.unit, tuple(staff.roles), scope, unit_name, subject)
 
     # -- sessions ------------------------------------------------------------------------------
     def start_session(self, actor: Actor, user_agent: str, ip: str) -> str:
@@ -128,8 +128,8 @@ class Services:
         """One page of an inbox tab ("mine", "queue", "overdue", "all") with the tab counts."""
         if view not in wq.VIEWS:
             raise NotFoundError(f"unknown inbox view {view!r}; use one of {', '.join(wq.VIEWS)}")
-        if view == "all" and not actor.supervisor:
-            raise PermissionDenied("only supervisors see all open tasks of their unit")
+        if view == "all":
+            require(_subject(actor), "inbox.all", Target("unit", _subject(actor).subsidiary))
         self.runtime.refresh_visible_timers(actor.login, everything=view == "all", groups=actor.scope.groups)
         now = self.clock.now()
         result = wq.inbox_page(self.store, actor.scope, view, flt, now)
@@ -176,22 +176,28 @@ class Services:
             raise form_error("say who receives the task and why", errors)
         with self.store.read() as tx:
             row = tx.task(task_id)
-            if row is None:
-                raise NotFoundError(f"task {task_id[:8]} is no longer open")
-            staff = tx.staff(actor.login)
+            case = tx.find_case(row.number) if row is not None else None
+            if row is None or case is None:
+                raise NotFoundError(f"task {task_id[:8]} is no longer open", zh="该任务已不在待办中")
+            require(_subject(actor), "task.transfer", Target.of_task(row, case.first_receiver))
             units = tx.units()
-            check_may_work(staff, row)
             target = tx.staff(to)
         if target is not None and target.active:
+            receiver: Subject = subject_of(target, units)
             values: dict[str, Any] = {"assignee": target.login, "claimed_at": self.clock.now()}
         elif to in units and units[to].kind == "department":
-            if placement_of(units, to).subsidiary != row.subsidiary:
-                raise PermissionDenied(f"department {to} is outside the case's subsidiary {row.subsidiary}")
+            receiver = unit_subject(to, units)
             values = {"assignee": None, "claimed_at": None, "candidate_group": f"{row.role}@{to}", "unit": to}
         else:
             raise form_error(
                 f"{to!r} is neither a staff login nor a department code",
                 {"to": (f"unknown login or department {to!r}", f"没有登录名或部门代码 {to!r}")},
+            )
+        if not can(receiver, "task.receive", Target.of_case(case)):
+            raise form_error(
+                f"{to} works outside this case's subsidiary and may not receive its task",
+                {"to": (f"{to} is outside this case's subsidiary; hand it to someone who may see the case",
+                        f"{to} 不属于本案件所在公司，不能转交给对方")},
             )
         wq.transfer_task(
             self.store,
@@ -221,38 +227,20 @@ class Services:
                 described["choices"] = [{**extra.get(c["code"], {}), **c} for c in described["choices"]]
         return title, fields
 
-    def open_case(self, actor: Actor, process_id: str, data: Mapping[str, Any]) -> OpenedCase:
-        """Open a case from the intake form; returns its number and first deadline.
+    def open_case(self, actor: Actor, process_id: str, data: Any, answer_base: str = "") -> OpenedCase:
+        """Open a case from an intake form or the API; returns its number and first deadline.
 
-        A consultation naming an FAQ entry is answered at once in the book's wording (R1.1): the
-        wording comes from the book, never from the form.
+        Processes with rows of their own (visits, archive requests, consultations answered from the
+        FAQ book) are opened by their domain step (``engine.intake``), with their rows, in one
+        transaction. ``answer_base``: kefu's address as residents reach it (visitor host links).
         """
-        if process_id == "consultation":
-            view = self._open_consultation(actor, data)
-        else:
-            view = self.runtime.open_case(process_id, dict(data), actor.login)
+        from engine.intake import open_case
+
+        view = open_case(self.runtime, process_id, data, actor.login, answer_base=answer_base)
         case = _case_of(view)
         tasks = list(getattr(view, "tasks", []) or [])
         due = min((t.due_at for t in tasks if t.due_at is not None), default=None)
         return OpenedCase(case.number, case.status, due, case.closed_at is not None)
-
-    def _open_consultation(self, actor: Actor, data: Mapping[str, Any]) -> Any:
-        from engine.faq import FaqBook
-
-        raw = str(data.get("faq_entry_id") or "").strip().lstrip("#")
-        entry_id: int | None = None
-        if raw:
-            if not raw.isdigit():
-                raise form_error(f"FAQ entry {raw!r} is not an entry number",
-                                 {"faq_entry_id": ("not an FAQ entry number (e.g. 12)",
-                                                   "请填写《答客问》条目编号（如 12）")})
-            entry_id = int(raw)
-        book = FaqBook.for_policy(self.store, self.clock, self.policies.effective(None))  # one group book
-        try:
-            return book.open_consultation(self.runtime, data, actor.login, entry_id)
-        except NotFoundError as exc:
-            missing = ("no such FAQ entry", f"《答客问》中没有第 {raw} 条")
-            raise form_error(str(exc), {"faq_entry_id": missing}) from exc
 
     def case_page(self, actor: Actor, number: str) -> CasePage:
         """The case page data; the runtime refuses cases outside the actor's scope."""
@@ -309,6 +297,7 @@ class Services:
         if not text.strip():
             raise form_error("a comment cannot be empty", {"text": ("required", "必填")})
         case = _case_of(self.runtime.get_case(number, actor.login))
+        require(_subject(actor), "case.comment", Target.of_case(case))
         wq.add_case_event(
             self.store, case.id, actor.login, "comment", {"text": text.strip()[:4000]}, self.clock.now()
         )
@@ -323,6 +312,7 @@ class Services:
         ``stage``: which repair stage a photo shows (a code of the case's ``repair.photo_stages``).
         """
         case = _case_of(self.runtime.get_case(number, actor.login))
+        require(_subject(actor), "case.attach", Target.of_case(case))
         if not body:
             raise form_error("the file is empty", {"file": ("the file is empty", "文件为空")})
         stage = (stage or "").strip() or None
@@ -448,6 +438,12 @@ class Services:
 
 def _case_of(view: Any) -> Any:
     return getattr(view, "case", view)
+
+
+def _subject(actor: Actor) -> Subject:
+    if actor.subject is None:  # an Actor built by hand (tests): no rights at all
+        return Subject(actor.login, actor.unit, frozenset(), frozenset(), None, None, None)
+    return actor.subject
 
 
 def build_services(settings: Settings, clock: Clock | None = None) -> Services:

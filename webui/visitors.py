@@ -19,7 +19,7 @@ from engine.errors import FormError
 from engine.runtime.access import Placement, placement_of
 from engine.store.visitor_repo import VisitorRepo
 from webui.context import current_actor, login_required, services
-from webui.errors import field_errors
+from webui.errors import field_errors, message_of
 from webui.i18n import pick
 
 __all__ = ["bp", "host_bp", "init_app"]
@@ -94,7 +94,7 @@ def desk() -> Any:
         visit = visitors.register_visit(services().runtime, current_actor().login, values, base)
     except FormError as exc:
         errors = field_errors(exc)
-        flash(str(getattr(exc, "zh", "")) or exc.message, "error")
+        flash(message_of(exc), "error")
         return _desk_page(values, errors, 422)
     return redirect(url_for("visitors.show", number=visit.number))
 
@@ -150,7 +150,7 @@ def check_in(number: str) -> Any:
     try:
         visitors.check_in(services().runtime, number, current_actor().login, form)
     except FormError as exc:
-        flash(str(getattr(exc, "zh", "")) or exc.message, "error")
+        flash(message_of(exc), "error")
     return redirect(url_for("visitors.show", number=number))
 
 
@@ -172,7 +172,7 @@ def complaint(number: str) -> Any:
     try:
         case = visitors.open_complaint_from_visit(services().runtime, number, current_actor().login, data)
     except FormError as exc:
-        flash(str(exc), "error")
+        flash(message_of(exc), "error")
         return redirect(url_for("visitors.show", number=number))
     return redirect(url_for("cases.show", number=case.number))
 

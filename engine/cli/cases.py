@@ -182,9 +182,12 @@ def case_group() -> None:
 @pass_cli
 def case_open_command(cli: CliContext, process: str, data_text: str | None) -> None:
     """Open a case of PROCESS as --as (the first receiver); prints the case number last."""
+    from engine.intake import open_case
+
     runtime = _runtime(cli)
     data = _data(data_text)
-    case = _keep_input(lambda: runtime.open_case(process, data, _actor(cli)), data)
+    base = cli.settings.base_url
+    case = _keep_input(lambda: open_case(runtime, process, data, _actor(cli), answer_base=base), data)
     zone, now = runtime.zone, cli.clock.now()
     click.echo(f"opened {case.process_id} case, status {case.status}")
     for item in case.tasks:

@@ -1,4 +1,7 @@
-"""Who may do what: staff lookup, org placement, candidate groups and lane → role@unit resolution.
+"""Who works where: staff lookup, org placement, candidate groups and lane → role@unit resolution.
+
+Whether someone may do something is decided by ``engine.permissions``; this module only places people
+and cases in the org.
 
 A lane names a policy ``lanes:`` entry ``{role, scope}``. The scope picks the unit of the case
 that works the task: ``project``/``subsidiary``/``group`` (the case's unit at that level, falling
@@ -15,23 +18,18 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from engine.errors import ConflictError, NotFoundError, PermissionDenied
-from engine.store import StaffRecord, TaskRecord, Tx, UnitRecord
+from engine.errors import NotFoundError
+from engine.permissions import ALL_VIEW_ROLES
+from engine.store import StaffRecord, Tx, UnitRecord
 
 __all__ = [
     "ALL_VIEW_ROLES",
     "Placement",
     "candidate_groups",
-    "check_may_work",
     "load_staff",
     "place",
     "resolve_lane",
 ]
-
-# Roles that see every open task of their subsidiary in the "all" view (group-level staff see all).
-ALL_VIEW_ROLES = frozenset({"cs_supervisor", "cs_manager", "cs_centre_gm", "cs_centre_deputy_gm", "chairman",
-                            "general_manager"})
-
 
 @dataclass(frozen=True)
 class Placement:
@@ -148,31 +146,3 @@ def resolve_lane(
                     return role, unit.code, None
         return role, project or subsidiary, None
     return role, project or subsidiary, None
-
-
-def holds(staff: StaffRecord, group: str | None) -> bool:
-    """True when the staff member holds ``role@unit``."""
-    return group is not None and group in candidate_groups(staff)
-
-
-def check_may_work(staff: StaffRecord, row: TaskRecord, zone: Any = None) -> None:
-    """Allow the row's assignee, or (if nobody has it) a holder of its role in its unit; else raise.
-
-    A task claimed by someone else is a ConflictError naming the claimer; a task assigned by rule
-    (first receiver, ``assignee`` expression) or needing another role is PermissionDenied.
-    """
-    if row.assignee == staff.login:
-        return
-    label = f"task {row.task_id[:8]} ({row.title}, case {row.number})"
-    if row.assignee is not None and row.claimed_at is not None:
-        when = row.claimed_at.astimezone(zone).isoformat(timespec="minutes") if zone else row.claimed_at
-        raise ConflictError(f"{label} was claimed by {row.assignee} at {when}; only they may complete it "
-                            f"unless they release it")
-    if row.assignee is not None:
-        raise PermissionDenied(f"{label} is assigned to {row.assignee}; only they may work it")
-    if holds(staff, row.candidate_group):
-        return
-    raise PermissionDenied(
-        f"{staff.login} may not work {label}: it needs role {row.role!r} in unit {row.unit!r} "
-        f"(you hold: {', '.join(candidate_groups(staff)) or 'no roles'})"
-    )

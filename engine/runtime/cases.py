@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -25,10 +26,11 @@ from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 
 from engine.clock import Clock
-from engine.errors import ConflictError, NotFoundError
+from engine.errors import ConflictError, FormError, NotFoundError
+from engine.permissions import Subject, Target, require, subject_of
 from engine.processes import ProcessDefinition, ProcessRegistry, build_script_engine
 from engine.processes.host import policy_zone, timer_clock
-from engine.runtime.access import check_may_work, load_staff, place
+from engine.runtime.access import load_staff, place
 from engine.runtime.inbox import InboxMixin
 from engine.runtime.numbering import format_number, number_prefix
 from engine.runtime.serializer import VERSION, dump_workflow, load_workflow
@@ -43,6 +45,19 @@ def policy_fingerprint(snapshot: Any) -> str:
     """SHA-256 of a policy snapshot's canonical JSON."""
     text = json.dumps(snapshot, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class _JoinedStore:
+    """A store whose transactions are one already open: a Runtime on it joins that transaction."""
+
+    def __init__(self, tx: Tx) -> None:
+        self.tx = tx
+
+    @contextmanager
+    def write(self) -> Iterator[Tx]:
+        yield self.tx
+
+    read = write
 
 
 class Runtime(InboxMixin):
@@ -68,6 +83,22 @@ class Runtime(InboxMixin):
         self.before_commit: Callable[[str], None] | None = None  # test hook: inject a failure
         # Writes caused by a transition, in its transaction (e.g. engine.worker.events: outbox rows).
         self.after_transition: Callable[[Tx, Transition], object] | None = None
+
+    def joined(self, tx: Tx) -> Runtime:
+        """This runtime inside the open transaction ``tx``: its calls commit or roll back with ``tx``.
+
+        A domain step that writes a case and rows of its own (a visit, a dispatch order) runs the case
+        step through the joined runtime, so both are written together or not at all.
+        """
+        other = Runtime(_JoinedStore(tx), self.policies, self.registry, self.clock,  # type: ignore[arg-type]
+                        self.calendars_dir, self._policy_loader)
+        # Parsed definitions, policies and script engines are keyed by content: safe to share. What
+        # is known to be committed (stored versions, pinned policies) is not shared: tx may roll back.
+        other._definitions, other._policies_by_fp = self._definitions, self._policies_by_fp
+        other._engines, other._zones, other._pins = self._engines, self._zones, self._pins
+        other._prefixes = self._prefixes
+        other.after_transition, other.before_commit = self.after_transition, self.before_commit
+        return other
 
     # -- pinned versions ---------------------------------------------------------------------------
     def register_processes(self) -> list[tuple[str, str, bool]]:
@@ -192,12 +223,21 @@ class Runtime(InboxMixin):
     def open_case(self, process_id: str, data: Mapping[str, Any], actor: str) -> CaseView:
         """Receive a new case; the actor is its first receiver (R0.5: anyone may, nobody refuses)."""
         definition = self.registry.get(process_id)
+        if not isinstance(data, Mapping):
+            raise FormError(f"the start form of {process_id} must be a mapping of field → value, "
+                            f"not {type(data).__name__}", zh="表单数据必须是“字段 → 值”的对象")
         data = dict(data)
         project_code = data.pop("project", None)
+        if project_code is not None and not isinstance(project_code, str):
+            raise FormError("project must be a project code (text), e.g. sz-property-lyc",
+                            {"project": f"expected a project code, got {type(project_code).__name__}"},
+                            zh="项目必须是项目代码（文本），如 sz-property-lyc")
         now = self.clock.now()
         with self.store.write() as tx:
             staff = load_staff(tx, actor)
-            placement = place(tx.units, staff, project_code)
+            placement = place(tx.units, staff, project_code or None)
+            require(subject_of(staff, tx.units), "case.open", Target("case", placement.subsidiary,
+                                                                      placement.project))
             policy = self._effective_policy(placement.project, placement.subsidiary)
             fp, snapshot = self._pin(policy)
             if fp not in self._stored_fps and tx.ensure_policy_snapshot(fp, snapshot, now):
@@ -255,7 +295,7 @@ class Runtime(InboxMixin):
             if task_id not in t.rows:  # the winner of a race removed it while we waited for the lock
                 self._open_row(tx, task_id)
             row = t.rows[task_id]
-            check_may_work(staff, row, t.zone)
+            require(subject_of(staff, tx.units), "task.complete", Target.of_task(row, case.first_receiver))
             t.refresh_timers()
             task = t.wf.get_task_from_id(UUID(task_id))
             if task is None or task.state != TaskState.READY:
@@ -287,8 +327,9 @@ class Runtime(InboxMixin):
         """Deliver a BPMN message to a case; ConflictError when nothing in it waits for that message."""
         deferred: ConflictError | None = None
         with self.store.write() as tx:
-            staff = load_staff(tx, actor)
-            case = self._lock_by_number(tx, case_number)
+            subject = subject_of(load_staff(tx, actor), tx.units)
+            case = self._lock_by_number(tx, case_number, subject)
+            require(subject, "case.message", Target.of_case(case))
             t = self._begin(tx, case)
             t.refresh_timers()
             waiting = t.waiting_messages()
@@ -302,7 +343,7 @@ class Runtime(InboxMixin):
                 with timer_clock(self.clock):  # timers the message starts are set from the case clock
                     t.wf.send_event(BpmnEvent(MessageEventDefinition(name), payload=payload))
                 t.cancel_reason = f"message {name!r} arrived"
-                t.events.append({"actor": staff.login, "action": "message.received",
+                t.events.append({"actor": subject.login, "action": "message.received",
                                  "data": {"message": name, "payload": payload}})
                 t.run_engine()
                 record = self._commit(t, "send_message")
@@ -328,10 +369,10 @@ class Runtime(InboxMixin):
             self._commit(t, "fire_due_timers")
             return fired
 
-    def _lock_by_number(self, tx: Tx, number: str) -> CaseRecord:
+    def _lock_by_number(self, tx: Tx, number: str, subject: Subject) -> CaseRecord:
         case = tx.lock_case(number=number)
         if case is None:
-            raise self._no_case(tx, number)
+            raise self._no_case(tx, number, subject)
         return case
 
     def _open_row(self, tx: Tx, task_id: str) -> TaskRecord:

@@ -13,8 +13,9 @@ from datetime import tzinfo
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from engine.errors import ConflictError, KefuError, NotFoundError, PermissionDenied
-from engine.runtime.access import ALL_VIEW_ROLES, candidate_groups, check_may_work, load_staff, placement_of
+from engine.errors import KefuError, NotFoundError
+from engine.permissions import Subject, Target, require, subject_of
+from engine.runtime.access import candidate_groups, load_staff
 from engine.runtime.views import CaseView, InboxItem
 from engine.store import StaffRecord, Tx, UnitRecord
 from engine.store.audit import ChainProblem, verify_chain
@@ -85,7 +86,7 @@ class InboxMixin:
         with self.store.read() as tx:
             staff = load_staff(tx, actor)
             groups = candidate_groups(staff)
-            scope = self._all_scope(tx.units(), staff) if view == "all" else None
+            scope = self._all_scope(subject_of(staff, tx.units)) if view == "all" else None
         self.refresh_visible_timers(staff.login, everything=view == "all", groups=groups)
         with self.store.read() as tx:
             if view == "mine":
@@ -116,18 +117,10 @@ class InboxMixin:
             self._advance(case_id)
         return len(due)
 
-    def _all_scope(self, units: dict[str, UnitRecord], staff: StaffRecord) -> str | None:
+    def _all_scope(self, subject: Subject) -> str | None:
         """None for group-level staff (everything), the subsidiary for supervisors; else refuse."""
-        roles = {r.split("@", 1)[0] for r in staff.roles}
-        subsidiary = placement_of(units, staff.unit).subsidiary
-        if subsidiary is None and staff.unit in units:
-            return None
-        if roles & ALL_VIEW_ROLES:
-            return subsidiary
-        raise PermissionDenied(
-            f"the 'all' view is for supervisors and managers ({', '.join(sorted(ALL_VIEW_ROLES))}) "
-            f"and group-level staff; {staff.login} holds {', '.join(sorted(roles)) or 'no roles'}"
-        )
+        require(subject, "inbox.all", Target("unit", subject.subsidiary, subject.project))
+        return None if subject.group_level else subject.subsidiary
 
     def claim_task(self, task_id: str, actor: str) -> InboxItem:
         """Take a queued task so colleagues see it is being worked."""
@@ -146,15 +139,11 @@ class InboxMixin:
             case = tx.lock_case(case_id=row.case_id)
             row = self._open_row(tx, task_id)  # again, now that the case is locked
             assert case is not None
+            require(subject_of(staff, tx.units), "task.claim" if claim else "task.release",
+                    Target.of_task(row, case.first_receiver))
             if claim:
-                if row.assignee == staff.login:
-                    raise ConflictError(f"task {task_id[:8]} is already yours")
-                check_may_work(staff, row, self.zone)
                 values: dict[str, Any] = {"assignee": staff.login, "claimed_at": now}
             else:
-                if row.claimed_at is None or row.assignee != staff.login:
-                    who = f"claimed by {row.assignee}" if row.claimed_at else "not claimed"
-                    raise ConflictError(f"task {task_id[:8]} is {who}; only its claimer may release it")
                 values = {"assignee": row.default_assignee, "claimed_at": None}
             tx.update_task(task_id, **values)
             event = {"actor": staff.login, "action": "task.claimed" if claim else "task.released",
@@ -168,10 +157,11 @@ class InboxMixin:
         """A case with its open tasks and its timeline from the audit log."""
         with self.store.read() as tx:
             staff = load_staff(tx, actor)
+            subject = subject_of(staff, tx.units)
             case = tx.find_case(number)
             if case is None:
-                raise self._no_case(tx, number)
-            self._check_may_see(tx.units(), staff, case.subsidiary, case.first_receiver)
+                raise self._no_case(tx, number, subject)
+            require(subject, "case.read", Target.of_case(case))
             due = case.next_timer_at is not None and case.next_timer_at <= self.clock.now()
         if due:
             self._advance(case.id)
@@ -184,25 +174,23 @@ class InboxMixin:
         """The workflow data of a case (the fields its scripts and forms set), read-only."""
         with self.store.read() as tx:
             staff = load_staff(tx, actor)
+            subject = subject_of(staff, tx.units)
             case = tx.lock_case(number=number, lock=False)
             if case is None:
-                raise self._no_case(tx, number)
-            self._check_may_see(tx.units(), staff, case.subsidiary, case.first_receiver)
+                raise self._no_case(tx, number, subject)
+            require(subject, "case.read", Target.of_case(case))
             return dict(self._begin(tx, case).workflow_data())
 
-    def _check_may_see(self, units: dict[str, UnitRecord], staff: StaffRecord,
-                       subsidiary: str | None, first_receiver: str) -> None:
-        if staff.login == first_receiver:
-            return
-        mine = placement_of(units, staff.unit)
-        if mine.subsidiary is None or mine.subsidiary == subsidiary:
-            return
-        raise PermissionDenied(
-            f"{staff.login} works for {mine.subsidiary}; this case belongs to {subsidiary}")
-
-    def _no_case(self, tx: Tx, number: str) -> NotFoundError:
-        hint = difflib.get_close_matches(number, tx.case_numbers(), n=1)
-        return NotFoundError(f"no case {number!r}" + (f"; did you mean {hint[0]!r}?" if hint else ""))
+    def _no_case(self, tx: Tx, number: str, subject: Subject | None = None) -> NotFoundError:
+        """Not found, with a did-you-mean among the cases ``subject`` may see (never anyone else's)."""
+        if subject is None or subject.group_level:
+            visible = tx.case_numbers()
+        else:
+            visible = tx.case_numbers(subsidiary=subject.subsidiary or "", first_receiver=subject.login)
+        hint = difflib.get_close_matches(number, visible, n=1)
+        tip_en = f"; did you mean {hint[0]!r}?" if hint else ""
+        tip_zh = f"；您是否要找 {hint[0]}？" if hint else ""
+        return NotFoundError(f"no case {number!r}{tip_en}", zh=f"没有案件 {number}{tip_zh}")
 
     def verify_audit_chain(self) -> list[ChainProblem]:
         """Check every audit chain; the first broken event of each broken chain."""

@@ -14,9 +14,10 @@ from engine.store.archive_models import ArchiveDocument, DisposalDecision, Legal
 from engine.store.models import AuditEvent, Case
 from engine.store.repo import Tx
 
-__all__ = ["ArchiveRepo"]
+__all__ = ["RECORD_LENGTH", "ArchiveRepo"]
 
 DOCUMENT_FIELDS = tuple(c.key for c in ArchiveDocument.__table__.columns)
+RECORD_LENGTH: int = LegalHold.__table__.c.record.type.length  # type: ignore[attr-defined]
 
 
 class ArchiveRepo:

@@ -144,9 +144,13 @@ class CaseTx:
         row = self.conn.execute(select(*_CASE_COLUMNS).where(CASES.c.number == number)).first()
         return None if row is None else CaseRecord(**row._mapping)
 
-    def case_numbers(self) -> list[str]:
-        """Every case number (for did-you-mean hints)."""
-        return list(self.conn.scalars(select(CASES.c.number).order_by(CASES.c.number).limit(5000)))
+    def case_numbers(self, *, subsidiary: str | None = None, first_receiver: str | None = None) -> list[str]:
+        """Case numbers for did-you-mean hints: every case, or (``subsidiary`` given) those of that
+        subsidiary and those ``first_receiver`` received."""
+        stmt = select(CASES.c.number)
+        if subsidiary is not None:
+            stmt = stmt.where(or_(CASES.c.subsidiary == subsidiary, CASES.c.first_receiver == first_receiver))
+        return list(self.conn.scalars(stmt.order_by(CASES.c.number).limit(5000)))
 
     def update_case(self, case_id: str, **values: Any) -> CaseRecord:
         """Write a locked (or new) case with ``values``; ConflictError if someone changed it meanwhile."""

@@ -42,7 +42,8 @@ def on_transition(tx: Tx, transition: Any) -> int:
     written = 0
     for row in rows:
         due = transition.local(row.due_at) or "-"
-        written += notifier.tell(directory.of_task(row.candidate_group, row.assignee), "order_signed",
+        people = directory.may_read(directory.of_task(row.candidate_group, row.assignee), case)
+        written += notifier.tell(people, "order_signed",
                                  row.task_id, case_id=case["id"], case_number=case["number"],
                                  case=case["number"], task=row.title, due=due, room=case.get("room") or "")
     for row, roles in notices:

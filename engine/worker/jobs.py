@@ -103,8 +103,8 @@ def slow_cases(ctx: RunContext) -> dict[str, Any]:
         chain = list(policy.get("complaint.escalation.chain"))
         people = ctx.directory.for_case(str(policy.get("complaint.escalation.task_force_by")), case)
         people += ctx.directory.for_case(str(chain[-1]), case) if chain else []
-        ctx.notifier.tell(people, "task_force", case.id, case_id=case.id, case_number=case.number,
-                          case=case.number, days=days)
+        ctx.notifier.tell(ctx.directory.may_read(people, case), "task_force", case.id, case_id=case.id,
+                          case_number=case.number, case=case.number, days=days)
         ctx.count("task_force")
     return dict(ctx.counts)
 

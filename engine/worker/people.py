@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from engine.permissions import Target, can, subject_of
 from engine.runtime.access import candidate_groups, placement_of, resolve_lane
 from engine.store import CaseRecord, StaffRecord, UnitRecord
 
@@ -72,6 +73,13 @@ class Directory:
     def in_unit(self, role: str, unit: str) -> list[StaffRecord]:
         """Holders of ``role`` at ``unit``, else at its group."""
         return self.nearest(role, unit, placement_of(self.units, unit).group)
+
+    def may_read(self, people: Iterable[StaffRecord],
+                 case: CaseRecord | Mapping[str, Any]) -> list[StaffRecord]:
+        """Those of ``people`` who may read the case (``case.read``): none hears of a case they cannot see."""
+        get = case.get if isinstance(case, Mapping) else lambda key: getattr(case, key)
+        target = Target("case", get("subsidiary"), get("project"), first_receiver=get("first_receiver"))
+        return [p for p in people if can(subject_of(p, self.units), "case.read", target)]
 
     def of_task(self, candidate_group: str | None, assignee: str | None) -> list[StaffRecord]:
         """The person working a task: its assignee, else the holders of its candidate group."""

@@ -122,10 +122,17 @@ def test_transfer_needs_a_known_receiver_and_a_reason(login, services, form, mes
     assert response.status_code == 422 and message in response.get_data(as_text=True)
 
 
-def test_transfer_to_a_department_of_another_subsidiary_is_refused(login, services):
+@pytest.mark.parametrize("to", ["hn-region-cs", "fan.ming"])
+def test_transfer_to_a_department_or_person_of_another_subsidiary_is_refused(login, services, to):
+    """The receiver would see the customer's name, room and phone: refused next to the field, input kept."""
     browser, number, task = _claimed(login, services)
-    response = browser.post(f"/cases/{number}/tasks/{task}/transfer", {"to": "hn-region-cs", "reason": "x"})
-    assert response.status_code == 403
+    response = browser.post(f"/cases/{number}/tasks/{task}/transfer", {"to": to, "reason": "请协助处理"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "不属于本案件所在公司" in html and "请协助处理" in html
+    [row] = services.runtime.get_case(number, "wang.fang").tasks
+    assert (row.task_id, row.assignee) == (task, "wang.fang")
+    assert not [e for e in services.runtime.get_case(number, "wang.fang").timeline
+                if e.action == "task.transferred"]
 
 
 def test_comment_appears_in_the_timeline(login, services):

@@ -44,8 +44,10 @@ def test_all_view_is_for_supervisors_in_their_subsidiary_and_group_staff_everywh
 
 def test_staff_of_another_subsidiary_may_not_see_a_case(rt: Runtime) -> None:
     number = open_ticket(rt).number
-    with pytest.raises(PermissionDenied, match="belongs to sz-property"):
+    with pytest.raises(PermissionDenied, match="belongs to another subsidiary") as refused:
         rt.get_case(number, "shi.lei")
+    assert number not in str(refused.value) and "sz-property" not in str(refused.value)
+    assert refused.value.zh and "其他公司" in refused.value.zh
     assert rt.get_case(number, "zheng.xiaoyan").number == number
 
 

@@ -1,0 +1,394 @@
+"""May this actor do this to this object? One answer, from one table (STYLE 19).
+
+Every write path asks here: the web pages and the API through ``webui.services`` and the engine
+functions they call, the CLI through the same engine functions, the worker when it decides whom to
+tell about a case. ``can(subject, action, target)`` answers with a :class:`Decision`;
+``require(...)`` raises ``PermissionDenied`` (or ``ConflictError`` when someone else holds the
+task). The object's unit is always part of the question: a :class:`Target` carries the subsidiary
+and project of the case, task, household or record it describes.
+
+Scopes used below. *In the subsidiary*: the actor is group-level staff (a unit above every
+subsidiary), or works in the object's subsidiary. *Covers*: the actor's unit is the object's
+project, or (for subsidiary staff) its subsidiary, or the group. *Holds*: the actor holds the
+task's candidate group ``role@unit``.
+
+=======================  ========================================================================
+action                   allowed when
+=======================  ========================================================================
+case.open                any active staff member, for any project (R0.5: nobody may refuse an
+                         issue; the first receiver follows it even in another subsidiary)
+case.read                the case's first receiver, or in the subsidiary
+case.comment             as case.read
+case.attach              as case.read
+case.message             as case.read (a customer's reply, a host's answer, a repeat complaint)
+task.claim               case.read, the task unassigned and the actor holds its candidate group
+task.complete            case.read, and the actor is the assignee or (unassigned) holds the group
+task.release             case.read, and the actor claimed the task
+task.transfer            as task.complete
+task.receive             the person a task is transferred to: case.read for them
+inbox.all                a supervisor role (``ALL_VIEW_ROLES``) or group-level staff
+visit.register           covers the household's project
+visit.answer             covers the visit's project (the host's answer taken by phone)
+archive.checklist        a role of ``archive.allowed_roles`` that covers the household
+archive.view             as archive.checklist, or an unexpired direct-view grant (R5.2)
+archive.download         as archive.view
+archive.upload           as archive.checklist
+archive.request          in the household's subsidiary (a supervisor there decides, R5.2)
+archive.read_answer      the requester (first receiver of the request) only
+archive.disposal_review  ``archive.disposal_reviewer`` at subsidiary or group level
+archive.dispose          ``archive.disposal_reviewer`` of the record's subsidiary, or the group's
+archive.hold             ``archive.legal_hold_role`` of the record's subsidiary, or the group's
+faq.edit                 a role of ``consultation.faq_editors`` (the book is the group's)
+=======================  ========================================================================
+
+Policy values (the roles of ``archive.*`` and ``consultation.faq_editors``) are read from the policy
+of the object's unit, passed as ``policy``. Refusals never name another subsidiary's case number,
+task title or customer: a staff member outside the scope learns only that the object is outside it.
+Every text comes in English and Chinese (``Decision.reason`` / ``Decision.zh``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from engine.errors import ConflictError, PermissionDenied
+from engine.store.records import CaseRecord, StaffRecord, TaskRecord, UnitRecord
+
+__all__ = [
+    "ACTIONS",
+    "ALL_VIEW_ROLES",
+    "SYSTEM",
+    "Decision",
+    "Subject",
+    "Target",
+    "allowed_actions",
+    "can",
+    "require",
+    "subject_of",
+    "unit_subject",
+]
+
+# Roles that see every open task of their subsidiary in the "all" view (group-level staff see all).
+ALL_VIEW_ROLES = frozenset({"cs_supervisor", "cs_manager", "cs_centre_gm", "cs_centre_deputy_gm", "chairman",
+                            "general_manager"})
+
+
+@dataclass(frozen=True)
+class Subject:
+    """Who acts: a login with bare roles, candidate groups and the units above their own."""
+
+    login: str
+    unit: str
+    roles: frozenset[str]
+    groups: frozenset[str]
+    group: str | None
+    subsidiary: str | None
+    project: str | None
+
+    @property
+    def group_level(self) -> bool:
+        """True for staff of a unit above every subsidiary (the group CS centre, say)."""
+        return self.subsidiary is None and self.group is not None
+
+
+# The worker and timers: group-level, no roles; used where the system acts on its own account.
+SYSTEM = Subject("system", "", frozenset(), frozenset(), "system", None, None)
+
+
+def _groups(staff: StaffRecord) -> frozenset[str]:
+    homes = [staff.unit]
+    if staff.unit_kind == "department" and staff.unit_parent:
+        homes.append(staff.unit_parent)
+    out: set[str] = set()
+    for role in staff.roles:
+        out.update([role] if "@" in role else [f"{role}@{home}" for home in homes])
+    return frozenset(out)
+
+
+def subject_of(
+    staff: StaffRecord,
+    units: Mapping[str, UnitRecord] | Callable[[], Mapping[str, UnitRecord]] | None = None,
+) -> Subject:
+    """The subject of a staff record; its unit chain places it (``units`` when the chain is cut short)."""
+    chain = list(staff.unit_chain)
+    if not chain or chain[-1][1] != "group":
+        table = units() if callable(units) else units
+        if table:
+            chain, seen = [], set()
+            at: str | None = staff.unit
+            while at and at in table and at not in seen:
+                seen.add(at)
+                chain.append((at, table[at].kind))
+                at = table[at].parent
+    found: dict[str, str] = {}
+    for code, kind in chain:
+        found.setdefault(kind, code)
+    roles = frozenset(r.split("@", 1)[0] for r in staff.roles)
+    return Subject(staff.login, staff.unit, roles, _groups(staff), found.get("group"),
+                   found.get("subsidiary"), found.get("project"))
+
+
+def unit_subject(code: str, units: Mapping[str, UnitRecord]) -> Subject:
+    """A unit as a receiver (a department a task is transferred to): its place in the org, no roles."""
+    found: dict[str, str] = {}
+    seen: set[str] = set()
+    at: str | None = code
+    while at and at in units and at not in seen:
+        seen.add(at)
+        found.setdefault(units[at].kind, at)
+        at = units[at].parent
+    return Subject(code, code, frozenset(), frozenset(), found.get("group"), found.get("subsidiary"),
+                   found.get("project"))
+
+
+@dataclass(frozen=True)
+class Target:
+    """The object of an action, reduced to what the rules read: its units and its people.
+
+    ``kind`` is ``case``, ``task``, ``household``, ``record`` (a retention record), ``faq`` or ``unit``.
+    """
+
+    kind: str
+    subsidiary: str | None
+    project: str | None = None
+    first_receiver: str | None = None
+    assignee: str | None = None
+    claimed: bool = False
+    candidate_group: str | None = None
+    role: str | None = None
+    unit: str | None = None
+    grant: str | None = None  # archive.view/download: the actor's own request granting a direct view
+
+    @classmethod
+    def of_case(cls, case: CaseRecord | Any) -> Target:
+        """A case (record or view)."""
+        return cls("case", case.subsidiary, case.project, first_receiver=case.first_receiver)
+
+    @classmethod
+    def of_task(cls, row: TaskRecord | Any, first_receiver: str | None = None) -> Target:
+        """An open task (inbox row) of a case whose first receiver is ``first_receiver``."""
+        return cls("task", row.subsidiary, row.project, first_receiver=first_receiver,
+                   assignee=row.assignee, claimed=row.claimed_at is not None,
+                   candidate_group=row.candidate_group, role=row.role, unit=row.unit)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The answer: allowed or not, and why in English and Chinese; ``conflict`` when a colleague holds it."""
+
+    allowed: bool
+    reason: str
+    zh: str
+    conflict: bool = False
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+def _yes(reason: str, zh: str) -> Decision:
+    return Decision(True, reason, zh)
+
+
+def _no(reason: str, zh: str, *, conflict: bool = False) -> Decision:
+    return Decision(False, reason, zh, conflict)
+
+
+def _in_subsidiary(s: Subject, t: Target) -> bool:
+    return s.group_level or (s.subsidiary is not None and s.subsidiary == t.subsidiary)
+
+
+def _covers(s: Subject, t: Target) -> bool:
+    if s.project is not None:
+        return s.project == t.project
+    return _in_subsidiary(s, t)
+
+
+def _outside(s: Subject) -> Decision:
+    where = s.subsidiary or s.unit or "no unit"
+    return _no(f"{s.login} works for {where}; this belongs to another subsidiary",
+               f"您属于 {where}，无权处理其他公司的记录")
+
+
+def _roles(policy: Any, key: str) -> frozenset[str]:
+    if policy is None:
+        raise TypeError(f"the permission rule reads {key}: pass the policy of the object's unit")
+    value = policy.get(key)
+    return frozenset([str(value)] if isinstance(value, str) else [str(v) for v in value or ()])
+
+
+# -- the rules ---------------------------------------------------------------------------------------
+def _case_read(s: Subject, t: Target, policy: Any) -> Decision:
+    if t.first_receiver is not None and s.login == t.first_receiver:
+        return _yes("first receiver (R0.5)", "首问责任人")
+    if _in_subsidiary(s, t):
+        return _yes("same subsidiary", "本公司")
+    return _outside(s)
+
+
+def _case_open(s: Subject, t: Target, policy: Any) -> Decision:
+    if s.group is None and s.subsidiary is None and s.login != SYSTEM.login:
+        return _no(f"{s.login} belongs to no unit of the org", f"{s.login} 不属于任何组织单位")
+    return _yes("anyone receives an issue (R0.5)", "首问负责，任何人不得拒绝受理")
+
+
+def _task_work(s: Subject, t: Target, policy: Any, *, claim: bool = False) -> Decision:
+    seen = _case_read(s, t, policy)
+    if not seen:
+        return seen
+    if t.assignee == s.login:
+        if claim:
+            return _no("the task is already yours", "该任务已在您名下", conflict=True)
+        return _yes("assignee", "任务处理人")
+    if t.assignee is not None and t.claimed:
+        return _no(f"the task was claimed by {t.assignee}; only they may work it unless they release it",
+                   f"该任务已被 {t.assignee} 领取；对方释放前只有对方可以处理", conflict=True)
+    if t.assignee is not None:
+        return _no(f"the task is assigned to {t.assignee}; only they may work it",
+                   f"该任务已指派给 {t.assignee}，只有对方可以处理")
+    if t.candidate_group in s.groups:
+        return _yes(f"holds {t.candidate_group}", f"具备 {t.candidate_group} 角色")
+    held = ", ".join(sorted(s.groups)) or "no roles"
+    return _no(f"{s.login} may not work this task: it needs role {t.role!r} in unit {t.unit!r} "
+               f"(you hold: {held})",
+               f"您无权处理此任务：需要 {t.unit} 的 {t.role} 角色（您的角色：{held}）")
+
+
+def _task_release(s: Subject, t: Target, policy: Any) -> Decision:
+    seen = _case_read(s, t, policy)
+    if not seen:
+        return seen
+    if t.claimed and t.assignee == s.login:
+        return _yes("claimer", "领取人")
+    who = f"claimed by {t.assignee}" if t.claimed else "not claimed"
+    whom = f"已被 {t.assignee} 领取" if t.claimed else "未被领取"
+    return _no(f"the task is {who}; only its claimer may release it", f"该任务{whom}，只有领取人可以释放",
+               conflict=True)
+
+
+def _inbox_all(s: Subject, t: Target, policy: Any) -> Decision:
+    if s.group_level or s.roles & ALL_VIEW_ROLES:
+        return _yes("supervisor", "主管")
+    held = ", ".join(sorted(s.roles)) or "no roles"
+    return _no(f"the 'all' view is for supervisors and managers ({', '.join(sorted(ALL_VIEW_ROLES))}) "
+               f"and group-level staff; {s.login} holds {held}",
+               "“全部”视图仅限主管、经理及集团人员")
+
+
+def _covering(s: Subject, t: Target, policy: Any) -> Decision:
+    if _covers(s, t):
+        return _yes("the unit covers the project", "本单位负责该项目")
+    if _in_subsidiary(s, t):
+        return _no(f"{s.login} works at {s.project}; this belongs to another project",
+                   f"您属于 {s.project}，无权处理其他项目的记录")
+    return _outside(s)
+
+
+def _archive_files(s: Subject, t: Target, policy: Any, *, grant: bool = False) -> Decision:
+    allowed = _roles(policy, "archive.allowed_roles")
+    if s.roles & allowed and _covers(s, t):
+        return _yes(f"role {sorted(s.roles & allowed)[0]} may read archives of {t.project}",
+                    f"{sorted(s.roles & allowed)[0]} 可查阅本项目档案")
+    if grant and t.grant:
+        return _yes(f"direct view approved by request {t.grant}", f"查阅申请 {t.grant} 已批准直接查阅")
+    if not s.roles & allowed:
+        why, zh = "not a role that may read owner archives", "您的角色无权查阅业主档案"
+    elif _in_subsidiary(s, t):
+        why, zh = f"archives of {t.project} are outside {s.unit}", "该档案不属于您所在的单位"
+    else:
+        why, zh = "the archive belongs to another subsidiary", "该档案属于其他公司"
+    return _no(f"{why}; file a request (archive_access) for a supervisor to approve",
+               f"{zh}；请提交档案查询申请，由主管审批")
+
+
+def _archive_request(s: Subject, t: Target, policy: Any) -> Decision:
+    if _in_subsidiary(s, t):
+        return _yes("any staff member of the subsidiary may ask; a supervisor decides (R5.2)",
+                    "本公司员工均可申请，由主管审批")
+    return _outside(s)
+
+
+def _read_answer(s: Subject, t: Target, policy: Any) -> Decision:
+    if t.first_receiver is not None and s.login == t.first_receiver:
+        return _yes("the requester", "申请人")
+    return _no("only the requester reads the answer of an archive request", "只有申请人可以查看查询答复")
+
+
+def _retention_role(key: str, *, listing: bool = False) -> Callable[[Subject, Target, Any], Decision]:
+    def rule(s: Subject, t: Target, policy: Any) -> Decision:
+        roles = _roles(policy, key)
+        named = "/".join(sorted(roles))
+        if not s.roles & roles or s.project is not None:
+            return _no(f"only {named} of a subsidiary or the group may do this ({key})",
+                       f"只有公司或集团的 {named} 可以执行此操作（{key}）")
+        if listing or s.group_level or s.subsidiary == t.subsidiary:
+            return _yes(f"{named} of {s.subsidiary or s.group}", f"{s.subsidiary or s.group} 的 {named}")
+        return _outside(s)
+
+    return rule
+
+
+def _faq_edit(s: Subject, t: Target, policy: Any) -> Decision:
+    editors = _roles(policy, "consultation.faq_editors")
+    if s.roles & editors:
+        return _yes("FAQ editor", "《答客问》维护人")
+    return _no(f"{s.login} may not change the FAQ book; it is kept by the roles "
+               f"{', '.join(sorted(editors))} (policy consultation.faq_editors)",
+               f"只有 {', '.join(sorted(editors))} 可以修改《答客户100问》")
+
+
+Rule = Callable[[Subject, Target, Any], Decision]
+ACTIONS: dict[str, Rule] = {
+    "case.open": _case_open,
+    "case.read": _case_read,
+    "case.comment": _case_read,
+    "case.attach": _case_read,
+    "case.message": _case_read,
+    "task.claim": lambda s, t, p: _task_work(s, t, p, claim=True),
+    "task.complete": _task_work,
+    "task.release": _task_release,
+    "task.transfer": _task_work,
+    "task.receive": _case_read,
+    "inbox.all": _inbox_all,
+    "visit.register": _covering,
+    "visit.answer": _covering,
+    "archive.checklist": _archive_files,
+    "archive.view": lambda s, t, p: _archive_files(s, t, p, grant=True),
+    "archive.download": lambda s, t, p: _archive_files(s, t, p, grant=True),
+    "archive.upload": _archive_files,
+    "archive.request": _archive_request,
+    "archive.read_answer": _read_answer,
+    "archive.disposal_review": _retention_role("archive.disposal_reviewer", listing=True),
+    "archive.dispose": _retention_role("archive.disposal_reviewer"),
+    "archive.hold": _retention_role("archive.legal_hold_role"),
+    "faq.edit": _faq_edit,
+}
+
+
+def can(subject: Subject, action: str, target: Target, *, policy: Any = None) -> Decision:
+    """May ``subject`` do ``action`` to ``target``? ``policy``: the effective policy of the target's unit."""
+    rule = ACTIONS.get(action)
+    if rule is None:
+        raise KeyError(f"no permission rule for action {action!r}; add it to engine.permissions.ACTIONS")
+    return rule(subject, target, policy)
+
+
+def require(subject: Subject, action: str, target: Target, *, policy: Any = None) -> Decision:
+    """``can`` or raise: ``ConflictError`` when a colleague holds the task, else ``PermissionDenied``."""
+    decision = can(subject, action, target, policy=policy)
+    if decision.allowed:
+        return decision
+    if decision.conflict:
+        raise ConflictError(decision.reason, zh=decision.zh)
+    raise PermissionDenied(decision.reason, zh=decision.zh)
+
+
+def allowed_actions(subject: Subject, target: Target, actions: Iterable[str] | None = None, *,
+                    policy: Any = None) -> frozenset[str]:
+    """The actions of ``actions`` (default: every case and task action) ``subject`` may take on ``target``.
+
+    Cheap (no database): a page can offer exactly the buttons the checks would allow.
+    """
+    names = actions if actions is not None else [a for a in ACTIONS if a.split(".")[0] in {"case", "task"}]
+    return frozenset(a for a in names if can(subject, a, target, policy=policy).allowed)
