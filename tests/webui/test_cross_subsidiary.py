@@ -132,6 +132,7 @@ def test_dispose_is_refused_while_the_retention_runs_and_while_the_case_is_open(
     [task] = services.runtime.get_case(fresh, "li.na").tasks
     services.runtime.complete_task(task.task_id, "li.na", {"decision": "refuse"})
     clock.set(shanghai("2030-01-01 10:00"))  # closed 2026: archive_access records are kept 10 years
+    he = people("he.jing")  # a new session: the first one timed out in those three years
     response = he.post("/archives/disposal", {"record": f"case:{fresh}", "action": "dispose"})
     assert response.status_code == 409 and "保存期至 2036-11-23" in response.get_data(as_text=True)
 
