@@ -222,6 +222,8 @@ ENTRIES: tuple[Entry, ...] = (
     _e("complaint.schedules.leftover_review", "schedule", "遗留投诉周例会", "003 第31条", "R2.18"),
     _e("complaint.schedules.major_review", "schedule",
        "重大/群体性/共性问题投诉月度专题会", "003 第32条", "R2.18"),
+    _e("complaint.schedules.first_run_lookback", "duration",
+       "提醒、检查及扣罚首次运行时最长补办期间", "003 第36条", "R2.10、R2.15"),
     _e("complaint.schedules.systemic_analysis_months", "count",
        "系统性问题分析周期（月）", "003 第42条", "R2.18"),
     _e("complaint.escalation.chain", "roles",

@@ -300,6 +300,15 @@ class WorkerRepo:
             or_(CASES.c.closed_at.is_(None), CASES.c.closed_at > moment))
         return [CaseRecord(**r._mapping) for r in self.conn.execute(stmt.order_by(CASES.c.opened_at))]
 
+    def earliest_opened(self, process_id: str, subsidiary: str, since: datetime) -> datetime | None:
+        """When the earliest case of a process and subsidiary still open, or closed at or after
+        ``since``, was opened (None when there is none)."""
+        stmt = select(func.min(CASES.c.opened_at)).where(
+            CASES.c.process_id == process_id, CASES.c.subsidiary == subsidiary,
+            or_(CASES.c.closed_at.is_(None), CASES.c.closed_at >= since))
+        value: datetime | None = self.conn.execute(stmt).scalar()
+        return value
+
     def cases_active_between(self, process_id: str, subsidiary: str, start: datetime,
                              end: datetime) -> list[CaseRecord]:
         """Cases of a process and subsidiary open at some moment of ``(start, end]``."""

@@ -4,9 +4,15 @@ Jobs run per subsidiary on the subsidiary's effective policy (its schedules and 
 that belong to a case (fines, bands, the escalation chain) come from the case's pinned policy. A
 period runs once: its ``job_runs`` row is recorded in a short transaction, then claimed with
 ``FOR UPDATE SKIP LOCKED`` by the transaction that does the work and marks it done; a crash rolls
-both back and the next sweep runs it again. Missed periods (the worker was down) are caught up
-oldest first, across all jobs, so a month is closed only after its last daily check. A worker that
-has never run a job starts with the job's latest period.
+both back and the next sweep runs it again.
+
+Catch-up: every period a job missed is run, oldest first across all jobs (a month is closed only
+after its last daily check), so the ledger and the reminders depend only on what happened, not on
+when the worker ran. A job that has never run starts with the period in which the unit's earliest
+complaint still open or closed within ``complaint.schedules.first_run_lookback`` was opened (no
+earlier than that far back); with no such complaint, with its latest period. One sweep runs at most
+``MAX_CATCH_UP`` periods per job and unit, and no job of the unit runs past the first job cut
+short, so the order holds across sweeps.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from engine.clock import Clock
 from engine.errors import DurationError, KefuError, NotFoundError
 from engine.store import CaseRecord, Store
 from engine.store.worker_repo import WorkerRepo
-from engine.worker.context import RunContext
+from engine.worker.context import COMPLAINT, RunContext, span
 from engine.worker.delivery import DeliveryReport, Transport, deliver
 from engine.worker.jobs import JOBS, Job, volume_check
 from engine.worker.outbox import Notifier
@@ -154,27 +160,44 @@ class Worker:
         with self.store.read() as tx:
             repo = WorkerRepo(tx)
             for unit in directory.subsidiaries():
-                policy = self.unit_policy(unit)
-                calendar = policy.calendar
-                for job in self.jobs:
-                    schedule = policy.schedule(job.schedule_key)
-                    seen = {}
-                    for period, occurrence in repo.pending_runs(job.name, unit):
-                        seen[period] = occurrence
-                    last = repo.last_done(job.name, unit)
-                    if last is None:
-                        try:
-                            period, occurrence = schedule.last_at_or_before(now, calendar)
-                        except DurationError:
-                            continue
-                        seen.setdefault(period, occurrence)
-                    else:
-                        for occurrence in islice(schedule.occurrences(last + _TICK, now + _TICK, calendar),
-                                                 MAX_CATCH_UP):
-                            seen.setdefault(schedule.period_key(occurrence, calendar), occurrence)
-                    out.extend(_Due(occ, job, unit, period) for period, occ in seen.items())
+                out.extend(self._unit_periods(repo, unit, now))
         out.sort(key=lambda d: (d.occurrence, self.jobs.index(d.job), d.unit))
         return out
+
+    def _unit_periods(self, repo: WorkerRepo, unit: str, now: datetime) -> list[_Due]:
+        policy = self.unit_policy(unit)
+        calendar = policy.calendar
+        first_run: datetime | None = None
+        pending: list[_Due] = []  # recorded, not done (a crashed or failed run): always retried
+        scheduled: list[_Due] = []
+        horizon: datetime | None = None  # the last occurrence of a job cut short at MAX_CATCH_UP
+        for job in self.jobs:
+            schedule = policy.schedule(job.schedule_key)
+            known = dict(repo.pending_runs(job.name, unit))
+            pending.extend(_Due(occ, job, unit, period) for period, occ in known.items())
+            last = repo.last_done(job.name, unit)
+            if last is None:
+                first_run = first_run or self._first_run(repo, unit, policy, now)
+                try:  # the period in which the first run's start falls, then every one after it
+                    last = schedule.last_at_or_before(first_run, calendar)[1] - _TICK
+                except DurationError:
+                    continue
+            found = list(islice(schedule.occurrences(last + _TICK, now + _TICK, calendar), MAX_CATCH_UP))
+            if len(found) == MAX_CATCH_UP:
+                horizon = found[-1] if horizon is None else min(horizon, found[-1])
+            for occurrence in found:
+                period = schedule.period_key(occurrence, calendar)
+                if period not in known:
+                    known[period] = occurrence
+                    scheduled.append(_Due(occurrence, job, unit, period))
+        return pending + [d for d in scheduled if horizon is None or d.occurrence <= horizon]
+
+    def _first_run(self, repo: WorkerRepo, unit: str, policy: Any, now: datetime) -> datetime:
+        """Where a job's first run starts: the unit's earliest relevant complaint, bounded by policy."""
+        lookback = policy.duration("complaint.schedules.first_run_lookback")
+        floor = now - span(lookback, now, policy.calendar)
+        earliest = repo.earliest_opened(COMPLAINT, unit, floor)
+        return now if earliest is None else max(earliest, floor)
 
     def _run(self, due: _Due, directory: Directory, report: SweepReport) -> None:
         label = (due.job.name, due.unit, due.period)
