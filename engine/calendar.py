@@ -1,24 +1,34 @@
 """The business calendar: working hours, weekends, statutory holidays and make-up workdays (调休).
 
 Holiday data is editable YAML in ``policies/calendars/<region>-<year>.yaml``, one file per year,
-read lazily and cached by ``CalendarDays``; ``import_year`` writes such a file from the
-``chinesecalendar`` package. A computation that reaches a year with no file raises
-``CalendarError`` naming the year and the file to add: kefu never guesses holidays (R0.4).
+read lazily and cached by ``CalendarDays``; each file records its ``source`` (``chinesecalendar``,
+``notice`` for a State Council notice read by ``kefu calendar import YEAR --notice FILE``, or
+``manual``). ``import_year`` writes such a file from the ``chinesecalendar`` package. A year with
+no file is *provisional*: computed from the statutory rules of ``<region>-statutory.yaml``
+(``engine.statutory``: the law's holidays, no make-up workdays) so that a calendar never stops the
+service. Computations inside ``provisional_use()`` learn which provisional years they rested on; the
+runtime marks such deadlines and recomputes them when the year's file arrives. A year outside the
+rules' range and without a file raises ``CalendarError`` naming the year and the file to add.
 
 Working time is counted in the calendar's local wall clock: a working day has the same periods,
 each half-open ``[start, end)``, so 12:00 is not working time when the morning ends at 12:00.
 
 Error codes: ``calendar.E001`` no data for a year, ``E002`` not YAML, ``E003`` wrong file shape,
 ``E004`` region/year differ from the file name, ``E005`` bad entry, ``E006`` date listed twice,
-``E010`` bad working hours, ``E011`` bad weekend, ``E012`` unknown time zone, ``E020`` nothing to
-import, ``E021`` file exists, ``E030`` no working day found.
+``E007`` bad source, ``E010`` bad working hours, ``E011`` bad weekend, ``E012`` unknown time zone,
+``E020`` nothing to import, ``E021`` file exists, ``E030`` no working day found; ``E040``/``E041``
+the statutory rules (engine.statutory); ``E050``… a State Council notice (engine.notice).
 """
 
 from __future__ import annotations
 
 import re
 import threading
+import time as _time
+import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from difflib import get_close_matches
@@ -30,16 +40,22 @@ import yaml
 
 from engine.clock import ensure_aware
 from engine.errors import CalendarError
+from engine.statutory import StatutoryRules, load_statutory_rules, rules_path
 
 __all__ = [
+    "PROVISIONAL_WARNING",
+    "SOURCE_KINDS",
     "BusinessCalendar",
     "CalendarDays",
     "YearDays",
+    "forget_year",
     "import_year",
     "parse_weekend",
     "parse_working_hours",
+    "provisional_use",
     "read_year_file",
     "render_year",
+    "render_year_days",
 ]
 
 WorkingPeriod = tuple[time, time]
@@ -49,6 +65,14 @@ _WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _SEARCH_DAYS = 400  # a calendar with no working day in this many days is a configuration error
 _FILE_KEYS = ("region", "year", "holidays", "workdays")
+_OPTIONAL_KEYS = ("source",)
+SOURCE_KINDS = ("chinesecalendar", "notice", "manual")  # what a year file's ``source:`` starts with
+# How long before a year without a file the administrators are warned (the issue's fixed lead: the
+# State Council publishes in November, deadlines of open cases reach weeks ahead). Not a group rule.
+PROVISIONAL_WARNING = timedelta(days=60)
+# Another process (the CLI importing a notice) may add a year's file while this one runs: a cached
+# provisional year is looked for on disk again after this many seconds.
+_RECHECK_SECONDS = 30.0
 # chinesecalendar names holidays in English; calendar files and people use the Chinese names.
 _ZH_NAMES = {
     "New Year's Day": "元旦",
@@ -64,23 +88,71 @@ _ZH_NAMES = {
 
 @dataclass(frozen=True)
 class YearDays:
-    """One year of holiday data: holiday and make-up workday dates with their names."""
+    """One year of holiday data: holiday and make-up workday dates with their names.
+
+    ``source`` says where the days come from: ``chinesecalendar …``, ``notice …``, ``manual`` (a
+    file without a source line) or, for a year computed from the law, ``provisional …``.
+    """
 
     region: str
     year: int
     holidays: Mapping[date, str] = field(default_factory=dict)
     workdays: Mapping[date, str] = field(default_factory=dict)
     path: Path | None = None
+    source: str = "manual"
+    provisional: bool = False
+
+    @property
+    def source_kind(self) -> str:
+        """``chinesecalendar``, ``notice``, ``manual`` or ``provisional``."""
+        return self.source.split(maxsplit=1)[0] if self.source else "manual"
+
+
+_USE: ContextVar[set[int] | None] = ContextVar("kefu_provisional_use", default=None)
+
+
+@contextmanager
+def provisional_use() -> Iterator[set[int]]:
+    """Collect the provisional years that calendar look-ups inside the block rested on.
+
+    Blocks nest: what an inner block collects is also added to the enclosing one.
+    """
+    outer = _USE.get()
+    used: set[int] = set()
+    token = _USE.set(used)
+    try:
+        yield used
+    finally:
+        _USE.reset(token)
+        if outer is not None:
+            outer.update(used)
+
+
+_INSTANCES: weakref.WeakSet[CalendarDays] = weakref.WeakSet()
+
+
+def forget_year(calendars_dir: str | Path, region: str, year: int) -> None:
+    """Drop ``year`` from every cache of ``region`` in ``calendars_dir`` (its file was just written)."""
+    target = Path(calendars_dir).resolve()
+    for days in list(_INSTANCES):
+        if days.region == region and days.calendars_dir.resolve() == target:
+            days.forget(year)
 
 
 class CalendarDays:
-    """Holiday data of one region, read lazily per year from ``<dir>/<region>-<year>.yaml``."""
+    """Holiday data of one region, read lazily per year from ``<dir>/<region>-<year>.yaml``.
+
+    A year without a file is computed from ``<dir>/<region>-statutory.yaml`` (provisional).
+    """
 
     def __init__(self, calendars_dir: str | Path, region: str) -> None:
         self.calendars_dir = Path(calendars_dir)
         self.region = region
         self._years: dict[int, YearDays] = {}
+        self._checked: dict[int, float] = {}  # provisional year -> when its file was last looked for
+        self._rules: StatutoryRules | None | bool = False  # False: not read yet
         self._lock = threading.Lock()
+        _INSTANCES.add(self)
 
     @classmethod
     def load(cls, calendars_dir: str | Path, region: str) -> CalendarDays:
@@ -101,22 +173,75 @@ class CalendarDays:
         """The file that holds (or should hold) ``year``."""
         return self.calendars_dir / f"{self.region}-{year}.yaml"
 
+    @property
+    def rules(self) -> StatutoryRules | None:
+        """The statutory rules of the region (None when ``<region>-statutory.yaml`` does not exist)."""
+        if self._rules is False:
+            self._rules = load_statutory_rules(self.calendars_dir, self.region)
+        return self._rules if isinstance(self._rules, StatutoryRules) else None
+
     def year(self, year: int) -> YearDays:
-        """The data of ``year``; CalendarError (calendar.E001) when its file does not exist."""
+        """The data of ``year``: its file, else computed from the statutory rules (provisional).
+
+        CalendarError (calendar.E001) when there is neither a file nor a rule covering the year.
+        """
         cached = self._years.get(year)
-        if cached is not None:
+        if cached is not None and not cached.provisional:
+            return cached
+        if cached is not None and _time.monotonic() - self._checked[year] < _RECHECK_SECONDS:
+            used = _USE.get()
+            if used is not None:
+                used.add(year)
             return cached
         with self._lock:
-            if year not in self._years:
-                path = self.path_for(year)
-                if not path.is_file():
-                    raise CalendarError(
-                        f"no holiday data for {year}: add {path} (run `kefu calendar import {year}` "
-                        "once the State Council has published it)",
-                        code="calendar.E001",
-                    )
-                self._years[year] = read_year_file(path, self.region, year)
-            return self._years[year]
+            found = self._years.get(year)
+            if found is None or (found.provisional and self.path_for(year).is_file()):
+                found = self._years[year] = self._load(year)
+            self._checked[year] = _time.monotonic()
+        if found.provisional:
+            used = _USE.get()
+            if used is not None:
+                used.add(year)
+        return found
+
+    def forget(self, year: int) -> None:
+        """Read ``year`` again on its next use (its file was written or removed)."""
+        with self._lock:
+            self._years.pop(year, None)
+            self._checked.pop(year, None)
+
+    def status(self, year: int) -> str:
+        """``file`` (official data), ``provisional`` (computed from the law) or ``missing`` (neither)."""
+        if self.path_for(year).is_file():
+            return "file"
+        rules = self.rules
+        return "provisional" if rules is not None and rules.years[0] <= year <= rules.years[1] else "missing"
+
+    def years_ahead(self, today: date, ahead: timedelta = PROVISIONAL_WARNING) -> list[tuple[int, str]]:
+        """``(year, status)`` of the years from ``today`` to ``today + ahead`` that have no file."""
+        years = range(today.year, (today + ahead).year + 1)
+        return [(y, status) for y in years if (status := self.status(y)) != "file"]
+
+    def _load(self, year: int) -> YearDays:
+        path = self.path_for(year)
+        if path.is_file():
+            return read_year_file(path, self.region, year)
+        rules = self.rules
+        if rules is not None:
+            first, last = rules.years
+            if first <= year <= last:
+                version = rules.version(year)
+                return YearDays(self.region, year, rules.holidays(year), {}, None,
+                                f"provisional {version.law}", provisional=True)
+            reach = (f"the statutory rules in {rules.path} compute provisional years {first}-{last} "
+                     "only")
+        else:
+            reach = f"there are no statutory rules ({rules_path(self.calendars_dir, self.region)})"
+        raise CalendarError(
+            f"no holiday data for {year}: add {path} (run `kefu calendar import {year}` with the "
+            f"State Council's notice, or write it by hand); {reach}",
+            code="calendar.E001",
+        )
 
     def holiday_name(self, day: date) -> str | None:
         """The holiday's name when ``day`` is a statutory holiday, else None."""
@@ -372,9 +497,10 @@ def read_year_file(path: Path, region: str, year: int) -> YearDays:
     nodes: dict[str, yaml.Node] = {}
     for key_node, value_node in root.value:
         key = str(key_node.value)
-        if key not in _FILE_KEYS or key in nodes:
+        if key not in _FILE_KEYS + _OPTIONAL_KEYS or key in nodes:
             what = "repeated key" if key in nodes else "unknown key"
-            raise CalendarError(f"{what} {key!r}; a calendar file has {', '.join(_FILE_KEYS)}",
+            raise CalendarError(f"{what} {key!r}; a calendar file has {', '.join(_FILE_KEYS)} "
+                                f"(and optionally {', '.join(_OPTIONAL_KEYS)})",
                                 path=path, line=key_node.start_mark.line + 1, code="calendar.E003")
         nodes[key] = value_node
     missing = [key for key in _FILE_KEYS if key not in nodes]
@@ -393,8 +519,18 @@ def read_year_file(path: Path, region: str, year: int) -> YearDays:
         if day in holidays:
             raise CalendarError(f"{day.isoformat()} is listed both as a holiday and as a workday; keep one",
                                 path=path, line=line[1], code="calendar.E006")
+    source = "manual"
+    if "source" in nodes:
+        node = nodes["source"]
+        source = _node_text(node).strip() if isinstance(node, yaml.ScalarNode) else ""
+        if source.split(maxsplit=1)[:1] not in ([kind] for kind in SOURCE_KINDS):
+            raise CalendarError(
+                f"source {source!r} does not start with one of {', '.join(SOURCE_KINDS)} "
+                "(e.g. 'notice 国务院办公厅关于2027年部分节假日安排的通知')",
+                path=path, line=node.start_mark.line + 1, code="calendar.E007",
+            )
     return YearDays(region, year, {d: n for d, (n, _) in holidays.items()},
-                    {d: n for d, (n, _) in workdays.items()}, path)
+                    {d: n for d, (n, _) in workdays.items()}, path, source)
 
 
 def _node_text(node: yaml.Node) -> str:
@@ -435,6 +571,23 @@ def _read_entries(node: yaml.Node, key: str, path: Path, year: int) -> dict[date
     return entries
 
 
+def render_year_days(data: YearDays, header: Sequence[str]) -> str:
+    """The text of a calendar file holding ``data``, under the comment lines ``header``."""
+    lines = [f"# {line}" if line else "#" for line in header]
+    lines += [f"region: {data.region}", f"year: {data.year}", f"source: {_yaml_text(data.source)}"]
+    for key, table in (("holidays", data.holidays), ("workdays", data.workdays)):
+        entries = sorted(table.items())
+        lines.append(f"{key}:" if entries else f"{key}: []")
+        lines += [f"  - {{date: {d.isoformat()}, name: {_yaml_text(n)}}}" for d, n in entries]
+    return "\n".join(lines) + "\n"
+
+
+def _yaml_text(text: str) -> str:
+    """``text`` as a YAML flow scalar (quoted when it would not read back as the same string)."""
+    dumped = yaml.safe_dump(text, allow_unicode=True, default_flow_style=True, width=10_000)
+    return dumped.removesuffix("\n...\n").strip()
+
+
 def render_year(year: int, region: str = "cn", *, target: str | Path | None = None) -> str:
     """The text of ``<region>-<year>.yaml`` from chinesecalendar; CalendarError when it has no data."""
     from importlib.metadata import version
@@ -449,23 +602,20 @@ def render_year(year: int, region: str = "cn", *, target: str | Path | None = No
     if year not in known:
         raise CalendarError(
             f"chinesecalendar {version('chinesecalendar')} has no holiday data for {year} (it knows "
-            f"{known[0]}-{known[-1]}); upgrade it once the State Council has published {year}, "
-            f"or write {target} by hand",
+            f"{known[0]}-{known[-1]}); import the State Council's notice with "
+            f"`kefu calendar import {year} --notice FILE`, or write {target} by hand",
             code="calendar.E020",
         )
-    lines = [
-        f"# Statutory holidays and make-up workdays (调休) of {year}, region {region}.",
-        f"# Generated by `kefu calendar import {year}` from chinesecalendar {version('chinesecalendar')};",
-        "# you may edit this file (e.g. after a late State Council notice). Each name is the holiday",
-        "# a date belongs to; a make-up workday carries the name of the holiday it makes up for.",
-        f"region: {region}",
-        f"year: {year}",
-    ]
-    for key, table in (("holidays", constants.holidays), ("workdays", constants.workdays)):
-        entries = sorted((d, n) for d, n in table.items() if d.year == year)
-        lines.append(f"{key}:" if entries else f"{key}: []")
-        lines += [f"  - {{date: {d.isoformat()}, name: {_ZH_NAMES.get(n, n)}}}" for d, n in entries]
-    return "\n".join(lines) + "\n"
+    tables = [{d: _ZH_NAMES.get(n, n) for d, n in table.items() if d.year == year}
+              for table in (constants.holidays, constants.workdays)]
+    package = f"chinesecalendar {version('chinesecalendar')}"
+    data = YearDays(region, year, tables[0], tables[1], source=package)
+    return render_year_days(data, [
+        f"Statutory holidays and make-up workdays (调休) of {year}, region {region}.",
+        f"Generated by `kefu calendar import {year}` from {package};",
+        "you may edit this file (e.g. after a late State Council notice). Each name is the holiday",
+        "a date belongs to; a make-up workday carries the name of the holiday it makes up for.",
+    ])
 
 
 def import_year(year: int, calendars_dir: str | Path, region: str = "cn", *, force: bool = False) -> Path:

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from engine.calendar import CalendarDays, import_year
+from engine.calendar import CalendarDays, import_year, provisional_use
 from engine.cli.common import CliContext, parse_moment, pass_cli, policies_option
 from engine.durations import parse_duration
 
@@ -42,8 +42,14 @@ def import_command(cli: CliContext, year: int, region: str, force: bool) -> None
 @pass_cli
 def show_command(cli: CliContext, year: int, region: str) -> None:
     """List a year's holidays and make-up workdays (调休上班)."""
-    data = CalendarDays.load(cli.settings.policies_dir / "calendars", region).year(year)
-    click.echo(f"{data.path}")
+    days = CalendarDays.load(cli.settings.policies_dir / "calendars", region)
+    data = days.year(year)
+    if data.provisional:
+        click.echo(f"provisional 暂定: no file {days.path_for(year)}; computed from the law "
+                   f"({days.rules.path if days.rules else ''}): holidays only, no make-up workdays")
+    else:
+        click.echo(f"{data.path}")
+    click.echo(f"source: {data.source}")
     sections = (("holidays 法定节假日", data.holidays), ("make-up workdays 调休上班", data.workdays))
     for title, table in sections:
         click.echo(f"{title}: {len(table)}")
@@ -83,7 +89,8 @@ def deadline_command(
         source = _provenance(effective, key)
     else:
         duration = parse_duration(duration_text or "")
-    due = duration.apply(start, calendar)
+    with provisional_use() as provisional:
+        due = duration.apply(start, calendar)
     if as_json:
         record: dict[str, Any] = {
             "key": key,
@@ -93,12 +100,16 @@ def deadline_command(
             "calendar": {"timezone": calendar.timezone, "region": calendar.region},
             "from": calendar.localize(start).isoformat(),
             "deadline": due.isoformat(),
+            "provisional": sorted(provisional),
         }
         click.echo(json.dumps(record, ensure_ascii=False))
         return
     click.echo(f"duration: {duration.text}" + (f" ({key}, {source})" if key else ""))
     click.echo(f"calendar: {calendar.describe()}" + (f" (subsidiary {subsidiary})" if subsidiary else ""))
     click.echo(f"from:     {calendar.localize(start).isoformat()}")
+    for year in sorted(provisional):
+        click.echo(f"provisional 暂定: {year} has no holiday file; computed from the statutory rules "
+                   "(no make-up workdays), so this deadline may change when the year is imported")
     click.echo(due.isoformat())
 
 

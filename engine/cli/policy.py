@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -71,7 +71,7 @@ def check_command(cli: CliContext, unit: str | None) -> None:
         ) from None
     codes = (unit,) if unit else policies.units
     keys = len(leaves(effective.to_dict()))
-    calendars = sorted(p.name for p in policies.calendars_dir.glob("*.yaml"))
+    calendars = sorted(p.name for p in policies.calendars_dir.glob("*-[0-9][0-9][0-9][0-9].yaml"))
     click.echo(
         f"OK {policies.directory}: group + {len(codes)} unit(s) ({', '.join(codes) or 'none'}), "
         f"{keys} keys, {len(calendars)} calendar file(s)"
@@ -82,24 +82,27 @@ def check_command(cli: CliContext, unit: str | None) -> None:
         click.echo(f"warning: {warning}", err=True)
 
 
-# How far ahead the holiday files must reach: deadlines of open cases (days to weeks) run into it.
-CALENDAR_LOOKAHEAD = timedelta(days=60)
-
-
 def calendar_gaps(calendars_dir: Path, regions: set[str], now: datetime) -> list[str]:
-    """Warnings for holiday files missing within ``CALENDAR_LOOKAHEAD`` of ``now`` (deadlines that
-    reach such a year fail, by design, instead of guessing)."""
+    """Warnings for years without a holiday file from ``now`` to ``PROVISIONAL_WARNING`` ahead."""
     out = []
-    years = sorted({now.year, (now + CALENDAR_LOOKAHEAD).year})
     for region in sorted(regions):
         days = CalendarDays.load(calendars_dir, region)
-        for year in years:
+        days.rules  # noqa: B018 - a malformed rules file fails the check (path:line)
+        for year, status in days.years_ahead(now.date()):
             path = days.path_for(year)
-            if not path.exists():
+            if status == "provisional":
                 out.append(
-                    f"no holiday file {path} yet: deadlines that run into {year} fail until it exists; "
-                    f"run `kefu calendar import {year}` once chinesecalendar has {year} (the State "
-                    f"Council publishes it around November), or write it by hand like the files beside it"
+                    f"no holiday file {path} yet: deadlines that reach {year} use a provisional calendar "
+                    f"computed from the law ({days.rules.path if days.rules else ''}: holidays only, no "
+                    f"make-up workdays 调休) and are marked 暂定日历. When the State Council publishes "
+                    f"its notice (around November), run `kefu calendar import {year} --notice FILE`; "
+                    "open deadlines are then recomputed"
+                )
+            else:
+                out.append(
+                    f"no holiday file {path} and no statutory rule for {year}: deadlines that reach "
+                    f"{year} fail until it exists; run `kefu calendar import {year} --notice FILE` or "
+                    "write it by hand like the files beside it"
                 )
     return out
 

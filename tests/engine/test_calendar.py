@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -13,9 +14,11 @@ from engine.calendar import (
     BusinessCalendar,
     CalendarDays,
     YearDays,
+    forget_year,
     import_year,
     parse_weekend,
     parse_working_hours,
+    provisional_use,
 )
 from engine.errors import CalendarError
 from tests.conftest import shanghai
@@ -195,21 +198,79 @@ def test_a_subsidiary_may_have_its_own_hours_and_weekend(policies_dir: Path) -> 
     assert six_days.add_working_minutes(shanghai("2026-11-28 17:30"), 60) == shanghai("2026-11-30 09:30")
 
 
-def test_a_missing_year_is_an_error_naming_the_year_and_the_file(calendar: BusinessCalendar) -> None:
-    with pytest.raises(CalendarError) as caught:
-        calendar.add_working_minutes(shanghai("2026-12-31 17:00"), 60)
-    error = caught.value
-    assert error.code == "calendar.E001"
-    assert "no holiday data for 2027" in error.message
-    assert str(Path("calendars") / "cn-2027.yaml") in error.message
-    assert "kefu calendar import 2027" in error.message
+def test_a_year_without_a_file_is_computed_from_the_law_and_says_so(calendar: BusinessCalendar) -> None:
+    with provisional_use() as used:
+        due = calendar.add_working_minutes(shanghai("2026-12-31 17:00"), 60)
+    assert due == shanghai("2027-01-04 09:00")  # 2027-01-01 元旦 (Friday), then the weekend
+    assert used == {2027}
+    data = calendar.days.year(2027)
+    assert data.provisional and data.path is None and data.workdays == {}
+    assert data.source_kind == "provisional" and "全国年节及纪念日放假办法" in data.source
 
 
-def test_a_missing_year_in_an_empty_directory_is_never_guessed(tmp_path: Path) -> None:
+def test_a_computation_on_official_years_collects_no_provisional_year(calendar: BusinessCalendar) -> None:
+    with provisional_use() as outer:
+        with provisional_use() as inner:
+            calendar.add_working_minutes(shanghai("2026-12-30 17:00"), 60)
+        assert inner == set()
+        calendar.add_working_days(shanghai("2026-12-30 10:00"), 5)
+    assert outer == {2027}
+
+
+def test_a_missing_year_in_a_directory_without_statutory_rules_is_never_guessed(tmp_path: Path) -> None:
     days = CalendarDays.load(tmp_path, "cn")
     with pytest.raises(CalendarError) as caught:
         days.year(2026)
+    assert caught.value.code == "calendar.E001"
     assert str(tmp_path / "cn-2026.yaml") in caught.value.message
+    assert "no statutory rules" in caught.value.message and "kefu calendar import 2026" in caught.value.message
+
+
+@pytest.mark.parametrize("year", [1999, 2023, 2100])
+def test_a_year_outside_the_statutory_range_without_a_file_is_refused_with_the_range(
+    calendar: BusinessCalendar, year: int
+) -> None:
+    with pytest.raises(CalendarError) as caught:
+        calendar.is_working_day(date(year, 3, 2))
+    assert caught.value.code == "calendar.E001"
+    assert f"no holiday data for {year}" in caught.value.message
+    assert "compute provisional years 2025-2099 only" in caught.value.message
+
+
+def test_a_year_file_written_later_replaces_the_provisional_year(tmp_path: Path, policies_dir: Path) -> None:
+    shutil.copy(policies_dir / "calendars" / "cn-statutory.yaml", tmp_path)
+    days = CalendarDays.load(tmp_path, "cn")
+    assert days.year(2027).provisional and days.status(2027) == "provisional"
+    (tmp_path / "cn-2027.yaml").write_text(
+        "region: cn\nyear: 2027\nsource: manual\nholidays: []\nworkdays:\n  - {date: 2027-02-20, name: 春节}\n",
+        encoding="utf-8")
+    assert days.year(2027).provisional  # cached within the re-check interval …
+    forget_year(tmp_path, "cn", 2027)  # … until the writer says so (kefu calendar import does)
+    assert not days.year(2027).provisional and days.status(2027) == "file"
+    assert days.workday_name(date(2027, 2, 20)) == "春节"
+
+
+def test_another_process_writing_the_year_is_seen_after_the_recheck_interval(
+    tmp_path: Path, policies_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copy(policies_dir / "calendars" / "cn-statutory.yaml", tmp_path)
+    clock = [1000.0]
+    monkeypatch.setattr("engine.calendar._time.monotonic", lambda: clock[0])
+    days = CalendarDays.load(tmp_path, "cn")
+    assert days.year(2027).provisional
+    (tmp_path / "cn-2027.yaml").write_text("region: cn\nyear: 2027\nholidays: []\nworkdays: []\n",
+                                           encoding="utf-8")
+    clock[0] += 29
+    assert days.year(2027).provisional
+    clock[0] += 2
+    data = days.year(2027)
+    assert not data.provisional and data.source == "manual"
+
+
+def test_years_ahead_lists_the_years_without_a_file(calendar: BusinessCalendar) -> None:
+    assert calendar.days.years_ahead(date(2026, 10, 1)) == []
+    assert calendar.days.years_ahead(date(2026, 11, 2)) == [(2027, "provisional")]
+    assert calendar.days.years_ahead(date(2027, 6, 1)) == [(2027, "provisional")]
 
 
 @pytest.mark.parametrize(
@@ -226,6 +287,7 @@ def test_a_missing_year_in_an_empty_directory_is_never_guessed(tmp_path: Path) -
         ("noname", 6, "calendar.E005", "each entry of workdays"),
         ("twice", 6, "calendar.E006", "listed twice in holidays (first on line 4)"),
         ("both", 7, "calendar.E006", "both as a holiday and as a workday"),
+        ("badsource", 3, "calendar.E007", "source 'chinese calendar' does not start with one of"),
     ],
 )
 def test_a_malformed_calendar_file_is_reported_with_path_line_and_code(
@@ -246,6 +308,8 @@ def test_the_shipped_holiday_files_load_and_match_chinesecalendar(policies_dir: 
     assert set(data.workdays) == {d for d in constants.workdays if d.year == year}
     header = (policies_dir / "calendars" / f"cn-{year}.yaml").read_text(encoding="utf-8").splitlines()[:4]
     assert any(f"kefu calendar import {year}" in line and "chinesecalendar 1.11.0" in line for line in header)
+    assert (data.source, data.source_kind, data.provisional) == ("chinesecalendar 1.11.0", "chinesecalendar",
+                                                                 False)
 
 
 @pytest.mark.parametrize(
@@ -304,7 +368,7 @@ def test_importing_refuses_to_overwrite_a_file_unless_forced(tmp_path: Path) -> 
 @pytest.mark.parametrize(
     ("year", "region", "fragment"),
     [
-        (2027, "cn", "has no holiday data for 2027"),
+        (2027, "cn", "has no holiday data for 2027 (it knows 2004-2026); import the State Council's notice"),
         (1999, "cn", "has no holiday data for 1999"),
         (2026, "hk", "only has data for region 'cn'"),
     ],

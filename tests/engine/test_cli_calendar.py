@@ -92,7 +92,7 @@ def test_import_of_an_unpublished_year_fails_with_a_clear_message(
 ) -> None:
     code, _out, err = run(capsys, "calendar", "import", "2027", "--policies", str(tmp_path))
     assert code == 1
-    assert "has no holiday data for 2027" in err
+    assert "has no holiday data for 2027" in err and "kefu calendar import 2027 --notice FILE" in err
     assert not (tmp_path / "calendars" / "cn-2027.yaml").exists()
 
 
@@ -100,6 +100,7 @@ def test_show_lists_holidays_and_make_up_days(policies_dir: Path, capsys: pytest
     code, out, _err = run(capsys, "calendar", "show", "2026", "--policies", str(policies_dir))
     assert code == 0
     assert out[0] == str(policies_dir / "calendars" / "cn-2026.yaml")
+    assert out[1] == "source: chinesecalendar 1.11.0"
     assert "  2026-02-17 Tue 周二  春节" in out
     assert "  2026-02-14 Sat 周六  春节" in out[out.index("make-up workdays 调休上班: 6"):]
 
@@ -110,6 +111,17 @@ def test_show_of_a_year_with_no_file_names_the_file_to_add(
     code, _out, err = run(capsys, "calendar", "show", "2027", "--policies", str(tmp_path))
     assert code == 1
     assert "no holiday data for 2027" in err and "cn-2027.yaml" in err
+
+
+def test_show_of_a_provisional_year_says_it_is_computed_from_the_law(
+    policies_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _err = run(capsys, "calendar", "show", "2027", "--policies", str(policies_dir))
+    assert code == 0
+    assert out[0].startswith("provisional 暂定: no file ") and "cn-2027.yaml" in out[0]
+    assert out[1].startswith("source: provisional 《全国年节及纪念日放假办法》")
+    assert "holidays 法定节假日: 19" in out and "make-up workdays 调休上班: 0" in out
+    assert "  2027-02-05 Fri 周五  春节" in out
 
 
 def test_deadline_of_a_duration_text_prints_the_deadline_last(
@@ -149,6 +161,7 @@ def test_deadline_as_json_is_one_object(
         "calendar": {"timezone": "Asia/Shanghai", "region": "cn"},
         "from": "2026-11-23T12:10:00+08:00",
         "deadline": "2026-11-23T14:30:00+08:00",
+        "provisional": [],
     }
 
 
@@ -172,8 +185,8 @@ def test_deadline_defaults_to_the_command_clock(
         (["deadline", "--duration", "1 hour", "--from", "tomorrow"], 2, "is not an ISO 8601 time"),
         (["deadline", "complaint.deadlines.nope", "--from", "2026-11-23T10:00:00+08:00"], 1,
          "unknown policy key 'complaint.deadlines.nope'"),
-        (["deadline", "--duration", "1 working day", "--from", "2026-12-31T10:00:00+08:00"], 1,
-         "no holiday data for 2027"),
+        (["deadline", "--duration", "1 working day", "--from", "2023-12-29T10:00:00+08:00"], 1,
+         "no holiday data for 2023"),
     ],
 )
 def test_deadline_errors_exit_non_zero_with_a_message(
@@ -184,6 +197,22 @@ def test_deadline_errors_exit_non_zero_with_a_message(
     assert code == exit_code
     assert fragment in err
     assert out == []
+
+
+def test_deadline_into_a_provisional_year_succeeds_and_says_it_may_change(
+    policies_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "deadline", "--duration", "5 working days",
+                         "--from", "2026-12-30T10:00:00+08:00", "--policies", str(policies_dir))
+    assert (code, err) == (0, "")
+    assert out[-1] == "2027-01-07T10:00:00+08:00"  # 12-31, (元旦 01-01, weekend), 01-04 … 01-07
+    assert out[-2].startswith("provisional 暂定: 2027 has no holiday file")
+    code, out, err = run(capsys, "deadline", "--duration", "5 working days", "--json",
+                         "--from", "2026-12-30T10:00:00+08:00", "--policies", str(policies_dir))
+    assert json.loads(out[0])["provisional"] == [2027]
+    code, out, err = run(capsys, "deadline", "--duration", "5 working days", "--json",
+                         "--from", "2026-12-01T10:00:00+08:00", "--policies", str(policies_dir))
+    assert json.loads(out[0])["provisional"] == []
 
 
 def test_deadline_against_the_shipped_group_policy(

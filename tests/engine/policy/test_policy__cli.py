@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -144,12 +145,34 @@ def test_kefu_main_exits_one_on_a_bad_tree_and_zero_on_the_shipped_one(
     assert main(["policy", "check", "--policies", str(SHIPPED)]) == 0
 
 
-def test_check_warns_when_the_holiday_files_do_not_reach_60_days_ahead() -> None:
-    early = CliRunner().invoke(cli, ["--now", "2026-06-01T10:00:00+08:00", "policy", "check",
-                                     "--policies", str(SHIPPED)])
-    assert early.exit_code == 0 and "warning" not in early.stderr
-    late = CliRunner().invoke(cli, ["--now", "2026-12-03T10:00:00+08:00", "policy", "check",
-                                    "--policies", str(SHIPPED)])
-    assert late.exit_code == 0, late.output  # a warning, not a failure: today's deadlines still work
-    assert f"no holiday file {SHIPPED / 'calendars' / 'cn-2027.yaml'} yet" in late.stderr
-    assert "kefu calendar import 2027" in late.stderr
+@pytest.mark.parametrize(("now", "warned"), [
+    ("2026-06-01T10:00:00+08:00", False),
+    ("2026-11-01T10:00:00+08:00", False),  # 61 days before 2027
+    ("2026-11-02T10:00:00+08:00", True),  # 60 days before
+    ("2027-03-01T10:00:00+08:00", True),  # inside the provisional year
+])
+def test_check_warns_from_60_days_before_a_provisional_year(now: str, warned: bool) -> None:
+    result = CliRunner().invoke(cli, ["--now", now, "policy", "check", "--policies", str(SHIPPED)])
+    assert result.exit_code == 0, result.output  # a warning, not a failure: deadlines still work
+    assert ("warning" in result.stderr) is warned
+    if warned:
+        assert f"no holiday file {SHIPPED / 'calendars' / 'cn-2027.yaml'} yet" in result.stderr
+        assert "provisional calendar computed from the law" in result.stderr and "暂定日历" in result.stderr
+        assert "kefu calendar import 2027 --notice FILE" in result.stderr
+
+
+def test_check_warns_that_a_year_beyond_the_statutory_rules_fails(tmp_path: Path) -> None:
+    tree = tmp_path / "policies"
+    shutil.copytree(SHIPPED, tree)
+    (tree / "calendars" / "cn-statutory.yaml").unlink()
+    result = CliRunner().invoke(cli, ["--now", "2026-12-03T10:00:00+08:00", "policy", "check",
+                                      "--policies", str(tree)])
+    assert result.exit_code == 0
+    assert "no statutory rule for 2027: deadlines that reach 2027 fail until it exists" in result.stderr
+
+
+def test_check_reports_a_malformed_statutory_rules_file(tmp_path: Path) -> None:
+    tree = tmp_path / "policies"
+    shutil.copytree(SHIPPED, tree)
+    (tree / "calendars" / "cn-statutory.yaml").write_text("region: cn\n", encoding="utf-8")
+    assert main(["policy", "check", "--policies", str(tree)]) == 1
