@@ -13,6 +13,7 @@ the CLI prints them on one line and exits non-zero. Anything else is a bug.
     ├── NotFoundError        unknown case, task, user, process …
     ├── PermissionDenied     the actor may not do this
     ├── FormError            submitted form data is invalid; ``errors`` maps field → message
+    ├── StepError            a diagram step failed while it ran (SpiffWorkflow's exception, mapped)
     └── ConflictError        someone else changed the same thing first (stale task, lost race)
 """
 
@@ -32,6 +33,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDenied",
     "PolicyError",
+    "StepError",
 ]
 
 
@@ -158,6 +160,16 @@ class FormError(KefuError):
             return self.message
         details = "; ".join(f"{k}: {v}" for k, v in self.errors.items())
         return f"{self.message} ({details})"
+
+
+class StepError(KefuError):
+    """A step of a diagram failed while it ran (script, condition, timer or due expression).
+
+    The message names the step and the process, then the reason; ``code`` is the code of the kefu
+    error underneath (``calendar.E001``, ``kefu.E404`` …) when there is one, else ``process.E002``.
+    """
+
+    code = "process.E002"
 
 
 class ConflictError(KefuError):

@@ -3,10 +3,11 @@
 The rules are data: ``policies/calendars/<region>-statutory.yaml`` (for ``cn``: 《全国年节及纪念日放假办法》
 as revised from 2025-01-01, article 2 for the holidays, article 6 for a holiday on a weekend).
 ``StatutoryRules.holidays(year)`` gives the law's days of a year: each holiday from its anchor (a
-Gregorian date, a lunar date from lunar-python, 除夕, or a solar term such as 清明) for its number of
-days, plus one substitute day (补假) on the next free weekday after the holiday for each of its
-days that falls on a weekend or on another holiday (holidays get theirs in the order they end). There are never make-up workdays (调休): the
-State Council decides those each year, and only its notice can add them.
+Gregorian date, a lunar date from lunar-python, 除夕, or a solar term such as 清明) for its number
+of days, plus one substitute day (补假) on the next free weekday after the holiday for each of its
+days that falls on a weekend or on another holiday (holidays get theirs in the order they end).
+There are never make-up workdays (调休): the State Council decides those each year, and only its
+notice can add them.
 
 Error codes: ``calendar.E040`` the rules file is malformed, ``calendar.E041`` a year outside the
 range the rules cover.

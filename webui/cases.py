@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
-from engine.errors import ConflictError, FormError, NotFoundError
+from engine.errors import ConflictError, FormError, NotFoundError, StepError
 from webui.context import current_actor, login_required, services
 from webui.errors import field_errors
 from webui.forms import form_data
@@ -42,6 +42,9 @@ def complete(number: str, task_id: str) -> Any:
         services().complete(current_actor(), task_id, data)
     except FormError as exc:
         return _render(number, 422, form_errors={task_id: field_errors(exc)}, form_values={task_id: data})
+    except StepError as exc:  # a step of the diagram failed: say why, keep what was typed
+        return _render(number, 400, form_errors={task_id: {_("Process"): exc.message}},
+                       form_values={task_id: data})
     except (ConflictError, NotFoundError) as exc:
         page = services().case_page(current_actor(), number)
         if isinstance(exc, NotFoundError) and any(t.task_id == task_id for t in page.tasks):

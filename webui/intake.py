@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine.errors import FormError, NotFoundError
+from engine.errors import FormError, NotFoundError, StepError
 from webui.context import current_actor, login_required, services
 from webui.errors import field_errors
 from webui.forms import form_data
@@ -38,12 +38,16 @@ def new_case(process_id: str = "complaint") -> Any:
     # Links may prefill the form, e.g. the FAQ page's "answer a customer with this entry".
     values.update({f["name"]: request.args[f["name"]] for f in fields if request.args.get(f["name"])})
     errors: dict[str, str] = {}
+    failed = False
     if request.method == "POST":
         values = form_data(fields, request.form)
         try:
             opened = services().open_case(current_actor(), process_id, values)
         except FormError as exc:
             errors = field_errors(exc)
+        except StepError as exc:  # a step of the diagram failed: say why, keep what was typed
+            errors = {_("Process"): exc.message}
+            failed = True
         else:
             if opened.closed:
                 flash(
@@ -59,7 +63,7 @@ def new_case(process_id: str = "complaint") -> Any:
                     "success",
                 )
             return redirect(url_for("cases.show", number=opened.number, opened=1))
-    status = 422 if errors else 200
+    status = 400 if failed else 422 if errors else 200
     return render_template(
         "intake.html", title=title, fields=fields, values=values, errors=errors, process_id=process_id
     ), status

@@ -37,7 +37,8 @@ def cli(ctx: click.Context, database_url: str | None, now: str | None, actor: st
     existing = ctx.find_object(CliContext)
     settings = existing.settings if existing else load_settings()
     ctx.obj = CliContext(
-        settings=settings.with_overrides(database_url=database_url),
+        settings=settings.with_overrides(database_url=database_url,
+                                         policies_dir=ctx.meta.get("kefu.policies_dir")),
         clock=clock_from(now),
         actor=actor,
     )

@@ -48,6 +48,8 @@ def _set_policies(ctx: click.Context, _param: click.Parameter, value: Path | Non
         cli = ctx.find_object(CliContext)
         if cli is not None:
             cli.settings = cli.settings.with_overrides(policies_dir=value)
+        else:  # the global option, parsed before the group made the context: the group applies it
+            ctx.meta["kefu.policies_dir"] = value
     return value
 
 

@@ -28,7 +28,9 @@ Refusal codes (``DiagramError.code``; each error names file, line where known, a
     diagram.E038  a forms file has no diagram next to it
 
 Host function failures at run time raise ``HostFunctionError`` (``process.E001``), which SpiffWorkflow
-wraps in its ``WorkflowTaskException`` (find ours on ``__context__``).
+wraps in its ``WorkflowTaskException``; the runtime runs every engine step inside
+``workflow_errors()``, which turns any SpiffWorkflow exception into ``StepError`` (``process.E002``,
+or the code of the kefu error underneath, e.g. ``calendar.E001``) naming the step and the process.
 """
 
 from engine.processes.expressions import (
@@ -46,6 +48,7 @@ from engine.processes.host import (
     evaluate_expression,
     host_functions,
     timer_clock,
+    workflow_errors,
 )
 from engine.processes.registry import ProcessDefinition, ProcessRegistry, UserTaskInfo
 
@@ -66,4 +69,5 @@ __all__ = [
     "evaluate_expression",
     "host_functions",
     "timer_clock",
+    "workflow_errors",
 ]

@@ -24,9 +24,10 @@ from zoneinfo import ZoneInfo
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _spiff_timer
+from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from engine.clock import Clock
-from engine.errors import KefuError
+from engine.errors import KefuError, StepError
 from engine.processes.expressions import SAFE_BUILTINS
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "parse_moment",
     "policy_zone",
     "timer_clock",
+    "workflow_errors",
 ]
 
 
@@ -44,6 +46,47 @@ class HostFunctionError(KefuError):
     """A host function called from a diagram failed (unknown policy key, bad time); names the call."""
 
     code = "process.E001"
+
+
+def _kefu_causes(exc: BaseException) -> list[KefuError]:
+    """The KefuErrors in the chain of causes and contexts of ``exc``, outermost first."""
+    seen: set[int] = set()
+    found: list[KefuError] = []
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, KefuError):
+            found.append(current)
+        current = current.__cause__ or current.__context__
+    return found
+
+
+def step_error(exc: BaseException) -> KefuError:
+    """The kefu error for an exception SpiffWorkflow raised while running a step.
+
+    The message is the outermost kefu error's (a host function names its call); the code is the
+    innermost one's, the root cause (``calendar.E001`` under ``process.E001``).
+    """
+    causes = _kefu_causes(exc)
+    inner = causes[0] if causes else None
+    task = getattr(exc, "task", None)
+    spec = getattr(exc, "task_spec", None) or getattr(task, "task_spec", None)
+    name = str(getattr(spec, "bpmn_name", None) or getattr(spec, "name", None) or "?")
+    process = getattr(getattr(getattr(task, "workflow", None), "spec", None), "name", None)
+    where = f"「{name}」" + (f" ({getattr(spec, 'name', name)}, process {process})" if process else "")
+    reason = inner.message if inner is not None else str(exc).strip().rstrip(".")
+    return StepError(f"流程步骤{where}无法执行 / the step could not run: {reason}",
+                     code=causes[-1].code if causes else None)
+
+
+@contextmanager
+def workflow_errors() -> Iterator[None]:
+    """Inside this block, SpiffWorkflow's exceptions (``WorkflowTaskException`` around a failed host
+    function, a bad expression …) become kefu's ``StepError``: never a traceback for the user."""
+    try:
+        yield
+    except SpiffWorkflowException as exc:
+        raise step_error(exc) from exc
 
 
 def policy_zone(policy: Any) -> tzinfo:

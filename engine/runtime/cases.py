@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,10 +27,10 @@ from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 
 from engine.clock import Clock
-from engine.errors import ConflictError, FormError, NotFoundError
+from engine.errors import ConflictError, FormError, NotFoundError, StepError
 from engine.permissions import Subject, Target, require, subject_of
 from engine.processes import ProcessDefinition, ProcessRegistry, build_script_engine
-from engine.processes.host import policy_zone, timer_clock
+from engine.processes.host import policy_zone
 from engine.runtime.access import load_staff, place
 from engine.runtime.inbox import InboxMixin
 from engine.runtime.numbering import format_number, number_prefix
@@ -39,6 +40,8 @@ from engine.runtime.views import CaseView
 from engine.store import CaseRecord, Store, TaskRecord, Tx
 
 __all__ = ["Runtime", "policy_fingerprint"]
+
+log = logging.getLogger("kefu.runtime")
 
 
 def policy_fingerprint(snapshot: Any) -> str:
@@ -310,7 +313,7 @@ class Runtime(InboxMixin):
                 cleaned = t.definition.forms[row.task_spec].clean(dict(data), t.policy)
                 late = row.due_at is not None and t.now > row.due_at
                 task.set_data(**cleaned)
-                with timer_clock(self.clock):  # the run may start timers (e.g. an event-based gateway's)
+                with t.engine():  # the run may start timers (e.g. an event-based gateway's)
                     task.run()
                 t.completed_task = task_id
                 t.events.append({"actor": staff.login, "action": "task.completed", "task_id": task_id,
@@ -340,7 +343,7 @@ class Runtime(InboxMixin):
                     + (f"; it waits for: {', '.join(waiting)}" if waiting else "; it waits for no message")
                 )
             else:
-                with timer_clock(self.clock):  # timers the message starts are set from the case clock
+                with t.engine():  # timers the message starts are set from the case clock
                     t.wf.send_event(BpmnEvent(MessageEventDefinition(name), payload=payload))
                 t.cancel_reason = f"message {name!r} arrived"
                 t.events.append({"actor": subject.login, "action": "message.received",
@@ -353,10 +356,22 @@ class Runtime(InboxMixin):
         return CaseView.build(record, tasks)
 
     def fire_due_timers(self, limit: int = 100) -> int:
-        """Fire the timers due now (only cases whose ``next_timer_at`` has passed); returns how many fired."""
+        """Fire the timers due now (only cases whose ``next_timer_at`` has passed); returns how many fired.
+
+        A case whose step fails (``StepError``) is logged and left as it was for the next sweep; the
+        other cases still move: one bad case never stops the worker.
+        """
         with self.store.read() as tx:
             case_ids = tx.due_cases(self.clock.now(), limit)
-        return sum(self._advance(case_id) for case_id in case_ids)
+        return sum(self._try_advance(case_id) for case_id in case_ids)
+
+    def _try_advance(self, case_id: str) -> int:
+        """``_advance``, but a failed step is logged instead of raised (listing, sweeping)."""
+        try:
+            return self._advance(case_id)
+        except StepError as exc:
+            log.error("timers of case %s could not fire: %s", case_id, exc)
+            return 0
 
     def _advance(self, case_id: str) -> int:
         """Refresh one case's timers in its own transaction (skipped if another worker holds it)."""

@@ -9,7 +9,8 @@ of tasks no longer READY go, case fields are copied from the workflow data, and
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,7 +22,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.spiff.specs.defaults import UserTask
 
 from engine.clock import Clock
-from engine.processes import evaluate_expression, timer_clock
+from engine.processes import evaluate_expression, timer_clock, workflow_errors
 from engine.runtime.access import resolve_lane
 from engine.store import TaskRecord, Tx, UnitRecord
 
@@ -126,9 +127,15 @@ class Transition:
             names.update(d.name for d in subs if isinstance(d, MessageEventDefinition) and d.name)
         return sorted(names)
 
+    @contextmanager
+    def engine(self) -> Iterator[None]:
+        """Run SpiffWorkflow inside: its timers read our clock, its failures become ``StepError``."""
+        with workflow_errors(), timer_clock(self.clock):
+            yield
+
     def run_engine(self) -> None:
         """``do_engine_steps()`` with SpiffWorkflow's timers reading our clock."""
-        with timer_clock(self.clock):
+        with self.engine():
             self.wf.do_engine_steps()
 
     def refresh_timers(self) -> int:
@@ -136,7 +143,7 @@ class Transition:
         due = [(t, at) for t, at in self.timers() if at is not None and at < self.now]
         if not due:
             return 0
-        with timer_clock(self.clock):
+        with self.engine():
             self.wf.refresh_timers()
             self.wf.do_engine_steps()
         count = 0
@@ -216,11 +223,13 @@ class Transition:
         lane = info.lane if info is not None else task.task_spec.lane
         binding = self.policy.lane(lane) if lane else {"role": None, "scope": "project"}
         role, unit, assignee = resolve_lane(binding, self.case, self.units, self.tx.department_unit)
-        if info is not None and info.assignee_expr:
-            assignee = _text(evaluate_expression(self.wf.script_engine, task, info.assignee_expr)) or assignee
         due_at = None
-        if info is not None and info.due_expr:
-            due_at = to_utc(evaluate_expression(self.wf.script_engine, task, info.due_expr), self.zone)
+        engine = self.wf.script_engine
+        with self.engine():
+            if info is not None and info.assignee_expr:
+                assignee = _text(evaluate_expression(engine, task, info.assignee_expr)) or assignee
+            if info is not None and info.due_expr:
+                due_at = to_utc(evaluate_expression(engine, task, info.due_expr), self.zone)
         title = info.title if info is not None else (task.task_spec.bpmn_name or task.task_spec.name)
         case = self.case
         row = TaskRecord(

@@ -223,7 +223,8 @@ def test_a_missing_year_in_a_directory_without_statutory_rules_is_never_guessed(
         days.year(2026)
     assert caught.value.code == "calendar.E001"
     assert str(tmp_path / "cn-2026.yaml") in caught.value.message
-    assert "no statutory rules" in caught.value.message and "kefu calendar import 2026" in caught.value.message
+    assert "no statutory rules" in caught.value.message
+    assert "kefu calendar import 2026" in caught.value.message
 
 
 @pytest.mark.parametrize("year", [1999, 2023, 2100])
@@ -242,8 +243,8 @@ def test_a_year_file_written_later_replaces_the_provisional_year(tmp_path: Path,
     days = CalendarDays.load(tmp_path, "cn")
     assert days.year(2027).provisional and days.status(2027) == "provisional"
     (tmp_path / "cn-2027.yaml").write_text(
-        "region: cn\nyear: 2027\nsource: manual\nholidays: []\nworkdays:\n  - {date: 2027-02-20, name: 春节}\n",
-        encoding="utf-8")
+        "region: cn\nyear: 2027\nsource: manual\nholidays: []\n"
+        "workdays:\n  - {date: 2027-02-20, name: 春节}\n", encoding="utf-8")
     assert days.year(2027).provisional  # cached within the re-check interval …
     forget_year(tmp_path, "cn", 2027)  # … until the writer says so (kefu calendar import does)
     assert not days.year(2027).provisional and days.status(2027) == "file"

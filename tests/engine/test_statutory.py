@@ -63,7 +63,9 @@ def test_2027_follows_the_law_holiday_by_holiday(rules: StatutoryRules) -> None:
 
 
 @pytest.mark.parametrize("year", range(2025, 2100))
-def test_every_covered_year_has_the_laws_thirteen_days_on_their_anchors(rules: StatutoryRules, year: int) -> None:
+def test_every_covered_year_has_the_laws_thirteen_days_on_their_anchors(
+    rules: StatutoryRules, year: int
+) -> None:
     days = rules.holidays(year)
     for rule in rules.version(year).holidays:
         law_days = rule.dates(year)

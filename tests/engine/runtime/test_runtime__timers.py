@@ -8,7 +8,7 @@ import pytest
 
 import engine.runtime.cases as cases_module
 from engine.clock import FixedClock
-from engine.errors import ConflictError
+from engine.errors import ConflictError, StepError
 from engine.runtime import Runtime
 from tests.engine.runtime.conftest import dispatch, open_ticket
 
@@ -112,3 +112,25 @@ def test_event_based_gateway_waits_for_the_message_or_its_timer(rt: Runtime, clo
     assert (view.status, view.outcome, view.next_timer_at) == ("closed", "no_reply", None)
     with pytest.raises(ConflictError, match="waits for no message"):
         rt.send_message(silent, "customer_reply", {"verdict": "late"}, "zhang.wei")
+
+
+def test_a_case_whose_step_fails_does_not_stop_the_other_cases_timers(
+        rt: Runtime, clock: FixedClock, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    broken, fine = dispatch(rt), dispatch(rt)
+    due = fine.tasks[0].due_at
+    assert due is not None
+    clock.set(due + timedelta(seconds=1))
+    real = rt._advance
+
+    def advance(case_id: str) -> int:
+        if case_id == broken.id:
+            raise StepError("流程步骤「x」无法执行 / the step could not run: test", code="calendar.E001")
+        return real(case_id)
+
+    monkeypatch.setattr(rt, "_advance", advance)
+    assert rt.fire_due_timers() == 1
+    assert rt.get_case(fine.number, "he.jing").status == "escalated"
+    assert rt.get_case(broken.number, "he.jing").status != "escalated"  # shown, left for the next sweep
+    assert f"timers of case {broken.id} could not fire" in caplog.text
+    assert rt.refresh_visible_timers("he.jing", everything=True) == 1  # listing still works
