@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import click
@@ -24,15 +25,37 @@ def calendar_group() -> None:
 
 @calendar_group.command("import")
 @click.argument("year", type=int)
+@click.option("--notice", "notices", multiple=True, metavar="FILE",
+              type=click.Path(path_type=Path, dir_okay=False),
+              help="The State Council's notice as text (repeat for a later notice that changes it).")
 @click.option("--region", default="cn", show_default=True, help="Holiday region (chinesecalendar knows cn).")
 @click.option("--force", is_flag=True, help="Overwrite an existing (possibly hand-edited) file.")
 @policies_option
 @pass_cli
-def import_command(cli: CliContext, year: int, region: str, force: bool) -> None:
-    """Write policies/calendars/<region>-<YEAR>.yaml from the chinesecalendar package."""
-    path = import_year(year, cli.settings.policies_dir / "calendars", region, force=force)
+def import_command(cli: CliContext, year: int, notices: tuple[Path, ...], region: str, force: bool) -> None:
+    """Write policies/calendars/<region>-<YEAR>.yaml from a notice (--notice) or from chinesecalendar."""
+    calendars_dir = cli.settings.policies_dir / "calendars"
+    if notices:
+        from engine.notice import Notice, import_notices
+
+        path, read = import_notices(year, calendars_dir, [Notice.from_file(n) for n in notices], region,
+                                    force=force)
+        neighbour = CalendarDays.load(calendars_dir, region)
+        for day, kind, name in read.other_years():
+            listed = False
+            if neighbour.status(day.year) == "file":
+                data = neighbour.year(day.year)
+                listed = (data.holidays if kind == "holiday" else data.workdays).get(day) == name
+            state = (f"{neighbour.path_for(day.year).name} lists it" if listed
+                     else f"add it to {neighbour.path_for(day.year)}")
+            click.echo(f"warning: the notice also sets {day.isoformat()} ({name}, "
+                       f"{'day off' if kind == 'holiday' else 'make-up workday'}) of {day.year}: {state}",
+                       err=True)
+    else:
+        path = import_year(year, calendars_dir, region, force=force)
     data = CalendarDays.load(path.parent, region).year(year)
-    click.echo(f"wrote {path}: {len(data.holidays)} holidays, {len(data.workdays)} make-up workdays")
+    click.echo(f"wrote {path}: {len(data.holidays)} holidays, {len(data.workdays)} make-up workdays "
+               f"({data.source})")
 
 
 @calendar_group.command("show")
