@@ -12,6 +12,7 @@ from flask import Flask, redirect, url_for
 from flask_wtf.csrf import CSRFProtect
 
 from engine.settings import Settings, load_settings
+from webui.context import calendar_outlook
 from webui.services import Services, build_services
 from webui.uploads import MAX_UPLOAD_BYTES
 
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     errors.init_app(app)
     for name in AREAS:
         importlib.import_module(f"webui.{name}").init_app(app)
+    app.jinja_env.globals["calendar_outlook"] = calendar_outlook
 
     @app.get("/")
     def index() -> Any:

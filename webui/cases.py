@@ -43,7 +43,7 @@ def complete(number: str, task_id: str) -> Any:
     except FormError as exc:
         return _render(number, 422, form_errors={task_id: field_errors(exc)}, form_values={task_id: data})
     except StepError as exc:  # a step of the diagram failed: say why, keep what was typed
-        return _render(number, 400, form_errors={task_id: {_("Process"): exc.message}},
+        return _render(number, 400, form_errors={task_id: {_("Process step"): exc.message}},
                        form_values={task_id: data})
     except (ConflictError, NotFoundError) as exc:
         page = services().case_page(current_actor(), number)

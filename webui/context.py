@@ -11,7 +11,7 @@ from flask import current_app, g, redirect, request, url_for
 from webui.models import Actor
 from webui.services import Services
 
-__all__ = ["current_actor", "login_required", "services"]
+__all__ = ["calendar_outlook", "current_actor", "login_required", "services"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -24,6 +24,12 @@ def services() -> Services:
 def current_actor() -> Actor:
     """The signed-in actor (only inside ``login_required`` views)."""
     return g.actor
+
+
+def calendar_outlook() -> list[tuple[int, str]]:
+    """The header's holiday-calendar warning for the signed-in actor (``Services.calendar_outlook``)."""
+    actor = g.get("actor")
+    return services().calendar_outlook(actor) if actor is not None else []
 
 
 def login_required(view: F) -> F:

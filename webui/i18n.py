@@ -10,8 +10,8 @@ from flask_babel import Babel, get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-__all__ = ["LANGUAGES", "init_app", "lang", "localtime", "pick", "process_kind", "span_text", "task_title",
-           "time_left", "urgency_class"]
+__all__ = ["LANGUAGES", "init_app", "lang", "localtime", "pick", "process_kind", "provisional_mark",
+           "provisional_text", "span_text", "task_title", "time_left", "urgency_class"]
 
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
 
@@ -88,6 +88,21 @@ def time_left(minutes: int | None, working: bool, due: datetime | None) -> Marku
     return badge.format(urgency_class(minutes), localtime(due), left)
 
 
+def provisional_text(year: int) -> str:
+    """Why a deadline on a provisional calendar year may still move (the mark's tooltip, the banner)."""
+    return _("%(year)s has no official holiday arrangement yet: this deadline is computed from the "
+             "statutory holidays without make-up workdays (调休), and is recomputed when the State "
+             "Council's notice is imported.", year=year)
+
+
+def provisional_mark(year: int | None) -> Markup:
+    """The 暂定日历 badge of a deadline computed on a provisional calendar year (nothing otherwise)."""
+    if not year:
+        return Markup("")
+    return Markup('<span class="badge provisional" title="{}">{}</span>').format(
+        provisional_text(year), _("Provisional calendar"))
+
+
 def task_title(title: str) -> str:
     """A bilingual task title "中文 English" in the current language (other titles as they are)."""
     zh, sep, en = title.partition(" ")
@@ -136,6 +151,8 @@ def init_app(app: Flask) -> None:
         lang=lang,
         span_text=span_text,
         time_left=time_left,
+        provisional_mark=provisional_mark,
+        provisional_text=provisional_text,
         task_title=task_title,
         urgency_class=urgency_class,
         capped=capped,

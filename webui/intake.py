@@ -46,7 +46,7 @@ def new_case(process_id: str = "complaint") -> Any:
         except FormError as exc:
             errors = field_errors(exc)
         except StepError as exc:  # a step of the diagram failed: say why, keep what was typed
-            errors = {_("Process"): exc.message}
+            errors = {_("Process step"): exc.message}
             failed = True
         else:
             if opened.closed:

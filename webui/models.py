@@ -59,6 +59,7 @@ class InboxRow:
     status: str
     can_claim: bool
     can_release: bool
+    provisional_year: int | None = None  # the due time rests on this provisional calendar year
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,7 @@ class TaskView:
     can_release: bool
     can_complete: bool
     fields: list[dict[str, Any]] = field(default_factory=list)
+    provisional_year: int | None = None  # the due time rests on this provisional calendar year
 
 
 @dataclass(frozen=True)
@@ -142,7 +144,7 @@ class CasePage:
     first_receiver: str
     responsible_department: str
     summary: list[tuple[str, str]]
-    deadlines: list[tuple[str, datetime]]
+    deadlines: list[tuple[str, datetime, int | None]]  # (task title, due, provisional year)
     tasks: list[TaskView]
     timeline: list[TimelineEntry]
     attachments: list[AttachmentView]
@@ -157,3 +159,4 @@ class CasePage:
     faq_line: str | None = None
     faq_lines: list[tuple[str, str]] = field(default_factory=list)
     photo_stages: dict[str, str] = field(default_factory=dict)  # a repair's stages: code → name
+    provisional_year: int | None = None  # a deadline of the case rests on this provisional calendar year

@@ -155,6 +155,7 @@ class Services:
                     status=t.status or "",
                     can_claim=t.assignee is None and t.candidate_group in actor.scope.groups,
                     can_release=t.assignee == actor.login,
+                    provisional_year=t.provisional_year,
                 )
             )
         pages = max(1, math.ceil(result.total / max(flt.per_page, 1)))
@@ -418,6 +419,17 @@ class Services:
         return next(
             (str(i.get("name", code)) for i in self.choices(key, subsidiary) if i.get("code") == code), code
         )
+
+    def calendar_outlook(self, actor: Actor) -> list[tuple[int, str]]:
+        """``(year, 'provisional'|'missing')`` of the years without a holiday file from today to 60 days
+        ahead, for the people who run the service: supervisors and managers (the roles of the "all
+        open" tab) and group staff. Everyone else gets nothing: they cannot act on it."""
+        if not actor.supervisor:
+            return []
+        units = actor.scope.units
+        subsidiary = units[0][1] if units and units[0][0] == "subsidiary" else None
+        calendar = self.policy(subsidiary).calendar
+        return list(calendar.days.years_ahead(calendar.localize(self.clock.now()).date()))
 
     def time_left(self, due: datetime | None, subsidiary: str | None) -> tuple[int | None, bool]:
         """Minutes to ``due`` (working minutes while the calendar is in working time) and whether so."""

@@ -90,6 +90,7 @@ def case_page(
                 can_release=mine and t.claimed_at is not None,
                 can_complete=mine,
                 fields=form.describe(policy) if (mine and form is not None) else [],
+                provisional_year=getattr(t, "provisional_year", None),
             )
         )
     start_choices = {f["name"]: {c["code"]: str(c.get("name") or c["code"]) for c in f["choices"]}
@@ -128,7 +129,7 @@ def case_page(
         if dept in units
         else services.choice_name("departments", dept, case.subsidiary),
         summary=summary,
-        deadlines=[(t.title, t.due_at) for t in tasks if t.due_at is not None],
+        deadlines=[(t.title, t.due_at, t.provisional_year) for t in tasks if t.due_at is not None],
         tasks=tasks,
         timeline=timeline,
         attachments=attachments,
@@ -137,6 +138,7 @@ def case_page(
         case_id=case.id,
         order_number=_order_number(services, case),
         photo_stages=photo_stages(policy) if case.process_id == "repair" else {},
+        provisional_year=getattr(view, "provisional_year", None),
         **_faq_state(services, actor, case, policy),
     )
 

@@ -26,6 +26,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnviron
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _spiff_timer
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
+from engine.calendar import provisional_use
 from engine.clock import Clock
 from engine.errors import KefuError, StepError
 from engine.processes.expressions import SAFE_BUILTINS
@@ -33,6 +34,7 @@ from engine.processes.expressions import SAFE_BUILTINS
 __all__ = [
     "HostFunctionError",
     "build_script_engine",
+    "deadline_log",
     "evaluate_expression",
     "host_functions",
     "parse_moment",
@@ -127,12 +129,20 @@ def host_functions(policy: Any, clock: Clock) -> dict[str, Callable[..., Any]]:
 
         ``origin`` is the moment the case's clocks count from (default: ``start``): a duration the
         policy says is ``never_after`` another deadline ends no later than that one counted from it.
+        A result that rests on a provisional calendar year is noted in the ``deadline_log`` in force.
         """
 
         def run() -> str:
             begin = clock.now() if start is None or start == "" else parse_moment(start, zone)
             first = None if origin is None or origin == "" else parse_moment(origin, zone)
-            return policy.deadline(key, begin, first).astimezone(zone).isoformat()
+            with provisional_use() as years:
+                due = policy.deadline(key, begin, first).astimezone(zone).isoformat()
+            log = _DEADLINE_LOG.get()
+            if years and log is not None:
+                log.append({"key": key, "from": begin.astimezone(zone).isoformat(),
+                            "origin": None if first is None else first.astimezone(zone).isoformat(),
+                            "due": due, "years": sorted(years)})
+            return due
 
         given = "" if origin is None else f", {origin!r}"
         label = f"deadline({key!r}, {start!r}{given})"
@@ -196,6 +206,21 @@ def build_script_engine(policy: Any, clock: Clock, extra: dict[str, Any] | None 
 def evaluate_expression(engine: PythonScriptEngine, task: Any, expr: str) -> Any:
     """Evaluate a ``due`` or ``assignee`` expression against ``task``'s data."""
     return engine.evaluate(task, expr)
+
+
+_DEADLINE_LOG: contextvars.ContextVar[list[dict[str, Any]] | None] = contextvars.ContextVar(
+    "kefu_deadline_log", default=None)
+
+
+@contextmanager
+def deadline_log(into: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    """Inside this block, every ``deadline()`` computed on a provisional calendar year is appended to
+    ``into`` as ``{key, from, due, years}`` (the runtime keeps them with the case, to mark and recompute)."""
+    token = _DEADLINE_LOG.set(into)
+    try:
+        yield into
+    finally:
+        _DEADLINE_LOG.reset(token)
 
 
 # --- the clock SpiffWorkflow's timers see --------------------------------------------------------

@@ -23,10 +23,15 @@ from SpiffWorkflow.spiff.specs.defaults import UserTask
 
 from engine.clock import Clock
 from engine.processes import evaluate_expression, timer_clock, workflow_errors
+from engine.processes.host import deadline_log
 from engine.runtime.access import resolve_lane
 from engine.store import TaskRecord, Tx, UnitRecord
 
-__all__ = ["CASE_DATA_FIELDS", "FINAL_STATUSES", "Transition", "to_utc"]
+__all__ = ["CASE_DATA_FIELDS", "FINAL_STATUSES", "PROVISIONAL_DEADLINES", "Transition", "to_utc"]
+
+# Where a case keeps the deadlines computed on a provisional calendar year (in the workflow's own
+# data, so they are saved, loaded and rolled back with it): [{key, from, due, years}].
+PROVISIONAL_DEADLINES = "kefu_provisional_deadlines"
 
 CASE_DATA_FIELDS = ("customer_name", "customer_phone", "room", "category", "responsible_department", "status",
                     "outcome", "urgency", "scope", "channel")
@@ -85,6 +90,8 @@ class Transition:
         self.notices: list[tuple[TaskRecord, list[str]]] = []  # (new row, roles its ``notify`` names)
         self.deleted_rows: list[str] = []
         self._units: dict[str, UnitRecord] | None = None
+        self.ledger: list[dict[str, Any]] = list(workflow.data.get(PROVISIONAL_DEADLINES, ()))
+        self.noted: list[dict[str, Any]] = []  # provisional deadlines computed in this transition
 
     def units(self) -> dict[str, UnitRecord]:
         """The org units, read once per transition when a lane needs them."""
@@ -129,9 +136,20 @@ class Transition:
 
     @contextmanager
     def engine(self) -> Iterator[None]:
-        """Run SpiffWorkflow inside: its timers read our clock, its failures become ``StepError``."""
-        with workflow_errors(), timer_clock(self.clock):
+        """Run SpiffWorkflow inside: its timers read our clock, its failures become ``StepError``, and
+        deadlines it computes on a provisional calendar year are noted."""
+        with workflow_errors(), timer_clock(self.clock), deadline_log(self.noted):
             yield
+
+    def provisional_years(self, due: datetime | None) -> list[int]:
+        """The provisional calendar years the due time ``due`` rests on (none for official data)."""
+        if due is None or not (self.ledger or self.noted):
+            return []
+        years: set[int] = set()
+        for entry in (*self.ledger, *self.noted):
+            if to_utc(entry["due"], self.zone) == due:
+                years.update(entry["years"])
+        return sorted(years)
 
     def run_engine(self) -> None:
         """``do_engine_steps()`` with SpiffWorkflow's timers reading our clock."""
@@ -154,9 +172,11 @@ class Transition:
                 cancels = bool(getattr(task.task_spec, "cancel_activity", False))
                 self.fired.append({"timer": task.task_spec.name, "name": name, "due_at": self.local(at),
                                    "interrupting": cancels})
-                self.events.append({"actor": "system", "action": "timer.fired",
-                                    "data": {"timer": task.task_spec.name, "name": name,
-                                             "due_at": self.local(at), "interrupting": cancels}})
+                data = {"timer": task.task_spec.name, "name": name, "due_at": self.local(at),
+                        "interrupting": cancels}
+                if years := self.provisional_years(at):
+                    data["provisional"] = years
+                self.events.append({"actor": "system", "action": "timer.fired", "data": data})
         if self.fired:
             names = ", ".join(f"{f['name']} (due {f['due_at']})" for f in self.fired)
             self.cancel_reason = f"deadline timer fired: {names}"
@@ -211,12 +231,39 @@ class Transition:
                 row = self._new_row(task_id, task)
                 self.rows[task_id] = row
                 self.new_rows.append(row)
-        waits = [at for _, at in self.timers() if at is not None]
+        timers = self.timers()
+        waits = [at for _, at in timers if at is not None]
         self.case["next_timer_at"] = min(waits) if waits and not completed else None
+        self._keep_provisional(timers, completed)
         if completed:
             closed = {"status": self.case.get("status"), "outcome": self.case.get("outcome")}
             self.events.append({"actor": "system", "action": "case.closed", "data": closed})
         return {k: v for k, v in self.case.items() if self.original.get(k) != v}
+
+    def _keep_provisional(self, timers: list[tuple[Any, datetime | None]], completed: bool) -> None:
+        """Add this transition's provisional deadlines to the case's list, each with an audit event
+        saying what it is for; ``provisional_year`` is the first year the open case's deadlines rest on."""
+        if self.noted:
+            known = {(e["key"], e["from"], e["due"]) for e in self.ledger}
+            for entry in self.noted:
+                if (entry["key"], entry["from"], entry["due"]) in known:
+                    continue
+                known.add((entry["key"], entry["from"], entry["due"]))
+                self.ledger.append(entry)
+                due = to_utc(entry["due"], self.zone)
+                used = [t.task_spec.bpmn_name or t.task_spec.name for t, at in timers if at == due]
+                used += [r.title for r in self.rows.values() if r.due_at == due]
+                years = "、".join(map(str, entry["years"]))
+                self.events.append({"actor": "system", "action": "deadline.provisional", "data": {
+                    "key": entry["key"], "from": entry["from"], "due_at": entry["due"],
+                    "years": entry["years"], "for": used, "provisional": True,
+                    "reason": f"{datetime.fromisoformat(entry['due']):%Y-%m-%d %H:%M} "
+                              f"{'、'.join(used) or entry['key']}"
+                              f" · 按{years}年暂定日历计算 / computed on the provisional {years} calendar"}})
+            self.noted.clear()
+            self.wf.data[PROVISIONAL_DEADLINES] = self.ledger
+        rested = [y for entry in self.ledger for y in entry["years"]]
+        self.case["provisional_year"] = min(rested) if rested and not completed else None
 
     def _new_row(self, task_id: str, task: Any) -> TaskRecord:
         info = self.definition.user_tasks.get(task.task_spec.name)
@@ -240,11 +287,15 @@ class Transition:
             room=case.get("room"), customer_name=case.get("customer_name"),
             customer_phone=case.get("customer_phone"), subsidiary=case.get("subsidiary"),
             project=case.get("project"), status=case.get("status"),
+            provisional_year=min(provisional) if (provisional := self.provisional_years(due_at)) else None,
         )
         opened = {"task": row.task_spec, "title": title, "candidate_group": row.candidate_group,
                   "assignee": assignee, "due_at": self.local(due_at)}
+        if provisional:
+            opened["provisional"] = provisional
         if info is not None and info.notify_expr:
-            roles = evaluate_expression(self.wf.script_engine, task, info.notify_expr) or []
+            with self.engine():
+                roles = evaluate_expression(self.wf.script_engine, task, info.notify_expr) or []
             roles = [str(r) for r in ([roles] if isinstance(roles, str) else roles)]
             self.notices.append((row, roles))
             opened["notify"] = roles

@@ -36,6 +36,7 @@ class InboxItem:
     subsidiary: str | None = None
     project: str | None = None
     status: str | None = None
+    provisional_year: int | None = None  # the due time rests on this provisional calendar year
 
     def is_overdue(self, now: datetime) -> bool:
         """True when the task has a due time and ``now`` is past it."""
@@ -50,7 +51,7 @@ class InboxItem:
             candidate_group=row.candidate_group, assignee=row.assignee, claimed_at=row.claimed_at,
             due_at=row.due_at, created_at=row.created_at, category=row.category, room=row.room,
             customer_name=row.customer_name, customer_phone=row.customer_phone, subsidiary=row.subsidiary,
-            project=row.project, status=row.status,
+            project=row.project, status=row.status, provisional_year=row.provisional_year,
         )
 
 
@@ -98,6 +99,7 @@ class CaseView:
     next_timer_at: datetime | None
     tasks: tuple[InboxItem, ...] = ()
     timeline: tuple[TimelineEntry, ...] = ()
+    provisional_year: int | None = None  # a deadline of the open case rests on this provisional year
 
     @classmethod
     def build(cls, case: CaseRecord, tasks: list[TaskRecord],
@@ -113,4 +115,5 @@ class CaseView:
             closed_at=case.closed_at, next_timer_at=case.next_timer_at,
             tasks=tuple(InboxItem.from_record(t) for t in sorted(tasks, key=lambda t: t.created_at)),
             timeline=tuple(TimelineEntry.from_record(e) for e in events or ()),
+            provisional_year=case.provisional_year,
         )

@@ -155,6 +155,8 @@ class Case(Base):
     audit_head: Mapped[str] = mapped_column(String(64))
     audit_count: Mapped[int] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
+    # The first provisional calendar year a deadline of the open case rests on (migration 0009).
+    provisional_year: Mapped[int | None] = mapped_column(Integer, index=True)
     __mapper_args__ = {"version_id_col": version}
 
 
@@ -190,6 +192,8 @@ class InboxTask(Base):
     subsidiary: Mapped[str | None] = mapped_column(String(64))
     project: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str | None] = mapped_column(String(40))
+    # The first provisional calendar year ``due_at`` rests on (migration 0009): shown as 暂定日历.
+    provisional_year: Mapped[int | None] = mapped_column(Integer)
 
 
 class Attachment(Base):

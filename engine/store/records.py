@@ -66,6 +66,7 @@ class CaseRecord:
     audit_count: int
     version: int
     workflow: str | None = None
+    provisional_year: int | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,7 @@ class TaskRecord:
     subsidiary: str | None = None
     project: str | None = None
     status: str | None = None
+    provisional_year: int | None = None
 
 
 @dataclass(frozen=True)

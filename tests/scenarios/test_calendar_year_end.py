@@ -113,3 +113,34 @@ def test_the_cli_prints_one_line_for_a_failed_step(
     assert "Traceback" not in out + err
     [line] = err.strip().splitlines()
     assert line.startswith("error: 流程步骤「") and "no holiday data for 2027" in line
+
+
+def test_deadlines_on_the_provisional_year_are_marked_in_the_case_the_inbox_and_the_audit(
+    desk: Desk,
+) -> None:
+    desk.at("2026-12-31 17:50")
+    number = desk.open().number
+    case = desk.case(number)
+    assert case.provisional_year == 2027
+    raise_order = desk.task(number, "raise_order")
+    assert raise_order.due_at is not None and raise_order.due_at.year == 2027
+    assert raise_order.provisional_year == 2027
+    events = [e for e in case.timeline if e.action == "deadline.provisional"]
+    keys = {e.data["key"] for e in events}
+    assert {"complaint.deadlines.dispatch", "complaint.deadlines.order_raise"} <= keys
+    dispatch = next(e for e in events if e.data["key"] == "complaint.deadlines.dispatch")
+    assert dispatch.data["years"] == [2027] and dispatch.data["due_at"] == "2027-01-04T09:30:00+08:00"
+    assert dispatch.data["from"] == "2026-12-31T17:50:00+08:00"
+    assert dispatch.data["reason"] == ("2027-01-04 09:30 complaint.deadlines.dispatch · "
+                                       "按2027年暂定日历计算 / computed on the provisional 2027 calendar")
+    [opened] = [e for e in case.timeline if e.action == "task.opened"]
+    assert opened.data["provisional"] == [2027]
+
+
+def test_deadlines_on_official_years_carry_no_mark(desk: Desk) -> None:
+    number = desk.open().number  # Monday 2026-11-23 10:00
+    case = desk.case(number)
+    assert case.provisional_year is None
+    assert all(t.provisional_year is None for t in case.tasks)
+    assert not [e for e in case.timeline if e.action == "deadline.provisional"]
+    assert "provisional" not in next(e for e in case.timeline if e.action == "task.opened").data
