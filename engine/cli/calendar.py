@@ -9,9 +9,10 @@ from typing import Any
 
 import click
 
-from engine.calendar import CalendarDays, import_year, provisional_use
+from engine.calendar import CalendarDays, forget_year, import_year, provisional_use
 from engine.cli.common import CliContext, parse_moment, pass_cli, policies_option
 from engine.durations import parse_duration
+from engine.errors import KefuError
 
 __all__ = ["register"]
 
@@ -53,9 +54,32 @@ def import_command(cli: CliContext, year: int, notices: tuple[Path, ...], region
                        err=True)
     else:
         path = import_year(year, calendars_dir, region, force=force)
+    forget_year(calendars_dir, region, year)
     data = CalendarDays.load(path.parent, region).year(year)
     click.echo(f"wrote {path}: {len(data.holidays)} holidays, {len(data.workdays)} make-up workdays "
                f"({data.source})")
+    _recompute_open_deadlines(cli, year)
+
+
+def _recompute_open_deadlines(cli: CliContext, year: int) -> None:
+    """Recompute the open cases' deadlines that rested on ``year`` while it was provisional."""
+    from engine.cli.cases import _runtime
+    from engine.store import Store
+
+    if Store.missing_file(cli.settings.database_url):
+        return  # no database yet: no case can rest on the provisional year
+    try:
+        runtime = _runtime(cli)
+        runtime.store.require_current_schema()
+        report = runtime.recompute_provisional([year])
+    except KefuError as exc:  # no database here (a draft policy tree): the worker does it later
+        click.echo(f"note: open deadlines were not recomputed now ({exc}); the worker recomputes them "
+                   "on its next sweep", err=True)
+        return
+    click.echo(f"recomputed {report.deadlines} deadline(s) of {report.cases} open case(s) that rested on "
+               f"the provisional {year}: {report.changed} changed (each in its case's audit log)")
+    for case, message in report.failed:
+        click.echo(f"warning: case {case} kept its deadlines: {message}", err=True)
 
 
 @calendar_group.command("show")

@@ -34,6 +34,7 @@ from engine.processes.host import policy_zone
 from engine.runtime.access import load_staff, place
 from engine.runtime.inbox import InboxMixin
 from engine.runtime.numbering import format_number, number_prefix
+from engine.runtime.recompute import RecomputeMixin
 from engine.runtime.serializer import VERSION, dump_workflow, load_workflow
 from engine.runtime.transition import CASE_DATA_FIELDS, Transition
 from engine.runtime.views import CaseView
@@ -63,7 +64,7 @@ class _JoinedStore:
     read = write
 
 
-class Runtime(InboxMixin):
+class Runtime(InboxMixin, RecomputeMixin):
     """Cases and tasks on top of a store, a policy set, a process registry and a clock."""
 
     def __init__(self, store: Store, policies: Any, registry: ProcessRegistry, clock: Clock,
@@ -360,8 +361,10 @@ class Runtime(InboxMixin):
         """Fire the timers due now (only cases whose ``next_timer_at`` has passed); returns how many fired.
 
         A case whose step fails (``StepError``) is logged and left as it was for the next sweep; the
-        other cases still move: one bad case never stops the worker.
+        other cases still move: one bad case never stops the worker. Deadlines that rested on a
+        provisional calendar year that has a file now are recomputed first (``recompute_provisional``).
         """
+        self.recompute_provisional()
         with self.store.read() as tx:
             case_ids = tx.due_cases(self.clock.now(), limit)
         return sum(self._try_advance(case_id) for case_id in case_ids)

@@ -121,6 +121,27 @@ class Store:
         except OperationalError as exc:
             raise ConfigError(f"cannot reach the database {self.safe_url}: {exc.orig}") from None
 
+    @staticmethod
+    def missing_file(url: str) -> bool:
+        """True for a SQLite URL whose file does not exist (opening it would create an empty one)."""
+        parsed = make_url(url)
+        database = parsed.database or ""
+        return parsed.get_backend_name() == "sqlite" and database not in ("", ":memory:") and \
+            not Path(database).exists()
+
+    def require_current_schema(self) -> None:
+        """ConfigError unless the database is at the newest migration (``kefu init`` upgrades it)."""
+        from alembic.config import Config
+        from alembic.script import ScriptDirectory
+
+        config = Config(str(_MIGRATIONS / "alembic.ini"))
+        config.set_main_option("script_location", str(_MIGRATIONS))
+        head = ScriptDirectory.from_config(config).get_current_head()
+        current = self.schema_revision()
+        if current != head:
+            raise ConfigError(f"the database {self.safe_url} is at migration {current or 'none'}, not "
+                              f"{head}; run 'kefu init' to upgrade it")
+
     def require_schema(self) -> None:
         """ConfigError unless the database has kefu's schema (run ``kefu init`` first)."""
         if self.schema_revision() is None:

@@ -183,6 +183,16 @@ class CaseTx:
             stmt = stmt.where(CASES.c.id.in_(list(case_ids)))
         return list(self.conn.scalars(stmt.order_by(CASES.c.next_timer_at).limit(limit)))
 
+    def provisional_years(self) -> list[int]:
+        """The provisional calendar years open cases' deadlines rest on (index only)."""
+        stmt = select(CASES.c.provisional_year).where(CASES.c.provisional_year.is_not(None)).distinct()
+        return sorted(int(y) for y in self.conn.scalars(stmt))
+
+    def provisional_cases(self, years: Sequence[int]) -> list[str]:
+        """Ids of the open cases whose deadlines rest on one of ``years`` (first: the earliest)."""
+        stmt = select(CASES.c.id).where(CASES.c.provisional_year.in_(list(years)))
+        return list(self.conn.scalars(stmt.order_by(CASES.c.provisional_year, CASES.c.id)))
+
     # -- inbox -------------------------------------------------------------------------------------
     def task(self, task_id: str) -> TaskRecord | None:
         """An open task by full id."""
