@@ -188,7 +188,7 @@ class CalendarDays:
         cached = self._years.get(year)
         if cached is not None and not cached.provisional:
             return cached
-        if cached is not None and _time.monotonic() - self._checked[year] < _RECHECK_SECONDS:
+        if cached is not None and _time.monotonic() - self._checked.get(year, 0.0) < _RECHECK_SECONDS:
             used = _USE.get()
             if used is not None:
                 used.add(year)
