@@ -209,7 +209,7 @@ def _show_case(case: CaseView, zone: tzinfo, now: datetime) -> None:
     if case.timeline:
         click.echo("timeline:")
     for ev in case.timeline:
-        detail = ev.data.get("title") or ev.data.get("name") or ev.data.get("message") or ""
+        detail = next((str(ev.data[k]) for k in ("title", "name", "message", "reason") if ev.data.get(k)), "")
         extra = " (late)" if ev.data.get("late") else ""
         click.echo(f"  {_when(ev.at, zone)}  {ev.actor:<14} {ev.action:<15} {detail}{extra}")
 
