@@ -219,7 +219,8 @@ def _notify(
     link: str,
     now: datetime,
 ) -> None:
-    """Queue the host's SMS (walk-ins visiting a resident) and tell security about abnormal visits."""
+    """Queue the host's SMS (walk-ins visiting a resident) and tell the departments an abnormal visit's
+    policy entry names (``visitor.abnormal[].notify``) in the visit's project, else its subsidiary."""
     worker = WorkerRepo(tx)
     if data.get("purpose") == "visit_resident" and household is not None:
         for person in household["residents"]:
@@ -245,19 +246,22 @@ def _notify(
             )
     abnormal = data.get("abnormal")
     if abnormal:
-        names = {a["code"]: a["name"] for a in policy.get("visitor.abnormal")}
+        kind = next(a for a in policy.get("visitor.abnormal") if a["code"] == abnormal)
         units = tx.units()
-        for person in worker.all_staff():
-            if "security_guard" in person.roles and placement_of(units, person.unit).project == case.project:
-                worker.add_notification(
-                    key=f"visitor.abnormal:{case.number}:{person.login}",
-                    recipient=person.login,
-                    kind="visitor.abnormal",
-                    title=f"来访异常：{names.get(abnormal, abnormal)}",
-                    body=f"{case.number} {data['customer_name']}：{data.get('abnormal_note', '')}",
-                    case_number=case.number,
-                    created_at=now,
-                )
+        told = set(kind.get("notify", []))  # departments of the visit's project (else its subsidiary)
+        staff = [p for p in worker.all_staff() if p.unit in units and units[p.unit].department in told]
+        here = [p for p in staff if units[p.unit].parent == case.project] or [
+            p for p in staff if units[p.unit].parent == placement_of(units, case.project).subsidiary]
+        for person in here:
+            worker.add_notification(
+                key=f"visitor.abnormal:{case.number}:{person.login}",
+                recipient=person.login,
+                kind="visitor.abnormal",
+                title=f"来访异常：{kind['name']}",
+                body=f"{case.number} {data['customer_name']}：{data.get('abnormal_note', '')}",
+                case_number=case.number,
+                created_at=now,
+            )
 
 
 def get_visit(runtime: Any, number: str, actor: str) -> VisitRow:

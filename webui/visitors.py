@@ -69,10 +69,13 @@ def _households() -> list[dict[str, Any]]:
 
 def _desk_page(values: dict[str, Any], errors: dict[str, str], status: int = 200) -> Any:
     policy = _policy()
+    form = services().runtime.registry.get("visitor_reception").start_form
+    fields = form.describe(policy)  # R4.1: what must be filled is the policy's visitor.required_fields
     return render_template(
         "visitors/desk.html",
         values=values,
         errors=errors,
+        required={f["name"] for f in fields if f["required"]},
         households=_households(),
         purposes=policy.get("visitor.purposes"),
         id_kinds=policy.get("visitor.id_kinds"),

@@ -16,6 +16,7 @@ from engine.errors import KefuError, NotFoundError
 from engine.policy import EffectivePolicy, PolicyErrors, PolicySet, load_policy_set
 from engine.policy.catalogue import Entry
 from engine.policy.catalogue import entry as catalogue_entry
+from engine.policy.crosscheck import check_processes
 from engine.policy.policyset import GROUP
 from engine.policy.rules import FORMATS, render_rules
 from engine.policy.schema import leaves
@@ -69,6 +70,7 @@ def check_command(cli: CliContext, unit: str | None) -> None:
         raise KefuError(
             f"policy check failed: {len(shown)} problem(s) in {unit or directory}{note}", code="policy.E000"
         ) from None
+    _check_diagrams(cli, policies)
     codes = (unit,) if unit else policies.units
     keys = len(leaves(effective.to_dict()))
     calendars = sorted(p.name for p in policies.calendars_dir.glob("*-[0-9][0-9][0-9][0-9].yaml"))
@@ -80,6 +82,22 @@ def check_command(cli: CliContext, unit: str | None) -> None:
     regions = {str(policies.effective(code).get("calendar.region")) for code in (None, *codes)}
     for warning in calendar_gaps(policies.calendars_dir, regions, cli.clock.now()):
         click.echo(f"warning: {warning}", err=True)
+
+
+def _check_diagrams(cli: CliContext, policies: PolicySet) -> None:
+    """The diagrams' lanes and forms against the policy (``engine.policy.crosscheck``), when they load."""
+    from engine.processes import ProcessRegistry  # the policy commands need no SpiffWorkflow otherwise
+
+    directory = cli.settings.processes_dir
+    if not Path(directory).is_dir():
+        return
+    registry = ProcessRegistry.load(directory)  # a broken diagram is a DiagramError: exit 1 with its line
+    problems = check_processes(policies, registry.definitions(), directory)
+    for error in problems:
+        click.echo(str(error), err=True)
+    if problems:
+        raise KefuError(f"policy check failed: {len(problems)} disagreement(s) between the policy and "
+                        f"the diagrams in {directory}", code="policy.E027")
 
 
 def calendar_gaps(calendars_dir: Path, regions: set[str], now: datetime) -> list[str]:

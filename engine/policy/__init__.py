@@ -35,6 +35,7 @@ policy.E023  extends names a unit of the wrong level
 policy.E024  policy directory or group.yaml missing
 policy.E025  snapshot is damaged (fingerprint does not match)
 policy.E026  a reference to another key is wrong (e.g. never_after names no deadline)
+policy.E027  the policy and the diagrams disagree (a lane, choices_from or required_from)
 ===========  ==============================================================
 """
 

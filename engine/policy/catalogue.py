@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
+    "ABNORMAL_ACTIONS",
     "CHOICES",
     "ENTRIES",
     "KINDS",
@@ -102,9 +103,16 @@ SECTIONS = {
     "numbering": "十六、编号",
 }
 
-# Record fields: name -> (field kind, required). ``code`` is always required.
-_CODED = {"code": ("text", True), "name": ("text", True), "en": ("text", False), "help": ("text", False)}
-RECORD_FIELDS: dict[str, dict[str, tuple[str, bool]]] = {
+# The paths of the visitor diagram an abnormal visit can take (R4.4; visitor.abnormal[].action).
+ABNORMAL_ACTIONS = ("report_security", "refuse_entry", "call_police")
+
+# Record fields: name -> (field kind, or a tuple of the allowed texts; required). ``code`` is always
+# required.
+FieldKind = str | tuple[str, ...]
+_CODED: dict[str, tuple[FieldKind, bool]] = {
+    "code": ("text", True), "name": ("text", True), "en": ("text", False), "help": ("text", False),
+}
+RECORD_FIELDS: dict[str, dict[str, tuple[FieldKind, bool]]] = {
     "coded": _CODED,
     "department": _CODED,
     "role": _CODED,
@@ -118,8 +126,8 @@ RECORD_FIELDS: dict[str, dict[str, tuple[str, bool]]] = {
     "urgency": {**_CODED, "emergency_plan": ("flag", True)},
     "severity": {**_CODED, "responsible": ("role", True)},
     "fee": {**_CODED, "price": ("money", True), "unit": ("text", True)},
-    "purpose": {**_CODED, "process": ("text", False), "desk": ("department", False)},
-    "abnormal": {**_CODED, "action": ("text", True), "notify": ("departments", False)},
+    "purpose": {**_CODED, "desk": ("department", False)},
+    "abnormal": {**_CODED, "action": (ABNORMAL_ACTIONS, True), "notify": ("departments", False)},
     "document": {**_CODED, "marked": ("flag", False)},
     "record_class": {**_CODED, "retention": ("text", True)},
 }
@@ -306,9 +314,8 @@ ENTRIES: tuple[Entry, ...] = (
        "市政设施故障（解释并与市政部门交涉）", "004 投诉制度5", "R3.4", "coded"),
     _e("repair.fees", "records", "特需服务收费标准", "001 篇3 四、1 7)", "R3.3", "fee"),
     _e("repair.leaders_to_notify", "roles", "紧急报修须通报的领导岗位", "000 投诉的受理3", "R3.4"),
-    _e("visitor.required_fields", "texts", "访客登记项目", "004 来访审核(1)", "R4.1"),
+    _e("visitor.required_fields", "texts", "访客登记必填项目", "004 来访审核(1)", "R4.1"),
     _e("visitor.id_check", "flag", "核验身份证件", "004 来访审核(2)", "R4.1"),
-    _e("visitor.badge", "flag", "发放访客证", "004 来访审核(1)", "R4.1"),
     _e("visitor.purposes", "records", "来访事由及分流", "004 来访审核", "R4.5", "purpose"),
     _e("visitor.abnormal", "records", "异常情况处置", "004 异常情况处理", "R4.4", "abnormal"),
     _e("visitor.id_kinds", "records", "访客证件类型", "004 来访审核(2)", "R4.1", "coded"),

@@ -114,8 +114,6 @@ def _record(policy: EffectivePolicy, kind: str, item: dict[str, Any]) -> str:
         return f"{name}（责任人：{policy.name_of('roles', item['responsible'])}）"
     if kind == "purpose" and item.get("desk"):
         return f"{name}（转{policy.name_of('departments', item['desk'])}）"
-    if kind == "purpose" and item.get("process"):
-        return f"{name}（进入{item['process']}流程）"
     return name
 
 

@@ -210,8 +210,13 @@ class _FileChecker:
                         f"{path}.{name}",
                     )
                     continue
-                if name != "code":
-                    found = check_scalar(kind_required[0], field_value)
+                kind = kind_required[0]
+                if isinstance(kind, tuple):
+                    if field_value not in kind:
+                        self.add("policy.E008", f"{path}.{name}: {field_value!r} is not one of "
+                                 f"{', '.join(kind)}{did_you_mean(str(field_value), kind)}", f"{path}.{name}")
+                elif name != "code":
+                    found = check_scalar(kind, field_value)
                     if found:
                         self.add(found[0], f"{path}.{name}: {found[1]}", f"{path}.{name}")
             for name, (_kind, required) in fields.items():
@@ -317,7 +322,9 @@ def check_references(values: dict[str, Any], where: Any, problems: Problems) -> 
                 path = item_path(key, item, index)
                 for name, field_value in item.items():
                     if name in fields:
-                        check(fields[name][0], field_value, f"{path}.{name}")
+                        kind = fields[name][0]
+                        if isinstance(kind, str):
+                            check(kind, field_value, f"{path}.{name}")
         elif spec.kind == "lane" and isinstance(value, dict):
             check("role", value.get("role"), f"{key}.role")
         else:

@@ -3,6 +3,7 @@
 Format::
 
     start:                      # data accepted by open_case (optional; no fields when absent)
+      required_from: visitor.required_fields   # optional: a policy list of the fields it requires
       fields: [...]
     tasks:
       intake:                   # a user-task id of the diagram
@@ -15,6 +16,10 @@ Field keys: ``name`` (identifier, not reserved), ``type`` (see :data:`FIELD_TYPE
 ``label`` and ``help`` (``{zh, en}`` or one text), ``choices`` (list of ``{code, name}``) or
 ``choices_from`` (a policy key holding such a list) for choice types, ``default``, ``min``/``max``
 (integer, amount, date), ``max_length`` (text, textarea).
+
+``required_from`` names a policy list of field names that are required besides those marked
+``required: true``; an entry ``a|b`` requires at least one of them. The policy, not the forms file,
+then says what a unit requires (R4.1: a project may add the car plate to the visitor's register).
 """
 
 from __future__ import annotations
@@ -96,15 +101,31 @@ class FormSpec:
     name: str
     fields: tuple[FieldSpec, ...] = ()
     title: dict[str, str] | None = None
+    required_from: str | None = None
 
     @property
     def field_names(self) -> tuple[str, ...]:
         """The declared field names, in order."""
         return tuple(f.name for f in self.fields)
 
+    def required_groups(self, policy: Any) -> list[tuple[str, ...]]:
+        """The policy's requirements (``required_from``): one tuple of field names per entry (``a|b``)."""
+        if self.required_from is None:
+            return []
+        return [tuple(n.strip() for n in str(entry).split("|")) for entry in policy.get(self.required_from)]
+
     def describe(self, policy: Any) -> list[dict[str, Any]]:
-        """Every field as plain data with resolved choices."""
-        return [f.describe(policy) for f in self.fields]
+        """Every field as plain data with resolved choices (``required`` includes the policy's)."""
+        groups = self.required_groups(policy)
+        out = []
+        for spec in self.fields:
+            item = spec.describe(policy)
+            item["required"] = spec.required or (spec.name,) in groups
+            one_of = next((list(g) for g in groups if len(g) > 1 and spec.name in g), None)
+            if one_of:
+                item["one_of"] = one_of
+            out.append(item)
+        return out
 
     def clean(self, data: Mapping[str, Any], policy: Any) -> dict[str, Any]:
         """Declared fields only, converted; raises FormError listing every bad or unknown field.
@@ -139,6 +160,24 @@ class FormSpec:
                 out[spec.name] = convert(raw, spec, choices, zone)
             except FieldRefused as exc:
                 errors[spec.name], errors_zh[spec.name] = exc.en, exc.zh
+        for group in self.required_groups(policy):
+            strays = [n for n in group if n not in self.field_names]
+            if strays:  # a policy that names a field the form lacks: `kefu policy check` reports it too
+                for name in strays:
+                    errors[name] = (f"{self.required_from} requires field {name!r}, which form {self.name!r} "
+                                    "does not have; fix the policy (kefu policy check)")
+                    errors_zh[name] = f"策略要求的字段 {name!r} 不在表单中，请管理员修正策略"
+                continue
+            if any(name in errors or not _blank(out.get(name)) for name in group):
+                continue
+            zh = {f.name: f.label.get("zh", f.name) for f in self.fields}
+            labels = "、".join(zh.get(n, n) for n in group)
+            for name in group:
+                if len(group) == 1:
+                    errors[name], errors_zh[name] = "required", "必填"
+                else:
+                    errors[name] = f"required: give one of {', '.join(group)} ({self.required_from})"
+                    errors_zh[name] = f"必填：{labels}至少填一项"
         if errors:
             error = FormError(f"{len(errors)} field(s) of form {self.name!r} are invalid", errors)
             error.errors_zh = errors_zh  # type: ignore[attr-defined]
@@ -203,20 +242,24 @@ class _Reader:
 
     def form(self, name: str, node: yaml.Node) -> FormSpec:
         body = self.mapping(node, f"form {name!r}", name, "diagram.E030")
-        unknown = sorted(set(body) - {"fields", "title"})
+        unknown = sorted(set(body) - {"fields", "title", "required_from"})
         if unknown:
             raise self.fail(
                 node,
-                f"form {name!r} has unknown key(s) {unknown}; allowed: fields, title",
+                f"form {name!r} has unknown key(s) {unknown}; allowed: fields, title, required_from",
                 name,
                 "diagram.E030",
             )
         title = self.text_pair(body["title"], "title", name) if "title" in body else None
+        required_from = self.value(body["required_from"]) if "required_from" in body else None
+        if required_from is not None and (not isinstance(required_from, str) or not required_from):
+            raise self.fail(body["required_from"], f"form {name!r}: 'required_from' must name a policy key",
+                            name, "diagram.E030")
         fields_node = body.get("fields")
         if fields_node is None or (
             isinstance(fields_node, yaml.ScalarNode) and self.value(fields_node) is None
         ):
-            return FormSpec(name=name, fields=(), title=title)
+            return FormSpec(name=name, fields=(), title=title, required_from=required_from)
         if not isinstance(fields_node, yaml.SequenceNode):
             raise self.fail(fields_node, f"'fields' of form {name!r} must be a list", name, "diagram.E030")
         specs: list[FieldSpec] = []
@@ -227,7 +270,7 @@ class _Reader:
                     item, f"field {spec.name!r} appears twice in form {name!r}", name, "diagram.E034"
                 )
             specs.append(spec)
-        return FormSpec(name=name, fields=tuple(specs), title=title)
+        return FormSpec(name=name, fields=tuple(specs), title=title, required_from=required_from)
 
     def text_pair(self, node: yaml.Node, what: str, element: str) -> dict[str, str]:
         raw = self.value(node)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -106,3 +107,20 @@ def desk(tmp_path: Path) -> Desk:
     runtime.import_org(org)
     yield Desk(runtime, clock, org)
     store.dispose()
+
+
+def desk_with_overlay(tmp_path: Path, overlay: str, text: str, at: str = "2026-11-23 10:00") -> Desk:
+    """A desk like ``desk`` on a copy of the shipped policies whose file ``overlay`` (e.g.
+    ``subsidiaries/sz-property.yaml``) is replaced by ``text``; dispose its store when done."""
+    policies = tmp_path / "policies"
+    shutil.copytree(ROOT / "policies", policies)
+    (policies / overlay).write_text(text, encoding="utf-8")
+    clock = FixedClock(shanghai(at))
+    store = Store(f"sqlite:///{tmp_path / 'kefu.db'}")
+    store.migrate()
+    runtime = Runtime(store, load_policy_set(policies), ProcessRegistry.load(ROOT / "processes"), clock,
+                      calendars_dir=policies / "calendars")
+    runtime.register_processes()
+    org = load_org(DEMO_ORG)
+    runtime.import_org(org)
+    return Desk(runtime, clock, org)

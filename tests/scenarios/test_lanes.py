@@ -3,26 +3,19 @@ lane changes who gets the task, and nothing else in the diagram or the code name
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from engine.clock import FixedClock
 from engine.errors import PermissionDenied
-from engine.org import load_org
-from engine.policy import load_policy_set
 from engine.policy.rules import render_rules
-from engine.processes import ProcessRegistry
-from engine.runtime import Runtime
-from engine.store import Store
-from tests.conftest import ROOT, shanghai
-from tests.scenarios.conftest import DEMO_ORG, Desk
+from tests.conftest import ROOT
+from tests.scenarios.conftest import Desk, desk_with_overlay
 
 # sz-property has its chairman, not its general manager, assign temporary advisers, and its CS
 # manager review closures; hn-region keeps the group's bindings.
-REBOUND = """
+REBOUND = (ROOT / "policies" / "subsidiaries" / "sz-property.yaml").read_text(encoding="utf-8") + """
 lanes:
   adviser_assigner: {role: chairman, scope: subsidiary}
   closure_reviewer: {role: cs_manager, scope: subsidiary}
@@ -32,20 +25,9 @@ lanes:
 @pytest.fixture
 def rebound(tmp_path: Path) -> Iterator[Desk]:
     """The demo desk on a copy of the shipped policies whose sz-property rebinds two lanes."""
-    policies = tmp_path / "policies"
-    shutil.copytree(ROOT / "policies", policies)
-    overlay = policies / "subsidiaries" / "sz-property.yaml"
-    overlay.write_text(overlay.read_text(encoding="utf-8") + REBOUND, encoding="utf-8")
-    clock = FixedClock(shanghai("2026-11-23 10:00"))
-    store = Store(f"sqlite:///{tmp_path / 'kefu.db'}")
-    store.migrate()
-    runtime = Runtime(store, load_policy_set(policies), ProcessRegistry.load(ROOT / "processes"), clock,
-                      calendars_dir=policies / "calendars")
-    runtime.register_processes()
-    org = load_org(DEMO_ORG)
-    runtime.import_org(org)
-    yield Desk(runtime, clock, org)
-    store.dispose()
+    desk = desk_with_overlay(tmp_path, "subsidiaries/sz-property.yaml", REBOUND)
+    yield desk
+    desk.runtime.store.dispose()
 
 
 def _to_expert_timeout(desk: Desk, actor: str = "zhang.wei", **intake: str) -> str:

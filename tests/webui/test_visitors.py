@@ -116,3 +116,13 @@ def test_the_hosts_sms_carries_an_absolute_answer_link(gate: Browser, services: 
         [sms] = [m for m in WorkerRepo(tx).messages() if m.kind == "visitor.host"]
     # No KEFU_BASE_URL in the test settings: the link uses the address the desk was reached at.
     assert f"http://localhost/visit/answer/{token}" in sms.body
+
+
+def test_the_desk_marks_and_checks_what_the_policy_requires(gate: Browser) -> None:
+    html = gate.get("/visitors/desk").get_data(as_text=True)
+    assert "访客姓名 *" in html and "访客电话 *" not in html  # visitor.required_fields of the group
+    response = gate.post("/visitors/desk", {**WALK_IN, "household": "", "host_name": ""})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "必填：受访住户房号、受访人、办理部门至少填一项" in page
+    assert 'value="李明"' in page  # the input is kept

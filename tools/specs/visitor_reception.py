@@ -35,7 +35,7 @@ status = "booked" if booked else "registered"
 """
         },
     ),
-    ("booked_gw", "xor", "预约来访? booked?", "first_receiver", {"default": "abnormal_gw"}),
+    ("booked_gw", "xor", "预约来访? booked?", "first_receiver", {"default": "abnormal_kind"}),
     (
         "check_in",
         "user",
@@ -54,7 +54,10 @@ status = "registered"
 """
         },
     ),
-    # Abnormal situations (R4.4)
+    # Abnormal situations (R4.4): the policy's visitor.abnormal says how each kind is handled
+    ("abnormal_kind", "script", "异常处置方式 how the policy handles it", "first_receiver", {"script": """
+abnormal_action = [a["action"] for a in policy("visitor.abnormal") if a["code"] == abnormal][0] if abnormal else ""
+"""}),
     ("abnormal_gw", "xor", "异常情况? abnormal?", "first_receiver", {"default": "purpose_gw"}),
     ("security_response", "user", "保安部门处置安全隐患 security handles the safety risk", "security", {}),
     ("security_gw", "xor", "处置结果 decision", "security", {"default": "record_refusal"}),
@@ -232,12 +235,13 @@ FLOWS = [
     ("received", "register", None),
     ("register", "booked_gw", None),
     ("booked_gw", "check_in", "booked", "预约"),
-    ("booked_gw", "abnormal_gw", None),
+    ("booked_gw", "abnormal_kind", None),
     ("check_in", "arrived", None),
-    ("arrived", "abnormal_gw", None),
-    ("abnormal_gw", "security_response", 'abnormal == "safety_risk"', "安全隐患"),
-    ("abnormal_gw", "record_refusal", 'abnormal == "serious_violation"', "严重违规"),
-    ("abnormal_gw", "call_police", 'abnormal == "crime"', "违法犯罪或危险"),
+    ("arrived", "abnormal_kind", None),
+    ("abnormal_kind", "abnormal_gw", None),
+    ("abnormal_gw", "security_response", 'abnormal_action == "report_security"', "报告保安"),
+    ("abnormal_gw", "record_refusal", 'abnormal_action == "refuse_entry"', "拒绝接待"),
+    ("abnormal_gw", "call_police", 'abnormal_action == "call_police"', "报警"),
     ("abnormal_gw", "purpose_gw", None),
     ("security_response", "security_gw", None),
     ("security_gw", "purpose_gw", 'security_decision == "admit"', "可以接待"),

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from engine.cli import cli, main
+from tests.conftest import ROOT
 from tests.engine.policy.conftest import BAD, SHIPPED, build_tree
 
 
@@ -97,7 +98,7 @@ def test_diff_lists_the_changes_of_a_project_with_their_origin() -> None:
     text = result.output
     assert (
         "repair.deadlines.dispatch\n  group: 5 minutes\n  sz-property-lyc: 3 minutes\n"
-        "  at policies/projects/sz-property-lyc.yaml:15" in text
+        "  at policies/projects/sz-property-lyc.yaml:12" in text
     )
     assert (
         "consultation.reply\n  group: 2 hours\n  sz-property-lyc: 24 hours\n"
@@ -176,3 +177,29 @@ def test_check_reports_a_malformed_statutory_rules_file(tmp_path: Path) -> None:
     shutil.copytree(SHIPPED, tree)
     (tree / "calendars" / "cn-statutory.yaml").write_text("region: cn\n", encoding="utf-8")
     assert main(["policy", "check", "--policies", str(tree)]) == 1
+
+
+def test_check_reports_a_required_field_the_visitor_form_does_not_have(tmp_path: Path) -> None:
+    tree = build_tree(BAD / "lengthened_deadline.yaml", tmp_path)
+    (tree / "subsidiaries" / "slow.yaml").write_text(
+        "extends: group\nvisitor:\n  required_fields: [customer_name, purpose, room|host_name|routed_desk, "
+        "plate_number]\n", encoding="utf-8")
+    result = run("policy", "check", policies=tree)
+    assert result.exit_code == 1
+    assert (f"{tree / 'subsidiaries' / 'slow.yaml'}:3: policy.E027 visitor.required_fields: 'plate_number' "
+            "is not a field of the start form of visitor_reception") in result.stderr
+
+
+def test_check_reports_a_diagram_lane_the_policy_does_not_bind(tmp_path: Path) -> None:
+    processes = tmp_path / "processes"
+    shutil.copytree(ROOT / "processes", processes)
+    bpmn = processes / "archive_access.bpmn"
+    bpmn.write_text(bpmn.read_text(encoding="utf-8").replace('name="archive_relay"', 'name="archive_runner"')
+                    .replace('lane="archive_relay"', 'lane="archive_runner"'), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["policy", "check", "--policies", str(SHIPPED)],
+                                env={"KEFU_PROCESSES_DIR": str(processes)})
+    assert result.exit_code == 1
+    line = next(n for n, text in enumerate(bpmn.read_text(encoding="utf-8").splitlines(), 1)
+                if 'id="relay_answer"' in text)
+    assert (f"{bpmn}:{line}: policy.E027 lane 'archive_runner' of user task 'relay_answer' is no policy key "
+            "lanes.archive_runner; did you mean 'archive_relay'?") in result.stderr

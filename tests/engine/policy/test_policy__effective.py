@@ -17,7 +17,7 @@ def test_provenance_points_at_the_file_and_line_that_set_the_value(policy_set: P
     project = policy_set.effective("sz-property-lyc")
     assert project.provenance("consultation.reply") == Provenance("policies/subsidiaries/sz-property.yaml", 8)
     assert project.provenance("repair.deadlines.dispatch") == Provenance(
-        "policies/projects/sz-property-lyc.yaml", 15
+        "policies/projects/sz-property-lyc.yaml", 12
     )
     assert project.provenance("complaint.deadlines.reply").path == "policies/group.yaml"
     assert str(project.provenance("channels[kiosk]")) == "policies/projects/sz-property-lyc.yaml:8"
