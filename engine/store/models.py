@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column
 
@@ -129,6 +130,11 @@ class Case(Base):
     """A case: its pinned versions, the fields staff filter on and the serialized workflow."""
 
     __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_provisional_year", "provisional_year",
+              sqlite_where=text("provisional_year IS NOT NULL"),
+              postgresql_where=text("provisional_year IS NOT NULL")),
+    )
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     number: Mapped[str] = mapped_column(String(64), unique=True)
     process_id: Mapped[str] = mapped_column(String(64))
@@ -155,8 +161,9 @@ class Case(Base):
     audit_head: Mapped[str] = mapped_column(String(64))
     audit_count: Mapped[int] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
-    # The first provisional calendar year a deadline of the open case rests on (migration 0009).
-    provisional_year: Mapped[int | None] = mapped_column(Integer, index=True)
+    # The first provisional calendar year a deadline of the open case rests on (migration 0009; a
+    # partial index holds only the cases that have one).
+    provisional_year: Mapped[int | None] = mapped_column(Integer)
     __mapper_args__ = {"version_id_col": version}
 
 

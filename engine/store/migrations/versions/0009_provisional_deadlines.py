@@ -27,13 +27,17 @@ def upgrade() -> None:
         batch.add_column(sa.Column('provisional_year', sa.Integer(), nullable=True))
     with op.batch_alter_table('cases') as batch:
         batch.add_column(sa.Column('provisional_year', sa.Integer(), nullable=True))
-        batch.create_index('ix_cases_provisional_year', ['provisional_year'])
+    # Partial: only the few cases with a provisional deadline are in it, so the UPDATE of every
+    # transition (provisional_year stays NULL) writes no index entry.
+    op.create_index('ix_cases_provisional_year', 'cases', ['provisional_year'],
+                    sqlite_where=sa.text('provisional_year IS NOT NULL'),
+                    postgresql_where=sa.text('provisional_year IS NOT NULL'))
 
 
 def downgrade() -> None:
     """Revert this migration."""
+    op.drop_index('ix_cases_provisional_year', table_name='cases')
     with op.batch_alter_table('cases') as batch:
-        batch.drop_index('ix_cases_provisional_year')
         batch.drop_column('provisional_year')
     with op.batch_alter_table('inbox_tasks') as batch:
         batch.drop_column('provisional_year')
