@@ -97,7 +97,7 @@ def test_the_cli_prints_one_line_for_a_failed_step(
     capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("KEFU_DATA_DIR", str(tmp_path / "data"))
-    base = ["--policies", str(lawless_policies)]
+    base = ["--db", f"sqlite:///{tmp_path / 'kefu.db'}", "--policies", str(lawless_policies)]
     assert main([*base, "init", "--demo"]) == 0
     capsys.readouterr()
     form = tmp_path / "form.json"
