@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from engine.policy.catalogue import ENTRIES, SECTIONS, Entry, entry
+from engine.policy.catalogue import ENTRIES, NOT_IN_FORCE, SECTIONS, Entry, entry
 from engine.policy.effective import EffectivePolicy
 
 __all__ = ["FORMATS", "format_value", "render_rules", "zh_duration", "zh_lane", "zh_schedule"]
@@ -208,7 +208,7 @@ def render_rules(
     appendix: list[str] = []
     for spec in ENTRIES:
         head = spec.key.split(".")[0]
-        if head == "unit" or not policy.has(spec.key):
+        if head == "unit" or spec.key in NOT_IN_FORCE or not policy.has(spec.key):
             continue
         if head != section:
             section = head

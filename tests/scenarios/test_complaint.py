@@ -173,6 +173,19 @@ def test_a_major_complaint_goes_up_to_the_chairman(desk: Desk) -> None:
     assert desk.worker_for(item) == "chen.guodong"
 
 
+def test_the_chairman_files_the_special_meetings_minutes_within_24_hours(desk: Desk) -> None:
+    n = desk.open(severity="major").number
+    desk.at("2026-11-23 16:00")
+    desk.complete(n, "chairman_takes_charge", chairman_instructions="成立专项小组，三日内修复",
+                  meeting_ended_at="2026-11-23T15:00:00+08:00")
+    # R2.3 003 第33条2: minutes within complaint.deadlines.meeting_minutes of the meeting's end
+    minutes = desk.task(n, "file_meeting_minutes")
+    assert (minutes.role, minutes.due_at) == ("chairman", shanghai("2026-11-24 15:00"))
+    desk.complete(n, "file_meeting_minutes", minutes_responsible="物业部 杨帆", minutes_plan="更换主管道",
+                  minutes_completion="2026-11-26T17:00:00+08:00")
+    assert not {"chairman_takes_charge", "file_meeting_minutes"} & set(desk.open_tasks(n))
+
+
 def test_an_unreachable_customer_is_recorded_in_an_hour_and_called_back_in_30_minutes(desk: Desk) -> None:
     n = desk.open().number
     dispatch(desk, n)

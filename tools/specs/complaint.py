@@ -52,6 +52,11 @@ closed_how = "on_spot"
     ("major_gw", "xor", "重大/群体/共性? major?", "chairman", {"default": "not_major"}),
     ("chairman_takes_charge", "user", "董事长督办 chairman takes charge", "chairman",
      {"due": 'deadline("complaint.deadlines.order_sign", received_at, received_at)'}),
+    ("meeting_held", "script", "专题会议已召开 the special meeting is held", "chairman", {"script": """
+meeting_ended_at = meeting_ended_at if meeting_ended_at else now()
+"""}),
+    ("file_meeting_minutes", "user", "报备专题会议纪要 file the meeting minutes", "chairman",
+     {"due": 'deadline("complaint.deadlines.meeting_minutes", meeting_ended_at)'}),
     ("chairman_done", "end", "董事长已督办 chairman in charge", "chairman", {}),
     ("not_major", "end", "一般投诉 ordinary complaint", "chairman", {}),
     # Claims (R2.14)
@@ -207,7 +212,9 @@ FLOWS = [
     ("start_emergency_plan", "emergency_done", None),
     ("major_gw", "chairman_takes_charge", 'severity != "general"', "重大/群体/共性"),
     ("major_gw", "not_major", None),
-    ("chairman_takes_charge", "chairman_done", None),
+    ("chairman_takes_charge", "meeting_held", None),
+    ("meeting_held", "file_meeting_minutes", None),
+    ("file_meeting_minutes", "chairman_done", None),
     ("claim_gw", "file_claim_report", "claim_requested", "索赔"),
     ("claim_gw", "no_claim", None),
     ("file_claim_report", "claim_filed", None),
