@@ -10,6 +10,7 @@ the CLI prints them on one line and exits non-zero. Anything else is a bug.
     │   ├── CalendarError    calendar data missing or invalid (codes calendar.E0xx)
     │   └── DiagramError     a BPMN diagram or forms file is refused (codes diagram.E0xx)
     ├── DurationError        a duration or schedule text cannot be parsed
+    ├── ActionError          a domain action called from a service task is unknown, ill-called or failed
     ├── NotFoundError        unknown case, task, user, process …
     ├── PermissionDenied     the actor may not do this
     ├── FormError            submitted form data is invalid; ``errors`` maps field → message
@@ -22,6 +23,7 @@ from __future__ import annotations
 from pathlib import Path
 
 __all__ = [
+    "ActionError",
     "CalendarError",
     "ConfigError",
     "ConflictError",
@@ -131,6 +133,12 @@ class DurationError(KefuError):
     """A duration or schedule text cannot be parsed; the message quotes the text."""
 
     code = "duration.E001"
+
+
+class ActionError(KefuError):
+    """A service task's action is unknown, got a missing or ill-typed parameter, or failed."""
+
+    code = "action.E001"
 
 
 class NotFoundError(KefuError):

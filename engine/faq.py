@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from engine.actions import ActionContext, ActionRegistry, Param
 from engine.clock import Clock
 from engine.errors import ConflictError, FormError, NotFoundError
 from engine.permissions import Target, require, subject_of
@@ -26,7 +27,7 @@ from engine.runtime.access import load_staff
 from engine.store import Store
 from engine.store.faq_repo import FaqEntryRecord, FaqRepo, FaqRevisionRecord
 
-__all__ = ["FaqBook", "FaqHit", "tokenize"]
+__all__ = ["FaqBook", "FaqHit", "register_actions", "tokenize"]
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _RUNS = re.compile(rf"[{_CJK}]+|[a-z0-9]+")
@@ -123,21 +124,26 @@ class FaqBook:
     def add(self, *, line: str, question: str, answer: str, actor: str, keywords: str = "",
             source_case: str | None = None) -> FaqEntryRecord:
         """Add an entry; FormError for a bad line or empty text."""
-        line, question, answer, keywords = self._clean(line, question, answer, keywords)
-        now = self.clock.now()
         with self.store.write() as tx:
             self._check_editor(tx, actor)
-            repo = FaqRepo(tx)
-            if source_case is not None:
-                existing = repo.entry_for_case(source_case)
-                if existing is not None:
-                    raise ConflictError(f"the answer of case {source_case} is already FAQ entry "
-                                        f"{existing.id} (added by {existing.created_by}); edit that entry "
-                                        "instead")
-            entry_id = repo.insert_entry(line=line, question=question, answer=answer, keywords=keywords,
-                                         source_case=source_case, by=actor, at=now)
-            repo.replace_terms(entry_id, _entry_terms(question, answer, keywords))
-            entry = repo.entry(entry_id)
+            return self.add_in(tx, line=line, question=question, answer=answer, actor=actor,
+                               keywords=keywords, source_case=source_case, at=self.clock.now())
+
+    def add_in(self, tx: Any, *, line: str, question: str, answer: str, actor: str, keywords: str = "",
+               source_case: str | None = None, at: Any) -> FaqEntryRecord:
+        """Add an entry inside an open transaction (the caller has decided the actor may)."""
+        line, question, answer, keywords = self._clean(line, question, answer, keywords)
+        repo = FaqRepo(tx)
+        if source_case is not None:
+            existing = repo.entry_for_case(source_case)
+            if existing is not None:
+                raise ConflictError(f"the answer of case {source_case} is already FAQ entry "
+                                    f"{existing.id} (added by {existing.created_by}); edit that entry "
+                                    "instead")
+        entry_id = repo.insert_entry(line=line, question=question, answer=answer, keywords=keywords,
+                                     source_case=source_case, by=actor, at=at)
+        repo.replace_terms(entry_id, _entry_terms(question, answer, keywords))
+        entry = repo.entry(entry_id)
         assert entry is not None
         return entry
 
@@ -248,3 +254,31 @@ class FaqBook:
                           key=lambda e: (-normalised[e], e))
             entries = {e.id: e for e in repo.entries(ids=best, line=line)}
         return [FaqHit(entries[e], round(normalised[e], 3)) for e in best if e in entries][:limit]
+
+
+def add_entry_action(ctx: ActionContext, line: str, question: str, answer: str,
+                     keywords: str | None = None) -> dict[str, Any]:
+    """Add the case's answer to the FAQ book; a case adds one entry (a second call returns it)."""
+    number = str(ctx.case["number"])
+    existing = FaqRepo(ctx.tx).entry_for_case(number)
+    if existing is not None:
+        return {"entry_id": existing.id, "added": False}
+    # The diagram's owner decided that this step adds the entry (deploying it needs the
+    # process-owner role), so the step's actor need not hold a consultation.faq_editors role.
+    book = FaqBook.for_policy(ctx.runtime.store, ctx.runtime.clock, ctx.policy)
+    entry = book.add_in(ctx.tx, line=line, question=question, answer=answer, actor=ctx.actor,
+                        keywords=keywords or "", source_case=number, at=ctx.now)
+    ctx.audit("faq.entry_added", {"entry_id": entry.id, "line": entry.line})
+    return {"entry_id": entry.id, "added": True}
+
+
+def register_actions(registry: ActionRegistry) -> None:
+    """The FAQ actions diagrams may call."""
+    registry.action(
+        "faq.add_entry", "加入《答客户100问》", label_en="Add an FAQ entry",
+        params=[Param("line", "str", "条线", label_en="Line", help="consultation.faq_sources 之一"),
+                Param("question", "str", "问题", label_en="Question"),
+                Param("answer", "str", "统一答复口径", label_en="Agreed answer"),
+                Param("keywords", "str", "关键词", required=False, label_en="Keywords")],
+        result="{entry_id, added}: the entry of this case (added is false when it existed already)",
+    )(add_entry_action)

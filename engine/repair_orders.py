@@ -1,11 +1,18 @@
-"""Repair dispatch orders 派工单 (R3.1, R3.2, R0.6): issue with a gapless number, look up, print.
+"""Repair dispatch orders 派工单 (R3.1, R3.2, R3.3, R0.6): the actions that issue and guard them; print.
 
-``issue_dispatch_order`` completes a repair's ``issue_order`` task and records the order in **one**
-store transaction: the task is completed through a ``Runtime`` bound to the open transaction, then
-the next number of the order sequence (prefix ``numbering.prefix.repair_order``, per subsidiary and
-year, the same ``number_sequences`` table case numbers use) is taken and the order row inserted.
-If anything fails — the form, the permission check, a lost race — everything rolls back together and
-the number is not consumed; an issued order row is never changed, so numbers are never reused.
+The repair diagram calls two actions from service tasks (see :func:`register_actions`):
+
+- ``repair.issue_dispatch_order`` right after the ``issue_order`` task: it takes the next number of the
+  order sequence (prefix ``numbering.prefix.repair_order``, per subsidiary and year, the same
+  ``number_sequences`` table case numbers use) and records the order, in the transaction of the step
+  that completed the task. If anything in that step fails — the form, the permission check, a lost
+  race — everything rolls back together and the number is not consumed; an issued order row is never
+  changed, so numbers are never reused. However the task is completed (case page, API,
+  ``kefu task complete``), the order is issued, because the diagram issues it.
+- ``repair.require_photos`` after the ``carry_out_repair`` task: every stage the engineer lists as
+  photographed needs an uploaded photo of that stage, else the step is refused (FormError on the
+  listed field) and rolls back with the input kept.
+
 The order keeps a snapshot of what was printed (customer, room, work, the policy's copies 一式四联);
 the case's hash-chained audit log gets a ``dispatch_order.issued`` event with the number (R0.6).
 """
@@ -17,39 +24,26 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from engine.errors import FormError, NotFoundError
-from engine.processes.host import policy_zone
-from engine.runtime import CaseView, Runtime
-from engine.runtime.access import load_staff
+from engine.actions import ActionContext, ActionRegistry, Param
+from engine.errors import ConflictError, FormError, NotFoundError
+from engine.runtime import Runtime
 from engine.runtime.numbering import format_number, number_prefix
 from engine.store.repair_repo import DispatchOrderRecord, DispatchOrderRepo
 
-__all__ = ["ORDER_PROCESS", "ORDER_TASK", "DispatchOrderRecord", "PrintableOrder", "complete_task",
-           "dispatch_order", "issue_dispatch_order", "printable_order"]
+__all__ = ["ORDER_TASK", "DispatchOrderRecord", "PrintableOrder", "dispatch_order", "photo_stages",
+           "printable_order", "register_actions"]
 
-ORDER_PROCESS = "repair"
-ORDER_TASK = "issue_order"
-WORK_TASK = "carry_out_repair"  # lists the stages photographed (R3.3); each needs an uploaded photo
+ORDER_TASK = "issue_order"  # the repair diagram's step whose completion issues the order (for messages)
 SEQUENCE = "repair_order"  # numbering.prefix.repair_order
 _SNAPSHOT_FIELDS = ("customer_name", "customer_phone", "room", "location", "location_detail", "description",
                     "emergency", "municipal_fault", "paid_service", "fee_unit_price", "appointment_at",
                     "received_at", "dispatch_due", "channel")
 
 
-def _policy_for(runtime: Runtime, *codes: str | None) -> Any:
-    for code in codes:
-        if code:
-            try:
-                return runtime.policies.effective(code)
-            except NotFoundError:
-                continue
-    return runtime.policies.effective(None)
-
-
-def _labels(runtime: Runtime, policy: Any, values: Mapping[str, Any]) -> dict[str, str]:
-    """``<field>_name`` for every choice field of the repair intake: the name printed for its code."""
+def _labels(definition: Any, policy: Any, values: Mapping[str, Any]) -> dict[str, str]:
+    """``<field>_name`` for every choice field of the case's start form: the name printed for its code."""
     out = {}
-    for spec in runtime.registry.get(ORDER_PROCESS).start_form.fields:
+    for spec in definition.start_form.fields:
         code = values.get(spec.name)
         if spec.type == "choice" and code:
             names = {c.get("code"): c.get("name") for c in spec.resolve_choices(policy)}
@@ -57,87 +51,72 @@ def _labels(runtime: Runtime, policy: Any, values: Mapping[str, Any]) -> dict[st
     return out
 
 
-def issue_dispatch_order(runtime: Runtime, task_id: str, actor: str,
-                         data: Mapping[str, Any]) -> DispatchOrderRecord:
-    """Complete ``issue_order`` with ``data`` and issue the numbered order, in one transaction."""
-    task_id = runtime.resolve_task_id(task_id)
-    with runtime.store.write() as tx:
-        joined = runtime.joined(tx)
-        row = tx.task(task_id)
-        if row is None:  # completed or cancelled already: the runtime says by whom and when
-            joined.complete_task(task_id, actor, data)
-            raise NotFoundError(f"no open task {task_id}")  # pragma: no cover - complete_task raised
-        if row.process_id != ORDER_PROCESS or row.task_spec != ORDER_TASK:
-            raise FormError(f"task {task_id[:8]} is {row.task_spec!r} of a {row.process_id} case; dispatch "
-                            f"orders are issued by the {ORDER_TASK!r} task of a repair")
-        before = joined.case_data(row.number, actor)
-        view = joined.complete_task(task_id, actor, data)
-        staff = load_staff(tx, actor)
-        policy = _policy_for(runtime, view.project, view.subsidiary)
-        zone = policy_zone(policy)
-        prefix = number_prefix(policy, SEQUENCE)
-        now = runtime.clock.now()
-        year = now.astimezone(zone).year
-        subsidiary = view.subsidiary or ""
-        seq = tx.next_number(subsidiary, prefix, year)
-        content = {k: before.get(k) for k in _SNAPSHOT_FIELDS}
-        content.update(_labels(runtime, policy, before))
-        content.update(order_items=data.get("order_items"), order_note=data.get("order_note"),
-                       issued_by_name=staff.name, project=view.project, subsidiary=view.subsidiary,
-                       copies=[dict(c) for c in policy.get("repair.order_copies")],
-                       issued_at=now.astimezone(zone).isoformat(timespec="seconds"))
-        number = format_number(prefix, subsidiary, year, seq)
-        tx.append_audit(view.id, [{"actor": actor, "action": "dispatch_order.issued", "task_id": task_id,
-                                   "data": {"number": number, "order_items": content["order_items"]}}], now)
-        return DispatchOrderRepo(tx).insert_order(
-            number=number, case_id=view.id, case_number=view.number, subsidiary=subsidiary, year=year,
-            seq=seq, issued_by=actor, issued_at=now, content=content)
+def issue_order_action(ctx: ActionContext, items: str, note: str | None = None) -> dict[str, Any]:
+    """Number and record the dispatch order of the case, from the case data and ``items``/``note``."""
+    tx, case, policy = ctx.tx, ctx.case, ctx.policy
+    repo = DispatchOrderRepo(tx)
+    existing = repo.order_for_case(str(case["id"]))
+    if existing is not None:
+        raise ConflictError(f"case {case['number']} already has dispatch order {existing.number}; an issued "
+                            "order is never re-issued")
+    subsidiary = str(case.get("subsidiary") or "")
+    prefix = number_prefix(policy, SEQUENCE)
+    now = ctx.now
+    year = now.astimezone(ctx.zone).year
+    seq = tx.next_number(subsidiary, prefix, year)
+    number = format_number(prefix, subsidiary, year, seq)
+    data = ctx.data
+    staff = tx.staff(ctx.actor)
+    content = {k: data.get(k) for k in _SNAPSHOT_FIELDS}
+    content.update(_labels(ctx.definition, policy, data))
+    content.update(order_items=items, order_note=note, issued_by_name=staff.name if staff else ctx.actor,
+                   project=case.get("project"), subsidiary=case.get("subsidiary"),
+                   copies=[dict(c) for c in policy.get("repair.order_copies")],
+                   issued_at=now.astimezone(ctx.zone).isoformat(timespec="seconds"))
+    ctx.audit("dispatch_order.issued", {"number": number, "order_items": items})
+    repo.insert_order(number=number, case_id=str(case["id"]), case_number=str(case["number"]),
+                      subsidiary=subsidiary, year=year, seq=seq, issued_by=ctx.actor, issued_at=now,
+                      content=content)
+    return {"number": number, "issued_at": content["issued_at"]}
 
 
-def complete_task(runtime: Runtime, task_id: str, actor: str, data: Mapping[str, Any]) -> CaseView:
-    """``Runtime.complete_task``, except that a repair's ``issue_order`` also issues its numbered order.
+def require_photos_action(ctx: ActionContext, stages: list[Any], field: str | None = None) -> dict[str, Any]:
+    """Refuse the step unless every listed stage has an uploaded photo of that stage (R3.3)."""
+    ticked = [str(s) for s in stages]
+    name = field or "photo_stages"
+    found = DispatchOrderRepo(ctx.tx).photo_stages_present(str(ctx.case["id"]), ticked) if ticked else set()
+    missing = [s for s in ticked if s not in found]
+    if missing:
+        names = photo_stages(ctx.policy)
+        listed = "、".join(names.get(s, s) for s in missing)
+        error = FormError(f"no photo uploaded for the stage(s) {', '.join(missing)}; upload them on the case "
+                          "page with their stage, then complete the task",
+                          {name: f"no photo uploaded yet for: {', '.join(missing)}"})
+        error.errors_zh = {name: f"还没有上传这些节点的照片：{listed}"}  # type: ignore[attr-defined]
+        raise error
+    return {"stages": ticked}
 
-    Every caller that completes tasks generically (the case page, the API, ``kefu task complete``) goes
-    through this, so no dispatch order can be skipped by completing its task another way.
-    """
-    task_id = runtime.resolve_task_id(task_id)
-    with runtime.store.read() as tx:
-        row = tx.task(task_id)
-    if row is not None and row.process_id == ORDER_PROCESS and row.task_spec == WORK_TASK:
-        _check_photos(runtime, row.number, data)
-    if row is not None and row.process_id == ORDER_PROCESS and row.task_spec == ORDER_TASK:
-        order = issue_dispatch_order(runtime, task_id, actor, data)
-        return runtime.get_case(order.case_number, actor)
-    return runtime.complete_task(task_id, actor, data)
+
+def register_actions(registry: ActionRegistry) -> None:
+    """The repair actions diagrams may call."""
+    registry.action(
+        "repair.issue_dispatch_order", "开具派工单", label_en="Issue the dispatch order",
+        params=[Param("items", "str", "维修项目", label_en="Work to do"),
+                Param("note", "str", "派工备注", required=False, label_en="Note")],
+        result="{number, issued_at}: the gapless order number (numbering.prefix.repair_order)",
+    )(issue_order_action)
+    registry.action(
+        "repair.require_photos", "核对维修照片", label_en="Require the photos of the listed stages",
+        params=[Param("stages", "list", "已拍照节点", label_en="Stages photographed"),
+                Param("field", "str", "出错时标注的表单字段", required=False, label_en="Form field to flag",
+                      help="默认 photo_stages")],
+        result="{stages}: the stages checked",
+    )(require_photos_action)
 
 
 def photo_stages(policy: Any) -> dict[str, str]:
     """The photo stages of ``repair.photo_stages``: code → name."""
     return {str(s["code"]): str(s.get("name") or s["code"]) for s in policy.get("repair.photo_stages")}
-
-
-def _check_photos(runtime: Runtime, number: str, data: Mapping[str, Any]) -> None:
-    """Every stage the engineer lists as photographed has a photo of that stage on the case."""
-    ticked = data.get("photo_stages") or []
-    ticked = [ticked] if isinstance(ticked, str) else [str(s) for s in ticked]
-    if not ticked:
-        return  # the form itself says what is required
-    from engine.store.web_queries import photo_stages_present
-
-    with runtime.store.read() as tx:
-        case = tx.find_case(number)
-    if case is None:
-        raise NotFoundError(f"no case {number}")
-    found = photo_stages_present(runtime.store, case.id, ticked)
-    missing = [s for s in ticked if s not in found]
-    if missing:
-        names = photo_stages(runtime.pinned_policy(case.policy_fingerprint))
-        listed = "、".join(names.get(s, s) for s in missing)
-        error = FormError(f"no photo uploaded for the stage(s) {', '.join(missing)}; upload them on the case "
-                          "page with their stage, then complete the task",
-                          {"photo_stages": f"no photo uploaded yet for: {', '.join(missing)}"})
-        error.errors_zh = {"photo_stages": f"还没有上传这些节点的照片：{listed}"}  # type: ignore[attr-defined]
-        raise error
 
 
 def dispatch_order(runtime: Runtime, case_number: str, actor: str) -> DispatchOrderRecord:

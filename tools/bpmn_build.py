@@ -6,9 +6,10 @@ tables (as kefu's first ones were) get a readable layout for the bpmn-js viewer.
     python tools/bpmn_build.py tools/specs/complaint.py processes/complaint.bpmn
 
 A spec module defines PROCESS_ID, PROCESS_NAME, LANES [(code, label)], NODES and FLOWS:
-    NODES: (id, kind, name, lane, props) with kind in start, end, user, script, xor, and, event_gw,
+    NODES: (id, kind, name, lane, props) with kind in start, end, user, script, service, xor, and, event_gw,
            timer_catch, message_catch, boundary_timer, call; props holds 'script', 'due', 'assignee', 'notify',
-           'attached_to', 'cancel', 'timer', 'message', 'default', 'called' (call: the called process id).
+           'attached_to', 'cancel', 'timer', 'message', 'default', 'called' (call: the called process id),
+           'action', 'params' [(name, type, expression)], 'result' (service: the kefu action it calls).
     FLOWS: (source, target, condition or None[, name])
 """
 
@@ -20,7 +21,7 @@ from collections import defaultdict
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-SIZES = {"user": (120, 80), "script": (120, 80), "start": (36, 36), "end": (36, 36),
+SIZES = {"user": (120, 80), "script": (120, 80), "service": (120, 80), "start": (36, 36), "end": (36, 36),
          "xor": (50, 50), "and": (50, 50), "event_gw": (50, 50), "timer_catch": (36, 36),
          "message_catch": (36, 36), "boundary_timer": (36, 36), "call": (120, 80)}
 COL_W, LANE_H, LANE_X, POOL_LABEL = 170, 170, 160, 30
@@ -114,6 +115,7 @@ def build(spec) -> str:
         incoming[f[1]].append(fid)
     flow_ids = [f"flow_{i + 1:02d}_{f[0]}_to_{f[1]}" for i, f in enumerate(flows)]
     tag = {"start": "startEvent", "end": "endEvent", "user": "userTask", "script": "scriptTask",
+           "service": "serviceTask",
            "xor": "exclusiveGateway", "and": "parallelGateway", "event_gw": "eventBasedGateway",
            "timer_catch": "intermediateCatchEvent", "message_catch": "intermediateCatchEvent",
            "boundary_timer": "boundaryEvent", "call": "callActivity"}
@@ -134,6 +136,17 @@ def build(spec) -> str:
                 if props.get(key):
                     out.append(f'        <spiffworkflow:property name="{key}" value={quoteattr(props[key])} />')
             out.append('      </spiffworkflow:properties></bpmn:extensionElements>')
+        if kind == "service":
+            result = f' resultVariable="{props["result"]}"' if props.get("result") else ""
+            out.append('      <bpmn:extensionElements>')
+            out.append(f'        <spiffworkflow:serviceTaskOperator id="{props["action"]}"{result}>')
+            out.append('          <spiffworkflow:parameters>')
+            for pname, ptype, pvalue in props.get("params", []):
+                out.append(f'            <spiffworkflow:parameter id="{pname}" type="{ptype}" '
+                           f'value={quoteattr(pvalue)} />')
+            out.append('          </spiffworkflow:parameters>')
+            out.append('        </spiffworkflow:serviceTaskOperator>')
+            out.append('      </bpmn:extensionElements>')
         for fid in incoming[nid]:
             out.append(f'      <bpmn:incoming>{fid}</bpmn:incoming>')
         for fid in outgoing[nid]:

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
-from engine.errors import ConflictError, FormError, NotFoundError, StepError
+from engine.errors import ActionError, ConflictError, FormError, NotFoundError, StepError
 from webui.context import current_actor, login_required, services
 from webui.errors import field_errors
 from webui.forms import form_data
@@ -44,6 +44,11 @@ def complete(number: str, task_id: str) -> Any:
         return _render(number, 422, form_errors={task_id: field_errors(exc)}, form_values={task_id: data})
     except StepError as exc:  # a step of the diagram failed: say why, keep what was typed
         return _render(number, 400, form_errors={task_id: {_("Process step"): exc.message}},
+                       form_values={task_id: data})
+    except ActionError as exc:  # an action of the diagram failed: the whole step was rolled back
+        message = _("The step's automatic action failed and nothing was saved: %(detail)s",
+                    detail=exc.message)
+        return _render(number, 422, form_errors={task_id: {_("Process step"): message}},
                        form_values={task_id: data})
     except (ConflictError, NotFoundError) as exc:
         page = services().case_page(current_actor(), number)

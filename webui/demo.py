@@ -13,7 +13,6 @@ from typing import Any
 
 from engine.clock import Clock, FixedClock
 from engine.errors import KefuError
-from engine.repair_orders import complete_task
 from engine.runtime.access import candidate_groups
 
 __all__ = [
@@ -190,7 +189,7 @@ def advance(runtime: Any, number: str, steps: int, viewer: str) -> int:
         except KefuError:
             policy = policy_of(None)
         answer = answer_for(task.task_name, form.describe(policy), runtime.clock.now())
-        complete_task(runtime, task.task_id, login, answer)  # issues a repair's dispatch order too
+        runtime.complete_task(task.task_id, login, answer)  # a repair's diagram issues its dispatch order
         done += 1
     return done
 

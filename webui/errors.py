@@ -13,12 +13,12 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from engine.errors import ConflictError, FormError, KefuError, NotFoundError, PermissionDenied
+from engine.errors import ActionError, ConflictError, FormError, KefuError, NotFoundError, PermissionDenied
 from webui.i18n import lang
 
 __all__ = ["error_body", "field_errors", "init_app", "message_of", "status_of"]
 
-_STATUS = {NotFoundError: 404, PermissionDenied: 403, ConflictError: 409, FormError: 422}
+_STATUS = {NotFoundError: 404, PermissionDenied: 403, ConflictError: 409, FormError: 422, ActionError: 422}
 
 
 def status_of(exc: KefuError) -> int:

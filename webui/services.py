@@ -251,9 +251,7 @@ class Services:
 
     def complete(self, actor: Actor, task_id: str, data: Mapping[str, Any]) -> str:
         """Complete a task with its form data; returns the case number."""
-        from engine.repair_orders import complete_task
-
-        view = complete_task(self.runtime, task_id, actor.login, dict(data))
+        view = self.runtime.complete_task(task_id, actor.login, dict(data))
         return _case_of(view).number
 
     def task_fields(self, actor: Actor, number: str, spec: str) -> list[dict[str, Any]]:

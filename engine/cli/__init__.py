@@ -22,6 +22,7 @@ _COMMAND_MODULES = (
     "engine.cli.serve",
     "engine.cli.worker",
     "engine.cli.doctor",
+    "engine.cli.process",
 )
 
 

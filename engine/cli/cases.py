@@ -18,7 +18,6 @@ import click
 
 from engine.cli.common import CliContext, pass_cli
 from engine.errors import ConflictError, FormError, KefuError
-from engine.repair_orders import complete_task as complete_with_order
 from engine.runtime import VIEWS, CaseView, InboxItem, Runtime
 from engine.store import Store
 
@@ -289,7 +288,7 @@ def task_complete_command(cli: CliContext, task_id: str, data_text: str | None) 
     """Submit a task's form."""
     runtime = _runtime(cli)
     data = _data(data_text)
-    case = _keep_input(lambda: complete_with_order(runtime, task_id, _actor(cli), data), data)
+    case = _keep_input(lambda: runtime.complete_task(task_id, _actor(cli), data), data)
     zone, now = runtime.zone, cli.clock.now()
     click.echo(f"{case.number}: status {case.status}" + (f", outcome {case.outcome}" if case.outcome else ""))
     for item in case.tasks:

@@ -1,6 +1,7 @@
 """Diagrams and forms: parse, check and version BPMN processes; bind host functions; clean form data.
 
-Modules: ``registry`` (ProcessRegistry, ProcessDefinition), ``diagram`` (XML checks),
+Modules: ``registry`` (ProcessRegistry, ProcessDefinition), ``diagram`` (XML checks), ``check``
+(``kefu process check``: every problem, with the policy and the actions; codes E023–E053 there),
 ``expressions`` (the allow-list), ``forms`` and ``fields`` (forms files, cleaning), ``host`` (host
 functions, script engine, timer clock).
 
@@ -9,6 +10,7 @@ Refusal codes (``DiagramError.code``; each error names file, line where known, a
     diagram.E001  the BPMN file is not well-formed XML or fails the BPMN/spiff XSD or SpiffWorkflow's parse
     diagram.E002  SpiffWorkflow cannot build the process spec (structure: no start event, bad refs …)
     diagram.E003  process missing or duplicated (unknown id, called process not found, id reused)
+    diagram.E004  a process with steps is not executable (``isExecutable="false"``): named, not skipped
     diagram.E010  an expression or script is empty or not valid Python
     diagram.E011  an expression or script uses a construct outside the allow-list (import, attribute,
                   dunder, lambda, def, loop, 'a[k] = …' …)
@@ -17,7 +19,9 @@ Refusal codes (``DiagramError.code``; each error names file, line where known, a
     diagram.E013  a script (or message variable) assigns to a reserved name (host function, builtin, keyword)
     diagram.E014  a timer literal is not quoted (``PT4H`` instead of ``"PT4H"``)
     diagram.E020  a user task is in no lane
-    diagram.E021  an unsupported element (businessRuleTask, serviceTask)
+    diagram.E021  an element kefu cannot run (a task without a type, manual/send task, DMN, complex
+                  gateway, non-Python script, thrown message, service task without a kefu action)
+    diagram.E022  another engine's extension kefu would ignore (``camunda:assignee``, ``formKey`` …)
     diagram.E030  the forms file is not valid YAML or not shaped ``{start, tasks}``
     diagram.E031  a user task has no forms entry
     diagram.E032  a forms entry names no user task of its diagram

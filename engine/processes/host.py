@@ -16,6 +16,7 @@ from __future__ import annotations
 import builtins
 import contextvars
 import copy
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, tzinfo
@@ -26,13 +27,15 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnviron
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _spiff_timer
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
+from engine.actions.context import ActionContext, current_step
 from engine.calendar import provisional_use
 from engine.clock import Clock
-from engine.errors import KefuError, StepError
+from engine.errors import ActionError, KefuError, StepError
 from engine.processes.expressions import SAFE_BUILTINS
 
 __all__ = [
     "HostFunctionError",
+    "KefuScriptEngine",
     "build_script_engine",
     "deadline_log",
     "evaluate_expression",
@@ -191,16 +194,60 @@ def host_functions(policy: Any, clock: Clock) -> dict[str, Callable[..., Any]]:
     }
 
 
-def build_script_engine(policy: Any, clock: Clock, extra: dict[str, Any] | None = None) -> PythonScriptEngine:
+class KefuScriptEngine(PythonScriptEngine):
+    """SpiffWorkflow's script engine with service tasks calling kefu's registered actions.
+
+    ``call_service`` replaces SpiffWorkflow 3.2.0's, whose error branch refers to an undefined name
+    (any failing service became ``NameError: name 'script' is not defined``). Here an action runs
+    against the step bound by :func:`engine.actions.context.bind_step` (the open transaction); a
+    KefuError it raises passes through unchanged (a FormError keeps its fields), anything else
+    becomes an :class:`~engine.errors.ActionError` naming the action and the service task. Either
+    way the exception leaves ``do_engine_steps()`` and the step's transaction rolls back.
+    """
+
+    def __init__(self, environment: TaskDataEnvironment, actions: Any = None) -> None:
+        super().__init__(environment=environment)
+        self.actions = actions
+
+    def call_service(self, task: Any, operation_name: str | None = None,
+                     operation_params: dict[str, Any] | None = None, **_: Any) -> str:
+        """Run action ``operation_name`` with the evaluated parameters; its result as JSON text."""
+        where = str(task.task_spec.name)
+        step = current_step()
+        if step is None:
+            raise ActionError(f"service task {where} ({operation_name}) can run only inside a case step",
+                              code="action.E003")
+        if self.actions is None:
+            raise ActionError(f"service task {where}: no actions are registered", code="action.E001")
+        action = self.actions.get(str(operation_name))
+        values = {name: (param or {}).get("value") for name, param in (operation_params or {}).items()}
+        bound = action.bind(values, where=where)
+        try:
+            result = action.run(ActionContext(step, task), **bound)
+        except KefuError:
+            raise
+        except Exception as exc:  # a failing action must roll its step back with a readable error
+            raise ActionError(f"action {action.name!r} (service task {where}) failed: {exc}",
+                              code="action.E004") from exc
+        try:
+            return json.dumps(result, ensure_ascii=False)
+        except (TypeError, ValueError) as exc:
+            raise ActionError(f"action {action.name!r} (service task {where}) returned a result that is not "
+                              f"JSON: {exc}", code="action.E004") from None
+
+
+def build_script_engine(policy: Any, clock: Clock, extra: dict[str, Any] | None = None,
+                        actions: Any = None) -> KefuScriptEngine:
     """A SpiffWorkflow script engine whose scripts see the host functions for ``policy`` and ``clock``.
 
     Scripts also get a reduced ``__builtins__`` (the safe builtins only) as a second fence behind the
-    load-time allow-list. Names in ``extra`` are added as further globals.
+    load-time allow-list. Names in ``extra`` are added as further globals. Service tasks call the
+    actions of ``actions`` (an ``engine.actions.ActionRegistry``).
     """
     env: dict[str, Any] = {"__builtins__": {name: getattr(builtins, name) for name in sorted(SAFE_BUILTINS)}}
     env.update(host_functions(policy, clock))
     env.update(extra or {})
-    return PythonScriptEngine(environment=TaskDataEnvironment(env))
+    return KefuScriptEngine(TaskDataEnvironment(env), actions)
 
 
 def evaluate_expression(engine: PythonScriptEngine, task: Any, expr: str) -> Any:

@@ -17,10 +17,18 @@ from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.specs.defaults import UserTask
 
 from engine.errors import DiagramError, NotFoundError
-from engine.processes.diagram import BPMN_NS, check_diagram_code, element_index, parse_xml
+from engine.processes.diagram import (
+    BPMN_NS,
+    check_diagram_code,
+    element_index,
+    has_flow_nodes,
+    lane_bindings,
+    parse_xml,
+)
 from engine.processes.forms import FormsFile, FormSpec, parse_forms
 
-__all__ = ["ProcessDefinition", "ProcessRegistry", "UserTaskInfo"]
+__all__ = ["ProcessDefinition", "ProcessRegistry", "UserTaskInfo", "processes_in", "source_version",
+           "sources_for"]
 
 BPMN_SUFFIX = ".bpmn"
 FORMS_SUFFIX = ".forms.yaml"
@@ -29,7 +37,8 @@ _NS = {"bpmn": BPMN_NS}
 
 @dataclass(frozen=True)
 class UserTaskInfo:
-    """A user task of a definition: its id, title, lane and its ``due``/``assignee``/``notify`` expressions.
+    """A user task of a definition: its id, title, lane (the policy ``lanes:`` key it is bound to, and
+    the lane's label for people) and its ``due``/``assignee``/``notify`` expressions.
 
     ``notify`` gives role codes whose holders for the case are told at once when the task opens.
     """
@@ -42,6 +51,7 @@ class UserTaskInfo:
     notify_expr: str | None = None
     process_id: str = ""
     file: str = ""
+    lane_label: str | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -75,9 +85,15 @@ class ProcessDefinition:
         cached = _CACHE.get((process_id, version))
         if cached is not None:
             return cached
-        definition = _Builder(process_id, dict(sources), base_dir).build(version)
+        definition = cls.build(process_id, sources, base_dir=base_dir)
         _CACHE[(process_id, version)] = definition
         return definition
+
+    @classmethod
+    def build(cls, process_id: str, sources: Mapping[str, str], *,
+              base_dir: str | Path | None = None) -> ProcessDefinition:
+        """Build without the cache (a check of a draft); DiagramError listing every problem found."""
+        return _Builder(process_id, dict(sources), base_dir).build(source_version(sources))
 
 
 _CACHE: dict[tuple[str, str], ProcessDefinition] = {}
@@ -145,9 +161,11 @@ class _Builder:
                     f"invalid BPMN: {exc}", path=self.path(name), code="diagram.E001"
                 ) from None
             roots[name] = root
-        _raise_all(problems)
+        # Problems of the code are collected, not raised yet: parsing evaluates nothing, so the
+        # structure and the forms are still checked and every problem is listed at once.
         file_of = {pid: Path(p.filename).name for pid, p in parser.process_parsers.items() if p.filename}
         if self.process_id not in file_of:
+            _raise_all(problems)
             known = ", ".join(sorted(parser.get_process_ids())) or "none"
             raise DiagramError(
                 f"process {self.process_id!r} is not in the sources (processes found: {known})",
@@ -158,6 +176,7 @@ class _Builder:
             spec = parser.get_spec(self.process_id)
             subprocess_specs = parser.get_subprocess_specs(self.process_id)
         except ValidationException as exc:
+            _raise_all(problems)  # the code's problems explain most parse failures (a bare service task …)
             missing = re.search(r"process '([^']+)' was not found", str(exc))
             if missing:
                 raise self.missing_process(missing.group(1), roots) from None
@@ -165,6 +184,7 @@ class _Builder:
             where = where if where in roots else file_of[self.process_id]
             raise self.wrap(exc, where, "diagram.E002", roots[where]) from None
         except Exception as exc:  # SpiffWorkflow's parser raises plain errors on some malformed diagrams
+            _raise_all(problems)
             raise DiagramError(
                 f"SpiffWorkflow cannot parse the diagram: {exc}",
                 path=self.path(file_of[self.process_id]),
@@ -223,6 +243,7 @@ class _Builder:
         problems: list[DiagramError],
     ) -> dict[str, UserTaskInfo]:
         lines = self.lines = {name: element_index(root) for name, root in roots.items()}
+        bindings = {name: lane_bindings(root) for name, root in roots.items()}
         out: dict[str, UserTaskInfo] = {}
         for spec in specs:
             if spec is None:
@@ -244,7 +265,8 @@ class _Builder:
                             code="diagram.E003",
                         )
                     )
-                if not ts.lane:
+                binding = bindings.get(file, {}).get(ts.name)
+                if binding is None or not binding.key:
                     problems.append(
                         DiagramError(
                             "user task is in no lane; put it in a lane named after a policy 'lanes:' key",
@@ -257,12 +279,13 @@ class _Builder:
                 out[ts.name] = UserTaskInfo(
                     name=ts.name,
                     title=ts.bpmn_name or ts.name,
-                    lane=ts.lane,
+                    lane=binding.key if binding else None,
                     due_expr=props.get("due"),
                     assignee_expr=props.get("assignee"),
                     notify_expr=props.get("notify"),
                     process_id=spec.name,
                     file=file,
+                    lane_label=binding.label if binding else None,
                 )
         return out
 
@@ -337,6 +360,12 @@ class ProcessRegistry:
             for p in sorted(base.iterdir())
             if p.is_file() and (p.name.endswith(BPMN_SUFFIX) or p.name.endswith(FORMS_SUFFIX))
         }
+        return cls.from_texts(texts, base)
+
+    @classmethod
+    def from_texts(cls, texts: Mapping[str, str], base: str | Path = ".") -> ProcessRegistry:
+        """Every process of a set of files (file name → text), as ``load`` reads a directory."""
+        base = Path(base)
         for name in texts:
             if name.endswith(FORMS_SUFFIX) and name[: -len(FORMS_SUFFIX)] + BPMN_SUFFIX not in texts:
                 raise DiagramError(
@@ -344,16 +373,11 @@ class ProcessRegistry:
                     path=base / name,
                     code="diagram.E038",
                 )
-        processes, calls = _scan(texts, base)
+        processes, calls = processes_in(texts, base)
         definitions = {}
         for pid in sorted(processes):
-            needed = _needed_files(pid, processes, calls)
-            sources = {n: texts[n] for n in needed}
-            for bpmn in needed:
-                forms = bpmn[: -len(BPMN_SUFFIX)] + FORMS_SUFFIX
-                if forms in texts:
-                    sources[forms] = texts[forms]
-            definitions[pid] = ProcessDefinition.from_sources(pid, sources, base_dir=base)
+            definitions[pid] = ProcessDefinition.from_sources(pid, sources_for(pid, texts, processes, calls),
+                                                              base_dir=base)
         return cls(definitions)
 
     def get(self, process_id: str) -> ProcessDefinition:
@@ -379,8 +403,25 @@ def _read(path: Path) -> str:
         raise DiagramError(f"not UTF-8 text: {exc.reason}", path=path, code="diagram.E001") from None
 
 
-def _scan(texts: dict[str, str], base: Path) -> tuple[dict[str, str], dict[str, set[str]]]:
-    """Executable process id → file, and file → called process ids, read from the XML."""
+def sources_for(process_id: str, texts: Mapping[str, str], processes: Mapping[str, str],
+                calls: Mapping[str, set[str]]) -> dict[str, str]:
+    """The files a process needs: its diagram, the diagrams it calls (transitively), their forms."""
+    needed = _needed_files(process_id, processes, calls)
+    sources = {n: texts[n] for n in needed}
+    for bpmn in needed:
+        forms = bpmn[: -len(BPMN_SUFFIX)] + FORMS_SUFFIX
+        if forms in texts:
+            sources[forms] = texts[forms]
+    return sources
+
+
+def processes_in(texts: Mapping[str, str], base: Path) -> tuple[dict[str, str], dict[str, set[str]]]:
+    """Process id → file, and file → called process ids, read from the XML.
+
+    Executable processes, and non-executable ones that hold steps (loading those refuses them with
+    ``diagram.E004`` instead of skipping them silently); an empty, non-executable process only draws
+    a participant (e.g. the customer) and is left out.
+    """
     processes: dict[str, str] = {}
     calls: dict[str, set[str]] = {}
     for name, text in texts.items():
@@ -397,13 +438,13 @@ def _scan(texts: dict[str, str], base: Path) -> tuple[dict[str, str], dict[str, 
                     element_id=pid,
                     code="diagram.E003",
                 )
-            if node.get("isExecutable", "true") == "true":
+            if node.get("isExecutable", "true") == "true" or has_flow_nodes(node):
                 processes[pid] = name
         calls[name] = {c.get("calledElement") for c in root.xpath("//bpmn:callActivity", namespaces=_NS)}
     return processes, calls
 
 
-def _needed_files(pid: str, processes: dict[str, str], calls: dict[str, set[str]]) -> list[str]:
+def _needed_files(pid: str, processes: Mapping[str, str], calls: Mapping[str, set[str]]) -> list[str]:
     """The file defining ``pid`` and, transitively, the files of the processes it calls."""
     needed = [processes[pid]]
     for name in needed:

@@ -69,8 +69,11 @@ class Runtime(InboxMixin, RecomputeMixin):
 
     def __init__(self, store: Store, policies: Any, registry: ProcessRegistry, clock: Clock,
                  calendars_dir: str | Path | None = None,
-                 policy_loader: Callable[[dict[str, Any]], Any] | None = None) -> None:
+                 policy_loader: Callable[[dict[str, Any]], Any] | None = None, actions: Any = None) -> None:
+        from engine.actions import default_actions
+
         self.store = store
+        self.actions = actions if actions is not None else default_actions()
         self.policies = policies
         self.registry = registry
         self.clock = clock
@@ -95,7 +98,7 @@ class Runtime(InboxMixin, RecomputeMixin):
         step through the joined runtime, so both are written together or not at all.
         """
         other = Runtime(_JoinedStore(tx), self.policies, self.registry, self.clock,  # type: ignore[arg-type]
-                        self.calendars_dir, self._policy_loader)
+                        self.calendars_dir, self._policy_loader, self.actions)
         # Parsed definitions, policies and script engines are keyed by content: safe to share. What
         # is known to be committed (stored versions, pinned policies) is not shared: tx may roll back.
         other._definitions, other._policies_by_fp = self._definitions, self._policies_by_fp
@@ -184,12 +187,12 @@ class Runtime(InboxMixin, RecomputeMixin):
 
     def _engine(self, fingerprint: str, policy: Any) -> Any:
         if fingerprint not in self._engines:
-            self._engines[fingerprint] = build_script_engine(policy, self.clock)
+            self._engines[fingerprint] = build_script_engine(policy, self.clock, actions=self.actions)
         return self._engines[fingerprint]
 
     # -- transitions -------------------------------------------------------------------------------
-    def _begin(self, tx: Tx, case: CaseRecord) -> Transition:
-        """Load a locked case's workflow around its pinned diagram and policy."""
+    def _begin(self, tx: Tx, case: CaseRecord, actor: str = "system") -> Transition:
+        """Load a locked case's workflow around its pinned diagram and policy; ``actor`` causes the step."""
         definition = self._definition(tx, case.process_id, case.process_version)
         policy = self._policy(tx, case.policy_fingerprint)
         workflow = load_workflow(case.workflow or "{}", case.serializer_version, definition.spec,
@@ -203,7 +206,7 @@ class Runtime(InboxMixin, RecomputeMixin):
         if zone is None:
             zone = self._zones[case.policy_fingerprint] = policy_zone(policy)
         return Transition(tx=tx, case=fields, rows=rows, definition=definition, policy=policy,
-                          workflow=workflow, clock=self.clock, zone=zone)
+                          workflow=workflow, clock=self.clock, zone=zone, runtime=self, actor=actor)
 
     def _commit(self, t: Transition, point: str) -> CaseRecord:
         """Sync, then write the case row (one INSERT/UPDATE), audit events and inbox rows."""
@@ -269,7 +272,7 @@ class Runtime(InboxMixin, RecomputeMixin):
                     "provisional_year": None,
                     **{k: None for k in CASE_DATA_FIELDS if k != "status"}}
             t = Transition(tx=tx, case=base, rows={}, definition=definition, policy=policy, workflow=workflow,
-                           clock=self.clock, zone=zone)
+                           clock=self.clock, zone=zone, runtime=self, actor=staff.login)
             t.original = {}
             t.events.append({"actor": staff.login, "action": "case.opened",
                              "data": {"process": process_id, "version": definition.version,
@@ -296,7 +299,7 @@ class Runtime(InboxMixin, RecomputeMixin):
             if case is None:
                 self._open_row(tx, task_id)  # raises: who completed it, or why it was cancelled
             assert case is not None
-            t = self._begin(tx, case)
+            t = self._begin(tx, case, staff.login)
             if task_id not in t.rows:  # the winner of a race removed it while we waited for the lock
                 self._open_row(tx, task_id)
             row = t.rows[task_id]
@@ -335,7 +338,7 @@ class Runtime(InboxMixin, RecomputeMixin):
             subject = subject_of(load_staff(tx, actor), tx.units)
             case = self._lock_by_number(tx, case_number, subject)
             require(subject, "case.message", Target.of_case(case))
-            t = self._begin(tx, case)
+            t = self._begin(tx, case, subject.login)
             t.refresh_timers()
             waiting = t.waiting_messages()
             if name not in waiting:

@@ -21,6 +21,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDef
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.spiff.specs.defaults import UserTask
 
+from engine.actions import StepBinding, bind_step
 from engine.clock import Clock
 from engine.processes import evaluate_expression, timer_clock, workflow_errors
 from engine.processes.host import deadline_log
@@ -71,8 +72,11 @@ class Transition:
     """The working state of one case inside one store transaction."""
 
     def __init__(self, *, tx: Tx, case: dict[str, Any], rows: Mapping[str, TaskRecord], definition: Any,
-                 policy: Any, workflow: BpmnWorkflow, clock: Clock, zone: Any) -> None:
+                 policy: Any, workflow: BpmnWorkflow, clock: Clock, zone: Any, runtime: Any = None,
+                 actor: str = "system") -> None:
         self.tx = tx
+        self.runtime = runtime
+        self.actor = actor  # who causes the step: service-task actions act on their behalf
         self.case = case  # current case fields: id, number, process_id, units, first_receiver …
         self.original = dict(case)
         self.rows = dict(rows)
@@ -136,9 +140,11 @@ class Transition:
 
     @contextmanager
     def engine(self) -> Iterator[None]:
-        """Run SpiffWorkflow inside: its timers read our clock, its failures become ``StepError``, and
-        deadlines it computes on a provisional calendar year are noted."""
-        with workflow_errors(), timer_clock(self.clock), deadline_log(self.noted):
+        """Run SpiffWorkflow inside: its timers read our clock, its failures become ``StepError``,
+        deadlines it computes on a provisional calendar year are noted, and service tasks run their
+        actions in this step's transaction, as its actor (``engine.actions.bind_step``)."""
+        step = StepBinding(self.tx, self.runtime, self, self.actor)
+        with workflow_errors(), timer_clock(self.clock), deadline_log(self.noted), bind_step(step):
             yield
 
     def provisional_years(self, due: datetime | None) -> list[int]:

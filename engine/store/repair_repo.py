@@ -7,6 +7,7 @@ back. There is no update or delete: an issued order is never altered and its num
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,11 +15,13 @@ from typing import Any
 from sqlalchemy import Table, insert, select
 
 from engine.store.faq_models import DispatchOrder
+from engine.store.models import Attachment
 from engine.store.repo import Tx
 
 __all__ = ["DispatchOrderRecord", "DispatchOrderRepo"]
 
 ORDERS: Table = DispatchOrder.__table__  # type: ignore[assignment]
+ATTACHMENTS: Table = Attachment.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -76,3 +79,10 @@ class DispatchOrderRepo:
         if year is not None:
             query = query.where(ORDERS.c.year == year)
         return [_record(r) for r in self.conn.execute(query)]
+
+    def photo_stages_present(self, case_id: str, stages: Sequence[str]) -> set[str]:
+        """Which of ``stages`` have at least one image attached to the case with that stage (R3.3)."""
+        query = (select(ATTACHMENTS.c.stage).distinct()
+                 .where(ATTACHMENTS.c.case_id == case_id, ATTACHMENTS.c.stage.in_(list(stages)),
+                        ATTACHMENTS.c.content_type.like("image/%")))
+        return {str(s) for s in self.conn.scalars(query)}

@@ -347,15 +347,6 @@ def _audit(
     tx.append_audit(case_id, [{"actor": actor, "action": action, "task_id": task_id, "data": data}], at)
 
 
-def photo_stages_present(store: Store, case_id: str, stages: Sequence[str]) -> set[str]:
-    """Which of ``stages`` have at least one image attached to the case with that stage."""
-    with store.read() as tx:
-        stmt = (select(Attachment.stage).distinct()
-                .where(Attachment.case_id == case_id, Attachment.stage.in_(list(stages)),
-                       Attachment.content_type.like("image/%")))
-        return {str(s) for s in tx.session.scalars(stmt)}
-
-
 def attachments(store: Store, case_ids: Sequence[str]) -> list[AttachmentRow]:
     """Attachments of some cases, oldest first."""
     with store.read() as tx:

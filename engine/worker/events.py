@@ -10,6 +10,10 @@
   若遇重大、紧急事件，须于第一时间通知公司主管领导…). Each role is looked up for the case: the
   responsible department's head, else the nearest holder from the case's project upwards.
 
+* **A service task that notifies.** The ``notify.roles`` action, which a diagram calls from a
+  service task with roles and a message of its own, tells the nearest holders of those roles for
+  the case, in the step's transaction (``register_actions``).
+
 The runtime calls ``on_transition(tx, transition)`` just before it commits; ``install(runtime)`` sets
 that up.
 """
@@ -18,12 +22,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.actions import ActionContext, ActionRegistry, Param
+from engine.errors import ActionError
 from engine.store import Tx
 from engine.store.worker_repo import WorkerRepo
 from engine.worker.outbox import Notifier
 from engine.worker.people import Directory
 
-__all__ = ["install", "on_transition"]
+__all__ = ["install", "notify_roles_action", "on_transition", "register_actions"]
 
 DISPATCHED = "dispatched"
 
@@ -71,3 +77,43 @@ def _urgency(policy: Any, case: dict[str, Any]) -> dict[str, str]:
 def install(runtime: Any) -> None:
     """Have ``runtime`` call ``on_transition`` inside each transition's transaction."""
     runtime.after_transition = on_transition
+
+
+def notify_roles_action(ctx: ActionContext, roles: list[Any], message: str, title: str | None = None,
+                        channels: list[Any] | None = None) -> dict[str, Any]:
+    """Tell the holders of ``roles`` for this case (nearest unit upwards; a department head is the
+    responsible department's) ``message``, on the policy's channels or ``channels``."""
+    policy, case = ctx.policy, ctx.case
+    known = set(str(c) for c in policy.get("notifications.channels"))
+    chosen = [str(c) for c in channels] if channels else None
+    if chosen is not None and (unknown := [c for c in chosen if c not in known]):
+        raise ActionError(f"notify.roles: channel(s) {', '.join(unknown)} are not in notifications.channels "
+                          f"({', '.join(sorted(known))})", code="action.E002")
+    repo = WorkerRepo(ctx.tx)
+    directory = Directory(repo.all_staff(), ctx.step.transition.units())
+    people = []
+    for role in roles:
+        people.extend(directory.for_place(str(role), case.get("project"), case.get("subsidiary"),
+                                          case.get("responsible_department")))
+    notifier = Notifier(repo, policy, ctx.now)
+    notifier.tell(people, "diagram_notice", f"{ctx.ref}:{ctx.task_name}", case_id=str(case["id"]),
+                  case_number=str(case["number"]), channels=chosen,
+                  process=str(ctx.definition.name), case=str(case["number"]),
+                  title=title or str(ctx.task.task_spec.bpmn_name or ctx.task_name), message=message)
+    told = sorted({p.login for p in people})
+    ctx.audit("notice.sent", {"roles": [str(r) for r in roles], "people": told, "title": title or ""})
+    return {"people": told}
+
+
+def register_actions(registry: ActionRegistry) -> None:
+    """The notification actions diagrams may call."""
+    registry.action(
+        "notify.roles", "通知相关角色", label_en="Notify roles",
+        params=[Param("roles", "list", "通知的角色", label_en="Roles",
+                      help="角色代码，如 chairman、cs_centre_gm；从案件所在项目向上找最近的持有人"),
+                Param("message", "str", "通知内容", label_en="Message"),
+                Param("title", "str", "标题", required=False, label_en="Title", help="默认为本环节名称"),
+                Param("channels", "list", "渠道", required=False, label_en="Channels",
+                      help="默认为 notifications.channels")],
+        result="{people}: the logins told",
+    )(notify_roles_action)

@@ -14,11 +14,17 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from engine.actions import ActionContext, ActionRegistry, Param
+from engine.errors import ActionError
+from engine.store.worker_repo import WorkerRepo
 from engine.worker.context import COMPLAINT, RunContext, WorkTask, tasks_at
 from engine.worker.export import write_ledger
 from engine.worker.lateness import FINED_TASKS, CaseRules, Lateness, started_steps
+from engine.worker.outbox import Notifier
+from engine.worker.templates import REASONS
 
-__all__ = ["close_month", "late_orders", "overdue_ledger", "progress_check"]
+__all__ = ["book_penalty_action", "close_month", "late_orders", "overdue_ledger", "progress_check",
+           "register_actions"]
 
 WORK = "carry_out_work"
 _DAY = timedelta(days=1)
@@ -208,3 +214,47 @@ def close_month(ctx: RunContext) -> dict[str, Any]:
                              "files": [str(f) for f in files], "report_to": report_to})
     ctx.count("lines", len(lines))
     return {"month": month, "lines": len(lines), "total": total, "files": [f.name for f in files]}
+
+
+def book_penalty_action(ctx: ActionContext, person: str, kind: str, amount: int, detail: str | None = None,
+                        role: str | None = None) -> dict[str, Any]:
+    """Book one ledger line for ``person`` in the month of the step (once per service-task instance)."""
+    if kind not in REASONS:
+        raise ActionError(f"penalty.book: unknown kind {kind!r}; use one of {', '.join(sorted(REASONS))}",
+                          code="action.E002")
+    if amount < 0:
+        raise ActionError(f"penalty.book: amount {amount} is negative", code="action.E002")
+    staff = ctx.tx.staff(person)
+    if staff is None:
+        raise ActionError(f"penalty.book: no staff member {person!r}", code="action.E002")
+    case = ctx.case
+    month = ctx.now.astimezone(ctx.zone).strftime("%Y-%m")
+    key = f"action:{ctx.ref}:{person}"
+    repo = WorkerRepo(ctx.tx)
+    new = repo.add_penalty(key=key, month=month, occurred_at=ctx.now, subsidiary=case.get("subsidiary"),
+                           staff=person, role=role or "responsible", kind=kind, amount=amount,
+                           bonus_percent_min=None, bonus_percent_max=None, case_id=case["id"],
+                           case_number=case["number"], detail={"text": detail or "", "task": ctx.task_name},
+                           created_at=ctx.now)
+    if new:
+        Notifier(repo, ctx.policy, ctx.now).tell(
+            [staff], "penalty", key, case_id=str(case["id"]), case_number=str(case["number"]),
+            channels=["in_app"], case=case["number"], reason=kind, amount=amount, detail=detail or "",
+            month=month)
+        ctx.audit("penalty.booked", {"person": person, "kind": kind, "amount": amount, "month": month})
+    return {"booked": new, "month": month}
+
+
+def register_actions(registry: ActionRegistry) -> None:
+    """The penalty actions diagrams may call."""
+    registry.action(
+        "penalty.book", "记扣罚", label_en="Book a penalty",
+        params=[Param("person", "str", "被扣罚人（登录名）", label_en="Person (login)"),
+                Param("kind", "str", "扣罚原因", label_en="Reason", help="、".join(sorted(REASONS))),
+                Param("amount", "int", "金额（元）", label_en="Amount (yuan)",
+                      help="取自政策，如 policy(\"complaint.penalties.plan_not_entered\")"),
+                Param("detail", "str", "说明", required=False, label_en="Detail"),
+                Param("role", "str", "责任类别", required=False, label_en="Role",
+                      help="responsible（责任人，默认）或 leader（分管领导）")],
+        result="{booked, month}: booked is false when this step booked it already",
+    )(book_penalty_action)

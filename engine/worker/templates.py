@@ -84,6 +84,10 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
                "Dear {name}: {case} ({place}){urgency_phrase_en} has reached '{task}'; you are told at once, "
                "as the rules require."),
     },
+    "diagram_notice": {
+        "zh": ("【{process}】{case}：{title}", "{name}您好：{message}"),
+        "en": ("[{process}] {case}: {title}", "Dear {name}: {message}"),
+    },
     "penalty_report": {
         "zh": ("【月度扣罚报表】{unit} {month}",
                "{unit} {month}月投诉扣罚共{count}条，合计{total}元，报{report_to}。文件：{files}"),

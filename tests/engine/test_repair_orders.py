@@ -1,6 +1,9 @@
 """Dispatch orders 派工单 (engine/repair_orders.py): gapless, never reused, issued in their step (R3.2).
 
-Every test runs on SQLite and on PostgreSQL (the shared ``runtime`` fixture).
+The repair diagram issues the order from a service task (action ``repair.issue_dispatch_order``)
+right after ``issue_order``: every generic completion (``Runtime.complete_task``: the case page, the
+API, ``kefu task complete``) issues it in the same transaction. Every test runs on SQLite and on
+PostgreSQL (the shared ``runtime`` fixture).
 """
 
 from __future__ import annotations
@@ -10,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from engine.errors import ConflictError, FormError, NotFoundError, PermissionDenied
-from engine.repair_orders import complete_task, dispatch_order, issue_dispatch_order, printable_order
+from engine.errors import ActionError, ConflictError, FormError, NotFoundError, PermissionDenied
+from engine.repair_orders import DispatchOrderRecord, dispatch_order, printable_order
 from engine.runtime import Runtime
 from engine.store.repair_repo import DispatchOrderRepo
 
@@ -24,6 +27,13 @@ def order_task(runtime: Runtime, actor: str = "zhang.wei") -> str:
     """Open a repair at 丽雅苑; the id of its issue_order task."""
     case = runtime.open_case("repair", INTAKE, actor)
     return next(t.task_id for t in case.tasks if t.task_name == "issue_order")
+
+
+def issue_dispatch_order(runtime: Runtime, task_id: str, actor: str,
+                         data: dict[str, Any]) -> DispatchOrderRecord:
+    """Complete ``issue_order`` the generic way; the order its service task issued."""
+    case = runtime.complete_task(task_id, actor, data)
+    return dispatch_order(runtime, case.number, actor)
 
 
 def numbers(runtime: Runtime) -> list[str]:
@@ -69,11 +79,34 @@ def test_an_order_cannot_be_issued_twice_for_the_same_task(runtime: Runtime) -> 
     assert numbers(runtime) == ["PG-SZP-2026-000001"]
 
 
-def test_only_the_issue_order_task_of_a_repair_issues_orders(runtime: Runtime) -> None:
-    order = issue_dispatch_order(runtime, order_task(runtime), "zhang.wei", {"order_items": "x"})
-    accept = runtime.get_case(order.case_number, "zhang.wei").tasks[0]
-    with pytest.raises(FormError):
-        issue_dispatch_order(runtime, accept.task_id, "deng.haitao", {"engineer_name": "邓海涛"})
+def test_a_failing_action_rolls_the_whole_step_back(runtime: Runtime,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    task_id = order_task(runtime)
+    number = _case_of(runtime, task_id)
+    before = runtime.get_case(number, "zhang.wei")
+
+    def broken(*_args: Any, **_kwargs: Any) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(DispatchOrderRepo, "insert_order", broken)
+    failed = r"'repair.issue_dispatch_order' \(service task issue_dispatch_order\) failed: disk full"
+    with pytest.raises(ActionError, match=failed):
+        runtime.complete_task(task_id, "zhang.wei", {"order_items": "更换水龙头"})
+    after = runtime.get_case(number, "zhang.wei")
+    assert [t.task_name for t in after.tasks] == ["issue_order"]  # the task is still open
+    assert [e.action for e in after.timeline] == [e.action for e in before.timeline]  # nothing audited
+    assert after.status == before.status
+    assert runtime.verify_audit_chain() == []
+    monkeypatch.undo()
+    assert issue_dispatch_order(runtime, task_id, "zhang.wei", {"order_items": "x"}).number == \
+        "PG-SZP-2026-000001"  # the number taken by the failed step was given back
+
+
+def _case_of(runtime: Runtime, task_id: str) -> str:
+    with runtime.store.read() as tx:
+        row = tx.task(task_id)
+    assert row is not None
+    return row.number
 
 
 def test_a_case_without_an_order_says_which_task_issues_it(runtime: Runtime) -> None:
@@ -127,10 +160,11 @@ def test_each_subsidiary_numbers_its_orders_on_its_own(runtime: Runtime) -> None
 
 def test_the_generic_completion_issues_the_order_of_an_issue_order_task(runtime: Runtime) -> None:
     task_id = order_task(runtime)
-    case = complete_task(runtime, task_id, "zhang.wei", {"order_items": "x"})
+    case = runtime.complete_task(task_id, "zhang.wei", {"order_items": "x"})
     assert [t.task_name for t in case.tasks] == ["accept_order"]
     assert dispatch_order(runtime, case.number, "zhang.wei").number == "PG-SZP-2026-000001"
+    assert runtime.case_data(case.number, "zhang.wei")["dispatch_order"]["number"] == "PG-SZP-2026-000001"
     accept = case.tasks[0].task_id  # any other task is completed as usual, without a number
-    complete_task(runtime, accept, "deng.haitao", {"engineer_name": "邓海涛",
-                                                   "planned_visit_at": "2026-11-23T11:00:00+08:00"})
+    runtime.complete_task(accept, "deng.haitao", {"engineer_name": "邓海涛",
+                                                  "planned_visit_at": "2026-11-23T11:00:00+08:00"})
     assert numbers(runtime) == ["PG-SZP-2026-000001"]

@@ -86,6 +86,17 @@ class Desk:
         item = self.task(number, name)
         return self.runtime.complete_task(item.task_id, actor or self.worker_for(item), data)
 
+    def photograph(self, number: str, *stages: str, by: str = "deng.haitao") -> None:
+        """Record one photo per repair stage on the case, as the case page's upload does (R3.3)."""
+        from engine.store.web_queries import add_attachment
+
+        case_id = self.case(number).id
+        for stage in stages:
+            add_attachment(self.runtime.store, case_id=case_id, task_id=None, filename=f"{stage}.jpg",
+                           content_type="image/jpeg", size=1024, sha256=stage.ljust(64, "0"),
+                           storage_path=f"attachments/{stage}.jpg", uploaded_by=by, at=self.clock.now(),
+                           stage=stage)
+
     def due(self, number: str, name: str) -> datetime:
         """The due time of an open task, in Shanghai time."""
         item = self.task(number, name)

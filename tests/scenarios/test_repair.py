@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from engine.errors import FormError
 from tests.conftest import shanghai
 from tests.scenarios.conftest import Desk
 
@@ -27,6 +30,7 @@ def work_the_order(desk: Desk, n: str, **repair: Any) -> None:
     """Issue the order, accept it and finish the repair with photos of every stage."""
     desk.complete(n, "issue_order", order_items="更换主卫水龙头")
     desk.complete(n, "accept_order", engineer_name="邓海涛", planned_visit_at="2026-11-23T11:00:00+08:00")
+    desk.photograph(n, *ALL_STAGES)
     data = {"repair_record": "已更换水龙头", "photo_stages": ["before", "during", "after"],
             "repair_result": "finished"}
     data.update(repair)
@@ -51,6 +55,7 @@ def test_a_repair_runs_from_intake_through_dispatch_work_reply_and_return_visit(
     assert accept.role == "engineer"
     assert desk.worker_for(accept) == "deng.haitao"
     desk.complete(n, "accept_order", engineer_name="邓海涛", planned_visit_at="2026-11-23T11:00:00+08:00")
+    desk.photograph(n, *ALL_STAGES)
     desk.complete(n, "carry_out_repair", repair_record="已更换水龙头", photo_stages=ALL_STAGES,
                   repair_result="finished")
     desk.complete(n, "reply_owner", reply_content="已修好,请检查", owner_confirmed=True)
@@ -73,6 +78,23 @@ def test_a_repair_cannot_be_finished_without_the_photos_the_policy_requires(desk
     desk.complete(n, "carry_out_repair", repair_record="补拍维修中照片", photo_stages=ALL_STAGES,
                   repair_result="finished")
     assert "reply_owner" in desk.open_tasks(n)
+
+
+def test_a_stage_ticked_without_its_photo_refuses_the_whole_step(desk: Desk) -> None:
+    n = open_repair(desk)
+    desk.complete(n, "issue_order", order_items="更换主卫水龙头")
+    desk.complete(n, "accept_order", engineer_name="邓海涛", planned_visit_at="2026-11-23T11:00:00+08:00")
+    desk.photograph(n, "before", "after")
+    before = desk.case(n)
+    with pytest.raises(FormError) as refused:  # the diagram's repair.require_photos service task
+        desk.complete(n, "carry_out_repair", repair_record="已更换水龙头", photo_stages=ALL_STAGES,
+                      repair_result="finished")
+    assert refused.value.errors == {"photo_stages": "no photo uploaded yet for: during"}
+    assert refused.value.errors_zh == {"photo_stages": "还没有上传这些节点的照片：维修中"}  # type: ignore[attr-defined]
+    after = desk.case(n)  # rolled back: the task is open, the case and its audit log are as they were
+    assert [t.task_id for t in after.tasks] == [t.task_id for t in before.tasks]
+    assert len(after.timeline) == len(before.timeline)
+    assert "repair_record" not in desk.data(n)
 
 
 def test_an_emergency_is_dispatched_at_once_and_the_leaders_are_notified(desk: Desk) -> None:

@@ -24,14 +24,15 @@ def pages(app: Flask) -> Flask:
 
 
 def issued(services: Services, browser) -> str:  # type: ignore[no-untyped-def]
-    """Open a repair and issue its order through the page; the case number."""
+    """Open a repair and issue its order by completing ``issue_order`` on the case page; the case number."""
     case = services.runtime.open_case("repair", INTAKE, "zhang.wei")
     task = next(t for t in case.tasks if t.task_name == "issue_order")
-    browser.get(f"/repair/{case.number}/order")
-    response = browser.post(f"/repair/{case.number}/tasks/{task.task_id}/issue-order",
-                            {"order_items": "更换主卫水龙头", "order_note": "业主下午在家"})
+    browser.get(f"/cases/{case.number}")
+    response = browser.post(f"/cases/{case.number}/tasks/{task.task_id}/complete",
+                            {"_spec": "issue_order", "order_items": "更换主卫水龙头",
+                             "order_note": "业主下午在家"})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
-    assert response.headers["Location"].endswith(f"/repair/{case.number}/order")
+    assert response.headers["Location"].endswith(f"/cases/{case.number}")
     return case.number
 
 
@@ -66,8 +67,9 @@ def test_an_order_missing_its_items_is_not_issued_and_takes_no_number(pages, log
     case = services.runtime.open_case("repair", INTAKE, "zhang.wei")
     task = next(t for t in case.tasks if t.task_name == "issue_order")
     browser.get("/inbox")
-    response = browser.post(f"/repair/{case.number}/tasks/{task.task_id}/issue-order", {"order_items": ""})
-    assert response.status_code == 302 and response.headers["Location"].endswith(f"/cases/{case.number}")
+    response = browser.post(f"/cases/{case.number}/tasks/{task.task_id}/complete",
+                            {"_spec": "issue_order", "order_items": "", "order_note": "业主下午在家"})
+    assert response.status_code == 422
     assert browser.get(f"/repair/{case.number}/order").status_code == 404
     other = issued(services, browser)  # the next order still gets number 1
     assert "PG-SZP-2026-000001" in browser.get(f"/repair/{other}/order").get_data(as_text=True)
@@ -97,7 +99,6 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 def _at_the_work_step(services: Services) -> tuple[str, str]:
     """A repair whose order is issued and accepted: (case number, the carry_out_repair task id)."""
-    from engine.repair_orders import complete_task
     from webui.demo import worker_for
 
     runtime = services.runtime
@@ -108,7 +109,7 @@ def _at_the_work_step(services: Services) -> tuple[str, str]:
         who = worker_for(services.store, task)
         if task.assignee is None:
             runtime.claim_task(task.task_id, who)
-        complete_task(runtime, task.task_id, who, data)
+        runtime.complete_task(task.task_id, who, data)
     work = next(t for t in runtime.get_case(number, "zhang.wei").tasks if t.task_name == "carry_out_repair")
     if work.assignee is None:
         runtime.claim_task(work.task_id, "deng.haitao")
@@ -158,3 +159,25 @@ def test_an_unknown_stage_or_a_stage_outside_a_repair_is_refused(pages, login, s
     }, "wang.fang").number
     desk = login("wang.fang")
     assert _photo(desk, complaint, "before").status_code == 422
+
+
+def test_a_failing_action_shows_why_on_the_case_page_and_keeps_the_input(pages, login, services, monkeypatch):
+    from engine.store.repair_repo import DispatchOrderRepo
+
+    case = services.runtime.open_case("repair", INTAKE, "zhang.wei")
+    task = next(t for t in case.tasks if t.task_name == "issue_order")
+    services.runtime.claim_task(task.task_id, "zhang.wei")
+    browser = login("zhang.wei")
+    browser.get(f"/cases/{case.number}")
+
+    def broken(*_args, **_kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(DispatchOrderRepo, "insert_order", broken)
+    response = browser.post(f"/cases/{case.number}/tasks/{task.task_id}/complete",
+                            {"_spec": "issue_order", "order_items": "更换主卫水龙头"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "本环节的自动操作未能完成，本次提交未保存" in html and "disk full" in html
+    assert "更换主卫水龙头" in html  # the typed input is shown again
+    assert [t.task_name for t in services.runtime.get_case(case.number, "zhang.wei").tasks] == ["issue_order"]

@@ -52,12 +52,17 @@ status = "emergency"
     ("leaders_notified_end", "end", "已通报 leaders notified", "cs_supervisor", {}),
     # Dispatch order 派工单 (R3.1, R3.2)
     ("issue_order", "user", "开具派工单 issue the dispatch order", "cs_desk", {"due": "dispatch_due"}),
+    ("issue_dispatch_order", "service", "编号并记录派工单 number and record the order", "cs_desk",
+     {"action": "repair.issue_dispatch_order", "result": "dispatch_order",
+      "params": [("items", "str", "order_items"), ("note", "str", "order_note")]}),
     ("order_issued", "script", "派工单已送达工程 order reaches engineering", "cs_desk", {"script": """
 order_issued_at = now()
 status = "dispatched"
 """}),
     ("accept_order", "user", "工程人员接单 engineer accepts", "engineering", {"due": "dispatch_due"}),
     ("carry_out_repair", "user", "维修并拍照(前/中/后) repair with photos", "engineering", {}),
+    ("require_photos", "service", "核对已上传照片 check the uploaded photos", "engineering",
+     {"action": "repair.require_photos", "params": [("stages", "list", "photo_stages")]}),
     ("repair_checked", "script", "核对照片与收费 check photos and fee", "engineering", {"script": """
 missing_photo_stages = [s for s in required_photo_stages if s not in photo_stages]
 fee_amount = fee_unit_price * service_quantity if paid_service else 0
@@ -97,10 +102,12 @@ FLOWS = [
     ("emergency_fork", "notify_leaders", None),
     ("notify_leaders", "leaders_notified_end", None),
     ("mark_emergency", "issue_order", None),
-    ("issue_order", "order_issued", None),
+    ("issue_order", "issue_dispatch_order", None),
+    ("issue_dispatch_order", "order_issued", None),
     ("order_issued", "accept_order", None),
     ("accept_order", "carry_out_repair", None),
-    ("carry_out_repair", "repair_checked", None),
+    ("carry_out_repair", "require_photos", None),
+    ("require_photos", "repair_checked", None),
     ("repair_checked", "repair_gw", None),
     ("repair_gw", "fee_gw", 'repair_result == "finished" and not missing_photo_stages', "完成"),
     ("repair_gw", "carry_out_repair", None, "继续/补拍照片"),

@@ -31,6 +31,7 @@ def test_valid_directory_loads_every_process_with_its_forms(valid_dir: Path) -> 
         assignee_expr="None",
         process_id="triage",
         file="triage.bpmn",
+        lane_label="cs_desk",  # no policy_lane property: the lane's name is its policy key
     )
     assert [d.process_id for d in registry.definitions()] == [
         "cooling_off",
@@ -111,8 +112,10 @@ def test_several_problems_are_reported_together(valid_dir: Path) -> None:
     text = (valid_dir / "triage.bpmn").read_text()
     text = text.replace('outcome = "late"', "import os").replace('outcome = "rejected"', "x = y.z")
 
+    forms = (valid_dir / "triage.forms.yaml").read_text()
+
     with pytest.raises(DiagramError) as caught:
-        ProcessDefinition.from_sources("triage", {"triage.bpmn": text})
+        ProcessDefinition.from_sources("triage", {"triage.bpmn": text, "triage.forms.yaml": forms})
 
     problems = caught.value.problems  # type: ignore[attr-defined]
     assert [(p.code, p.element_id) for p in problems] == [
@@ -120,6 +123,17 @@ def test_several_problems_are_reported_together(valid_dir: Path) -> None:
         ("diagram.E011", "reject"),
     ]
     assert "and 1 more" in str(caught.value)
+
+
+def test_code_problems_and_structure_problems_are_listed_together(valid_dir: Path) -> None:
+    text = (valid_dir / "triage.bpmn").read_text().replace('outcome = "late"', "import os")
+
+    with pytest.raises(DiagramError) as caught:
+        ProcessDefinition.from_sources("triage", {"triage.bpmn": text})  # and no forms file
+
+    problems = caught.value.problems  # type: ignore[attr-defined]
+    assert [(p.code, p.element_id) for p in problems][:2] == [("diagram.E011", "mark_late"),
+                                                              ("diagram.E031", "review")]
 
 
 def test_shipped_processes_load(processes_dir: Path) -> None:

@@ -226,7 +226,8 @@ def test_every_template_renders_in_chinese_and_english(kind: str, locale: str) -
               "days": 16, "window": "30 days", "threshold": 5, "total": 300, "report_to": "人力资源中心",
               "files": "a.csv", "task": "上门沟通", "due": "2026-11-23 11:20", "room": "1-101",
               "place": "1-101", "urgency": "紧急", "urgency_en": "Emergency",
-              "urgency_phrase": "为紧急事件，", "urgency_phrase_en": ", emergency,"}
+              "urgency_phrase": "为紧急事件，", "urgency_phrase_en": ", emergency,",
+              "process": "投诉处理", "title": "启动应急预案", "message": "3栋地库水浸"}
     subject, body = render(kind, locale, **values)
     assert subject and body and "{" not in subject + body
 
