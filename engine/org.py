@@ -86,6 +86,7 @@ ROLE_CODES: tuple[str, ...] = (
     "engineer",
     "security_guard",
     "archive_clerk",
+    "process_owner",
 )
 UNIT_KINDS: tuple[str, ...] = ("group", "subsidiary", "project", "department")
 COMPANY_TYPES = ("property", "region")

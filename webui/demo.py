@@ -183,7 +183,7 @@ def advance(runtime: Any, number: str, steps: int, viewer: str) -> int:
             break
         if task.assignee is None:
             runtime.claim_task(task.task_id, login)
-        form = runtime.registry.get(case.process_id).forms[task.task_name]
+        form = runtime.definition(case.process_id, case.process_version).forms[task.task_name]
         try:
             policy = policy_of(case.subsidiary)
         except KefuError:

@@ -214,8 +214,8 @@ class Services:
     def intake_form(
         self, process_id: str, subsidiary: str | None = None
     ) -> tuple[dict[str, str], list[dict]]:
-        """The title and field descriptions of a process's start form."""
-        definition = self.registry.get(process_id)
+        """The title and field descriptions of a process's start form (its current version's)."""
+        definition = self.runtime.current_definition(process_id)
         form = definition.start_form
         title = form.title or {"zh": definition.name, "en": definition.name}
         policy = self.policy(subsidiary)
@@ -268,17 +268,8 @@ class Services:
         return self.staff_names().get(found[0], found[0]), found[2]
 
     def definition(self, process_id: str, version: str) -> Any:
-        """The process definition a case is pinned to (the registry's when it is the current one)."""
-        current = self.registry.get(process_id)
-        if current.version == version:
-            return current
-        with self.store.read() as tx:
-            sources = tx.process_sources(process_id, version)
-        if sources is None:
-            return current
-        from engine.processes import ProcessDefinition
-
-        return ProcessDefinition.from_sources(process_id, sources)
+        """The process definition a case is pinned to."""
+        return self.runtime.definition(process_id, version)
 
     def diagram_xml(self, actor: Actor, number: str) -> str:
         """The BPMN XML the case runs (its pinned version)."""
@@ -287,8 +278,6 @@ class Services:
         with self.store.read() as tx:
             sources = tx.process_sources(case.process_id, case.process_version) or {}
         name = f"{case.process_id}.bpmn"
-        if name not in sources:
-            sources = dict(self.registry.get(case.process_id).sources)
         return str(sources.get(name, next((v for k, v in sources.items() if k.endswith(".bpmn")), "")))
 
     def comment(self, actor: Actor, number: str, text: str) -> None:

@@ -109,8 +109,10 @@ def _task_line(item: InboxItem, zone: tzinfo, now: datetime) -> str:
 @click.command("init")
 @click.option("--demo", is_flag=True,
               help="Also import the demo organisation and households (engine/demo/*.yaml).")
+@click.option("--force", is_flag=True,
+              help="Make the files under processes/ current even where a process owner deployed a version.")
 @pass_cli
-def init_command(cli: CliContext, demo: bool) -> None:
+def init_command(cli: CliContext, demo: bool, force: bool) -> None:
     """Create or upgrade the database, register the process versions (and the demo org)."""
     store = _store(cli)
     revision = store.migrate()
@@ -121,8 +123,8 @@ def init_command(cli: CliContext, demo: bool) -> None:
     imported = import_token_file(store, cli.settings.data_dir / "api_tokens.json", cli.clock)
     if imported:
         click.echo(f"api tokens: {imported} moved from api_tokens.json into the database")
-    for process_id, version, new in runtime.register_processes():
-        click.echo(f"process {process_id} {version[:12]}" + (" registered" if new else " (known)"))
+    for done in runtime.register_processes(force=force):
+        click.echo(_registration_line(done))
     if demo:
         _import_org(cli, runtime, DEMO_ORG)
         from engine.visitors import import_households
@@ -130,6 +132,20 @@ def init_command(cli: CliContext, demo: bool) -> None:
         households = import_households(runtime, DEMO_HOUSEHOLDS)
         click.echo(f"households {DEMO_HOUSEHOLDS.name}: {households} new")
         _demo_faq(runtime)
+
+
+def _registration_line(done: Any) -> str:
+    """One line per process of ``kefu init``: what became of its file."""
+    v, cur = done.version, done.current
+    head = f"process {done.process_id} {v.label} {v.version[:12]}"
+    if done.status == "registered":
+        return f"{head} registered, current"
+    if done.status == "current":
+        return f"{head} (known, current)"
+    who = f"deployed by {cur.deployed_by}" if cur.deployed_by else "registered"
+    what = "stored, not current" if done.status == "stored" else "known, not current"
+    return (f"{head} {what}: {cur.label} ({who}) stays current; 'kefu init --force' makes the files "
+            f"current, 'kefu process export DIR' writes {cur.label} to files")
 
 
 def _demo_faq(runtime: Runtime) -> None:

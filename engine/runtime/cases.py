@@ -33,10 +33,12 @@ from engine.processes import ProcessDefinition, ProcessRegistry, build_script_en
 from engine.processes.host import policy_zone
 from engine.runtime.access import load_staff, place
 from engine.runtime.inbox import InboxMixin
+from engine.runtime.migration import MigrationMixin
 from engine.runtime.numbering import format_number, number_prefix
 from engine.runtime.recompute import RecomputeMixin
 from engine.runtime.serializer import VERSION, dump_workflow, load_workflow
 from engine.runtime.transition import CASE_DATA_FIELDS, Transition
+from engine.runtime.versions import VersionsMixin
 from engine.runtime.views import CaseView
 from engine.store import CaseRecord, Store, TaskRecord, Tx
 
@@ -64,7 +66,7 @@ class _JoinedStore:
     read = write
 
 
-class Runtime(InboxMixin, RecomputeMixin):
+class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
     """Cases and tasks on top of a store, a policy set, a process registry and a clock."""
 
     def __init__(self, store: Store, policies: Any, registry: ProcessRegistry, clock: Clock,
@@ -108,30 +110,6 @@ class Runtime(InboxMixin, RecomputeMixin):
         return other
 
     # -- pinned versions ---------------------------------------------------------------------------
-    def register_processes(self) -> list[tuple[str, str, bool]]:
-        """Store every registry version not stored yet; (process_id, version, new?) per process."""
-        out = []
-        with self.store.write() as tx:
-            for definition in self.registry.definitions():
-                out.append((definition.process_id, definition.version, self._ensure_version(tx, definition)))
-        self._stored_versions.update((pid, version) for pid, version, _ in out)  # committed now
-        return out
-
-    def _ensure_version(self, tx: Tx, definition: ProcessDefinition) -> bool:
-        key = (definition.process_id, definition.version)
-        self._definitions.setdefault(key, definition)
-        if key in self._stored_versions:
-            return False
-        now = self.clock.now()
-        new = tx.ensure_process_version(definition.process_id, definition.version, dict(definition.sources),
-                                        now)
-        if new:
-            event = {"actor": "system", "action": "process.registered",
-                     "data": {"process": definition.process_id, "version": definition.version,
-                              "files": sorted(definition.sources)}}
-            tx.append_audit(None, [event], now)
-        return new
-
     def _definition(self, tx: Tx, process_id: str, version: str) -> ProcessDefinition:
         key = (process_id, version)
         if key not in self._definitions:
@@ -140,6 +118,13 @@ class Runtime(InboxMixin, RecomputeMixin):
                 raise NotFoundError(f"process {process_id} version {version[:12]} is not stored")
             self._definitions[key] = ProcessDefinition.from_sources(process_id, sources)
         return self._definitions[key]
+
+    def definition(self, process_id: str, version: str) -> ProcessDefinition:
+        """A stored version's definition (a case's pinned diagram: describe its forms with it)."""
+        if (process_id, version) in self._definitions:
+            return self._definitions[(process_id, version)]
+        with self.store.read() as tx:
+            return self._definition(tx, process_id, version)
 
     def _policy(self, tx: Tx, fingerprint: str) -> Any:
         if fingerprint not in self._policies_by_fp:
@@ -208,10 +193,12 @@ class Runtime(InboxMixin, RecomputeMixin):
         return Transition(tx=tx, case=fields, rows=rows, definition=definition, policy=policy,
                           workflow=workflow, clock=self.clock, zone=zone, runtime=self, actor=actor)
 
-    def _commit(self, t: Transition, point: str) -> CaseRecord:
-        """Sync, then write the case row (one INSERT/UPDATE), audit events and inbox rows."""
+    def _commit(self, t: Transition, point: str, **extra: Any) -> CaseRecord:
+        """Sync, then write the case row (one INSERT/UPDATE, with ``extra`` columns), audit events and
+        inbox rows."""
         changes = t.sync()
         changes.pop("id", None)
+        changes.update(extra)
         tx, case_id = t.tx, t.case["id"]
         tx.append_audit(case_id, t.events, t.now)
         record = tx.update_case(case_id, **changes, workflow=dump_workflow(t.wf), serializer_version=VERSION)
@@ -229,7 +216,6 @@ class Runtime(InboxMixin, RecomputeMixin):
 
     def open_case(self, process_id: str, data: Mapping[str, Any], actor: str) -> CaseView:
         """Receive a new case; the actor is its first receiver (R0.5: anyone may, nobody refuses)."""
-        definition = self.registry.get(process_id)
         if not isinstance(data, Mapping):
             raise FormError(f"the start form of {process_id} must be a mapping of field → value, "
                             f"not {type(data).__name__}", zh="表单数据必须是“字段 → 值”的对象")
@@ -251,7 +237,7 @@ class Runtime(InboxMixin, RecomputeMixin):
                 event = {"actor": "system", "action": "policy.pinned",
                          "data": {"fingerprint": fp, "unit": snapshot.get("code")}}
                 tx.append_audit(None, [event], now)
-            self._ensure_version(tx, definition)
+            definition = self._current_definition(tx, process_id)
             cleaned = definition.start_form.clean(data, policy)
             zone = policy_zone(policy)
             prefix = self._prefixes.get((fp, process_id)) or number_prefix(policy, process_id)

@@ -22,7 +22,7 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
 from engine.errors import ConflictError
 
-__all__ = ["UPGRADES", "VERSION", "dump_workflow", "load_workflow", "upgrade_workflow_dict"]
+__all__ = ["UPGRADES", "VERSION", "dump_workflow", "load_workflow", "spec_registry", "upgrade_workflow_dict"]
 
 VERSION = "1.5"
 
@@ -104,3 +104,9 @@ def dump_full_workflow(workflow: BpmnWorkflow) -> str:
     """SpiffWorkflow's own full serialization (specs included): used by tests of the upgrade path."""
     text: str = _FULL_SERIALIZER.serialize_json(workflow)
     return text
+
+
+def spec_registry() -> Any:
+    """The serializer's converter registry, which SpiffWorkflow's ``SpecDiff``/``diff_workflow`` compare
+    task specs with (``SpiffWorkflow.bpmn.util.diff``)."""
+    return _FULL_SERIALIZER.registry

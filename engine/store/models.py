@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column
@@ -109,12 +110,18 @@ class ProcessVersion(Base):
     """One version of a process's diagram and forms, keyed by content hash."""
 
     __tablename__ = "process_versions"
-    __table_args__ = (UniqueConstraint("process_id", "version", name="uq_process_versions"),)
+    __table_args__ = (UniqueConstraint("process_id", "version", name="uq_process_versions"),
+                      UniqueConstraint("process_id", "seq", name="uq_process_versions_seq"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     process_id: Mapped[str] = mapped_column(String(64))
     version: Mapped[str] = mapped_column(String(64))
     sources: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
+    seq: Mapped[int] = mapped_column(Integer)  # v1, v2 … per process, in the order registered
+    current: Mapped[bool] = mapped_column(Boolean, server_default=false())  # new cases open on it
+    source: Mapped[str] = mapped_column(String(20), server_default="init")  # init (the files) | deploy
+    deployed_by: Mapped[str | None] = mapped_column(String(64))
+    deployed_at: Mapped[datetime | None]  # when it last became current
 
 
 class PolicySnapshot(Base):

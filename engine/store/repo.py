@@ -170,23 +170,6 @@ class Tx(CaseTx):
             )
         ).first()
 
-    def ensure_process_version(self, process_id: str, version: str, sources: dict[str, str],
-                               now: datetime) -> bool:
-        """Register a process version unless it is known; True when it was new."""
-        if self.process_sources(process_id, version) is not None:
-            return False
-        stmt = self._insert(ProcessVersion).values(process_id=process_id, version=version, sources=sources,
-                                                   created_at=now)
-        result: Any = self.session.execute(stmt.on_conflict_do_nothing())
-        return bool(result.rowcount)
-
-    def process_versions(self, process_id: str | None = None) -> list[tuple[str, str, datetime]]:
-        """(process_id, version, created_at) of registered versions, oldest first."""
-        stmt = select(ProcessVersion.process_id, ProcessVersion.version, ProcessVersion.created_at)
-        if process_id is not None:
-            stmt = stmt.where(ProcessVersion.process_id == process_id)
-        return [(r[0], r[1], r[2]) for r in self.session.execute(stmt.order_by(ProcessVersion.id))]
-
     def policy_snapshot(self, fingerprint: str) -> dict[str, Any] | None:
         """A stored policy snapshot, or None."""
         return self.session.scalars(

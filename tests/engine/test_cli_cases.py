@@ -38,7 +38,7 @@ def test_cli_round_trip(kefu, tmp_path: Path) -> None:  # type: ignore[no-untype
     assert code == 0 and "process ticket" in out and " 0 staff" not in out
     assert "households households.yaml: 4 new" in out and "faq faq.yaml: 9 entries added" in out
     code, out, _ = kefu("init", "--demo")
-    assert code == 0 and "(known)" in out and "0 staff changed" in out
+    assert code == 0 and "(known, current)" in out and "0 staff changed" in out
     assert "households.yaml: 0 new" in out and "the book has entries, none added" in out
 
     form = tmp_path / "form.json"

@@ -125,4 +125,4 @@ def test_registrations_and_policy_pins_are_on_the_system_chain(rt: Runtime, stor
     open_ticket(rt)
     with store.read() as tx:
         actions = [e.action for e in tx.chain_events("system")]
-    assert actions == ["org.imported", "policy.pinned", "process.registered"]
+    assert actions == ["org.imported", "policy.pinned", "process.registered", "process.deployed"]

@@ -15,6 +15,7 @@ from engine.errors import ConflictError, NotFoundError
 from engine.runtime import Runtime
 from engine.runtime.serializer import dump_full_workflow, load_workflow
 from engine.store import Store
+from engine.store.process_repo import ProcessRepo
 from tests.conftest import ROOT
 from tests.engine.runtime.conftest import DATA, dispatch, make_runtime, open_ticket
 
@@ -133,7 +134,8 @@ def test_changed_diagram_and_policy_affect_new_cases_only(store: Store, clock: F
     assert old_next.tasks[0].title == "处理 handle"
     assert new_next.tasks[0].title == "处理 handle v2"
     with store.read() as tx:
-        assert len(tx.process_versions("ticket")) == 2
+        versions = ProcessRepo(tx).versions("ticket")
+        assert [(v.seq, v.current, v.source) for v in versions] == [(1, False, "init"), (2, True, "init")]
         assert tx.count_rows("policy_snapshots") == 2
     # forms of the old case are described with its pinned policy, not the edited one
     assert new_rt.pinned_policy(old.policy_fingerprint).get("complaint.deadlines.cs_callback") == "30 minutes"

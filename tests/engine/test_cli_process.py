@@ -1,0 +1,83 @@
+"""``kefu process list|deploy|export|diff|migrate`` and ``kefu init`` after a deploy (engine.cli.main)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from engine.cli import main
+from tests.conftest import ROOT
+
+NOW = "2026-11-23T10:00:00+08:00"
+REPAIR = {"customer_name": "李女士", "customer_phone": "13612345678", "room": "5栋2单元801",
+          "location": "in_home", "description": "水龙头漏水", "channel": "phone"}
+
+
+@pytest.fixture
+def kefu(db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],  # type: ignore[no-untyped-def]
+         tmp_path: Path):
+    """Run ``kefu`` on the test database and the shipped diagrams; (exit code, stdout, stderr)."""
+    monkeypatch.setenv("KEFU_PROCESSES_DIR", str(ROOT / "processes"))
+    monkeypatch.setenv("KEFU_DATA_DIR", str(tmp_path / "data"))
+
+    def run(*args: str, actor: str | None = None) -> tuple[int, str, str]:
+        code = main(["--db", db_url, "--now", NOW, *(["--as", actor] if actor else []), *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def draft(tmp_path: Path, old: str = 'name="工程人员接单 engineer accepts"',
+          new: str = 'name="工程人员接单（新版）"') -> Path:
+    """A copy of the repair diagram (and its forms) with one change."""
+    folder = tmp_path / "draft"
+    folder.mkdir(exist_ok=True)
+    text = (ROOT / "processes" / "repair.bpmn").read_text(encoding="utf-8")
+    assert old in text
+    (folder / "repair.bpmn").write_text(text.replace(old, new), encoding="utf-8")
+    forms = (ROOT / "processes" / "repair.forms.yaml").read_text(encoding="utf-8")
+    (folder / "repair.forms.yaml").write_text(forms, encoding="utf-8")
+    return folder / "repair.bpmn"
+
+
+def test_deploy_list_diff_migrate_export_round_trip(kefu, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert kefu("init", "--demo")[0] == 0
+    form = tmp_path / "repair.json"
+    form.write_text(json.dumps(REPAIR, ensure_ascii=False), encoding="utf-8")
+    code, out, _ = kefu("case", "open", "repair", "--data", f"@{form}", actor="zhang.wei")
+    number = out.strip().splitlines()[-1]
+
+    code, _, err = kefu("process", "deploy", str(draft(tmp_path)), actor="zhang.wei")
+    assert code == 1 and "may not deploy processes" in err and "process_owner" in err
+    broken = draft(tmp_path, 'value="order_items"', 'value="order_itmes"')
+    code, _, err = kefu("process", "deploy", str(broken), actor="qian.lu")
+    assert code == 1
+    assert "repair.bpmn" in err and "diagram.E039" in err and "reads 'order_itmes'" in err
+    code, out, _ = kefu("process", "deploy", str(draft(tmp_path)), actor="qian.lu")
+    assert code == 0 and "process repair v2" in out and "deployed, current" in out
+
+    code, out, _ = kefu("process", "list", "repair")
+    rows = out.splitlines()
+    assert rows[0].startswith("  repair") and " v1 " in rows[0] and "1 open case(s)" in rows[0]
+    assert rows[1].startswith("* repair") and " v2 " in rows[1] and "qian.lu" in rows[1]
+    assert json.loads(kefu("process", "list", "--json")[1])[0]["process"] == "archive_access"
+
+    code, out, _ = kefu("process", "diff", "repair", "v1", "v2")
+    assert code == 0 and "~ repair/accept_order" in out and "'工程人员接单（新版）'" in out
+
+    code, out, _ = kefu("process", "migrate", "repair", "--to", "v2", "--dry-run", actor="qian.lu")
+    assert code == 0 and f"{number}  v1 → v2  can move" in out and "1 of 1 case(s) can move" in out
+    assert "v1" in kefu("process", "list", "repair")[1].splitlines()[0]  # nothing moved yet
+    code, out, _ = kefu("process", "migrate", "repair", "--to", "v2", "--cases", number, actor="qian.lu")
+    assert code == 0 and f"{number}  v1 → v2  moved" in out
+    code, _, err = kefu("process", "migrate", "repair", "--to", "v2", actor="zhang.wei")
+    assert code == 1 and "process_owner" in err
+
+    code, out, _ = kefu("init")
+    assert "process repair v1" in out and "known, not current: v2 (deployed by qian.lu) stays current" in out
+    code, out, _ = kefu("process", "export", str(tmp_path / "export"))
+    exported = (tmp_path / "export" / "repair.bpmn").read_text(encoding="utf-8")
+    assert code == 0 and "工程人员接单（新版）" in exported
