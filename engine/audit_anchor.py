@@ -71,9 +71,18 @@ class AnchorSettings:
                 raise ConfigError(f"no audit key: {self.key_file} does not exist and KEFU_AUDIT_KEY is not "
                                   "set; use the key the worker signs with")
             self.key_file.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            # Written whole under a private name, then linked into place: two workers starting at once
+            # keep the one key that got there first, and nobody reads a half-written file.
+            partial = self.key_file.with_name(f".{self.key_file.name}.{os.getpid()}.{secrets.token_hex(4)}")
+            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w", encoding="utf-8") as out:
                 out.write(secrets.token_hex(32))
+            try:
+                os.link(partial, self.key_file)
+            except FileExistsError:
+                pass  # another worker made the key first: use theirs
+            finally:
+                partial.unlink()
         return self.key_file.read_text(encoding="utf-8").strip().encode("utf-8")
 
 
