@@ -16,7 +16,7 @@ from engine.errors import KefuError, NotFoundError
 from engine.policy import EffectivePolicy, PolicyErrors, PolicySet, load_policy_set
 from engine.policy.catalogue import Entry
 from engine.policy.catalogue import entry as catalogue_entry
-from engine.policy.crosscheck import check_processes
+from engine.policy.crosscheck import check_processes, field_labels
 from engine.policy.policyset import GROUP
 from engine.policy.rules import FORMATS, render_rules
 from engine.policy.schema import leaves
@@ -249,7 +249,18 @@ def rules_command(cli: CliContext, code: str, fmt: str) -> None:
     policies = _load(cli)
     target = None if code == GROUP else code
     names = {unit: policies.unit(unit).name for unit in (GROUP, *policies.units)}
-    click.echo(render_rules(policies.effective(target), policies.effective(None), names, fmt), nl=False)
+    labels = _field_labels(cli)
+    click.echo(render_rules(policies.effective(target), policies.effective(None), names, fmt, labels),
+               nl=False)
+
+
+def _field_labels(cli: CliContext) -> dict[str, dict[str, str]]:
+    """The labels of the form fields a policy list names (``visitor.required_fields``), if the
+    diagrams are there to read them from."""
+    from engine.processes import ProcessRegistry
+
+    directory = cli.settings.processes_dir
+    return field_labels(ProcessRegistry.load(directory).definitions()) if Path(directory).is_dir() else {}
 
 
 def register(group: click.Group) -> None:

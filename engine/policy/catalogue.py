@@ -82,25 +82,26 @@ SOURCES = {
     "004": "《来电来访来函作业规定》",
 }
 
-# Section titles of the rules document, by first key segment, in document order.
+# Section titles of the rules document, by first key segment, in document order (the document
+# numbers the sections it prints: 一、二、…).
 SECTIONS = {
     "unit": "单位",
-    "calendar": "一、工作日历",
-    "departments": "三、部门",
-    "roles": "四、岗位",
-    "lanes": "五、流程岗位绑定",
-    "channels": "六、受理渠道",
-    "consultation": "七、咨询",
-    "complaint": "八、投诉",
-    "notifications": "八之一、提醒与通知",
-    "satisfaction": "九、满意度",
-    "repair": "十、报修",
-    "visitor": "十一、来访接待",
-    "archive": "十二、业主档案",
-    "return_visit": "十三、回访",
-    "statistics": "十四、统计分析",
-    "assessment": "十五、服务质量考核",
-    "numbering": "十六、编号",
+    "calendar": "工作日历",
+    "departments": "部门",
+    "roles": "岗位",
+    "lanes": "各步骤的承办岗位",
+    "channels": "受理渠道",
+    "consultation": "咨询",
+    "complaint": "投诉",
+    "notifications": "提醒与通知",
+    "satisfaction": "满意度",
+    "repair": "报修",
+    "visitor": "来访接待",
+    "archive": "业主档案",
+    "return_visit": "回访",
+    "statistics": "统计分析",
+    "assessment": "服务质量考核",
+    "numbering": "编号",
 }
 
 # The paths of the visitor diagram an abnormal visit can take (R4.4; visitor.abnormal[].action).
@@ -143,6 +144,12 @@ class Entry:
     source: str
     rid: str
     fields: str = ""
+
+    @property
+    def clause(self) -> str:
+        """The seed clause in the words of the rules document (``《售后服务管理办法》第14条``)."""
+        seed, _, clause = self.source.partition(" ")
+        return f"{SOURCES.get(seed, seed)}{clause}"
 
     @property
     def citation(self) -> str:
@@ -289,10 +296,10 @@ ENTRIES: tuple[Entry, ...] = (
     _e("complaint.penalties.report", "schedule", "扣罚报人力资源中心、财务中心时间", "003 第36条", "R2.15"),
     _e("complaint.penalties.report_to", "texts", "扣罚报送单位", "003 第36条", "R2.15"),
     _e("notifications.channels", "texts",
-       "提醒及升级通知渠道（站内、邮件、短信、企业微信）", "003 第19条", "R2.10"),
+       "提醒及升级通知渠道", "003 第19条", "R2.10"),
     _e("notifications.around_the_clock", "flag",
        "全天候发送（否：非工作时间暂存至上班）", "003 第19条", "R2.10"),
-    _e("notifications.locale", "text", "通知语言（zh/en）", "003 第19条", "R2.10"),
+    _e("notifications.locale", "text", "通知语言（中文或英文）", "003 第19条", "R2.10"),
     _e("notifications.retry_attempts", "count", "通知投递重试次数", "003 第19条", "R2.10"),
     _e("notifications.retry_backoff", "duration",
        "通知首次重试间隔（此后每次加倍）", "003 第19条", "R2.10"),

@@ -16,7 +16,19 @@ from typing import Any
 from engine.errors import PolicyError
 from engine.policy.problems import Problems, did_you_mean
 
-__all__ = ["check_processes"]
+__all__ = ["check_processes", "field_labels"]
+
+
+def field_labels(definitions: Iterable[Any]) -> dict[str, dict[str, str]]:
+    """Policy key → {field name: Chinese label} for every form that says ``required_from`` (the rules
+    document names the fields a unit requires by their labels)."""
+    out: dict[str, dict[str, str]] = {}
+    for definition in definitions:
+        for form in [definition.start_form, *definition.forms.values()]:
+            if form.required_from:
+                out.setdefault(form.required_from, {}).update(
+                    {f.name: f.label.get("zh", f.name) for f in form.fields})
+    return out
 
 
 def _line(text: str, element_id: str) -> int | None:

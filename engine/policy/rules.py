@@ -1,15 +1,25 @@
 """The 实施细则 (implementation rules, 003 第41条) of a unit, in Chinese, generated from its policy.
 
-Every catalogued key becomes one article: its Chinese title, the value in words, the seed clause
-it implements and whether the unit differs from the group standard.
+Every catalogued key in force becomes one article: its Chinese title, the value in words, the seed
+clause it implements and whether the unit differs from the group standard (and where it says so).
+Keys that nothing enforces yet (``catalogue.NOT_IN_FORCE``) are left out. The document is Chinese
+throughout: codes are shown by their names (roles, departments, channels, lanes, form fields), the
+time zone, region and notification channels by words, and where a unit changed a rule by the unit's
+name and line (``见深圳物业公司策略第8行``); what stays in Latin letters are names people use as they are
+(``APP``), the case-number prefixes, the seeds' own sub-item letters (``投诉的受理3A``) and the policy's
+fingerprint.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import PurePosixPath
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from engine.policy.catalogue import ENTRIES, NOT_IN_FORCE, SECTIONS, Entry, entry
+from engine.policy.catalogue import ABNORMAL_ACTIONS, ENTRIES, NOT_IN_FORCE, SECTIONS, Entry, entry
 from engine.policy.effective import EffectivePolicy
 
 __all__ = ["FORMATS", "format_value", "render_rules", "zh_duration", "zh_lane", "zh_schedule"]
@@ -34,6 +44,15 @@ _SCOPES = {
     "first_receiver": "首问责任人本人（{role}）",
 }
 _AMOUNT = re.compile(r"(\d+) (working )?(minute|hour|day|week)s?")
+_NUMERALS = "一二三四五六七八九十"
+_ZONES = {"Asia/Shanghai": "北京时间", "Asia/Hong_Kong": "香港时间", "Asia/Macau": "澳门时间",
+          "Asia/Taipei": "台北时间", "Asia/Urumqi": "乌鲁木齐时间"}
+_REGIONS = {"cn": "中国内地（国务院办公厅部署的法定节假日及调休）"}
+_CHANNELS = {"in_app": "站内通知", "email": "电子邮件", "sms": "短信", "wecom": "企业微信"}
+_LOCALES = {"zh": "中文", "en": "英文"}
+_ACTIONS = dict(zip(ABNORMAL_ACTIONS, ("报告保安部门处置", "拒绝接待", "报警并协助处理"), strict=True))
+_RETENTION = {"owner": "按业主档案期限", "marked": "按带※工作记录期限", "other": "按其它工作记录期限"}
+Labels = Mapping[str, Mapping[str, str]]  # policy key -> code -> Chinese name (e.g. form fields)
 
 
 def _amount(match: re.Match[str]) -> str:
@@ -114,7 +133,41 @@ def _record(policy: EffectivePolicy, kind: str, item: dict[str, Any]) -> str:
         return f"{name}（责任人：{policy.name_of('roles', item['responsible'])}）"
     if kind == "purpose" and item.get("desk"):
         return f"{name}（转{policy.name_of('departments', item['desk'])}）"
+    if kind == "urgency" and item.get("emergency_plan"):
+        return f"{name}（立即启动应急预案并通报）"
+    if kind == "abnormal":
+        told = _names(policy, "departments", list(item.get("notify", [])))
+        return f"{name}（{_ACTIONS.get(str(item.get('action')), '')}；即时通知{told}）"
+    if kind == "document" and item.get("marked"):
+        return f"{name}※"
+    if kind == "record_class":
+        return f"{name}（{_RETENTION.get(str(item.get('retention')), '')}）"
     return name
+
+
+def zh_zone(zone: str) -> str:
+    """A time zone in words: ``Asia/Shanghai`` → ``北京时间（东八区）``."""
+    offset = datetime(2026, 1, 1, tzinfo=ZoneInfo(zone)).utcoffset()
+    hours = int(offset.total_seconds() // 3600) if offset is not None else 0
+    band = "零时区" if hours == 0 else f"{'东' if hours > 0 else '西'}{_numeral(abs(hours))}区"
+    return f"{_ZONES[zone]}（{band}）" if zone in _ZONES else f"{band}时间"
+
+
+def _numeral(n: int) -> str:
+    """1..99 in Chinese numerals (section numbers, time-zone bands)."""
+    if n <= 10:
+        return _NUMERALS[n - 1]
+    tens, ones = divmod(n, 10)
+    return f"{_NUMERALS[tens - 1] if tens > 1 else ''}十{_NUMERALS[ones - 1] if ones else ''}"
+
+
+def _required(value: list[str], names: Mapping[str, str]) -> str:
+    """``[customer_name, room|host_name]`` → ``访客姓名、受访住户房号或受访人（至少一项）``."""
+    out = []
+    for entry_ in value:
+        choices = [names.get(n.strip(), n.strip()) for n in str(entry_).split("|")]
+        out.append("或".join(choices) + ("（至少一项）" if len(choices) > 1 else ""))
+    return "、".join(out)
 
 
 def zh_lane(policy: EffectivePolicy, binding: dict[str, Any]) -> str:
@@ -128,9 +181,23 @@ def format_money(value: Any) -> str:
     return f"{value:g}元" if isinstance(value, float) else f"{value}元"
 
 
-def format_value(policy: EffectivePolicy, spec: Entry, value: Any) -> str:
-    """The value of ``spec`` in Chinese words for the rules document."""
+def format_value(policy: EffectivePolicy, spec: Entry, value: Any, labels: Labels | None = None) -> str:
+    """The value of ``spec`` in Chinese words for the rules document.
+
+    ``labels`` names the codes a key lists that the policy itself does not name, by key (the form
+    fields of ``visitor.required_fields``, from the forms that say ``required_from``).
+    """
     kind = spec.kind
+    if spec.key in (labels or {}) and isinstance(value, list):
+        return _required(value, (labels or {})[spec.key])
+    if spec.key == "notifications.channels":
+        return "、".join(_CHANNELS.get(str(c), str(c)) for c in value)
+    if spec.key == "notifications.locale":
+        return _LOCALES.get(str(value), str(value))
+    if spec.key == "calendar.region":
+        return _REGIONS.get(str(value), f"{value}地区")
+    if kind == "timezone":
+        return zh_zone(str(value))
     if kind == "duration":
         return zh_duration(value)
     if kind == "schedule":
@@ -184,9 +251,11 @@ def _cell(text: str) -> str:
 
 
 def render_rules(
-    policy: EffectivePolicy, group: EffectivePolicy, names: dict[str, str], fmt: str = "md"
+    policy: EffectivePolicy, group: EffectivePolicy, names: dict[str, str], fmt: str = "md",
+    labels: Labels | None = None,
 ) -> str:
-    """The unit's 实施细则 as Markdown (``md``) or plain text; ``names`` maps unit codes to Chinese names."""
+    """The unit's 实施细则 as Markdown (``md``) or plain text; ``names`` maps unit codes to Chinese names,
+    ``labels`` names the codes of keys such as ``visitor.required_fields`` (see :func:`format_value`)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     unit_name = names.get(policy.code, policy.code)
@@ -194,7 +263,7 @@ def render_rules(
     is_group = policy.code == group.code
     title = f"{unit_name}客服工作{'管理标准' if is_group else '实施细则'}"
     intro = [
-        f"单位链：{chain}。本文由系统依据生效策略自动生成（kefu policy rules），"
+        f"单位链：{chain}。本文由系统依据生效策略自动生成，只列现行有效、系统据以执行的规定，"
         f"策略指纹 {policy.fingerprint[:12]}。",
         "每条规定注明所依据的制度条款；“与集团标准”一栏标出本单位调整之处及其设定位置。",
     ]
@@ -204,6 +273,7 @@ def render_rules(
     else:
         out += [title, "=" * 20, *intro, ""]
     number = 0
+    sections = 0
     section = None
     appendix: list[str] = []
     for spec in ENTRIES:
@@ -212,7 +282,8 @@ def render_rules(
             continue
         if head != section:
             section = head
-            heading = SECTIONS.get(head, head)
+            sections += 1
+            heading = f"{_numeral(sections)}、{SECTIONS.get(head, head)}"
             if fmt == "md":
                 out += [
                     "",
@@ -225,25 +296,33 @@ def render_rules(
                 out += ["", heading]
         number += 1
         value = policy.get(spec.key)
-        text = format_value(policy, spec, value)
+        text = format_value(policy, spec, value, labels)
         base = group.get(spec.key) if group.has(spec.key) else None
-        differs = "—" if is_group else _differs(policy, group, spec, value, base)
+        differs = "—" if is_group else _differs(policy, group, spec, value, base, names, labels)
         if fmt == "md" and spec.fields == "category":
             text = f"共{len(value)}类，见附表一"
-            appendix = _category_table(policy, group, is_group)
+            appendix = _category_table(policy, group, is_group, names)
         if fmt == "md":
             out.append(
-                f"| 第{number}条 | {_cell(spec.title)} | {_cell(text)} | {_cell(spec.citation)} | "
+                f"| 第{number}条 | {_cell(spec.title)} | {_cell(text)} | {_cell(spec.clause)} | "
                 f"{_cell(differs)} |"
             )
         else:
-            out.append(f"第{number}条 {spec.title}：{text}。依据：{spec.citation}。与集团标准：{differs}。")
+            out.append(f"第{number}条 {spec.title}：{text}。依据：{spec.clause}。与集团标准：{differs}。")
     if appendix:
         out += ["", *appendix]
     return "\n".join(out).rstrip() + "\n"
 
 
-def _differs(policy: EffectivePolicy, group: EffectivePolicy, spec: Entry, value: Any, base: Any) -> str:
+def _where(policy: EffectivePolicy, key: str, names: Mapping[str, str]) -> str:
+    """Where a unit set ``key``, in words: ``深圳物业公司策略第8行``."""
+    found = policy.provenance(key)
+    code = PurePosixPath(found.path).stem
+    return f"{names.get(code, code)}策略第{found.line}行"
+
+
+def _differs(policy: EffectivePolicy, group: EffectivePolicy, spec: Entry, value: Any, base: Any,
+             names: Mapping[str, str], labels: Labels | None) -> str:
     if value == base:
         return "相同"
     if spec.kind == "records" and isinstance(base, list):
@@ -253,29 +332,28 @@ def _differs(policy: EffectivePolicy, group: EffectivePolicy, spec: Entry, value
         parts = [f"新增{'、'.join(str(i.get('name')) for i in added)}"] if added else []
         parts += [f"修改{'、'.join(str(i.get('name')) for i in changed)}"] if changed else []
         first = (added or changed)[0]
-        where = policy.provenance(f"{spec.key}[{first['code']}]")
-        return f"调整：{'；'.join(parts)}（见 {where}）"
-    before_text = format_value(group, spec, base) if base is not None else "无"
-    return f"调整（集团：{before_text}；见 {policy.provenance(spec.key)}）"
+        where = _where(policy, f"{spec.key}[{first['code']}]", names)
+        return f"调整：{'；'.join(parts)}（见{where}）"
+    before_text = format_value(group, spec, base, labels) if base is not None else "无"
+    return f"调整（集团：{before_text}；见{_where(policy, spec.key, names)}）"
 
 
-def _category_table(policy: EffectivePolicy, group: EffectivePolicy, is_group: bool) -> list[str]:
+def _category_table(policy: EffectivePolicy, group: EffectivePolicy, is_group: bool,
+                    names: Mapping[str, str]) -> list[str]:
     base = {item["code"]: item for item in group.get("complaint.categories")}
     rows = [
         "## 附表一：投诉分类与第一责任部门（《售后服务管理办法》第20–21条；《客服工作管理标准》投诉分类）",
         "",
-        "| 类别 | 名称 | 代码 | 第一责任部门 | 无条件配合部门 | 与集团标准 |",
-        "|---|---|---|---|---|---|",
+        "| 类别 | 名称 | 第一责任部门 | 无条件配合部门 | 与集团标准 |",
+        "|---|---|---|---|---|",
     ]
     for item in policy.get("complaint.categories"):
         old = base.get(item["code"])
         differs = "—" if is_group else "相同" if old == item else "新增" if old is None else "修改"
         if differs in ("新增", "修改"):
-            differs += f"（见 {policy.provenance('complaint.categories[' + item['code'] + ']')}）"
+            differs += f"（见{_where(policy, 'complaint.categories[' + item['code'] + ']', names)}）"
         lead = policy.name_of("departments", item["department"])
         helpers = _names(policy, "departments", list(item.get("cooperating", [])))
-        rows.append(
-            f"| {_cell(str(item.get('group')))} | {_cell(str(item['name']))} | {item['code']} | {lead} | "
-            f"{helpers} | {differs} |"
-        )
+        group_name, name = _cell(str(item.get("group"))), _cell(str(item["name"]))
+        rows.append(f"| {group_name} | {name} | {lead} | {helpers} | {differs} |")
     return rows

@@ -113,8 +113,8 @@ def test_rules_are_chinese_with_sources_and_differences(fmt: str) -> None:
     assert result.exit_code == 0, result.output
     text = result.output
     assert "深圳物业公司客服工作实施细则" in text
-    assert "督办令报批时限" in text and "《售后服务管理办法》第14条（R2.5）" in text
-    assert "调整（集团：2小时；见 policies/subsidiaries/sz-property.yaml:8）" in text
+    assert "督办令报批时限" in text and "《售后服务管理办法》第14条" in text and "R2.5" not in text
+    assert "调整（集团：2小时；见深圳物业公司策略第8行）" in text
     assert "24小时" in text
 
 
@@ -122,10 +122,11 @@ def test_rules_markdown_has_the_category_matrix_appendix() -> None:
     result = run("policy", "rules", "hn-region", "--format", "md")
     assert "## 附表一：投诉分类与第一责任部门" in result.output
     assert (
-        "| 租赁管理类 | 租赁管理 | leasing | 商业经营管理部 | 总工室、工程部、开发部、物业公司 | 相同 |"
+        "| 租赁管理类 | 租赁管理 | 商业经营管理部 | 总工室、工程部、开发部、物业公司 | 相同 |"
         in result.output
     )
-    assert "| 管理责任类 | 台风防汛 | typhoon_damage | 物业公司 |" in result.output
+    typhoon = "| 台风防汛 | 物业公司 | 工程部、秩序维护部（保安） | 新增（见华南区域公司策略第12行）"
+    assert typhoon in result.output
     assert "| 第3条 | 工作时间 | 09:00–12:00、14:00–18:00 |" in result.output
 
 
