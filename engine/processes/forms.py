@@ -179,7 +179,11 @@ class FormSpec:
                     errors[name] = f"required: give one of {', '.join(group)} ({self.required_from})"
                     errors_zh[name] = f"必填：{labels}至少填一项"
         if errors:
-            error = FormError(f"{len(errors)} field(s) of form {self.name!r} are invalid", errors)
+            zh_names = {f.name: f.label.get("zh", f.name) for f in self.fields}
+            items = dict.fromkeys(msg if msg.startswith("必填：") or name not in zh_names
+                                  else f"{zh_names[name]}：{msg}" for name, msg in errors_zh.items())
+            error = FormError(f"{len(errors)} field(s) of form {self.name!r} are invalid", errors,
+                              zh=f"请更正：{'；'.join(items)}")
             error.errors_zh = errors_zh  # type: ignore[attr-defined]
             raise error
         return out

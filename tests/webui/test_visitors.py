@@ -125,4 +125,5 @@ def test_the_desk_marks_and_checks_what_the_policy_requires(gate: Browser) -> No
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "必填：受访住户房号、受访人、办理部门至少填一项" in page
+    assert "请更正：必填：受访住户房号、受访人、办理部门至少填一项" in page  # the flash, once, in Chinese
     assert 'value="李明"' in page  # the input is kept
