@@ -12,6 +12,7 @@ the CLI prints them on one line and exits non-zero. Anything else is a bug.
     ├── DurationError        a duration or schedule text cannot be parsed
     ├── ActionError          a domain action called from a service task is unknown, ill-called or failed
     ├── NotFoundError        unknown case, task, user, process …
+    │   └── UnknownReference a form field names a record that does not exist (also a FormError)
     ├── PermissionDenied     the actor may not do this
     ├── FormError            submitted form data is invalid; ``errors`` maps field → message
     ├── StepError            a diagram step failed while it ran (SpiffWorkflow's exception, mapped)
@@ -36,6 +37,7 @@ __all__ = [
     "PermissionDenied",
     "PolicyError",
     "StepError",
+    "UnknownReference",
 ]
 
 
@@ -184,3 +186,13 @@ class ConflictError(KefuError):
     """Someone else changed the same record first; the message says who and what."""
 
     code = "kefu.E409"
+
+
+class UnknownReference(NotFoundError, FormError):
+    """A form field names a record that does not exist (an FAQ entry number): a 404 to the API,
+    an error next to the field on a page (it is a FormError too, so the input is kept)."""
+
+    code = "form.E404"
+
+    def __init__(self, message: str, errors: dict[str, str] | None = None, *, zh: str | None = None) -> None:
+        FormError.__init__(self, message, errors, zh=zh)

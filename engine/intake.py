@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from engine.errors import FormError, NotFoundError
+from engine.errors import FormError, NotFoundError, UnknownReference
 from engine.runtime import CaseView, Runtime
 
 __all__ = ["DOMAIN_OPENERS", "open_case"]
@@ -65,12 +65,15 @@ def _consultation(runtime: Runtime, data: Mapping[str, Any], actor: str, answer_
             raise error
         entry_id = int(raw)
     book = FaqBook.for_policy(runtime.store, runtime.clock, runtime.policies.effective(None))  # the group's
-    try:
-        return book.open_consultation(runtime, data, actor, entry_id)
-    except NotFoundError as exc:
-        error = FormError(str(exc), {"faq_entry_id": "no such FAQ entry"}, zh=f"《答客问》中没有第 {raw} 条")
-        error.errors_zh = {"faq_entry_id": f"《答客问》中没有第 {raw} 条"}  # type: ignore[attr-defined]
-        raise error from exc
+    if entry_id is not None:
+        try:  # only this lookup: an unknown project further on is its own NotFoundError
+            book.get(entry_id)
+        except NotFoundError as exc:
+            error = UnknownReference(str(exc), {"faq_entry_id": "no such FAQ entry"},
+                                     zh=f"《答客问》中没有第 {raw} 条")
+            error.errors_zh = {"faq_entry_id": f"《答客问》中没有第 {raw} 条"}  # type: ignore[attr-defined]
+            raise error from exc
+    return book.open_consultation(runtime, data, actor, entry_id)
 
 
 Opener = Callable[[Runtime, Mapping[str, Any], str, str], CaseView]

@@ -1,21 +1,33 @@
-"""JSON API ``/api/v1`` for integrations (hotline, WeChat, app): bearer tokens, the pages' checks."""
+"""JSON API ``/api/v1`` for integrations (hotline, WeChat, app): bearer tokens, the pages' checks.
+
+Every request is checked against the OpenAPI document first (``webui/openapi.py``): a body or
+query parameter outside its schema is a 422 naming the field, in English and Chinese, before any
+engine call. The engine then applies its own rules and permissions.
+"""
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict
+from datetime import datetime, time, timedelta
 from functools import wraps
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, g, jsonify, request, url_for
 
-from engine.errors import FormError
+from engine.errors import ConflictError, FormError, NotFoundError
+from engine.repair_orders import photo_stages
+from engine.store.case_queries import CaseFilter, case_list
+from engine.store.web_queries import SORTS, VIEWS, InboxFilter
 from webui.context import services
-from webui.inbox import inbox_filter
-from webui.openapi import openapi_document
+from webui.form_schema import DATE, NO_NUL, FormSchemas, problems
+from webui.openapi import CASE_STATES, openapi_document
 
 __all__ = ["bp", "init_app"]
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+_TEXT = {"type": "string", "maxLength": 200, "pattern": NO_NUL}
+_PAGE = {"type": "integer", "minimum": 1, "maximum": 100_000}
 
 
 def token_required(view: Any) -> Any:
@@ -43,11 +55,49 @@ def token_required(view: Any) -> Any:
     return wrapped
 
 
-def _json_body() -> dict[str, Any]:
+def _schemas() -> FormSchemas:
+    svc = services()
+    cached = getattr(svc, "_api_form_schemas", None)
+    if cached is None:  # policies and diagrams do not change while the app runs
+        cached = FormSchemas(svc.registry, svc.policy(None))
+        svc._api_form_schemas = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _refuse(found: dict[str, tuple[str, str]], what: str) -> FormError:
+    error = FormError(f"{len(found)} field(s) of {what} break the API's schema (see /api/v1/openapi.json)",
+                      {k: en for k, (en, _) in found.items()})
+    error.errors_zh = {k: zh for k, (_, zh) in found.items()}  # type: ignore[attr-defined]
+    return error
+
+
+def _json_body(*keys: str) -> dict[str, Any]:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise FormError("the request body must be a JSON object", {"body": "expected a JSON object"})
+    unknown = sorted(set(body) - set(keys))
+    if unknown:
+        raise FormError(f"unknown key(s) {unknown}; the body has {', '.join(keys)}",
+                        {k: f"unknown key; use {', '.join(keys)}" for k in unknown})
     return body
+
+
+def _args(spec: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The query parameters of ``spec`` (name → schema), converted and checked; absent ones left out."""
+    values: dict[str, Any] = {}
+    for name, schema in spec.items():
+        raw = request.args.get(name)
+        if raw is None:
+            continue
+        if schema.get("type") == "integer":
+            text = raw.strip()
+            values[name] = int(text) if text.isdigit() and len(text) <= 9 else raw
+        else:
+            values[name] = raw
+    found = problems({"type": "object", "properties": spec}, values)
+    if found:
+        raise _refuse(found, "the query")
+    return values
 
 
 def _time(value: Any) -> str | None:
@@ -65,32 +115,65 @@ def _plain(value: Any) -> Any:
 @bp.post("/cases")
 @token_required
 def open_case() -> Any:
-    """Open a case: ``{"process": "complaint", "data": {...}}``."""
-    body = _json_body()
-    process_id = body.get("process", "complaint")
+    """Open a case: ``{"process": "complaint", "data": {...}}`` (the process's start form)."""
+    body = _json_body("process", "data")
+    forms = _schemas().start
+    process_id = body.get("process")
+    if not isinstance(process_id, str) or process_id not in forms:
+        known = ", ".join(forms)
+        raise FormError(f"'process' must be one of {known}", {"process": f"one of {known}"})
     data = body.get("data")
+    found = problems(forms[process_id], data) if "data" in body else {"data": ("required", "必填")}
+    if found:
+        raise _refuse(found, f"the {process_id} start form")
     base = current_app.config.get("KEFU_BASE_URL") or request.url_root
-    opened = services().open_case(g.api_actor, process_id, {} if data is None else data, answer_base=base)
+    opened = services().open_case(g.api_actor, process_id, dict(data or {}), answer_base=base)
     location = url_for("api.read_case", number=opened.number)
     return jsonify(_plain(asdict(opened))), 201, {"Location": location}
+
+
+@bp.get("/cases")
+@token_required
+def list_cases() -> Any:
+    """Cases the caller may see: ``?process=&status=&state=open|closed&unit=&q=&from=&to=&page=``."""
+    args = _args({"process": {"enum": sorted(_schemas().start)}, "status": _TEXT,
+                  "state": {"enum": list(CASE_STATES)}, "unit": _TEXT, "q": _TEXT,
+                  "from": {"type": "string", "pattern": DATE}, "to": {"type": "string", "pattern": DATE},
+                  "page": _PAGE})
+    zone = services().runtime.zone
+
+    def day(key: str, shift: int = 0) -> datetime | None:
+        if key not in args:
+            return None
+        return datetime.combine(datetime.fromisoformat(args[key]).date() + timedelta(days=shift), time(),
+                                zone)
+
+    flt = CaseFilter(process=args.get("process", ""), status=args.get("status", ""),
+                     state=args.get("state", ""), unit=args.get("unit", ""), q=args.get("q", ""),
+                     opened_from=day("from"), opened_before=day("to", 1), page=args.get("page", 1))
+    rows, total = case_list(services().store, g.api_actor.scope, flt)
+    pages = max(1, math.ceil(total / flt.per_page))
+    items = [_plain(asdict(r)) for r in rows]
+    return jsonify({"total": total, "page": flt.page, "pages": pages, "items": items})
 
 
 @bp.get("/tasks")
 @token_required
 def list_tasks() -> Any:
     """The caller's inbox: ``?view=mine|queue|overdue|all&q=&category=&sort=&page=``."""
-    view, flt = inbox_filter(request.args)
+    args = _args({"view": {"enum": list(VIEWS)}, "q": _TEXT, "category": _TEXT,
+                  "sort": {"enum": sorted(SORTS)}, "page": _PAGE})
+    view = args.get("view", "mine")
+    flt = InboxFilter(q=args.get("q", "").strip(), category=args.get("category", ""),
+                      sort=args.get("sort", "due"), page=args.get("page", 1))
     page = services().inbox(g.api_actor, view, flt)
-    return jsonify(
-        {
-            "view": page.view,
-            "total": page.total,
-            "page": page.page,
-            "pages": page.pages,
-            "counts": page.counts,
-            "items": [_plain(asdict(r)) for r in page.rows],
-        }
-    )
+    items = []
+    for row in page.rows:
+        item = _plain(asdict(row))
+        item["form"] = f"{row.process_id}.{row.spec}"
+        items.append(item)
+    return jsonify({"view": page.view, "total": page.total, "page": page.page, "pages": page.pages,
+                    "counts": page.counts, "items": items})
 
 
 @bp.post("/tasks/<task_id>/claim")
@@ -112,9 +195,23 @@ def release(task_id: str) -> Any:
 @bp.post("/tasks/<task_id>/complete")
 @token_required
 def complete(task_id: str) -> Any:
-    """Complete a task: ``{"data": {...}}``."""
-    data = _json_body().get("data")
-    number = services().complete(g.api_actor, task_id, {} if data is None else data)
+    """Complete a task: ``{"task": "<process>.<task>", "data": {...}}`` (the task's form)."""
+    body = _json_body("task", "data")
+    forms = _schemas().tasks
+    key = body.get("task")
+    if not isinstance(key, str) or key not in forms:
+        raise FormError("'task' must name the task's form as <process>.<task> (the `form` of the task in "
+                        "GET /tasks or GET /cases/{number})", {"task": "unknown form"})
+    data = body.get("data")
+    found = problems(forms[key], data) if "data" in body else {"data": ("required", "必填")}
+    if found:
+        raise _refuse(found, f"the form {key}")
+    actual = services().task_form(task_id)
+    if actual is None:
+        raise NotFoundError(f"no open task {task_id!r}")
+    if actual != key:
+        raise ConflictError(f"task {task_id[:8]} is a {actual} task, not {key}; reload it and send its form")
+    number = services().complete(g.api_actor, task_id, dict(data or {}))
     return jsonify({"task_id": task_id, "case": number})
 
 
@@ -123,6 +220,8 @@ def _case_json(number: str) -> dict[str, Any]:
     body = _plain(asdict(page))
     body.pop("case_id", None)
     body["summary"] = dict(page.summary)
+    for task in body["tasks"]:
+        task["form"] = f"{page.process_id}.{task['spec']}"
     return body
 
 
@@ -146,6 +245,11 @@ def timeline(number: str) -> Any:
 @token_required
 def attach(number: str) -> Any:
     """Upload one file (multipart field ``file``; ``stage`` for a repair photo: before, during, after)."""
+    unknown = sorted((set(request.form) - {"stage"}) | (set(request.files) - {"file"}))
+    if unknown:
+        names = [u[:40] or "(unnamed)" for u in unknown[:5]]
+        raise FormError(f"unknown part(s) {names}; send 'file' and optionally 'stage'",
+                        {name: "unknown part; the parts are file and stage" for name in names})
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise FormError("send the file as multipart field 'file'", {"file": "required"})
@@ -157,7 +261,9 @@ def attach(number: str) -> Any:
 @bp.get("/openapi.json")
 def openapi() -> Any:
     """The OpenAPI 3.1 description of this API."""
-    return jsonify(openapi_document())
+    forms = _schemas()
+    stages = list(photo_stages(services().policy(None)))
+    return jsonify(openapi_document(forms, sorted(forms.start), stages))
 
 
 def init_app(app: Flask) -> None:

@@ -81,9 +81,11 @@ def _on_http_error(exc: HTTPException) -> Any:
         message = _("The form has expired. Reload the page and try again.")
     else:
         message = _headline(status)
+    # Keep the exception's own headers: a 405 names the methods the path takes (Allow).
+    headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
     if _wants_json():
-        return jsonify({"error": {"code": f"http.{status}", "message": message}}), status
-    return render_template("error.html", status=status, headline=message, detail=""), status
+        return jsonify({"error": {"code": f"http.{status}", "message": message}}), status, headers
+    return render_template("error.html", status=status, headline=message, detail=""), status, headers
 
 
 def _on_unexpected(exc: Exception) -> Any:

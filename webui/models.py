@@ -60,6 +60,7 @@ class InboxRow:
     can_claim: bool
     can_release: bool
     provisional_year: int | None = None  # the due time rests on this provisional calendar year
+    spec: str = ""  # the user task's id in the diagram
 
 
 @dataclass(frozen=True)

@@ -1,43 +1,55 @@
-"""The OpenAPI 3.1 document of ``/api/v1``."""
+"""The OpenAPI 3.1 document of ``/api/v1``: request schemas generated from the forms files.
+
+``POST /cases`` takes ``oneOf`` the processes' start forms (discriminator ``process``) and
+``POST /tasks/{task_id}/complete`` ``oneOf`` the task forms (discriminator ``task``, written
+``<process>.<task>``); choices are the group policy's lists. Every status code an operation
+answers is declared, query parameters have enums and ranges, and links lead from a list or a new
+case to the operations on it, so a client (or Schemathesis) reaches real ids.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["openapi_document"]
+from engine.store.web_queries import SORTS, VIEWS
+from webui.form_schema import NO_NUL, FormSchemas
 
+__all__ = ["CASE_STATES", "openapi_document"]
 
-def _error(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-    }
-
-
-_ERRORS = {
-    "401": _error("missing or unknown API token"),
-    "403": _error("the token's staff member may not do this (role or org scope)"),
-    "404": _error("unknown case or task"),
-    "409": _error("someone else changed the task or case first"),
-    "422": _error("invalid form data; `fields` maps each bad field to a message"),
+CASE_STATES = ("open", "closed")
+_STATUS_TEXT = {
+    "401": "missing, unknown, revoked or expired API token, or its staff member is inactive",
+    "403": "the token's staff member may not do this (role or org scope)",
+    "404": "no such case, task, process, project or FAQ entry (or not visible to the caller)",
+    "409": "someone else changed the task or case first, or the task is not the form named in `task`",
+    "413": "the request body is too large",
+    "422": "invalid input; `fields` maps each bad field or parameter to a message",
 }
+_TEXT = {"type": "string", "maxLength": 200, "pattern": NO_NUL}
+_TIME = {"type": ["string", "null"], "description": "ISO 8601 with offset"}
 
 
-def _op(
-    summary: str,
-    ok: str,
-    *,
-    body: dict[str, Any] | None = None,
-    params: list[dict[str, Any]] | None = None,
-    status: str = "200",
-) -> dict[str, Any]:
-    op: dict[str, Any] = {
-        "summary": summary,
-        "responses": {
-            status: {"description": ok, "content": {"application/json": {"schema": {"type": "object"}}}},
-            **_ERRORS,
-        },
-    }
+def _json(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"application/json": {"schema": schema}}
+
+
+def _ref(name: str) -> dict[str, Any]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _op(op_id: str, summary: str, ok: tuple[str, str, dict[str, Any]], errors: tuple[str, ...], *,
+        body: dict[str, Any] | None = None, params: list[dict[str, Any]] | None = None,
+        links: dict[str, Any] | None = None, headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    status, text, schema = ok
+    success: dict[str, Any] = {"description": text, "content": _json(schema)}
+    if links:
+        success["links"] = links
+    if headers:
+        success["headers"] = headers
+    responses = {status: success}
+    for code in ("401", *errors):
+        responses[code] = {"description": _STATUS_TEXT[code], "content": _json(_ref("Error"))}
+    op: dict[str, Any] = {"operationId": op_id, "summary": summary, "responses": responses}
     if body is not None:
         op["requestBody"] = {"required": True, "content": body}
     if params:
@@ -45,138 +57,162 @@ def _op(
     return op
 
 
-def _path_param(name: str) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+def _path(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True,
+            "schema": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[A-Za-z0-9_.-]+$"}}
 
 
-def _query(name: str, description: str, enum: list[str] | None = None) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": "string"}
-    if enum:
-        schema["enum"] = enum
+def _query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
 
 
-_DATA = {
-    "application/json": {
-        "schema": {
-            "type": "object",
-            "properties": {
-                "data": {
-                    "type": "object",
-                    "description": "form fields of the task (see the case's `tasks[].fields`)",
-                }
-            },
-        }
-    }
-}
-_OPEN = {
-    "application/json": {
-        "schema": {
-            "type": "object",
-            "required": ["data"],
-            "properties": {
-                "process": {"type": "string", "default": "complaint"},
-                "data": {
-                    "type": "object",
-                    "description": "the start form's fields (customer_name, customer_phone, room, …)",
-                },
-            },
-        }
-    }
-}
-_FILE = {
-    "multipart/form-data": {
-        "schema": {
-            "type": "object",
-            "required": ["file"],
-            "properties": {
-                "file": {"type": "string", "format": "binary"},
-                "stage": {"type": "string", "description": "a repair photo's stage (repair.photo_stages)"},
-            },
-        }
-    }
-}
+_PAGE = _query("page", "page number from 1", {"type": "integer", "minimum": 1, "maximum": 100_000})
+_LINK_TASK = {"task_id": "$response.body#/items/0/task_id"}
 
 
-def openapi_document() -> dict[str, Any]:
+def _task_links() -> dict[str, Any]:
+    return {name: {"operationId": op, "parameters": _LINK_TASK}
+            for name, op in (("ClaimFirst", "claimTask"), ("ReleaseFirst", "releaseTask"),
+                             ("CompleteFirst", "completeTask"))}
+
+
+def _case_links(pointer: str) -> dict[str, Any]:
+    number = {"number": f"$response.body#{pointer}"}
+    return {name: {"operationId": op, "parameters": number}
+            for name, op in (("ReadCase", "readCase"), ("ReadTimeline", "readTimeline"),
+                             ("Attach", "attachFile"))}
+
+
+def _components(forms: FormSchemas) -> dict[str, Any]:
+    task = {"type": "object", "required": ["task_id", "form", "title"], "properties": {
+        "task_id": {"type": "string"}, "spec": {"type": "string"}, "title": {"type": "string"},
+        "form": {"type": "string", "description": "the `task` value its completion names"},
+        "assignee": {"type": ["string", "null"]}, "due_at": _TIME, "fields": {"type": "array"}}}
+    case = {"type": "object", "required": ["number", "process_id", "status", "tasks"], "properties": {
+        "number": {"type": "string"}, "process_id": {"type": "string"}, "status": {"type": "string"},
+        "opened_at": _TIME, "closed_at": _TIME, "first_receiver": {"type": "string"},
+        "tasks": {"type": "array", "items": _ref("Task")}}}
+    item = {"type": "object", "required": ["task_id", "number", "process_id", "form"], "properties": {
+        "task_id": {"type": "string"}, "number": {"type": "string"}, "process_id": {"type": "string"},
+        "form": {"type": "string"}, "title": {"type": "string"}, "due_at": _TIME}}
+    summary = {"type": "object", "required": ["number", "process_id", "status", "opened_at"], "properties": {
+        "number": {"type": "string"}, "process_id": {"type": "string"}, "status": {"type": "string"},
+        "subsidiary": {"type": ["string", "null"]}, "project": {"type": ["string", "null"]},
+        "room": {"type": ["string", "null"]}, "customer_name": {"type": ["string", "null"]},
+        "opened_at": {"type": "string"}, "closed_at": _TIME}}
+    error = {"type": "object", "required": ["error"], "properties": {"error": {
+        "type": "object", "required": ["code", "message"], "properties": {
+            "code": {"type": "string", "examples": ["kefu.E403", "form.E001", "api.E401"]},
+            "message": {"type": "string"},
+            "reason": {"type": "string", "enum": ["missing", "unknown", "revoked", "expired", "inactive"]},
+            "fields": {"type": "object", "additionalProperties": {"type": "string"}}}}}}
+    opens: dict[str, Any] = {"oneOf": [], "discriminator": {"propertyName": "process", "mapping": {}}}
+    for pid in forms.start:
+        name = f"Open_{pid}"
+        opens["discriminator"]["mapping"][pid] = f"#/components/schemas/{name}"
+        opens["oneOf"].append(_ref(name))
+    completes: dict[str, Any] = {"oneOf": [], "discriminator": {"propertyName": "task", "mapping": {}}}
+    schemas: dict[str, Any] = {"Error": error, "Task": task, "Case": case, "TaskItem": item,
+                               "CaseSummary": summary, "OpenCase": opens, "CompleteTask": completes}
+    for pid, schema in forms.start.items():
+        schemas[f"Open_{pid}"] = {"type": "object", "required": ["process", "data"],
+                                  "additionalProperties": False,
+                                  "properties": {"process": {"const": pid}, "data": schema}}
+    for key, schema in forms.tasks.items():
+        name = "Complete_" + key.replace(".", "__")
+        completes["discriminator"]["mapping"][key] = f"#/components/schemas/{name}"
+        completes["oneOf"].append(_ref(name))
+        schemas[name] = {"type": "object", "required": ["task", "data"], "additionalProperties": False,
+                         "properties": {"task": {"const": key}, "data": schema}}
+    return {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}, "schemas": schemas}
+
+
+def openapi_document(forms: FormSchemas, processes: list[str], stages: list[str]) -> dict[str, Any]:
     """The document served at ``/api/v1/openapi.json``."""
-    number, task = _path_param("number"), _path_param("task_id")
+    number, task = _path("number"), _path("task_id")
+    obj = {"type": "object"}
+    tasks_page = {"type": "object", "required": ["view", "total", "page", "pages", "items"], "properties": {
+        "view": {"enum": list(VIEWS)}, "total": {"type": "integer"}, "page": {"type": "integer"},
+        "pages": {"type": "integer"}, "counts": obj, "items": {"type": "array", "items": _ref("TaskItem")}}}
+    cases_page = {"type": "object", "required": ["total", "page", "pages", "items"], "properties": {
+        "total": {"type": "integer"}, "page": {"type": "integer"}, "pages": {"type": "integer"},
+        "items": {"type": "array", "items": _ref("CaseSummary")}}}
+    opened = {"type": "object", "required": ["number", "status"], "properties": {
+        "number": {"type": "string"}, "status": {"type": "string"}, "dispatch_due": _TIME,
+        "closed": {"type": "boolean"}}}
+    claimed = {"type": "object", "required": ["task_id", "assignee"], "properties": {
+        "task_id": {"type": "string"}, "assignee": {"type": ["string", "null"]}}}
+    file_body = {"multipart/form-data": {
+        "schema": {"type": "object", "required": ["file"], "additionalProperties": False, "properties": {
+            "file": {"type": "string", "format": "binary",
+                     "description": "a photo (JPEG, PNG, WebP, HEIC), an MP4/MOV video or a PDF"},
+            "stage": {"enum": stages, "description": "a repair photo's stage (repair.photo_stages); "
+                      "a 409 on a case that is not a repair"}}},
+        "encoding": {"file": {"contentType": "image/jpeg, image/png, image/webp, application/pdf"}}}}
+    day = {"type": "string", "format": "date", "pattern": "^20[0-9]{2}-[0-9]{2}-[0-9]{2}$"}
+    location = {"Location": {"description": "the new case", "schema": {"type": "string"}}}
     return {
         "openapi": "3.1.0",
         "info": {
             "title": "kefu 客服 API",
-            "version": "1.0.0",
+            "version": "1.1.0",
             "description": "Cases and tasks for integrations (400 hotline, WeChat, app). Authenticate with "
-            "`Authorization: Bearer <token>`; tokens are created with `kefu api-token LOGIN` "
-            "and act with that staff member's roles and org scope.",
+            "`Authorization: Bearer <token>`; tokens are created with `kefu api-token LOGIN --label L` "
+            "and act with that staff member's roles and org scope. Request bodies follow the forms "
+            "files: a field that is not declared, or a value outside its schema, is a 422.",
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
         "paths": {
             "/cases": {
-                "post": _op("Open a case", "the case number and dispatch deadline", body=_OPEN, status="201")
+                "post": _op("openCase", "Open a case of a process with its start form",
+                            ("201", "the case number and first deadline", opened),
+                            ("403", "404", "409", "413", "422"), body=_json(_ref("OpenCase")),
+                            links=_case_links("/number"), headers=location),
+                "get": _op("listCases", "Cases the caller may see, newest first",
+                           ("200", "a page of cases", cases_page), ("422",),
+                           links=_case_links("/items/0/number"),
+                           params=[_query("process", "process id", {"enum": processes}),
+                                   _query("status", "the case's status, e.g. dispatched", _TEXT),
+                                   _query("state", "open or closed", {"enum": list(CASE_STATES)}),
+                                   _query("unit", "a subsidiary or project code", _TEXT),
+                                   _query("q", "case number, room, phone or customer name", _TEXT),
+                                   _query("from", "opened on or after this day", day),
+                                   _query("to", "opened on or before this day", day), _PAGE]),
             },
-            "/cases/{number}": {"get": _op("Read a case with its open tasks", "the case", params=[number])},
-            "/cases/{number}/timeline": {"get": _op("A case's history", "audit events", params=[number])},
-            "/cases/{number}/attachments": {
-                "post": _op(
-                    "Attach a photo, video or PDF",
-                    "the attachment",
-                    body=_FILE,
-                    params=[number],
-                    status="201",
-                )
-            },
-            "/tasks": {
-                "get": _op(
-                    "List my tasks",
-                    "a page of tasks with tab counts",
-                    params=[
-                        _query("view", "inbox tab", ["mine", "queue", "overdue", "all"]),
-                        _query("q", "search by case number, room, phone or customer name"),
-                        _query("category", "category code"),
-                        _query(
-                            "sort", "sort key", ["due", "-due", "created", "-created", "number", "-number"]
-                        ),
-                        _query("page", "page number from 1"),
-                    ],
-                )
-            },
-            "/tasks/{task_id}/claim": {
-                "post": _op("Claim a task from the group queue", "claimed", params=[task])
-            },
-            "/tasks/{task_id}/release": {
-                "post": _op("Give a task back to its queue", "released", params=[task])
-            },
-            "/tasks/{task_id}/complete": {
-                "post": _op("Complete a task", "completed", body=_DATA, params=[task])
-            },
-            "/openapi.json": {
-                "get": {
-                    "summary": "This document",
-                    "security": [],
-                    "responses": {"200": {"description": "OpenAPI 3.1"}},
-                }
-            },
+            "/cases/{number}": {"get": _op("readCase", "Read a case with its open tasks and their forms",
+                                           ("200", "the case", _ref("Case")), ("403", "404"),
+                                           params=[number])},
+            "/cases/{number}/timeline": {"get": _op(
+                "readTimeline", "A case's history from the audit log",
+                ("200", "audit events", {"type": "object", "required": ["number", "events"],
+                                         "properties": {"number": {"type": "string"},
+                                                        "events": {"type": "array"}}}),
+                ("403", "404"), params=[number])},
+            "/cases/{number}/attachments": {"post": _op(
+                "attachFile", "Attach a photo, video or PDF", ("201", "the attachment", obj),
+                ("403", "404", "409", "413", "422"), body=file_body, params=[number])},
+            "/tasks": {"get": _op(
+                "listTasks", "My inbox: one tab, with the counts of every tab",
+                ("200", "a page of tasks", tasks_page), ("403", "422"), links=_task_links(),
+                params=[_query("view", "inbox tab", {"enum": list(VIEWS)}),
+                        _query("q", "search by case number, room, phone or customer name", _TEXT),
+                        _query("category", "category code", _TEXT),
+                        _query("sort", "sort key", {"enum": sorted(SORTS)}), _PAGE])},
+            "/tasks/{task_id}/claim": {"post": _op("claimTask", "Claim a task from the group queue",
+                                                   ("200", "claimed", claimed), ("403", "404", "409"),
+                                                   params=[task])},
+            "/tasks/{task_id}/release": {"post": _op("releaseTask", "Give a task back to its queue",
+                                                     ("200", "released", claimed), ("403", "404", "409"),
+                                                     params=[task])},
+            "/tasks/{task_id}/complete": {"post": _op(
+                "completeTask", "Complete a task with its form; `task` names the form",
+                ("200", "completed", {"type": "object", "required": ["task_id", "case"], "properties": {
+                    "task_id": {"type": "string"}, "case": {"type": "string"}}}),
+                ("403", "404", "409", "413", "422"), body=_json(_ref("CompleteTask")), params=[task])},
+            "/openapi.json": {"get": {"operationId": "openapi", "summary": "This document", "security": [],
+                                      "responses": {"200": {"description": "OpenAPI 3.1",
+                                                            "content": _json(obj)}}}},
         },
-        "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": {
-                "Error": {
-                    "type": "object",
-                    "required": ["error"],
-                    "properties": {
-                        "error": {
-                            "type": "object",
-                            "required": ["code", "message"],
-                            "properties": {
-                                "code": {"type": "string", "examples": ["kefu.E403", "form.E001"]},
-                                "message": {"type": "string"},
-                                "fields": {"type": "object", "additionalProperties": {"type": "string"}},
-                            },
-                        }
-                    },
-                }
-            },
-        },
+        "components": _components(forms),
     }

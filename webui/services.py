@@ -16,7 +16,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from engine.clock import Clock, SystemClock
 from engine.credentials import Credentials, SessionLimits, TokenCheck
-from engine.errors import KefuError, NotFoundError
+from engine.errors import ConflictError, KefuError, NotFoundError
 from engine.permissions import Subject, Target, can, require, subject_of, unit_subject
 from engine.repair_orders import photo_stages
 from engine.runtime.access import candidate_groups
@@ -156,6 +156,7 @@ class Services:
                     can_claim=t.assignee is None and t.candidate_group in actor.scope.groups,
                     can_release=t.assignee == actor.login,
                     provisional_year=t.provisional_year,
+                    spec=t.task_spec,
                 )
             )
         pages = max(1, math.ceil(result.total / max(flt.per_page, 1)))
@@ -254,6 +255,12 @@ class Services:
         view = self.runtime.complete_task(task_id, actor.login, dict(data))
         return _case_of(view).number
 
+    def task_form(self, task_id: str) -> str | None:
+        """``<process>.<task>`` of an open task (the form its completion takes), or None."""
+        with self.store.read() as tx:
+            row = tx.task(task_id)
+        return None if row is None else f"{row.process_id}.{row.task_spec}"
+
     def task_fields(self, actor: Actor, number: str, spec: str) -> list[dict[str, Any]]:
         """The described fields of task ``spec`` in a case the actor may see (empty when unknown)."""
         case = _case_of(self.runtime.get_case(number, actor.login))
@@ -307,6 +314,9 @@ class Services:
         if stage is not None:
             stages = photo_stages(self.runtime.pinned_policy(case.policy_fingerprint)) \
                 if case.process_id == "repair" else {}
+            if not stages:  # a fact about the case, not about the request
+                raise ConflictError(f"case {number} is a {case.process_id} case: only repair photos have a "
+                                    "stage; send the file without one")
             if stage not in stages:
                 known = ", ".join(stages) or "none: only repair photos have stages"
                 raise form_error(f"unknown photo stage {stage!r}",

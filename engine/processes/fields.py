@@ -53,6 +53,8 @@ class _Field(Protocol):
     def max(self) -> Any: ...
     @property
     def max_length(self) -> int | None: ...
+    @property
+    def pattern(self) -> str | None: ...
 
 
 def _show(value: Any) -> str:
@@ -70,6 +72,10 @@ def _text(value: Any, field: _Field, choices: Sequence[dict[str, Any]], zone: tz
             f"is {len(text)} characters long; at most {limit} are allowed",
             f"长度为 {len(text)} 字，最多 {limit} 字",
         )
+    pattern = getattr(field, "pattern", None)
+    if pattern and text and not re.fullmatch(pattern, text):
+        raise FieldRefused(f"{_show(text)} does not have the expected form ({pattern})",
+                           f"{_show(text)} 格式不对（应符合 {pattern}）")
     return text
 
 
@@ -197,6 +203,8 @@ def _integer(value: Any, field: _Field, choices: Sequence[dict[str, Any]], zone:
     number: int | None = None
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
+    elif isinstance(value, float) and value.is_integer() and abs(value) < 2**53:  # JSON's 3.0 is 3
+        number = int(value)
     elif isinstance(value, str) and re.fullmatch(r"[+-]?\d+", value.strip()):
         number = int(value.strip())
     if number is None:

@@ -15,7 +15,8 @@ Format::
 Field keys: ``name`` (identifier, not reserved), ``type`` (see :data:`FIELD_TYPES`), ``required``,
 ``label`` and ``help`` (``{zh, en}`` or one text), ``choices`` (list of ``{code, name}``) or
 ``choices_from`` (a policy key holding such a list) for choice types, ``default``, ``min``/``max``
-(integer, amount, date), ``max_length`` (text, textarea).
+(integer, amount, date), ``max_length`` and ``pattern`` (text, textarea: a regular expression the
+whole trimmed text must match, e.g. ``"#?[0-9]{1,9}"``).
 
 ``required_from`` names a policy list of field names that are required besides those marked
 ``required: true``; an entry ``a|b`` requires at least one of them. The policy, not the forms file,
@@ -24,6 +25,7 @@ then says what a unit requires (R4.1: a project may add the car plate to the vis
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC
@@ -51,6 +53,7 @@ _FIELD_KEYS = {
     "min",
     "max",
     "max_length",
+    "pattern",
 }
 
 
@@ -69,6 +72,7 @@ class FieldSpec:
     min: Any = None
     max: Any = None
     max_length: int | None = None
+    pattern: str | None = None
 
     def resolve_choices(self, policy: Any) -> list[dict[str, Any]]:
         """The ``{code, name}`` options: inline ``choices`` or the list at policy key ``choices_from``."""
@@ -91,6 +95,7 @@ class FieldSpec:
             "min": self.min,
             "max": self.max,
             "max_length": self.max_length,
+            "pattern": self.pattern,
         }
 
 
@@ -350,6 +355,16 @@ class _Reader:
             or max_length < 1
         ):
             raise self.fail(node, f"field {name!r}: 'max_length' is a positive integer for text fields", form)
+        pattern = raw.get("pattern")
+        if pattern is not None:
+            if kind not in ("text", "textarea") or not isinstance(pattern, str):
+                raise self.fail(node, f"field {name!r}: 'pattern' is a regular expression for text fields",
+                                form)
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise self.fail(node, f"field {name!r}: {pattern!r} is not a regular expression ({exc})",
+                                form) from None
         if (raw.get("min") is not None or raw.get("max") is not None) and kind not in (
             "integer",
             "amount",
@@ -372,6 +387,7 @@ class _Reader:
             min=_plain(raw.get("min")),
             max=_plain(raw.get("max")),
             max_length=max_length,
+            pattern=pattern,
         )
         if spec.default is not None and spec.choices_from is None:
             try:

@@ -151,7 +151,9 @@ def test_an_assignee_outside_the_case_scope_cannot_complete_it_through_the_api(l
         tx.update_task(task.task_id, assignee="fan.ming", claimed_at=shanghai("2026-11-23 10:00"))
     headers = {"Authorization": f"Bearer {services.issue_token('fan.ming', 'test')}"}
     response = client.post(f"/api/v1/tasks/{task.task_id}/complete", headers=headers,
-                           json={"data": {"order_raised": True}})
+                           json={"task": "complaint.raise_order",  # a valid form: the scope refuses
+                                 "data": {"order_summary": "上门",
+                                          "required_completion": "2026-11-25T17:00"}})
     assert response.status_code == 403 and number not in response.get_data(as_text=True)
     assert "task.completed" not in _events(services, number)
     assert client.post(f"/api/v1/tasks/{task.task_id}/release", headers=headers).status_code == 403

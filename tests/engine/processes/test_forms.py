@@ -49,6 +49,8 @@ def clean_one(policy: FakePolicy, field: FieldSpec, value: Any) -> Any:
         (FieldSpec("v", "boolean"), "否", False),
         (FieldSpec("v", "integer"), "42", 42),
         (FieldSpec("v", "integer", min=0, max=5), 5, 5),
+        (FieldSpec("v", "integer"), 1070.0, 1070),  # JSON Schema's integer: 1070.0 is one
+        (FieldSpec("v", "text", pattern="#?[0-9]{1,9}"), " #12 ", "#12"),
         (FieldSpec("v", "amount"), "1280.5", "1280.50"),
         (FieldSpec("v", "amount"), "¥1,280", "1280.00"),
         (FieldSpec("v", "amount"), 0, "0.00"),
@@ -77,6 +79,8 @@ def test_valid_value_is_converted_to_its_stored_form(
         (FieldSpec("v", "boolean"), "maybe", "'maybe' is not yes or no"),
         (FieldSpec("v", "integer"), "4.5", "'4.5' is not a whole number"),
         (FieldSpec("v", "integer"), True, "not a whole number"),
+        (FieldSpec("v", "integer"), 4.5, "4.5 is not a whole number"),
+        (FieldSpec("v", "text", pattern="#?[0-9]{1,9}"), "twelve", "does not have the expected form"),
         (FieldSpec("v", "integer", min=1), 0, "below the minimum 1"),
         (FieldSpec("v", "integer", max=5), 6, "above the maximum 5"),
         (FieldSpec("v", "amount"), "-1", "negative"),
@@ -151,6 +155,7 @@ def test_describe_resolves_choices_from_the_policy(policy: FakePolicy) -> None:
     assert described[1] == {
         "name": "note", "type": "text", "required": False, "label": {"zh": "备注", "en": "Note"},
         "help": None, "choices": None, "default": None, "min": None, "max": None, "max_length": None,
+        "pattern": None,
     }  # fmt: skip
 
 

@@ -51,6 +51,7 @@ def load_case(invalid_dir: Path, valid_dir: Path, stem: str) -> None:
         ("forms_duplicate_field", "diagram.E034", "review", 6, "twice"),
         ("forms_bad_type", "diagram.E035", "review", 5, "'email'"),
         ("forms_choice_without_choices", "diagram.E036", "review", 5, "choices_from"),
+        ("forms_bad_pattern", "diagram.E036", "review", 5, "is not a regular expression"),
     ],
 )
 def test_refused_diagram_names_file_line_element_and_reason(

@@ -1,0 +1,87 @@
+"""The API's field schemas are a strict subset of the engine's converters: every value a schema
+allows is accepted by the engine (property tests over the patterns), and the schemas come from the
+forms files."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine.identity import check_id_document
+from engine.processes.fields import convert
+from engine.processes.forms import FieldSpec
+from webui.form_schema import AMOUNT, DATE, DATETIME, NOT_BLANK, PHONE, FormSchemas, problems, visitor_inputs
+
+EXAMPLES = settings(max_examples=300, deadline=None)
+
+
+@EXAMPLES
+@given(st.from_regex(PHONE))
+def test_every_phone_the_schema_allows_is_a_phone_to_the_engine(value):
+    convert(value, FieldSpec("p", "phone"), [], UTC)
+
+
+@EXAMPLES
+@given(st.from_regex(DATETIME))
+def test_every_datetime_the_schema_allows_converts(value):
+    convert(value, FieldSpec("t", "datetime"), [], UTC)
+
+
+@EXAMPLES
+@given(st.from_regex(DATE))
+def test_every_date_the_schema_allows_converts(value):
+    convert(value, FieldSpec("d", "date"), [], UTC)
+
+
+@EXAMPLES
+@given(st.from_regex(AMOUNT))
+def test_every_amount_the_schema_allows_converts(value):
+    convert(value, FieldSpec("a", "amount"), [], UTC)
+
+
+@EXAMPLES
+@given(st.from_regex(NOT_BLANK))
+def test_a_required_text_the_schema_allows_is_not_blank_to_the_engine(value):
+    assert value.strip()
+
+
+@pytest.mark.parametrize("kind", ["passport", "hk_macau", "taiwan"])
+def test_every_document_number_the_visitor_schema_allows_passes_the_id_check(kind):
+    from types import SimpleNamespace
+
+    _, rules = visitor_inputs(SimpleNamespace(get=lambda key: True))
+    [pattern] = [r["then"]["properties"]["id_number"]["pattern"] for r in rules
+                 if r.get("if", {}).get("properties", {}).get("id_type", {}).get("const") == kind]
+
+    @EXAMPLES
+    @given(st.from_regex(pattern))
+    def check(number):
+        check_id_document(kind, number)
+
+    check()
+
+
+def test_the_visitor_schema_needs_a_valid_id_for_a_walk_in_but_not_for_a_booking(services):
+    schema = FormSchemas(services.registry, services.policy(None)).start["visitor_reception"]
+    walk_in = {"customer_name": "李明", "purpose": "visit_resident"}
+    assert "id_number" in problems(schema, walk_in)
+    assert problems(schema, {**walk_in, "booked": True}) == {}
+    assert problems(schema, {**walk_in, "id_number": "440305199003071236"}) == {}
+    bad = problems(schema, {**walk_in, "id_number": "440305199003071235"})
+    assert "check digit" in bad["id_number"][0]
+    assert problems(schema, {**walk_in, "id_type": "passport", "id_number": "E12345678"}) == {}
+    assert "id_number" in problems(schema, {**walk_in, "id_type": "passport", "id_number": "ABCDE"})
+
+
+def test_form_schemas_follow_the_forms_files(services):
+    forms = FormSchemas(services.registry, services.policy(None))
+    assert set(forms.start) == {d.process_id for d in services.registry.definitions()}
+    faq = forms.start["consultation"]["properties"]["faq_entry_id"]["anyOf"][0]
+    assert faq["pattern"] == "^(#?[0-9]{1,9})$"  # the forms file's own pattern
+    party = forms.start["visitor_reception"]["properties"]["party_size"]["anyOf"][0]
+    assert party["minimum"] == 1 and party["maximum"] == 2**31 - 1
+    assert problems(forms.tasks["complaint.raise_order"], {"order_summary": "x"}) == {
+        "required_completion": ("required", "必填")}
