@@ -10,6 +10,7 @@ what the Schemathesis run in ``tests/webui/test_api_contract.py`` holds the API 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
@@ -84,13 +85,25 @@ def field_schema(spec: FieldSpec, policy: Any) -> dict[str, Any]:
 
 
 def form_schema(form: FormSpec, policy: Any, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """An object schema of a form: its declared fields only, the required ones required."""
-    properties = {f.name: field_schema(f, policy) for f in form.fields}
+    """An object schema of a form: its declared fields only, the required ones required (those the
+    form marks and those its ``required_from`` policy list names; ``a|b``: at least one of them)."""
+    by_name = {f.name: f for f in form.fields}
+    groups = [g for g in form.required_groups(policy) if all(n in by_name for n in g)]
+    needed = {g[0] for g in groups if len(g) == 1}
+    properties = {f.name: field_schema(replace(f, required=True) if f.name in needed else f, policy)
+                  for f in form.fields}
     properties.update(extra or {})
     schema: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
-    required = [f.name for f in form.fields if f.required]
+    required = [f.name for f in form.fields if f.required or f.name in needed]
     if required:
         schema["required"] = required
+    def given(name: str) -> dict[str, Any]:
+        return {"required": [name], "properties": {name: field_schema(replace(by_name[name], required=True),
+                                                                     policy)}}
+
+    alternatives = [{"anyOf": [given(n) for n in g]} for g in groups if len(g) > 1]
+    if alternatives:
+        schema["allOf"] = alternatives
     return schema
 
 
@@ -136,6 +149,10 @@ def problems(schema: Mapping[str, Any], value: Any) -> dict[str, tuple[str, str]
             missing = error.message.split("'")[1] if "'" in error.message else error.message
             path = ".".join(p for p in (path, missing) if p)
             found.setdefault(path, ("required", "必填"))
+        elif error.validator == "anyOf" and all("required" in b for b in error.validator_value):
+            names = [b["required"][0] for b in error.validator_value]
+            found.setdefault(names[0], (f"required: give one of {', '.join(names)}",
+                                        f"必填：{'、'.join(names)} 至少填一项"))
         elif error.validator == "additionalProperties":
             accepted = ", ".join(sorted(error.schema.get("properties", {}))) or "none"
             found.setdefault(path or "body", (f"{error.message}; accepted: {accepted}",
@@ -181,6 +198,6 @@ class FormSchemas:
             if pid in DOMAIN_INPUTS:
                 extra, rules = DOMAIN_INPUTS[pid](policy)
                 self.start[pid]["properties"].update(extra)
-                self.start[pid]["allOf"] = rules
+                self.start[pid]["allOf"] = [*self.start[pid].get("allOf", []), *rules]
             for name in sorted(definition.forms):
                 self.tasks[f"{pid}.{name}"] = form_schema(definition.forms[name], policy)

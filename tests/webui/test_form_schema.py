@@ -66,7 +66,10 @@ def test_every_document_number_the_visitor_schema_allows_passes_the_id_check(kin
 
 def test_the_visitor_schema_needs_a_valid_id_for_a_walk_in_but_not_for_a_booking(services):
     schema = FormSchemas(services.registry, services.policy(None)).start["visitor_reception"]
-    walk_in = {"customer_name": "李明", "purpose": "visit_resident"}
+    booked = problems(schema, {"customer_name": "李明", "purpose": "visit_resident", "booked": True})
+    assert booked == {"room": ("required: give one of room, host_name, routed_desk",
+                               "必填：room、host_name、routed_desk 至少填一项")}
+    walk_in = {"customer_name": "李明", "purpose": "visit_resident", "host_name": "周建国"}
     assert "id_number" in problems(schema, walk_in)
     assert problems(schema, {**walk_in, "booked": True}) == {}
     assert problems(schema, {**walk_in, "id_number": "440305199003071236"}) == {}
