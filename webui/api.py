@@ -59,9 +59,24 @@ def _schemas() -> FormSchemas:
     svc = services()
     cached = getattr(svc, "_api_form_schemas", None)
     if cached is None:  # policies and diagrams do not change while the app runs
-        cached = FormSchemas(svc.registry, svc.policy(None))
+        cached = FormSchemas(svc.registry, svc.policy(None), _calendar_years(svc))
         svc._api_form_schemas = cached  # type: ignore[attr-defined]
     return cached
+
+
+def _calendar_years(svc: Any) -> tuple[int, int]:
+    """The run of years around this one that the calendar has files or statutory rules for, less the
+    last (a deadline from its last days would fall into a year without data)."""
+    days = svc.policy(None).calendar.days
+    this = svc.clock.now().year
+    if days.status(this) == "missing":
+        return this, this
+    low, high = this, this
+    while low > this - 50 and days.status(low - 1) != "missing":
+        low -= 1
+    while high < this + 100 and days.status(high + 1) != "missing":
+        high += 1
+    return low, max(this, high - 1)
 
 
 def _refuse(found: dict[str, tuple[str, str]], what: str) -> FormError:

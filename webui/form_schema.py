@@ -30,19 +30,45 @@ NOT_BLANK = f"^[^\\x00]*[^\\x00{_SPACE}][^\\x00]*$"
 _MOBILE = "((\\+86|0086)[- ]?)?\\(?1[3-9][0-9]\\)?[- ]?\\(?[0-9]{4}\\)?[- ]?\\(?[0-9]{4}\\)?"
 PHONE = (f"^({_MOBILE}|0[12][0-9]{{8,9}}|0[3-9][0-9]{{9,10}}|0[0-9]{{2,3}}-[0-9]{{7,8}}"
          "|400-?[0-9]{3}-?[0-9]{4})$")
-_YEAR = "20[0-9]{2}"
-_LEAP = "20([02468][48]|[13579][26])-02-29"
 _DAY = ("(0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)"
         "|02-(0[1-9]|1[0-9]|2[0-8])")
-DATE = f"^({_YEAR}-({_DAY})|{_LEAP})$"
-DATETIME = (f"^({_YEAR}-({_DAY})|{_LEAP})T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]{{1,6}})?)?"
-            "(Z|[+-](0[0-9]|1[0-3]):[0-5][0-9])?$")
+_TIME = "T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]{1,6})?)?(Z|[+-](0[0-9]|1[0-3]):[0-5][0-9])?"
+DEFAULT_YEARS = (2000, 2099)
+
+
+def _digits(low: str, high: str) -> str:
+    """A regex for the digit strings of one length from ``low`` to ``high``."""
+    if low == high:
+        return low
+    if len(low) == 1:
+        return f"[{low}-{high}]"
+    if low[0] == high[0]:
+        return low[0] + _digits(low[1:], high[1:])
+    nines, zeros = "9" * (len(low) - 1), "0" * (len(low) - 1)
+    parts = [low[0] + _digits(low[1:], nines)]
+    if int(high[0]) - int(low[0]) > 1:
+        parts.append(f"[{int(low[0]) + 1}-{int(high[0]) - 1}]" + "[0-9]" * (len(low) - 1))
+    parts.append(high[0] + _digits(zeros, high[1:]))
+    return "(" + "|".join(parts) + ")"
+
+
+def year_patterns(years: tuple[int, int] = DEFAULT_YEARS) -> tuple[str, str]:
+    """(date, date-time) patterns of real calendar days in ``years`` (a leap day only in leap years)."""
+    low, high = years
+    year = _digits(str(low), str(high))
+    leaps = "|".join(str(y) for y in range(low, high + 1) if y % 4 == 0 and (y % 100 or y % 400 == 0))
+    day = f"({year}-({_DAY})" + (f"|({leaps})-02-29)" if leaps else ")")
+    return f"^{day}$", f"^{day}{_TIME}$"
+
+
+DATE, DATETIME = year_patterns()
 AMOUNT = "^[0-9]{1,9}(\\.[0-9]{1,2})?$"
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 
 
-def field_schema(spec: FieldSpec, policy: Any) -> dict[str, Any]:
-    """The JSON Schema of one field (``null`` allowed when it is optional)."""
+def field_schema(spec: FieldSpec, policy: Any, days: tuple[str, str] = (DATE, DATETIME)) -> dict[str, Any]:
+    """The JSON Schema of one field (``null`` allowed when it is optional); ``days``: the (date,
+    date-time) patterns of the years the calendar covers."""
     kind = spec.type
     schema: dict[str, Any]
     if kind in ("text", "textarea"):
@@ -55,10 +81,11 @@ def field_schema(spec: FieldSpec, policy: Any) -> dict[str, Any]:
     elif kind == "phone":
         schema = {"type": "string", "pattern": PHONE, "examples": ["13800138000", "0755-12345678"]}
     elif kind == "datetime":
-        schema = {"type": "string", "pattern": DATETIME, "examples": ["2026-11-23T14:30:00+08:00"],
-                  "description": "ISO 8601; without an offset, the policy's time zone"}
+        schema = {"type": "string", "pattern": days[1], "examples": ["2026-11-23T14:30:00+08:00"],
+                  "description": "ISO 8601 in a year the calendar covers; without an offset, the policy's "
+                                 "time zone"}
     elif kind == "date":
-        schema = {"type": "string", "pattern": DATE, "examples": ["2026-11-23"]}
+        schema = {"type": "string", "pattern": days[0], "examples": ["2026-11-23"]}
     elif kind in CHOICE_TYPES:
         codes = [c["code"] for c in spec.resolve_choices(policy)]
         item: dict[str, Any] = {"enum": codes}
@@ -84,13 +111,14 @@ def field_schema(spec: FieldSpec, policy: Any) -> dict[str, Any]:
     return schema
 
 
-def form_schema(form: FormSpec, policy: Any, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def form_schema(form: FormSpec, policy: Any, extra: Mapping[str, Any] | None = None,
+                days: tuple[str, str] = (DATE, DATETIME)) -> dict[str, Any]:
     """An object schema of a form: its declared fields only, the required ones required (those the
     form marks and those its ``required_from`` policy list names; ``a|b``: at least one of them)."""
     by_name = {f.name: f for f in form.fields}
     groups = [g for g in form.required_groups(policy) if all(n in by_name for n in g)]
     needed = {g[0] for g in groups if len(g) == 1}
-    properties = {f.name: field_schema(replace(f, required=True) if f.name in needed else f, policy)
+    properties = {f.name: field_schema(replace(f, required=True) if f.name in needed else f, policy, days)
                   for f in form.fields}
     properties.update(extra or {})
     schema: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
@@ -99,7 +127,7 @@ def form_schema(form: FormSpec, policy: Any, extra: Mapping[str, Any] | None = N
         schema["required"] = required
     def given(name: str) -> dict[str, Any]:
         return {"required": [name], "properties": {name: field_schema(replace(by_name[name], required=True),
-                                                                     policy)}}
+                                                                     policy, days)}}
 
     alternatives = [{"anyOf": [given(n) for n in g]} for g in groups if len(g) > 1]
     if alternatives:
@@ -172,9 +200,8 @@ def _message(error: Any) -> str:
     if error.validator in ("anyOf", "pattern", "type", "enum"):
         if "pattern" in schema and schema["pattern"] == PHONE:
             return f"{shown} is not a phone number such as 13800138000 or 0755-12345678"
-        if "pattern" in schema and schema["pattern"] in (DATETIME, DATE):
-            return f"{shown} is not a date{' and time' if schema['pattern'] == DATETIME else ''} such as " \
-                   f"{schema.get('examples', [''])[0]} (years 2000–2099)"
+        if "-02-" in str(schema.get("pattern", "")):  # the date and date-time patterns
+            return f"{shown} is not a date such as {schema['examples'][0]} in a year the calendar covers"
         if "enum" in schema:
             return f"{shown} is not one of: {', '.join(map(str, schema['enum']))}"
     return f"{shown}: {error.message}"[:300]
@@ -185,19 +212,21 @@ DOMAIN_INPUTS = {"visitor_reception": visitor_inputs}
 
 
 class FormSchemas:
-    """Every start and task form of a registry as JSON Schemas (choices from ``policy``)."""
+    """Every start and task form of a registry as JSON Schemas (choices from ``policy``; dates within
+    ``years``, those the calendar has data or rules for)."""
 
-    def __init__(self, registry: Any, policy: Any) -> None:
+    def __init__(self, registry: Any, policy: Any, years: tuple[int, int] = DEFAULT_YEARS) -> None:
+        days = self.days = year_patterns(years)
         project = {"anyOf": [{"type": "string", "maxLength": 64, "pattern": NOT_BLANK}, {"type": "null"}],
                    "description": "a project code (default: the caller's project)"}
         self.start: dict[str, dict[str, Any]] = {}
         self.tasks: dict[str, dict[str, Any]] = {}
         for definition in registry.definitions():
             pid = definition.process_id
-            self.start[pid] = form_schema(definition.start_form, policy, {"project": project})
+            self.start[pid] = form_schema(definition.start_form, policy, {"project": project}, days)
             if pid in DOMAIN_INPUTS:
                 extra, rules = DOMAIN_INPUTS[pid](policy)
                 self.start[pid]["properties"].update(extra)
                 self.start[pid]["allOf"] = [*self.start[pid].get("allOf", []), *rules]
             for name in sorted(definition.forms):
-                self.tasks[f"{pid}.{name}"] = form_schema(definition.forms[name], policy)
+                self.tasks[f"{pid}.{name}"] = form_schema(definition.forms[name], policy, days=days)

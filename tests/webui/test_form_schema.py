@@ -88,3 +88,25 @@ def test_form_schemas_follow_the_forms_files(services):
     assert party["minimum"] == 1 and party["maximum"] == 2**31 - 1
     assert problems(forms.tasks["complaint.raise_order"], {"order_summary": "x"}) == {
         "required_completion": ("required", "必填")}
+
+
+@pytest.mark.parametrize("years", [(2024, 2098), (2000, 2099), (2025, 2025), (1999, 2101)])
+def test_date_patterns_take_exactly_the_calendars_years_and_real_days(years):
+    import re
+
+    from webui.form_schema import year_patterns
+
+    day, moment = (re.compile(p) for p in year_patterns(years))
+    assert [y for y in range(1900, 2200) if day.match(f"{y}-01-15")] == list(range(years[0], years[1] + 1))
+    assert bool(day.match("2024-02-29")) == (years[0] <= 2024 <= years[1])
+    assert not day.match("2025-02-29") and not day.match("2026-04-31") and not day.match("2026-13-01")
+    assert bool(moment.match("2025-06-30T23:59:59.5+08:00")) == (years[0] <= 2025 <= years[1])
+
+
+def test_the_api_schemas_follow_the_calendars_years(client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    import re
+
+    form = doc["components"]["schemas"]["Open_complaint"]["properties"]["data"]
+    pattern = form["properties"]["call_ended_at"]["anyOf"][0]["pattern"]
+    assert re.match(pattern, "2026-11-23T10:00") and not re.match(pattern, "2000-01-01T00:00")
