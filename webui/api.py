@@ -101,9 +101,13 @@ def _args(spec: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """The query parameters of ``spec`` (name → schema), converted and checked; absent ones left out."""
     values: dict[str, Any] = {}
     for name, schema in spec.items():
-        raw = request.args.get(name)
-        if raw is None:
+        given = request.args.getlist(name)
+        if not given:
             continue
+        if len(given) > 1:
+            raise FormError(f"query parameter {name!r} is given {len(given)} times; give it once",
+                            {name: "give it once"}, zh=f"查询参数 {name} 只能给一次")
+        raw = given[0]
         if schema.get("type") == "integer":
             text = raw.strip()
             values[name] = int(text) if text.isdigit() and len(text) <= 9 else raw

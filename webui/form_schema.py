@@ -201,7 +201,8 @@ def _message(error: Any) -> str:
         if "pattern" in schema and schema["pattern"] == PHONE:
             return f"{shown} is not a phone number such as 13800138000 or 0755-12345678"
         if "-02-" in str(schema.get("pattern", "")):  # the date and date-time patterns
-            return f"{shown} is not a date such as {schema['examples'][0]} in a year the calendar covers"
+            example = (schema.get("examples") or ["2026-11-23"])[0]
+            return f"{shown} is not a date such as {example} in a year the calendar covers"
         if "enum" in schema:
             return f"{shown} is not one of: {', '.join(map(str, schema['enum']))}"
     return f"{shown}: {error.message}"[:300]

@@ -244,3 +244,9 @@ def test_an_upload_with_parts_the_document_does_not_name_is_refused(api):
     response = api("POST", f"/cases/{number}/attachments", content_type="multipart/form-data",
                    data={"file": (BytesIO(png), "a.png", "image/png"), "caption": "x"})
     assert response.status_code == 422 and "caption" in response.get_json()["error"]["fields"]
+
+
+@pytest.mark.parametrize("query", ["to=null", "from=2026-02-30", "to=2026-11-23&to=null", "state=maybe"])
+def test_bad_case_list_parameters_are_422(api, query):
+    response = api("GET", f"/cases?{query}")
+    assert response.status_code == 422, response.get_data(as_text=True)
