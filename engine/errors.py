@@ -15,6 +15,7 @@ the CLI prints them on one line and exits non-zero. Anything else is a bug.
     │   └── UnknownReference a form field names a record that does not exist (also a FormError)
     ├── PermissionDenied     the actor may not do this
     ├── FormError            submitted form data is invalid; ``errors`` maps field → message
+    │   └── FieldConflict    a field that does not fit its object (also a ConflictError: 409)
     ├── StepError            a diagram step failed while it ran (SpiffWorkflow's exception, mapped)
     └── ConflictError        someone else changed the same thing first (stale task, lost race)
 """
@@ -30,6 +31,7 @@ __all__ = [
     "ConflictError",
     "DiagramError",
     "DurationError",
+    "FieldConflict",
     "FileError",
     "FormError",
     "KefuError",
@@ -193,6 +195,16 @@ class UnknownReference(NotFoundError, FormError):
     an error next to the field on a page (it is a FormError too, so the input is kept)."""
 
     code = "form.E404"
+
+    def __init__(self, message: str, errors: dict[str, str] | None = None, *, zh: str | None = None) -> None:
+        FormError.__init__(self, message, errors, zh=zh)
+
+
+class FieldConflict(ConflictError, FormError):
+    """A well-formed field that does not fit the object it is sent to (a photo stage on a case that is
+    not a repair): a 409 to the API, an error next to the field on a page (it is a FormError too)."""
+
+    code = "form.E409"
 
     def __init__(self, message: str, errors: dict[str, str] | None = None, *, zh: str | None = None) -> None:
         FormError.__init__(self, message, errors, zh=zh)

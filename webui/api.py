@@ -16,8 +16,7 @@ from typing import Any
 from flask import Blueprint, Flask, current_app, g, jsonify, request, url_for
 
 from engine.errors import ConflictError, FormError, NotFoundError
-from engine.repair_orders import photo_stages
-from engine.store.case_queries import CaseFilter, case_list
+from engine.store.case_queries import CaseFilter
 from engine.store.web_queries import SORTS, VIEWS, InboxFilter
 from webui.context import services
 from webui.form_schema import DATE, NO_NUL, FormSchemas, problems
@@ -170,7 +169,7 @@ def list_cases() -> Any:
     flt = CaseFilter(process=args.get("process", ""), status=args.get("status", ""),
                      state=args.get("state", ""), unit=args.get("unit", ""), q=args.get("q", ""),
                      opened_from=day("from"), opened_before=day("to", 1), page=args.get("page", 1))
-    rows, total = case_list(services().store, g.api_actor.scope, flt)
+    rows, total = services().cases(g.api_actor, flt)
     pages = max(1, math.ceil(total / flt.per_page))
     items = [_plain(asdict(r)) for r in rows]
     return jsonify({"total": total, "page": flt.page, "pages": pages, "items": items})
@@ -281,7 +280,7 @@ def attach(number: str) -> Any:
 def openapi() -> Any:
     """The OpenAPI 3.1 description of this API."""
     forms = _schemas()
-    stages = list(photo_stages(services().policy(None)))
+    stages = services().photo_stage_codes()
     return jsonify(openapi_document(forms, sorted(forms.start), stages))
 
 

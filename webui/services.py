@@ -16,7 +16,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from engine.clock import Clock, SystemClock
 from engine.credentials import Credentials, SessionLimits, TokenCheck
-from engine.errors import ConflictError, KefuError, NotFoundError
+from engine.errors import FieldConflict, KefuError, NotFoundError
 from engine.permissions import Subject, Target, can, require, subject_of, unit_subject
 from engine.repair_orders import photo_stages
 from engine.runtime.access import candidate_groups
@@ -255,6 +255,16 @@ class Services:
         view = self.runtime.complete_task(task_id, actor.login, dict(data))
         return _case_of(view).number
 
+    def cases(self, actor: Actor, flt: Any) -> tuple[list[Any], int]:
+        """A page of the cases ``actor`` may see (``engine.store.case_queries.CaseFilter``) and the total."""
+        from engine.store.case_queries import case_list
+
+        return case_list(self.store, actor.scope, flt)
+
+    def photo_stage_codes(self) -> list[str]:
+        """The group policy's repair photo stages (the API document's enum)."""
+        return list(photo_stages(self.policy(None)))
+
     def task_form(self, task_id: str) -> str | None:
         """``<process>.<task>`` of an open task (the form its completion takes), or None."""
         with self.store.read() as tx:
@@ -314,9 +324,13 @@ class Services:
         if stage is not None:
             stages = photo_stages(self.runtime.pinned_policy(case.policy_fingerprint)) \
                 if case.process_id == "repair" else {}
-            if not stages:  # a fact about the case, not about the request
-                raise ConflictError(f"case {number} is a {case.process_id} case: only repair photos have a "
-                                    "stage; send the file without one")
+            if not stages:  # a fact about the case, not about the request: 409 to the API
+                error = FieldConflict(f"case {number} is a {case.process_id} case: only repair photos have a "
+                                      "stage; send the file without one",
+                                      {"stage": "only repair photos have a stage"},
+                                      zh="只有报修照片才有拍照节点")
+                error.errors_zh = {"stage": f"没有“{stage}”这个拍照节点：只有报修照片才有拍照节点"}  # type: ignore[attr-defined]
+                raise error
             if stage not in stages:
                 known = ", ".join(stages) or "none: only repair photos have stages"
                 raise form_error(f"unknown photo stage {stage!r}",
