@@ -6,8 +6,8 @@ Each check yields :class:`Finding` objects (what is wrong, where, and a hint how
 - ``inbox``     the open inbox rows of each open case are exactly the workflow's READY user tasks;
 - ``numbers``   case and dispatch-order numbers are gapless per sequence (subsidiary, prefix, year)
   and none lies beyond its sequence;
-- ``domain``    every domain row has its case (visits, dispatch orders, FAQ entries taken from a
-  case, legal holds and disposal decisions on cases) and vice versa (a visitor-reception case has
+- ``domain``    every domain row has its case (visits, dispatch orders, penalties, FAQ entries taken
+  from a case, legal holds and disposal decisions on cases) and vice versa (a visitor-reception case has
   its visit, a repair case with an issued order has the order row);
 - ``audit``     every hash chain verifies, and so does every signed checkpoint of the audit anchor.
 """
@@ -30,6 +30,7 @@ from engine.store.archive_models import DisposalDecision, LegalHold
 from engine.store.faq_models import DispatchOrder, FaqEntry
 from engine.store.models import AuditEvent, Case, NumberSequence
 from engine.store.visitor_models import Visit
+from engine.store.worker_models import Penalty
 
 __all__ = ["CHECKS", "Finding", "run_doctor"]
 
@@ -140,6 +141,8 @@ def _domain(runtime: Any, _anchor: Any, _warnings: list[str]) -> Iterator[Findin
                                  .where(FaqEntry.source_case.is_not(None))))
         issued = set(c.scalars(select(AuditEvent.case_id)
                                .where(AuditEvent.action == "dispatch_order.issued")))
+        fines = list(c.execute(select(Penalty.id, Penalty.case_id, Penalty.case_number, Penalty.staff,
+                                      Penalty.amount).where(Penalty.case_id.is_not(None))))
         records = [("legal hold", r) for r in c.scalars(select(LegalHold.record))]
         records += [("disposal decision", r) for r in c.scalars(select(DisposalDecision.record))]
     restore = "restore the case from a backup, or remove the orphaned row after checking the audit log"
@@ -153,6 +156,11 @@ def _domain(runtime: Any, _anchor: Any, _warnings: list[str]) -> Iterator[Findin
         if source not in numbers:
             yield Finding("domain", f"FAQ entry {entry_id} names case {source}, which does not exist",
                           restore)
+    for fine_id, case_id, number, staff, amount in fines:
+        if case_id not in cases:
+            yield Finding("domain", f"penalty #{fine_id} ({amount} yuan to {staff}) is for case {number}, "
+                          "which does not exist", "a fine needs its case as evidence: restore the case from "
+                          "a backup, or have the penalty reviewed before the ledger is exported")
     for kind, record in records:
         ref = record.split(":", 1)[1] if record.startswith("case:") else None
         if ref is not None and ref not in numbers:

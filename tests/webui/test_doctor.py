@@ -89,6 +89,12 @@ def test_domain_rows_without_their_case_and_cases_without_their_rows_are_reporte
     _sql(services, "DELETE FROM dispatch_orders WHERE case_id = :c", c=case_id)
     [finding] = _problems(services, anchor, "domain")
     assert "issued a dispatch order but has no order row" in finding
+    _sql(services, "INSERT INTO penalties (key, month, occurred_at, subsidiary, staff, role, kind, "
+                   "amount, case_id, case_number, detail, created_at) VALUES ('k1', '2026-11', "
+                   "'2026-11-23 01:00:00', 'sz-property', 'yang.fan', 'department_head', 'overdue', 200, "
+                   "'gone', 'TS-SZP-2026-999998', '{}', '2026-11-23 01:00:00')")
+    assert any("penalty #1 (200 yuan to yang.fan) is for case TS-SZP-2026-999998" in f
+               for f in _problems(services, anchor, "domain"))
     _sql(services, "INSERT INTO legal_holds (record, reason, placed_by, placed_at) "
                    "VALUES ('case:TS-SZP-2026-999999', 'x', 'he.jing', '2026-11-23 01:00:00')")
     assert any("legal hold on case:TS-SZP-2026-999999: no such case" in f
