@@ -76,8 +76,9 @@ class TokenCheck:
     """The outcome of presenting a token: the login it acts as, or why it is refused."""
 
     login: str | None
-    refusal: str = ""  # unknown | revoked | expired
+    refusal: str = ""  # unknown | revoked | expired | inactive
     message: str = ""
+    token_id: int | None = None  # set when its last use is to be recorded
 
 
 def end_all_for(tx: Tx, login: str, at: datetime, reason: str) -> tuple[int, int]:
@@ -191,11 +192,10 @@ class Credentials:
         assert record is not None
         return token, record
 
-    def check_token(self, token: str) -> TokenCheck:
-        """Who a presented token acts as, or why it is refused (recording its use at most once a minute)."""
+    def judge_token(self, tx: Tx, token: str) -> TokenCheck:
+        """Look a token up inside the caller's read transaction (one unique-index lookup)."""
         now = self.clock.now()
-        with self.store.read() as tx:
-            row = AuthRepo(tx).token(secret_hash(token))
+        row = AuthRepo(tx).token(secret_hash(token))
         if row is None:
             return TokenCheck(None, "unknown", "unknown API token")
         if row.revoked_at is not None:
@@ -204,10 +204,21 @@ class Credentials:
         if row.expires_at is not None and now >= row.expires_at:
             return TokenCheck(None, "expired", f"API token {_name(row)} expired at "
                               f"{row.expires_at.isoformat(timespec='seconds')}")
-        if row.last_used_at is None or now - row.last_used_at >= self.limits.touch_every:
+        touch = row.last_used_at is None or now - row.last_used_at >= self.limits.touch_every
+        return TokenCheck(row.login, token_id=row.id if touch else None)
+
+    def settle_token(self, check: TokenCheck) -> None:
+        """Record a token's use when its check asks for it (at most once a minute)."""
+        if check.token_id is not None:
             with self.store.write() as tx:
-                AuthRepo(tx).touch_token(row.id, now)
-        return TokenCheck(row.login)
+                AuthRepo(tx).touch_token(check.token_id, self.clock.now())
+
+    def check_token(self, token: str) -> TokenCheck:
+        """Who a presented token acts as, or why it is refused (recording its use at most once a minute)."""
+        with self.store.read() as tx:
+            check = self.judge_token(tx, token)
+        self.settle_token(check)
+        return check
 
     def tokens(self, login: str | None = None) -> list[TokenRecord]:
         """Every token (of ``login``), oldest first, revoked and expired ones included."""

@@ -25,6 +25,8 @@ def _safe_next(target: str | None) -> str:
 def load_actor() -> None:
     """Put the signed-in actor on ``g``: None when anonymous, or when the server ended the session."""
     g.actor = None
+    if request.path.startswith(("/api/", "/static/")):
+        return  # the API authenticates by token; static files need nobody
     secret = session.get("sid")
     if isinstance(secret, str) and secret:
         g.actor = services().actor_for_session(secret)

@@ -388,14 +388,14 @@ class Services:
 
     def check_token(self, token: str) -> tuple[Actor | None, TokenCheck]:
         """(the active actor an API token acts as, or None; the check saying why not)."""
-        check = self.credentials.check_token(token)
-        if check.login is None:
-            return None, check
-        try:
-            return self.actor(check.login), check
-        except NotFoundError:
+        with self.store.read() as tx:  # the token, the staff member and the units: one transaction
+            check = self.credentials.judge_token(tx, token)
+            actor = self._actor_in(tx, check.login) if check.login else None
+        if check.login is not None and actor is None:
             why = f"the token's staff member {check.login} is no longer active"
             return None, TokenCheck(None, "inactive", why)
+        self.credentials.settle_token(check)
+        return actor, check
 
     def actor_for_token(self, token: str) -> Actor | None:
         """The active actor an API token belongs to, or None."""
