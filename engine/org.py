@@ -12,10 +12,14 @@ File format (YAML; see ``engine/demo/org.yaml``)::
       - {login: zhang.wei, name: 张伟, unit: sz-property-lyc-cs, roles: [cs_specialist],
          phone: "13800000001", email: zhang.wei@example.com}
       - {login: old.hand, name: 老员工, unit: sz-property-lyc-cs, roles: [cs_specialist], active: false}
+      - {login: li.na, name: 李娜, unit: sz-property-lyc-cs, roles: [cs_supervisor], deputy: zhang.wei}
 
 The file is the whole organisation: ``kefu org import`` deactivates a staff member the file marks
 ``active: false`` or no longer lists; deactivation ends their web sessions and revokes their API
-tokens in the same transaction (``engine.credentials``).
+tokens in the same transaction (``engine.credentials``) and puts their open tasks back in their
+queues. ``deputy`` names the staff member who takes someone's tasks while they are absent
+(``engine.org_admin``). ``kefu org export`` writes the database's organisation in this format
+(``render_org``), so what was edited in the browser can be kept under version control.
 
 Rules: unit codes and logins are unique (a unit code may not repeat the group's); ``kind`` is
 ``subsidiary`` (parent: the group; optional ``company``: ``property`` or ``region``), ``project``
@@ -30,7 +34,7 @@ against those instead. Errors are ``FileError`` with ``path:line`` and a code:
     org.E004  a kind is unknown or the parent has the wrong kind
     org.E005  an unknown department code
     org.E006  an unknown role code
-    org.E007  a missing or malformed value (name, login, phone, e-mail, company)
+    org.E007  a missing or malformed value (name, login, phone, e-mail, company, deputy)
 """
 
 from __future__ import annotations
@@ -49,6 +53,10 @@ from engine.errors import FileError, NotFoundError
 
 __all__ = [
     "DEPARTMENT_CODES",
+    "EMAIL_PATTERN",
+    "LOGIN_PATTERN",
+    "PARENT_KINDS",
+    "PHONE_PATTERN",
     "ROLE_CODES",
     "UNIT_KINDS",
     "OrgData",
@@ -56,6 +64,7 @@ __all__ = [
     "Unit",
     "load_org",
     "parse_org",
+    "render_org",
 ]
 
 DEPARTMENT_CODES: tuple[str, ...] = (
@@ -87,18 +96,20 @@ ROLE_CODES: tuple[str, ...] = (
     "security_guard",
     "archive_clerk",
     "process_owner",
+    "org_admin",
 )
 UNIT_KINDS: tuple[str, ...] = ("group", "subsidiary", "project", "department")
 COMPANY_TYPES = ("property", "region")
-_PARENT_KINDS = {
+PARENT_KINDS = {
     "subsidiary": ("group",),
     "project": ("subsidiary",),
     "department": ("group", "subsidiary", "project"),
 }
-_LOGIN = re.compile(r"[a-z][a-z0-9._-]*")
-_PHONE = re.compile(r"1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|400-?\d{3}-?\d{4}")
+LOGIN_PATTERN = re.compile(r"[a-z][a-z0-9._-]*")
+PHONE_PATTERN = re.compile(r"1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|400-?\d{3}-?\d{4}")
+EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _UNIT_KEYS = {"code", "name", "kind", "parent", "department", "company"}
-_STAFF_KEYS = {"login", "name", "unit", "roles", "phone", "email", "active"}
+_STAFF_KEYS = {"login", "name", "unit", "roles", "phone", "email", "active", "deputy"}
 
 
 @dataclass(frozen=True)
@@ -126,6 +137,7 @@ class Staff:
     email: str | None = None
     line: int | None = None
     active: bool = True
+    deputy: str | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -287,7 +299,7 @@ class _Reader:
             if code in units:
                 raise self.fail(item, f"unit code {code!r} is used twice", "org.E002")
             kind = raw.get("kind")
-            if kind not in _PARENT_KINDS:
+            if kind not in PARENT_KINDS:
                 raise self.fail(
                     item, f"{what} has kind {kind!r}; use subsidiary, project or department", "org.E004"
                 )
@@ -322,8 +334,8 @@ class _Reader:
                 raise self.fail(
                     nodes[code], f"unit {code!r} has unknown parent {unit.parent!r}{extra}", "org.E003"
                 )
-            if parent.kind not in _PARENT_KINDS[unit.kind]:
-                allowed = " or ".join(_PARENT_KINDS[unit.kind])
+            if parent.kind not in PARENT_KINDS[unit.kind]:
+                allowed = " or ".join(PARENT_KINDS[unit.kind])
                 raise self.fail(
                     nodes[code],
                     f"unit {code!r} is a {unit.kind}; its parent {parent.code!r} is a "
@@ -334,10 +346,11 @@ class _Reader:
 
     def staff(self, node: yaml.Node | None, units: dict[str, Unit]) -> dict[str, Staff]:
         staff: dict[str, Staff] = {}
+        nodes: dict[str, yaml.Node] = {}
         for item in self.items(node, "staff"):
             raw = self.mapping(item, "a staff entry", _STAFF_KEYS)
             login = self.text(item, raw, "login", "a staff entry")
-            if not _LOGIN.fullmatch(login):
+            if not LOGIN_PATTERN.fullmatch(login):
                 raise self.fail(
                     item, f"login {login!r} must be lower-case pinyin such as zhang.wei", "org.E007"
                 )
@@ -358,7 +371,7 @@ class _Reader:
                         item, f"staff {login!r} has unknown role {role!r}; known: {known}", "org.E006"
                     )
             phone = raw.get("phone")
-            if phone is not None and (not isinstance(phone, str) or not _PHONE.fullmatch(phone)):
+            if phone is not None and (not isinstance(phone, str) or not PHONE_PATTERN.fullmatch(phone)):
                 raise self.fail(
                     item, f"staff {login!r}: phone {phone!r} is not a phone number (quote it)", "org.E007"
                 )
@@ -370,6 +383,10 @@ class _Reader:
             active = raw.get("active", True)
             if not isinstance(active, bool):
                 raise self.fail(item, f"staff {login!r}: 'active' is true or false", "org.E007")
+            deputy = raw.get("deputy")
+            if deputy is not None and (not isinstance(deputy, str) or deputy == login):
+                raise self.fail(item, f"staff {login!r}: 'deputy' is another staff member's login",
+                                "org.E007")
             staff[login] = Staff(
                 login=login,
                 name=self.text(item, raw, "name", f"staff {login!r}"),
@@ -379,5 +396,46 @@ class _Reader:
                 email=email,
                 line=item.start_mark.line + 1,
                 active=active,
+                deputy=deputy,
             )
+            nodes[login] = item
+        for person in staff.values():
+            if person.deputy is not None and person.deputy not in staff:
+                hint = difflib.get_close_matches(person.deputy, list(staff), n=1)
+                extra = f"; did you mean {hint[0]!r}?" if hint else ""
+                raise self.fail(nodes[person.login], f"staff {person.login!r} has unknown deputy "
+                                f"{person.deputy!r}{extra}", "org.E003")
         return staff
+
+
+def _flow(values: Mapping[str, Any]) -> str:
+    """One YAML flow mapping on one line, keys in the given order, None values left out."""
+    parts = []
+    for key, value in values.items():
+        if value is None:
+            continue
+        text = yaml.safe_dump(value, allow_unicode=True, default_flow_style=True, width=10_000).strip()
+        if text.endswith("..."):
+            text = text.removesuffix("...").strip()
+        parts.append(f"{key}: {text}")
+    return "{" + ", ".join(parts) + "}"
+
+
+def render_org(group: Any, units: Iterable[Any], staff: Iterable[Any]) -> str:
+    """An org file (this module's format) of ``group``, ``units`` and ``staff`` (records with the
+    fields of :class:`Unit` and :class:`Staff`); ``load_org`` reads it back to the same organisation."""
+    lines = ["# kefu organisation (format: engine/org.py), written by kefu org export.",
+             f"group: {_flow({'code': group.code, 'name': group.name})}", "", "units:"]
+    for unit in units:
+        if unit.kind == "group":
+            continue
+        lines.append("  - " + _flow({"code": unit.code, "name": unit.name, "kind": unit.kind,
+                                     "department": getattr(unit, "department", None),
+                                     "company": getattr(unit, "company", None), "parent": unit.parent}))
+    lines += ["", "staff:"]
+    for person in staff:
+        lines.append("  - " + _flow({
+            "login": person.login, "name": person.name, "unit": person.unit, "roles": list(person.roles),
+            "phone": person.phone, "email": person.email, "deputy": getattr(person, "deputy", None),
+            "active": None if person.active else False}))
+    return "\n".join(lines) + "\n"

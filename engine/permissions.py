@@ -39,6 +39,15 @@ archive.disposal_review  ``archive.disposal_reviewer`` at subsidiary or group le
 archive.dispose          ``archive.disposal_reviewer`` of the record's subsidiary, or the group's
 archive.hold             ``archive.legal_hold_role`` of the record's subsidiary, or the group's
 faq.edit                 a role of ``consultation.faq_editors`` (the book is the group's)
+org.manage               ``org_admin`` whose level covers the unit: group-level administrators
+                         everything, a subsidiary's its subsidiary, a project's its project (units,
+                         staff, roles, deputies, deactivation; the unit is the staff member's)
+org.absence              the staff member themself (their own leave), or as org.manage
+calendar.publish         ``org_admin`` at group level (holiday files serve every subsidiary)
+contact.edit             as org.manage; a department's own head for its internal contact; the
+                         CS centre (``cs_manager``, ``cs_centre_gm``) covering an area for its
+                         external contacts (R0.3)
+contact.read             any active staff member (the contact list is the whole group's)
 =======================  ========================================================================
 
 Policy values (the roles of ``archive.*`` and ``consultation.faq_editors``) are read from the policy
@@ -59,6 +68,7 @@ from engine.store.records import CaseRecord, StaffRecord, TaskRecord, UnitRecord
 __all__ = [
     "ACTIONS",
     "ALL_VIEW_ROLES",
+    "ORG_ADMIN",
     "SYSTEM",
     "Decision",
     "Subject",
@@ -91,6 +101,12 @@ class Subject:
     def group_level(self) -> bool:
         """True for staff of a unit above every subsidiary (the group CS centre, say)."""
         return self.subsidiary is None and self.group is not None
+
+
+# The organisation administrator of a level: the group, a subsidiary or a project (issue 17).
+ORG_ADMIN = "org_admin"
+# Who keeps an area's external contacts besides the administrator: the CS centre (000 一、客服接口).
+_CONTACT_KEEPERS = frozenset({"cs_manager", "cs_centre_gm"})
 
 
 # The worker and timers: group-level, no roles; used where the system acts on its own account.
@@ -147,7 +163,9 @@ def unit_subject(code: str, units: Mapping[str, UnitRecord]) -> Subject:
 class Target:
     """The object of an action, reduced to what the rules read: its units and its people.
 
-    ``kind`` is ``case``, ``task``, ``household``, ``record`` (a retention record), ``faq`` or ``unit``.
+    ``kind`` is ``case``, ``task``, ``household``, ``record`` (a retention record), ``faq``, ``unit``,
+    ``staff`` or ``calendar``; ``person`` is the staff member an org action is about, ``unit_kind``
+    the kind of the unit it touches (``department``, ``project`` …).
     """
 
     kind: str
@@ -160,6 +178,8 @@ class Target:
     role: str | None = None
     unit: str | None = None
     grant: str | None = None  # archive.view/download: the actor's own request granting a direct view
+    person: str | None = None
+    unit_kind: str | None = None
 
     @classmethod
     def of_case(cls, case: CaseRecord | Any) -> Target:
@@ -338,6 +358,52 @@ def _faq_edit(s: Subject, t: Target, policy: Any) -> Decision:
                f"只有 {', '.join(sorted(editors))} 可以修改《答客户100问》")
 
 
+def _level(s: Subject) -> str:
+    return s.project or s.subsidiary or s.group or s.unit or "no unit"
+
+
+def _org_manage(s: Subject, t: Target, policy: Any) -> Decision:
+    if ORG_ADMIN not in s.roles:
+        return _no(f"{s.login} is not an organisation administrator (role {ORG_ADMIN})",
+                   "您不是组织管理员，无权维护组织和人员")
+    if _covers(s, t):
+        return _yes(f"organisation administrator of {_level(s)}", f"{_level(s)} 的组织管理员")
+    return _no(f"{s.login} administers {_level(s)}; this unit is outside it",
+               f"您只能管理 {_level(s)} 范围内的单位和人员")
+
+
+def _org_absence(s: Subject, t: Target, policy: Any) -> Decision:
+    if t.person is not None and t.person == s.login:
+        return _yes("their own absence", "本人请假")
+    return _org_manage(s, t, policy)
+
+
+def _calendar_publish(s: Subject, t: Target, policy: Any) -> Decision:
+    if ORG_ADMIN in s.roles and s.group_level:
+        return _yes("group organisation administrator", "集团组织管理员")
+    return _no("holiday calendars serve every subsidiary: only a group-level organisation administrator "
+               f"({ORG_ADMIN}) publishes them", "节假日安排适用于全集团，只有集团组织管理员可以发布")
+
+
+def _contact_edit(s: Subject, t: Target, policy: Any) -> Decision:
+    managed = _org_manage(s, t, policy)
+    if managed:
+        return managed
+    if t.unit_kind == "department" and s.unit == t.unit and "department_head" in s.roles:
+        return _yes("head of the department", "本部门负责人")
+    if t.unit_kind != "department" and s.roles & _CONTACT_KEEPERS and _covers(s, t):
+        return _yes("the CS centre publishes the area's external contacts", "客服中心公布对外接口")
+    return _no(f"{s.login} may not change this unit's contacts: its department head, the CS centre "
+               "(external contacts) or an organisation administrator over it may",
+               "您无权修改该单位的对接信息（由部门负责人、客服中心或组织管理员维护）")
+
+
+def _contact_read(s: Subject, t: Target, policy: Any) -> Decision:
+    if s.group is None and s.subsidiary is None:
+        return _no(f"{s.login} belongs to no unit of the org", f"{s.login} 不属于任何组织单位")
+    return _yes("the contact list is the whole group's", "全集团通讯录")
+
+
 Rule = Callable[[Subject, Target, Any], Decision]
 ACTIONS: dict[str, Rule] = {
     "case.open": _case_open,
@@ -363,6 +429,11 @@ ACTIONS: dict[str, Rule] = {
     "archive.dispose": _retention_role("archive.disposal_reviewer"),
     "archive.hold": _retention_role("archive.legal_hold_role"),
     "faq.edit": _faq_edit,
+    "org.manage": _org_manage,
+    "org.absence": _org_absence,
+    "calendar.publish": _calendar_publish,
+    "contact.edit": _contact_edit,
+    "contact.read": _contact_read,
 }
 
 

@@ -1,4 +1,4 @@
-"""The account page: one's own sessions (end one, or log out everywhere) and API tokens."""
+"""The account page: one's own sessions (end one, or log out everywhere), API tokens and absences."""
 
 from __future__ import annotations
 
@@ -29,9 +29,13 @@ def show() -> Any:
     sessions = [(Credentials.ref(s), s) for s in svc.credentials.sessions(login)]
     tokens = svc.credentials.tokens(login)
     limits = svc.credentials.limits
+    admin = svc.org_admin()
+    colleagues = {s.login: s.name for s in admin.colleagues(login, login)}
     return render_template("account.html", sessions=sessions, current=_current_ref(), tokens=tokens,
                            now=svc.clock.now(), idle=int(limits.idle.total_seconds() // 60),
-                           max_age=int(limits.max_age.total_seconds() // 60))
+                           max_age=int(limits.max_age.total_seconds() // 60),
+                           absences=admin.absences(login, login), colleagues=colleagues,
+                           deputy=svc.standing_deputy(login))
 
 
 @bp.post("/sessions/end")

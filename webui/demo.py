@@ -231,6 +231,8 @@ DEMO_LOGINS = (
     ("deng.haitao", "工程人员 engineer, 丽雅苑 (accepts repair orders, photos before/during/after)"),
     ("peng.jun", "保安 guard, 丽雅苑 (visitor desk)"),
     ("hu.xuemei", "档案管理员 archive clerk, 深圳物业 (owner archives)"),
+    ("gu.yan", "组织管理员 org administrator, 集团 (the whole organisation, holiday calendars)"),
+    ("xu.lan", "组织管理员 org administrator, 深圳物业 (its units, staff, roles, deputies)"),
 )
 
 

@@ -38,6 +38,11 @@ class Actor:
         """True when the "all open" tab is theirs."""
         return self.scope.supervisor
 
+    @property
+    def org_admin(self) -> bool:
+        """True for an organisation administrator (the 组织 pages are theirs)."""
+        return self.subject is not None and "org_admin" in self.subject.roles
+
 
 @dataclass(frozen=True)
 class InboxRow:

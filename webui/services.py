@@ -7,6 +7,7 @@ by the scoped store queries, never only in templates. Nothing here imports Flask
 from __future__ import annotations
 
 import math
+import secrets
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -17,6 +18,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from engine.clock import Clock, SystemClock
 from engine.credentials import Credentials, SessionLimits, TokenCheck
 from engine.errors import FieldConflict, KefuError, NotFoundError
+from engine.org_admin import OrgAdmin
 from engine.permissions import Subject, Target, can, require, subject_of, unit_subject
 from engine.repair_orders import photo_stages
 from engine.runtime.access import candidate_groups
@@ -117,6 +119,22 @@ class Services:
     def staff_names(self, logins: list[str] | None = None) -> dict[str, str]:
         """login → display name (of ``logins``, or of everyone)."""
         return wq.staff_names(self.store, logins)
+
+    def org_admin(self) -> OrgAdmin:
+        """Organisation administration on this store (every method asks the permission function)."""
+        return OrgAdmin(self.store, self.policies, self.clock)
+
+    def reset_password(self, actor: Actor, login: str) -> str:
+        """A new random password for ``login`` (their administrator asks; shown once, only its hash kept)."""
+        password = secrets.token_urlsafe(9)
+        self.org_admin().reset_password(actor.login, login, generate_password_hash(password))
+        return password
+
+    def standing_deputy(self, login: str) -> str | None:
+        """The login of ``login``'s standing deputy (代理人), if any."""
+        with self.store.read() as tx:
+            staff = tx.staff(login)
+        return staff.deputy if staff is not None else None
 
     def units(self) -> dict[str, Any]:
         """Every org unit by code."""

@@ -185,6 +185,31 @@ def org_import_command(cli: CliContext, file: Path) -> None:
     _import_org(cli, _runtime(cli), file)
 
 
+@org_group.command("export")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
+              help="Write the file here (default: print it).")
+@pass_cli
+def org_export_command(cli: CliContext, out: Path | None) -> None:
+    """Write the organisation in the database (edited in the browser too) as an org YAML file."""
+    from engine.org import render_org
+    from engine.org_admin import tree_order
+    from engine.store.org_repo import OrgRepo
+
+    store = _store(cli)
+    store.require_schema()
+    with store.read() as tx:
+        units, people = tx.units(), OrgRepo(tx).all_staff()
+    group = next((u for u in units.values() if u.kind == "group"), None)
+    if group is None:
+        raise KefuError("the database has no organisation yet; import one with kefu org import FILE")
+    text = render_org(group, [units[c] for c in tree_order(units)], people)
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {out}: {len(units) - 1} unit(s), {len(people)} staff")
+
+
 @click.group("case")
 def case_group() -> None:
     """Cases: open, show, send a message."""

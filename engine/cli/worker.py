@@ -77,6 +77,8 @@ def worker_command(cli: CliContext, once: bool, interval: float) -> None:
     volume = ", ".join(f"{k}={v}" for k, v in sorted(report.volume.items())) or "none"
     if report.checkpoint:
         click.echo(f"audit checkpoint #{report.checkpoint}")
+    if report.deputised:
+        click.echo(f"tasks handed to the deputies of absent staff: {report.deputised}")
     click.echo(f"timers fired: {report.timers_fired}; jobs run: {len(report.runs)}; volume alerts: {volume}; "
                f"sent: {d.sent}, retrying: {d.failed}, given up: {d.dead}, held for working time: {d.held}")
     if report.failures:

@@ -210,9 +210,11 @@ class InboxMixin:
         """Insert or update org units and staff from ``load_org`` data; (units changed, staff changed).
 
         The file is the whole organisation: staff it marks inactive or no longer lists are
-        deactivated, and their web sessions and API tokens end in the same transaction.
+        deactivated; their web sessions and API tokens end and their open tasks go back to their
+        queues (``engine.runtime.handover``), in the same transaction, audited as ``org.imported``.
         """
         from engine.credentials import end_all_for
+        from engine.runtime.handover import hand_over
 
         by_code = {u.code: u for u in _items(org.units)}
         if getattr(org, "group", None) is not None:
@@ -221,7 +223,8 @@ class InboxMixin:
                  for u in by_code.values()]
         people = [
             StaffRecord(s.login, s.name, s.unit, tuple(s.roles or ()), getattr(s, "phone", None),
-                        getattr(s, "email", None), bool(getattr(s, "active", True)))
+                        getattr(s, "email", None), bool(getattr(s, "active", True)),
+                        deputy=getattr(s, "deputy", None))
             for s in _items(org.staff)
         ]
         now = self.clock.now()
@@ -235,10 +238,15 @@ class InboxMixin:
             changed_staff += len(missing)
             gone = sorted(was_active - tx.active_logins())
             ended = {login: end_all_for(tx, login, now, "deactivated") for login in gone}
+            held = [row for login in gone for row in tx.inbox(assignee=login, limit=100_000)]
+            queued = hand_over(tx, [r for r in held if r.candidate_group], to=None, units=tx.units(),
+                               actor=actor, reason="deactivated", at=now, extra={"by": "org.import"})
             counts = {"units": len(units), "staff": len(people), "units_changed": changed_units,
                       "staff_changed": changed_staff, "deactivated": gone,
                       "sessions_ended": sum(s for s, _ in ended.values()),
-                      "tokens_revoked": sum(t for _, t in ended.values())}
+                      "tokens_revoked": sum(t for _, t in ended.values()),
+                      "tasks_to_queue": len(queued),
+                      "tasks_kept": sorted(r.task_id for r in held if not r.candidate_group)}
             event = {"actor": actor, "action": "org.imported", "data": counts}
             tx.append_audit(None, [event], now)
         return changed_units, changed_staff

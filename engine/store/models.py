@@ -104,6 +104,9 @@ class Staff(Base):
     email: Mapped[str | None] = mapped_column(String(200))
     password_hash: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Who stands in for them (代理人): takes their tasks during an absence unless the absence names
+    # another (migration 0011).
+    deputy: Mapped[str | None] = mapped_column(String(64))
 
 
 class ProcessVersion(Base):

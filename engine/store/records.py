@@ -34,6 +34,7 @@ class StaffRecord:
     unit_kind: str | None = None
     unit_parent: str | None = None
     unit_chain: tuple[tuple[str, str], ...] = ()  # (code, kind) of the unit and up to three above it
+    deputy: str | None = None  # the standing deputy (代理人) who takes their tasks during an absence
 
 
 @dataclass(frozen=True)

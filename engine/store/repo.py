@@ -95,7 +95,8 @@ class Tx(CaseTx):
         chain = tuple((found[i], found[i + 1]) for i in range(len(row) - 8, len(row), 2) if found[i])
         return StaffRecord(row["login"], row["name"], row["unit"], tuple(row["roles"] or ()), row["phone"],
                            row["email"], row["active"], unit_kind=chain[0][1] if chain else None,
-                           unit_parent=chain[1][0] if len(chain) > 1 else None, unit_chain=chain)
+                           unit_parent=chain[1][0] if len(chain) > 1 else None, unit_chain=chain,
+                           deputy=row["deputy"])
 
     def staff_logins(self) -> list[str]:
         """Every login (for did-you-mean hints)."""
@@ -140,7 +141,8 @@ class Tx(CaseTx):
         for person in people:
             row = existing.get(person.login)
             values = {"name": person.name, "unit": person.unit, "roles": list(person.roles),
-                      "phone": person.phone, "email": person.email, "active": person.active}
+                      "phone": person.phone, "email": person.email, "active": person.active,
+                      "deputy": person.deputy}
             if row is None:
                 self.session.add(Staff(login=person.login, **values))
                 changed += 1

@@ -31,6 +31,7 @@ from typing import Any
 
 from engine.clock import Clock
 from engine.errors import DurationError, KefuError, NotFoundError
+from engine.org_admin import OrgAdmin
 from engine.store import CaseRecord, Store
 from engine.store.worker_repo import WorkerRepo
 from engine.worker.context import COMPLAINT, RunContext, span
@@ -51,6 +52,7 @@ class SweepReport:
     """What one sweep did."""
 
     timers_fired: int = 0
+    deputised: int = 0  # tasks handed to the deputies of people absent now (engine.org_admin)
     runs: list[tuple[str, str, str, dict[str, Any]]] = field(default_factory=list)
     skipped: list[tuple[str, str, str]] = field(default_factory=list)
     busy: list[tuple[str, str, str]] = field(default_factory=list)
@@ -115,6 +117,7 @@ class Worker:
         checkpoint when its interval has passed."""
         report = SweepReport()
         report.timers_fired = self.fire_timers()
+        report.deputised = len(OrgAdmin(self.store, self.policies, self.clock).apply_absences())
         directory = self._directory()
         for due in self.due_periods(directory):
             self._run(due, directory, report)

@@ -117,3 +117,15 @@ def test_cli_audit_checkpoint_then_verify_reports_a_deleted_case(kefu, db_url: s
     store.dispose()
     code, _, err = kefu("audit", "verify")
     assert code == 1 and f"case {number}" in err and "is missing" in err and "1 problem(s)" in err
+
+
+def test_org_export_writes_what_import_reads_back(kefu, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert kefu("org", "export")[0] == 1  # nothing to export yet: one line, exit 1
+    assert kefu("init", "--demo")[0] == 0
+    target = tmp_path / "org.yaml"
+    code, out, _ = kefu("org", "export", "--out", str(target))
+    assert code == 0 and out.startswith(f"wrote {target}: 39 unit(s), 48 staff")
+    text = target.read_text(encoding="utf-8")
+    assert "deputy: wu.jianping" in text and "roles: [org_admin]" in text
+    code, out, _ = kefu("org", "import", str(target))
+    assert code == 0 and "0 unit(s) and 0 staff changed" in out

@@ -158,3 +158,68 @@ def test_the_system_and_people_without_a_unit() -> None:
         can(WANG, "case.delete", SZ_CASE)
     with pytest.raises(TypeError, match="pass the policy"):
         can(WANG, "archive.view", SZ_CASE)
+
+
+# -- organisation administration (issue 17) --------------------------------------------------------
+GROUP_ADMIN = person("gu.yan", "group-cs", "org_admin")
+SZ_ADMIN = person("xu.lan", "sz-property-cs", "org_admin")
+LYC_ADMIN = person("wei.dong", "sz-property-lyc", "org_admin")
+HN_ADMIN = person("lu.fang", "hn-region", "org_admin")
+
+
+def unit_target(code: str) -> Target:
+    """The unit ``code`` as the object of an org action."""
+    found = subject_of(StaffRecord("x", "x", code, (), unit_kind=UNITS[code].kind,
+                                   unit_parent=UNITS[code].parent), UNITS)
+    return Target("unit", found.subsidiary, found.project, unit=code, unit_kind=UNITS[code].kind)
+
+
+@pytest.mark.parametrize(("who", "unit", "allowed"), [
+    (GROUP_ADMIN, "group-cs", True), (GROUP_ADMIN, "hn-region-bhw-cs", True),
+    (SZ_ADMIN, "sz-property", True), (SZ_ADMIN, "sz-property-lyc-cs", True),
+    (SZ_ADMIN, "sz-property-jhy", True),
+    (SZ_ADMIN, "hn-region-bhw-cs", False), (SZ_ADMIN, "group-cs", False), (SZ_ADMIN, "hn-region", False),
+    (LYC_ADMIN, "sz-property-lyc-cs", True), (LYC_ADMIN, "sz-property-jhy", False),
+    (LYC_ADMIN, "sz-property-cs", False), (LYC_ADMIN, "sz-property", False),
+    (HN_ADMIN, "hn-region-bhw-cs", True), (HN_ADMIN, "sz-property-lyc-cs", False),
+    (HE, "sz-property-lyc-cs", False),  # a manager, but not the administrator role
+])
+def test_each_level_administers_the_units_below_it_and_nothing_else(who, unit, allowed) -> None:
+    decision = can(who, "org.manage", unit_target(unit))
+    assert decision.allowed is allowed
+    if not allowed:
+        assert "lyc" not in decision.zh or who is not HN_ADMIN
+
+
+def test_a_new_subsidiary_is_the_group_administrators_to_add() -> None:
+    new = Target("unit", "gz-property", None, unit="gz-property", unit_kind="subsidiary")
+    assert can(GROUP_ADMIN, "org.manage", new)
+    assert not can(SZ_ADMIN, "org.manage", new) and not can(HN_ADMIN, "org.manage", new)
+
+
+def test_anyone_records_their_own_absence_and_administrators_those_of_their_scope() -> None:
+    own = Target("staff", "sz-property", "sz-property-lyc", unit="sz-property-lyc-cs", person="wang.fang")
+    assert can(WANG, "org.absence", own)
+    assert not can(person("zhang.wei", "sz-property-lyc-cs", "cs_specialist"), "org.absence", own)
+    assert can(LYC_ADMIN, "org.absence", own) and can(SZ_ADMIN, "org.absence", own)
+    assert not can(HN_ADMIN, "org.absence", own)
+
+
+def test_only_a_group_administrator_publishes_a_holiday_calendar() -> None:
+    calendar = Target("calendar", None)
+    assert can(GROUP_ADMIN, "calendar.publish", calendar)
+    for who in (SZ_ADMIN, LYC_ADMIN, ZHENG, WANG):
+        decision = can(who, "calendar.publish", calendar)
+        assert not decision and "集团组织管理员" in decision.zh
+
+
+def test_contacts_are_kept_by_the_department_head_the_cs_centre_or_an_administrator() -> None:
+    head = person("yang.fan", "sz-property-lyc-cs", "department_head")
+    desk = unit_target("sz-property-lyc-cs")
+    area = unit_target("sz-property-lyc")
+    assert can(head, "contact.edit", desk) and not can(head, "contact.edit", unit_target("sz-property-cs"))
+    assert can(HE, "contact.edit", area) and not can(HE, "contact.edit", desk)  # external, not internal
+    assert not can(FENG, "contact.edit", area)  # the other subsidiary's CS manager
+    assert can(SZ_ADMIN, "contact.edit", desk) and not can(HN_ADMIN, "contact.edit", desk)
+    assert not can(WANG, "contact.edit", area)
+    assert can(WANG, "contact.read", unit_target("hn-region-bhw-cs")) and can(FAN, "contact.read", area)

@@ -23,10 +23,11 @@ PASSWORD = "demo-pass-123"
 DEMO_ORG = Path(__file__).resolve().parents[2] / "engine" / "demo" / "org.yaml"
 # Demo staff the tests use: two CS specialists of 丽雅苑 (sz-property-lyc), their supervisor, the
 # subsidiary's CS-centre GM, a specialist of another subsidiary, the group CS manager and the
-# head of 深圳物业's property department, its expert adviser and 丽雅苑's engineer.
+# head of 深圳物业's property department, its expert adviser and 丽雅苑's engineer; the organisation
+# administrators of the group, 深圳物业 and 华南区域.
 _DEFINITIONS: dict[str, object] = {}  # policies and diagrams, parsed once per session (immutable)
 STAFF = ("wang.fang", "zhang.wei", "li.na", "lin.lihua", "fan.ming", "zheng.xiaoyan", "yang.fan",
-         "gao.jianhua", "deng.haitao")
+         "gao.jianhua", "deng.haitao", "gu.yan", "xu.lan", "lu.fang")
 INTAKE = {
     "customer_name": "刘先生",
     "customer_phone": "13800138000",
