@@ -79,8 +79,10 @@ def worker_command(cli: CliContext, once: bool, interval: float) -> None:
         click.echo(f"audit checkpoint #{report.checkpoint}")
     if report.deputised:
         click.echo(f"tasks handed to the deputies of absent staff: {report.deputised}")
+    overdue = report.overdue.get("overdue_task", 0)
     click.echo(f"timers fired: {report.timers_fired}; jobs run: {len(report.runs)}; volume alerts: {volume}; "
-               f"sent: {d.sent}, retrying: {d.failed}, given up: {d.dead}, held for working time: {d.held}")
+               f"overdue alerts: {overdue}; sent: {d.sent}, retrying: {d.failed}, given up: {d.dead}, "
+               f"held for working time: {d.held}")
     if report.failures:
         raise KefuError(f"{len(report.failures)} job run(s) failed; they run again on the next sweep")
 

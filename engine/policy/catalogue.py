@@ -24,6 +24,7 @@ lane           ``{role, scope}``: who works the steps of a diagram lane (``lanes
 clock          ``working time`` or ``wall clock`` (how lateness is counted)
 days           ``calendar days`` or ``working days`` (how days overdue are counted)
 deadline_key   the dotted key of a duration of the same policy
+message        ``{zh: [subject, body], en: [subject, body]}`` (+ ``channels``); ``{x}`` from ``fields``
 =============  =====================================================  ======================
 """
 
@@ -69,6 +70,7 @@ KINDS = (
     "clock",
     "days",
     "deadline_key",
+    "message",
 )
 CHOICES = {"clock": ("working time", "wall clock"), "days": ("calendar days", "working days")}
 LANE_SCOPES = ("project", "subsidiary", "group", "responsible_department", "first_receiver")
@@ -116,7 +118,7 @@ _CODED: dict[str, tuple[FieldKind, bool]] = {
 RECORD_FIELDS: dict[str, dict[str, tuple[FieldKind, bool]]] = {
     "coded": _CODED,
     "department": _CODED,
-    "role": _CODED,
+    "role": {**_CODED, "supervisor": ("role", False)},
     "category": {
         **_CODED,
         "scheme": ("text", True),
@@ -300,6 +302,31 @@ ENTRIES: tuple[Entry, ...] = (
     _e("notifications.around_the_clock", "flag",
        "全天候发送（否：非工作时间暂存至上班）", "003 第19条", "R2.10"),
     _e("notifications.locale", "text", "通知语言（中文或英文）", "003 第19条", "R2.10"),
+    _e("notifications.templates.reminder", "message", "未完成投诉每日提醒", "003 第19条", "R2.10",
+       "name count cases when"),
+    _e("notifications.templates.order_signed", "message", "督办令签发后短信提醒责任人", "003 第19条", "R2.10",
+       "name case task task_en due room"),
+    _e("notifications.templates.penalty", "message", "扣罚通知（每笔扣罚一条站内通知）", "003 第35条", "R2.15",
+       "name case reason reason_en amount detail detail_en month"),
+    _e("notifications.templates.slow_cases", "message", "处理进展缓慢投诉汇总报副总经理", "003 第26条", "R2.10",
+       "name count cases when unit"),
+    _e("notifications.templates.task_force", "message", "严重超期投诉：总经理组织工作小组", "003 第27条", "R2.10",
+       "name case days"),
+    _e("notifications.templates.volume_report", "message", "有效投诉达书面报告标准", "000 投诉的受理3", "R2.13",
+       "name unit count threshold window"),
+    _e("notifications.templates.volume_investigate", "message", "有效投诉达现场调研标准", "000 投诉的受理3",
+       "R2.13", "name unit count threshold window"),
+    _e("notifications.templates.leftover_review", "message", "遗留未完成投诉周例会通知", "003 第31条", "R2.18",
+       "name unit count cases when"),
+    _e("notifications.templates.major_review", "message", "重大投诉月度专题会通知", "003 第32条", "R2.18",
+       "name unit count cases when"),
+    _e("notifications.templates.step_notice", "message", "紧急事件第一时间通报", "000 投诉的受理3", "R2.3、R3.4",
+       "name case place task task_en urgency urgency_en urgency_phrase urgency_phrase_en"),
+    _e("notifications.templates.diagram_notice", "message", "流程步骤通知（流程图所定标题与内容）", "000 投诉的受理3",
+       "R2.3", "name process case title message"),
+    _e("notifications.templates.overdue_task", "message",
+       "带扣罚的任务逾期：即时提醒办理人及其直属上级", "003 第19条", "R2.10、R2.15",
+       "name case room task task_en due holder fine_from"),
     _e("notifications.retry_attempts", "count", "通知投递重试次数", "003 第19条", "R2.10"),
     _e("notifications.retry_backoff", "duration",
        "通知首次重试间隔（此后每次加倍）", "003 第19条", "R2.10"),

@@ -142,6 +142,8 @@ def _record(policy: EffectivePolicy, kind: str, item: dict[str, Any]) -> str:
         return f"{name}※"
     if kind == "record_class":
         return f"{name}（{_RETENTION.get(str(item.get('retention')), '')}）"
+    if kind == "role" and item.get("supervisor"):
+        return f"{name}（直属上级：{policy.name_of('roles', item['supervisor'])}）"
     return name
 
 
@@ -168,6 +170,26 @@ def _required(value: list[str], names: Mapping[str, str]) -> str:
         choices = [names.get(n.strip(), n.strip()) for n in str(entry_).split("|")]
         out.append("或".join(choices) + ("（至少一项）" if len(choices) > 1 else ""))
     return "、".join(out)
+
+
+_PLACEHOLDERS_ZH = {
+    "name": "姓名", "case": "投诉编号", "task": "任务", "due": "时限", "room": "房号", "holder": "办理人",
+    "fine_from": "扣罚起算时间", "count": "宗数", "cases": "投诉编号清单", "when": "截至时间", "unit": "单位",
+    "days": "天数", "threshold": "标准", "window": "统计期", "reason": "扣罚事由", "amount": "金额",
+    "detail": "说明", "month": "月份", "place": "地点", "urgency": "紧急程度",
+    "urgency_phrase": "紧急程度说明", "process": "流程", "title": "标题", "message": "内容",
+}
+
+
+def zh_message(policy: EffectivePolicy, value: dict[str, Any]) -> str:
+    """A message template in words: its Chinese subject and body (blanks named), and its channels."""
+    def blank(match: re.Match[str]) -> str:
+        return f"〔{_PLACEHOLDERS_ZH.get(match.group(1), match.group(1))}〕"
+
+    subject, body = (re.sub(r"\{(\w+)\}", blank, text) for text in value["zh"])
+    channels = value.get("channels") or policy.get("notifications.channels")
+    via = "、".join(_CHANNELS.get(str(c), str(c)) for c in channels)
+    return f"标题“{subject}”；正文“{body}”（{via}）"
 
 
 def zh_lane(policy: EffectivePolicy, binding: dict[str, Any]) -> str:
@@ -232,6 +254,8 @@ def format_value(policy: EffectivePolicy, spec: Entry, value: Any, labels: Label
         return "工作时间（只计工作日的上班时段）" if value == "working time" else "自然时间（连续计算）"
     if kind == "days":
         return "工作日" if value == "working days" else "自然日（含节假日）"
+    if kind == "message":
+        return zh_message(policy, value)
     if kind == "deadline_key":
         target = entry(str(value))
         title = target.title.split("（")[0] if target is not None else str(value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from difflib import get_close_matches
+from string import Formatter
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -14,7 +15,7 @@ from engine.policy.catalogue import entry as catalogue_entry
 from engine.policy.loader import CODE_PATTERN, PolicyFile, item_path
 from engine.policy.problems import Problems, did_you_mean
 
-__all__ = ["check_file", "check_references", "check_scalar", "leaves"]
+__all__ = ["check_file", "check_message", "check_references", "check_scalar", "leaves"]
 
 _TREE = tree()
 _REMOVE_WORDS = {"remove", "delete", "drop", "exclude"}
@@ -42,6 +43,35 @@ def _hint(name: str, node: dict[str, Any], prefix: str) -> str:
     if deeper:
         return f"; did you mean {deeper[0]!r}?"
     return did_you_mean(name, node)
+
+
+_CHANNELS = ("in_app", "email", "sms", "wecom")
+
+
+def check_message(value: Any, fields: list[str]) -> tuple[str, str] | None:
+    """``(code, message)`` when ``value`` is not ``{zh: [subject, body], en: […], channels?: […]}`` whose
+    placeholders are all among ``fields``."""
+    shape = "{zh: [subject, body], en: [subject, body]} (and channels: [...] if wanted)"
+    if not isinstance(value, dict) or not {"zh", "en"} <= set(value) or set(value) - {"zh", "en", "channels"}:
+        return "policy.E005", f"a message is {shape}, not {value!r}"
+    channels = value.get("channels", ["in_app"])
+    if not isinstance(channels, list) or not channels or any(c not in _CHANNELS for c in channels):
+        return "policy.E008", f"channels {channels!r} must list some of {', '.join(_CHANNELS)}"
+    for locale in ("zh", "en"):
+        texts = value[locale]
+        if not isinstance(texts, list) or len(texts) != 2 or not all(isinstance(t, str) and t for t in texts):
+            return "policy.E005", f"{locale} must be [subject, body], two texts, not {texts!r}"
+        for text in texts:
+            try:
+                names = {name for _, name, _, _ in Formatter().parse(text) if name is not None}
+            except ValueError as exc:
+                return "policy.E008", f"{text!r} is not a message text ({exc}); write {{{{ for a brace"
+            unknown = sorted(n for n in names if n not in fields)
+            if unknown:
+                return "policy.E008", (f"{{{unknown[0]}}} in {text!r} is not filled in by kefu"
+                                       f"{did_you_mean(unknown[0], fields)}; available: "
+                                       f"{', '.join('{' + f + '}' for f in fields)}")
+    return None
 
 
 def check_scalar(kind: str, value: Any) -> tuple[str, str] | None:
@@ -162,7 +192,11 @@ class _FileChecker:
                     )
 
     def leaf(self, spec: Entry, value: Any, key: str) -> None:
-        if spec.kind == "records":
+        if spec.kind == "message":
+            found = check_message(value, spec.fields.split())
+            if found:
+                self.add(found[0], f"{key}: {found[1]}", key)
+        elif spec.kind == "records":
             self.records(spec, value, key)
         elif spec.kind == "lane":
             self.lane(value, key)

@@ -337,6 +337,21 @@ class WorkerRepo:
         out.sort(key=lambda e: e.id)
         return out
 
+    def overdue_tasks(self, process_id: str, subsidiary: str, moment: datetime) -> list[TaskRecord]:
+        """Open inbox rows of a process and subsidiary due before ``moment``, the longest overdue first."""
+        stmt = (select(TASKS).where(TASKS.c.process_id == process_id, TASKS.c.subsidiary == subsidiary,
+                                    TASKS.c.due_at < moment)
+                .order_by(TASKS.c.due_at, TASKS.c.task_id))
+        return [TaskRecord(**r._mapping) for r in self.conn.execute(stmt)]
+
+    def cases_by_id(self, case_ids: Sequence[str]) -> list[CaseRecord]:
+        """The case rows of ``case_ids`` (without their workflow)."""
+        out: list[CaseRecord] = []
+        for chunk in _chunks(sorted(set(case_ids))):
+            rows = self.conn.execute(select(*_CASE_COLUMNS).where(CASES.c.id.in_(chunk)))
+            out.extend(CaseRecord(**r._mapping) for r in rows)
+        return out
+
     def open_tasks(self, case_ids: Sequence[str]) -> list[TaskRecord]:
         """Open inbox rows of some cases."""
         out: list[TaskRecord] = []

@@ -4,7 +4,8 @@ Jobs judge a case as it stood at the job's occurrence, not as it stands when the
 it (a worker catching up yesterday's 18:00 check must not see today's progress entries): the
 task history comes from the audit events (``task.opened`` carries the due time, candidate group
 and assignee; ``task.completed``/``task.cancelled`` end a task; ``task.claimed``/``task.released``
-move it), filtered to events at or before the occurrence.
+move it; ``deadline.recomputed`` moves the due time of open tasks when an official calendar year
+replaces a provisional one), filtered to events at or before the occurrence.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from engine.worker.people import Directory
 __all__ = ["COMPLAINT", "TASK_ACTIONS", "RunContext", "WorkTask", "span", "tasks_at"]
 
 COMPLAINT = "complaint"
-TASK_ACTIONS = ("task.opened", "task.completed", "task.cancelled", "task.claimed", "task.released")
+TASK_ACTIONS = ("task.opened", "task.completed", "task.cancelled", "task.claimed", "task.released",
+                "deadline.recomputed")
 
 
 def span(duration: Duration, start: datetime, calendar: Any) -> timedelta:
@@ -57,9 +59,19 @@ def tasks_at(events: Iterable[AuditRecord], moment: datetime) -> list[WorkTask]:
     """Every task of one case's events at or before ``moment``, in the order they opened."""
     tasks: dict[str, WorkTask] = {}
     for ev in events:
-        if ev.at > moment or ev.task_id is None:
+        if ev.at > moment:
             continue
         data = ev.data
+        if ev.action == "deadline.recomputed" and data.get("changed"):
+            # an official calendar year replaced a provisional one: open tasks due at the old time
+            # are due at the new one (engine/runtime/recompute.py changes their inbox rows alike)
+            old, new = (datetime.fromisoformat(str(data[k])) for k in ("old_due", "new_due"))
+            for known in tasks.values():
+                if known.due_at == old and known.open_at(ev.at):
+                    known.due_at = new
+            continue
+        if ev.task_id is None:
+            continue
         if ev.action == "task.opened":
             due = data.get("due_at")
             tasks[ev.task_id] = WorkTask(ev.task_id, str(data.get("task")), ev.at,

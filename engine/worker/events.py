@@ -20,22 +20,28 @@ that up.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from engine.actions import ActionContext, ActionRegistry, Param
-from engine.errors import ActionError
+from engine.errors import ActionError, NotFoundError
 from engine.store import Tx
 from engine.store.worker_repo import WorkerRepo
 from engine.worker.outbox import Notifier
 from engine.worker.people import Directory
+from engine.worker.templates import title_values
 
 __all__ = ["install", "notify_roles_action", "on_transition", "register_actions"]
 
 DISPATCHED = "dispatched"
 
 
-def on_transition(tx: Tx, transition: Any) -> int:
-    """Queue what this transition tells people; returns how many rows were written."""
+def on_transition(tx: Tx, transition: Any, notify_policy: Any = None) -> int:
+    """Queue what this transition tells people; returns how many rows were written.
+
+    ``notify_policy`` says how and in which words (``notifications.*``: the unit's current policy,
+    so that an edited message template applies at once); the case's pinned policy by default.
+    """
     case = transition.case
     signed = case.get("status") == DISPATCHED and transition.original.get("status") != DISPATCHED
     rows = [r for r in transition.new_rows if r.candidate_group or r.assignee] if signed else []
@@ -44,20 +50,21 @@ def on_transition(tx: Tx, transition: Any) -> int:
         return 0
     repo = WorkerRepo(tx)
     directory = Directory(repo.all_staff(), transition.units())
-    notifier = Notifier(repo, transition.policy, transition.now)
+    notifier = Notifier(repo, notify_policy or transition.policy, transition.now)
     written = 0
     for row in rows:
         due = transition.local(row.due_at) or "-"
         people = directory.may_read(directory.of_task(row.candidate_group, row.assignee), case)
         written += notifier.tell(people, "order_signed",
                                  row.task_id, case_id=case["id"], case_number=case["number"],
-                                 case=case["number"], task=row.title, due=due, room=case.get("room") or "")
+                                 case=case["number"], due=due, room=case.get("room") or "",
+                                 **title_values(row.title))
     for row, roles in notices:
         people = [p for role in roles for p in directory.for_place(
             role, case.get("project"), case.get("subsidiary"), case.get("responsible_department"))]
         written += notifier.tell(people, "step_notice", row.task_id, case_id=case["id"],
                                  case_number=case["number"], at_once=True, case=case["number"],
-                                 task=row.title, **_urgency(transition.policy, case))
+                                 **title_values(row.title), **_urgency(transition.policy, case))
     return written
 
 
@@ -74,9 +81,24 @@ def _urgency(policy: Any, case: dict[str, Any]) -> dict[str, str]:
             "urgency_phrase_en": f", {en.lower()}," if en else ""}
 
 
+def current_policy(policies: Any, case: Mapping[str, Any]) -> Any:
+    """The current effective policy of the case's project, else its subsidiary, else the group."""
+    for code in (case.get("project"), case.get("subsidiary")):
+        if code:
+            try:
+                return policies.effective(code)
+            except NotFoundError:
+                continue
+    return policies.effective(None)
+
+
 def install(runtime: Any) -> None:
     """Have ``runtime`` call ``on_transition`` inside each transition's transaction."""
-    runtime.after_transition = on_transition
+
+    def after(tx: Tx, transition: Any) -> int:
+        return on_transition(tx, transition, current_policy(runtime.policies, transition.case))
+
+    runtime.after_transition = after
 
 
 def notify_roles_action(ctx: ActionContext, roles: list[Any], message: str, title: str | None = None,
@@ -95,7 +117,7 @@ def notify_roles_action(ctx: ActionContext, roles: list[Any], message: str, titl
     for role in roles:
         people.extend(directory.for_place(str(role), case.get("project"), case.get("subsidiary"),
                                           case.get("responsible_department")))
-    notifier = Notifier(repo, policy, ctx.now)
+    notifier = Notifier(repo, current_policy(ctx.runtime.policies, case), ctx.now)  # today's words
     notifier.tell(people, "diagram_notice", f"{ctx.ref}:{ctx.task_name}", case_id=str(case["id"]),
                   case_number=str(case["number"]), channels=chosen,
                   process=str(ctx.definition.name), case=str(case["number"]),

@@ -29,7 +29,8 @@ from datetime import datetime
 from typing import Any
 
 from engine.store import CaseRecord
-from engine.worker.context import COMPLAINT, RunContext, span
+from engine.worker.context import COMPLAINT, RunContext, span, tasks_at
+from engine.worker.overdue import fined_kind
 from engine.worker.penalties import close_month, late_orders, open_work, overdue_ledger, progress_check
 
 __all__ = ["JOBS", "Job", "volume_check"]
@@ -56,13 +57,22 @@ def _when(ctx: RunContext) -> str:
 
 
 def reminders(ctx: RunContext) -> dict[str, Any]:
-    """09:30: each person of the escalation chain gets one digest of their unfinished complaints."""
+    """09:30: each person of the escalation chain gets one digest of their unfinished complaints, and so
+    does whoever holds a task of one that carries a fine and is overdue (the person actually late)."""
     cases = ctx.repo.cases_open_at(COMPLAINT, ctx.unit, ctx.occurrence)
+    events = ctx.events_by_case(cases)
     per_person: dict[str, tuple[Any, list[CaseRecord]]] = {}
     for case in cases:
-        for role in ctx.case_policy(case).get("complaint.escalation.chain"):
-            for person in ctx.directory.for_case(str(role), case):
-                per_person.setdefault(person.login, (person, []))[1].append(case)
+        people = [p for role in ctx.case_policy(case).get("complaint.escalation.chain")
+                  for p in ctx.directory.for_case(str(role), case)]
+        for task in tasks_at(events[case.id], ctx.occurrence):
+            late = task.due_at is not None and task.due_at < ctx.occurrence
+            if late and task.open_at(ctx.occurrence) and fined_kind(task.spec):
+                people += ctx.directory.of_task(task.candidate_group, task.assignee)
+        for person in ctx.directory.may_read(people, case):
+            mine = per_person.setdefault(person.login, (person, []))[1]
+            if case not in mine:
+                mine.append(case)
     for _login, (person, mine) in sorted(per_person.items()):
         ctx.notifier.tell([person], "reminder", f"{ctx.unit}:{ctx.period}", count=len(mine),
                           cases=_numbers(mine), when=_when(ctx))

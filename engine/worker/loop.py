@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ from engine.worker.context import COMPLAINT, RunContext, span
 from engine.worker.delivery import DeliveryReport, Transport, deliver
 from engine.worker.jobs import JOBS, Job, volume_check
 from engine.worker.outbox import Notifier
+from engine.worker.overdue import overdue_alerts
 from engine.worker.people import Directory
 
 __all__ = ["MAX_CATCH_UP", "SweepReport", "Worker"]
@@ -58,6 +60,7 @@ class SweepReport:
     busy: list[tuple[str, str, str]] = field(default_factory=list)
     failures: list[tuple[str, str, str, str]] = field(default_factory=list)
     volume: dict[str, int] = field(default_factory=dict)
+    overdue: dict[str, int] = field(default_factory=dict)
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
     checkpoint: int | None = None  # the audit checkpoint written by this sweep
 
@@ -113,8 +116,8 @@ class Worker:
 
     # -- the sweep ---------------------------------------------------------------------------------
     def run_once(self) -> SweepReport:
-        """One sweep: due timers, due job periods (oldest first), the volume watch, the outbox, and an audit
-        checkpoint when its interval has passed."""
+        """One sweep: due timers, due job periods (oldest first), the volume watch and overdue alerts, the
+        outbox, and an audit checkpoint when its interval has passed."""
         report = SweepReport()
         report.timers_fired = self.fire_timers()
         report.deputised = len(OrgAdmin(self.store, self.policies, self.clock).apply_absences())
@@ -122,7 +125,7 @@ class Worker:
         for due in self.due_periods(directory):
             self._run(due, directory, report)
         for unit in directory.subsidiaries():
-            self._volume(unit, directory, report)
+            self._live(unit, directory, report)
         report.delivery = deliver(self.store, self.clock.now(), self.transports, self.unit_policy)
         if self.anchor is not None:
             written = self.anchor.checkpoint()
@@ -243,14 +246,16 @@ class Worker:
             return
         report.runs.append((*label, result))
 
-    def _volume(self, unit: str, directory: Directory, report: SweepReport) -> None:
+    def _live(self, unit: str, directory: Directory, report: SweepReport) -> None:
+        """The checks of every sweep: the volume watch (R2.13) and overdue alerts (R2.10)."""
         now = self.clock.now()
         policy = self.unit_policy(unit)
-        with self.store.write() as tx:
-            repo = WorkerRepo(tx)
-            ctx = RunContext(repo=repo, unit=unit, policy=policy, occurrence=now, previous=None,
-                             period="live", now=now, directory=directory,
-                             notifier=Notifier(repo, policy, now), data_dir=self.data_dir,
-                             case_policy=lambda case: self._case_policy(repo, case))
-            for level, count in volume_check(ctx).items():
-                report.volume[level] = report.volume.get(level, 0) + count
+        for check, counts in ((volume_check, report.volume), (overdue_alerts, report.overdue)):
+            with self.store.write() as tx:
+                repo = WorkerRepo(tx)
+                ctx = RunContext(repo=repo, unit=unit, policy=policy, occurrence=now, previous=None,
+                                 period="live", now=now, directory=directory,
+                                 notifier=Notifier(repo, policy, now), data_dir=self.data_dir,
+                                 case_policy=partial(self._case_policy, repo))
+                for what, count in check(ctx).items():
+                    counts[what] = counts.get(what, 0) + count

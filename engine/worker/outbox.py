@@ -1,7 +1,8 @@
 """``Notifier``: writes in-app notifications and outbox messages inside the transaction of their cause.
 
-One call tells a list of people one thing (``kind`` + ``ref``) on every channel the policy names
-(``notifications.channels``). Each row's key is ``kind:ref:login:channel``, so telling the same
+One call tells a list of people one thing (``kind`` + ``ref``) in the words of the policy's template
+(``notifications.templates.<kind>``) on every channel it names (the template's ``channels``, else
+``notifications.channels``). Each row's key is ``kind:ref:login:channel``, so telling the same
 thing twice (a rerun, a second worker) writes nothing new. Unless the policy says
 ``notifications.around_the_clock`` or the caller says ``at_once`` (emergencies), a message is not sent
 before the next working time of the unit's calendar: nothing goes out at midnight or on a holiday.
@@ -39,6 +40,7 @@ class Notifier:
         self.locale = str(policy.get("notifications.locale"))
         self.channels = [str(c) for c in policy.get("notifications.channels")]
         self.around_the_clock = bool(policy.get("notifications.around_the_clock"))
+        self.templates = policy.get("notifications.templates")
         self.queued = 0
 
     def tell(self, people: Iterable[StaffRecord], kind: str, ref: str, *, case_id: str | None = None,
@@ -56,8 +58,10 @@ class Notifier:
             if person.login in seen:
                 continue
             seen.add(person.login)
-            subject, body = render(kind, self.locale, name=person.name, **values)
-            for channel in self.channels if channels is None else channels:
+            template = self.templates[kind]
+            subject, body = render(template, self.locale, name=person.name, **values)
+            chosen = channels if channels is not None else template.get("channels", self.channels)
+            for channel in chosen:
                 key = f"{kind}:{ref}:{person.login}:{channel}"[:200]
                 if channel == "in_app":
                     new += self.repo.add_notification(key=key, recipient=person.login, kind=kind,

@@ -152,3 +152,44 @@ def test_lateness_runs_on_the_working_hours_of_the_cases_own_unit(desk: Desk, wo
     assert ledger(worker) == [
         ("tian.tian", "late_order_entry", 200,
          "时限2026-11-23 18:10；2026-11-24 09:10完成，迟延10分钟（工作时间）；每5分钟100元，计2次")]
+
+
+def _told(worker: Worker, kind: str) -> list[tuple[str, str]]:
+    """(recipient, channel) of every in-app notice and outbox message of ``kind``."""
+    with worker.store.read() as tx:
+        repo = WorkerRepo(tx)
+        messages = [(m.recipient, m.channel) for m in repo.messages(limit=10_000) if m.kind == kind]
+        people = ("zhang.wei", "wang.fang", "li.na", "lin.lihua", "chen.guodong", "yang.fan",
+                  "huang.zhiqiang")
+        notes = [(login, "in_app") for login in people
+                 for n in repo.notifications(login, limit=10_000) if n.kind == kind]
+    return sorted(messages + notes)
+
+
+def test_item_6_an_overdue_order_is_told_at_once_and_its_holder_gets_the_digest(
+        desk: Desk, worker: Worker) -> None:
+    daily(desk, worker, "11-22")
+    desk.at("2026-11-23 10:00")
+    n = desk.open(actor="wang.fang").number
+    desk.at("2026-11-23 10:10")
+    desk.complete(n, "raise_order", "wang.fang", order_summary="请物业部处理",
+                  required_completion=REQUIRED_BY)
+    desk.at("2026-11-23 10:29")
+    worker.run_once()
+    assert _told(worker, "overdue_task") == []  # not overdue yet
+    desk.at("2026-11-23 10:31")  # the sign deadline 10:30 has passed: the next sweep tells
+    worker.run_once()
+    worker.run_once()  # once per task and deadline
+    # the GM who holds it, and her supervisor (roles: cs_centre_gm → chairman), in the app, by SMS
+    # and WeCom (notifications.templates.overdue_task.channels)
+    assert _told(worker, "overdue_task") == sorted(
+        (login, channel) for login in ("lin.lihua", "chen.guodong") for channel in ("in_app", "sms", "wecom"))
+    with worker.store.read() as tx:
+        [note] = WorkerRepo(tx).notifications("lin.lihua", limit=10)
+    assert note.title == "【逾期提醒】投诉" + n + "“签发督办令”已逾期"
+    assert "时限为2026-11-23 10:30，现已逾期，由林丽华办理；迟延自2026-11-23 11:10起" in note.body
+    # the 09:30 digest of the next day reaches the person actually late, beside the escalation chain
+    desk.at("2026-11-24 09:35")
+    worker.run_once()
+    assert {login for login, channel in _told(worker, "reminder") if channel == "in_app"} == {
+        "lin.lihua", "yang.fan", "huang.zhiqiang", "chen.guodong"}

@@ -77,7 +77,7 @@ def test_an_emergency_complaint_tells_the_leaders_at_once_even_on_a_saturday_nig
     desk.at(SATURDAY_NIGHT)
     n = desk.open(urgency="emergency", description="地下车库水浸").number
     messages, notes = _step_notices(desk)
-    subject = f"【紧急通报】{n} 启动应急预案 start the emergency plan"
+    subject = f"【紧急通报】{n} 启动应急预案"  # the Chinese half of the step title
     # complaint.escalation.emergency_notify = [leader_in_charge, cs_centre_gm], found for the case's company
     assert messages == [(login, channel, subject) for login in ("huang.zhiqiang", "lin.lihua")
                         for channel in ("email", "sms")]
@@ -130,5 +130,5 @@ def test_a_repair_emergency_tells_the_leaders_of_the_repair_policy(sqlite_desk: 
             "emergency": "flooding"}
     n = desk.runtime.open_case("repair", data, "zhang.wei").number
     _messages, notes = _step_notices(desk)
-    assert notes == [(login, f"【紧急通报】{n} 紧急处置记录 record the emergency actions")
+    assert notes == [(login, f"【紧急通报】{n} 紧急处置记录")
                      for login in ("huang.zhiqiang", "lin.lihua")]  # repair.leaders_to_notify
