@@ -40,7 +40,7 @@ class Notifier:
         self.locale = str(policy.get("notifications.locale"))
         self.channels = [str(c) for c in policy.get("notifications.channels")]
         self.around_the_clock = bool(policy.get("notifications.around_the_clock"))
-        self.templates = policy.get("notifications.templates")
+        self.templates: dict[str, Any] = {}
         self.queued = 0
 
     def tell(self, people: Iterable[StaffRecord], kind: str, ref: str, *, case_id: str | None = None,
@@ -58,7 +58,9 @@ class Notifier:
             if person.login in seen:
                 continue
             seen.add(person.login)
-            template = self.templates[kind]
+            template = self.templates.get(kind)
+            if template is None:
+                template = self.templates[kind] = self.policy.get(f"notifications.templates.{kind}")
             subject, body = render(template, self.locale, name=person.name, **values)
             chosen = channels if channels is not None else template.get("channels", self.channels)
             for channel in chosen:
