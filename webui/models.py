@@ -12,6 +12,7 @@ from engine.store.web_queries import InboxScope
 __all__ = [
     "Actor",
     "AttachmentView",
+    "CalendarView",
     "CasePage",
     "InboxPage",
     "InboxRow",
@@ -78,6 +79,20 @@ class InboxPage:
     counts: dict[str, int]
     page: int
     pages: int
+
+
+@dataclass(frozen=True)
+class CalendarView:
+    """The holiday calendar page: a region's years (source each) and one year's days."""
+
+    region: str
+    regions: list[str]
+    years: list[Any]  # engine.calendar_publish.YearStatus
+    year: Any  # the YearStatus of the year shown
+    holidays: dict[Any, str]
+    workdays: dict[Any, str]
+    may_publish: bool
+    suggested_year: int  # the first year from this one without a file (to add)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from engine.settings import Settings
 from engine.store import web_queries as wq
 from engine.store.web_queries import InboxFilter, InboxScope
 from webui.forms import form_error
-from webui.models import Actor, AttachmentView, CasePage, InboxPage, InboxRow, OpenedCase
+from webui.models import Actor, AttachmentView, CalendarView, CasePage, InboxPage, InboxRow, OpenedCase
 from webui.uploads import check_upload, store_upload
 from webui.viewdata import case_page, mask_phone
 
@@ -129,6 +129,44 @@ class Services:
         password = secrets.token_urlsafe(9)
         self.org_admin().reset_password(actor.login, login, generate_password_hash(password))
         return password
+
+    # -- holiday calendar (issue 17) -------------------------------------------------------------
+    def calendar_region(self) -> str:
+        """The group policy's holiday region."""
+        return str(self.policies.effective(None).get("calendar.region"))
+
+    def calendar_view(self, actor: Actor, region: str, year: int | None) -> CalendarView:
+        """A region's years with their source, one year's days, and whether ``actor`` may publish."""
+        from engine.calendar import CalendarDays
+        from engine.calendar_publish import calendar_regions, calendar_years, year_status
+
+        regions = calendar_regions(self.policies)
+        if region not in regions:
+            raise NotFoundError(f"no holiday region {region!r}; known: {', '.join(regions)}",
+                                zh=f"没有节假日地区 {region}（已有：{'、'.join(regions)}）")
+        today = self.policy(None).calendar.localize(self.clock.now()).date()
+        years = calendar_years(self.policies.calendars_dir, region, today)
+        chosen = year if year is not None and 2000 <= year <= 2099 else today.year
+        days = CalendarDays.load(self.policies.calendars_dir, region)
+        status = year_status(days, chosen)
+        data = days.year(chosen) if status.status != "missing" else None
+        suggested = next((y.year for y in years if y.status != "file" and y.year >= today.year),
+                         today.year + 1)
+        may = can(_subject(actor), "calendar.publish", Target("calendar", None)).allowed
+        return CalendarView(region, regions, years, status, dict(data.holidays) if data else {},
+                            dict(data.workdays) if data else {}, may, suggested)
+
+    def preview_notice(self, actor: Actor, year: int, region: str, texts: list[str]) -> Any:
+        """What the pasted notice would change (``engine.calendar_publish.preview_notice``)."""
+        from engine.calendar_publish import preview_notice
+
+        return preview_notice(self.runtime, actor.login, year, texts, region or self.calendar_region())
+
+    def publish_notice(self, actor: Actor, year: int, region: str, texts: list[str]) -> Any:
+        """Publish the year from the notice and recompute (``engine.calendar_publish.publish_notice``)."""
+        from engine.calendar_publish import publish_notice
+
+        return publish_notice(self.runtime, actor.login, year, texts, region or self.calendar_region())
 
     def standing_deputy(self, login: str) -> str | None:
         """The login of ``login``'s standing deputy (代理人), if any."""

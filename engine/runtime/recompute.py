@@ -47,6 +47,8 @@ class RecomputeReport:
     deadlines: int = 0
     changed: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)  # (case number or id, message)
+    # Each recomputed deadline whose due time moved: {case, key, old, new, for} (the calendar page shows them)
+    changes: list[dict[str, Any]] = field(default_factory=list)
 
 
 class RecomputeMixin:
@@ -81,7 +83,7 @@ class RecomputeMixin:
             case_ids = tx.provisional_cases(wanted)
         for case_id in case_ids:
             try:
-                found, changed = self._recompute_case(case_id, set(wanted))
+                found, changed = self._recompute_case(case_id, set(wanted), report.changes)
             except KefuError as exc:  # the case keeps its old due times and its mark: retried next time
                 log.error("deadlines of case %s could not be recomputed: %s", case_id, exc)
                 report.failed.append((case_id, exc.message))
@@ -91,8 +93,11 @@ class RecomputeMixin:
             report.changed += changed
         return report
 
-    def _recompute_case(self, case_id: str, years: set[int]) -> tuple[int, int]:
-        """Recompute one case's deadlines on ``years`` in its own transaction: (recomputed, changed)."""
+    def _recompute_case(self, case_id: str, years: set[int],
+                        moved: list[dict[str, Any]] | None = None) -> tuple[int, int]:
+        """Recompute one case's deadlines on ``years`` in its own transaction: (recomputed, changed);
+        each moved deadline is added to ``moved`` once the transaction has committed."""
+        local: list[dict[str, Any]] = []
         with self.store.write() as tx:
             case = tx.lock_case(case_id=case_id)
             if case is None or case.provisional_year is None:
@@ -111,6 +116,9 @@ class RecomputeMixin:
                     ledger.append(new)
                 used = _replace(t, timers, entry["due"], new["due"])
                 changed += new["due"] != entry["due"]
+                if new["due"] != entry["due"]:
+                    local.append({"case": case.number, "key": entry["key"], "old": entry["due"],
+                                  "new": new["due"], "for": used})
                 t.events.append(_event(t, entry, new, used, years))
             t.ledger = ledger
             if ledger:
@@ -124,7 +132,9 @@ class RecomputeMixin:
                     t.rows[task_id] = replace(row, provisional_year=first)
                     tx.update_task(task_id, provisional_year=first)
             self._commit(t, "recompute_provisional")
-            return found, changed
+        if moved is not None:
+            moved.extend(local)
+        return found, changed
 
 
 def replace_provisional_year(runtime: Any, year: int, notices: list[Notice], *, region: str = "cn",
