@@ -3,7 +3,8 @@
 Whole complaints run through the engine with an injected clock and the worker run as a cron job
 would; each test asserts the penalty ledger line by line (person, kind, amount, the Chinese detail).
 Calendar: the shipped 2026 holiday file (National Day 10-01..10-07, make-up workdays Sunday 09-20 and
-Saturday 10-10); working hours 08:30-12:00 and 13:30-17:30 (hn-region: 09:00-12:00, 14:00-18:00).
+Saturday 10-10; 2027 on the provisional calendar); working hours 08:30-12:00 and 13:30-17:30
+(hn-region: 09:00-12:00, 14:00-18:00).
 """
 
 from __future__ import annotations
@@ -193,3 +194,23 @@ def test_item_6_an_overdue_order_is_told_at_once_and_its_holder_gets_the_digest(
     worker.run_once()
     assert {login for login, channel in _told(worker, "reminder") if channel == "in_app"} == {
         "lin.lihua", "yang.fan", "huang.zhiqiang", "chen.guodong"}
+
+
+def test_the_year_end_counts_on_the_provisional_calendar_of_the_new_year(desk: Desk, worker: Worker) -> None:
+    daily(desk, worker, "12-30")
+    desk.at("2026-12-31 17:50")  # Thursday evening; 2027 has no official file: its provisional calendar
+    n = desk.open(actor="wang.fang").number  # (元旦 on Friday 01-01, no make-up days) says work starts 01-04
+    assert desk.due(n, "raise_order") == shanghai("2027-01-04 09:00")
+    daily(desk, worker, "12-31")
+    for day in ("2027-01-01", "2027-01-02", "2027-01-03"):
+        desk.at(f"{day} 20:00")
+        worker.run_once()
+    raise_and_sign(desk, n, "2027-01-04 09:20", "2027-01-04 09:25")  # the GM's own hour runs to 10:20
+    desk.at("2027-01-04 20:00")
+    worker.run_once()
+    with worker.store.read() as tx:
+        [line] = WorkerRepo(tx).penalties()
+    assert (line.staff, line.kind, line.amount, line.month) == (
+        "wang.fang", "late_order_entry", 400, "2027-01")
+    assert line.detail["text"] == (
+        "时限2027-01-04 09:00；2027-01-04 09:20完成，迟延20分钟（工作时间）；每5分钟100元，计4次")
