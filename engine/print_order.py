@@ -1,12 +1,17 @@
 """The dispatch order 派工单 as a PDF: one A5-landscape page per copy of the policy's 一式四联 (R3.2).
 
 reportlab's built-in CID font ``STSong-Light`` draws Chinese without any font file on the machine.
+
+A ReportLab ``Paragraph`` reads its text as markup (``<img src>`` embeds a file from the server's disk,
+``<a href>`` makes a live link, a broken tag raises). Every text printed here, the order's free text
+and also the labels, goes through ``_text`` first: escaped, so it is drawn as the characters it is.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A5, landscape
@@ -31,6 +36,12 @@ def _font() -> str:
     return CHINESE_FONT
 
 
+def _text(value: object) -> str:
+    """``value`` as Paragraph markup that draws exactly its characters: & < > escaped, lines kept."""
+    text = "".join(ch for ch in str(value) if ch in "\n\t" or (ord(ch) >= 0x20 and ord(ch) != 0x7F))
+    return "<br/>".join(escape(line) for line in text.splitlines()) if text else ""
+
+
 def copy_label(index: int, copy: dict[str, object]) -> str:
     """E.g. ``第一联 业主联``."""
     ordinal = COPY_ORDINALS[index] if index < len(COPY_ORDINALS) else f"第{index + 1}联"
@@ -53,11 +64,11 @@ def render_order_pdf(printable: PrintableOrder, company: str,
     for index, copy in enumerate(copies):
         if index:
             story.append(PageBreak())
-        story.append(Paragraph(f"{company} 报修派工单", title))
-        story.append(Paragraph(f"No. {printable.order.number}　　{copy_label(index, copy)}", small))
+        story.append(Paragraph(_text(f"{company} 报修派工单"), title))
+        story.append(Paragraph(_text(f"No. {printable.order.number}　　{copy_label(index, copy)}"), small))
         story.append(Spacer(1, 3 * mm))
-        data = [[Paragraph(k, cell), Paragraph(v or "　", cell)] for k, v in printable.rows[1:]]
-        data += [[Paragraph(s, cell), Paragraph("　", cell)] for s in signatures]
+        data = [[Paragraph(_text(k), cell), Paragraph(_text(v) or "　", cell)] for k, v in printable.rows[1:]]
+        data += [[Paragraph(_text(s), cell), Paragraph("　", cell)] for s in signatures]
         table = Table(data, colWidths=[32 * mm, doc.width - 32 * mm])
         table.setStyle(TableStyle([
             ("GRID", (0, 0), (-1, -1), 0.5, colors.black),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -16,9 +17,22 @@ bp = Blueprint("auth", __name__)
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("inbox.show")
+    """``target`` when it is a path on this site, else the inbox.
+
+    Browsers drop tabs and newlines from a URL and read a backslash as ``/``, so ``/%09/evil.example``
+    (decoded: slash, tab, slash) would leave the site: any control character or backslash is refused,
+    and what remains must parse (urllib) as a bare path: no scheme, no host, one leading slash.
+    """
+    fallback = url_for("inbox.show")
+    if not target or any(ord(ch) < 0x20 or ord(ch) == 0x7F or ch == "\\" for ch in target):
+        return fallback
+    try:
+        parts = urlsplit(target)
+    except ValueError:
+        return fallback
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    return target
 
 
 @bp.before_app_request

@@ -80,3 +80,22 @@ def test_every_page_carries_a_csrf_meta_token_for_htmx(login):
     html = browser.get("/inbox").get_data(as_text=True)
     assert csrf_from(html)
     assert "X-CSRFToken" in html
+
+
+@pytest.mark.parametrize("target", [
+    "/%09/evil.example/phish", "/%0a/evil.example", "/%0d/evil.example", "/%5C/evil.example",
+    "/%5Cevil.example", "%5C%5Cevil.example", "//evil.example", "///evil.example", "https://evil.example/",
+    "javascript:alert(1)", "/%00/evil.example", "/%7F/evil.example", "evil.example", "http:/evil.example",
+])
+def test_login_never_redirects_off_site_whatever_the_encoding(client, target):
+    browser = Browser(client)
+    response = browser.post(f"/login?next={target}", {"login": "wang.fang", "password": PASSWORD})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/inbox"
+
+
+def test_the_language_switch_never_redirects_off_site(login):
+    browser = login("wang.fang")
+    response = browser.post("/lang/en", {"next": "/\t/evil.example"})
+    assert response.headers["Location"] == "/inbox"
+    assert browser.post("/lang/en", {"next": "/cases?q=a"}).headers["Location"] == "/cases?q=a"
