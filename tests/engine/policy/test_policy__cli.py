@@ -195,8 +195,10 @@ def test_check_reports_a_diagram_lane_the_policy_does_not_bind(tmp_path: Path) -
     processes = tmp_path / "processes"
     shutil.copytree(ROOT / "processes", processes)
     bpmn = processes / "archive_access.bpmn"
-    bpmn.write_text(bpmn.read_text(encoding="utf-8").replace('name="archive_relay"', 'name="archive_runner"')
-                    .replace('lane="archive_relay"', 'lane="archive_runner"'), encoding="utf-8")
+    text = bpmn.read_text(encoding="utf-8")
+    assert 'name="policy_lane" value="archive_relay"' in text  # the lane's binding (its name is for people)
+    bpmn.write_text(text.replace('name="policy_lane" value="archive_relay"',
+                                 'name="policy_lane" value="archive_runner"'), encoding="utf-8")
     result = CliRunner().invoke(cli, ["policy", "check", "--policies", str(SHIPPED)],
                                 env={"KEFU_PROCESSES_DIR": str(processes)})
     assert result.exit_code == 1
