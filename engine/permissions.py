@@ -48,6 +48,11 @@ contact.edit             as org.manage; a department's own head for its internal
                          CS centre (``cs_manager``, ``cs_centre_gm``) covering an area for its
                          external contacts (R0.3)
 contact.read             any active staff member (the contact list is the whole group's)
+process.read             the process area (versions, diagrams, diffs): a process owner, group-level
+                         staff, or a supervisor role (``ALL_VIEW_ROLES``), read-only
+process.edit             ``process_owner`` held at the group unit (processes are group-wide): drafts
+process.deploy           as process.edit: a new current version of a process
+process.migrate          as process.edit: moving open cases of any subsidiary to another version
 =======================  ========================================================================
 
 Policy values (the roles of ``archive.*`` and ``consultation.faq_editors``) are read from the policy
@@ -69,6 +74,7 @@ __all__ = [
     "ACTIONS",
     "ALL_VIEW_ROLES",
     "ORG_ADMIN",
+    "PROCESS_OWNER",
     "SYSTEM",
     "Decision",
     "Subject",
@@ -80,6 +86,8 @@ __all__ = [
     "unit_subject",
 ]
 
+# The process owner 流程负责人 (issue 14): edits, deploys and migrates the group's diagrams.
+PROCESS_OWNER = "process_owner"
 # Roles that see every open task of their subsidiary in the "all" view (group-level staff see all).
 ALL_VIEW_ROLES = frozenset({"cs_supervisor", "cs_manager", "cs_centre_gm", "cs_centre_deputy_gm", "chairman",
                             "general_manager"})
@@ -404,6 +412,26 @@ def _contact_read(s: Subject, t: Target, policy: Any) -> Decision:
     return _yes("the contact list is the whole group's", "全集团通讯录")
 
 
+def _process_owner(s: Subject, t: Target, policy: Any) -> Decision:
+    if s.group is not None and f"{PROCESS_OWNER}@{s.group}" in s.groups:
+        return _yes("process owner of the group", "集团流程负责人")
+    held = ", ".join(sorted(s.groups)) or "no roles"
+    return _no(f"{s.login} may not deploy processes, edit their drafts or move their cases: that needs the "
+               f"role {PROCESS_OWNER!r} (流程负责人) at the group {s.group or ''} (you hold: {held})",
+               f"只有集团的流程负责人（{PROCESS_OWNER}）可以修改、发布流程或迁移案件（您的角色：{held}）")
+
+
+def _process_read(s: Subject, t: Target, policy: Any) -> Decision:
+    owner = _process_owner(s, t, policy)
+    if owner:
+        return owner
+    if s.group_level or s.roles & ALL_VIEW_ROLES:
+        return _yes("managers read the processes", "管理人员可查看流程")
+    return _no(f"the process area is for process owners, managers ({', '.join(sorted(ALL_VIEW_ROLES))}) and "
+               f"group-level staff; {s.login} holds {', '.join(sorted(s.roles)) or 'no roles'}",
+               "流程页面仅限流程负责人、主管、经理及集团人员")
+
+
 Rule = Callable[[Subject, Target, Any], Decision]
 ACTIONS: dict[str, Rule] = {
     "case.open": _case_open,
@@ -434,6 +462,10 @@ ACTIONS: dict[str, Rule] = {
     "calendar.publish": _calendar_publish,
     "contact.edit": _contact_edit,
     "contact.read": _contact_read,
+    "process.read": _process_read,
+    "process.edit": _process_owner,
+    "process.deploy": _process_owner,
+    "process.migrate": _process_owner,
 }
 
 

@@ -44,6 +44,12 @@ class Actor:
         """True for an organisation administrator (the 组织 pages are theirs)."""
         return self.subject is not None and "org_admin" in self.subject.roles
 
+    def may(self, action: str) -> bool:
+        """May this actor take a process-area action (``process.read``, ``process.deploy`` …)?"""
+        from engine.permissions import Target, can
+
+        return self.subject is not None and can(self.subject, action, Target("process", None)).allowed
+
 
 @dataclass(frozen=True)
 class InboxRow:

@@ -15,6 +15,7 @@ from typing import Any
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from engine import process_drafts
 from engine.clock import Clock, SystemClock
 from engine.credentials import Credentials, SessionLimits, TokenCheck
 from engine.errors import FieldConflict, KefuError, NotFoundError
@@ -514,6 +515,37 @@ class Services:
         except KefuError:  # e.g. no holiday data for the year: fall back to wall-clock time
             return wall, False
 
+
+    # -- processes (issue 14: the process area, the modeler, deploy, diff, migration) -------------------
+    def process_catalog(self, actor: Actor) -> list[Any]:
+        """Every process with its versions, open cases and the actor's drafts (``process.read``)."""
+        return process_drafts.process_catalog(self.runtime, actor.login)
+
+    def process_modeler(self, actor: Actor, process_id: str) -> dict[str, Any]:
+        """What the modeler page opens: the draft or current diagram and forms, and what it may pick."""
+        data = process_drafts.draft_of(self.runtime, actor.login, process_id)
+        return {**data, **process_drafts.modeler_choices(self.runtime)}
+
+    def save_process_draft(self, actor: Actor, process_id: str, xml: Any, forms: Any) -> Any:
+        """Save and check the actor's draft (``process.edit``)."""
+        return process_drafts.save_draft(self.runtime, actor.login, process_id, xml, forms)
+
+    def discard_process_draft(self, actor: Actor, process_id: str) -> bool:
+        """Throw the actor's draft away (``process.edit``)."""
+        return process_drafts.discard_draft(self.runtime, actor.login, process_id)
+
+    def deploy_process_draft(self, actor: Actor, process_id: str) -> list[Any]:
+        """Deploy the actor's saved draft (``process.deploy``; a clean check)."""
+        return process_drafts.deploy_draft(self.runtime, actor.login, process_id)
+
+    def process_diff(self, actor: Actor, process_id: str, old: str, new: str) -> dict[str, Any]:
+        """Two versions compared, with the marks for their diagrams (``process.read``)."""
+        return process_drafts.version_diff(self.runtime, actor.login, process_id, old, new)
+
+    def migrate_cases(self, actor: Actor, process_id: str, to: str, numbers: list[str] | None,
+                      dry_run: bool) -> list[Any]:
+        """Move open cases to version ``to`` (or only say which could move) (``process.migrate``)."""
+        return self.runtime.migrate_cases(process_id, to, actor.login, numbers=numbers, dry_run=dry_run)
 
 def _case_of(view: Any) -> Any:
     return getattr(view, "case", view)

@@ -90,7 +90,7 @@ class MigrationMixin:
         """Move the open cases of ``process_id`` (or those ``numbers``) to version ``to``, one by one."""
         target = self.resolve_version(process_id, to)
         with self.store.read() as tx:
-            check_may_deploy(load_staff(tx, actor), tx.units())
+            check_may_deploy(load_staff(tx, actor), tx.units(), "process.migrate")
             cases = ProcessRepo(tx).open_cases(process_id, numbers)
             labels = {v.version: v.label for v in ProcessRepo(tx).versions(process_id)}
         if numbers is not None:

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from engine.errors import DiagramError, NotFoundError, PermissionDenied
+from engine.errors import DiagramError, NotFoundError
 from engine.processes import ProcessDefinition, ProcessRegistry
-from engine.runtime.access import candidate_groups, load_staff, placement_of
+from engine.runtime.access import load_staff
 from engine.store.process_repo import ProcessRepo, VersionRecord
 
 if TYPE_CHECKING:
@@ -278,14 +278,12 @@ class VersionsMixin:
                 **diff_definitions(before, after)}
 
 
-def check_may_deploy(staff: Any, units: Mapping[str, Any]) -> None:
-    """Processes are group-wide: only a holder of ``process_owner`` at the group unit may deploy."""
-    group = placement_of(units, staff.unit).group
-    if group is not None and f"{DEPLOY_ROLE}@{group}" in candidate_groups(staff):
-        return
-    raise PermissionDenied(f"{staff.login} may not deploy processes: that needs the role {DEPLOY_ROLE!r} "
-                           f"(流程负责人) at the group {group or ''} (you hold: "
-                           f"{', '.join(candidate_groups(staff)) or 'no roles'})")
+def check_may_deploy(staff: Any, units: Mapping[str, Any], action: str = "process.deploy") -> None:
+    """Processes are group-wide: only a holder of ``process_owner`` at the group unit may deploy
+    (``engine.permissions``: ``process.deploy``, ``process.migrate``)."""
+    from engine.permissions import Target, require, subject_of
+
+    require(subject_of(staff, units), action, Target("process", None))
 
 
 def _own_file(definition: ProcessDefinition) -> str | None:

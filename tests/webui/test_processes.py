@@ -1,0 +1,214 @@
+"""The process area (issue 14): list, modeler drafts checked on save, deploy, diff and migration pages,
+and who may use each route (a process owner of the group; managers read; nobody else, and nobody of
+a subsidiary, even one holding the role there)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+
+import pytest
+import yaml
+
+from engine.store.org_repo import OrgRepo
+from tests.webui.conftest import PASSWORD, Browser, open_complaint
+
+OWNER = "qian.lu"
+NEW_FIELD = {"name": "order_channel_note", "type": "choice", "label": {"zh": "督办渠道", "en": "Channel"}}
+
+
+@pytest.fixture(autouse=True)
+def registered(services) -> None:  # type: ignore[no-untyped-def]
+    """``kefu init`` registered the shipped diagrams as v1 of each process."""
+    services.runtime.register_processes()
+
+
+@pytest.fixture
+def owner_login(services, login):  # type: ignore[no-untyped-def]
+    """``owner_login("qian.lu")``: sign in staff the shared template has no password for."""
+
+    def sign_in(name: str = OWNER) -> Browser:
+        services.set_password(name, PASSWORD)
+        return login(name)
+
+    return sign_in
+
+
+def _post_json(browser: Browser, url: str, body: object):  # type: ignore[no-untyped-def]
+    return browser.client.post(url, data=json.dumps(body), content_type="application/json",
+                               headers={"X-CSRFToken": browser.token})
+
+
+def _config(html: str) -> dict:
+    found = re.search(r"mountModeler\((\{.*\})\);", html)
+    assert found, "the modeler page carries its configuration"
+    return json.loads(found.group(1))
+
+
+def _draft(browser: Browser, *, fix: bool) -> tuple[dict, dict]:
+    """Open the complaint in the modeler and save it with a new field on raise_order: a choice without
+    its list (a problem on the canvas), or with ``channels`` (clean)."""
+    config = _config(browser.get("/processes/complaint/modeler").get_data(as_text=True))
+    forms = copy.deepcopy(config["forms"])
+    field = dict(NEW_FIELD, choices_from="channels") if fix else dict(NEW_FIELD)
+    fields = forms["tasks"]["raise_order"]["fields"]
+    fields[:] = [f for f in fields if f["name"] != NEW_FIELD["name"]] + [field]
+    response = _post_json(browser, "/processes/complaint/draft", {"xml": config["xml"], "forms": forms})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return config, response.get_json()
+
+
+def test_the_owner_sees_every_process_with_versions_and_open_cases(owner_login, login):
+    open_complaint(login("wang.fang"))
+    page = owner_login().get("/processes").get_data(as_text=True)
+    assert "投诉处理 Complaint" in page and "return_visit" in page
+    assert ">在建模器中修改<" in page
+    start = page.index('id="process-complaint"')
+    section = page[start:page.index("</section>", start)]
+    assert re.search(r'<td class="num">1</td>', section), "one open complaint on v1"
+
+
+def test_managers_read_the_process_area_without_editing(login):
+    for name in ("li.na", "zheng.xiaoyan"):
+        browser = login(name)
+        page = browser.get("/processes").get_data(as_text=True)
+        assert "查看流程图" in page and ">在建模器中修改<" not in page
+        modeler = browser.get("/processes/complaint/modeler").get_data(as_text=True)
+        assert _config(modeler)["readOnly"] is True and "保存草稿并检查" not in modeler
+
+
+@pytest.mark.parametrize("name", ["wang.fang", "fan.ming", "deng.haitao"])
+def test_staff_without_a_managing_role_cannot_open_the_process_area(login, name):
+    browser = login(name)
+    assert browser.get("/processes").status_code == 403
+    assert browser.get("/processes/complaint/modeler").status_code == 403
+    assert browser.get("/processes/complaint/diff?from=v1&to=v1").status_code == 403
+    assert "/processes" not in browser.get("/inbox").get_data(as_text=True)
+
+
+def test_saving_a_draft_checks_it_and_marks_the_task_with_the_problem(owner_login, services):
+    browser = owner_login()
+    _, saved = _draft(browser, fix=False)
+    assert saved["clean"] is False
+    problem = next(f for f in saved["findings"] if f["element_id"] == "raise_order")
+    assert problem["file"] == "complaint.forms.yaml" and "choices_from" in problem["message"]
+    page = browser.get("/processes/complaint/modeler").get_data(as_text=True)
+    config = _config(page)
+    assert config["findings"] == saved["findings"] and config["clean"] is False
+    assert any(f["name"] == NEW_FIELD["name"] for f in config["forms"]["tasks"]["raise_order"]["fields"])
+    refused = browser.post("/processes/complaint/deploy")
+    assert refused.status_code == 422 and "发布被拒绝" in refused.get_data(as_text=True)
+    assert [v.record.label for v in services.runtime.process_versions("complaint")] == ["v1"]
+
+
+def test_a_clean_draft_deploys_a_new_version_that_keeps_the_untouched_forms_text(owner_login, services):
+    browser = owner_login()
+    _draft(browser, fix=False)
+    _, saved = _draft(browser, fix=True)
+    assert saved == {**saved, "clean": True, "findings": []}
+    response = browser.post("/processes/complaint/deploy")
+    assert response.status_code == 302
+    assert "已发布：complaint v2" in browser.get("/processes").get_data(as_text=True)
+    current = services.runtime.resolve_version("complaint", "current")
+    assert current.label == "v2" and current.deployed_by == OWNER
+    definition = services.runtime.definition("complaint", current.version)
+    assert [f.name for f in definition.forms["raise_order"].fields][-1] == NEW_FIELD["name"]
+    text = definition.sources["complaint.forms.yaml"]
+    v1 = services.runtime.resolve_version("complaint", "v1").version
+    old_text = services.runtime.definition("complaint", v1).sources["complaint.forms.yaml"]
+    assert text.startswith(old_text[: old_text.index("  raise_order:")]), "tasks before it keep their text"
+    assert yaml.safe_load(text)["tasks"]["raise_order"]["fields"][-1]["choices_from"] == "channels"
+    with services.store.read() as tx:
+        events = [e for e in tx.chain_events("system") if e.action == "process.deployed"]
+    assert events[-1].actor == OWNER and events[-1].data["to"] == "v2"
+    # The draft is gone: the modeler opens the new current version.
+    assert _config(browser.get("/processes/complaint/modeler").get_data(as_text=True))["findings"] == []
+
+
+def test_bad_draft_input_is_a_422_and_saves_nothing(owner_login, services):
+    browser = owner_login()
+    for body in ({"forms": {}}, {"xml": "", "forms": {}}, {"xml": "<x/>", "forms": []}, ["xml"],
+                 {"xml": 5, "forms": {}}):
+        response = _post_json(browser, "/processes/complaint/draft", body)
+        assert response.status_code == 422, body
+        assert response.get_json()["error"]["message"]
+    response = browser.client.post("/processes/complaint/draft", data="not json",
+                                   headers={"X-CSRFToken": browser.token})
+    assert response.status_code == 422
+    assert "我的草稿" not in browser.get("/processes").get_data(as_text=True)
+
+
+def test_an_unparsable_diagram_is_saved_with_its_findings(owner_login):
+    browser = owner_login()
+    response = _post_json(browser, "/processes/complaint/draft", {"xml": "<bpmn:definitions", "forms": {}})
+    assert response.status_code == 200
+    assert response.get_json()["clean"] is False and response.get_json()["findings"]
+
+
+def test_a_draft_can_be_discarded(owner_login):
+    browser = owner_login()
+    _draft(browser, fix=False)
+    assert browser.post("/processes/complaint/draft/discard").status_code == 302
+    config = _config(browser.get("/processes/complaint/modeler").get_data(as_text=True))
+    assert config["findings"] == [] and not any(
+        f["name"] == NEW_FIELD["name"] for f in config["forms"]["tasks"]["raise_order"]["fields"])
+
+
+def _give_role(services, login: str, role: str) -> None:
+    with services.store.write() as tx:
+        person = next(p for p in OrgRepo(tx).all_staff([login]))
+        OrgRepo(tx).update_staff(login, roles=[*person.roles, role])
+
+
+@pytest.mark.parametrize("name", ["li.na", "zheng.xiaoyan", "fan.ming"])
+def test_nobody_but_the_groups_process_owner_may_write(owner_login, services, name):
+    """A supervisor, the group CS manager (reads, may not write) and a specialist of another subsidiary
+    who holds process_owner there (processes are group-wide) are refused every write route."""
+    if name == "fan.ming":
+        _give_role(services, name, "process_owner")
+    owner = owner_login()
+    config, _ = _draft(owner, fix=True)  # the owner's draft exists: the others must not deploy it either
+    browser = owner_login(name)
+    body = {"xml": config["xml"], "forms": config["forms"]}
+    saved = _post_json(browser, "/processes/complaint/draft", body)
+    assert saved.status_code == 403 and "流程负责人" in saved.get_json()["error"]["message"]
+    assert browser.post("/processes/complaint/deploy").status_code == 403
+    assert browser.post("/processes/complaint/draft/discard").status_code == 403
+    assert browser.get("/processes/complaint/migrate").status_code == 403
+    assert browser.post("/processes/complaint/migrate", {"to": "v1"}).status_code == 403
+    assert browser.post("/processes/complaint/migrate", {"to": "v1", "apply": "1",
+                                                         "case": "TS-SZP-2026-000001"}).status_code == 403
+    assert [v.record.label for v in services.runtime.process_versions("complaint")] == ["v1"]
+
+
+def test_the_diff_page_marks_what_changed_between_two_versions(owner_login):
+    browser = owner_login()
+    _draft(browser, fix=True)
+    browser.post("/processes/complaint/deploy")
+    page = browser.get("/processes/complaint/diff?from=v1&to=v2").get_data(as_text=True)
+    found = re.search(r"mountDiff\((\{.*\})\);", page)
+    assert found
+    config = json.loads(found.group(1))
+    assert config["marks"] == {"raise_order": "changed"}
+    assert "order_channel_note" in page and "表单" in page
+    assert browser.get("/processes/complaint/diff?from=v1&to=v9").status_code == 404
+
+
+def test_the_migration_page_dry_runs_then_moves_the_selected_cases(owner_login, login, services):
+    number = open_complaint(login("wang.fang"))
+    browser = owner_login()
+    _draft(browser, fix=True)
+    browser.post("/processes/complaint/deploy")
+    page = browser.get("/processes/complaint/migrate").get_data(as_text=True)
+    assert 'value="v2" selected' in page
+    dry = browser.post("/processes/complaint/migrate", {"to": "v2"}).get_data(as_text=True)
+    assert f'data-case="{number}"' in dry and "可以迁移" in dry
+    assert services.runtime.get_case(number, "wang.fang").process_version != services.runtime.resolve_version(
+        "complaint", "v2").version
+    none = browser.post("/processes/complaint/migrate", {"to": "v2", "apply": "1"})
+    assert none.status_code == 422 and "请至少选择一个" in none.get_data(as_text=True)
+    done = browser.post("/processes/complaint/migrate", {"to": "v2", "apply": "1", "case": number})
+    assert done.status_code == 200 and "1 个已迁移" in done.get_data(as_text=True)
+    assert services.runtime.get_case(number, "wang.fang").process_version == services.runtime.resolve_version(
+        "complaint", "v2").version

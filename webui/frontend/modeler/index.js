@@ -1,0 +1,237 @@
+// kefu's process pages in the browser: the modeler (bpmn-js Modeler, its properties panel and kefu's
+// own group, drafts saved with their check) and the coloured diff of two versions. Built into
+// webui/static/vendor/kefu-modeler.js by `npm run build:modeler` (see webui/package.json).
+import BpmnModeler from 'bpmn-js/lib/Modeler';
+import NavigatedViewer from 'bpmn-js/lib/NavigatedViewer';
+import {
+  BpmnPropertiesPanelModule,
+  BpmnPropertiesProviderModule,
+} from 'bpmn-js-properties-panel';
+
+import KefuPropertiesProvider from './provider';
+import spiffworkflow from './spiffworkflow.json';
+
+// -- the draft's forms file, edited beside the diagram ---------------------------------------------
+function KefuForms(eventBus, config) {
+  const data = JSON.parse(JSON.stringify(config.forms || {}));
+  let counter = 0;
+  this.data = () => data;
+  this.form = (key) => (key === 'start' ? data.start : (data.tasks || {})[key]) || null;
+  this.addField = (key) => {
+    let form = this.form(key);
+    if (!form) {
+      data.tasks = data.tasks || {};
+      form = data.tasks[key] = { fields: [] };
+    }
+    form.fields = form.fields || [];
+    const taken = new Set(form.fields.map((f) => f.name));
+    let name;
+    do { counter += 1; name = `new_field_${counter}`; } while (taken.has(name));
+    form.fields.push({ name, type: 'text', label: { zh: '新字段', en: name } });
+  };
+  this.change = (element, fn) => {
+    fn();
+    eventBus.fire('kefu.forms.changed', {});
+    eventBus.fire('elements.changed', { elements: [element] });
+  };
+}
+KefuForms.$inject = ['eventBus', 'config.kefu'];
+
+const KefuPropertiesModule = {
+  __init__: ['kefuPropertiesProvider'],
+  kefuPropertiesProvider: ['type', KefuPropertiesProvider],
+  kefuForms: ['type', KefuForms],
+};
+
+// -- helpers ------------------------------------------------------------------------------------------
+function csrfToken() {
+  const meta = document.querySelector('meta[name=csrf-token]');
+  return meta ? meta.content : '';
+}
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'class') node.className = v;
+    else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, v);
+  }
+  for (const c of children) node.append(c);
+  return node;
+}
+
+async function postJSON(url, body) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-CSRFToken': csrfToken(), Accept: 'application/json' },
+    body: JSON.stringify(body),
+    credentials: 'same-origin',
+  });
+  let payload = {};
+  try { payload = await response.json(); } catch (e) { payload = {}; }
+  return { ok: response.ok, status: response.status, payload };
+}
+
+// -- problems on the canvas -----------------------------------------------------------------------------
+function markProblems(viewer, findings, listNode, summaryNode) {
+  const canvas = viewer.get('canvas');
+  const overlays = viewer.get('overlays');
+  const registry = viewer.get('elementRegistry');
+  registry.forEach((element) => canvas.removeMarker(element, 'kefu-problem'));
+  overlays.remove({ type: 'kefu-problem' });
+  listNode.replaceChildren();
+  const byElement = new Map();
+  for (const f of findings) {
+    const shape = f.element_id ? registry.get(f.element_id) : null;
+    const item = el('li', { class: shape ? 'on-canvas' : '', 'data-element': f.element_id || '' },
+      el('code', {}, f.code), ' ',
+      f.element_id ? el('span', { class: 'element' }, `[${f.element_id}] `) : '',
+      f.message,
+      el('span', { class: 'where' }, ` · ${f.file}${f.line ? `:${f.line}` : ''}`));
+    if (shape) {
+      item.addEventListener('click', () => {
+        viewer.get('selection').select(shape);
+        canvas.scrollToElement(shape);
+      });
+      byElement.set(shape.id, (byElement.get(shape.id) || 0) + 1);
+    }
+    listNode.append(item);
+  }
+  for (const [id, count] of byElement) {
+    const shape = registry.get(id);
+    canvas.addMarker(shape, 'kefu-problem');
+    overlays.add(shape, 'kefu-problem', {
+      position: { top: -10, right: 10 },
+      html: `<span class="kefu-problem-badge" title="${count} 个问题">${count}</span>`,
+    });
+  }
+  if (summaryNode) {
+    summaryNode.textContent = findings.length
+      ? `检查发现 ${findings.length} 个问题，须全部改正后才能发布` : '检查通过：可以发布';
+    summaryNode.className = findings.length ? 'check-summary problems' : 'check-summary clean';
+  }
+}
+
+// -- the modeler page -----------------------------------------------------------------------------------
+async function mountModeler(config) {
+  const root = document.getElementById(config.root || 'modeler');
+  const modeler = new BpmnModeler({
+    container: root.querySelector('.canvas'),
+    propertiesPanel: { parent: root.querySelector('.properties') },
+    additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, KefuPropertiesModule],
+    moddleExtensions: { spiffworkflow },
+    kefu: config,
+  });
+  const status = root.querySelector('.save-status');
+  const problems = root.querySelector('.problems');
+  const summary = root.querySelector('.check-summary');
+  const saveButton = root.querySelector('button.save');
+  const deployButton = root.querySelector('button.deploy');
+  let dirty = false;
+  const setDirty = (value) => {
+    dirty = value;
+    root.classList.toggle('dirty', value);
+    if (value) status.textContent = '有未保存的修改';
+    if (deployButton) deployButton.disabled = value || !config.clean;
+  };
+  try {
+    const { warnings } = await modeler.importXML(config.xml);
+    if (warnings.length) status.textContent = `导入提示：${warnings.length} 条`;
+  } catch (err) {
+    status.textContent = `图无法打开：${err.message}`;
+    return modeler;
+  }
+  modeler.get('canvas').zoom('fit-viewport');
+  markProblems(modeler, config.findings || [], problems, config.checked ? summary : null);
+  const eventBus = modeler.get('eventBus');
+  eventBus.on('commandStack.changed', () => setDirty(true));
+  eventBus.on('kefu.forms.changed', () => setDirty(true));
+  if (deployButton) deployButton.disabled = !config.clean;
+  // A call activity opens the diagram it calls (the complaint is several diagrams).
+  eventBus.on('element.dblclick', 1500, (event) => {
+    const bo = event.element.businessObject;
+    if (bo && bo.$type === 'bpmn:CallActivity' && bo.calledElement && config.urls.modeler_of) {
+      window.location.href = config.urls.modeler_of.replace('__PROCESS__', encodeURIComponent(bo.calledElement));
+      return false;
+    }
+    return undefined;
+  });
+  async function save() {
+    saveButton.disabled = true;
+    status.textContent = '正在保存并检查…';
+    try {
+      const { xml } = await modeler.saveXML({ format: true });
+      const { ok, payload } = await postJSON(config.urls.save, { xml, forms: modeler.get('kefuForms').data() });
+      if (!ok) {
+        status.textContent = (payload.error && payload.error.message) || '保存失败';
+        return false;
+      }
+      config.clean = payload.clean;
+      config.checked = true;
+      markProblems(modeler, payload.findings, problems, summary);
+      setDirty(false);
+      status.textContent = `草稿已保存（${payload.saved_at}）`;
+      return true;
+    } catch (err) {
+      status.textContent = `保存失败：${err.message}`;
+      return false;
+    } finally {
+      saveButton.disabled = false;
+    }
+  }
+  saveButton.addEventListener('click', save);
+  window.addEventListener('beforeunload', (event) => {
+    if (dirty) { event.preventDefault(); event.returnValue = ''; }
+  });
+  if (deployButton) {
+    deployButton.form.addEventListener('submit', () => { dirty = false; });
+  }
+  root.kefuModeler = modeler;
+  return modeler;
+}
+
+// -- the diff of two versions ---------------------------------------------------------------------------
+const DIFF_CLASSES = { added: 'diff-added', removed: 'diff-removed', changed: 'diff-changed' };
+
+async function showDiagram(container, xml, marks) {
+  const viewer = new NavigatedViewer({ container, moddleExtensions: { spiffworkflow } });
+  await viewer.importXML(xml);
+  const canvas = viewer.get('canvas');
+  const registry = viewer.get('elementRegistry');
+  const overlays = viewer.get('overlays');
+  canvas.zoom('fit-viewport');
+  for (const [id, kind] of Object.entries(marks)) {
+    const shape = registry.get(id);
+    if (!shape) continue;
+    canvas.addMarker(shape, DIFF_CLASSES[kind]);
+    overlays.add(shape, 'kefu-diff', {
+      position: { top: -12, left: 0 },
+      html: `<span class="kefu-diff-badge ${DIFF_CLASSES[kind]}">${{ added: '新增', removed: '删除', changed: '修改' }[kind]}</span>`,
+    });
+  }
+  return viewer;
+}
+
+async function mountDiff(config) {
+  const before = {};
+  const after = {};
+  for (const [id, kind] of Object.entries(config.marks || {})) {
+    if (kind === 'removed' || kind === 'changed') before[id] = kind;
+    if (kind === 'added' || kind === 'changed') after[id] = kind;
+  }
+  const viewers = await Promise.all([
+    showDiagram(document.getElementById(config.before), config.before_xml, before),
+    showDiagram(document.getElementById(config.after), config.after_xml, after),
+  ]);
+  document.querySelectorAll('[data-diff-element]').forEach((node) => {
+    node.addEventListener('click', () => {
+      for (const viewer of viewers) {
+        const shape = viewer.get('elementRegistry').get(node.dataset.diffElement);
+        if (shape) viewer.get('canvas').scrollToElement(shape);
+      }
+    });
+  });
+  return viewers;
+}
+
+window.KefuModeler = { mountModeler, mountDiff };
