@@ -63,6 +63,7 @@ def _modeler_page(process_id: str, status: int = 200, error: str | None = None) 
         "clean": data["clean"] and data["draft"], "checked": data["checked"],
         "lanes": data["lanes"], "deadlines": data["deadlines"], "lists": data["lists"],
         "field_types": data["field_types"], "actions": data["actions"], "readOnly": not may_edit,
+        "lang": lang(),
         "urls": {"save": url_for("processes.save_draft", process_id=process_id),
                  "modeler_of": url_for("processes.modeler", process_id="__PROCESS__")},
     }
@@ -139,10 +140,7 @@ def migrate(process_id: str) -> Any:
     """Move open cases: a dry run lists each case movable or not with the reason; applying moves the
     selected ones, each in its own transaction, and shows the result per case."""
     actor = current_actor()
-    catalog = {p.process_id: p for p in services().process_catalog(actor)}
-    summary = catalog.get(process_id)
-    if summary is None:
-        raise NotFoundError(f"no process {process_id!r} is deployed", zh=f"没有已发布的流程 {process_id}")
+    summary = _summary(actor, process_id)
     _require("process.migrate")
     target = (request.values.get("to") or (summary.current.record.label if summary.current else "")).strip()
     moves = applied = None
@@ -155,6 +153,7 @@ def migrate(process_id: str) -> Any:
                     raise FormError("select at least one case to move", {"case": "required"},
                                     zh="请至少选择一个要迁移的案件")
                 applied = services().migrate_cases(actor, process_id, target, numbers, dry_run=False)
+                summary = _summary(actor, process_id)  # the open cases per version have moved
             else:
                 moves = services().migrate_cases(actor, process_id, target, None, dry_run=True)
         except KefuError as exc:
@@ -162,6 +161,13 @@ def migrate(process_id: str) -> Any:
             flash(message_of(exc), "error")
     return render_template("processes/migrate.html", summary=summary, target=target, moves=moves,
                            applied=applied), status
+
+
+def _summary(actor: Any, process_id: str) -> Any:
+    found = next((p for p in services().process_catalog(actor) if p.process_id == process_id), None)
+    if found is None:
+        raise NotFoundError(f"no process {process_id!r} is deployed", zh=f"没有已发布的流程 {process_id}")
+    return found
 
 
 def init_app(app: Flask) -> None:

@@ -10,6 +10,7 @@ import {
 
 import KefuPropertiesProvider from './provider';
 import spiffworkflow from './spiffworkflow.json';
+import translateZh from './translate-zh';
 
 // -- the draft's forms file, edited beside the diagram ---------------------------------------------
 function KefuForms(eventBus, config) {
@@ -118,7 +119,8 @@ async function mountModeler(config) {
   const modeler = new BpmnModeler({
     container: root.querySelector('.canvas'),
     propertiesPanel: { parent: root.querySelector('.properties') },
-    additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, KefuPropertiesModule],
+    additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, KefuPropertiesModule,
+      ...(config.lang === 'zh' ? [{ translate: ['value', translateZh] }] : [])],
     moddleExtensions: { spiffworkflow },
     kefu: config,
   });
@@ -200,6 +202,12 @@ async function showDiagram(container, xml, marks) {
   const registry = viewer.get('elementRegistry');
   const overlays = viewer.get('overlays');
   canvas.zoom('fit-viewport');
+  // A large sheet fitted to the box is too small to read: show the first change at full size.
+  const first = Object.keys(marks).map((id) => registry.get(id)).find(Boolean);
+  if (first && canvas.zoom() < 0.6) {
+    canvas.zoom(1);
+    canvas.scrollToElement(first);
+  }
   for (const [id, kind] of Object.entries(marks)) {
     const shape = registry.get(id);
     if (!shape) continue;
