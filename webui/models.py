@@ -8,6 +8,7 @@ from typing import Any
 
 from engine.permissions import Subject
 from engine.store.web_queries import InboxScope
+from webui.record import Closure, FieldValue, StepCard
 
 __all__ = [
     "Actor",
@@ -127,6 +128,10 @@ class TaskView:
     can_complete: bool
     fields: list[dict[str, Any]] = field(default_factory=list)
     provisional_year: int | None = None  # the due time rests on this provisional calendar year
+    shows: list[FieldValue] = field(default_factory=list)  # what the task decides on (its form's ``shows``)
+    # A task the reader may neither claim nor complete: the role (by name) and unit that may, and who
+    # holds it now ({role: {zh, en}, unit, holders: [names], assignee: bool}).
+    needs: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -138,6 +143,7 @@ class TimelineEntry:
     action: str
     detail: str = ""
     title: str = ""
+    decided: dict[str, str] = field(default_factory=dict)  # what a completed step decided, {zh, en}
 
 
 @dataclass(frozen=True)
@@ -187,3 +193,6 @@ class CasePage:
     faq_lines: list[tuple[str, str]] = field(default_factory=list)
     photo_stages: dict[str, str] = field(default_factory=dict)  # a repair's stages: code → name
     provisional_year: int | None = None  # a deadline of the case rests on this provisional calendar year
+    status_name: dict[str, str] = field(default_factory=dict)  # the status as staff read it, {zh, en}
+    steps: list[StepCard] = field(default_factory=list)  # every completed step, oldest first
+    closure: Closure | None = None  # a closed case: outcome, satisfaction, the path taken

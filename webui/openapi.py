@@ -88,10 +88,37 @@ def _components(forms: FormSchemas) -> dict[str, Any]:
         "task_id": {"type": "string"}, "spec": {"type": "string"}, "title": {"type": "string"},
         "form": {"type": "string", "description": "the `task` value its completion names"},
         "assignee": {"type": ["string", "null"]}, "due_at": _TIME, "fields": {"type": "array"}}}
+    text = {"type": "object", "required": ["zh", "en"], "properties": {
+        "zh": {"type": "string"}, "en": {"type": "string"}}}
+    value = {"type": "object", "required": ["name", "label", "value", "text"],
+             "description": "a submitted field: label, value as sent (codes, ISO times), text as shown",
+             "properties": {"name": {"type": "string"}, "label": {"type": "object"}, "value": {},
+                            "text": text, "type": {"type": "string"}, "by": {"type": "string"},
+                            "step": {"type": "string"}}}
+    step = {"type": "object", "required": ["task_id", "spec", "title", "by", "at", "fields"], "properties": {
+        "task_id": {"type": "string"}, "spec": {"type": "string"}, "title": {"type": "string"},
+        "by": {"type": "string", "description": "the staff member's name"}, "by_login": {"type": "string"},
+        "at": {"type": "string"}, "due_at": {"type": ["string", "null"]},
+        "late": {"type": ["boolean", "null"]},
+        "fields": {"type": "array", "items": _ref("FieldValue")}}}
+    closure = {"type": ["object", "null"], "required": ["status", "outcome_name", "path"], "properties": {
+        "status": {"type": "string"}, "outcome": {"type": ["string", "null"]}, "outcome_name": text,
+        "satisfaction": {"oneOf": [{"type": "null"}, _ref("FieldValue")]},
+        "path": {"type": "array", "items": {"type": "string"}}}}
+    task = {**task, "properties": {**task["properties"], "shows": {
+        "type": "array", "items": _ref("FieldValue"),
+        "description": "the earlier fields this task decides on (its form's `shows`)"}}}
     case = {"type": "object", "required": ["number", "process_id", "status", "tasks"], "properties": {
         "number": {"type": "string"}, "process_id": {"type": "string"}, "status": {"type": "string"},
-        "opened_at": _TIME, "closed_at": _TIME, "first_receiver": {"type": "string"},
-        "tasks": {"type": "array", "items": _ref("Task")}}}
+        "status_name": text, "opened_at": _TIME, "closed_at": _TIME, "first_receiver": {"type": "string"},
+        "tasks": {"type": "array", "items": _ref("Task")},
+        "steps": {"type": "array", "items": _ref("Step"),
+                  "description": "every completed step, oldest first"},
+        "closure": closure}}
+    event = {"type": "object", "required": ["at", "actor", "action"], "properties": {
+        "at": {"type": "string"}, "actor": {"type": "string", "description": "the staff member's name"},
+        "action": {"type": "string"}, "title": {"type": "string"}, "detail": {"type": "string"},
+        "decided": {"type": "object", "description": "what a completed step decided, {zh, en}"}}}
     item = {"type": "object", "required": ["task_id", "number", "process_id", "form"], "properties": {
         "task_id": {"type": "string"}, "number": {"type": "string"}, "process_id": {"type": "string"},
         "form": {"type": "string"}, "title": {"type": "string"}, "due_at": _TIME}}
@@ -113,6 +140,7 @@ def _components(forms: FormSchemas) -> dict[str, Any]:
         opens["oneOf"].append(_ref(name))
     completes: dict[str, Any] = {"oneOf": [], "discriminator": {"propertyName": "task", "mapping": {}}}
     schemas: dict[str, Any] = {"Error": error, "Task": task, "Case": case, "TaskItem": item,
+                               "FieldValue": value, "Step": step, "Event": event,
                                "CaseSummary": summary, "OpenCase": opens, "CompleteTask": completes}
     for pid, schema in forms.start.items():
         schemas[f"Open_{pid}"] = {"type": "object", "required": ["process", "data"],
@@ -187,7 +215,8 @@ def openapi_document(forms: FormSchemas, processes: list[str], stages: list[str]
                 "readTimeline", "A case's history from the audit log",
                 ("200", "audit events", {"type": "object", "required": ["number", "events"],
                                          "properties": {"number": {"type": "string"},
-                                                        "events": {"type": "array"}}}),
+                                                        "events": {"type": "array",
+                                                                   "items": _ref("Event")}}}),
                 ("403", "404"), params=[number])},
             "/cases/{number}/attachments": {"post": _op(
                 "attachFile", "Attach a photo, video or PDF", ("201", "the attachment", obj),

@@ -121,6 +121,10 @@ class Services:
         """login → display name (of ``logins``, or of everyone)."""
         return wq.staff_names(self.store, logins)
 
+    def group_holders(self, groups: list[str]) -> dict[str, list[tuple[str, str]]]:
+        """``role@unit`` → [(login, name)] of who holds it now (for "who may take this task")."""
+        return wq.group_holders(self.store, groups)
+
     def org_admin(self) -> OrgAdmin:
         """Organisation administration on this store (every method asks the permission function)."""
         return OrgAdmin(self.store, self.policies, self.clock)

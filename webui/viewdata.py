@@ -5,8 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from engine.permissions import Target, allowed_actions
+from engine.processes.host import parse_moment, policy_zone
 from engine.repair_orders import photo_stages
+from webui.labels import outcome_name, status_name
 from webui.models import Actor, AttachmentView, CasePage, TaskView, TimelineEntry
+from webui.record import FieldValue, closure_of, latest_values, shown_fields, step_cards
 
 __all__ = ["case_page", "mask_phone"]
 
@@ -26,6 +30,8 @@ _SUMMARY = (
     "question",
 )
 _DETAIL_KEYS = ("text", "to", "reason", "filename", "message", "number")
+_TASK_ACTIONS = ("task.claim", "task.complete", "task.release")
+_DECISION_TYPES = ("choice", "multi_choice", "boolean")  # what a step decides, in its timeline line
 
 
 def mask_phone(phone: str | None) -> str:
@@ -63,6 +69,29 @@ def _detail(data: Mapping[str, Any]) -> str:
     return " · ".join(parts)[:500]
 
 
+def _decided(fields: list[FieldValue]) -> dict[str, str]:
+    """What a step decided, for its timeline line: its choices and yes/no answers, else its first text."""
+    picked = [f for f in fields if f.type in _DECISION_TYPES] or fields[:1]
+    out = {}
+    for lang, sep in (("zh", "；"), ("en", "; ")):
+        parts = [f"{f.label.get(lang, f.name)}：{f.text[lang]}" if lang == "zh"
+                 else f"{f.label.get(lang, f.name)}: {f.text[lang]}" for f in picked[:3]]
+        out[lang] = sep.join(parts)[:160]
+    return out
+
+
+def _needs(task: Any, holders: Mapping[str, list[tuple[str, str]]], roles: Mapping[str, Any],
+           units: Mapping[str, Any]) -> dict[str, Any]:
+    """Who may take a task the reader cannot: the role by name, the unit, the people holding it now."""
+    role = roles.get(task.role or "", {})
+    name = str(role.get("name") or task.role or "")
+    unit = units.get(task.unit or "")
+    return {"role": {"zh": name, "en": str(role.get("en") or name)},
+            "unit": unit.name if unit is not None else "",
+            "holders": [person for _login, person in holders.get(task.candidate_group or "", [])],
+            "assignee": task.assignee is not None}
+
+
 def case_page(
     services: Any, actor: Actor, view: Any, case: Any, attachments: list[AttachmentView]
 ) -> CasePage:
@@ -72,9 +101,37 @@ def case_page(
     data = _data(view, case)
     definition = services.definition(case.process_id, case.process_version)
     policy = services.runtime.pinned_policy(case.policy_fingerprint)  # the rules the case runs under
+    zone = policy_zone(policy)
+
+    def localise(value: str) -> str:
+        try:
+            return parse_moment(value, zone).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        except (TypeError, ValueError):
+            return value
+
+    raw_timeline = list(getattr(view, "timeline", []) or [])
+    described = {spec: form.describe(policy) for spec, form in definition.forms.items()}
+    field_specs: dict[str, dict[str, Any]] = {}
+    for fields in [definition.start_form.describe(policy), *described.values()]:
+        for item in fields:
+            field_specs.setdefault(str(item["name"]), item)
+    open_tasks = list(getattr(view, "tasks", []) or [])
+    involved = actor.login == case.first_receiver or any(
+        t.assignee == actor.login or (t.assignee is None and t.candidate_group in actor.scope.groups)
+        for t in open_tasks)
+    full_phone = involved or actor.scope.everything or actor.supervisor
+
+    def hide(spec: Any, value: Any) -> Any:
+        return value if full_phone or spec.get("type") != "phone" else mask_phone(str(value))
+
+    latest = latest_values(raw_timeline)
+    holders = services.group_holders([t.candidate_group for t in open_tasks if t.candidate_group])
+    roles = {str(r["code"]): r for r in (policy.get("roles") if policy.has("roles") else [])}
     tasks: list[TaskView] = []
-    for t in getattr(view, "tasks", []) or []:
-        mine = t.assignee == actor.login
+    for t in open_tasks:
+        allowed = (allowed_actions(actor.subject, Target.of_task(t, case.first_receiver), _TASK_ACTIONS)
+                   if actor.subject is not None else frozenset())
+        mine = t.assignee == actor.login and "task.complete" in allowed  # claim first, then the form
         form = definition.forms.get(t.task_name)
         left, _ = services.time_left(t.due_at, case.subsidiary)
         tasks.append(
@@ -86,27 +143,29 @@ def case_page(
                 assignee_name=names.get(t.assignee or "", t.assignee or ""),
                 due_at=t.due_at,
                 minutes_left=left,
-                can_claim=t.assignee is None and t.candidate_group in actor.scope.groups,
-                can_release=mine and t.claimed_at is not None,
+                can_claim="task.claim" in allowed,
+                can_release="task.release" in allowed,
                 can_complete=mine,
+                needs=None if allowed & {"task.claim", "task.complete"} else _needs(t, holders, roles, units),
                 fields=form.describe(policy) if (mine and form is not None) else [],
                 provisional_year=getattr(t, "provisional_year", None),
+                shows=shown_fields(form.shows, latest, field_specs, names, localise, hide) if form else [],
             )
         )
     start_choices = {f["name"]: {c["code"]: str(c.get("name") or c["code"]) for c in f["choices"]}
                      for f in definition.start_form.describe(policy) if f.get("choices")}
-    involved = actor.login == case.first_receiver or any(t.can_claim or t.can_complete for t in tasks)
     summary: list[tuple[str, str]] = []
     for key in _SUMMARY:
         value = data.get(key)
         if value in (None, ""):
             continue
-        if key == "customer_phone" and not (involved or actor.scope.everything or actor.supervisor):
+        if key == "customer_phone" and not full_phone:
             value = mask_phone(str(value))
         elif key in start_choices:  # category, urgency, channel …: names from the pinned policy
             value = start_choices[key].get(str(value), value)
         summary.append((key, str(value)))
-    raw_timeline = list(getattr(view, "timeline", []) or [])
+    steps = step_cards(raw_timeline, described, names, localise, hide)
+    decided = {card.task_id: _decided(card.fields) for card in steps}
     timeline = [
         TimelineEntry(
             ev.at,
@@ -114,9 +173,14 @@ def case_page(
             ev.action,
             _detail(ev.data or {}),
             str((ev.data or {}).get("title") or ""),
+            decided.get(str(ev.task_id or ""), {}) if ev.action == "task.completed" else {},
         )
         for ev in raw_timeline
     ]
+    closure = None
+    if case.closed_at is not None:
+        closure = closure_of(case.status, case.outcome, outcome_name(case.outcome, policy), steps, latest,
+                             field_specs, localise)
     dept = case.responsible_department or ""
     return CasePage(
         number=case.number,
@@ -139,6 +203,9 @@ def case_page(
         order_number=_order_number(services, case),
         photo_stages=photo_stages(policy) if case.process_id == "repair" else {},
         provisional_year=getattr(view, "provisional_year", None),
+        status_name=status_name(case.status),
+        steps=steps,
+        closure=closure,
         **_faq_state(services, actor, case, policy),
     )
 

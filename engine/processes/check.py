@@ -10,6 +10,7 @@ version may be deployed, each as ``file:line: [element id] code message``:
     diagram.E040  a ``deadline()``/``policy()`` call or a form's ``choices_from`` names an unknown
                   policy key
     diagram.E041  ``deadline()`` names a policy key that is not a duration
+    diagram.E042  a form's ``shows`` names a field no form of these diagrams declares
     diagram.E050  a service task calls an action no domain module registers
     diagram.E051  a required action parameter is missing
     diagram.E052  a parameter the action does not declare
@@ -165,6 +166,7 @@ class _Checker:
             self._check_policy_keys(name, root, forms)
             self._check_actions(name, root)
             self._check_names(name, root)
+            self._check_shows(name, forms)
         # What loading refuses (SpiffWorkflow's parse, forms, lanes): every problem of every process.
         texts = {n: t for n, t in self.sources.items() if n in self.roots or n.endswith(FORMS_SUFFIX)}
         try:
@@ -290,6 +292,25 @@ class _Checker:
                                  f"{value.strip()!r} is {type_of_value(literal)}")
 
     # -- names read but never set ----------------------------------------------------------------------
+    def _check_shows(self, name: str, forms: FormsFile | None) -> None:
+        """Each ``shows`` entry is a field some form declares (this diagram's, a caller's or a callee's)."""
+        if forms is None or not any(form.shows for form in forms.tasks.values()):
+            return
+        declared: set[str] = set()
+        for bpmn in self.roots:
+            other = self._forms(bpmn)
+            if other is not None:
+                for form in [other.start, *other.tasks.values()]:
+                    declared.update(form.field_names)
+        forms_name = name[: -len(BPMN_SUFFIX)] + FORMS_SUFFIX
+        for task_id, form in forms.tasks.items():
+            for shown in form.shows:
+                if shown not in declared:
+                    hint = difflib.get_close_matches(shown, sorted(declared), n=1)
+                    tip = f"; did you mean {hint[0]!r}?" if hint else ""
+                    self.add(forms_name, forms.lines.get(task_id), task_id, "diagram.E042",
+                             f"form {task_id!r} shows {shown!r}, which no form declares{tip}")
+
     def _check_names(self, name: str, root: etree._Element) -> None:
         known = set(RUNTIME_FIELDS) | _CONSTANTS | HOST_FUNCTION_NAMES | SAFE_BUILTINS
         for bpmn, other in self.roots.items():

@@ -8,6 +8,7 @@ Format::
     tasks:
       intake:                   # a user-task id of the diagram
         title: {zh: 受理, en: Intake}                       # optional
+        shows: [customer_request]   # optional: earlier fields the person decides on, shown above the form
         fields:
           - {name: customer_name, type: text, required: true, label: {zh: 客户姓名, en: Customer name}}
           - {name: category, type: choice, choices_from: complaint.categories, required: true}
@@ -17,6 +18,11 @@ Field keys: ``name`` (identifier, not reserved), ``type`` (see :data:`FIELD_TYPE
 ``choices_from`` (a policy key holding such a list) for choice types, ``default``, ``min``/``max``
 (integer, amount, date), ``max_length`` and ``pattern`` (text, textarea: a regular expression the
 whole trimmed text must match, e.g. ``"#?[0-9]{1,9}"``).
+
+``shows`` lists earlier fields (of the start form or of any task form of the process and the processes
+it calls) that the case page shows above this task's form, with their latest values: what the person
+decides on (the 督办令 for ``sign_order``). ``kefu process check`` reports a name no form declares
+(``diagram.E042``).
 
 ``required_from`` names a policy list of field names that are required besides those marked
 ``required: true``; an entry ``a|b`` requires at least one of them. The policy, not the forms file,
@@ -107,6 +113,7 @@ class FormSpec:
     fields: tuple[FieldSpec, ...] = ()
     title: dict[str, str] | None = None
     required_from: str | None = None
+    shows: tuple[str, ...] = ()  # earlier fields shown above the form (what this step decides on)
 
     @property
     def field_names(self) -> tuple[str, ...]:
@@ -251,11 +258,11 @@ class _Reader:
 
     def form(self, name: str, node: yaml.Node) -> FormSpec:
         body = self.mapping(node, f"form {name!r}", name, "diagram.E030")
-        unknown = sorted(set(body) - {"fields", "title", "required_from"})
+        unknown = sorted(set(body) - {"fields", "title", "required_from", "shows"})
         if unknown:
             raise self.fail(
                 node,
-                f"form {name!r} has unknown key(s) {unknown}; allowed: fields, title, required_from",
+                f"form {name!r} has unknown key(s) {unknown}; allowed: fields, title, required_from, shows",
                 name,
                 "diagram.E030",
             )
@@ -264,11 +271,16 @@ class _Reader:
         if required_from is not None and (not isinstance(required_from, str) or not required_from):
             raise self.fail(body["required_from"], f"form {name!r}: 'required_from' must name a policy key",
                             name, "diagram.E030")
+        shows = self.value(body["shows"]) if "shows" in body else []
+        if not isinstance(shows, list) or not all(isinstance(n, str) and n.isidentifier() for n in shows):
+            raise self.fail(body["shows"], f"form {name!r}: 'shows' is a list of field names, got {shows!r}",
+                            name, "diagram.E030")
         fields_node = body.get("fields")
         if fields_node is None or (
             isinstance(fields_node, yaml.ScalarNode) and self.value(fields_node) is None
         ):
-            return FormSpec(name=name, fields=(), title=title, required_from=required_from)
+            return FormSpec(name=name, fields=(), title=title, required_from=required_from,
+                            shows=tuple(shows))
         if not isinstance(fields_node, yaml.SequenceNode):
             raise self.fail(fields_node, f"'fields' of form {name!r} must be a list", name, "diagram.E030")
         specs: list[FieldSpec] = []
@@ -279,7 +291,8 @@ class _Reader:
                     item, f"field {spec.name!r} appears twice in form {name!r}", name, "diagram.E034"
                 )
             specs.append(spec)
-        return FormSpec(name=name, fields=tuple(specs), title=title, required_from=required_from)
+        return FormSpec(name=name, fields=tuple(specs), title=title, required_from=required_from,
+                        shows=tuple(shows))
 
     def text_pair(self, node: yaml.Node, what: str, element: str) -> dict[str, str]:
         raw = self.value(node)

@@ -16,7 +16,7 @@ from sqlalchemy import Select, and_, false, func, literal_column, or_, select, t
 from sqlalchemy.sql.elements import ColumnElement
 
 from engine.store.db import Store
-from engine.store.models import Attachment, AuditEvent, InboxTask, Staff
+from engine.store.models import Attachment, AuditEvent, InboxTask, OrgUnit, Staff
 from engine.store.records import TaskRecord
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "add_case_event",
     "transfer_task",
     "attachments",
+    "group_holders",
     "inbox_page",
     "password_hash",
     "set_password_hash",
@@ -228,6 +229,32 @@ def staff_names(store: Store, logins: Sequence[str] | None = None) -> dict[str, 
         stmt = stmt.where(Staff.login.in_(list(logins)))
     with store.read() as tx:
         return {login: name for login, name in tx.session.execute(stmt)}
+
+
+def group_holders(store: Store, groups: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
+    """``role@unit`` → [(login, name)] of the active staff who hold it: the role in that unit or in one of
+    its departments (whose staff hold their roles in the parent too). Staff of other units who hold a
+    named ``role@unit`` are not listed (their rows would all have to be read)."""
+    wanted = {g for g in groups if "@" in g}
+    if not wanted:
+        return {}
+    units = {g.split("@", 1)[1] for g in wanted}
+    out: dict[str, list[tuple[str, str]]] = {g: [] for g in wanted}
+    with store.read() as tx:
+        parent = {str(code): str(up) for code, up in tx.session.execute(
+            select(OrgUnit.code, OrgUnit.parent)
+            .where(OrgUnit.parent.in_(units), OrgUnit.kind == "department")).all()}
+        rows = tx.session.execute(
+            select(Staff.login, Staff.name, Staff.unit, Staff.roles)
+            .where(Staff.active.is_(True), Staff.unit.in_(units | set(parent))).order_by(Staff.login)).all()
+        for login, name, unit, roles in rows:
+            for role in roles or []:
+                homes = [role] if "@" in role else [f"{role}@{unit}"] + (
+                    [f"{role}@{parent[unit]}"] if unit in parent else [])
+                for group in homes:
+                    if group in out and (login, name) not in out[group]:
+                        out[group].append((login, name))
+    return out
 
 
 def password_hash(store: Store, login: str) -> str | None:

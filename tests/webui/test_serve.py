@@ -83,3 +83,24 @@ def test_api_token_command_prints_a_token_that_works(cli, client, services):
 def test_api_token_command_refuses_bad_input_clearly(cli, args, message):
     result = CliRunner().invoke(cli, args)
     assert result.exit_code != 0 and message in result.output + str(result.exception)
+
+
+def test_the_readme_login_table_names_someone_for_every_post_a_lane_needs():
+    """Issue 15: the deputy GM was missing, so nobody following the README could close a complaint."""
+    import re
+
+    import yaml
+
+    from engine.policy import load_policy_set
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("| demo login | who |", 1)[1].split("\n\n", 1)[0]
+    logins = set(re.findall(r"^\| `([a-z.]+)`", table, re.M)) | set(re.findall(r"`([a-z]+\.[a-z]+)`", table))
+    staff = {s["login"]: s for s in yaml.safe_load((ROOT / "engine/demo/org.yaml").read_text())["staff"]}
+    held = {role.split("@")[0] for login in logins for role in staff[login]["roles"]}
+    lanes = load_policy_set(ROOT / "policies").effective("sz-property").get("lanes")
+    needed = {binding["role"] for binding in lanes.values()}
+
+    assert needed - held == set()
+    assert {login for login, _ in DEMO_LOGINS} <= logins

@@ -48,6 +48,7 @@ def test_the_shipped_diagrams_have_no_problems(policies: PolicySet) -> None:
         ("policy_key_unknown", "bpmn", 16, "review", "diagram.E040", "'complaint.deadlines.visit'?"),
         ("choices_unknown", "forms.yaml", 2, "review", "diagram.E040", "choices_from 'chanels'"),
         ("policy_key_not_duration", "bpmn", 16, "review", "diagram.E041", "not a duration"),
+        ("shows_unknown", "forms.yaml", 5, "review", "diagram.E042", "shows 'ordr_txet', which no form"),
         ("action_unknown", "bpmn", 20, "call", "diagram.E050", "did you mean 'notify.roles'?"),
         ("action_param_missing", "bpmn", 20, "call", "diagram.E051", "needs parameter 'message' (通知内容"),
         ("action_param_unknown", "bpmn", 24, "call", "diagram.E052", "no parameter 'mesage'"),
