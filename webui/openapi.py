@@ -105,9 +105,9 @@ def _components(forms: FormSchemas) -> dict[str, Any]:
         "status": {"type": "string"}, "outcome": {"type": ["string", "null"]}, "outcome_name": text,
         "satisfaction": {"oneOf": [{"type": "null"}, _ref("FieldValue")]},
         "path": {"type": "array", "items": {"type": "string"}}}}
-    task = {**task, "properties": {**task["properties"], "shows": {
+    task["properties"]["shows"] = {  # type: ignore[index]
         "type": "array", "items": _ref("FieldValue"),
-        "description": "the earlier fields this task decides on (its form's `shows`)"}}}
+        "description": "the earlier fields this task decides on (its form's `shows`)"}
     case = {"type": "object", "required": ["number", "process_id", "status", "tasks"], "properties": {
         "number": {"type": "string"}, "process_id": {"type": "string"}, "status": {"type": "string"},
         "status_name": text, "opened_at": _TIME, "closed_at": _TIME, "first_receiver": {"type": "string"},

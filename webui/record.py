@@ -115,7 +115,8 @@ def step_cards(
             continue
         data = ev.data or {}
         spec = str(data.get("task") or "")
-        submitted = data.get("form") if isinstance(data.get("form"), Mapping) else {}
+        form = data.get("form")
+        submitted: Mapping[str, Any] = form if isinstance(form, Mapping) else {}
         due = data.get("due_at")
         cards.append(StepCard(
             task_id=str(ev.task_id or ""), spec=spec, title=str(data.get("title") or spec),
