@@ -318,23 +318,92 @@ def _flow(value: Any) -> str:
                           width=10**9).strip()
 
 
-def _block(key: str, value: Any, indent: int) -> list[str]:
+def _block(key: str, value: Any, indent: int, old: list[str] | None = None) -> list[str]:
+    """The lines of ``key: value`` at ``indent``; lines of the ``old`` block whose meaning did not change
+    (the head, a key, each unchanged field with its comments) are kept as they were written."""
     pad = " " * indent
+    keys, fields_line, items = _old_parts(old or [], indent)
     if not isinstance(value, Mapping):
         return [f"{pad}{_flow({key: value})[1:-1]}\n"]
-    out = [f"{pad}{key}:\n"]
+    out = [old[0] if old else f"{pad}{key}:\n"]
     for name, item in value.items():
         if name == "fields" and isinstance(item, list):
             if not item:
                 out.append(f"{pad}  fields: []\n")
                 continue
-            out.append(f"{pad}  fields:\n")
-            out.extend(f"{pad}    - {_flow(f)}\n" for f in item)
+            out.append(fields_line or f"{pad}  fields:\n")
+            unused = list(items)
+            for f in item:
+                same = next((lines for data, lines in unused if data == f), None)
+                if same is not None:
+                    unused = [(d, ls) for d, ls in unused if ls is not same]
+                    out.extend(same)
+                else:
+                    out.append(f"{pad}    - {_flow(f)}\n")
+        elif name in keys and keys[name][0] == item:
+            out.append(keys[name][1])
         else:
             out.append(f"{pad}  {_flow({name: item})[1:-1]}\n")
     if len(out) == 1:
         out = [f"{pad}{key}: {{}}\n"]
     return out
+
+
+def _old_parts(block: list[str], indent: int) -> tuple[dict[str, tuple[Any, str]], str | None,
+                                                      list[tuple[Any, list[str]]]]:
+    """An old block's one-line keys (name → (value, line)), its ``fields:`` line and its field items
+    (value, lines); nothing where a part cannot be read back on its own."""
+    keys: dict[str, tuple[Any, str]] = {}
+    fields_line = None
+    items: list[tuple[Any, list[str]]] = []
+    inner = indent + 2
+    i = 1
+    while i < len(block):
+        line = block[i]
+        depth = len(line) - len(line.lstrip(" "))
+        found = re.match(rf"^ {{{inner}}}(\w+)\s*:", line)
+        if not found or depth != inner:
+            i += 1
+            continue
+        if found.group(1) != "fields":
+            try:
+                parsed = yaml.safe_load(line)
+            except yaml.YAMLError:
+                parsed = None
+            if isinstance(parsed, dict) and found.group(1) in parsed:
+                keys[found.group(1)] = (parsed[found.group(1)], line)
+            i += 1
+            continue
+        fields_line = line if line.split(":", 1)[1].split("#", 1)[0].strip() == "" else None
+        i += 1
+        pending: list[str] = []  # comment lines go with the field after them
+        while i < len(block):
+            start = block[i]
+            depth = len(start) - len(start.lstrip(" "))
+            if not start.lstrip(" ").startswith("- ") or depth <= inner:
+                if start.strip() and depth <= inner:
+                    break
+                if start.strip() and not start.lstrip(" ").startswith("#"):
+                    i += 1
+                    continue
+            lines = [start]
+            i += 1
+            while i < len(block) and (not block[i].strip() or
+                                      len(block[i]) - len(block[i].lstrip(" ")) > depth):
+                lines.append(block[i])
+                i += 1
+            if not start.lstrip(" ").startswith("- "):
+                pending.extend(lines)  # a comment line between items
+                continue
+            try:
+                parsed = yaml.safe_load("".join(line[depth:] for line in lines))
+            except yaml.YAMLError:
+                pending = []
+                continue
+            if isinstance(parsed, list) and len(parsed) == 1:
+                items.append((parsed[0], pending + lines))
+            pending = []
+    return keys, fields_line, items
 
 
 def _replace_block(lines: list[str], key: str, value: Any, *, indent: int,
@@ -350,8 +419,8 @@ def _replace_block(lines: list[str], key: str, value: Any, *, indent: int,
                   len(lines))
     head = re.compile(rf"^ {{{indent}}}{re.escape(key)}\s*:")
     begin = next((i for i in range(lo, hi) if head.match(lines[i])), None)
-    new = _block(key, value, indent) if value is not None else []
     if begin is None:
+        new = _block(key, value, indent) if value is not None else []
         if value is None:
             return lines
         end = hi
@@ -365,4 +434,5 @@ def _replace_block(lines: list[str], key: str, value: Any, *, indent: int,
         end += 1
     while end > begin + 1 and not lines[end - 1].strip():
         end -= 1  # blank lines before the next block stay with it
+    new = _block(key, value, indent, lines[begin:end]) if value is not None else []
     return lines[:begin] + new + lines[end:]

@@ -53,12 +53,15 @@ class CaseMove:
     notes: tuple[str, ...] = ()
     moved: bool = False
     error: str | None = None
+    reasons_zh: tuple[str, ...] = ()  # the same reasons and notes in Chinese, for the page
+    notes_zh: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data (what the migration page shows)."""
         return {"number": self.number, "from": self.from_label, "to": self.to_label,
                 "movable": self.movable, "reasons": list(self.reasons), "notes": list(self.notes),
-                "moved": self.moved, "error": self.error}
+                "moved": self.moved, "error": self.error, "reasons_zh": list(self.reasons_zh),
+                "notes_zh": list(self.notes_zh)}
 
 
 class _Undo(Exception):
@@ -120,14 +123,18 @@ class MigrationMixin:
             pass
         except KefuError as exc:
             return CaseMove(number, from_label, target.label, bool(result.get("movable")),
-                            tuple(result.get("reasons", ())), tuple(result.get("notes", ())), False, str(exc))
+                            tuple(result.get("reasons", ())), tuple(result.get("notes", ())), False, str(exc),
+                            tuple(result.get("reasons_zh", ())), tuple(result.get("notes_zh", ())))
         except Exception as exc:  # noqa: BLE001 - SpiffWorkflow raises plain errors; the case stays as it was
             reason = f"SpiffWorkflow cannot move it: {type(exc).__name__}: {exc}"
-            return CaseMove(number, from_label, target.label, False, (reason,), (), False, None)
+            return CaseMove(number, from_label, target.label, False, (reason,), (), False, None,
+                            (f"流程引擎无法迁移该案件：{type(exc).__name__}: {exc}",))
         if not result:
-            return CaseMove(number, from_label, target.label, False, ("the case was closed meanwhile",))
+            return CaseMove(number, from_label, target.label, False, ("the case was closed meanwhile",),
+                            reasons_zh=("该案件已在此期间办结",))
         return CaseMove(number, from_label, target.label, result["movable"], tuple(result["reasons"]),
-                        tuple(result["notes"]), result["movable"] and not dry_run)
+                        tuple(result["notes"]), result["movable"] and not dry_run, None,
+                        tuple(result["reasons_zh"]), tuple(result["notes_zh"]))
 
     def _move_in(self, tx: Tx, case: CaseRecord, target: Any, actor: str) -> dict[str, Any]:
         old = self._definition(tx, case.process_id, case.process_version)
@@ -137,9 +144,10 @@ class MigrationMixin:
         wf = t.wf
         registry = spec_registry()
         top, subs = diff_workflow(registry, wf, new.spec, new.subprocess_specs)
-        reasons = _blockers(wf, top, subs, old, new, target.label)
-        if reasons:
-            return {"movable": False, "reasons": reasons, "notes": []}
+        blockers = _blockers(wf, top, subs, old, new, target.label)
+        if blockers:
+            return {"movable": False, "reasons": [en for en, _ in blockers],
+                    "reasons_zh": [zh for _, zh in blockers], "notes": [], "notes_zh": []}
         before_rows = dict(t.rows)
         before_timers = {task.task_spec.name: at for task, at in t.timers()}
         with t.engine():  # resetting a waiting timer starts it again: on the case clock
@@ -162,8 +170,9 @@ class MigrationMixin:
                            candidate_group=row.candidate_group, assignee=row.assignee,
                            default_assignee=row.default_assignee, claimed_at=row.claimed_at,
                            due_at=row.due_at)
-        return {"movable": True, "reasons": [],
-                "notes": _notes(before_rows, refreshed, t.new_rows, t, before_timers)}
+        notes = _notes(before_rows, refreshed, t.new_rows, t, before_timers)
+        return {"movable": True, "reasons": [], "reasons_zh": [], "notes": [en for en, _ in notes],
+                "notes_zh": [zh for _, zh in notes]}
 
 
 def _refresh_rows(t: Transition) -> list[Any]:
@@ -187,13 +196,15 @@ def _refresh_rows(t: Transition) -> list[Any]:
     return out
 
 
-def _blockers(wf: Any, top: Any, subs: dict[Any, Any], old: Any, new: Any, label: str) -> list[str]:
-    """Why the case cannot move (empty: it can)."""
+def _blockers(wf: Any, top: Any, subs: dict[Any, Any], old: Any, new: Any,
+              label: str) -> list[tuple[str, str]]:
+    """Why the case cannot move, in English and Chinese (empty: it can)."""
     reasons = []
     for diff, where in [(top, wf), *((d, wf.subprocesses.get(k)) for k, d in subs.items())]:
         if diff is None:
             name = where.spec.name if where is not None else "?"
-            reasons.append(f"it runs the called process {name!r}, which {label} does not call")
+            reasons.append((f"it runs the called process {name!r}, which {label} does not call",
+                            f"它正在运行的子流程 {name} 在 {label} 中不再被调用"))
             continue
         for task in diff.removed:
             if task.state & _PREDICTED:
@@ -203,7 +214,10 @@ def _blockers(wf: Any, top: Any, subs: dict[Any, Any], old: Any, new: Any, label
             state = TaskState.get_name(task.state).lower()
             what = ("its current step" if task.state == TaskState.READY else
                     "a timer it waits on" if task.state == TaskState.WAITING else f"a {state} step")
-            reasons.append(f"{what} {title!r} ({spec.name}) is not in {label}")
+            what_zh = ("当前步骤" if task.state == TaskState.READY else
+                       "正在等待的定时器" if task.state == TaskState.WAITING else "已办步骤")
+            reasons.append((f"{what} {title!r} ({spec.name}) is not in {label}",
+                            f"{what_zh}「{title}」（{spec.name}）在 {label} 中已删除"))
     for task in _tasks(wf):
         if task.state != TaskState.COMPLETED or not isinstance(task.task_spec, UserTask):
             continue
@@ -215,8 +229,10 @@ def _blockers(wf: Any, top: Any, subs: dict[Any, Any], old: Any, new: Any, label
         for field in before.fields:
             other = new_fields.get(field.name)
             if other is not None and other.type != field.type:
-                reasons.append(f"field {field.name!r} of the completed step {name!r} changes type from "
-                               f"{field.type} to {other.type} in {label}")
+                reasons.append((f"field {field.name!r} of the completed step {name!r} changes type from "
+                                f"{field.type} to {other.type} in {label}",
+                                f"已办步骤 {name} 的字段 {field.name} 在 {label} 中由 {field.type} 改为 "
+                                f"{other.type}"))
     return sorted(set(reasons))
 
 
@@ -227,27 +243,34 @@ def _tasks(wf: Any) -> list[Any]:
     return found
 
 
+_WHAT_ZH = {"title": "名称", "queue": "办理队列", "due": "时限"}
+
+
 def _notes(before: dict[str, Any], refreshed: list[Any], opened: list[Any], t: Transition,
-           timers: dict[str, Any]) -> list[str]:
-    """What changes for the case: its open steps (title, queue, due) and its timers."""
+           timers: dict[str, Any]) -> list[tuple[str, str]]:
+    """What changes for the case, in English and Chinese: its open steps (title, queue, due), its timers."""
     notes = []
     after = {row.task_id: row for row in refreshed}
     for task_id, row in before.items():
         new = after.get(task_id)
         if new is None:
-            notes.append(f"step {row.title!r} closes (the new version does not wait there)")
+            notes.append((f"step {row.title!r} closes (the new version does not wait there)",
+                          f"步骤「{row.title}」关闭（新版本不在此等待）"))
             continue
         for what, old_value, new_value in (("title", row.title, new.title),
                                            ("queue", row.candidate_group, new.candidate_group),
                                            ("due", row.due_at, new.due_at)):
             if old_value != new_value:
-                notes.append(f"step {row.title!r}: {what} {_text(old_value, t)} → {_text(new_value, t)}")
+                change = f"{_text(old_value, t)} → {_text(new_value, t)}"
+                notes.append((f"step {row.title!r}: {what} {change}",
+                              f"步骤「{row.title}」：{_WHAT_ZH[what]} {change}"))
     for row in opened:
-        notes.append(f"step {row.title!r} opens")
+        notes.append((f"step {row.title!r} opens", f"步骤「{row.title}」开启"))
     for task, at in t.timers():
         name = task.task_spec.name
         if name in timers and timers[name] != at:
-            notes.append(f"timer {name!r}: due {_text(timers[name], t)} → {_text(at, t)}")
+            change = f"{_text(timers[name], t)} → {_text(at, t)}"
+            notes.append((f"timer {name!r}: due {change}", f"定时器 {name}：到期 {change}"))
     return notes
 
 

@@ -212,3 +212,23 @@ def test_the_migration_page_dry_runs_then_moves_the_selected_cases(owner_login, 
     assert done.status_code == 200 and "1 个已迁移" in done.get_data(as_text=True)
     assert services.runtime.get_case(number, "wang.fang").process_version == services.runtime.resolve_version(
         "complaint", "v2").version
+
+
+def test_a_case_that_cannot_move_is_listed_with_the_reason_in_chinese(owner_login, login, services):
+    number = open_complaint(login("wang.fang"))
+    task = next(t for t in services.runtime.get_case(number, "wang.fang").tasks if t.task_name == "raise_order")
+    services.runtime.complete_task(task.task_id, "wang.fang", {"order_summary": "上门查看漏水",
+                                                                "required_completion": "2026-11-25T17:00"})
+    browser = owner_login()
+    config = _config(browser.get("/processes/complaint/modeler").get_data(as_text=True))
+    forms = copy.deepcopy(config["forms"])
+    summary = next(f for f in forms["tasks"]["raise_order"]["fields"] if f["name"] == "order_summary")
+    summary["type"] = "text"
+    assert _post_json(browser, "/processes/complaint/draft", {"xml": config["xml"], "forms": forms}).get_json()[
+        "clean"]
+    browser.post("/processes/complaint/deploy")
+    dry = browser.post("/processes/complaint/migrate", {"to": "v2"}).get_data(as_text=True)
+    row = dry[dry.index(f'data-case="{number}"'):]
+    row = row[:row.index("</tr>")]
+    assert "不能迁移" in row and 'name="case"' not in row
+    assert "已办步骤 raise_order 的字段 order_summary 在 v2 中由 textarea 改为 text" in row
