@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from lxml import etree
 
 from tests.conftest import skip_or_fail
 from tests.webui.conftest import PASSWORD, open_complaint
@@ -19,6 +20,7 @@ from tests.webui.live import CHROMIUM, CHROMIUM_ARGS, serve
 OWNER = "qian.lu"
 TASK = "raise_order"  # the complaint's first step after intake: 录入督办令
 SHOTS = Path("/work/coord/shots")
+SPIFF = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL", "spiff": "http://spiffworkflow.org/bpmn/schema/1.0/core"}
 
 
 @pytest.fixture(scope="module")
@@ -159,8 +161,11 @@ def test_the_owner_edits_checks_fixes_and_deploys_the_complaint_and_a_new_case_u
     assert case.process_version == complaint.version and complaint.deployed_by == OWNER
     task = next(t for t in case.tasks if t.task_name == TASK)
     assert task.role == "cs_supervisor"
-    fields = services.task_fields(services.actor("li.na"), number, TASK)
-    assert any(f["name"] == "order_channel_note" for f in fields)
+    supervisor = login("li.na")  # the CS supervisor now takes 录入督办令, and its form has the new field
+    supervisor.get(f"/cases/{number}")
+    assert supervisor.post(f"/tasks/{task.task_id}/claim", {"next": f"/cases/{number}"}).status_code == 302
+    page = supervisor.get(f"/cases/{number}").get_data(as_text=True)
+    assert "督办渠道" in page and 'name="order_channel_note"' in page
 
 
 def _deploy_v2(services):  # type: ignore[no-untyped-def]
@@ -220,3 +225,53 @@ def test_the_migration_page_lists_each_case_and_moves_the_selected_one(chromium,
     current = owner.runtime.resolve_version("complaint", "current").version
     assert owner.runtime.get_case(first, "wang.fang").process_version == current
     assert owner.runtime.get_case(second, "wang.fang").process_version != current
+
+
+def test_the_kefu_group_edits_a_timer_a_due_time_and_a_service_tasks_action(chromium, app, owner):
+    """A timer's deadline, a user task's due time and a service task's parameters are picked in the
+    kefu group; the saved draft is clean and its diagram carries what was picked."""
+    from playwright.sync_api import expect
+
+    from engine.process_drafts import draft_of
+
+    timer_holder = _holder(owner, "silence_elapsed")
+    with serve(app) as url:
+        page = _page(chromium, url, OWNER)
+        page.goto(f"{url}/processes/{timer_holder}/modeler")
+        _wait_modeler(page)
+        _select(page, "silence_elapsed")
+        _open_group(page, "kefu 设置")
+        expect(page.locator("select[name=kefu-timer-key]")).to_have_value("complaint.deadlines.silence_close")
+        expect(page.locator("input[name=kefu-timer-start]")).to_have_value("closure_checked_at")
+        page.fill("input[name=kefu-timer-start]", "received_at")
+        expect(page.locator("input[name=kefu-timer-expression]")).to_have_value(
+            'deadline("complaint.deadlines.silence_close", received_at)')
+        page.click("button.save")
+        expect(page.locator(".check-summary")).to_have_text("检查通过：可以发布")
+
+        page.goto(f"{url}/processes/repair/modeler")
+        _wait_modeler(page)
+        _select(page, "issue_dispatch_order")
+        _open_group(page, "kefu 设置")
+        expect(page.locator("select[name=kefu-action]")).to_have_value("repair.issue_dispatch_order")
+        expect(page.locator("input[name=kefu-param-items]")).to_have_value("order_items")
+        expect(page.locator("label[for='bio-properties-panel-kefu-param-note']")).to_contain_text("note: str")
+        page.fill("input[name=kefu-param-note]", '"见派工单附件"')
+        expect(page.locator(".save-status")).to_have_text("有未保存的修改")  # the typing has been applied
+        _select(page, "accept_order")
+        _open_group(page, "kefu 设置")
+        expect(page.locator("select[name=kefu-due-key]")).to_have_value("")  # due = dispatch_due, as written
+        page.select_option("select[name=kefu-due-key]", "repair.deadlines.dispatch")
+        expect(page.locator("input[name=kefu-due-expression]")).to_have_value(
+            'deadline("repair.deadlines.dispatch", received_at)')
+        page.click("button.save")
+        expect(page.locator(".check-summary")).to_have_text("检查通过：可以发布")
+        assert not page.js_errors, page.js_errors
+
+    timer_xml = draft_of(owner.runtime, OWNER, timer_holder)["xml"]
+    assert 'deadline("complaint.deadlines.silence_close", received_at)</bpmn:timeDate>' in timer_xml
+    repair = etree.fromstring(draft_of(owner.runtime, OWNER, "repair")["xml"].encode())
+    note = repair.find(".//spiff:parameter[@id='note']", SPIFF)
+    assert (note.get("type"), note.get("value")) == ("str", '"见派工单附件"')
+    due = repair.find(".//bpmn:userTask[@id='accept_order']//spiff:property[@name='due']", SPIFF)
+    assert due.get("value") == 'deadline("repair.deadlines.dispatch", received_at)'

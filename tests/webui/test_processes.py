@@ -46,15 +46,22 @@ def _config(html: str) -> dict:
     return json.loads(found.group(1))
 
 
-def _draft(browser: Browser, *, fix: bool) -> tuple[dict, dict]:
-    """Open the complaint in the modeler and save it with a new field on raise_order: a choice without
-    its list (a problem on the canvas), or with ``channels`` (clean)."""
-    config = _config(browser.get("/processes/complaint/modeler").get_data(as_text=True))
+def holder(services) -> str:  # type: ignore[no-untyped-def]
+    """The process whose own diagram has raise_order (the complaint, or the diagram it calls for it)."""
+    files = services.runtime.current_files()
+    return next(p.process_id for p in services.process_catalog(services.actor(OWNER))
+                if 'id="raise_order"' in files.get(p.bpmn_name, ""))
+
+
+def _draft(browser: Browser, *, fix: bool, where: str) -> tuple[dict, dict]:
+    """Open ``where`` (the diagram with raise_order) in the modeler and save it with a new field on
+    raise_order: a choice without its list (a problem on the canvas), or with ``channels`` (clean)."""
+    config = _config(browser.get(f"/processes/{where}/modeler").get_data(as_text=True))
     forms = copy.deepcopy(config["forms"])
     field = dict(NEW_FIELD, choices_from="channels") if fix else dict(NEW_FIELD)
     fields = forms["tasks"]["raise_order"]["fields"]
     fields[:] = [f for f in fields if f["name"] != NEW_FIELD["name"]] + [field]
-    response = _post_json(browser, "/processes/complaint/draft", {"xml": config["xml"], "forms": forms})
+    response = _post_json(browser, f"/processes/{where}/draft", {"xml": config["xml"], "forms": forms})
     assert response.status_code == 200, response.get_data(as_text=True)
     return config, response.get_json()
 
@@ -88,42 +95,46 @@ def test_staff_without_a_managing_role_cannot_open_the_process_area(login, name)
 
 
 def test_saving_a_draft_checks_it_and_marks_the_task_with_the_problem(owner_login, services):
+    where = holder(services)
     browser = owner_login()
-    _, saved = _draft(browser, fix=False)
+    _, saved = _draft(browser, fix=False, where=where)
     assert saved["clean"] is False
     problem = next(f for f in saved["findings"] if f["element_id"] == "raise_order")
     assert problem["file"] == "complaint.forms.yaml" and "choices_from" in problem["message"]
-    page = browser.get("/processes/complaint/modeler").get_data(as_text=True)
+    page = browser.get(f"/processes/{where}/modeler").get_data(as_text=True)
     config = _config(page)
     assert config["findings"] == saved["findings"] and config["clean"] is False
     assert any(f["name"] == NEW_FIELD["name"] for f in config["forms"]["tasks"]["raise_order"]["fields"])
-    refused = browser.post("/processes/complaint/deploy")
+    refused = browser.post(f"/processes/{where}/deploy")
     assert refused.status_code == 422 and "发布被拒绝" in refused.get_data(as_text=True)
     assert [v.record.label for v in services.runtime.process_versions("complaint")] == ["v1"]
 
 
 def test_a_clean_draft_deploys_a_new_version_that_keeps_the_untouched_forms_text(owner_login, services):
+    where = holder(services)
     browser = owner_login()
-    _draft(browser, fix=False)
-    _, saved = _draft(browser, fix=True)
+    _draft(browser, fix=False, where=where)
+    _, saved = _draft(browser, fix=True, where=where)
     assert saved == {**saved, "clean": True, "findings": []}
-    response = browser.post("/processes/complaint/deploy")
+    response = browser.post(f"/processes/{where}/deploy")
     assert response.status_code == 302
-    assert "已发布：complaint v2" in browser.get("/processes").get_data(as_text=True)
-    current = services.runtime.resolve_version("complaint", "current")
+    assert f"已发布：{where} v2" in browser.get("/processes").get_data(as_text=True)
+    current = services.runtime.resolve_version(where, "current")
     assert current.label == "v2" and current.deployed_by == OWNER
-    definition = services.runtime.definition("complaint", current.version)
+    definition = services.runtime.definition(where, current.version)
     assert [f.name for f in definition.forms["raise_order"].fields][-1] == NEW_FIELD["name"]
-    text = definition.sources["complaint.forms.yaml"]
-    v1 = services.runtime.resolve_version("complaint", "v1").version
-    old_text = services.runtime.definition("complaint", v1).sources["complaint.forms.yaml"]
+    forms = f"{where}.forms.yaml"
+    text = definition.sources[forms]
+    v1 = services.runtime.resolve_version(where, "v1").version
+    old_text = services.runtime.definition(where, v1).sources[forms]
     assert text.startswith(old_text[: old_text.index("  raise_order:")]), "tasks before it keep their text"
     assert yaml.safe_load(text)["tasks"]["raise_order"]["fields"][-1]["choices_from"] == "channels"
     with services.store.read() as tx:
         events = [e for e in tx.chain_events("system") if e.action == "process.deployed"]
     assert events[-1].actor == OWNER and events[-1].data["to"] == "v2"
+    assert {e.data["process"] for e in events if e.data["how"].startswith("deployed")} >= {where, "complaint"}
     # The draft is gone: the modeler opens the new current version.
-    assert _config(browser.get("/processes/complaint/modeler").get_data(as_text=True))["findings"] == []
+    assert _config(browser.get(f"/processes/{where}/modeler").get_data(as_text=True))["findings"] == []
 
 
 def test_bad_draft_input_is_a_422_and_saves_nothing(owner_login, services):
@@ -146,11 +157,12 @@ def test_an_unparsable_diagram_is_saved_with_its_findings(owner_login):
     assert response.get_json()["clean"] is False and response.get_json()["findings"]
 
 
-def test_a_draft_can_be_discarded(owner_login):
+def test_a_draft_can_be_discarded(owner_login, services):
+    where = holder(services)
     browser = owner_login()
-    _draft(browser, fix=False)
-    assert browser.post("/processes/complaint/draft/discard").status_code == 302
-    config = _config(browser.get("/processes/complaint/modeler").get_data(as_text=True))
+    _draft(browser, fix=False, where=where)
+    assert browser.post(f"/processes/{where}/draft/discard").status_code == 302
+    config = _config(browser.get(f"/processes/{where}/modeler").get_data(as_text=True))
     assert config["findings"] == [] and not any(
         f["name"] == NEW_FIELD["name"] for f in config["forms"]["tasks"]["raise_order"]["fields"])
 
@@ -163,18 +175,19 @@ def _give_role(services, login: str, role: str) -> None:
 
 @pytest.mark.parametrize("name", ["li.na", "zheng.xiaoyan", "fan.ming"])
 def test_nobody_but_the_groups_process_owner_may_write(owner_login, services, name):
+    where = holder(services)
     """A supervisor, the group CS manager (reads, may not write) and a specialist of another subsidiary
     who holds process_owner there (processes are group-wide) are refused every write route."""
     if name == "fan.ming":
         _give_role(services, name, "process_owner")
     owner = owner_login()
-    config, _ = _draft(owner, fix=True)  # the owner's draft exists: the others must not deploy it either
+    config, _ = _draft(owner, fix=True, where=where)  # the owner's draft: the others may not deploy it
     browser = owner_login(name)
     body = {"xml": config["xml"], "forms": config["forms"]}
-    saved = _post_json(browser, "/processes/complaint/draft", body)
+    saved = _post_json(browser, f"/processes/{where}/draft", body)
     assert saved.status_code == 403 and "流程负责人" in saved.get_json()["error"]["message"]
-    assert browser.post("/processes/complaint/deploy").status_code == 403
-    assert browser.post("/processes/complaint/draft/discard").status_code == 403
+    assert browser.post(f"/processes/{where}/deploy").status_code == 403
+    assert browser.post(f"/processes/{where}/draft/discard").status_code == 403
     assert browser.get("/processes/complaint/migrate").status_code == 403
     assert browser.post("/processes/complaint/migrate", {"to": "v1"}).status_code == 403
     assert browser.post("/processes/complaint/migrate", {"to": "v1", "apply": "1",
@@ -182,24 +195,26 @@ def test_nobody_but_the_groups_process_owner_may_write(owner_login, services, na
     assert [v.record.label for v in services.runtime.process_versions("complaint")] == ["v1"]
 
 
-def test_the_diff_page_marks_what_changed_between_two_versions(owner_login):
+def test_the_diff_page_marks_what_changed_between_two_versions(owner_login, services):
+    where = holder(services)
     browser = owner_login()
-    _draft(browser, fix=True)
-    browser.post("/processes/complaint/deploy")
-    page = browser.get("/processes/complaint/diff?from=v1&to=v2").get_data(as_text=True)
+    _draft(browser, fix=True, where=where)
+    browser.post(f"/processes/{where}/deploy")
+    page = browser.get(f"/processes/{where}/diff?from=v1&to=v2").get_data(as_text=True)
     found = re.search(r"mountDiff\((\{.*\})\);", page)
     assert found
     config = json.loads(found.group(1))
     assert config["marks"] == {"raise_order": "changed"}
     assert "order_channel_note" in page and "表单" in page
-    assert browser.get("/processes/complaint/diff?from=v1&to=v9").status_code == 404
+    assert browser.get(f"/processes/{where}/diff?from=v1&to=v9").status_code == 404
 
 
 def test_the_migration_page_dry_runs_then_moves_the_selected_cases(owner_login, login, services):
+    where = holder(services)
     number = open_complaint(login("wang.fang"))
     browser = owner_login()
-    _draft(browser, fix=True)
-    browser.post("/processes/complaint/deploy")
+    _draft(browser, fix=True, where=where)
+    browser.post(f"/processes/{where}/deploy")
     page = browser.get("/processes/complaint/migrate").get_data(as_text=True)
     assert 'value="v2" selected' in page
     dry = browser.post("/processes/complaint/migrate", {"to": "v2"}).get_data(as_text=True)
@@ -215,18 +230,20 @@ def test_the_migration_page_dry_runs_then_moves_the_selected_cases(owner_login, 
 
 
 def test_a_case_that_cannot_move_is_listed_with_the_reason_in_chinese(owner_login, login, services):
+    where = holder(services)
     number = open_complaint(login("wang.fang"))
-    task = next(t for t in services.runtime.get_case(number, "wang.fang").tasks if t.task_name == "raise_order")
+    tasks = services.runtime.get_case(number, "wang.fang").tasks
+    task = next(t for t in tasks if t.task_name == "raise_order")
     services.runtime.complete_task(task.task_id, "wang.fang", {"order_summary": "上门查看漏水",
                                                                 "required_completion": "2026-11-25T17:00"})
     browser = owner_login()
-    config = _config(browser.get("/processes/complaint/modeler").get_data(as_text=True))
+    config = _config(browser.get(f"/processes/{where}/modeler").get_data(as_text=True))
     forms = copy.deepcopy(config["forms"])
     summary = next(f for f in forms["tasks"]["raise_order"]["fields"] if f["name"] == "order_summary")
     summary["type"] = "text"
-    assert _post_json(browser, "/processes/complaint/draft", {"xml": config["xml"], "forms": forms}).get_json()[
-        "clean"]
-    browser.post("/processes/complaint/deploy")
+    saved = _post_json(browser, f"/processes/{where}/draft", {"xml": config["xml"], "forms": forms})
+    assert saved.get_json()["clean"]
+    browser.post(f"/processes/{where}/deploy")
     dry = browser.post("/processes/complaint/migrate", {"to": "v2"}).get_data(as_text=True)
     row = dry[dry.index(f'data-case="{number}"'):]
     row = row[:row.index("</tr>")]

@@ -35,6 +35,26 @@ function KefuForms(eventBus, config) {
     eventBus.fire('kefu.forms.changed', {});
     eventBus.fire('elements.changed', { elements: [element] });
   };
+  // The forms file has one entry per user task of this diagram: a task whose id changes takes its
+  // form along; a deleted task's form is left out when the draft is saved (see ``saved``).
+  eventBus.on('commandStack.element.updateProperties.postExecuted', ({ context }) => {
+    const { element, properties, oldProperties } = context;
+    const before = oldProperties && oldProperties.id;
+    if (!properties.id || !before || before === properties.id || !element.type.endsWith('UserTask')) return;
+    const tasks = data.tasks || {};
+    if (tasks[before] && !tasks[properties.id]) {
+      tasks[properties.id] = tasks[before];
+      delete tasks[before];
+    }
+  });
+  this.saved = (registry) => {
+    const out = JSON.parse(JSON.stringify(data));
+    const live = new Set(registry.filter((e) => e.type === 'bpmn:UserTask').map((e) => e.id));
+    for (const id of Object.keys(out.tasks || {})) {
+      if (!live.has(id)) delete out.tasks[id];
+    }
+    return out;
+  };
 }
 KefuForms.$inject = ['eventBus', 'config.kefu'];
 
@@ -163,7 +183,8 @@ async function mountModeler(config) {
     status.textContent = '正在保存并检查…';
     try {
       const { xml } = await modeler.saveXML({ format: true });
-      const { ok, payload } = await postJSON(config.urls.save, { xml, forms: modeler.get('kefuForms').data() });
+      const forms = modeler.get('kefuForms').saved(modeler.get('elementRegistry'));
+      const { ok, payload } = await postJSON(config.urls.save, { xml, forms });
       if (!ok) {
         status.textContent = (payload.error && payload.error.message) || '保存失败';
         return false;
