@@ -17,10 +17,11 @@ from flask import Blueprint, Flask, current_app, g, jsonify, request, url_for
 
 from engine.errors import ConflictError, FormError, NotFoundError
 from engine.store.case_queries import CaseFilter
-from engine.store.web_queries import SORTS, VIEWS, InboxFilter
+from engine.store.web_queries import COUNT_CAP, SORTS, VIEWS, InboxFilter
 from webui.context import services
-from webui.form_schema import DATE, NO_NUL, FormSchemas, problems
-from webui.openapi import CASE_STATES, openapi_document
+from webui.form_schema import NO_NUL, FormSchemas, problems
+from webui.openapi import CASE_LIST_PARAMS, openapi_document
+from webui.viewdata import mask_phone
 
 __all__ = ["bp", "init_app"]
 
@@ -153,11 +154,9 @@ def open_case() -> Any:
 @bp.get("/cases")
 @token_required
 def list_cases() -> Any:
-    """Cases the caller may see: ``?process=&status=&state=open|closed&unit=&q=&from=&to=&page=``."""
-    args = _args({"process": {"enum": sorted(_schemas().start)}, "status": _TEXT,
-                  "state": {"enum": list(CASE_STATES)}, "unit": _TEXT, "q": _TEXT,
-                  "from": {"type": "string", "pattern": DATE}, "to": {"type": "string", "pattern": DATE},
-                  "page": _PAGE})
+    """Cases the caller may see, newest first: ``?q=&process=&status=&state=open|closed&category=&unit=
+    &from=&to=&overdue=true&assignee=&page=`` (the filters of the case list page)."""
+    args = _args(CASE_LIST_PARAMS(sorted(_schemas().start)))
     zone = services().runtime.zone
 
     def day(key: str, shift: int = 0) -> datetime | None:
@@ -168,10 +167,14 @@ def list_cases() -> Any:
 
     flt = CaseFilter(process=args.get("process", ""), status=args.get("status", ""),
                      state=args.get("state", ""), unit=args.get("unit", ""), q=args.get("q", ""),
+                     category=args.get("category", ""), overdue=args.get("overdue") == "true",
+                     assignee=args.get("assignee", ""),
                      opened_from=day("from"), opened_before=day("to", 1), page=args.get("page", 1))
     rows, total = services().cases(g.api_actor, flt)
-    pages = max(1, math.ceil(total / flt.per_page))
+    pages = max(1, math.ceil(min(total, COUNT_CAP) / flt.per_page))
     items = [_plain(asdict(r)) for r in rows]
+    for item in items:  # the list never shows a whole phone number (R0.8)
+        item["customer_phone"] = mask_phone(item.get("customer_phone"))
     return jsonify({"total": total, "page": flt.page, "pages": pages, "items": items})
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["OUTCOMES", "STATUSES", "outcome_name", "status_name"]
+__all__ = ["OUTCOMES", "PROCESS_NAMES", "STATUSES", "outcome_name", "status_name"]
 
 STATUSES: dict[str, dict[str, str]] = {
     "open": {"zh": "已受理", "en": "Received"},
@@ -31,6 +31,19 @@ STATUSES: dict[str, dict[str, str]] = {
     "registered": {"zh": "已登记", "en": "Registered"},
     "awaiting_host": {"zh": "等待受访人", "en": "Awaiting the host"},
     "admitted": {"zh": "已进入", "en": "Admitted"},
+    "cancelled": {"zh": "已取消", "en": "Cancelled"},
+    "withdrawn": {"zh": "已撤回", "en": "Withdrawn"},
+    "merged": {"zh": "已合并", "en": "Merged"},
+}
+
+# A process's short name (the case list's type column and filter, the Excel export).
+PROCESS_NAMES: dict[str, dict[str, str]] = {
+    "complaint": {"zh": "投诉", "en": "Complaint"},
+    "repair": {"zh": "报修", "en": "Repair"},
+    "consultation": {"zh": "咨询", "en": "Consultation"},
+    "visitor_reception": {"zh": "来访", "en": "Visit"},
+    "archive_access": {"zh": "档案查询", "en": "Archive request"},
+    "return_visit": {"zh": "回访", "en": "Return visit"},
 }
 
 OUTCOMES: dict[str, dict[str, str]] = {

@@ -14,6 +14,8 @@ __all__ = [
     "Actor",
     "AttachmentView",
     "CalendarView",
+    "CaseListPage",
+    "CaseListRow",
     "CasePage",
     "InboxPage",
     "InboxRow",
@@ -196,3 +198,37 @@ class CasePage:
     status_name: dict[str, str] = field(default_factory=dict)  # the status as staff read it, {zh, en}
     steps: list[StepCard] = field(default_factory=list)  # every completed step, oldest first
     closure: Closure | None = None  # a closed case: outcome, satisfaction, the path taken
+
+
+@dataclass(frozen=True)
+class CaseListRow:
+    """One case of the case list and search page (names, not codes; the phone masked)."""
+
+    number: str
+    process_id: str
+    category: str
+    status: str
+    status_name: str
+    customer_name: str
+    phone: str
+    room: str
+    unit_name: str
+    opened_at: datetime
+    closed_at: datetime | None
+    # Open tasks: (step title, who holds it or the queue, due time, overdue)
+    tasks: list[tuple[str, str, datetime | None, bool]] = field(default_factory=list)
+
+    @property
+    def overdue(self) -> bool:
+        """True when an open task is past its due time."""
+        return any(t[3] for t in self.tasks)
+
+
+@dataclass(frozen=True)
+class CaseListPage:
+    """A page of the case list with the filtered total (capped) and the page count."""
+
+    rows: list[CaseListRow]
+    total: int
+    page: int
+    pages: int

@@ -12,11 +12,34 @@ from __future__ import annotations
 from typing import Any
 
 from engine.store.web_queries import SORTS, VIEWS
-from webui.form_schema import NO_NUL, FormSchemas
+from webui.form_schema import DATE, NO_NUL, FormSchemas
 
-__all__ = ["CASE_STATES", "openapi_document"]
+__all__ = ["CASE_LIST_PARAMS", "CASE_LIST_TEXTS", "CASE_STATES", "SEARCH_FORMAT", "openapi_document"]
 
 CASE_STATES = ("open", "closed")
+# The search text of the case list: a word of at least three letters or digits (a phone's last four
+# digits, a room, part of a number) or Chinese characters; the hooks of the contract test draw it.
+SEARCH_FORMAT = "kefu-search"
+CASE_LIST_TEXTS = {
+    "q": "search: case number, customer name, phone or its last 4 digits, room, household, text of the "
+         "case; every word must occur (words: 3+ letters or digits, or Chinese characters; a single Chinese "
+         "character finds customers by surname; shorter words are a 422)",
+    "process": "process id", "status": "the case's status, e.g. dispatched", "state": "open or closed",
+    "category": "a complaint category code", "unit": "a subsidiary or project code",
+    "from": "opened on or after this day", "to": "opened on or before this day",
+    "overdue": "true: only cases with an open task past its due time",
+    "assignee": "login of the person holding one of the case's open tasks",
+}
+
+
+def CASE_LIST_PARAMS(processes: list[str]) -> dict[str, dict[str, Any]]:  # noqa: N802 - a table
+    """The query parameters of ``GET /cases`` (name → schema), shared by the API and its document."""
+    text = {"type": "string", "maxLength": 200, "pattern": NO_NUL}
+    day = {"type": "string", "format": "date", "pattern": DATE}
+    return {"q": {**text, "maxLength": 100, "format": SEARCH_FORMAT}, "process": {"enum": processes},
+            "status": text, "state": {"enum": list(CASE_STATES)}, "category": text, "unit": text,
+            "from": day, "to": day, "overdue": {"enum": ["true", "false"]}, "assignee": text,
+            "page": {"type": "integer", "minimum": 1, "maximum": 100_000}}
 _STATUS_TEXT = {
     "401": "missing, unknown, revoked or expired API token, or its staff member is inactive",
     "403": "the token's staff member may not do this (role or org scope)",
@@ -177,7 +200,6 @@ def openapi_document(forms: FormSchemas, processes: list[str], stages: list[str]
             "stage": {"enum": stages, "description": "a repair photo's stage (repair.photo_stages); "
                       "a 409 on a case that is not a repair"}}},
         "encoding": {"file": {"contentType": "image/jpeg, image/png, image/webp, application/pdf"}}}}
-    day = {"type": "string", "format": "date", "pattern": "^20[0-9]{2}-[0-9]{2}-[0-9]{2}$"}
     location = {"Location": {"description": "the new case", "schema": {"type": "string"}}}
     return {
         "openapi": "3.1.0",
@@ -200,13 +222,9 @@ def openapi_document(forms: FormSchemas, processes: list[str], stages: list[str]
                 "get": _op("listCases", "Cases the caller may see, newest first",
                            ("200", "a page of cases", cases_page), ("422",),
                            links=_case_links("/items/0/number"),
-                           params=[_query("process", "process id", {"enum": processes}),
-                                   _query("status", "the case's status, e.g. dispatched", _TEXT),
-                                   _query("state", "open or closed", {"enum": list(CASE_STATES)}),
-                                   _query("unit", "a subsidiary or project code", _TEXT),
-                                   _query("q", "case number, room, phone or customer name", _TEXT),
-                                   _query("from", "opened on or after this day", day),
-                                   _query("to", "opened on or before this day", day), _PAGE]),
+                           params=[_query(name, CASE_LIST_TEXTS[name], schema)
+                                   for name, schema in CASE_LIST_PARAMS(processes).items() if name != "page"]
+                           + [_PAGE]),
             },
             "/cases/{number}": {"get": _op("readCase", "Read a case with its open tasks and their forms",
                                            ("200", "the case", _ref("Case")), ("403", "404"),

@@ -27,7 +27,17 @@ from engine.settings import Settings
 from engine.store import web_queries as wq
 from engine.store.web_queries import InboxFilter, InboxScope
 from webui.forms import form_error
-from webui.models import Actor, AttachmentView, CalendarView, CasePage, InboxPage, InboxRow, OpenedCase
+from webui.models import (
+    Actor,
+    AttachmentView,
+    CalendarView,
+    CaseListPage,
+    CaseListRow,
+    CasePage,
+    InboxPage,
+    InboxRow,
+    OpenedCase,
+)
 from webui.uploads import check_upload, store_upload
 from webui.viewdata import case_page, mask_phone
 
@@ -317,10 +327,140 @@ class Services:
         return _case_of(view).number
 
     def cases(self, actor: Actor, flt: Any) -> tuple[list[Any], int]:
-        """A page of the cases ``actor`` may see (``engine.store.case_queries.CaseFilter``) and the total."""
+        """A page of the cases ``actor`` may see (``engine.store.case_queries.CaseFilter``) and the total.
+
+        The scope is ``case.read``'s (the reader's subsidiary, group-level staff everything, and the
+        cases they received themselves)."""
         from engine.store.case_queries import case_list
 
-        return case_list(self.store, actor.scope, flt)
+        return case_list(self.store, actor.scope, flt, self.clock.now())
+
+    def find_cases(self, actor: Actor, flt: Any, language: str = "zh") -> CaseListPage:
+        """The case list and search page: one page of rows with names, masked phones and open tasks."""
+        rows, total = self.cases(actor, flt)
+        per_page = max(1, min(flt.per_page, 200))
+        pages = max(1, math.ceil(min(total, wq.COUNT_CAP) / per_page))
+        return CaseListPage(self._case_rows(rows, language), total, max(flt.page, 1), pages)
+
+    def _case_rows(self, rows: list[Any], language: str) -> list[CaseListRow]:
+        from engine.store.case_queries import open_tasks
+        from webui.labels import status_name
+
+        tasks = open_tasks(self.store, [r.number for r in rows])
+        holders = {t.assignee for ts in tasks.values() for t in ts if t.assignee}
+        names = self.staff_names(sorted(holders)) if holders else {}
+        units = self.unit_names()
+        now = self.clock.now()
+        queue = "待认领" if language == "zh" else "in the queue"
+        out = []
+        for r in rows:
+            listed = [(t.title, names.get(t.assignee, t.assignee) if t.assignee else queue, t.due_at,
+                       t.due_at is not None and t.due_at < now) for t in tasks.get(r.number, [])]
+            out.append(CaseListRow(
+                number=r.number, process_id=r.process_id,
+                category=self.choice_name("complaint.categories", r.category, r.subsidiary)
+                if r.process_id == "complaint" else "",
+                status=r.status, status_name=status_name(r.status)[language],
+                customer_name=r.customer_name or "", phone=mask_phone(r.customer_phone), room=r.room or "",
+                unit_name=units.get(r.project or "", "") or units.get(r.subsidiary or "", ""),
+                opened_at=r.opened_at, closed_at=r.closed_at, tasks=listed))
+        return out
+
+    def export_cases(self, actor: Actor, flt: Any, language: str = "zh") -> tuple[bytes, int]:
+        """Every case of the filter (up to ``EXPORT_CAP``) as an Excel workbook, and how many matched.
+
+        Text typed by people (names, rooms …) can start with ``=``, ``+``, ``-`` or ``@``: such a cell is
+        written as text with a leading apostrophe, so no spreadsheet runs it as a formula."""
+        from io import BytesIO
+
+        from openpyxl import Workbook
+
+        from engine.store.case_queries import EXPORT_CAP, case_list
+        from webui.labels import PROCESS_NAMES
+
+        rows, total = case_list(self.store, actor.scope, flt, self.clock.now(), cap=EXPORT_CAP)
+        listed = self._case_rows(rows, language)
+        zone = self.runtime.zone
+        zh = language == "zh"
+        header = (["案件编号", "类型", "投诉类别", "状态", "客户", "电话", "房号", "项目", "受理时间",
+                   "结案时间", "当前步骤"] if zh else
+                  ["Case", "Type", "Category", "Status", "Customer", "Phone", "Room", "Unit", "Opened",
+                   "Closed", "Current steps"])
+        book = Workbook()
+        sheet = book.active
+        assert sheet is not None
+        sheet.title = "案件" if zh else "Cases"
+        sheet.append(header)
+
+        def when(moment: datetime | None) -> str:
+            return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment is not None else ""
+
+        for r in listed:
+            steps = "；".join(f"{title}（{holder}）" for title, holder, _due, _late in r.tasks)
+            kind = PROCESS_NAMES.get(r.process_id, {}).get(language, r.process_id)
+            values = [r.number, kind, r.category, r.status_name, r.customer_name, r.phone, r.room,
+                      r.unit_name, when(r.opened_at), when(r.closed_at), steps]
+            sheet.append([_cell(v) for v in values])
+            for cell in sheet[sheet.max_row]:
+                cell.data_type = "s"
+        buffer = BytesIO()
+        book.save(buffer)
+        return buffer.getvalue(), total
+
+    def earlier_cases(self, actor: Actor, *, phone: str = "", project: str = "", room: str = "",
+                      exclude: str = "", language: str = "zh") -> dict[str, list[CaseListRow]]:
+        """The customer's (same phone) and the household's (same project and room) other cases the
+        actor may see, newest first."""
+        from engine.store.case_queries import earlier_cases
+
+        found = earlier_cases(self.store, actor.scope, phone=phone[:40], project=project[:64],
+                              room=room[:100], exclude=exclude)
+        return {key: self._case_rows(rows, language) for key, rows in found.items()}
+
+    def earlier_cases_of(self, actor: Actor, number: str,
+                         language: str = "zh") -> dict[str, list[CaseListRow]]:
+        """The other cases of a case's customer and household (the case itself asks ``case.read``)."""
+        case = _case_of(self.runtime.get_case(number, actor.login))
+        return self.earlier_cases(actor, phone=case.customer_phone or "", project=case.project or "",
+                                  room=case.room or "", exclude=case.number, language=language)
+
+    def unit_names(self) -> dict[str, str]:
+        """Org unit code → name (cached per minute: units rarely change)."""
+        cached = getattr(self, "_unit_names", None)
+        now = self.clock.now()
+        if cached is None or (now - cached[0]).total_seconds() > 60:
+            cached = (now, {code: unit.name for code, unit in self.units().items()})
+            self._unit_names = cached
+        return cached[1]
+
+    def case_list_units(self, actor: Actor) -> list[tuple[str, str]]:
+        """The subsidiaries and projects the actor's case list can filter on: (code, name)."""
+        units = self.units()
+        mine = {code for kind, code in actor.scope.units if kind == "subsidiary"}
+        out = []
+        for code, unit in sorted(units.items(), key=lambda item: (item[1].kind != "subsidiary", item[0])):
+            if unit.kind not in ("subsidiary", "project"):
+                continue
+            home = code if unit.kind == "subsidiary" else unit.parent
+            if actor.scope.everything or home in mine:
+                out.append((code, unit.name))
+        return out
+
+    def staff_login(self, actor: Actor, typed: str) -> str:
+        """The login of a staff member typed as a login or a full name (one match), else FormError."""
+        typed = typed.strip()
+        names = self.staff_names()
+        if typed in names:
+            return typed
+        matches = [login for login, name in names.items() if name == typed]
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            raise form_error(f"no staff member {typed!r}", {"assignee": (f"no staff member {typed!r}",
+                                                                          f"没有名为“{typed}”的员工")})
+        raise form_error(f"{len(matches)} staff members are called {typed!r}; pick one by login",
+                         {"assignee": (f"several people are called {typed!r}: " + ", ".join(matches),
+                                       f"有 {len(matches)} 位员工叫“{typed}”：" + "、".join(matches))})
 
     def photo_stage_codes(self) -> list[str]:
         """The group policy's repair photo stages (the API document's enum)."""
@@ -550,6 +690,14 @@ class Services:
                       dry_run: bool) -> list[Any]:
         """Move open cases to version ``to`` (or only say which could move) (``process.migrate``)."""
         return self.runtime.migrate_cases(process_id, to, actor.login, numbers=numbers, dry_run=dry_run)
+
+
+def _cell(value: Any) -> Any:
+    """A spreadsheet cell of text people typed: never a formula (OWASP "CSV injection")."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
 
 def _case_of(view: Any) -> Any:
     return getattr(view, "case", view)

@@ -185,7 +185,8 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
         workflow.script_engine = self._engine(case.policy_fingerprint, policy)
         fields = {k: getattr(case, k) for k in ("id", "number", "process_id", "subsidiary", "project",
                                                 "first_receiver", "status", "closed_at", "next_timer_at",
-                                                "provisional_year", *CASE_DATA_FIELDS)}
+                                                "provisional_year", "search_text", "search_terms",
+                                                *CASE_DATA_FIELDS)}
         rows = {r.task_id: r for r in tx.case_tasks(case.id)}
         zone = self._zones.get(case.policy_fingerprint)
         if zone is None:
@@ -255,7 +256,7 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
             base = {"id": case_id, "number": number, "process_id": process_id,
                     "subsidiary": placement.subsidiary, "project": placement.project,
                     "first_receiver": staff.login, "status": "open", "closed_at": None, "next_timer_at": None,
-                    "provisional_year": None,
+                    "provisional_year": None, "search_text": None, "search_terms": None,
                     **{k: None for k in CASE_DATA_FIELDS if k != "status"}}
             t = Transition(tx=tx, case=base, rows={}, definition=definition, policy=policy, workflow=workflow,
                            clock=self.clock, zone=zone, runtime=self, actor=staff.login)

@@ -26,6 +26,7 @@ from engine.clock import Clock
 from engine.processes import evaluate_expression, timer_clock, workflow_errors
 from engine.processes.host import deadline_log
 from engine.runtime.access import resolve_lane
+from engine.search import case_search_fields, search_columns
 from engine.store import TaskRecord, Tx, UnitRecord
 
 __all__ = ["CASE_DATA_FIELDS", "FINAL_STATUSES", "PROVISIONAL_DEADLINES", "Transition", "to_utc"]
@@ -219,6 +220,8 @@ class Transition:
                     self.policy.responsible_department(self.case["category"]))
             except Exception:  # unknown category in this policy: leave the field empty
                 pass
+        searched = search_columns(case_search_fields(self.case, data))
+        self.case["search_text"], self.case["search_terms"] = searched
         if completed:
             if self.case.get("status") not in FINAL_STATUSES:
                 self.case["status"] = "closed"

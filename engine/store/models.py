@@ -144,6 +144,13 @@ class Case(Base):
         Index("ix_cases_provisional_year", "provisional_year",
               sqlite_where=text("provisional_year IS NOT NULL"),
               postgresql_where=text("provisional_year IS NOT NULL")),
+        # The case list (newest first) and a customer's and a household's earlier cases (migration 0013).
+        # PostgreSQL only: a GIN index over the case's n-grams (engine/search.py).
+        Index("ix_cases_search_terms", text("string_to_array(search_terms, ' ')"),
+              postgresql_using="gin").ddl_if(dialect="postgresql"),
+        Index("ix_cases_opened_at", "opened_at"),
+        Index("ix_cases_customer_phone", "customer_phone"),
+        Index("ix_cases_project_room", "project", "room"),
     )
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     number: Mapped[str] = mapped_column(String(64), unique=True)
@@ -174,6 +181,9 @@ class Case(Base):
     # The first provisional calendar year a deadline of the open case rests on (migration 0009; a
     # partial index holds only the cases that have one).
     provisional_year: Mapped[int | None] = mapped_column(Integer)
+    # What a search looks in and the n-grams that find it (engine/search.py, migration 0013).
+    search_text: Mapped[str | None] = mapped_column(Text)
+    search_terms: Mapped[str | None] = mapped_column(Text)
     __mapper_args__ = {"version_id_col": version}
 
 

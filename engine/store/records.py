@@ -68,6 +68,8 @@ class CaseRecord:
     version: int
     workflow: str | None = None
     provisional_year: int | None = None
+    search_text: str | None = None
+    search_terms: str | None = None
 
 
 @dataclass(frozen=True)

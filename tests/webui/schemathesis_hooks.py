@@ -31,3 +31,14 @@ def _resident_id(draw: st.DrawFn) -> str:
 
 
 schemathesis.openapi.format("cn-resident-id", _resident_id())
+
+
+# The case list's search text (webui.openapi.SEARCH_FORMAT): a word the index can look up — three or
+# more letters or digits, or Chinese characters (a single one is a surname); shorter words are a 422.
+_search_word = st.one_of(
+    st.from_regex(r"\A[0-9]{3,11}\Z"),
+    st.from_regex(r"\A[A-Za-z0-9]{3,12}\Z"),
+    st.text(alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5), min_size=1, max_size=6),
+    st.sampled_from(["张先生", "5678", "TS-SZP", "1-1202", "漏水 天花板"]),
+)
+schemathesis.openapi.format("kefu-search", _search_word)
