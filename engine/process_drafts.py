@@ -56,6 +56,9 @@ FIELD_TYPE_NAMES = {"text": "单行文字", "textarea": "多行文字", "phone":
                     "date": "日期", "choice": "单选", "multi_choice": "多选", "boolean": "是/否",
                     "integer": "整数", "amount": "金额"}
 _PROCESS = Target("process", None)
+# Problems that keep the forms file from loading (engine.processes: diagram.E030, E033–E036).
+_UNREADABLE_FORMS = frozenset({"diagram.E030", "diagram.E033", "diagram.E034", "diagram.E035",
+                               "diagram.E036"})
 
 
 @dataclass(frozen=True)
@@ -181,8 +184,13 @@ def check_draft(runtime: Any, bpmn: str, xml: str, forms_name: str, text: str) -
     from engine.processes.check import check_sources
 
     files = {**runtime.current_files(), bpmn: xml, forms_name: text}
-    found = check_sources(files, checked=[bpmn], policies=runtime.policies, actions=runtime.actions)
-    return [_on_element(f.as_dict(), xml) for f in found]
+    found = [f.as_dict() for f in check_sources(files, checked=[bpmn], policies=runtime.policies,
+                                                 actions=runtime.actions)]
+    if any(f["file"] == forms_name and f["code"] in _UNREADABLE_FORMS for f in found):
+        # A forms file that does not load sets no names: every expression that reads a form field would
+        # be listed too. The owner fixes the form first; the next save checks those names again.
+        found = [f for f in found if f["code"] != "diagram.E039"]
+    return [_on_element(f, xml) for f in found]
 
 
 def _on_element(finding: dict[str, Any], xml: str) -> dict[str, Any]:

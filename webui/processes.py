@@ -126,8 +126,8 @@ def diff(process_id: str) -> Any:
     old = request.args.get("from", "").strip() or "v1"
     new = request.args.get("to", "").strip() or "current"
     data = services().process_diff(current_actor(), process_id, old, new)
-    config = {"before": "diff-before", "after": "diff-after", "before_xml": data["before_xml"],
-              "after_xml": data["after_xml"], "marks": data["marks"]}
+    config = {"before": "diff-before", "after": "diff-after", "lang": lang(),
+              "before_xml": data["before_xml"], "after_xml": data["after_xml"], "marks": data["marks"]}
     versions: list[Any] = next((p.versions for p in services().process_catalog(current_actor())
                      if p.process_id == process_id), [])
     return render_template("processes/diff.html", data=data, config=_json_for_script(config),

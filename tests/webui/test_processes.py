@@ -100,7 +100,8 @@ def test_saving_a_draft_checks_it_and_marks_the_task_with_the_problem(owner_logi
     _, saved = _draft(browser, fix=False, where=where)
     assert saved["clean"] is False
     problem = next(f for f in saved["findings"] if f["element_id"] == "raise_order")
-    assert problem["file"] == "complaint.forms.yaml" and "choices_from" in problem["message"]
+    assert problem["file"] == f"{where}.forms.yaml" and "choices_from" in problem["message"]
+    assert len(saved["findings"]) == 1, "what an unloadable form keeps from being set is not listed too"
     page = browser.get(f"/processes/{where}/modeler").get_data(as_text=True)
     config = _config(page)
     assert config["findings"] == saved["findings"] and config["clean"] is False

@@ -28,7 +28,7 @@ function KefuForms(eventBus, config) {
     const taken = new Set(form.fields.map((f) => f.name));
     let name;
     do { counter += 1; name = `new_field_${counter}`; } while (taken.has(name));
-    form.fields.push({ name, type: 'text', label: { zh: '新字段', en: name } });
+    form.fields.push({ name, type: 'text', label: { zh: '新字段', en: name } });  // the label is data: Chinese first
   };
   this.change = (element, fn) => {
     fn();
@@ -63,6 +63,11 @@ const KefuPropertiesModule = {
   kefuPropertiesProvider: ['type', KefuPropertiesProvider],
   kefuForms: ['type', KefuForms],
 };
+
+let LANG = 'zh';
+const L = (zh, en) => (LANG === 'en' ? en : zh);
+const DIFF_WORDS = { zh: { added: '新增', removed: '删除', changed: '修改' },
+  en: { added: 'added', removed: 'removed', changed: 'changed' } };
 
 // -- helpers ------------------------------------------------------------------------------------------
 function csrfToken() {
@@ -123,18 +128,20 @@ function markProblems(viewer, findings, listNode, summaryNode) {
     canvas.addMarker(shape, 'kefu-problem');
     overlays.add(shape, 'kefu-problem', {
       position: { top: -10, right: 10 },
-      html: `<span class="kefu-problem-badge" title="${count} 个问题">${count}</span>`,
+      html: `<span class="kefu-problem-badge" title="${count}">${count}</span>`,
     });
   }
   if (summaryNode) {
     summaryNode.textContent = findings.length
-      ? `检查发现 ${findings.length} 个问题，须全部改正后才能发布` : '检查通过：可以发布';
+      ? L(`检查发现 ${findings.length} 个问题，须全部改正后才能发布`, `${findings.length} problem(s): fix them all before deploying`)
+      : L('检查通过：可以发布', 'The check is clean: ready to deploy');
     summaryNode.className = findings.length ? 'check-summary problems' : 'check-summary clean';
   }
 }
 
 // -- the modeler page -----------------------------------------------------------------------------------
 async function mountModeler(config) {
+  LANG = config.lang || 'zh';
   const root = document.getElementById(config.root || 'modeler');
   const modeler = new BpmnModeler({
     container: root.querySelector('.canvas'),
@@ -153,14 +160,14 @@ async function mountModeler(config) {
   const setDirty = (value) => {
     dirty = value;
     root.classList.toggle('dirty', value);
-    if (value) status.textContent = '有未保存的修改';
+    if (value) status.textContent = L('有未保存的修改', 'Unsaved changes');
     if (deployButton) deployButton.disabled = value || !config.clean;
   };
   try {
     const { warnings } = await modeler.importXML(config.xml);
-    if (warnings.length) status.textContent = `导入提示：${warnings.length} 条`;
+    if (warnings.length) status.textContent = L(`导入提示：${warnings.length} 条`, `${warnings.length} import warning(s)`);
   } catch (err) {
-    status.textContent = `图无法打开：${err.message}`;
+    status.textContent = L(`图无法打开：${err.message}`, `The diagram cannot be opened: ${err.message}`);
     return modeler;
   }
   modeler.get('canvas').zoom('fit-viewport');
@@ -180,23 +187,23 @@ async function mountModeler(config) {
   });
   async function save() {
     saveButton.disabled = true;
-    status.textContent = '正在保存并检查…';
+    status.textContent = L('正在保存并检查…', 'Saving and checking…');
     try {
       const { xml } = await modeler.saveXML({ format: true });
       const forms = modeler.get('kefuForms').saved(modeler.get('elementRegistry'));
       const { ok, payload } = await postJSON(config.urls.save, { xml, forms });
       if (!ok) {
-        status.textContent = (payload.error && payload.error.message) || '保存失败';
+        status.textContent = (payload.error && payload.error.message) || L('保存失败', 'Saving failed');
         return false;
       }
       config.clean = payload.clean;
       config.checked = true;
       markProblems(modeler, payload.findings, problems, summary);
       setDirty(false);
-      status.textContent = `草稿已保存（${payload.saved_at}）`;
+      status.textContent = L(`草稿已保存（${payload.saved_at}）`, `Draft saved (${payload.saved_at})`);
       return true;
     } catch (err) {
-      status.textContent = `保存失败：${err.message}`;
+      status.textContent = L(`保存失败：${err.message}`, `Saving failed: ${err.message}`);
       return false;
     } finally {
       saveButton.disabled = false;
@@ -235,13 +242,14 @@ async function showDiagram(container, xml, marks) {
     canvas.addMarker(shape, DIFF_CLASSES[kind]);
     overlays.add(shape, 'kefu-diff', {
       position: { top: -12, left: 0 },
-      html: `<span class="kefu-diff-badge ${DIFF_CLASSES[kind]}">${{ added: '新增', removed: '删除', changed: '修改' }[kind]}</span>`,
+      html: `<span class="kefu-diff-badge ${DIFF_CLASSES[kind]}">${(DIFF_WORDS[LANG] || DIFF_WORDS.zh)[kind]}</span>`,
     });
   }
   return viewer;
 }
 
 async function mountDiff(config) {
+  LANG = config.lang || 'zh';
   const before = {};
   const after = {};
   for (const [id, kind] of Object.entries(config.marks || {})) {

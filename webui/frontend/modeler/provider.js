@@ -17,6 +17,8 @@ const LANE_PROPERTY = 'policy_lane';
 const CHOICE_TYPES = ['choice', 'multi_choice'];
 const TEXT_TYPES = ['text', 'textarea'];
 const RANGE_TYPES = ['integer', 'amount', 'date'];
+let LANG = 'zh';
+const L = (zh, en) => (LANG === 'en' ? en || zh : zh);
 
 // -- extension elements ------------------------------------------------------------------------
 function extensionValues(bo, type) {
@@ -84,10 +86,10 @@ function deadlineExpression(key, start, origin) {
 }
 
 function deadlineOptions(kefu, current) {
-  const options = [{ value: '', label: '（自定义表达式）' }];
+  const options = [{ value: '', label: L('（自定义表达式）', '(an expression as written)') }];
   for (const d of kefu.deadlines) options.push({ value: d.key, label: `${d.title} · ${d.key}（${d.value}）` });
   if (current && !kefu.deadlines.some((d) => d.key === current)) {
-    options.push({ value: current, label: `${current}（策略中没有此时限）` });
+    options.push({ value: current, label: `${current} ${L('（策略中没有此时限）', '(not a duration of the policy)')}` });
   }
   return options;
 }
@@ -98,7 +100,7 @@ function deadlineEntries(kefu, element, id, label, read, write) {
   const KeyEntry = (props) => {
     const translate = useService('translate');
     return SelectEntry({
-      element, id: props.id, label: `${label}：时限规则`,
+      element, id: props.id, label: `${label}${L('：时限规则', ': policy duration')}`,
       getValue: () => (parseDeadline(read()) || {}).key || '',
       setValue: (key) => {
         const now = parseDeadline(read()) || { start: '', origin: '' };
@@ -111,8 +113,8 @@ function deadlineEntries(kefu, element, id, label, read, write) {
   const StartEntry = (props) => {
     const debounce = useService('debounceInput');
     return TextFieldEntry({
-      element, id: props.id, label: `${label}：起算字段`, debounce,
-      description: '从哪个时间字段起算，如 received_at',
+      element, id: props.id, label: `${label}${L('：起算字段', ': counted from')}`, debounce,
+      description: L('从哪个时间字段起算，如 received_at', 'the time field it counts from, e.g. received_at'),
       getValue: () => (parseDeadline(read()) || {}).start || '',
       setValue: (start) => {
         const now = parseDeadline(read());
@@ -124,7 +126,7 @@ function deadlineEntries(kefu, element, id, label, read, write) {
   const ExpressionEntry = (props) => {
     const debounce = useService('debounceInput');
     return TextFieldEntry({
-      element, id: props.id, label: `${label}：表达式`, debounce,
+      element, id: props.id, label: `${label}${L('：表达式', ': expression')}`, debounce,
       getValue: () => read() || '', setValue: (value) => write((value || '').trim()),
     });
   };
@@ -145,7 +147,7 @@ function laneEntries(kefu, element, injector) {
   const LaneEntry = (props) => {
     const translate = useService('translate');
     return SelectEntry({
-      element, id: props.id, label: '岗位绑定（策略 lanes）',
+      element, id: props.id, label: L('岗位绑定（策略 lanes）', 'Bound to (policy lanes)'),
       getValue: read,
       setValue: (key) => {
         const lane = kefu.lanes.find((l) => l.key === key);
@@ -160,7 +162,7 @@ function laneEntries(kefu, element, injector) {
       getOptions: () => {
         const options = kefu.lanes.map((l) => ({ value: l.key, label: `${l.key} · ${l.label}` }));
         if (!kefu.lanes.some((l) => l.key === read())) {
-          options.unshift({ value: read(), label: `${read() || '（未绑定）'}（策略中没有此岗位）` });
+          options.unshift({ value: read(), label: `${read() || L('（未绑定）', '(unbound)')} ${L('（策略中没有此岗位）', '(not a lane of the policy)')}` });
         }
         return options;
       },
@@ -170,8 +172,8 @@ function laneEntries(kefu, element, injector) {
   const WhoEntry = (props) => {
     const lane = kefu.lanes.find((l) => l.key === read());
     return TextFieldEntry({
-      element, id: props.id, label: '由谁办理', disabled: true,
-      getValue: () => (lane ? lane.label : '该岗位不在策略中：请选择'), setValue: () => {},
+      element, id: props.id, label: L('由谁办理', 'Who works it'), disabled: true,
+      getValue: () => (lane ? lane.label : L('该岗位不在策略中：请选择', 'not in the policy: pick one')), setValue: () => {},
       debounce: (fn) => fn,
     });
   };
@@ -187,7 +189,7 @@ function dueEntries(kefu, element, injector) {
     const prop = propertyOf(bo, 'due');
     return prop ? prop.get('value') : '';
   };
-  return deadlineEntries(kefu, element, 'kefu-due', '办理时限 due', read,
+  return deadlineEntries(kefu, element, 'kefu-due', L('办理时限 due', 'Due'), read,
     (value) => setProperty(injector, element, 'due', value));
 }
 
@@ -211,7 +213,7 @@ function timerEntries(kefu, element, injector) {
       modeling.updateModdleProperties(element, definition, { [kind]: created });
     }
   };
-  return deadlineEntries(kefu, element, 'kefu-timer', `定时器 ${kind}`, read, write);
+  return deadlineEntries(kefu, element, 'kefu-timer', `${L('定时器', 'Timer')} ${kind}`, read, write);
 }
 
 function actionEntries(kefu, element, injector) {
@@ -255,14 +257,14 @@ function actionEntries(kefu, element, injector) {
   const ActionEntry = (props) => {
     const translate = useService('translate');
     return SelectEntry({
-      element, id: props.id, label: '调用的业务动作',
+      element, id: props.id, label: L('调用的业务动作', 'Action'),
       getValue: () => (operator() ? operator().get('id') : ''),
       setValue: setAction,
       getOptions: () => {
         const current = operator() ? operator().get('id') : '';
-        const options = [{ value: '', label: '（请选择）' }];
+        const options = [{ value: '', label: L('（请选择）', '(choose)') }];
         for (const a of kefu.actions) options.push({ value: a.name, label: `${a.label.zh} · ${a.name}` });
-        if (current && !actionOf(current)) options.push({ value: current, label: `${current}（未注册的动作）` });
+        if (current && !actionOf(current)) options.push({ value: current, label: `${current} ${L('（未注册的动作）', '(no such action)')}` });
         return options;
       },
       translate,
@@ -271,7 +273,7 @@ function actionEntries(kefu, element, injector) {
   const ResultEntry = (props) => {
     const debounce = useService('debounceInput');
     return TextFieldEntry({
-      element, id: props.id, label: '结果保存到字段', debounce,
+      element, id: props.id, label: L('结果保存到字段', 'Result variable'), debounce,
       description: (actionOf(operator() ? operator().get('id') : '') || {}).result || '',
       getValue: () => (operator() ? operator().get('resultVariable') || '' : ''),
       setValue: (value) => operator() && injector.get('modeling').updateModdleProperties(
@@ -290,8 +292,8 @@ function actionEntries(kefu, element, injector) {
       const param = () => params().find((x) => x.get('id') === p.name);
       return TextFieldEntry({
         element, id: props.id, debounce,
-        label: `参数 ${p.label.zh}（${p.name}: ${p.type}${p.required ? '，必填' : ''}）`,
-        description: p.help || '表达式，如字段名或 "文字"',
+        label: `${L('参数', 'Parameter')} ${L(p.label.zh, p.label.en)}（${p.name}: ${p.type}${p.required ? L('，必填', ', required') : ''}）`,
+        description: p.help || L('表达式，如字段名或 "文字"', 'an expression: a field name or "text"'),
         getValue: () => (param() ? param().get('value') || '' : ''),
         setValue: (value) => {
           const modeling = injector.get('modeling');
@@ -323,11 +325,11 @@ function formFieldItems(kefu, element, formsStore, formKey) {
     const id = `kefu-field-${formKey}-${index}`;
     const change = (fn) => formsStore.change(element, () => fn(formsStore.form(formKey).fields[index]));
     const NameEntry = (props) => TextFieldEntry({
-      element, id: props.id, label: '字段名（英文标识）', debounce: (fn) => fn,
+      element, id: props.id, label: L('字段名（英文标识）', 'Field name'), debounce: (fn) => fn,
       getValue: () => field.name || '', setValue: (v) => change((f) => { f.name = (v || '').trim(); }),
     });
     const LabelEntry = (props) => TextFieldEntry({
-      element, id: props.id, label: '显示名称（中文）', debounce: (fn) => fn,
+      element, id: props.id, label: L('显示名称（中文）', 'Label (Chinese)'), debounce: (fn) => fn,
       getValue: () => (field.label && typeof field.label === 'object' ? field.label.zh : field.label) || '',
       setValue: (v) => change((f) => {
         const en = f.label && typeof f.label === 'object' ? f.label.en : undefined;
@@ -337,7 +339,7 @@ function formFieldItems(kefu, element, formsStore, formKey) {
     const TypeEntry = (props) => {
       const translate = useService('translate');
       return SelectEntry({
-        element, id: props.id, label: '类型', translate,
+        element, id: props.id, label: L('类型', 'Type'), translate,
         getValue: () => field.type || '',
         setValue: (v) => change((f) => {
           f.type = v;
@@ -345,17 +347,17 @@ function formFieldItems(kefu, element, formsStore, formKey) {
           if (!TEXT_TYPES.includes(v)) { delete f.max_length; delete f.pattern; }
           if (!RANGE_TYPES.includes(v)) { delete f.min; delete f.max; }
         }),
-        getOptions: () => kefu.field_types.map((t) => ({ value: t.code, label: `${t.name} · ${t.code}` })),
+        getOptions: () => kefu.field_types.map((t) => ({ value: t.code, label: `${L(t.name, t.code)} · ${t.code}` })),
       });
     };
     const RequiredEntry = (props) => CheckboxEntry({
-      element, id: props.id, label: '必填',
+      element, id: props.id, label: L('必填', 'Required'),
       getValue: () => !!field.required, setValue: (v) => change((f) => { f.required = !!v; }),
     });
     const ChoicesEntry = (props) => {
       const translate = useService('translate');
       return SelectEntry({
-        element, id: props.id, label: '选项来自策略列表 choices_from', translate,
+        element, id: props.id, label: L('选项来自策略列表 choices_from', 'Choices from a policy list'), translate,
         getValue: () => field.choices_from || (field.choices ? '__inline__' : ''),
         setValue: (v) => change((f) => {
           if (v === '__inline__') return;
@@ -363,8 +365,8 @@ function formFieldItems(kefu, element, formsStore, formKey) {
           if (v) f.choices_from = v; else delete f.choices_from;
         }),
         getOptions: () => {
-          const options = [{ value: '', label: '（请选择）' }];
-          if (field.choices) options.push({ value: '__inline__', label: '（表单内列出的选项）' });
+          const options = [{ value: '', label: L('（请选择）', '(choose)') }];
+          if (field.choices) options.push({ value: '__inline__', label: L('（表单内列出的选项）', '(choices listed in the form)') });
           for (const l of kefu.lists) options.push({ value: l.key, label: `${l.title} · ${l.key}` });
           return options;
         },
@@ -379,7 +381,7 @@ function formFieldItems(kefu, element, formsStore, formKey) {
     if (CHOICE_TYPES.includes(field.type)) entries.push({ id: `${id}-choices`, component: ChoicesEntry });
     const zh = field.label && typeof field.label === 'object' ? field.label.zh : field.label;
     return {
-      id, label: `${zh || '（无名称）'} · ${field.name || '?'}`, entries,
+      id, label: `${zh || L('（无名称）', '(no label)')} · ${field.name || '?'}`, entries,
       autoFocusEntry: `${id}-name`,
       remove: () => formsStore.change(element, () => formsStore.form(formKey).fields.splice(index, 1)),
     };
@@ -395,6 +397,7 @@ function formKeyOf(element) {
 
 // -- the provider -------------------------------------------------------------------------------------
 export default function KefuPropertiesProvider(propertiesPanel, injector, kefuConfig, kefuForms) {
+  LANG = kefuConfig.lang || 'zh';
   this.getGroups = (element) => (groups) => {
     const kefu = kefuConfig;
     const entries = [];
@@ -403,13 +406,13 @@ export default function KefuPropertiesProvider(propertiesPanel, injector, kefuCo
     if (is(element, 'bpmn:Event')) entries.push(...timerEntries(kefu, element, injector));
     if (is(element, 'bpmn:ServiceTask')) entries.push(...actionEntries(kefu, element, injector));
     const out = [];
-    if (entries.length) out.push({ id: 'kefu', label: 'kefu 设置', entries });
+    if (entries.length) out.push({ id: 'kefu', label: L('kefu 设置', 'kefu'), entries });
     const formKey = formKeyOf(element);
     if (formKey && (formKey !== 'start' || kefuForms.form('start'))) {
       const form = kefuForms.form(formKey);
       out.push({
         id: 'kefu-form',
-        label: form ? `表单字段（${(form.fields || []).length}）` : '表单字段（尚无表单）',
+        label: form ? `${L('表单字段', 'Form fields')}（${(form.fields || []).length}）` : L('表单字段（尚无表单）', 'Form fields (no form yet)'),
         component: ListGroup,
         items: formFieldItems(kefu, element, kefuForms, formKey),
         add: (event) => {

@@ -105,7 +105,10 @@ const ZH = {
   'Data store reference': '数据存储',
 };
 
+// The panel's header names a type with capitals ("User Task"): look words up without case too.
+const LOWER = Object.fromEntries(Object.entries(ZH).map(([k, v]) => [k.toLowerCase(), v]));
+
 export default function translateZh(template, replacements) {
-  const text = ZH[template] || template;
+  const text = ZH[template] || LOWER[String(template).toLowerCase()] || template;
   return text.replace(/{([^}]+)}/g, (_, key) => (replacements && key in replacements ? replacements[key] : `{${key}}`));
 }
