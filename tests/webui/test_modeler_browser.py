@@ -275,3 +275,19 @@ def test_the_kefu_group_edits_a_timer_a_due_time_and_a_service_tasks_action(chro
     assert (note.get("type"), note.get("value")) == ("str", '"见派工单附件"')
     due = repair.find(".//bpmn:userTask[@id='accept_order']//spiff:property[@name='due']", SPIFF)
     assert due.get("value") == 'deadline("repair.deadlines.dispatch", received_at)'
+
+
+def test_a_manager_sees_the_diagram_read_only(chromium, app, owner):
+    from playwright.sync_api import expect
+
+    with serve(app) as url:
+        page = _page(chromium, url, "li.na")
+        page.click("nav.mainnav >> text=流程")
+        page.locator("#process-repair").get_by_role("link", name="查看流程图").click()
+        _wait_modeler(page)
+        expect(page.locator(".draft-note")).to_contain_text("只读")
+        expect(page.locator("#modeler .djs-element[data-element-id='issue_dispatch_order']")).to_be_attached()
+        expect(page.locator(".djs-palette")).to_have_count(0)
+        expect(page.locator("button.save")).to_have_count(0)
+        expect(page.locator("button.deploy")).to_have_count(0)
+        assert not page.js_errors, page.js_errors

@@ -143,6 +143,7 @@ function markProblems(viewer, findings, listNode, summaryNode) {
 async function mountModeler(config) {
   LANG = config.lang || 'zh';
   const root = document.getElementById(config.root || 'modeler');
+  if (config.readOnly) return mountReadOnly(root, config);
   const modeler = new BpmnModeler({
     container: root.querySelector('.canvas'),
     propertiesPanel: { parent: root.querySelector('.properties') },
@@ -218,6 +219,22 @@ async function mountModeler(config) {
   }
   root.kefuModeler = modeler;
   return modeler;
+}
+
+// Those who may read but not edit (managers) get the diagram to look at, zoom and pan: no palette,
+// no properties to change, nothing to save.
+async function mountReadOnly(root, config) {
+  const viewer = new NavigatedViewer({ container: root.querySelector('.canvas'), moddleExtensions: { spiffworkflow } });
+  await viewer.importXML(config.xml);
+  viewer.get('canvas').zoom('fit-viewport');
+  viewer.get('eventBus').on('element.dblclick', 1500, (event) => {
+    const bo = event.element.businessObject;
+    if (bo && bo.$type === 'bpmn:CallActivity' && bo.calledElement && config.urls.modeler_of) {
+      window.location.href = config.urls.modeler_of.replace('__PROCESS__', encodeURIComponent(bo.calledElement));
+    }
+  });
+  root.kefuModeler = viewer;
+  return viewer;
 }
 
 // -- the diff of two versions ---------------------------------------------------------------------------
