@@ -117,6 +117,7 @@ def test_the_owner_edits_checks_fixes_and_deploys_the_complaint_and_a_new_case_u
         _open_group(page, "kefu 设置")
         page.select_option("select[name=kefu-lane]", "cs_supervisor")
         expect(page.locator("input[name=kefu-lane-who]")).to_have_value(re.compile("客服主管"))
+        _shot(page, "lane")
 
         # Add a field to its form: a choice without its list is a problem the check marks.
         _select(page, TASK)
@@ -145,6 +146,7 @@ def test_the_owner_edits_checks_fixes_and_deploys_the_complaint_and_a_new_case_u
         _shot(page, "clean")
         page.click("button.deploy")
         page.wait_for_url("**/processes")
+        _shot(page, "deployed")
         expect(page.locator(".flash.success")).to_contain_text(f"已发布：{holder} v{before.seq + 1}")
         assert not page.js_errors, page.js_errors
 
@@ -246,6 +248,7 @@ def test_the_kefu_group_edits_a_timer_a_due_time_and_a_service_tasks_action(chro
         page.fill("input[name=kefu-timer-start]", "received_at")
         expect(page.locator("input[name=kefu-timer-expression]")).to_have_value(
             'deadline("complaint.deadlines.silence_close", received_at)')
+        _shot(page, "timer")
         page.click("button.save")
         expect(page.locator(".check-summary")).to_have_text("检查通过：可以发布")
 
@@ -257,6 +260,7 @@ def test_the_kefu_group_edits_a_timer_a_due_time_and_a_service_tasks_action(chro
         expect(page.locator("input[name=kefu-param-items]")).to_have_value("order_items")
         expect(page.locator("label[for='bio-properties-panel-kefu-param-note']")).to_contain_text("note: str")
         page.fill("input[name=kefu-param-note]", '"见派工单附件"')
+        _shot(page, "action")
         expect(page.locator(".save-status")).to_have_text("有未保存的修改")  # the typing has been applied
         _select(page, "accept_order")
         _open_group(page, "kefu 设置")
@@ -290,4 +294,5 @@ def test_a_manager_sees_the_diagram_read_only(chromium, app, owner):
         expect(page.locator(".djs-palette")).to_have_count(0)
         expect(page.locator("button.save")).to_have_count(0)
         expect(page.locator("button.deploy")).to_have_count(0)
+        _shot(page, "read-only")
         assert not page.js_errors, page.js_errors
