@@ -117,6 +117,7 @@ def test_the_owner_edits_checks_fixes_and_deploys_the_complaint_and_a_new_case_u
         _open_group(page, "kefu 设置")
         page.select_option("select[name=kefu-lane]", "cs_supervisor")
         expect(page.locator("input[name=kefu-lane-who]")).to_have_value(re.compile("客服主管"))
+        expect(page.locator(f".djs-element[data-element-id='{lane}'] .djs-label")).to_have_text("客服主管")
         _shot(page, "lane")
 
         # Add a field to its form: a choice without its list is a problem the check marks.

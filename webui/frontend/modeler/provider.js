@@ -150,12 +150,13 @@ function laneEntries(kefu, element, injector) {
       element, id: props.id, label: L('岗位绑定（策略 lanes）', 'Bound to (policy lanes)'),
       getValue: read,
       setValue: (key) => {
+        const before = read();
         const lane = kefu.lanes.find((l) => l.key === key);
-        const oldLane = kefu.lanes.find((l) => l.key === read());
+        const oldLane = kefu.lanes.find((l) => l.key === before);
         const name = bo.get('name') || '';
         setProperty(injector, element, LANE_PROPERTY, key);
         // A lane's name is for people: follow the binding unless someone named it otherwise.
-        if (lane && (!name || name === read() || (oldLane && name === oldLane.role_name))) {
+        if (lane && (!name || name === before || (oldLane && name === oldLane.role_name))) {
           injector.get('modeling').updateLabel(element, lane.role_name);
         }
       },
