@@ -154,10 +154,10 @@ def test_export_writes_the_current_versions_back_to_files(runtime: Runtime, tmp_
 
 def test_diff_names_the_changed_steps_forms_and_lanes(runtime: Runtime) -> None:
     texts = retitled_repair()
-    texts["repair.forms.yaml"] = texts["repair.forms.yaml"].replace(
-        "  accept_order:\n    fields:\n",
-        "  accept_order:\n    fields:\n"
-        "      - {name: helper_name, type: text, label: {zh: 协助人员, en: Helper}}\n")
+    forms = texts["repair.forms.yaml"]
+    at = forms.index("    fields:\n", forms.index("  accept_order:\n")) + len("    fields:\n")
+    texts["repair.forms.yaml"] = (
+        forms[:at] + "      - {name: helper_name, type: text, label: {zh: 协助人员, en: Helper}}\n" + forms[at:])
     runtime.deploy(texts, OWNER)
     diff = runtime.diff_versions("repair", "v1", "current")
     assert (diff["from"]["label"], diff["to"]["label"]) == ("v1", "v2")
