@@ -127,8 +127,9 @@ def attachment(number: str, attachment_id: int) -> Any:
 @bp.get("/cases/<number>/diagram.bpmn")
 @login_required
 def diagram(number: str) -> Any:
-    """The BPMN XML of the case's pinned process version (for the viewer)."""
-    xml = services().diagram_xml(current_actor(), number)
+    """The BPMN XML of the case's pinned process version (for the viewer); ``?process=ID`` gives the
+    diagram of a process its call activities run."""
+    xml = services().diagram_xml(current_actor(), number, request.args.get("process") or None)
     return Response(xml, mimetype="application/xml")
 
 

@@ -186,6 +186,10 @@ class CasePage:
     completed_steps: list[str]
     current_steps: list[str]
     case_id: str = ""
+    # The case's diagrams, the process first, then what its call activities run: [{id, name, calls:
+    # {call activity id: process id}}]; and the process each step (user task id) belongs to.
+    diagrams: list[dict[str, Any]] = field(default_factory=list)
+    step_process: dict[str, str] = field(default_factory=dict)
     order_number: str | None = None  # a repair's issued dispatch order 派工单 (print view and PDF)
     # A consultation whose expert answer has its wording confirmed: add it to the FAQ book in one step
     # (``faq_lines`` to choose from, ``faq_line`` preselected), or the entry it already became.

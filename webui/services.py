@@ -489,14 +489,19 @@ class Services:
         """The process definition a case is pinned to."""
         return self.runtime.definition(process_id, version)
 
-    def diagram_xml(self, actor: Actor, number: str) -> str:
-        """The BPMN XML the case runs (its pinned version)."""
+    def diagram_xml(self, actor: Actor, number: str, process: str | None = None) -> str:
+        """The BPMN XML the case runs (its pinned version): its process's diagram, or the diagram of
+        ``process``, one its call activities run."""
         view = self.runtime.get_case(number, actor.login)
         case = _case_of(view)
-        with self.store.read() as tx:
-            sources = tx.process_sources(case.process_id, case.process_version) or {}
-        name = f"{case.process_id}.bpmn"
-        return str(sources.get(name, next((v for k, v in sources.items() if k.endswith(".bpmn")), "")))
+        definition = self.definition(case.process_id, case.process_version)
+        wanted = process or case.process_id
+        found = next((d for d in definition.diagrams() if d.process_id == wanted), None)
+        if found is None:
+            known = ", ".join(d.process_id for d in definition.diagrams())
+            raise NotFoundError(f"case {number} runs no process {wanted!r} (its processes: {known})",
+                                zh=f"案件 {number} 没有流程 {wanted}（其流程：{known}）")
+        return str(definition.sources[found.file])
 
     def comment(self, actor: Actor, number: str, text: str) -> None:
         """Add a comment to the case's timeline."""

@@ -200,6 +200,9 @@ def case_page(
         completed_steps=_steps(raw_timeline),
         current_steps=[t.spec for t in tasks],
         case_id=case.id,
+        diagrams=[{"id": d.process_id, "name": d.name, "calls": dict(d.call_activities)}
+                  for d in definition.diagrams()],
+        step_process={name: info.process_id for name, info in definition.user_tasks.items()},
         order_number=_order_number(services, case),
         photo_stages=photo_stages(policy) if case.process_id == "repair" else {},
         provisional_year=getattr(view, "provisional_year", None),

@@ -19,6 +19,7 @@ from SpiffWorkflow.spiff.specs.defaults import UserTask
 from engine.errors import DiagramError, NotFoundError
 from engine.processes.diagram import (
     BPMN_NS,
+    SPIFF_NS,
     check_diagram_code,
     element_index,
     has_flow_nodes,
@@ -27,7 +28,8 @@ from engine.processes.diagram import (
 )
 from engine.processes.forms import FormsFile, FormSpec, parse_forms
 
-__all__ = ["ProcessDefinition", "ProcessRegistry", "UserTaskInfo", "processes_in", "source_version",
+__all__ = ["DiagramInfo", "ProcessDefinition", "ProcessRegistry", "UserTaskInfo", "processes_in",
+           "source_version",
            "sources_for"]
 
 BPMN_SUFFIX = ".bpmn"
@@ -54,6 +56,18 @@ class UserTaskInfo:
     lane_label: str | None = None
 
 
+@dataclass(frozen=True)
+class DiagramInfo:
+    """One process of a definition's files: its id, name, file, the processes it calls and its call
+    activities as (element id, called process id)."""
+
+    process_id: str
+    name: str
+    file: str
+    calls: tuple[str, ...]
+    call_activities: tuple[tuple[str, str], ...]
+
+
 @dataclass(frozen=True, eq=False)
 class ProcessDefinition:
     """One runnable process: its SpiffWorkflow specs, forms, user tasks and the sources they came from."""
@@ -67,6 +81,36 @@ class ProcessDefinition:
     start_form: FormSpec
     forms: Mapping[str, FormSpec]
     user_tasks: Mapping[str, UserTaskInfo] = field(default_factory=dict)
+    # A stage of another process (a call activity of it) that no case opens on its own: the process's
+    # ``<spiffworkflow:property name="called_only" value="true"/>`` (the complaint's stages say so).
+    called_only: bool = False
+
+    def diagrams(self) -> list[DiagramInfo]:
+        """The process and the processes its call activities run (transitively), each once, the caller
+        before what it calls: for showing a case's diagrams (the called ones drill down from their caller)."""
+        found: dict[str, DiagramInfo] = {}
+        for name, text in sorted(self.sources.items()):
+            if not name.endswith(BPMN_SUFFIX):
+                continue
+            root = parse_xml(text, name)
+            for node in root.xpath("//bpmn:process", namespaces=_NS):
+                calls = tuple(dict.fromkeys(c.get("calledElement") for c in node.xpath(
+                    ".//bpmn:callActivity[@calledElement]", namespaces=_NS)))
+                activities = tuple((c.get("id"), c.get("calledElement")) for c in node.xpath(
+                    ".//bpmn:callActivity[@calledElement]", namespaces=_NS))
+                found[node.get("id")] = DiagramInfo(node.get("id"), node.get("name") or node.get("id"), name,
+                                                    calls, activities)
+        ordered: list[DiagramInfo] = []
+        pending = [self.process_id]
+        while pending:
+            pid = pending.pop(0)
+            info = found.get(pid)
+            runs = pid == self.process_id or pid in self.subprocess_specs
+            if info is None or info in ordered or not runs:
+                continue
+            ordered.append(info)
+            pending[:0] = [c for c in info.calls if c]
+        return ordered
 
     @property
     def lanes(self) -> frozenset[str]:
@@ -97,6 +141,15 @@ class ProcessDefinition:
 
 
 _CACHE: dict[tuple[str, str], ProcessDefinition] = {}
+CALLED_ONLY = "called_only"
+
+
+def _called_only(root: etree._Element, process_id: str) -> bool:
+    """True when the process carries the ``called_only`` property (it runs only as a call activity)."""
+    path = (f"//bpmn:process[@id=$pid]/bpmn:extensionElements/spiffworkflow:properties/"
+            f"spiffworkflow:property[@name='{CALLED_ONLY}']")
+    found = root.xpath(path, pid=process_id, namespaces={**_NS, "spiffworkflow": SPIFF_NS})
+    return any((p.get("value") or "").strip().lower() == "true" for p in found)
 
 
 def source_version(sources: Mapping[str, str]) -> str:
@@ -206,6 +259,7 @@ class _Builder:
             start_form=main_forms.start if main_forms else FormSpec("start"),
             forms=MappingProxyType(forms),
             user_tasks=MappingProxyType(user_tasks),
+            called_only=_called_only(roots[file_of[self.process_id]], self.process_id),
         )
 
     def wrap(self, exc: ValidationException, name: str, code: str, root: etree._Element) -> DiagramError:

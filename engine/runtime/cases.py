@@ -239,6 +239,12 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
                          "data": {"fingerprint": fp, "unit": snapshot.get("code")}}
                 tx.append_audit(None, [event], now)
             definition = self._current_definition(tx, process_id)
+            if definition.called_only:
+                raise NotFoundError(
+                    f"process {process_id!r} is a stage of another process (one of its call activities) and "
+                    "opens only through it; open the process that calls it",
+                    zh=f"流程 {process_id} 是其他流程中的一个阶段（调用活动），不能单独受理；"
+                       "请受理调用它的流程")
             cleaned = definition.start_form.clean(data, policy)
             zone = policy_zone(policy)
             prefix = self._prefixes.get((fp, process_id)) or number_prefix(policy, process_id)

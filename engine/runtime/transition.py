@@ -63,10 +63,29 @@ def ready_user_tasks(wf: BpmnWorkflow) -> list[Any]:
     with a generator per level and cost about 20 times as much per transition.
     """
     found = [t for t in wf.tasks.values() if t.state == TaskState.READY and isinstance(t.task_spec, UserTask)]
+    inside: list[Any] = []
     for sub in wf.subprocesses.values():
-        found.extend(t for t in sub.tasks.values()
-                     if t.state == TaskState.READY and isinstance(t.task_spec, UserTask))
-    return found
+        inside.extend(t for t in sub.tasks.values()
+                      if t.state == TaskState.READY and isinstance(t.task_spec, UserTask))
+    if not inside:
+        return found
+    if not found and len(inside) == 1:
+        return inside
+    # As if the called diagrams were drawn inline: the task that became READY last comes last (the
+    # case fields overlay the READY tasks' data in this order, so the latest step's data wins).
+    return sorted(found + inside, key=lambda t: t.last_state_change)
+
+
+def _last_completed(wf: BpmnWorkflow) -> Any:
+    """The task completed last, in the workflow or in a call activity still running (its data is the
+    case's latest, as if the called diagrams were drawn inline)."""
+    last = wf.last_task
+    for sub in wf.subprocesses.values():
+        task = sub.last_task
+        later = last is None or (task is not None and task.last_state_change > last.last_state_change)
+        if task is not None and not sub.completed and later:
+            last = task
+    return last
 
 
 class Transition:
@@ -198,10 +217,8 @@ class Transition:
         data: dict[str, Any] = {}
         if wf.is_completed() if completed is None else completed:
             data.update(wf.data)
-        if wf.last_task is not None:
-            data.update(wf.last_task.data)
-        else:
-            data.update(wf.task_tree.data)
+        last = _last_completed(wf)
+        data.update(last.data if last is not None else wf.task_tree.data)
         for task in ready:
             data.update(task.data)
         return data

@@ -201,11 +201,28 @@ def test_upload_without_a_file_asks_for_one(login, services):
     assert response.status_code == 422 and "请先选择文件" in response.get_data(as_text=True)
 
 
-def test_diagram_xml_is_the_cases_process(login, services):
+def test_diagram_xml_is_the_cases_process_and_the_processes_it_calls(login, services):
     browser, number, _ = _claimed(login, services)
     response = browser.get(f"/cases/{number}/diagram.bpmn")
     assert response.status_code == 200 and response.mimetype == "application/xml"
-    assert b"raise_order" in response.data and b"bpmndi" in response.data.lower()
+    assert b'<bpmn:process id="complaint"' in response.data and b"bpmndi" in response.data.lower()
+    assert b'calledElement="complaint_handling"' in response.data  # the stages are call activities
+    called = browser.get(f"/cases/{number}/diagram.bpmn?process=complaint_dispatch")
+    assert called.status_code == 200 and b'<bpmn:userTask id="raise_order"' in called.data
+    nested = browser.get(f"/cases/{number}/diagram.bpmn?process=return_visit")  # called by a stage
+    assert nested.status_code == 200 and b'id="contact_customer"' in nested.data
+    missing = browser.get(f"/cases/{number}/diagram.bpmn?process=repair")
+    assert missing.status_code == 404 and "没有流程 repair" in missing.get_data(as_text=True)
+
+
+def test_the_case_page_knows_which_diagram_each_step_is_in(login, services):
+    browser, number, _ = _claimed(login, services)
+    html = browser.get(f"/cases/{number}").get_data(as_text=True)
+    assert 'id="diagram-path"' in html and "点击阶段" in html
+    page = services.case_page(services.actor("wang.fang"), number)
+    assert [d["id"] for d in page.diagrams][:3] == ["complaint", "complaint_claim", "complaint_handling"]
+    assert page.diagrams[2]["calls"]["order_and_dispatch"] == "complaint_dispatch"
+    assert page.step_process["raise_order"] == "complaint_dispatch" and page.current_steps == ["raise_order"]
 
 
 def test_unknown_case_is_a_friendly_404(login):

@@ -59,7 +59,8 @@ def test_other_subsidiary_does_not_see_the_task_in_any_tab(login, case_number):
         assert case_number not in fan.get(f"/inbox?view={view}").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("path", ["/comments", "/attachments/1", "/diagram.bpmn"])
+@pytest.mark.parametrize("path", ["/comments", "/attachments/1", "/diagram.bpmn",
+                                  "/diagram.bpmn?process=complaint_dispatch"])
 def test_case_subresources_are_scoped_too(login, case_number, path):
     fan = login("fan.ming")
     response = (

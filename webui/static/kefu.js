@@ -36,29 +36,93 @@
     var el = document.getElementById("diagram");
     if (!el || !window.BpmnJS) return;
     var viewer = new window.BpmnJS({ container: el });
-    fetch(el.dataset.src, { credentials: "same-origin" })
-      .then(function (r) { return r.text(); })
-      .then(function (xml) { return viewer.importXML(xml); })
-      .then(function () {
-        var canvas = viewer.get("canvas");
-        var registry = viewer.get("elementRegistry");
-        (el.dataset.done || "").split(",").filter(Boolean).forEach(function (id) {
-          if (registry.get(id)) canvas.addMarker(id, "kefu-done");
-        });
-        (el.dataset.current || "").split(",").filter(Boolean).forEach(function (id) {
-          if (registry.get(id)) canvas.addMarker(id, "kefu-current");
-        });
-        canvas.zoom("fit-viewport");
-        var first = registry.get((el.dataset.current || "").split(",")[0]);
-        if (first) {
-          canvas.zoom(el.clientWidth < 500 ? 0.55 : 0.8);
-          var vb = canvas.viewbox();
-          canvas.viewbox({ x: first.x + first.width / 2 - vb.width / 2, y: first.y + first.height / 2 - vb.height / 2,
-                           width: vb.width, height: vb.height });
-        }
-        el.classList.add("ready");
-      })
-      .catch(function () { el.classList.add("failed"); });
+    var parse = function (text, fallback) { try { return JSON.parse(text || ""); } catch (e) { return fallback; } };
+    var diagrams = parse(el.dataset.diagrams, []);
+    var stepProcess = parse(el.dataset.steps, {});
+    var done = (el.dataset.done || "").split(",").filter(Boolean);
+    var current = (el.dataset.current || "").split(",").filter(Boolean);
+    var byId = {};
+    diagrams.forEach(function (d) { byId[d.id] = d; });
+    // The processes a step runs in, with every caller above it: a stage (call activity) is current
+    // when a current step is inside it, at any depth.
+    var callerOf = {};
+    diagrams.forEach(function (d) {
+      Object.keys(d.calls || {}).forEach(function (a) { if (!(d.calls[a] in callerOf)) callerOf[d.calls[a]] = d.id; });
+    });
+    var within = function (steps) {
+      var found = {};
+      steps.forEach(function (s) {
+        var p = stepProcess[s];
+        while (p && !found[p]) { found[p] = true; p = callerOf[p]; }
+      });
+      return found;
+    };
+    var runningIn = within(current), doneIn = within(done);
+    var nav = document.getElementById("diagram-path");
+    var shown = null;
+
+    function drawNav() {
+      if (!nav) return;
+      nav.innerHTML = "";
+      diagrams.forEach(function (d) {
+        var depth = 0, p = callerOf[d.id];
+        while (p) { depth += 1; p = callerOf[p]; }
+        var b = document.createElement("button");
+        b.type = "button";
+        b.className = "diagram-tab" + (runningIn[d.id] ? " running" : doneIn[d.id] ? " done" : "");
+        b.textContent = d.name.split(" ")[0];
+        b.title = d.name;
+        b.style.marginLeft = depth ? (depth * 0.6) + "rem" : "";
+        if (d.id === shown) b.setAttribute("aria-current", "true");
+        b.addEventListener("click", function () { show(d.id); });
+        nav.appendChild(b);
+      });
+    }
+
+    function show(pid) {
+      shown = pid;
+      drawNav();
+      var url = el.dataset.src + (diagrams.length && pid !== diagrams[0].id ? "?process=" + encodeURIComponent(pid) : "");
+      el.classList.remove("ready");
+      return fetch(url, { credentials: "same-origin" })
+        .then(function (r) { if (!r.ok) throw new Error(r.status); return r.text(); })
+        .then(function (xml) { return viewer.importXML(xml); })
+        .then(function () {
+          var canvas = viewer.get("canvas");
+          var registry = viewer.get("elementRegistry");
+          done.forEach(function (id) { if (registry.get(id)) canvas.addMarker(id, "kefu-done"); });
+          current.forEach(function (id) { if (registry.get(id)) canvas.addMarker(id, "kefu-current"); });
+          var calls = (byId[pid] || {}).calls || {};
+          var focus = null;
+          Object.keys(calls).forEach(function (id) {
+            if (!registry.get(id)) return;
+            canvas.addMarker(id, "kefu-drill");
+            if (runningIn[calls[id]]) { canvas.addMarker(id, "kefu-current"); focus = focus || id; }
+            else if (doneIn[calls[id]]) canvas.addMarker(id, "kefu-done");
+          });
+          canvas.zoom("fit-viewport");
+          var first = registry.get(current.filter(function (id) { return registry.get(id); })[0] || focus || "");
+          if (first && el.clientWidth < 900) {
+            canvas.zoom(el.clientWidth < 500 ? 0.55 : 0.8);
+            var vb = canvas.viewbox();
+            canvas.viewbox({ x: first.x + first.width / 2 - vb.width / 2, y: first.y + first.height / 2 - vb.height / 2,
+                             width: vb.width, height: vb.height });
+          }
+          el.dataset.shown = pid;
+          el.classList.add("ready");
+        })
+        .catch(function () { el.classList.add("failed"); });
+    }
+
+    el.addEventListener("click", function (event) {
+      var node = event.target.closest && event.target.closest("[data-element-id]");
+      var calls = (byId[shown] || {}).calls || {};
+      if (node && calls[node.getAttribute("data-element-id")]) show(calls[node.getAttribute("data-element-id")]);
+    });
+    // Open the diagram the case is at: the innermost process holding its first current step.
+    var start = diagrams.length ? diagrams[0].id : null;
+    if (current.length && stepProcess[current[0]] && byId[stepProcess[current[0]]]) start = stepProcess[current[0]];
+    show(start);
   }
 
   document.addEventListener("DOMContentLoaded", function () {

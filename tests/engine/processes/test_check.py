@@ -133,8 +133,9 @@ def test_the_cli_json_is_what_the_modeler_reads(capsys: pytest.CaptureFixture[st
 
 
 def test_the_cli_says_so_when_there_is_nothing_to_fix(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["process", "check", *map(str, sorted((ROOT / "processes").glob("*.bpmn")))]) == 0
-    assert capsys.readouterr().out.strip() == "6 file(s) checked: no problems"
+    shipped = sorted((ROOT / "processes").glob("*.bpmn"))
+    assert main(["process", "check", *map(str, shipped)]) == 0
+    assert capsys.readouterr().out.strip() == f"{len(shipped)} file(s) checked: no problems"
 
 
 def test_the_cli_lists_the_actions(capsys: pytest.CaptureFixture[str]) -> None:
