@@ -71,6 +71,17 @@ def _holder(services, task: str) -> str:  # type: ignore[no-untyped-def]
     raise AssertionError(f"no diagram has {task}")
 
 
+def _calls_down_to(services, holder: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """The processes to open one after the other from the complaint's diagram to ``holder``'s (the
+    complaint calls its stages through 投诉办理, complaint_handling)."""
+    diagrams = {d.process_id: d for d in services.runtime.current_definition("complaint").diagrams()}
+    caller = {c: d.process_id for d in diagrams.values() for c in d.calls}
+    chain = [holder]
+    while chain[0] != "complaint":
+        chain.insert(0, caller[chain[0]])
+    return chain[1:]
+
+
 def _select(page, element_id: str) -> None:  # type: ignore[no-untyped-def]
     """Select a shape as a click would (the shapes of a large sheet are small to hit)."""
     page.evaluate("""id => { const m = document.getElementById('modeler').kefuModeler;
@@ -102,12 +113,12 @@ def test_the_owner_edits_checks_fixes_and_deploys_the_complaint_and_a_new_case_u
         _wait_modeler(page)
         expect(page.locator(".djs-element[data-element-id]").first).to_be_attached()
         _shot(page, "complaint")
-        if holder != "complaint":  # the step is in a called diagram: open it from its call activity
+        for called in _calls_down_to(services, holder):  # a called diagram: open it from its call activity
             caller = page.evaluate("""p => document.getElementById('modeler').kefuModeler
-                .get('elementRegistry').filter(e => e.businessObject.calledElement === p)[0].id""", holder)
+                .get('elementRegistry').filter(e => e.businessObject.calledElement === p)[0].id""", called)
             _select(page, caller)
             page.dblclick(f".djs-element[data-element-id='{caller}'] .djs-hit")
-            page.wait_for_url(f"**/processes/{holder}/modeler")
+            page.wait_for_url(f"**/processes/{called}/modeler")
             _wait_modeler(page)
 
         # Rebind the lane of 录入督办令 from the CS specialist to the CS supervisor.
