@@ -37,6 +37,7 @@ class Settings:
     audit_checkpoint_interval: str = "1h"  # how often the worker anchors the audit log
     audit_checkpoint_dir: Path | None = None  # default <data_dir>/audit-checkpoints; WORM in production
     audit_key: str = ""  # HMAC key of the checkpoints; default: generated into <data_dir>/audit_key
+    max_image_pixels: int = 50_000_000  # an uploaded photo of more pixels (width × height) is refused
 
     def span(self, name: str) -> timedelta:
         """A span setting as a timedelta; ConfigError naming the variable when it is malformed."""
@@ -81,5 +82,15 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             hint = get_close_matches(name, list(_ENV_NAMES), n=1)
             tip = f"; did you mean {hint[0]}?" if hint else f"; known: {', '.join(sorted(_ENV_NAMES))}"
             raise ConfigError(f"unknown setting {name}{tip}")
-        values[attr] = Path(raw) if attr.endswith("_dir") else raw
+        values[attr] = Path(raw) if attr.endswith("_dir") else _number(name, raw) if attr in _INTS else raw
     return Settings(**values)  # type: ignore[arg-type]
+
+
+_INTS = {f.name for f in fields(Settings) if isinstance(f.default, int)}
+
+
+def _number(name: str, raw: str) -> int:
+    text = raw.strip().replace("_", "")
+    if not (text.isascii() and text.isdigit() and 0 < len(text) <= 12 and int(text) > 0):
+        raise ConfigError(f"{name}: {raw!r} is not a whole number above zero (such as 50000000)")
+    return int(text)

@@ -26,6 +26,7 @@ from engine.identity import check_id_document, mask_id_number
 from engine.permissions import Target, require, subject_of
 from engine.processes import timer_clock
 from engine.runtime.access import load_staff, place, placement_of
+from engine.spreadsheet import safe_row
 from engine.store.limits import check_row
 from engine.store.visitor_repo import VisitorRepo
 from engine.store.worker_repo import WorkerRepo
@@ -417,7 +418,8 @@ def search_visits(
 
 
 def export_visits_csv(runtime: Any, actor: str, **filters: Any) -> str:
-    """The visit log as CSV (UTF-8 with BOM for spreadsheet programs); ID numbers masked (R0.8)."""
+    """The visit log as CSV (UTF-8 with BOM for spreadsheet programs); ID numbers masked (R0.8); no
+    cell is read as a formula (engine.spreadsheet)."""
     zone = runtime.zone
     out = io.StringIO()
     out.write("\ufeff")
@@ -430,7 +432,7 @@ def export_visits_csv(runtime: Any, actor: str, **filters: Any) -> str:
             if isinstance(value, datetime):
                 value = value.astimezone(zone).isoformat(timespec="minutes")
             values.append("" if value is None else value)
-        writer.writerow(values)
+        writer.writerow(safe_row(values))  # a name like =HYPERLINK(…) stays text
     return out.getvalue()
 
 

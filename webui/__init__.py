@@ -38,7 +38,7 @@ def _secret_key(settings: Settings) -> str:
 
 def create_app(settings: Settings | None = None, *, services: Services | None = None) -> Flask:
     """The kefu web app on ``settings`` (default: the ``KEFU_*`` environment)."""
-    from webui import errors, i18n
+    from webui import errors, i18n, validation
 
     settings = settings or load_settings()
     app = Flask(__name__)
@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     csrf.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
+    validation.init_app(app)  # before the areas: their <int:…> routes take the bounded converter
     for name in AREAS:
         importlib.import_module(f"webui.{name}").init_app(app)
     app.jinja_env.globals["calendar_outlook"] = calendar_outlook

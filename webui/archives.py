@@ -19,6 +19,7 @@ from engine.store.visitor_repo import VisitorRepo
 from webui.context import current_actor, login_required, services
 from webui.errors import message_of
 from webui.i18n import pick
+from webui.uploads import check_pixels, sniff
 
 __all__ = ["bp", "init_app"]
 
@@ -69,13 +70,16 @@ def upload(code: str) -> Any:
     if file is None or not file.filename:
         flash(pick({"zh": "请选择文件。", "en": "Choose a file."}), "error")
     else:
+        content = file.read()
+        if (sniff(content) or "").startswith("image/"):
+            check_pixels(content, services().max_image_pixels)
         archives.store_document(
             services().runtime,
             current_actor().login,
             code,
             request.form.get("doc_type", ""),
             file.filename,
-            file.read(),
+            content,
             services().data_dir,
         )
         flash(pick({"zh": "已归档。", "en": "Filed."}), "success")

@@ -49,7 +49,7 @@ class Services:
 
     def __init__(
         self, *, store: Any, runtime: Any, policies: Any, registry: Any, clock: Clock, data_dir: Path,
-        limits: SessionLimits | None = None,
+        limits: SessionLimits | None = None, max_image_pixels: int = Settings.max_image_pixels,
     ) -> None:
         self.store = store
         self.runtime = runtime
@@ -60,6 +60,7 @@ class Services:
         self._policy_cache: dict[str | None, Any] = {}
         self._choices_cache: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
         self.credentials = Credentials(store, clock, limits)
+        self.max_image_pixels = max_image_pixels
 
     # -- people --------------------------------------------------------------------------------
     def authenticate(self, login: str, password: str) -> Actor | None:
@@ -542,7 +543,7 @@ class Services:
                 raise form_error(f"unknown photo stage {stage!r}",
                                  {"stage": (f"unknown photo stage {stage!r}; use one of {known}",
                                             f"没有“{stage}”这个拍照节点")})
-        kind = check_upload(body, content_type)
+        kind = check_upload(body, content_type, self.max_image_pixels)
         digest, relative = store_upload(self.data_dir, body, kind)
         clean_name = Path(filename or "upload").name[:200] or "upload"
         now = self.clock.now()
@@ -741,4 +742,5 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         clock=clock,
         data_dir=settings.data_dir,
         limits=limits,
+        max_image_pixels=settings.max_image_pixels,
     )

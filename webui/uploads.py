@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import io
+import struct
+import warnings
 from pathlib import Path
 
 from webui.forms import form_error
 
-__all__ = ["ALLOWED_UPLOADS", "MAX_UPLOAD_BYTES", "check_upload", "sniff", "store_upload"]
+__all__ = ["ALLOWED_UPLOADS", "MAX_UPLOAD_BYTES", "check_pixels", "check_upload", "image_size", "sniff",
+           "store_upload"]
 
 ALLOWED_UPLOADS = {
     "image/jpeg": ".jpg",
@@ -37,8 +41,43 @@ def sniff(body: bytes) -> str | None:
     return None
 
 
-def check_upload(body: bytes, claimed: str) -> str:
-    """The accepted content type of ``body``; a FormError (field ``file``) otherwise."""
+def image_size(body: bytes) -> tuple[int, int] | None:
+    """(width, height) from a photo's header, without decoding its pixels; None when unreadable."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Pillow warns about (and above 2× its own limit refuses) bombs
+            with Image.open(io.BytesIO(body)) as image:
+                return image.size
+    except Image.DecompressionBombError:
+        pass
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        pass
+    if body.startswith(b"\x89PNG\r\n\x1a\n") and body[12:16] == b"IHDR" and len(body) >= 24:
+        width, height = struct.unpack(">II", body[16:24])  # what a browser would allocate
+        return width, height
+    return None
+
+
+def check_pixels(body: bytes, max_pixels: int) -> None:
+    """A FormError (field ``file``) when ``body`` is a photo of more than ``max_pixels`` pixels."""
+    size = image_size(body)
+    if size is not None and size[0] * size[1] > max_pixels:
+        width, height = size
+        mp = max_pixels / 1_000_000
+        raise form_error(
+            f"the photo is {width}×{height} pixels; at most {max_pixels:,} pixels ({mp:g} MP)",
+            {"file": (f"at most {mp:g} million pixels (this one has {width}×{height})",
+                      f"照片不能超过 {mp:g} 百万像素（此图为 {width}×{height}）")},
+        )
+
+
+def check_upload(body: bytes, claimed: str, max_pixels: int | None = None) -> str:
+    """The accepted content type of ``body``; a FormError (field ``file``) otherwise.
+
+    ``max_pixels``: a photo (JPEG, PNG, WebP) of more pixels is refused (setting ``max_image_pixels``).
+    """
     if not body:
         raise form_error("the file is empty", {"file": ("the file is empty", "文件为空")})
     kind = sniff(body)  # the bytes decide, not the name or the browser's claim
@@ -55,6 +94,8 @@ def check_upload(body: bytes, claimed: str) -> str:
     if len(body) > MAX_UPLOAD_BYTES:
         mb = MAX_UPLOAD_BYTES // (1024 * 1024)
         raise form_error("the file is too large", {"file": (f"at most {mb} MB", f"文件不能超过 {mb} MB")})
+    if max_pixels is not None and kind.startswith("image/"):
+        check_pixels(body, max_pixels)
     return kind
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from datetime import date, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
@@ -123,7 +123,14 @@ def _datetime(value: Any, field: _Field, choices: Sequence[dict[str, Any]], zone
         )
     if moment.tzinfo is None or moment.utcoffset() is None:
         moment = moment.replace(tzinfo=zone)
-    return moment.astimezone(zone).isoformat()
+    try:  # 0001-01-01T00:00 or 9999-12-31T23:59-23:59 cannot be moved into UTC or the zone
+        moment.astimezone(UTC)
+        return moment.astimezone(zone).isoformat()
+    except OverflowError:
+        raise FieldRefused(
+            f"{_show(value)} is outside the range of dates kefu can keep",
+            f"{_show(value)} 超出可记录的日期范围",
+        ) from None
 
 
 def _date(value: Any, field: _Field, choices: Sequence[dict[str, Any]], zone: tzinfo) -> str:

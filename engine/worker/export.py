@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from engine.errors import KefuError
+from engine.spreadsheet import safe_row
 from engine.store.worker_repo import PenaltyRecord
 from engine.worker.templates import REASONS
 
@@ -60,7 +61,7 @@ def write_ledger(lines: Sequence[PenaltyRecord], path: Path, fmt: str, zone: tzi
     zone = ZoneInfo(zone) if isinstance(zone, str) else zone
     label = _ZONE_NAMES.get(str(getattr(zone, "key", zone)), str(getattr(zone, "key", zone)))
     header = [f"{title}（{label}）" if key == "occurred_at" else title for key, title in COLUMNS]
-    rows = ledger_rows(lines, zone, staff, units)
+    rows = [safe_row(row) for row in ledger_rows(lines, zone, staff, units)]  # no cell is a formula
     total = sum(line.amount for line in lines)
     if fmt == "csv":
         with path.open("w", encoding="utf-8-sig", newline="") as handle:

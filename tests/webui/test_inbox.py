@@ -81,7 +81,8 @@ def test_pages_of_25(login, services):
     page2 = wang.get("/inbox?view=queue&page=2").get_data(as_text=True)
     assert "共 27 条" in page1 and "第 1 / 2 页" in page1 and page1.count('class="casenum"') == 25
     assert page2.count('class="casenum"') == 2
-    assert wang.get("/inbox?view=queue&page=x").status_code == 200  # bad page → first page
+    bad = wang.get("/inbox?view=queue&page=x")  # a bad page number is refused with the reason (issue 13)
+    assert bad.status_code == 422 and "页码：须为 1 到 100000 之间的整数" in bad.get_data(as_text=True)
 
 
 def test_time_left_turns_red_when_overdue_and_the_overdue_tab_counts_it(login, clock):
