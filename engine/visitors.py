@@ -396,7 +396,8 @@ def _visible_projects(tx: Any, actor: str) -> list[str] | None:
         ]
     if mine.group:
         return None
-    raise PermissionDenied(f"{actor} belongs to no unit; the visit log is shown by unit")
+    raise PermissionDenied(f"{actor} belongs to no unit; the visit log is shown by unit",
+                           zh="您不属于任何组织单位，来访记录按单位查看")
 
 
 def search_visits(

@@ -85,7 +85,7 @@ def test_every_page_carries_a_csrf_meta_token_for_htmx(login):
 @pytest.mark.parametrize("target", [
     "/%09/evil.example/phish", "/%0a/evil.example", "/%0d/evil.example", "/%5C/evil.example",
     "/%5Cevil.example", "%5C%5Cevil.example", "//evil.example", "///evil.example", "https://evil.example/",
-    "javascript:alert(1)", "/%00/evil.example", "/%7F/evil.example", "evil.example", "http:/evil.example",
+    "javascript:alert(1)", "/%7F/evil.example", "evil.example", "http:/evil.example",
 ])
 def test_login_never_redirects_off_site_whatever_the_encoding(client, target):
     browser = Browser(client)
@@ -99,3 +99,9 @@ def test_the_language_switch_never_redirects_off_site(login):
     response = browser.post("/lang/en", {"next": "/\t/evil.example"})
     assert response.headers["Location"] == "/inbox"
     assert browser.post("/lang/en", {"next": "/cases?q=a"}).headers["Location"] == "/cases?q=a"
+
+
+def test_a_nul_in_next_is_refused_before_the_sign_in(client):
+    form = {"login": "wang.fang", "password": PASSWORD}
+    response = Browser(client).post("/login?next=/%00/evil.example", form)
+    assert response.status_code == 422 and "evil.example" not in response.headers.get("Location", "")
