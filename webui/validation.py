@@ -60,7 +60,8 @@ class BoundedInt(IntegerConverter):
 
 
 # Chinese names of the fields this module refuses (others are shown as sent).
-_LABELS_ZH = {"page": "页码", "version": "版本号", "body": "请求体", "query": "查询参数", "form": "表单字段"}
+_LABELS_ZH = {"page": "页码", "version": "版本号", "body": "请求体", "query": "查询参数", "form": "表单字段",
+              "q": "搜索内容", "view": "视图", "sort": "排序", "category": "类别", "next": "跳转地址"}
 
 
 def _refuse(field: str, en: str, zh: str) -> FormError:
