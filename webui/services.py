@@ -24,6 +24,7 @@ from engine.permissions import Subject, Target, can, require, subject_of, unit_s
 from engine.repair_orders import photo_stages
 from engine.runtime.access import candidate_groups
 from engine.settings import Settings
+from engine.spreadsheet import safe_row
 from engine.store import web_queries as wq
 from engine.store.web_queries import InboxFilter, InboxScope
 from webui.forms import form_error
@@ -401,7 +402,7 @@ class Services:
             kind = PROCESS_NAMES.get(r.process_id, {}).get(language, r.process_id)
             values = [r.number, kind, r.category, r.status_name, r.customer_name, r.phone, r.room,
                       r.unit_name, when(r.opened_at), when(r.closed_at), steps]
-            sheet.append([_cell(v) for v in values])
+            sheet.append(safe_row(values))
             for cell in sheet[sheet.max_row]:
                 cell.data_type = "s"
         buffer = BytesIO()
@@ -696,13 +697,6 @@ class Services:
                       dry_run: bool) -> list[Any]:
         """Move open cases to version ``to`` (or only say which could move) (``process.migrate``)."""
         return self.runtime.migrate_cases(process_id, to, actor.login, numbers=numbers, dry_run=dry_run)
-
-
-def _cell(value: Any) -> Any:
-    """A spreadsheet cell of text people typed: never a formula (OWASP "CSV injection")."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def _case_of(view: Any) -> Any:

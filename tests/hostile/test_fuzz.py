@@ -8,6 +8,7 @@ the other subsidiary is accepted, and that ``kefu doctor``'s checks find nothing
 
 from __future__ import annotations
 
+import inspect
 from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlencode
@@ -30,9 +31,9 @@ from tests.hostile.world import World, counts
 from webui.validation import PARAMETER_RANGES
 
 # Who attacks each area: someone whose role reaches its pages (the deepest code paths).
-ACTORS = {"org": "gu.yan", "holidays": "gu.yan", "visitors": "peng.jun", "faq": "he.jing",
-          "archives": "he.jing", "archives.household": "hu.xuemei", "archives.upload": "hu.xuemei",
-          "archives.document": "hu.xuemei", "visit_answer": None}
+ACTORS = {"org": "gu.yan", "holidays": "gu.yan", "processes": "qian.lu", "visitors": "peng.jun",
+          "faq": "he.jing", "archives": "he.jing", "archives.household": "hu.xuemei",
+          "archives.upload": "hu.xuemei", "archives.document": "hu.xuemei", "visit_answer": None}
 # Routes the fuzz leaves alone: they end the attacker's own session (tests/hostile/test_revocation.py).
 SKIP = {"auth.logout", "account.end_all", "static"}
 # Subsidiary-level attackers: a write of theirs to an object of 华南区域 must not be accepted.
@@ -59,6 +60,8 @@ def _own(world: World, endpoint: str, name: str, side: str = "sz") -> str:
         return world.ids[kind][side]
     if name == "code":
         return "zh_CN"
+    if name == "process_id":
+        return "complaint"
     return "1"  # document, attachment and absence ids: small integers
 
 
@@ -128,6 +131,11 @@ def _web(world: World, rule: Rule, tally: Tally) -> None:
         if "POST" in methods:
             form = {name: value for name in FIELDS if name not in COUNTERS} | {"csrf_token": token}
             tally.note("POST", url, label, client.post(url, data=form).status_code)
+    if "POST" in methods and "get_json" in inspect.getsource(world.app.view_functions[rule.endpoint]):
+        for label, body in JSON_BODIES.items():  # a page that takes JSON (the modeler's draft)
+            status = client.post(url, data=body, headers={"Content-Type": "application/json",
+                                                          "X-CSRFToken": token}).status_code
+            tally.note("POST", url, label, status)
     if "POST" in methods:
         for name in COUNTERS:
             for label in ("page20", "digits5000"):
