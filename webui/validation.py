@@ -86,6 +86,8 @@ def _check_text(where: str, name: str, value: str) -> None:
 def _check_counter(name: str, value: str) -> None:
     low, high = PARAMETER_RANGES[name]
     text = value.strip()
+    if not text:
+        return  # left empty: the page takes its default (the first page, no version)
     if not (text.isascii() and text.isdigit() and len(text) <= len(str(high)) and low <= int(text) <= high):
         raise _refuse(name, f"must be a whole number from {low} to {high}",
                       f"须为 {low} 到 {high} 之间的整数")

@@ -149,3 +149,9 @@ def test_a_disposal_record_longer_than_its_column_is_a_422_in_chinese(login, ser
                                                             "action": "dispose"})
     assert response.status_code == 422 and "不超过 120 字" in page_text(response)
     assert set(counts(services, "disposal_decisions", "legal_holds").values()) == {0}
+
+
+def test_an_empty_page_is_the_first_page(login):
+    browser = login("wang.fang")
+    assert browser.get("/inbox?page=").status_code == 200
+    assert browser.get("/cases?page=&q=").status_code == 200
