@@ -55,9 +55,10 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     csrf.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
-    validation.init_app(app)  # before the areas: their <int:…> routes take the bounded converter
+    validation.bound_ids(app)  # before the areas: their <int:…> routes take the bounded converter
     for name in AREAS:
         importlib.import_module(f"webui.{name}").init_app(app)
+    validation.init_app(app)  # after the areas: the signed-in actor is loaded first
     app.jinja_env.globals["calendar_outlook"] = calendar_outlook
 
     @app.get("/")

@@ -12,8 +12,8 @@ API, as its OpenAPI document declares):
   is not valid JSON (``NaN``, an integer of thousands of digits), or that carries a lone surrogate or a
   NUL in a string, or an integer or number no column can hold.
 
-Path integers (``<int:…>``) are bounded by :class:`BoundedInt`: an id of 2³¹ or more is a plain 404,
-as no row can have it. Form-specific rules (lengths, choices, dates) stay with the forms.
+Path integers (``<int:…>``) are bounded by :class:`BoundedInt` (``bound_ids``): an id of 2³¹ or more is
+a plain 404, as no row can have it. Form-specific rules (lengths, choices, dates) stay with the forms.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ from werkzeug.routing import IntegerConverter, ValidationError
 
 from engine.errors import FormError, NotFoundError
 
-__all__ = ["INT_MAX", "MAX_JSON_DEPTH", "PARAMETER_RANGES", "BoundedInt", "check_request", "init_app"]
+__all__ = ["INT_MAX", "MAX_JSON_DEPTH", "PARAMETER_RANGES", "BoundedInt", "bound_ids", "check_request",
+           "init_app"]
 
 # The largest id a row can have: the id columns are 32-bit integers on PostgreSQL.
 INT_MAX = 2**31 - 1
@@ -165,7 +166,12 @@ def check_request() -> None:
             _check_json(body)
 
 
-def init_app(app: Flask) -> None:
-    """Bound the ``int`` path converter and check every request before its view (and before sign-in)."""
+def bound_ids(app: Flask) -> None:
+    """Make ``<int:…>`` the bounded converter: call it before any blueprint adds its routes."""
     app.url_map.converters["int"] = BoundedInt
-    app.before_request_funcs.setdefault(None, []).insert(0, check_request)
+
+
+def init_app(app: Flask) -> None:
+    """Check every request before its view; registered after the areas, so the signed-in actor is known
+    (an error page keeps its menu) and the API's token check still comes after this one."""
+    app.before_request(check_request)
