@@ -98,6 +98,17 @@ async function postJSON(url, body) {
   return { ok: response.ok, status: response.status, payload };
 }
 
+// Fit the diagram into the canvas beside the palette, which floats over its left edge.
+function fitBesidePalette(canvas, width) {
+  canvas.zoom('fit-viewport');
+  const room = width - 130;
+  if (room > 200) {
+    canvas.zoom(canvas.zoom() * (room / width));
+    const box = canvas.viewbox();
+    canvas.viewbox({ ...box, x: box.inner.x - 120 / box.scale, y: box.inner.y - 20 / box.scale });
+  }
+}
+
 // -- problems on the canvas -----------------------------------------------------------------------------
 function markProblems(viewer, findings, listNode, summaryNode) {
   const canvas = viewer.get('canvas');
@@ -171,7 +182,7 @@ async function mountModeler(config) {
     status.textContent = L(`图无法打开：${err.message}`, `The diagram cannot be opened: ${err.message}`);
     return modeler;
   }
-  modeler.get('canvas').zoom('fit-viewport');
+  fitBesidePalette(modeler.get('canvas'), root.querySelector('.canvas').clientWidth);
   markProblems(modeler, config.findings || [], problems, config.checked ? summary : null);
   const eventBus = modeler.get('eventBus');
   eventBus.on('commandStack.changed', () => setDirty(true));
