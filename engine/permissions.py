@@ -53,6 +53,9 @@ process.read             the process area (versions, diagrams, diffs): a process
 process.edit             ``process_owner`` held at the group unit (processes are group-wide): drafts
 process.deploy           as process.edit: a new current version of a process
 process.migrate          as process.edit: moving open cases of any subsidiary to another version
+report.read              a supervisor or manager role (``ALL_VIEW_ROLES``) whose level covers the
+                         report's unit: group-level staff every unit, a subsidiary's its subsidiary
+                         and its projects, a project's its project (R7.1 statistics)
 =======================  ========================================================================
 
 Policy values (the roles of ``archive.*`` and ``consultation.faq_editors``) are read from the policy
@@ -246,6 +249,25 @@ def _roles(policy: Any, key: str) -> frozenset[str]:
     return frozenset([str(value)] if isinstance(value, str) else [str(v) for v in value or ()])
 
 
+def _report_read(s: Subject, t: Target, policy: Any) -> Decision:
+    if not (s.roles & ALL_VIEW_ROLES):
+        return _no(f"the statistics are for supervisors and managers ({', '.join(sorted(ALL_VIEW_ROLES))}); "
+                   f"{s.login} holds {', '.join(sorted(s.roles)) or 'no roles'}",
+                   "统计报表仅限主管、经理及以上人员查阅")
+    if t.unit_kind == "group":
+        if s.group_level:
+            return _yes("group-level manager", "集团管理人员")
+        return _no(f"{s.login} works for {_level(s)}; the group's statistics are for group-level staff",
+                   f"您属于 {_level(s)}，无权查阅集团的统计报表")
+    if t.unit_kind == "subsidiary" and s.project is not None:
+        return _no(f"{s.login} works at {s.project}; the statistics of {t.subsidiary} are for its company",
+                   f"您属于 {s.project}，无权查阅公司的统计报表")
+    if _covers(s, t):
+        return _yes("the unit covers the report's unit", "本单位的统计报表")
+    return _no(f"{s.login} works for {_level(s)}; this report belongs to another unit",
+               f"您属于 {_level(s)}，无权查阅其他单位的统计报表")
+
+
 # -- the rules ---------------------------------------------------------------------------------------
 def _case_read(s: Subject, t: Target, policy: Any) -> Decision:
     if t.first_receiver is not None and s.login == t.first_receiver:
@@ -435,6 +457,7 @@ def _process_read(s: Subject, t: Target, policy: Any) -> Decision:
 Rule = Callable[[Subject, Target, Any], Decision]
 ACTIONS: dict[str, Rule] = {
     "case.open": _case_open,
+    "report.read": _report_read,
     "case.read": _case_read,
     "case.comment": _case_read,
     "case.attach": _case_read,

@@ -20,7 +20,7 @@ from engine.store.case_queries import CaseFilter
 from engine.store.web_queries import COUNT_CAP, SORTS, VIEWS, InboxFilter
 from webui.context import services
 from webui.form_schema import NO_NUL, FormSchemas, problems
-from webui.openapi import CASE_LIST_PARAMS, openapi_document
+from webui.openapi import CASE_LIST_PARAMS, MONTH, openapi_document
 from webui.viewdata import mask_phone
 
 __all__ = ["bp", "init_app"]
@@ -195,6 +195,17 @@ def list_tasks() -> Any:
         items.append(item)
     return jsonify({"view": page.view, "total": page.total, "page": page.page, "pages": page.pages,
                     "counts": page.counts, "items": items})
+
+
+@bp.get("/reports/monthly")
+@token_required
+def monthly_report() -> Any:
+    """A unit's monthly statistics (R7.1): ``?month=YYYY-MM&unit=<group, subsidiary or project>``."""
+    args = _args({"month": MONTH, "unit": _TEXT})
+    if "month" not in args:
+        raise FormError("query parameter 'month' is required (YYYY-MM, e.g. 2026-11)",
+                        {"month": "required"}, zh="请填写月份（YYYY-MM）")
+    return jsonify(services().monthly_report(g.api_actor, args["month"], args.get("unit")))
 
 
 @bp.post("/tasks/<task_id>/claim")

@@ -50,6 +50,7 @@ _STATUS_TEXT = {
 }
 _TEXT = {"type": "string", "maxLength": 200, "pattern": NO_NUL}
 _TIME = {"type": ["string", "null"], "description": "ISO 8601 with offset"}
+MONTH = {"type": "string", "pattern": "^20[0-9]{2}-(0[1-9]|1[0-2])$", "examples": ["2026-11"]}
 
 
 def _json(schema: dict[str, Any]) -> dict[str, Any]:
@@ -104,6 +105,38 @@ def _case_links(pointer: str) -> dict[str, Any]:
     return {name: {"operationId": op, "parameters": number}
             for name, op in (("ReadCase", "readCase"), ("ReadTimeline", "readTimeline"),
                              ("Attach", "attachFile"))}
+
+
+def _monthly_report() -> dict[str, Any]:
+    counts = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}
+    number = {"type": "integer", "minimum": 0}
+    rate = {"type": ["number", "null"], "minimum": 0, "maximum": 1}
+    deadline = {"type": "object", "required": ["due", "on_time", "late", "rate"], "properties": {
+        "due": number, "on_time": number, "late": number, "rate": rate}}
+    alongside = {"type": "object", "required": ["received", "closed", "open"], "properties": {
+        "received": number, "closed": number, "open": number}}
+    complaints = {"type": "object", "required": ["received", "valid", "closed", "open", "unresolvable",
+                                                 "by_category", "by_project"], "properties": {
+        "received": number, "valid": number, "closed": number, "open": number, "unresolvable": number,
+        "by_category": counts, "by_project": counts, "by_channel": counts, "by_urgency": counts,
+        "by_department": counts, "by_project_category": {"type": "object", "additionalProperties": counts}}}
+    return {"type": "object", "required": ["month", "unit", "complaints", "deadlines", "handling",
+                                           "return_visits", "repairs", "consultations", "items"],
+            "properties": {
+                "month": MONTH, "unit": {"type": "string"}, "unit_name": {"type": "string"},
+                "level": {"enum": ["group", "subsidiary", "project"]}, "as_of": _TIME,
+                "final": {"type": "boolean", "description": "the month had ended: the figures are final"},
+                "complaints": complaints,
+                "deadlines": {"type": "object", "additionalProperties": deadline,
+                              "description": "dispatch, visit, reply, completion"},
+                "handling": {"type": "object", "properties": {
+                    "closed": number, "working_minutes": number,
+                    "average_working_hours": {"type": ["number", "null"]}}},
+                "return_visits": {"type": "object", "properties": {
+                    "closed": number, "visited": number, "coverage": rate, "satisfaction": counts}},
+                "repairs": alongside, "consultations": alongside,
+                "items": {"type": "array", "items": {"type": "object", "required": ["number", "closed"]}},
+                "names": {"type": "object"}}}
 
 
 def _components(forms: FormSchemas) -> dict[str, Any]:
@@ -164,7 +197,8 @@ def _components(forms: FormSchemas) -> dict[str, Any]:
     completes: dict[str, Any] = {"oneOf": [], "discriminator": {"propertyName": "task", "mapping": {}}}
     schemas: dict[str, Any] = {"Error": error, "Task": task, "Case": case, "TaskItem": item,
                                "FieldValue": value, "Step": step, "Event": event,
-                               "CaseSummary": summary, "OpenCase": opens, "CompleteTask": completes}
+                               "CaseSummary": summary, "OpenCase": opens, "CompleteTask": completes,
+                               "MonthlyReport": _monthly_report()}
     for pid, schema in forms.start.items():
         schemas[f"Open_{pid}"] = {"type": "object", "required": ["process", "data"],
                                   "additionalProperties": False,
@@ -246,6 +280,11 @@ def openapi_document(forms: FormSchemas, processes: list[str], stages: list[str]
                         _query("q", "search by case number, room, phone or customer name", _TEXT),
                         _query("category", "category code", _TEXT),
                         _query("sort", "sort key", {"enum": sorted(SORTS)}), _PAGE])},
+            "/reports/monthly": {"get": _op(
+                "monthlyReport", "A unit's monthly statistics (R7.1), as at the month's end",
+                ("200", "the figures", _ref("MonthlyReport")), ("403", "404", "422"),
+                params=[{**_query("month", "the month, in the unit's time zone", MONTH), "required": True},
+                        _query("unit", "a group, subsidiary or project code (default: the group)", _TEXT)])},
             "/tasks/{task_id}/claim": {"post": _op("claimTask", "Claim a task from the group queue",
                                                    ("200", "claimed", claimed), ("403", "404", "409"),
                                                    params=[task])},

@@ -148,6 +148,25 @@ class Services:
         return password
 
     # -- holiday calendar (issue 17) -------------------------------------------------------------
+    # -- statistics (R7.1) ------------------------------------------------------------------------
+    def monthly_report(self, actor: Actor, month: str, unit: str | None) -> dict[str, Any]:
+        """The unit's monthly figures as ``actor`` may read them (``report.read``)."""
+        from engine.reports.monthly import monthly_statistics
+
+        return monthly_statistics(self.store, self.policies, month, unit, now=self.clock.now(),
+                                  subject=_subject(actor))
+
+    def report_units(self, actor: Actor) -> list[tuple[str, str, str]]:
+        """(code, name, kind) of the groups, subsidiaries and projects whose report ``actor`` may read."""
+        from engine.reports.monthly import LEVELS, report_target
+
+        units = self.units()
+        subject = _subject(actor)
+        order = {kind: i for i, kind in enumerate(LEVELS)}
+        found = [u for u in units.values() if u.kind in LEVELS
+                 and can(subject, "report.read", report_target(units, u)).allowed]
+        return [(u.code, u.name, u.kind) for u in sorted(found, key=lambda u: (order[u.kind], u.code))]
+
     def calendar_region(self) -> str:
         """The group policy's holiday region."""
         return str(self.policies.effective(None).get("calendar.region"))

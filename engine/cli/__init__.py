@@ -23,6 +23,7 @@ _COMMAND_MODULES = (
     "engine.cli.worker",
     "engine.cli.doctor",
     "engine.cli.process",
+    "engine.cli.report",
 )
 
 

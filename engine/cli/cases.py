@@ -125,6 +125,11 @@ def init_command(cli: CliContext, demo: bool, force: bool) -> None:
         click.echo(f"api tokens: {imported} moved from api_tokens.json into the database")
     for done in runtime.register_processes(force=force):
         click.echo(_registration_line(done))
+    from engine.reports.facts import backfill
+
+    filled = backfill(runtime)
+    if filled:
+        click.echo(f"statistics: facts of {filled} earlier case(s) filled in")
     if demo:
         _import_org(cli, runtime, DEMO_ORG)
         from engine.visitors import import_households

@@ -69,6 +69,10 @@ def worker_command(cli: CliContext, once: bool, interval: float) -> None:
     for job, unit, period, result in report.runs:
         details = ", ".join(f"{k}={v}" for k, v in result.items())
         click.echo(f"ran {job} {unit} {period}: {details}")
+    if report.reports is not None:
+        for root, month, units in report.reports.runs:
+            late = " (late: an alert was raised)" if (root, month) in report.reports.late else ""
+            click.echo(f"monthly report {month} delivered for {', '.join(units)}{late}")
     for job, unit, period in report.skipped:
         click.echo(f"skipped {job} {unit} {period}: done or held by another worker")
     for job, unit, period, error in report.failures:

@@ -374,6 +374,9 @@ def _owner(el: etree._Element) -> str | None:
     return owner_id(el)
 
 
+_PROPERTY_EXPRESSIONS = frozenset({"due", "assignee", "statistic_due", "statistic_done"})
+
+
 def _expressions(root: etree._Element) -> Iterable[tuple[etree._Element, str, str | None]]:
     """(element, text, owner id) of every expression and script (texts that do not parse are skipped:
     the allow-list reports them)."""
@@ -382,7 +385,7 @@ def _expressions(root: etree._Element) -> Iterable[tuple[etree._Element, str, st
             continue
         if el.tag in _EVAL_TAGS or el.tag in _EXEC_TAGS:
             yield el, el.text or "", _owner(el)
-        elif el.tag == f"{_S}property" and el.get("name") in {"due", "assignee"}:
+        elif el.tag == f"{_S}property" and el.get("name") in _PROPERTY_EXPRESSIONS:
             yield el, el.get("value") or "", _owner(el)
         elif el.tag == f"{_S}parameter":
             yield el, el.get("value") or "", _owner(el)

@@ -60,7 +60,7 @@ _EXPRESSION_TAGS = _TIMER_TAGS | {
 }
 _SCRIPT_TAGS = {_b("script"), _s("preScript"), _s("postScript")}
 _VARIABLE_TAGS = {_s("messageVariable"), _s("variableName")}
-_EXPRESSION_PROPERTIES = ("due", "assignee", "notify")
+_EXPRESSION_PROPERTIES = ("due", "assignee", "notify", "statistic_due", "statistic_done")
 _UNSUPPORTED = {
     _b("businessRuleTask"): "business rule tasks (DMN) run code outside the allow-list; use a script task",
     _b("task"): "a task without a type does nothing in kefu and nobody sees it in an inbox; make it a user "

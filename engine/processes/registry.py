@@ -43,6 +43,11 @@ class UserTaskInfo:
     the lane's label for people) and its ``due``/``assignee``/``notify`` expressions.
 
     ``notify`` gives role codes whose holders for the case are told at once when the task opens.
+    ``statistic`` names the deadline kind the task counts for in the monthly statistics (R7.1:
+    ``dispatch``, ``visit``, ``reply``, ``completion``), and ``statistic_due`` the deadline it is
+    judged against when that is not the task's own ``due`` (the 督办令 is signed against the
+    dispatch deadline) and ``statistic_done`` a condition on the completed form for the completion to
+    count (the work step counts as completion only when the department reports it finished).
     """
 
     name: str
@@ -54,6 +59,9 @@ class UserTaskInfo:
     process_id: str = ""
     file: str = ""
     lane_label: str | None = None
+    statistic: str | None = None
+    statistic_due_expr: str | None = None
+    statistic_done_expr: str | None = None
 
 
 @dataclass(frozen=True)
@@ -340,6 +348,9 @@ class _Builder:
                     process_id=spec.name,
                     file=file,
                     lane_label=binding.label if binding else None,
+                    statistic=props.get("statistic"),
+                    statistic_due_expr=props.get("statistic_due"),
+                    statistic_done_expr=props.get("statistic_done"),
                 )
         return out
 

@@ -31,6 +31,7 @@ from engine.errors import ConflictError, FormError, NotFoundError, StepError
 from engine.permissions import Subject, Target, require, subject_of
 from engine.processes import ProcessDefinition, ProcessRegistry, build_script_engine
 from engine.processes.host import policy_zone
+from engine.reports.facts import record_facts
 from engine.runtime.access import load_staff, place
 from engine.runtime.inbox import InboxMixin
 from engine.runtime.migration import MigrationMixin
@@ -209,6 +210,7 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
             tx.update_case_tasks(case_id, **task_changes)  # before the new rows, which have the values
         tx.delete_tasks(t.deleted_rows)
         tx.add_tasks(t.new_rows)
+        record_facts(tx, t)
         if self.after_transition is not None:
             self.after_transition(tx, t)
         if self.before_commit is not None:
@@ -314,9 +316,14 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
                 with t.engine():  # the run may start timers (e.g. an event-based gateway's)
                     task.run()
                 t.completed_task = task_id
+                done = {"task": row.task_spec, "title": row.title, "form": cleaned, "late": late,
+                        "due_at": t.local(row.due_at)}
+                info = t.definition.user_tasks.get(row.task_spec)
+                if info is not None and info.statistic and (
+                        not info.statistic_done_expr or t.evaluate(task, info.statistic_done_expr)):
+                    done["statistic"] = info.statistic
                 t.events.append({"actor": staff.login, "action": "task.completed", "task_id": task_id,
-                                 "data": {"task": row.task_spec, "title": row.title, "form": cleaned,
-                                          "late": late, "due_at": t.local(row.due_at)}})
+                                 "data": done})
                 t.run_engine()
                 record = self._commit(t, "complete_task")
                 tasks = list(t.rows.values())

@@ -291,6 +291,11 @@ class Transition:
         rested = [y for entry in self.ledger for y in entry["years"]]
         self.case["provisional_year"] = min(rested) if rested and not completed else None
 
+    def evaluate(self, task: Any, expression: str) -> Any:
+        """An allow-listed expression of the diagram over ``task``'s data, on the case clock."""
+        with self.engine():
+            return evaluate_expression(self.wf.script_engine, task, expression)
+
     def _new_row(self, task_id: str, task: Any) -> TaskRecord:
         info = self.definition.user_tasks.get(task.task_spec.name)
         lane = info.lane if info is not None else task.task_spec.lane
@@ -319,6 +324,12 @@ class Transition:
                   "assignee": assignee, "due_at": self.local(due_at)}
         if provisional:
             opened["provisional"] = provisional
+        if info is not None and info.statistic:  # the deadline kind it counts for (R7.1)
+            judged = due_at
+            if info.statistic_due_expr:
+                with self.engine():
+                    judged = to_utc(evaluate_expression(engine, task, info.statistic_due_expr), self.zone)
+            opened["statistic"] = {"kind": info.statistic, "due_at": self.local(judged)}
         if info is not None and info.notify_expr:
             with self.engine():
                 roles = evaluate_expression(self.wf.script_engine, task, info.notify_expr) or []

@@ -59,6 +59,7 @@ class OutboxMessage(Base):
     # that cannot wait (a visitor at the gate at night), or when the unit's clock runs 24x7.
     working_time_only: Mapped[bool] = mapped_column(Boolean, server_default=true())
     unit: Mapped[str | None] = mapped_column(String(64))
+    attachment: Mapped[str | None] = mapped_column(String(500))  # a file an e-mail carries (migration 0014)
 
 
 class Notification(Base):

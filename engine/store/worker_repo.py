@@ -62,6 +62,7 @@ class MessageRecord:
     last_error: str | None
     working_time_only: bool = True
     unit: str | None = None
+    attachment: str | None = None
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,13 @@ class WorkerRepo:
         value: datetime | None = self.conn.execute(stmt).scalar()
         return value
 
+    def last_done_period(self, job: str, unit: str) -> str | None:
+        """The latest period key of ``job`` done for ``unit`` (keys of one job sort in time order)."""
+        stmt = select(func.max(RUNS.c.period)).where(RUNS.c.job == job, RUNS.c.unit == unit,
+                                                     RUNS.c.status == "done")
+        value: str | None = self.conn.execute(stmt).scalar()
+        return value
+
     def ensure_run(self, job: str, unit: str, period: str, occurrence_at: datetime, now: datetime) -> None:
         """Record that a period is due (a no-op when it is recorded already)."""
         self._insert_once(RUNS, {"job": job, "unit": unit, "period": period, "occurrence_at": occurrence_at,
@@ -193,6 +201,7 @@ class WorkerRepo:
         values.setdefault("unit", None)
         values.setdefault("sent_at", None)
         values.setdefault("last_error", None)
+        values.setdefault("attachment", None)
         return self._insert_once(OUTBOX, values)
 
     def claim_messages(self, now: datetime, channels: Sequence[str], lease: timedelta,

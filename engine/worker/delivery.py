@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate
+from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -66,6 +67,11 @@ class SmtpTransport:
         mail["Date"] = formatdate(localtime=False)
         mail["Message-ID"] = f"<{message.key.replace(':', '.').replace(' ', '_')}@kefu>"
         mail.set_content(message.body)
+        if message.attachment:  # e.g. the monthly report's Excel (engine.reports.delivery)
+            path = Path(message.attachment)
+            mail.add_attachment(path.read_bytes(), maintype="application",
+                                subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                                filename=path.name)
         client = smtplib.SMTP_SSL if self.ssl else smtplib.SMTP
         with client(self.host, self.port, timeout=TIMEOUT_SECONDS) as smtp:
             if self.starttls:

@@ -63,6 +63,7 @@ class SweepReport:
     overdue: dict[str, int] = field(default_factory=dict)
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
     checkpoint: int | None = None  # the audit checkpoint written by this sweep
+    reports: Any = None  # engine.reports.delivery.Delivered: the monthly statistics delivered (R7.1)
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,10 @@ class Worker:
         directory = self._directory()
         for due in self.due_periods(directory):
             self._run(due, directory, report)
+        from engine.reports.delivery import JOB, deliver_monthly_reports  # it imports engine.worker
+
+        report.reports = deliver_monthly_reports(self, directory)
+        report.failures.extend((JOB, unit, month, error) for unit, month, error in report.reports.failures)
         for unit in directory.subsidiaries():
             self._live(unit, directory, report)
         report.delivery = deliver(self.store, self.clock.now(), self.transports, self.unit_policy)

@@ -45,10 +45,11 @@ class Notifier:
 
     def tell(self, people: Iterable[StaffRecord], kind: str, ref: str, *, case_id: str | None = None,
              case_number: str | None = None, channels: Sequence[str] | None = None, at_once: bool = False,
-             **values: Any) -> int:
+             attachment: str | None = None, **values: Any) -> int:
         """Tell each person once per channel (the policy's, or ``channels``); how many rows were new.
 
-        ``at_once`` sends now whatever the hour (an emergency, 000 投诉的受理3 第一时间通知).
+        ``at_once`` sends now whatever the hour (an emergency, 000 投诉的受理3 第一时间通知);
+        ``attachment`` is a file the e-mails carry (the monthly report's Excel).
         """
         new = 0
         held = not (self.around_the_clock or at_once)
@@ -76,8 +77,8 @@ class Notifier:
                 new += self.repo.add_message(key=key, channel=channel, recipient=person.login,
                                              address=address, subject=subject, body=body, kind=kind,
                                              case_id=case_id, next_attempt_at=due, created_at=self.now,
-                                             working_time_only=held,
-                                             unit=self.policy.code)
+                                             working_time_only=held, unit=self.policy.code,
+                                             attachment=attachment if channel == "email" else None)
         self.queued += new
         return new
 

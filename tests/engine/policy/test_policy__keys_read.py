@@ -47,7 +47,6 @@ from tests.conftest import ROOT
 
 # Issue 16 (R7 statistics, R8 assessment, R6.3 survey campaigns) builds what reads these.
 UNREAD_UNTIL_ISSUE_16 = frozenset({
-    "statistics.monthly_report",
     "statistics.analysis_every_months",
     "statistics.ranking_metrics",
     "statistics.specialist_ranking.bottom",

@@ -1,0 +1,169 @@
+"""Benchmark: the monthly report (R7.1) of one subsidiary over 1,000,000 cases vs over 10,000.
+
+    .venv/bin/python bench/report.py [--cases 1000000] [--small 10000] [--rounds 5]
+                                     [--postgres postgresql://postgres@127.0.0.1:5432/postgres]
+
+Two PostgreSQL databases are created (and dropped at the end), migrated, and given an organisation
+of a group, 2 subsidiaries and 6 projects and ``--cases`` (resp. ``--small``) cases spread evenly
+over the 36 months 2024-01 … 2026-12: 60 % complaints, 25 % repairs, 15 % consultations, with
+categories, channels, urgencies, departments, deadlines met or missed, closures, handling times,
+return visits and texts. The rows are the statistics' facts (``case_stats``: what the report reads),
+loaded with ``COPY``; the workflow tables are not filled, since no report reads them. Each round
+computes ``monthly_statistics`` for the subsidiary ``sub-a`` and month 2026-11 and serialises it to
+JSON (what ``kefu report monthly`` and the API do). Prints the median and best time of each and,
+last, ``ratio: X`` = big ÷ small median. Goals: big ≤ 1 s; ratio ≤ 3. Not part of ``make test``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import psycopg  # noqa: E402
+
+from engine.policy import load_policy_set  # noqa: E402
+from engine.reports.monthly import monthly_statistics  # noqa: E402
+from engine.store import Store  # noqa: E402
+
+UNITS = [("group", "华锦集团", "group", None)] + [
+    row for sub, name in (("sub-a", "甲公司"), ("sub-b", "乙公司"))
+    for row in [(sub, name, "subsidiary", "group")] + [
+        (f"{sub}-p{i}", f"{name}项目{i}", "project", sub) for i in (1, 2, 3)]]
+PROJECTS = [u[0] for u in UNITS if u[2] == "project"]
+CATEGORIES = ["facilities", "safety", "environment", "billing", "attitude", "communication", "handling_delay",
+              "feedback_delay", "real_estate", "other"]
+DEPARTMENTS = {"facilities": "property", "safety": "security", "environment": "property",
+               "billing": "finance", "attitude": "property", "communication": "property",
+               "handling_delay": "cs_centre",
+               "feedback_delay": "cs_centre", "real_estate": "development", "other": "cs_centre"}
+CHANNELS = ["phone", "visit", "letter", "email", "wechat", "app", "website"]
+SATISFACTION = ["satisfied", "basically_satisfied", "dissatisfied"]
+FIRST = datetime(2024, 1, 1, tzinfo=UTC) - timedelta(hours=8)  # 2024-01-01 00:00 Shanghai
+SPAN = (datetime(2027, 1, 1, tzinfo=UTC) - timedelta(hours=8) - FIRST).total_seconds()
+COLUMNS = ("case_id", "number", "process_id", "subsidiary", "project", "opened_at", "closed_at", "status",
+           "outcome", "valid", "category", "channel", "urgency", "responsible_department", "content",
+           "corrective", "satisfaction", "visited_at", "handling_minutes", "dispatch_due", "dispatch_done",
+           "visit_due", "visit_done", "reply_due", "reply_done", "completion_due", "completion_done")
+
+
+def fact(i: int, rnd: random.Random) -> tuple[Any, ...]:
+    """One case's facts; the i-th case of the load (deterministic for a seed)."""
+    draw = rnd.random()
+    process = "complaint" if draw < 0.6 else "repair" if draw < 0.85 else "consultation"
+    project = PROJECTS[i % len(PROJECTS)]
+    opened = FIRST + timedelta(seconds=rnd.random() * SPAN)
+    closed = opened + timedelta(hours=rnd.uniform(0.5, 240)) if rnd.random() < 0.85 else None
+    category = rnd.choice(CATEGORIES)
+    unresolvable = closed is not None and rnd.random() < 0.02
+    visited = closed + timedelta(hours=2) if closed is not None and rnd.random() < 0.9 else None
+
+    def pair(minutes: float, late_share: float) -> tuple[datetime | None, datetime | None]:
+        due = opened + timedelta(minutes=minutes)
+        if rnd.random() < 0.05:
+            return due, None
+        spent = minutes * (rnd.uniform(1.05, 3) if rnd.random() < late_share else rnd.uniform(0.1, 1))
+        return due, opened + timedelta(minutes=spent)
+
+    deadlines: list[datetime | None] = []
+    for minutes, late in ((30, 0.1), (90, 0.15), (24 * 60, 0.1), (72 * 60, 0.2)):
+        deadlines.extend(pair(minutes, late) if process == "complaint" else (None, None))
+    outcome = "unresolvable" if unresolvable else "resolved" if closed else None
+    urgency = "emergency" if rnd.random() < 0.05 else "normal"
+    return (uuid.uuid4().hex, f"TS-{i:08d}", process, project[:5], project, opened, closed,
+            "closed" if closed else "in_progress", outcome, rnd.random() > 0.03, category,
+            rnd.choice(CHANNELS), urgency,
+            DEPARTMENTS[category], f"第{i}号投诉：楼上漏水，天花板渗水已两天，请尽快处理。",
+            "修复防水层并重新粉刷天花板\n客户签字验收" if closed else None,
+            rnd.choice(SATISFACTION) if visited else None, visited,
+            int(rnd.uniform(30, 3000)) if closed else None, *deadlines)
+
+
+def build(admin: str, cases: int, seed: int) -> str:
+    """A new migrated database with the org and ``cases`` facts; returns its URL."""
+    name = f"kefu_bench_report_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = admin.rsplit("/", 1)[0] + "/" + name
+    store = Store(url)
+    store.migrate()
+    store.dispose()
+    rnd = random.Random(seed)
+    started = time.perf_counter()
+    with psycopg.connect(url) as conn:
+        with conn.cursor() as cur:
+            for code, title, kind, parent in UNITS:
+                cur.execute("INSERT INTO org_units (code, name, kind, parent) VALUES (%s, %s, %s, %s)",
+                            (code, title, kind, parent))
+            with cur.copy(f"COPY case_stats ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+                for i in range(cases):
+                    copy.write_row(fact(i, rnd))
+        conn.commit()
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE case_stats")
+    print(f"loaded {cases:,} cases into {name} in {time.perf_counter() - started:.1f} s", flush=True)
+    return url
+
+
+def measure(url: str, rounds: int) -> tuple[list[float], dict[str, Any]]:
+    """Seconds per report (figures + JSON) over ``rounds`` rounds after one warm-up."""
+    store = Store(url)
+    policies = load_policy_set(ROOT / "policies")
+    now = datetime(2026, 12, 3, 1, 0, tzinfo=UTC)
+    figures = monthly_statistics(store, policies, "2026-11", "sub-a", now=now)
+    times = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        figures = monthly_statistics(store, policies, "2026-11", "sub-a", now=now)
+        json.dumps(figures, ensure_ascii=False)
+        times.append(time.perf_counter() - started)
+    store.dispose()
+    return times, figures
+
+
+def main() -> int:
+    """Build both databases, measure, print, drop."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cases", type=int, default=1_000_000)
+    parser.add_argument("--small", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres", metavar="URL")
+    parser.add_argument("--keep", action="store_true", help="Keep the databases (their URLs are printed).")
+    parser.add_argument("--reuse", nargs=2, metavar=("BIG_URL", "SMALL_URL"),
+                        help="Measure databases kept by an earlier --keep run instead of building them.")
+    args = parser.parse_args()
+    urls: list[str] = []
+    try:
+        results = {}
+        for label, count, seed in (("big", args.cases, 1), ("small", args.small, 2)):
+            url = args.reuse[0 if label == "big" else 1] if args.reuse else build(args.postgres, count, seed)
+            if not args.reuse and not args.keep:
+                urls.append(url)
+            if args.keep:
+                print(f"kept {label}: {url}", flush=True)
+            times, figures = measure(url, args.rounds)
+            results[label] = statistics.median(times)
+            c = figures["complaints"]
+            print(f"{label}: {count:,} cases; sub-a 2026-11: {c['received']:,} complaints, "
+                  f"{len(figures['items']):,} listed; median {results[label] * 1000:.0f} ms, "
+                  f"best {min(times) * 1000:.0f} ms over {args.rounds} rounds", flush=True)
+        print(f"ratio: {results['big'] / results['small']:.2f}")
+    finally:
+        with psycopg.connect(args.postgres, autocommit=True) as conn:
+            for url in urls:
+                conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,191 @@
+"""The monthly statistics of a unit (R7.1): every figure a SQL aggregate over ``case_stats``.
+
+``monthly_statistics(store, policies, month, unit=None, now=…, subject=None)`` returns one JSON-ready
+dict. The month is the calendar month in the unit's policy time zone; the cohort is the complaints
+*received* in it (``case_stats.opened_at``, the call's end when given). Figures are **as at** the
+month's end (``as_of``), or as at now for the running month, so a report generated on the 3rd says
+what stood on the 30th and regenerating a closed month gives the same figures:
+
+* ``received``: every complaint received; ``valid``: less withdrawn, cancelled and merged
+  duplicates (``engine.reports.facts.is_valid``); ``closed``/``open``: valid ones closed by
+  ``as_of`` or not (``valid = closed + open``); ``unresolvable``: closed ones with that outcome.
+* counts by project × category (the final cause), channel, urgency and responsible department, over
+  the valid complaints;
+* ``deadlines``: per kind (dispatch, visit, reply, completion) the deadlines that had fallen due by
+  ``as_of`` (``due``), of them met in time (``on_time``: completed no later than the deadline) and
+  ``late`` (completed after it, or still not done); ``rate = on_time / due``;
+* ``handling``: the average handling time of the closed ones in working hours of each case's own
+  calendar (stored in working minutes at closure);
+* ``return_visits``: closed complaints with a recorded return visit (``coverage = visited / closed``)
+  and the satisfaction counts (满意 / 基本满意 / 不满意, the policy's ``satisfaction.scale``);
+* ``repairs`` and ``consultations``: received, closed and open alongside;
+* ``items``: each complaint's number, place, cause, content, corrective actions and state.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from difflib import get_close_matches
+from typing import Any
+
+from engine.errors import FormError, NotFoundError
+from engine.permissions import Subject, Target, require
+from engine.store import Store
+from engine.store.records import UnitRecord
+from engine.store.report_models import DEADLINE_KINDS
+from engine.store.report_repo import ReportRepo, Scope
+
+__all__ = ["LEVELS", "month_range", "monthly_statistics", "parse_month", "report_target", "resolve_unit",
+           "unit_policy"]
+
+LEVELS = ("group", "subsidiary", "project")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+COMPLAINT, REPAIR, CONSULTATION = "complaint", "repair", "consultation"
+
+
+def parse_month(text: Any) -> tuple[int, int]:
+    """``YYYY-MM`` → (year, month); FormError naming the field otherwise."""
+    match = _MONTH.match(text) if isinstance(text, str) else None
+    if match is None or not 1 <= int(match.group(2)) <= 12 or not 2000 <= int(match.group(1)) <= 2099:
+        raise FormError(f"month must be YYYY-MM between 2000-01 and 2099-12, e.g. 2026-11; got {text!r}",
+                        {"month": "请填写年月，格式 YYYY-MM，如 2026-11"},
+                        zh="月份格式应为 YYYY-MM，如 2026-11")
+    return int(match.group(1)), int(match.group(2))
+
+
+def month_range(year: int, month: int, zone: Any) -> tuple[datetime, datetime]:
+    """The month's first moment and the next month's first moment, in UTC."""
+    start = datetime(year, month, 1, tzinfo=zone)
+    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=zone)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def resolve_unit(units: dict[str, UnitRecord], code: str | None) -> UnitRecord:
+    """The unit a report is for: the group when ``code`` is None; a group, subsidiary or project."""
+    if code is None:
+        groups = [u for u in units.values() if u.kind == "group"]
+        if not groups:
+            raise NotFoundError("the organisation has no group unit; load it with 'kefu org import'")
+        return groups[0]
+    unit = units.get(code)
+    if unit is None:
+        reportable = sorted(c for c, u in units.items() if u.kind in LEVELS)
+        close = get_close_matches(code, reportable, n=1)
+        tip = f"; did you mean {close[0]!r}?" if close else f"; use one of {', '.join(reportable)}"
+        raise NotFoundError(f"no unit {code!r}{tip}", zh=f"没有单位 {code}")
+    if unit.kind not in LEVELS:
+        raise FormError(f"unit {code!r} is a {unit.kind}; statistics are per group, subsidiary or project",
+                        {"unit": "请选择集团、公司或项目"}, zh="统计报表按集团、公司或项目编制")
+    return unit
+
+
+def report_target(units: dict[str, UnitRecord], unit: UnitRecord) -> Target:
+    """The permission target of a unit's report: its subsidiary and project, and its level."""
+    subsidiary = project = None
+    if unit.kind == "project":
+        project, subsidiary = unit.code, unit.parent
+    elif unit.kind == "subsidiary":
+        subsidiary = unit.code
+    return Target("report", subsidiary, project, unit=unit.code, unit_kind=unit.kind)
+
+
+def unit_policy(policies: Any, units: dict[str, UnitRecord], unit: UnitRecord) -> Any:
+    """The effective policy of the unit, else of the nearest unit above it that has one, else the group's."""
+    at: UnitRecord | None = unit
+    while at is not None and at.kind != "group":
+        try:
+            return policies.effective(at.code)
+        except NotFoundError:
+            at = units.get(at.parent) if at.parent else None
+    return policies.effective(None)
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _names(policy: Any, key: str) -> dict[str, str]:
+    return {str(item["code"]): str(item.get("name", item["code"])) for item in policy.get(key) or []}
+
+
+def _local(moment: datetime | None, zone: Any) -> str | None:
+    return moment.astimezone(zone).isoformat(timespec="seconds") if moment is not None else None
+
+
+def monthly_statistics(store: Store, policies: Any, month: str, unit: str | None = None, *,
+                       now: datetime, subject: Subject | None = None) -> dict[str, Any]:
+    """The unit's figures for ``month`` (``YYYY-MM``); ``subject`` must be allowed ``report.read``."""
+    year, number = parse_month(month)
+    with store.read() as tx:
+        units = tx.units()
+        found = resolve_unit(units, unit)
+        if subject is not None:
+            require(subject, "report.read", report_target(units, found))
+        policy = unit_policy(policies, units, found)
+        zone = policy.calendar.tz
+        start, end = month_range(year, number, zone)
+        as_of = min(now, end)
+        repo = ReportRepo(tx)
+        scope = Scope(COMPLAINT, found.kind, found.code, start, end, as_of)
+        totals = repo.totals(scope)
+        grid = repo.counts_by(scope, "project", "category", valid_only=True)
+        by_channel = repo.counts_by(scope, "channel", valid_only=True)
+        by_urgency = repo.counts_by(scope, "urgency", valid_only=True)
+        by_department = repo.counts_by(scope, "responsible_department", valid_only=True)
+        deadlines = repo.deadlines(scope)
+        satisfaction = repo.satisfaction(scope)
+        items = repo.complaints(scope)
+        alongside = {name: repo.process_totals(scope, pid) for name, pid in
+                     (("repairs", REPAIR), ("consultations", CONSULTATION))}
+    by_project: dict[str, int] = {}
+    by_category: dict[str, int] = {}
+    by_project_category: dict[str, dict[str, int]] = {}
+    for project, category, n in grid:  # grouped rows (project × category), not cases
+        p, c = project or found.code, category or "-"
+        by_project[p] = by_project.get(p, 0) + n
+        by_category[c] = by_category.get(c, 0) + n
+        by_project_category.setdefault(p, {})[c] = n
+    valid, closed = totals["valid"], totals["closed"]
+    hours = round(totals["handling_minutes"] / totals["handled"] / 60, 2) if totals["handled"] else None
+    scale = _names(policy, "satisfaction.scale")
+    return {
+        "month": f"{year:04d}-{number:02d}",
+        "unit": found.code,
+        "unit_name": found.name,
+        "level": found.kind,
+        "time_zone": str(zone),
+        "as_of": _local(as_of, zone),
+        "final": now >= end,
+        "complaints": {
+            "received": totals["received"], "valid": valid, "closed": closed, "open": valid - closed,
+            "unresolvable": totals["unresolvable"],
+            "by_category": dict(sorted(by_category.items())),
+            "by_project": dict(sorted(by_project.items())),
+            "by_project_category": {p: dict(sorted(v.items()))
+                                    for p, v in sorted(by_project_category.items())},
+            "by_channel": {str(k or "-"): n for k, n in sorted(by_channel, key=lambda r: str(r[0]))},
+            "by_urgency": {str(k or "-"): n for k, n in sorted(by_urgency, key=lambda r: str(r[0]))},
+            "by_department": {str(k or "-"): n for k, n in sorted(by_department, key=lambda r: str(r[0]))},
+        },
+        "deadlines": {kind: {"due": d["on_time"] + d["late"], "on_time": d["on_time"], "late": d["late"],
+                             "rate": _rate(d["on_time"], d["on_time"] + d["late"])}
+                      for kind, d in ((k, deadlines[k]) for k in DEADLINE_KINDS)},
+        "handling": {"closed": totals["handled"], "working_minutes": totals["handling_minutes"],
+                     "average_working_hours": hours},
+        "return_visits": {"closed": closed, "visited": totals["visited"],
+                          "coverage": _rate(totals["visited"], closed),
+                          "satisfaction": {code: satisfaction.get(code, 0) for code in scale}},
+        **alongside,
+        "items": [{"number": i["number"], "project": i["project"], "category": i["category"],
+                   "received_at": _local(i["opened_at"], zone), "content": i["content"] or "",
+                   "corrective": i["corrective"] or "", "valid": bool(i["valid"]),
+                   "closed": i["closed_at"] is not None and i["closed_at"] < as_of, "outcome": i["outcome"]}
+                  for i in items],
+        "names": {"units": {c: u.name for c, u in units.items() if u.kind in LEVELS},
+                  "categories": _names(policy, "complaint.categories"),
+                  "channels": _names(policy, "channels"),
+                  "urgency": _names(policy, "complaint.urgency"),
+                  "departments": _names(policy, "departments"),
+                  "satisfaction": scale, "outcomes": _names(policy, "complaint.outcomes")},
+    }

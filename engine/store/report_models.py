@@ -1,0 +1,77 @@
+"""Tables of the statistics (R7.1): one row of facts per case, and the stored monthly reports.
+
+``case_stats`` is written inside every transition of a case (``engine.reports.facts``), so a
+report is a handful of ``GROUP BY`` statements over an indexed range of ``opened_at`` and never
+reads the workflow or the audit log. ``monthly_reports`` keeps every generated version of a unit's
+month (``version`` 1, 2, …): regenerating adds a version, a closed month's versions are frozen.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, deferred, mapped_column
+
+from engine.store.models import Base
+
+__all__ = ["DEADLINE_KINDS", "CaseStats", "MonthlyReport"]
+
+# The deadline kinds a diagram's user task may count for (``statistic`` property, R7.1).
+DEADLINE_KINDS = ("dispatch", "visit", "reply", "completion")
+
+
+class CaseStats(Base):
+    """The facts of one case that the monthly statistics count (copied at each transition)."""
+
+    __tablename__ = "case_stats"
+    __table_args__ = (
+        Index("ix_case_stats_subsidiary_opened", "subsidiary", "process_id", "opened_at"),
+        Index("ix_case_stats_project_opened", "project", "process_id", "opened_at"),
+        Index("ix_case_stats_process_opened", "process_id", "opened_at"),
+    )
+    case_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    number: Mapped[str] = mapped_column(String(64))
+    process_id: Mapped[str] = mapped_column(String(64))
+    subsidiary: Mapped[str | None] = mapped_column(String(64))
+    project: Mapped[str | None] = mapped_column(String(64))
+    opened_at: Mapped[datetime]  # received (the call's end when given, R2.5)
+    closed_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(40))
+    outcome: Mapped[str | None] = mapped_column(String(64))
+    valid: Mapped[bool] = mapped_column(Boolean)  # not withdrawn, cancelled or merged into another
+    category: Mapped[str | None] = mapped_column(String(64))  # the final cause
+    channel: Mapped[str | None] = mapped_column(String(40))
+    urgency: Mapped[str | None] = mapped_column(String(40))
+    responsible_department: Mapped[str | None] = mapped_column(String(64))
+    content: Mapped[str | None] = mapped_column(Text)
+    corrective: Mapped[str | None] = mapped_column(Text)
+    satisfaction: Mapped[str | None] = mapped_column(String(40))
+    visited_at: Mapped[datetime | None]  # the return visit recorded
+    handling_minutes: Mapped[int | None] = mapped_column(Integer)  # working minutes received → closed
+    dispatch_due: Mapped[datetime | None]
+    dispatch_done: Mapped[datetime | None]
+    visit_due: Mapped[datetime | None]
+    visit_done: Mapped[datetime | None]
+    reply_due: Mapped[datetime | None]
+    reply_done: Mapped[datetime | None]
+    completion_due: Mapped[datetime | None]
+    completion_done: Mapped[datetime | None]
+
+
+class MonthlyReport(Base):
+    """One generated version of a unit's monthly report: the figures and the Excel file sent."""
+
+    __tablename__ = "monthly_reports"
+    __table_args__ = (UniqueConstraint("unit", "month", "version", name="uq_monthly_reports_version"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    unit: Mapped[str] = mapped_column(String(64))
+    month: Mapped[str] = mapped_column(String(7))
+    version: Mapped[int] = mapped_column(Integer)
+    generated_at: Mapped[datetime]
+    generated_by: Mapped[str] = mapped_column(String(64))
+    frozen: Mapped[bool] = mapped_column(Boolean)  # the month had ended when it was generated
+    figures: Mapped[dict[str, Any]]
+    xlsx: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
+    note: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,199 @@
+"""``ReportRepo``: the statistics' writes (``case_stats`` in each transition, stored reports) and the
+monthly figures as SQL aggregates over an indexed range of ``case_stats.opened_at``.
+
+Every figure is a ``COUNT``/``SUM``/``AVG`` grouped in the database; Python receives grouped rows,
+never one row per case (except the list of complaints the report prints, fetched in one statement).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, and_, case, func, insert, literal, not_, select, update
+from sqlalchemy.sql.elements import ColumnElement
+
+from engine.store.repo import Tx
+from engine.store.report_models import DEADLINE_KINDS, CaseStats, MonthlyReport
+
+__all__ = ["ReportRepo", "Scope", "StoredReport"]
+
+STATS: Table = CaseStats.__table__  # type: ignore[assignment]
+REPORTS: Table = MonthlyReport.__table__  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which cases a report counts: a process, a unit (group: all) and a half-open time range."""
+
+    process_id: str
+    level: str  # group | subsidiary | project
+    unit: str
+    start: datetime
+    end: datetime
+    as_of: datetime  # figures "as at": the month's end, or now for the running month
+
+
+@dataclass(frozen=True)
+class StoredReport:
+    """One stored version of a unit's month (without its Excel bytes)."""
+
+    id: int
+    unit: str
+    month: str
+    version: int
+    generated_at: datetime
+    generated_by: str
+    frozen: bool
+    figures: dict[str, Any]
+    note: str | None
+
+
+def _count(condition: ColumnElement[bool]) -> Any:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+class ReportRepo:
+    """Statistics queries and writes on an open ``Tx``."""
+
+    def __init__(self, tx: Tx) -> None:
+        self.tx = tx
+        self.conn = tx.conn
+
+    # -- facts -------------------------------------------------------------------------------------
+    def insert_facts(self, values: dict[str, Any]) -> None:
+        """The first row of a case's facts (when it is opened)."""
+        self.conn.execute(insert(STATS).values(**values))
+
+    def update_facts(self, case_id: str, values: dict[str, Any]) -> None:
+        """The facts a later transition changes."""
+        if values:
+            self.conn.execute(update(STATS).where(STATS.c.case_id == case_id).values(**values))
+
+    def has_facts(self, case_id: str) -> bool:
+        """True when the case has its row (``backfill`` skips it)."""
+        return self.conn.execute(select(literal(1)).where(STATS.c.case_id == case_id)).first() is not None
+
+    def cases_without_facts(self) -> list[str]:
+        """Ids of cases that have no row yet (opened before migration 0014)."""
+        from engine.store.models import Case
+
+        cases: Table = Case.__table__  # type: ignore[assignment]
+        stmt = (select(cases.c.id).select_from(cases.outerjoin(STATS, STATS.c.case_id == cases.c.id))
+                .where(STATS.c.case_id.is_(None)).order_by(cases.c.opened_at))
+        return [r[0] for r in self.conn.execute(stmt)]
+
+    # -- figures -----------------------------------------------------------------------------------
+    def _where(self, scope: Scope, process_id: str | None = None, *,
+               valid_only: bool = False) -> list[ColumnElement[bool]]:
+        out = [STATS.c.process_id == (process_id or scope.process_id), STATS.c.opened_at >= scope.start,
+               STATS.c.opened_at < scope.end]
+        if valid_only:
+            out.append(STATS.c.valid.is_(True))
+        if scope.level == "subsidiary":
+            out.append(STATS.c.subsidiary == scope.unit)
+        elif scope.level == "project":
+            out.append(STATS.c.project == scope.unit)
+        return out
+
+    def totals(self, scope: Scope) -> dict[str, Any]:
+        """Received, valid, closed, open, unresolvable, visits, satisfaction and handling time."""
+        c = STATS.c
+        closed = and_(c.valid.is_(True), c.closed_at.is_not(None), c.closed_at < scope.as_of)
+        stmt = select(
+            func.count().label("received"),
+            _count(c.valid.is_(True)).label("valid"),
+            _count(closed).label("closed"),
+            _count(and_(closed, c.outcome == "unresolvable")).label("unresolvable"),
+            _count(and_(closed, c.visited_at.is_not(None), c.visited_at < scope.as_of)).label("visited"),
+            func.sum(case((closed, c.handling_minutes), else_=None)).label("handling_minutes"),
+            _count(and_(closed, c.handling_minutes.is_not(None))).label("handled"),
+        ).where(*self._where(scope))
+        row = self.conn.execute(stmt).one()._mapping
+        return {k: int(row[k] or 0) for k in row.keys()}
+
+    def counts_by(self, scope: Scope, *columns: str, valid_only: bool = False) -> list[tuple[Any, ...]]:
+        """(values of ``columns``…, count) of the scope's cases, grouped."""
+        cols = [STATS.c[name] for name in columns]
+        stmt = select(*cols, func.count()).where(*self._where(scope, valid_only=valid_only)).group_by(*cols)
+        return [tuple(r) for r in self.conn.execute(stmt)]
+
+    def process_totals(self, scope: Scope, process_id: str) -> dict[str, int]:
+        """Received, closed (by the report's moment) and open cases of another process in the scope."""
+        c = STATS.c
+        closed = and_(c.closed_at.is_not(None), c.closed_at < scope.as_of)
+        stmt = select(func.count(), _count(closed)).where(*self._where(scope, process_id))
+        received, done = self.conn.execute(stmt).one()
+        return {"received": int(received), "closed": int(done), "open": int(received) - int(done)}
+
+    def satisfaction(self, scope: Scope) -> dict[str, int]:
+        """Return visits recorded by the report's moment, by satisfaction code."""
+        c = STATS.c
+        stmt = (select(c.satisfaction, func.count())
+                .where(*self._where(scope, valid_only=True), c.visited_at.is_not(None),
+                       c.visited_at < scope.as_of,
+                       c.closed_at.is_not(None), c.closed_at < scope.as_of)
+                .group_by(c.satisfaction))
+        return {str(r[0]): int(r[1]) for r in self.conn.execute(stmt)}
+
+    def deadlines(self, scope: Scope) -> dict[str, dict[str, int]]:
+        """Per deadline kind: of the deadlines fallen due by the report's moment, how many were met in
+        time (completed no later than the deadline) and how many late (completed after it, or not yet)."""
+        c, at = STATS.c, scope.as_of
+        columns = []
+        for kind in DEADLINE_KINDS:
+            due, done = c[f"{kind}_due"], c[f"{kind}_done"]
+            met = and_(done.is_not(None), done < at)
+            on_time = and_(met, due.is_not(None), done <= due)
+            # A case closed before the deadline without the step (closed as unresolvable while the
+            # work was under way) no longer had that deadline: neither in time nor late.
+            moot = and_(done.is_(None), c.closed_at.is_not(None), c.closed_at <= due)
+            late = and_(due.is_not(None), due < at, not_(on_time), not_(moot))
+            columns += [_count(on_time).label(f"{kind}_on_time"), _count(late).label(f"{kind}_late")]
+        row = self.conn.execute(select(*columns).where(*self._where(scope, valid_only=True))).one()._mapping
+        return {kind: {"on_time": int(row[f"{kind}_on_time"]), "late": int(row[f"{kind}_late"])}
+                for kind in DEADLINE_KINDS}
+
+    def complaints(self, scope: Scope) -> list[dict[str, Any]]:
+        """The scope's complaints in receipt order: number, place, cause, content, actions, closed."""
+        c = STATS.c
+        stmt = (select(c.number, c.project, c.category, c.opened_at, c.content, c.corrective, c.valid,
+                       c.closed_at, c.outcome)
+                .where(*self._where(scope)).order_by(c.opened_at, c.number))
+        return [dict(r._mapping) for r in self.conn.execute(stmt)]
+
+    # -- stored reports ----------------------------------------------------------------------------
+    def reports(self, unit: str | None = None, month: str | None = None) -> list[StoredReport]:
+        """Stored versions, newest month and version first."""
+        cols = [col for col in REPORTS.c if col.key != "xlsx"]
+        stmt = select(*cols)
+        if unit is not None:
+            stmt = stmt.where(REPORTS.c.unit == unit)
+        if month is not None:
+            stmt = stmt.where(REPORTS.c.month == month)
+        stmt = stmt.order_by(REPORTS.c.month.desc(), REPORTS.c.unit, REPORTS.c.version.desc())
+        return [StoredReport(**r._mapping) for r in self.conn.execute(stmt)]
+
+    def units_with_reports(self, units: Sequence[str]) -> list[tuple[str, str]]:
+        """(unit, month) pairs stored for ``units``."""
+        stmt = select(REPORTS.c.unit, REPORTS.c.month).where(REPORTS.c.unit.in_(list(units))).distinct()
+        return [(r[0], r[1]) for r in self.conn.execute(stmt)]
+
+    def add_report(self, *, unit: str, month: str, generated_at: datetime, generated_by: str, frozen: bool,
+                   figures: dict[str, Any], xlsx: bytes, note: str | None = None) -> int:
+        """Store a new version of a unit's month; returns its version number."""
+        latest = self.conn.execute(select(func.max(REPORTS.c.version)).where(
+            REPORTS.c.unit == unit, REPORTS.c.month == month)).scalar()
+        version = int(latest or 0) + 1
+        self.conn.execute(insert(REPORTS).values(unit=unit, month=month, version=version,
+                                                 generated_at=generated_at, generated_by=generated_by,
+                                                 frozen=frozen, figures=figures, xlsx=xlsx, note=note))
+        return version
+
+    def report_xlsx(self, unit: str, month: str, version: int) -> bytes | None:
+        """The Excel file of one stored version."""
+        value = self.conn.execute(select(REPORTS.c.xlsx).where(
+            REPORTS.c.unit == unit, REPORTS.c.month == month, REPORTS.c.version == version)).scalar()
+        return bytes(value) if value is not None else None
