@@ -8,10 +8,13 @@ of a group, 2 subsidiaries and 6 projects and ``--cases`` (resp. ``--small``) ca
 over the 36 months 2024-01 … 2026-12: 60 % complaints, 25 % repairs, 15 % consultations, with
 categories, channels, urgencies, departments, deadlines met or missed, closures, handling times,
 return visits and texts. The rows are the statistics' facts (``case_stats``: what the report reads),
-loaded with ``COPY``; the workflow tables are not filled, since no report reads them. Each round
-computes ``monthly_statistics`` for the subsidiary ``sub-a`` and month 2026-11 and serialises it to
-JSON (what ``kefu report monthly`` and the API do). Prints the median and best time of each and,
-last, ``ratio: X`` = big ÷ small median. Goals: big ≤ 1 s; ratio ≤ 3. Not part of ``make test``.
+loaded with ``COPY`` in the order a live system writes them (by receipt time); the workflow tables
+are not filled, since no report reads them. A third database holds only the reported month's cases
+of the big one (the same month without its history). Each round computes ``monthly_statistics`` for
+the subsidiary ``sub-a`` and month 2026-11 and serialises it to JSON (what ``kefu report monthly``
+and the API do). Prints the median and best time of each, the ``history ratio`` (big ÷ the month
+alone) and, last, ``ratio: X`` = big ÷ small median. Goals: big ≤ 1 s; ratio ≤ 3. Not part of
+``make test``.
 """
 
 from __future__ import annotations
@@ -51,18 +54,21 @@ CHANNELS = ["phone", "visit", "letter", "email", "wechat", "app", "website"]
 SATISFACTION = ["satisfied", "basically_satisfied", "dissatisfied"]
 FIRST = datetime(2024, 1, 1, tzinfo=UTC) - timedelta(hours=8)  # 2024-01-01 00:00 Shanghai
 SPAN = (datetime(2027, 1, 1, tzinfo=UTC) - timedelta(hours=8) - FIRST).total_seconds()
+MONTH_START = datetime(2026, 11, 1, tzinfo=UTC) - timedelta(hours=8)  # the reported month, Shanghai time
+MONTH_END = datetime(2026, 12, 1, tzinfo=UTC) - timedelta(hours=8)
 COLUMNS = ("case_id", "number", "process_id", "subsidiary", "project", "opened_at", "closed_at", "status",
            "outcome", "valid", "category", "channel", "urgency", "responsible_department", "content",
            "corrective", "satisfaction", "visited_at", "handling_minutes", "dispatch_due", "dispatch_done",
            "visit_due", "visit_done", "reply_due", "reply_done", "completion_due", "completion_done")
 
 
-def fact(i: int, rnd: random.Random) -> tuple[Any, ...]:
-    """One case's facts; the i-th case of the load (deterministic for a seed)."""
+def fact(i: int, total: int, rnd: random.Random) -> tuple[Any, ...]:
+    """The facts of the i-th of ``total`` cases, received in time order as a live system writes them
+    (deterministic for a seed)."""
     draw = rnd.random()
     process = "complaint" if draw < 0.6 else "repair" if draw < 0.85 else "consultation"
     project = PROJECTS[i % len(PROJECTS)]
-    opened = FIRST + timedelta(seconds=rnd.random() * SPAN)
+    opened = FIRST + timedelta(seconds=(i + rnd.random()) * SPAN / total)  # received in time order
     closed = opened + timedelta(hours=rnd.uniform(0.5, 240)) if rnd.random() < 0.85 else None
     category = rnd.choice(CATEGORIES)
     unresolvable = closed is not None and rnd.random() < 0.02
@@ -89,8 +95,9 @@ def fact(i: int, rnd: random.Random) -> tuple[Any, ...]:
             int(rnd.uniform(30, 3000)) if closed else None, *deadlines)
 
 
-def build(admin: str, cases: int, seed: int) -> str:
-    """A new migrated database with the org and ``cases`` facts; returns its URL."""
+def build(admin: str, cases: int, seed: int, month_only: bool = False) -> str:
+    """A new migrated database with the org and ``cases`` facts (only those received in the reported
+    month with ``month_only``); returns its URL."""
     name = f"kefu_bench_report_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -107,11 +114,15 @@ def build(admin: str, cases: int, seed: int) -> str:
                             (code, title, kind, parent))
             with cur.copy(f"COPY case_stats ({', '.join(COLUMNS)}) FROM STDIN") as copy:
                 for i in range(cases):
-                    copy.write_row(fact(i, rnd))
+                    row = fact(i, cases, rnd)
+                    if month_only and not MONTH_START <= row[5] < MONTH_END:
+                        continue
+                    copy.write_row(row)
         conn.commit()
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE case_stats")
-    print(f"loaded {cases:,} cases into {name} in {time.perf_counter() - started:.1f} s", flush=True)
+    what = "the reported month of " if month_only else ""
+    print(f"loaded {what}{cases:,} cases into {name} in {time.perf_counter() - started:.1f} s", flush=True)
     return url
 
 
@@ -145,8 +156,13 @@ def main() -> int:
     urls: list[str] = []
     try:
         results = {}
-        for label, count, seed in (("big", args.cases, 1), ("small", args.small, 2)):
-            url = args.reuse[0 if label == "big" else 1] if args.reuse else build(args.postgres, count, seed)
+        runs = [("big", args.cases, 1, False), ("month", args.cases, 1, True),
+                ("small", args.small, 2, False)]
+        for label, count, seed, month_only in runs:
+            if args.reuse and label == "month":
+                continue
+            url = (args.reuse[0 if label == "big" else 1] if args.reuse
+                   else build(args.postgres, count, seed, month_only))
             if not args.reuse and not args.keep:
                 urls.append(url)
             if args.keep:
@@ -154,9 +170,13 @@ def main() -> int:
             times, figures = measure(url, args.rounds)
             results[label] = statistics.median(times)
             c = figures["complaints"]
-            print(f"{label}: {count:,} cases; sub-a 2026-11: {c['received']:,} complaints, "
+            scope = "only 2026-11 of " if month_only else ""
+            print(f"{label}: {scope}{count:,} cases; sub-a 2026-11: {c['received']:,} complaints, "
                   f"{len(figures['items']):,} listed; median {results[label] * 1000:.0f} ms, "
                   f"best {min(times) * 1000:.0f} ms over {args.rounds} rounds", flush=True)
+        if "month" in results:  # the same month without its 35 months of history
+            alone = results["big"] / results["month"]
+            print(f"history ratio ({args.cases:,} cases ÷ the same month alone): {alone:.2f}")
         print(f"ratio: {results['big'] / results['small']:.2f}")
     finally:
         with psycopg.connect(args.postgres, autocommit=True) as conn:

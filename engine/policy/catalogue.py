@@ -327,7 +327,7 @@ ENTRIES: tuple[Entry, ...] = (
     _e("notifications.templates.overdue_task", "message",
        "带扣罚的任务逾期：即时提醒办理人及其直属上级", "003 第19条", "R2.10、R2.15",
        "name case room task task_en due holder fine_from"),
-    _e("notifications.templates.monthly_report", "message", "月度投诉统计报送（附Excel）", "000 顾客投诉的分析方法①",
+    _e("notifications.templates.monthly_report", "message", "月度投诉统计报送（附电子表格）", "000 顾客投诉的分析方法①",
        "R7.1", "name unit month version received valid closed open"),
     _e("notifications.templates.report_late", "message", "月度投诉统计逾期或未能生成告警", "000 顾客投诉的分析方法①",
        "R7.1", "name unit month what what_en deadline"),

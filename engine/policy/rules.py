@@ -112,6 +112,8 @@ def zh_schedule(text: str) -> str:
         if not match:
             return text
         result = f"每月{match.group(2)}日" + ("前" if match.group(1) == "by" else "")
+        if working and match.group(1) == "by":  # a deadline moves back, never past the day named
+            return result + (at.group(1) if at else "") + "（遇非工作日提前至此前最后一个工作日）"
     if at:
         result += at.group(1)
     return result + ("（遇非工作日顺延）" if working else "")
@@ -178,6 +180,8 @@ _PLACEHOLDERS_ZH = {
     "days": "天数", "threshold": "标准", "window": "统计期", "reason": "扣罚事由", "amount": "金额",
     "detail": "说明", "month": "月份", "place": "地点", "urgency": "紧急程度",
     "urgency_phrase": "紧急程度说明", "process": "流程", "title": "标题", "message": "内容",
+    "version": "版本", "received": "受理宗数", "valid": "有效宗数", "closed": "已结案宗数",
+    "open": "未结案宗数", "what": "情况", "deadline": "报送时限",
 }
 
 

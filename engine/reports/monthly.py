@@ -127,17 +127,17 @@ def monthly_statistics(store: Store, policies: Any, month: str, unit: str | None
         start, end = month_range(year, number, zone)
         as_of = min(now, end)
         repo = ReportRepo(tx)
+        scale = _names(policy, "satisfaction.scale")
         scope = Scope(COMPLAINT, found.kind, found.code, start, end, as_of)
-        totals = repo.totals(scope)
-        grid = repo.counts_by(scope, "project", "category", valid_only=True)
-        by_channel = repo.counts_by(scope, "channel", valid_only=True)
-        by_urgency = repo.counts_by(scope, "urgency", valid_only=True)
-        by_department = repo.counts_by(scope, "responsible_department", valid_only=True)
-        deadlines = repo.deadlines(scope)
-        satisfaction = repo.satisfaction(scope)
+        totals = repo.figures(scope, list(scale))
+        breakdowns = repo.breakdowns(scope)
         items = repo.complaints(scope)
-        alongside = {name: repo.process_totals(scope, pid) for name, pid in
-                     (("repairs", REPAIR), ("consultations", CONSULTATION))}
+        others = repo.process_totals(scope, [REPAIR, CONSULTATION])
+    grid = breakdowns["project_category"]
+    by_channel, by_urgency = breakdowns["channel"], breakdowns["urgency"]
+    by_department = breakdowns["responsible_department"]
+    deadlines, satisfaction = totals["deadlines"], totals["satisfaction"]
+    alongside = {"repairs": others[REPAIR], "consultations": others[CONSULTATION]}
     by_project: dict[str, int] = {}
     by_category: dict[str, int] = {}
     by_project_category: dict[str, dict[str, int]] = {}
@@ -148,7 +148,6 @@ def monthly_statistics(store: Store, policies: Any, month: str, unit: str | None
         by_project_category.setdefault(p, {})[c] = n
     valid, closed = totals["valid"], totals["closed"]
     hours = round(totals["handling_minutes"] / totals["handled"] / 60, 2) if totals["handled"] else None
-    scale = _names(policy, "satisfaction.scale")
     return {
         "month": f"{year:04d}-{number:02d}",
         "unit": found.code,
@@ -177,11 +176,12 @@ def monthly_statistics(store: Store, policies: Any, month: str, unit: str | None
                           "coverage": _rate(totals["visited"], closed),
                           "satisfaction": {code: satisfaction.get(code, 0) for code in scale}},
         **alongside,
-        "items": [{"number": i["number"], "project": i["project"], "category": i["category"],
-                   "received_at": _local(i["opened_at"], zone), "content": i["content"] or "",
-                   "corrective": i["corrective"] or "", "valid": bool(i["valid"]),
-                   "closed": i["closed_at"] is not None and i["closed_at"] < as_of, "outcome": i["outcome"]}
-                  for i in items],
+        "items": [{"number": number, "project": project, "category": category,
+                   "received_at": opened.astimezone(zone).isoformat(timespec="seconds"),
+                   "content": content or "", "corrective": corrective or "", "valid": bool(valid),
+                   "closed": bool(closed), "outcome": outcome}
+                  for (number, project, category, opened, content, corrective, valid, closed,
+                       outcome) in items],
         "names": {"units": {c: u.name for c, u in units.items() if u.kind in LEVELS},
                   "categories": _names(policy, "complaint.categories"),
                   "channels": _names(policy, "channels"),

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, case, func, insert, literal, not_, select, update
+from sqlalchemy import String, Table, and_, case, func, insert, literal, not_, select, union_all, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from engine.store.repo import Tx
@@ -98,71 +98,81 @@ class ReportRepo:
             out.append(STATS.c.project == scope.unit)
         return out
 
-    def totals(self, scope: Scope) -> dict[str, Any]:
-        """Received, valid, closed, open, unresolvable, visits, satisfaction and handling time."""
-        c = STATS.c
-        closed = and_(c.valid.is_(True), c.closed_at.is_not(None), c.closed_at < scope.as_of)
-        stmt = select(
+    def figures(self, scope: Scope, satisfaction: Sequence[str]) -> dict[str, Any]:
+        """One pass over the scope's complaints: the totals, each deadline kind's on-time and late
+        counts, and the return visits by ``satisfaction`` code (of the valid ones closed by then)."""
+        c, at = STATS.c, scope.as_of
+        valid = c.valid.is_(True)
+        closed = and_(valid, c.closed_at.is_not(None), c.closed_at < at)
+        visited = and_(closed, c.visited_at.is_not(None), c.visited_at < at)
+        columns = [
             func.count().label("received"),
-            _count(c.valid.is_(True)).label("valid"),
+            _count(valid).label("valid"),
             _count(closed).label("closed"),
             _count(and_(closed, c.outcome == "unresolvable")).label("unresolvable"),
-            _count(and_(closed, c.visited_at.is_not(None), c.visited_at < scope.as_of)).label("visited"),
+            _count(visited).label("visited"),
             func.sum(case((closed, c.handling_minutes), else_=None)).label("handling_minutes"),
             _count(and_(closed, c.handling_minutes.is_not(None))).label("handled"),
-        ).where(*self._where(scope))
-        row = self.conn.execute(stmt).one()._mapping
-        return {k: int(row[k] or 0) for k in row.keys()}
-
-    def counts_by(self, scope: Scope, *columns: str, valid_only: bool = False) -> list[tuple[Any, ...]]:
-        """(values of ``columns``…, count) of the scope's cases, grouped."""
-        cols = [STATS.c[name] for name in columns]
-        stmt = select(*cols, func.count()).where(*self._where(scope, valid_only=valid_only)).group_by(*cols)
-        return [tuple(r) for r in self.conn.execute(stmt)]
-
-    def process_totals(self, scope: Scope, process_id: str) -> dict[str, int]:
-        """Received, closed (by the report's moment) and open cases of another process in the scope."""
-        c = STATS.c
-        closed = and_(c.closed_at.is_not(None), c.closed_at < scope.as_of)
-        stmt = select(func.count(), _count(closed)).where(*self._where(scope, process_id))
-        received, done = self.conn.execute(stmt).one()
-        return {"received": int(received), "closed": int(done), "open": int(received) - int(done)}
-
-    def satisfaction(self, scope: Scope) -> dict[str, int]:
-        """Return visits recorded by the report's moment, by satisfaction code."""
-        c = STATS.c
-        stmt = (select(c.satisfaction, func.count())
-                .where(*self._where(scope, valid_only=True), c.visited_at.is_not(None),
-                       c.visited_at < scope.as_of,
-                       c.closed_at.is_not(None), c.closed_at < scope.as_of)
-                .group_by(c.satisfaction))
-        return {str(r[0]): int(r[1]) for r in self.conn.execute(stmt)}
-
-    def deadlines(self, scope: Scope) -> dict[str, dict[str, int]]:
-        """Per deadline kind: of the deadlines fallen due by the report's moment, how many were met in
-        time (completed no later than the deadline) and how many late (completed after it, or not yet)."""
-        c, at = STATS.c, scope.as_of
-        columns = []
+            *[_count(and_(visited, c.satisfaction == code)).label(f"satisfaction_{i}")
+              for i, code in enumerate(satisfaction)],
+        ]
         for kind in DEADLINE_KINDS:
             due, done = c[f"{kind}_due"], c[f"{kind}_done"]
-            met = and_(done.is_not(None), done < at)
-            on_time = and_(met, due.is_not(None), done <= due)
+            on_time = and_(valid, done.is_not(None), done < at, due.is_not(None), done <= due)
             # A case closed before the deadline without the step (closed as unresolvable while the
             # work was under way) no longer had that deadline: neither in time nor late.
             moot = and_(done.is_(None), c.closed_at.is_not(None), c.closed_at <= due)
-            late = and_(due.is_not(None), due < at, not_(on_time), not_(moot))
+            late = and_(valid, due.is_not(None), due < at, not_(on_time), not_(moot))
             columns += [_count(on_time).label(f"{kind}_on_time"), _count(late).label(f"{kind}_late")]
-        row = self.conn.execute(select(*columns).where(*self._where(scope, valid_only=True))).one()._mapping
-        return {kind: {"on_time": int(row[f"{kind}_on_time"]), "late": int(row[f"{kind}_late"])}
-                for kind in DEADLINE_KINDS}
+        row = self.conn.execute(select(*columns).where(*self._where(scope))).one()._mapping
+        out: dict[str, Any] = {k: int(row[k] or 0) for k in
+                               ("received", "valid", "closed", "unresolvable", "visited", "handling_minutes",
+                                "handled")}
+        out["satisfaction"] = {code: int(row[f"satisfaction_{i}"]) for i, code in enumerate(satisfaction)}
+        out["deadlines"] = {kind: {"on_time": int(row[f"{kind}_on_time"]), "late": int(row[f"{kind}_late"])}
+                            for kind in DEADLINE_KINDS}
+        return out
 
-    def complaints(self, scope: Scope) -> list[dict[str, Any]]:
-        """The scope's complaints in receipt order: number, place, cause, content, actions, closed."""
+    def breakdowns(self, scope: Scope) -> dict[str, list[tuple[Any, ...]]]:
+        """The valid complaints counted by project × category, channel, urgency and responsible
+        department: one statement (a ``UNION ALL`` of the four groupings)."""
         c = STATS.c
+        where = self._where(scope, valid_only=True)
+        blank = literal(None, String)
+        parts = [
+            select(literal("project_category").label("dim"), c.project.label("a"), c.category.label("b"),
+                   func.count().label("n")).where(*where).group_by(c.project, c.category),
+            *[select(literal(name).label("dim"), c[name].label("a"), blank.label("b"),
+                     func.count().label("n")).where(*where).group_by(c[name])
+              for name in ("channel", "urgency", "responsible_department")],
+        ]
+        out: dict[str, list[tuple[Any, ...]]] = {"project_category": [], "channel": [], "urgency": [],
+                                                 "responsible_department": []}
+        for dim, a, b, n in self.conn.execute(union_all(*parts)):
+            out[dim].append((a, b, int(n)) if dim == "project_category" else (a, int(n)))
+        return out
+
+    def process_totals(self, scope: Scope, process_ids: Sequence[str]) -> dict[str, dict[str, int]]:
+        """Received, closed (by the report's moment) and open cases of other processes in the scope."""
+        c = STATS.c
+        closed = and_(c.closed_at.is_not(None), c.closed_at < scope.as_of)
+        found = {pid: {"received": 0, "closed": 0, "open": 0} for pid in process_ids}
+        # one indexed range per process, in one statement
+        parts = [select(literal(pid).label("pid"), func.count().label("n"), _count(closed).label("done"))
+                 .where(*self._where(scope, pid)) for pid in process_ids]
+        for pid, received, done in self.conn.execute(union_all(*parts)):
+            found[pid] = {"received": int(received), "closed": int(done), "open": int(received) - int(done)}
+        return found
+
+    def complaints(self, scope: Scope) -> list[tuple[Any, ...]]:
+        """The scope's complaints in receipt order: (number, project, category, opened_at, content,
+        corrective, valid, closed by the report's moment, outcome)."""
+        c = STATS.c
+        closed = and_(c.closed_at.is_not(None), c.closed_at < scope.as_of)
         stmt = (select(c.number, c.project, c.category, c.opened_at, c.content, c.corrective, c.valid,
-                       c.closed_at, c.outcome)
+                       case((closed, True), else_=False), c.outcome)
                 .where(*self._where(scope)).order_by(c.opened_at, c.number))
-        return [dict(r._mapping) for r in self.conn.execute(stmt)]
+        return [tuple(r) for r in self.conn.execute(stmt)]
 
     # -- stored reports ----------------------------------------------------------------------------
     def reports(self, unit: str | None = None, month: str | None = None) -> list[StoredReport]:
