@@ -1,0 +1,59 @@
+"""Chromium drives the 统计 page (R7.1): a CS-centre GM opens it from the menu, reads the month's
+tables in Chinese, switches month, and downloads the Excel and the PDF; on a phone the tables scroll
+sideways inside the page."""
+
+from __future__ import annotations
+
+from io import BytesIO
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+from tests.webui.live import serve
+from tests.webui.test_org_browser import _page, chromium  # noqa: F401 (fixture)
+from tests.webui.test_reports import DATA
+
+
+def _month(services) -> str:  # type: ignore[no-untyped-def]
+    services.open_case(services.actor("wang.fang"), "complaint", dict(DATA))
+    services.open_case(services.actor("wang.fang"), "complaint", {**DATA, "category": "billing",
+                                                                  "description": "=1+1 物业费账单"})
+    services.open_case(services.actor("fan.ming"), "complaint", dict(DATA))
+    return str(services.clock.now().astimezone(services.policy(None).calendar.tz).strftime("%Y-%m"))
+
+
+def test_a_manager_reads_the_month_and_downloads_excel_and_pdf(chromium, app, services,  # noqa: F811
+                                                               tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    month = _month(services)
+    with serve(app) as url:
+        page = _page(chromium, url, "lin.lihua")
+        page.click("nav.mainnav >> text=统计")
+        expect(page.locator("h1")).to_have_text("统计")
+        page.locator("select[name=unit]").select_option("sz-property")
+        page.fill("input[name=month]", month)
+        page.click("form.report-pick button[type=submit]")
+        report = page.locator("section.report")
+        expect(report.locator("h2")).to_contain_text("深圳物业公司")
+        expect(report.locator(".figure", has_text="受理投诉")).to_contain_text("2")
+        expect(report.locator("table.stats").first).to_contain_text("受理投诉")
+        expect(report.locator("table.stats.wide")).to_contain_text("=1+1 物业费账单")
+        assert page.locator("select[name=unit] option").all_inner_texts() == [
+            "深圳物业公司", "锦华园管理处", "丽雅苑管理处"]  # her company and its projects, nothing else
+        with page.expect_download() as got:
+            page.click("text=下载 Excel")
+        excel = got.value
+        assert excel.suggested_filename == f"report-sz-property-{month}.xlsx"
+        book = load_workbook(BytesIO(Path(excel.path()).read_bytes()))
+        title = f"深圳物业公司 {month[:4]}年{int(month[5:])}月 客户投诉月度统计"
+        assert book["月度统计"]["A1"].value == title
+        with page.expect_download() as got:
+            page.click("text=下载 PDF")
+        assert Path(got.value.path()).read_bytes().startswith(b"%PDF")
+        page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        phone = chromium.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
+                                     storage_state=page.context.storage_state()).new_page()
+        phone.goto(f"{url}/reports?unit=sz-property&month={month}")
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390 + 1  # the wide tables scroll inside their box, the page does not
