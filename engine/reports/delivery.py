@@ -10,8 +10,9 @@ produced once, oldest first:
 * the holders of the policy's ``statistics.report_to`` roles for the unit (the unit's own, else the
   nearest above) are told in the app and by e-mail with the Excel attached
   (``notifications.templates.monthly_report``);
-* the deadline is the policy's ``statistics.monthly_report`` (``monthly by the 3rd on working
-  days``: the end of the last working day on or before the 3rd); a delivery after it raises a
+* the deadline is the policy's ``statistics.monthly_report`` (``monthly by the 3rd``: the end of the
+  3rd, postponed to the end of the next working day when the 3rd is not one, as the seed allows:
+  如遇节假日可顺延); a delivery after it raises a
   ``report_late`` alert, and a run that fails raises ``report_failed`` (once per unit and month),
   each told to the same people (``notifications.templates.report_late``). A failed month is retried
   on every sweep and blocks the later months of its unit, so they go out in order.
@@ -28,7 +29,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -68,11 +69,16 @@ def _previous(month: str) -> str:
 
 def report_deadline(policy: Any, month: str) -> datetime:
     """When the report of ``month`` is due: the first occurrence of ``statistics.monthly_report`` after
-    the month's end (in the unit's calendar)."""
+    the month's end (``monthly by the 3rd``: the end of the 3rd, in the unit's calendar); when that day
+    is not a working day, the end of the next working day (000 分析方法①: 如遇节假日可顺延)."""
     schedule = policy.schedule("statistics.monthly_report")
     calendar = policy.calendar
     _, end = month_range(*parse_month(month), calendar.tz)
-    return next(schedule.occurrences(end, end + timedelta(days=62), calendar))
+    due: datetime = next(schedule.occurrences(end, end + timedelta(days=62), calendar))
+    day = calendar.localize(due - timedelta(microseconds=1)).date()
+    if calendar.is_working_day(day):
+        return due
+    return datetime.combine(calendar.next_working_day(day) + timedelta(days=1), time(0), tzinfo=calendar.tz)
 
 
 def store_report(store: Any, policies: Any, unit: str | None, month: str, now: datetime, *, by: str,

@@ -121,7 +121,7 @@ def test_group_defines_every_catalogued_key(policy_set: PolicySet) -> None:
         ("archive.retention.marked_years", 10),
         ("return_visit.survey_coverage_percent", 98),  # R6.3
         ("return_visit.difficult_issue", "24 hours"),  # R6.2
-        ("statistics.monthly_report", "monthly by the 3rd on working days"),  # R7.1
+        ("statistics.monthly_report", "monthly by the 3rd"),  # R7.1
         ("assessment.yuan_per_point", 5),  # R8.1
         ("assessment.joint_liability.responsible_percent", 70),  # R8.2
     ],

@@ -40,11 +40,11 @@ def _alerts(desk: Desk, kind: str) -> list[dict[str, Any]]:
         return WorkerRepo(tx).alerts(kind)
 
 
-def test_the_deadline_is_the_end_of_the_last_working_day_by_the_3rd() -> None:
+def test_the_deadline_is_the_end_of_the_3rd_or_of_the_next_working_day() -> None:
     policy = shipped_policies().effective("sz-property")
     assert report_deadline(policy, "2026-11") == shanghai("2026-12-04 00:00")  # Thursday the 3rd
-    assert report_deadline(policy, "2026-09") == shanghai("2026-10-01 00:00")  # 国庆: Wednesday 30 Sept
-    assert report_deadline(policy, "2026-12") == shanghai("2027-01-01 00:00")  # 元旦 (provisional 2027)
+    assert report_deadline(policy, "2026-09") == shanghai("2026-10-09 00:00")  # 国庆 1–7: Thursday the 8th
+    assert report_deadline(policy, "2026-12") == shanghai("2027-01-05 00:00")  # 元旦, Sunday: Monday the 4th
 
 
 def test_each_units_month_is_delivered_once_after_it_ends_in_app_and_by_email_with_the_excel(

@@ -122,8 +122,11 @@ def test_national_day_holidays_have_no_reminders_and_hold_every_message(
     worker.run_once()
     with worker.store.read() as tx:
         held = WorkerRepo(tx).messages()
-    assert {m.kind for m in held} == {"volume_report"}
-    assert all(m.next_attempt_at == shanghai("2026-10-08 08:30") for m in held)
+    # the volume report, and September's statistics (R7.1, due by the 8th, after the holiday)
+    assert {m.kind for m in held} == {"volume_report", "monthly_report"}
+    assert all(m.next_attempt_at == shanghai("2026-10-08 08:30") for m in held if m.kind == "volume_report")
+    # each message waits for the working time of its own unit (hn-region starts at 09:00)
+    assert {m.next_attempt_at for m in held} == {shanghai("2026-10-08 08:30"), shanghai("2026-10-08 09:00")}
     desk.at("2026-10-08 09:31")
     worker.run_once()
     assert _runs(worker, "reminders") == ["2026-09-30", "2026-10-08"]
