@@ -4,8 +4,9 @@
 headings and names (the web page, the workbook and the PDF all print these). Text from people (the
 complaint's content and actions, unit and category names) is never trusted:
 
-* in the workbook every text cell is written as a string (``data_type = "s"``), so ``=HYPERLINK(…)``
-  or ``+cmd|…`` typed into a complaint is shown as typed and never evaluated as a formula;
+* in the workbook every text cell goes through ``engine.spreadsheet.safe_cell`` (a formula-like text
+  gets a leading apostrophe) and is written as a string (``data_type = "s"``), so ``=HYPERLINK(…)``
+  or ``+cmd|…`` typed into a complaint is shown as text and never evaluated as a formula;
 * in the PDF every text is escaped before it reaches a ReportLab ``Paragraph`` (which reads markup:
   ``<img src>`` would embed a file of the server, ``<a href>`` make a link).
 """
@@ -16,6 +17,8 @@ import io
 from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape
+
+from engine.spreadsheet import safe_cell
 
 __all__ = ["KIND_NAMES", "Section", "report_pdf", "report_title", "report_xlsx", "sections"]
 
@@ -113,8 +116,8 @@ def report_xlsx(figures: dict[str, Any]) -> bytes:
         for col, value in enumerate(row, start=1):
             cell = target.cell(row=at, column=col)
             if isinstance(value, str):
-                cell.value = value
-                cell.data_type = "s"  # never a formula, whatever the text starts with
+                cell.value = safe_cell(value)  # the project's one helper: a leading apostrophe
+                cell.data_type = "s"  # and a text cell: never a formula, whatever the text starts with
             else:
                 cell.value = value
             if strong:

@@ -246,8 +246,8 @@ def test_the_cli_prints_json_and_writes_excel_and_pdf_with_user_text_kept_inert(
     assert main([*monthly, "--format", "xlsx", "--out", str(xlsx)]) == 0
     book = load_workbook(xlsx)
     assert book.sheetnames == ["月度统计", "投诉明细"]
-    cells = [c for row in book["投诉明细"].iter_rows() for c in row if c.value == HOSTILE]
-    assert cells and all(c.data_type == "s" for c in cells)  # shown as typed, never a formula
+    cells = [c for row in book["投诉明细"].iter_rows() for c in row if c.value == "'" + HOSTILE]
+    assert cells and all(c.data_type == "s" for c in cells)  # text, never a formula
     summary = [[c.value for c in row][:2] for row in book["月度统计"].iter_rows()]
     assert ["受理投诉", 5] in summary and ["未结案", 2] in summary
     pdf = tmp_path / "nov.pdf"
