@@ -114,3 +114,9 @@ def test_postgresql_finds_the_candidates_through_the_gin_index(store, cases) -> 
         plan = "\n".join(r[0] for r in conn.execute(text(
             "EXPLAIN SELECT id FROM cases WHERE string_to_array(search_terms, ' ') @> ARRAY['5678']")))
     assert "ix_cases_search_terms" in plan
+
+
+def test_a_whole_case_number_is_found_by_the_number_itself(store, cases) -> None:
+    first, again, other = cases
+    assert _numbers(store, GROUP, q=first.lower()) == [first]
+    assert _numbers(store, HN, q=first) == []  # still within the reader's scope

@@ -129,6 +129,13 @@
     enhance(document);
     drawDiagram();
   });
+  // A 422 answers with the form or list and its error messages: show it (htmx swaps only 2xx by default).
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.xhr && event.detail.xhr.status === 422) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
   document.addEventListener("htmx:afterSwap", function (event) {
     enhance(event.target);
     var tabs = event.target.querySelector && event.target.querySelector(".tabs[data-view]");
