@@ -20,7 +20,9 @@ timezone       IANA zone name
 working_hours  list of ``HH:MM-HH:MM`` periods (engine.calendar)
 weekend        list of weekday names (engine.calendar)
 records        list of mappings with a unique ``code``; fields by ``fields``
-lane           ``{role, scope}``: who works the steps of a diagram lane (``lanes.<lane>``)
+lane           ``{role, scope, sticky}``: who works the steps of a diagram lane (``lanes.<lane>``);
+               ``sticky: true``: a step of the lane goes straight to the person who completed
+               the case's previous step when they hold its role and scope (issue 15)
 clock          ``working time`` or ``wall clock`` (how lateness is counted)
 days           ``calendar days`` or ``working days`` (how days overdue are counted)
 deadline_key   the dotted key of a duration of the same policy
@@ -38,6 +40,7 @@ __all__ = [
     "CHOICES",
     "ENTRIES",
     "KINDS",
+    "LANE_FIELDS",
     "LANE_SCOPES",
     "NOT_IN_FORCE",
     "RECORD_FIELDS",
@@ -74,6 +77,7 @@ KINDS = (
 )
 CHOICES = {"clock": ("working time", "wall clock"), "days": ("calendar days", "working days")}
 LANE_SCOPES = ("project", "subsidiary", "group", "responsible_department", "first_receiver")
+LANE_FIELDS = ("role", "scope", "sticky")
 
 # The seeds, by number, as the rules document cites them.
 SOURCES = {

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from engine.calendar import parse_weekend, parse_working_hours
 from engine.durations import Capped, parse_duration, parse_schedule
 from engine.errors import CalendarError, DurationError
-from engine.policy.catalogue import CHOICES, ENTRIES, LANE_SCOPES, RECORD_FIELDS, Entry, tree
+from engine.policy.catalogue import CHOICES, ENTRIES, LANE_FIELDS, LANE_SCOPES, RECORD_FIELDS, Entry, tree
 from engine.policy.catalogue import entry as catalogue_entry
 from engine.policy.loader import CODE_PATTERN, PolicyFile, item_path
 from engine.policy.problems import Problems, did_you_mean
@@ -262,12 +262,15 @@ class _FileChecker:
             self.add("policy.E005", f"{path} must be {{role: …, scope: …}}, not {lane!r}", path)
             return
         for field_name in lane:
-            if field_name not in ("role", "scope"):
+            if field_name not in LANE_FIELDS:
                 self.add(
                     "policy.E004",
-                    f"{path}: unknown field {field_name!r}{did_you_mean(field_name, ('role', 'scope'))}",
+                    f"{path}: unknown field {field_name!r}{did_you_mean(field_name, LANE_FIELDS)}",
                     f"{path}.{field_name}",
                 )
+        if "sticky" in lane and not isinstance(lane["sticky"], bool):
+            self.add("policy.E005", f"{path}.sticky must be true or false, not {lane['sticky']!r}",
+                     f"{path}.sticky")
         if "role" not in lane or "scope" not in lane:
             self.add("policy.E015", f"{path} needs both role and scope", path)
         scope = lane.get("scope")

@@ -25,7 +25,7 @@ from engine.actions import StepBinding, bind_step
 from engine.clock import Clock
 from engine.processes import evaluate_expression, timer_clock, workflow_errors
 from engine.processes.host import deadline_log
-from engine.runtime.access import resolve_lane
+from engine.runtime.access import candidate_groups, resolve_lane
 from engine.search import case_search_fields, search_columns
 from engine.store import TaskRecord, Tx, UnitRecord
 
@@ -114,6 +114,7 @@ class Transition:
         self.notices: list[tuple[TaskRecord, list[str]]] = []  # (new row, roles its ``notify`` names)
         self.deleted_rows: list[str] = []
         self._units: dict[str, UnitRecord] | None = None
+        self._actor_groups: frozenset[str] | None = None
         self.ledger: list[dict[str, Any]] = list(workflow.data.get(PROVISIONAL_DEADLINES, ()))
         self.noted: list[dict[str, Any]] = []  # provisional deadlines computed in this transition
 
@@ -122,6 +123,17 @@ class Transition:
         if self._units is None:
             self._units = self.tx.units()
         return self._units
+
+    def holds(self, group: str) -> bool:
+        """True when the person who completed a task in this step holds the candidate group ``group``
+        (a sticky lane's next step then goes straight to them, ``lanes.<lane>.sticky``)."""
+        if self.actor == "system" or self.completed_task is None:
+            return False
+        if self._actor_groups is None:
+            staff = self.tx.staff(self.actor)
+            self._actor_groups = frozenset(candidate_groups(staff)) if staff is not None and staff.active \
+                else frozenset()
+        return group in self._actor_groups
 
     def local(self, moment: datetime | None) -> str | None:
         """A time as ISO text in the policy zone (for audit data and messages)."""
@@ -310,10 +322,15 @@ class Transition:
                 due_at = to_utc(evaluate_expression(engine, task, info.due_expr), self.zone)
         title = info.title if info is not None else (task.task_spec.bpmn_name or task.task_spec.name)
         case = self.case
+        group = f"{role}@{unit}" if role and unit else None
+        default, claimed_at = assignee, None
+        sticky = assignee is None and group is not None and bool(binding.get("sticky")) and self.holds(group)
+        if sticky:  # the person who just did a step of the case goes on with it; the queue stays for others
+            assignee, claimed_at = self.actor, self.now
         row = TaskRecord(
             task_id=task_id, case_id=case["id"], task_spec=task.task_spec.name, title=title, lane=lane,
-            role=role, unit=unit, candidate_group=f"{role}@{unit}" if role and unit else None,
-            assignee=assignee, default_assignee=assignee, claimed_at=None, due_at=due_at, created_at=self.now,
+            role=role, unit=unit, candidate_group=group, assignee=assignee, default_assignee=default,
+            claimed_at=claimed_at, due_at=due_at, created_at=self.now,
             number=case["number"], process_id=case["process_id"], category=case.get("category"),
             room=case.get("room"), customer_name=case.get("customer_name"),
             customer_phone=case.get("customer_phone"), subsidiary=case.get("subsidiary"),
@@ -322,6 +339,8 @@ class Transition:
         )
         opened = {"task": row.task_spec, "title": title, "candidate_group": row.candidate_group,
                   "assignee": assignee, "due_at": self.local(due_at)}
+        if sticky:
+            opened["sticky"] = True
         if provisional:
             opened["provisional"] = provisional
         if info is not None and info.statistic:  # the deadline kind it counts for (R7.1)
