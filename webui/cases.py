@@ -73,7 +73,8 @@ def transfer(number: str, task_id: str) -> Any:
     """转交 a task to another person or department with a reason."""
     try:
         services().transfer(
-            current_actor(), task_id, request.form.get("to", ""), request.form.get("reason", "")
+            current_actor(), task_id, request.form.get("to", ""), request.form.get("reason", ""),
+            to_queue=request.form.get("to_queue") == "1",
         )
     except FormError as exc:
         return _render(
@@ -84,6 +85,14 @@ def transfer(number: str, task_id: str) -> Any:
         )
     flash(_("Task transferred."), "success")
     return redirect(url_for("cases.show", number=number))
+
+
+@bp.get("/cases/<number>/tasks/<task_id>/candidates")
+@login_required
+def transfer_candidates(number: str, task_id: str) -> Any:
+    """The people who may do the task, as options of the transfer picker (htmx fragment)."""
+    people = services().transfer_candidates(current_actor(), task_id)
+    return render_template("_transfer_candidates.html", people=people)
 
 
 @bp.post("/cases/<number>/comments")

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from engine.errors import FormError, NotFoundError, StepError
 from webui.context import current_actor, login_required, services
 from webui.errors import field_errors
-from webui.forms import form_data
+from webui.forms import form_data, form_error
 from webui.i18n import localtime
 
 __all__ = ["bp", "init_app"]
@@ -39,10 +39,19 @@ def new_case(process_id: str = "complaint") -> Any:
     values.update({f["name"]: request.args[f["name"]] for f in fields if request.args.get(f["name"])})
     errors: dict[str, str] = {}
     failed = False
+    projects, own = services().intake_projects(current_actor())
+    project = own or ""
     if request.method == "POST":
         values = form_data(fields, request.form)
+        project = request.form.get("project", own or "").strip()
         try:
-            opened = services().open_case(current_actor(), process_id, values)
+            if project and project not in dict(projects):
+                raise form_error(f"unknown project {project[:40]!r}", {"project": (
+                    f"unknown project {project[:40]!r}; pick one of the list", "请从列表中选择项目")})
+            if not project:  # staff above project level say which project the case belongs to (R0.5)
+                raise form_error("choose the project the case belongs to", {"project": (
+                    "choose the project the case belongs to", "请选择案件所属项目")})
+            opened = services().open_case(current_actor(), process_id, {**values, "project": project})
         except FormError as exc:
             errors = field_errors(exc)
         except StepError as exc:  # a step of the diagram failed: say why, keep what was typed
@@ -65,7 +74,8 @@ def new_case(process_id: str = "complaint") -> Any:
             return redirect(url_for("cases.show", number=opened.number, opened=1))
     status = 400 if failed else 422 if errors else 200
     return render_template(
-        "intake.html", title=title, fields=fields, values=values, errors=errors, process_id=process_id
+        "intake.html", title=title, fields=fields, values=values, errors=errors, process_id=process_id,
+        projects=projects, project=project,
     ), status
 
 

@@ -26,6 +26,7 @@ from engine.runtime.access import candidate_groups
 from engine.settings import Settings
 from engine.spreadsheet import safe_row
 from engine.store import web_queries as wq
+from engine.store.org_repo import OrgRepo
 from engine.store.web_queries import InboxFilter, InboxScope
 from webui.forms import form_error
 from webui.models import (
@@ -262,10 +263,36 @@ class Services:
         """Give a claimed task back to its group queue."""
         self.runtime.release_task(task_id, actor.login)
 
-    def transfer(self, actor: Actor, task_id: str, to: str, reason: str) -> None:
-        """转交: hand a task to another person (login) or department (unit code), with a reason."""
+    def transfer_candidates(self, actor: Actor, task_id: str) -> list[tuple[str, str, str]]:
+        """(login, name, unit name) of the active people who may do an open task: the holders of its
+        candidate group (role@unit), the actor left out; the transfer picker lists them."""
+        with self.store.read() as tx:
+            row = tx.task(task_id)
+            case = tx.find_case(row.number) if row is not None else None
+            if row is None or case is None:
+                raise NotFoundError(f"task {task_id[:8]} is no longer open", zh="该任务已不在待办中")
+            require(_subject(actor), "case.read", Target.of_case(case))
+            units = tx.units()
+            people = [s for s in OrgRepo(tx).all_staff() if s.active and s.login != actor.login]
+        group = row.candidate_group or ""
+        role, _, unit = group.partition("@")
+        out = []
+        for person in people:
+            home = units.get(person.unit)
+            homes = {person.unit} | ({home.parent} if home is not None and home.kind == "department"
+                                     and home.parent else set())
+            holds = any(r == group if "@" in r else (r == role and unit in homes) for r in person.roles)
+            if holds:
+                out.append((person.login, person.name, home.name if home is not None else person.unit))
+        return sorted(out, key=lambda item: item[1])
+
+    def transfer(self, actor: Actor, task_id: str, to: str, reason: str, *, to_queue: bool = False) -> None:
+        """转交: hand a task to another person (picked by name or login, from the people who may do it,
+        or anyone in the case's scope), to a department (unit code), or back to its queue, with a reason
+        the timeline shows."""
         to, reason = to.strip(), reason.strip()
-        errors = {k: ("required", "必填") for k, v in (("to", to), ("reason", reason)) if not v}
+        missing = [("reason", reason)] if to_queue else [("to", to), ("reason", reason)]
+        errors = {k: ("required", "必填") for k, v in missing if not v}
         if errors:
             raise form_error("say who receives the task and why", errors)
         with self.store.read() as tx:
@@ -275,17 +302,30 @@ class Services:
                 raise NotFoundError(f"task {task_id[:8]} is no longer open", zh="该任务已不在待办中")
             require(_subject(actor), "task.transfer", Target.of_task(row, case.first_receiver))
             units = tx.units()
-            target = tx.staff(to)
+        if to_queue:
+            if row.assignee is None or not row.candidate_group:
+                raise form_error("the task is already in its queue",
+                                 {"to": ("the task is already in its queue", "该任务已在待认领队列中")})
+            wq.transfer_task(self.store, task_id, actor.login, expected_assignee=row.assignee,
+                             values={"assignee": None, "claimed_at": None},
+                             data={"to": "queue", "to_name": "待认领队列", "reason": reason[:2000],
+                                   "title": row.title}, at=self.clock.now())
+            return
+        login = self._transfer_login(actor, task_id, to)
+        with self.store.read() as tx:
+            target = tx.staff(login) if login else None
         if target is not None and target.active:
             receiver: Subject = subject_of(target, units)
             values: dict[str, Any] = {"assignee": target.login, "claimed_at": self.clock.now()}
+            to_name = target.name
         elif to in units and units[to].kind == "department":
             receiver = unit_subject(to, units)
             values = {"assignee": None, "claimed_at": None, "candidate_group": f"{row.role}@{to}", "unit": to}
+            to_name = units[to].name
         else:
             raise form_error(
-                f"{to!r} is neither a staff login nor a department code",
-                {"to": (f"unknown login or department {to!r}", f"没有登录名或部门代码 {to!r}")},
+                f"{to!r} is neither a staff member nor a department code",
+                {"to": (f"no staff member or department {to!r}", f"没有名为“{to}”的员工或部门")},
             )
         if not can(receiver, "task.receive", Target.of_case(case)):
             raise form_error(
@@ -299,9 +339,55 @@ class Services:
             actor.login,
             expected_assignee=row.assignee,
             values=values,
-            data={"to": to, "reason": reason[:2000], "title": row.title},
+            data={"to": to if target is None else target.login, "to_name": to_name, "reason": reason[:2000],
+                  "title": row.title},
             at=self.clock.now(),
         )
+
+    def _transfer_login(self, actor: Actor, task_id: str, typed: str) -> str | None:
+        """The login a transfer names: a login, or a name (unique among the people who may do the task,
+        else among all staff); None when it names nobody (perhaps a department)."""
+        names = self.staff_names()
+        if typed in names:
+            return typed
+        people = self.transfer_candidates(actor, task_id)
+        candidates = [login for login, name, _unit in people if name == typed]
+        if len(candidates) == 1:
+            return candidates[0]
+        everyone = [login for login, name in names.items() if name == typed]
+        if len(everyone) == 1 and not candidates:
+            return everyone[0]
+        if len(candidates) > 1 or len(everyone) > 1:
+            found = candidates or everyone
+            raise form_error(f"{len(found)} people are called {typed!r}; type the login",
+                             {"to": (f"several people are called {typed!r}: {', '.join(found)}",
+                                     f"有 {len(found)} 位员工叫“{typed}”，请输入登录名：{'、'.join(found)}")})
+        return None
+
+    # -- in-app notifications (the bell) --------------------------------------------------------------
+    def unread_notices(self, actor: Actor) -> int:
+        """How many of the actor's in-app notifications are unread (up to 99; the bell shows 99+ above)."""
+        from engine.store.worker_repo import WorkerRepo
+
+        with self.store.read() as tx:
+            return WorkerRepo(tx).unread_count(actor.login)
+
+    def notices(self, actor: Actor, limit: int = 100) -> list[Any]:
+        """The actor's in-app notifications, newest first (only their own: read state is per person)."""
+        from engine.store.worker_repo import WorkerRepo
+
+        with self.store.read() as tx:
+            return WorkerRepo(tx).notifications(actor.login, limit=limit)
+
+    def mark_notices_read(self, actor: Actor, ids: list[int] | None) -> int:
+        """Mark the actor's notifications ``ids`` (every unread one when None) read."""
+        from engine.store.worker_repo import WorkerRepo
+
+        with self.store.write() as tx:
+            repo = WorkerRepo(tx)
+            if ids is None:
+                return repo.mark_all_read(actor.login, self.clock.now())
+            return repo.mark_read(actor.login, ids, self.clock.now())
 
     # -- cases ---------------------------------------------------------------------------------
     def intake_form(
@@ -320,6 +406,22 @@ class Services:
                 }
                 described["choices"] = [{**extra.get(c["code"], {}), **c} for c in described["choices"]]
         return title, fields
+
+    def intake_projects(self, actor: Actor) -> tuple[list[tuple[str, str]], str | None]:
+        """The projects an intake may name, ``(code, "公司 · 项目")`` (the actor's subsidiary first; R0.5:
+        anyone may receive a case for any project), and the actor's own project (the default; None
+        above project level, where the desk must choose)."""
+        units = self.units()
+        subject = _subject(actor)
+        mine = subject.subsidiary
+
+        def label(code: str) -> str:
+            parent = units[code].parent
+            return f"{units[parent].name} · {units[code].name}" if parent in units else units[code].name
+
+        codes = sorted((c for c, u in units.items() if u.kind == "project"),
+                       key=lambda c: (units[c].parent != mine, units[c].parent or "", c))
+        return [(c, label(c)) for c in codes], subject.project
 
     def open_case(self, actor: Actor, process_id: str, data: Any, answer_base: str = "") -> OpenedCase:
         """Open a case from an intake form or the API; returns its number and first deadline.

@@ -67,6 +67,39 @@ def _households() -> list[dict[str, Any]]:
     return rows
 
 
+def _household_projects() -> list[str] | None:
+    """The projects whose households the desk may pick: its own project, its subsidiary's, or all."""
+    where = _placement()
+    if where.project is not None:
+        return [where.project]
+    if where.subsidiary is None:
+        return None
+    with services().store.read() as tx:
+        units = tx.units()
+    return [code for code, unit in units.items()
+            if unit.kind == "project" and placement_of(units, code).subsidiary == where.subsidiary]
+
+
+def _find_households(typed: str) -> list[dict[str, Any]]:
+    with services().store.read() as tx:
+        return VisitorRepo(tx).find_households(_household_projects(), typed[:50])
+
+
+@bp.get("/households")
+@login_required
+def find_household() -> Any:
+    """Households found by what the guard types (room, name, phone): htmx fragment of the desk."""
+    typed = request.args.get("household_q", "").strip()
+    return render_template("visitors/_household_hits.html", hits=_find_households(typed), typed=typed)
+
+
+def _household_label(code: str) -> str:
+    for h in _households():
+        if h["code"] == code:
+            return f"{h['room']} · {h['owner_name']}"
+    return ""
+
+
 def _desk_page(values: dict[str, Any], errors: dict[str, str], status: int = 200) -> Any:
     policy = _policy()
     form = services().runtime.registry.get("visitor_reception").start_form
@@ -76,7 +109,7 @@ def _desk_page(values: dict[str, Any], errors: dict[str, str], status: int = 200
         values=values,
         errors=errors,
         required={f["name"] for f in fields if f["required"]},
-        households=_households(),
+        household_label=_household_label(values.get("household") or "") if values.get("household") else "",
         purposes=policy.get("visitor.purposes"),
         id_kinds=policy.get("visitor.id_kinds"),
         abnormal=policy.get("visitor.abnormal"),
@@ -92,6 +125,16 @@ def desk() -> Any:
     values: dict[str, Any] = {k: request.form.get(k, "").strip() for k in DESK_FIELDS}
     for flag in ("escort_requested", "booked"):
         values[flag] = bool(values[flag])
+    typed = request.form.get("household_q", "").strip()
+    if typed and not values.get("household"):  # typed but not picked (no JavaScript): one match is enough
+        hits = _find_households(typed)
+        if len(hits) != 1:
+            message = ("没有找到这个住户，请核对房号、姓名或电话" if not hits else
+                       f"找到 {len(hits)} 户，请从列表中选择一户")
+            flash(message, "error")
+            values["household_q"] = typed
+            return _desk_page(values, {"room": message}, 422)
+        values["household"] = hits[0]["code"]
     try:
         base = current_app.config.get("KEFU_BASE_URL") or request.url_root
         visit = visitors.register_visit(services().runtime, current_actor().login, values, base)

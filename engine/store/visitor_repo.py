@@ -74,6 +74,36 @@ class VisitorRepo:
             for h in self.session.scalars(stmt)
         ]
 
+    def find_households(self, projects: list[str] | None, typed: str, limit: int = 8) -> list[dict[str, Any]]:
+        """Households of ``projects`` (all when None) found by what a guard types: part of the room (its
+        digits also match in another notation: 3-1-1202 finds 3栋1单元1202), a resident's or the owner's
+        name, or part of a resident's phone. Each with its residents' names and masked phones."""
+        text = typed.strip()
+        digits = "".join(ch for ch in text if ch.isdigit())
+        if not text:
+            return []
+        stmt = select(Household, Resident).outerjoin(Resident, Resident.household == Household.code)
+        if projects is not None:
+            stmt = stmt.where(Household.project.in_(projects))
+        found: dict[str, dict[str, Any]] = {}
+        for household, resident in self.session.execute(stmt.order_by(Household.project, Household.room)):
+            entry = found.setdefault(household.code, {
+                "code": household.code, "project": household.project, "room": household.room,
+                "owner_name": household.owner_name, "residents": [], "hit": False})
+            room_digits = "".join(ch for ch in household.room if ch.isdigit())
+            only_digits = digits == text.replace("-", "").replace(" ", "")
+            if text in household.room or text in household.owner_name or (
+                    len(digits) >= 3 and only_digits and digits in room_digits):
+                entry["hit"] = True
+            if resident is not None:
+                phone = resident.phone or ""
+                masked = phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else ""
+                entry["residents"].append({"name": resident.name, "phone": masked})
+                if text in resident.name or (len(digits) >= 4 and digits in phone):
+                    entry["hit"] = True
+        hits = [e for e in found.values() if e.pop("hit")]
+        return hits[:limit]
+
     def household_codes(self) -> list[str]:
         """Every household code (for did-you-mean hints)."""
         return list(self.session.scalars(select(Household.code)))

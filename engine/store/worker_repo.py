@@ -264,6 +264,18 @@ class WorkerRepo:
         rows = self.conn.execute(stmt.order_by(NOTES.c.id.desc()).limit(limit))
         return [NotificationRecord(**r._mapping) for r in rows]
 
+    def unread_count(self, recipient: str, cap: int = 99) -> int:
+        """How many of a staff member's notifications are unread (counting stops after ``cap``)."""
+        unread = (select(NOTES.c.id).where(NOTES.c.recipient == recipient, NOTES.c.read_at.is_(None))
+                  .limit(cap + 1).subquery())
+        return int(self.conn.execute(select(func.count()).select_from(unread)).scalar() or 0)
+
+    def mark_all_read(self, recipient: str, now: datetime) -> int:
+        """Mark every unread notification of a staff member read; returns how many changed."""
+        unread = (NOTES.c.recipient == recipient, NOTES.c.read_at.is_(None))
+        stmt = update(NOTES).where(*unread).values(read_at=now)
+        return int(self.conn.execute(stmt).rowcount or 0)
+
     def mark_read(self, recipient: str, ids: Sequence[int], now: datetime) -> int:
         """Mark some of a staff member's notifications read; returns how many changed."""
         stmt = update(NOTES).where(NOTES.c.recipient == recipient, NOTES.c.id.in_(list(ids)),

@@ -233,3 +233,41 @@ def test_unknown_case_is_a_friendly_404(login):
 def test_unknown_attachment_is_404(login, services):
     browser, number, _ = _claimed(login, services)
     assert browser.get(f"/cases/{number}/attachments/99").status_code == 404
+
+
+def test_transfer_to_a_person_picked_by_name_from_those_who_may_do_it(login, services):
+    """Issue 15: "李娜" was refused; the picker lists the holders of the task's role by name."""
+    browser, number, task = _claimed(login, services)
+    options = browser.get(f"/cases/{number}/tasks/{task}/candidates").get_data(as_text=True)
+    assert 'value="张伟"' in options and "wang.fang" not in options and "王芳" not in options  # not oneself
+    assert "范明" not in options  # another subsidiary's specialist may not do it
+    page = browser.get(f"/cases/{number}").get_data(as_text=True)
+    assert f'list="cands-{task}"' in page
+    response = browser.post(f"/cases/{number}/tasks/{task}/transfer", {"to": "张伟", "reason": "我下午外出"})
+    assert response.status_code == 302
+    [row] = services.runtime.get_case(number, "wang.fang").tasks
+    assert row.assignee == "zhang.wei"
+    timeline = services.runtime.get_case(number, "wang.fang").timeline
+    [event] = [e for e in timeline if e.action == "task.transferred"]
+    assert event.data["to_name"] == "张伟" and event.data["reason"] == "我下午外出"
+
+
+def test_transfer_back_to_the_queue_with_a_reason(login, services):
+    browser, number, task = _claimed(login, services)
+    url = f"/cases/{number}/tasks/{task}/transfer"
+    refused = browser.post(url, {"to": "", "reason": "", "to_queue": "1"})
+    assert refused.status_code == 422 and "必填" in refused.get_data(as_text=True)
+    response = browser.post(f"/cases/{number}/tasks/{task}/transfer",
+                            {"to": "", "reason": "今天休假", "to_queue": "1"})
+    assert response.status_code == 302
+    [row] = services.runtime.get_case(number, "wang.fang").tasks
+    assert row.assignee is None and row.candidate_group == "cs_specialist@sz-property-lyc"
+    html = browser.get(f"/cases/{number}").get_data(as_text=True)
+    assert "今天休假" in html
+    again = browser.post(f"/cases/{number}/tasks/{task}/transfer", {"to": "", "reason": "x", "to_queue": "1"})
+    assert again.status_code == 422  # already in the queue
+
+
+def test_the_picker_of_another_subsidiarys_case_is_refused(login, services):
+    browser, number, task = _claimed(login, services)
+    assert login("fan.ming").get(f"/cases/{number}/tasks/{task}/candidates").status_code == 403

@@ -40,10 +40,25 @@ def register(gate: Browser, **changes: str) -> str:
     return response.headers["Location"].rsplit("/", 1)[1]
 
 
-def test_the_desk_page_offers_the_purposes_and_the_projects_households(gate: Browser) -> None:
+def test_the_desk_page_offers_the_purposes_and_finds_the_projects_households_by_typing(gate: Browser) -> None:
     html = gate.get("/visitors/desk").get_data(as_text=True)
     assert "访客登记" in html and "探访住户" in html and "装修许可" in html
-    assert "3栋1单元1202" in html and "1栋1单元502" not in html  # only 丽雅苑's households
+    assert 'id="household_q"' in html and "<select id=\"household\"" not in html  # typed, not a dropdown
+    for typed in ("1202", "3-1-1202", "周建国", "周小梅", "11202"):  # room (2 ways), owner, resident, phone
+        hits = gate.get("/visitors/households", query_string={"household_q": typed}).get_data(as_text=True)
+        assert 'data-code="lyc-3-1-1202"' in hits, typed
+        assert "13900011202" not in hits  # phones masked
+    other = gate.get("/visitors/households", query_string={"household_q": "502"}).get_data(as_text=True)
+    assert "1栋1单元502" not in other  # only 丽雅苑's households
+    assert "没有找到" in other
+
+
+def test_a_typed_household_without_a_pick_is_taken_when_it_is_the_only_match(gate: Browser) -> None:
+    response = gate.post("/visitors/desk", {**WALK_IN, "household": "", "household_q": "周建国"})
+    assert response.status_code == 302
+    response = gate.post("/visitors/desk", {**WALK_IN, "household": "", "household_q": "没有这户"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "没有找到这个住户" in html and 'value="李明"' in html
 
 
 def test_a_walk_in_is_registered_and_waits_for_the_host_with_live_polling(gate: Browser) -> None:

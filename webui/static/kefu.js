@@ -129,6 +129,23 @@
     enhance(document);
     drawDiagram();
   });
+  // The visitor desk's household search: a click on a found household picks it.
+  document.addEventListener("click", function (event) {
+    var hit = event.target.closest && event.target.closest(".hit[data-code]");
+    if (!hit) return;
+    var code = document.getElementById("household");
+    var typed = document.getElementById("household_q");
+    if (code) code.value = hit.dataset.code;
+    if (typed) typed.value = hit.dataset.label;
+    var list = document.getElementById("household-hits");
+    if (list) list.innerHTML = "";
+  });
+  document.addEventListener("input", function (event) {
+    if (event.target && event.target.id === "household_q") {
+      var code = document.getElementById("household");
+      if (code) code.value = "";  // typing again drops the pick
+    }
+  });
   // A 422 answers with the form or list and its error messages: show it (htmx swaps only 2xx by default).
   document.addEventListener("htmx:beforeSwap", function (event) {
     if (event.detail.xhr && event.detail.xhr.status === 422) {
