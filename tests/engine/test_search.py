@@ -120,3 +120,16 @@ def test_a_whole_case_number_is_found_by_the_number_itself(store, cases) -> None
     first, again, other = cases
     assert _numbers(store, GROUP, q=first.lower()) == [first]
     assert _numbers(store, HN, q=first) == []  # still within the reader's scope
+
+
+def test_a_broad_search_looks_among_the_newest_cases_first(store, cases, monkeypatch) -> None:
+    """Many matches: a window of the newest cases answers a full page; otherwise the whole table does."""
+    import engine.store.case_queries as queries
+
+    first, again, other = cases
+    expected = _numbers(store, GROUP, q="1202")
+    monkeypatch.setattr(queries, "COUNT_CAP", 1)  # every search with 2+ matches counts as broad
+    monkeypatch.setattr(queries, "_WINDOWS", (1, 2))
+    for page in (1, 2, 3):
+        rows, total = case_list(store, GROUP, CaseFilter(q="1202", per_page=1, page=page))
+        assert [r.number for r in rows] == expected[page - 1:page] and total == 2
