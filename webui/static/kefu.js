@@ -9,6 +9,25 @@
     help.textContent = (option && option.dataset.help) || "";
   }
 
+  // What is typed in a task form is kept in this tab's session storage until the form is sent, so a
+  // reload (an upload without JavaScript's help, a comment, a lost connection) never loses it.
+  function keepDrafts(root) {
+    if (!window.sessionStorage) return;
+    root.querySelectorAll("form.taskform").forEach(function (form) {
+      var prefix = "kefu-draft:" + form.getAttribute("action") + ":";
+      form.querySelectorAll("textarea, input[type=text], input:not([type])").forEach(function (field) {
+        if (!field.name) return;
+        var key = prefix + field.name;
+        var kept = sessionStorage.getItem(key);
+        if (kept !== null && !field.value) field.value = kept;
+        field.addEventListener("input", function () { sessionStorage.setItem(key, field.value); });
+      });
+      form.addEventListener("submit", function () {
+        Object.keys(sessionStorage).forEach(function (k) { if (k.indexOf(prefix) === 0) sessionStorage.removeItem(k); });
+      });
+    });
+  }
+
   function enhance(root) {
     root.querySelectorAll("select[data-help-select]").forEach(function (s) {
       showChoiceHelp(s);
@@ -20,9 +39,14 @@
         var form = input.form;
         form.querySelectorAll("input[type=file]").forEach(function (other) { if (other !== input) other.disabled = true; });
         form.classList.add("busy");
-        form.submit();
+        if (window.htmx && form.hasAttribute("hx-post")) {
+          window.htmx.trigger(form, "submit");  // the page stays: typed task forms keep their text
+        } else {
+          form.submit();
+        }
       });
     });
+    keepDrafts(root);
     var spot = root.querySelector("input[name=solved_on_spot]");
     if (spot) {
       var box = spot.closest("fieldset");
