@@ -143,8 +143,6 @@ class InboxMixin:
             case = tx.lock_case(case_id=row.case_id)
             row = self._open_row(tx, task_id)  # again, now that the case is locked
             assert case is not None
-            if claim and row.assignee == staff.login:  # already theirs (a sticky lane gave it to them)
-                return InboxItem.from_record(row)
             require(subject_of(staff, tx.units), "task.claim" if claim else "task.release",
                     Target.of_task(row, case.first_receiver))
             if claim:

@@ -76,7 +76,8 @@ def test_explain_of_a_subtree_prints_its_leaves() -> None:
 
 def test_explain_of_a_key_inside_a_leaf_shows_that_key() -> None:
     result = run("policy", "explain", "lanes.cs_desk")
-    assert result.output.splitlines()[0] == 'lanes.cs_desk = {"role": "cs_specialist", "scope": "project"}'
+    assert result.output.splitlines()[0] == \
+        'lanes.cs_desk = {"role": "cs_specialist", "scope": "project", "sticky": true}'
 
 
 def test_explain_of_an_added_category() -> None:

@@ -133,7 +133,8 @@ def test_group_values_follow_the_requirements(policy_set: PolicySet, key: str, v
 def test_lanes_bind_diagram_lanes_to_roles_and_scopes(policy_set: PolicySet) -> None:
     group = policy_set.effective()
     assert {name: (lane["role"], lane["scope"]) for name, lane in group.get("lanes").items()} == LANES
-    assert group.lane("cs_desk") == {"role": "cs_specialist", "scope": "project"}
+    assert group.lane("cs_desk") == {"role": "cs_specialist", "scope": "project", "sticky": True}
+    assert "sticky" not in group.lane("cs_centre_gm")  # signing is another post's decision
 
 
 def test_categories_cover_both_classification_schemes(policy_set: PolicySet) -> None:
