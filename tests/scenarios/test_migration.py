@@ -202,7 +202,8 @@ def test_a_complaint_waiting_at_each_of_its_user_tasks_moves_to_a_new_version(de
     waits_first = sorted(PATHS, key=lambda task: "wait" not in PATHS[task][1])  # the clock moves on
     numbers = {task: walk_to(desk, task) for task in waits_first}
     claimed = desk.task(numbers["carry_out_work"], "carry_out_work")
-    desk.runtime.claim_task(claimed.task_id, "yang.fan")
+    if claimed.assignee != "yang.fan":  # a sticky lane may have given it to the head already
+        desk.runtime.claim_task(claimed.task_id, "yang.fan")
     files = current_files(desk)
     label = deploy(desk, {**edit(files, retitle("carry_out_work", "处理并每日录入进度（新版）"))})
     before = {n: desk.case(n) for n in numbers.values()}
@@ -252,7 +253,8 @@ def test_a_complaint_waiting_at_each_of_its_user_tasks_moves_to_a_new_version(de
 def test_a_claim_survives_the_move_and_the_new_title_shows(desk: Desk) -> None:
     number = walk_to(desk, "carry_out_work")
     item = desk.task(number, "carry_out_work")
-    desk.runtime.claim_task(item.task_id, "yang.fan")
+    if item.assignee != "yang.fan":  # a sticky lane may have given it to the head already
+        desk.runtime.claim_task(item.task_id, "yang.fan")
     label = deploy(desk, edit(current_files(desk), retitle("carry_out_work", "处理并每日录入进度（新版）")))
     (move,) = desk.runtime.migrate_cases("complaint", label, OWNER, dry_run=False)
     assert move.moved and move.notes[0].endswith("→ '处理并每日录入进度（新版）'")
