@@ -65,7 +65,9 @@ def _steps(timeline: list[Any]) -> list[str]:
 
 
 def _detail(data: Mapping[str, Any]) -> str:
-    parts = [str(data[k]) for k in _DETAIL_KEYS if data.get(k)]
+    # A transfer names its receiver by name (to_name: a person, a department or 待认领队列), else its code.
+    parts = [str(data.get("to_name") or data[k]) if k == "to" else str(data[k])
+             for k in _DETAIL_KEYS if data.get(k)]
     return " · ".join(parts)[:500]
 
 

@@ -250,6 +250,7 @@ def test_transfer_to_a_person_picked_by_name_from_those_who_may_do_it(login, ser
     timeline = services.runtime.get_case(number, "wang.fang").timeline
     [event] = [e for e in timeline if e.action == "task.transferred"]
     assert event.data["to_name"] == "张伟" and event.data["reason"] == "我下午外出"
+    assert "张伟 · 我下午外出" in browser.get(f"/cases/{number}").get_data(as_text=True)  # by name
 
 
 def test_transfer_back_to_the_queue_with_a_reason(login, services):
@@ -263,7 +264,7 @@ def test_transfer_back_to_the_queue_with_a_reason(login, services):
     [row] = services.runtime.get_case(number, "wang.fang").tasks
     assert row.assignee is None and row.candidate_group == "cs_specialist@sz-property-lyc"
     html = browser.get(f"/cases/{number}").get_data(as_text=True)
-    assert "今天休假" in html
+    assert "今天休假" in html and "待认领队列" in html
     again = browser.post(f"/cases/{number}/tasks/{task}/transfer", {"to": "", "reason": "x", "to_queue": "1"})
     assert again.status_code == 422  # already in the queue
 
