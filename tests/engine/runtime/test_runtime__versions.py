@@ -158,8 +158,8 @@ def test_diff_names_the_changed_steps_forms_and_lanes(runtime: Runtime) -> None:
     texts = retitled_repair()
     forms = texts["repair.forms.yaml"]
     at = forms.index("    fields:\n", forms.index("  accept_order:\n")) + len("    fields:\n")
-    texts["repair.forms.yaml"] = (
-        forms[:at] + "      - {name: helper_name, type: text, label: {zh: 协助人员, en: Helper}}\n" + forms[at:])
+    helper = "      - {name: helper_name, type: text, label: {zh: 协助人员, en: Helper}}\n"
+    texts["repair.forms.yaml"] = forms[:at] + helper + forms[at:]
     runtime.deploy(texts, OWNER)
     diff = runtime.diff_versions("repair", "v1", "current")
     assert (diff["from"]["label"], diff["to"]["label"]) == ("v1", "v2")
