@@ -106,9 +106,9 @@ def test_earlier_cases_of_the_customer_and_the_household(store, cases) -> None:
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)  # the GIN index is PostgreSQL's
 def test_postgresql_finds_the_candidates_through_the_gin_index(store, cases) -> None:
-    if store.dialect != "postgresql":
-        pytest.skip("the GIN index is PostgreSQL's")
+    assert store.dialect == "postgresql"
     with store.engine.connect() as conn:
         conn.execute(text("SET enable_seqscan = off"))
         plan = "\n".join(r[0] for r in conn.execute(text(
