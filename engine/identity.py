@@ -50,6 +50,7 @@ class IdDocumentError(FormError):
     def __init__(self, en: str, zh: str, field: str = "id_number") -> None:
         super().__init__(en, {field: en})
         self.zh = zh
+        self.errors_zh = {field: zh}  # the field's message on a Chinese page (webui.errors.field_errors)
 
     def __str__(self) -> str:
         return self.message

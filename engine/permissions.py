@@ -19,10 +19,14 @@ case.open                any active staff member, for any project (R0.5: nobody 
                          issue; the first receiver follows it even in another subsidiary)
 case.read                the case's first receiver, or in the subsidiary
 case.comment             as case.read
+case.reveal_phone        as case.read: the customer's full phone number for a reader whose roles are
+                         not in ``privacy.full_phone_roles`` (an explicit, audited click, R0.8)
 case.attach              as case.read
 case.message             as case.read (a customer's reply, a host's answer, a repeat complaint)
-task.claim               case.read, the task unassigned and the actor holds its candidate group
-task.complete            case.read, and the actor is the assignee or (unassigned) holds the group
+task.claim               case.read, the task unassigned and the actor holds its candidate group; never
+                         the case's first receiver where the lane says ``not_first_receiver``
+task.complete            case.read, and the actor is the assignee or (unassigned) holds the group;
+                         as task.claim for ``not_first_receiver`` lanes (no self-approval, R5.2)
 task.release             case.read, and the actor claimed the task
 task.transfer            as task.complete
 task.receive             the person a task is transferred to: case.read for them
@@ -191,6 +195,9 @@ class Target:
     grant: str | None = None  # archive.view/download: the actor's own request granting a direct view
     person: str | None = None
     unit_kind: str | None = None
+    # The task's lane says its case's first receiver may not take it (``lanes.<lane>.not_first_receiver``):
+    # nobody approves their own request (R5.2).
+    excludes_first_receiver: bool = False
 
     @classmethod
     def of_case(cls, case: CaseRecord | Any) -> Target:
@@ -198,11 +205,22 @@ class Target:
         return cls("case", case.subsidiary, case.project, first_receiver=case.first_receiver)
 
     @classmethod
-    def of_task(cls, row: TaskRecord | Any, first_receiver: str | None = None) -> Target:
-        """An open task (inbox row) of a case whose first receiver is ``first_receiver``."""
+    def of_task(cls, row: TaskRecord | Any, first_receiver: str | None = None, policy: Any = None) -> Target:
+        """An open task (inbox row) of a case whose first receiver is ``first_receiver``; ``policy`` (the
+        case's pinned policy) says whether the task's lane excludes the first receiver."""
+        binding = _lane_binding(policy, getattr(row, "lane", None))
         return cls("task", row.subsidiary, row.project, first_receiver=first_receiver,
                    assignee=row.assignee, claimed=row.claimed_at is not None,
-                   candidate_group=row.candidate_group, role=row.role, unit=row.unit)
+                   candidate_group=row.candidate_group, role=row.role, unit=row.unit,
+                   excludes_first_receiver=bool(binding.get("not_first_receiver")))
+
+
+def _lane_binding(policy: Any, lane: str | None) -> dict[str, Any]:
+    """The policy's ``lanes.<lane>`` entry, or nothing (no policy, no lane, or not a lane of it)."""
+    if policy is None or not lane or not policy.has(f"lanes.{lane}"):
+        return {}
+    binding = policy.get(f"lanes.{lane}")
+    return binding if isinstance(binding, dict) else {}
 
 
 @dataclass(frozen=True)
@@ -287,6 +305,10 @@ def _task_work(s: Subject, t: Target, policy: Any, *, claim: bool = False) -> De
     seen = _case_read(s, t, policy)
     if not seen:
         return seen
+    if t.excludes_first_receiver and t.first_receiver == s.login:
+        return _no(f"{s.login} received this case, and its first receiver may not take this step "
+                   "(nobody approves their own request)",
+                   "您是本案的首问责任人（申请人），不能办理此环节（不能审批自己的申请）")
     if t.assignee == s.login:
         if claim:
             return _no("the task is already yours", "该任务已在您名下", conflict=True)
@@ -460,6 +482,7 @@ ACTIONS: dict[str, Rule] = {
     "report.read": _report_read,
     "case.read": _case_read,
     "case.comment": _case_read,
+    "case.reveal_phone": _case_read,
     "case.attach": _case_read,
     "case.message": _case_read,
     "task.claim": lambda s, t, p: _task_work(s, t, p, claim=True),

@@ -65,7 +65,7 @@ def render_order_pdf(printable: PrintableOrder, company: str,
         if index:
             story.append(PageBreak())
         story.append(Paragraph(_text(f"{company} 报修派工单"), title))
-        story.append(Paragraph(_text(f"No. {printable.order.number}　　{copy_label(index, copy)}"), small))
+        story.append(Paragraph(_text(f"编号 {printable.order.number}　　{copy_label(index, copy)}"), small))
         story.append(Spacer(1, 3 * mm))
         data = [[Paragraph(_text(k), cell), Paragraph(_text(v) or "　", cell)] for k, v in printable.rows[1:]]
         data += [[Paragraph(_text(s), cell), Paragraph("　", cell)] for s in signatures]

@@ -173,7 +173,7 @@ def printable_order(order: DispatchOrderRecord) -> PrintableOrder:
         ("预约上门", when("appointment_at")),
         ("受理时间", when("received_at")),
         ("派工时限", when("dispatch_due")),
-        ("派工人", f"{text('issued_by_name') or order.issued_by}（{order.issued_by}）"),
+        ("派工人", text("issued_by_name") or order.issued_by),  # the name people sign against, not the login
         ("派工时间", when("issued_at")),
         ("备注", text("order_note")),
     )

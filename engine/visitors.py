@@ -418,20 +418,28 @@ def search_visits(
     return [VisitRow.from_row(r) for r in rows]
 
 
-def export_visits_csv(runtime: Any, actor: str, **filters: Any) -> str:
+def export_visits_csv(runtime: Any, actor: str, *, headers: Mapping[str, str] | None = None,
+                      names: Mapping[str, Mapping[str, str]] | None = None, **filters: Any) -> str:
     """The visit log as CSV (UTF-8 with BOM for spreadsheet programs); ID numbers masked (R0.8); no
-    cell is read as a formula (engine.spreadsheet)."""
+    cell is read as a formula (engine.spreadsheet).
+
+    ``headers`` names the columns (default: the column codes) and ``names`` maps a column's codes to the
+    words people read (purposes, ID kinds, states), so the web page exports the log in its language.
+    """
     zone = runtime.zone
+    names = names or {}
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
-    writer.writerow(EXPORT_COLUMNS)
+    writer.writerow([(headers or {}).get(column, column) for column in EXPORT_COLUMNS])
     for visit in search_visits(runtime, actor, **filters):
         values = []
         for column in EXPORT_COLUMNS:
             value = getattr(visit, column)
             if isinstance(value, datetime):
-                value = value.astimezone(zone).isoformat(timespec="minutes")
+                value = value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+            elif value is not None and column in names:
+                value = names[column].get(str(value), value)
             values.append("" if value is None else value)
         writer.writerow(safe_row(values))  # a name like =HYPERLINK(…) stays text
     return out.getvalue()

@@ -12,7 +12,7 @@ from flask import Flask, redirect, url_for
 from flask_wtf.csrf import CSRFProtect
 
 from engine.settings import Settings, load_settings
-from webui.context import calendar_outlook
+from webui.context import calendar_outlook, intake_desks
 from webui.services import Services, build_services
 from webui.uploads import MAX_UPLOAD_BYTES
 
@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         importlib.import_module(f"webui.{name}").init_app(app)
     validation.init_app(app)  # after the areas: the signed-in actor is loaded first
     app.jinja_env.globals["calendar_outlook"] = calendar_outlook
+    app.jinja_env.globals["intake_desks"] = intake_desks
 
     @app.get("/")
     def index() -> Any:

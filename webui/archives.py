@@ -157,12 +157,15 @@ def show_request(number: str) -> Any:
     if case.process_id != "archive_access":
         abort(404)
     answer = archives.read_answer(svc.runtime, number, actor) if case.first_receiver == actor else None
-    tasks = {t.task_name: t for t in case.tasks}
+    page = svc.case_page(current_actor(), number)  # the request's record: what each step decides on, who may
+    tasks = {t.spec: t for t in page.tasks if t.needs is None}  # only the steps this reader may take
     return render_template(
         "archives/show_request.html",
         case=case,
+        page=page,
         answer=answer,
         tasks=tasks,
+        others=[t for t in page.tasks if t.needs is not None],
         documents=_policy().get("archive.documents"),
     )
 

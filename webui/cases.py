@@ -95,6 +95,15 @@ def transfer_candidates(number: str, task_id: str) -> Any:
     return render_template("_transfer_candidates.html", people=people)
 
 
+@bp.post("/cases/<number>/phone")
+@login_required
+def reveal_phone(number: str) -> Any:
+    """Show the customer's full phone number once: an explicit click, permission-checked and audited."""
+    services().reveal_phone(current_actor(), number)
+    page = services().case_page(current_actor(), number, reveal_phone=True)
+    return render_template("case.html", case=page, form_errors={}, form_values={}, revealed=True)
+
+
 @bp.post("/cases/<number>/comments")
 @login_required
 def comment(number: str) -> Any:

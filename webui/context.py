@@ -11,7 +11,7 @@ from flask import current_app, g, redirect, request, url_for
 from webui.models import Actor
 from webui.services import Services
 
-__all__ = ["calendar_outlook", "current_actor", "login_required", "services"]
+__all__ = ["calendar_outlook", "current_actor", "intake_desks", "login_required", "services"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -30,6 +30,12 @@ def calendar_outlook() -> list[tuple[int, str]]:
     """The header's holiday-calendar warning for the signed-in actor (``Services.calendar_outlook``)."""
     actor = g.get("actor")
     return services().calendar_outlook(actor) if actor is not None else []
+
+
+def intake_desks() -> frozenset[str]:
+    """The processes whose intake link the signed-in actor's menu offers (``Services.intake_desks``)."""
+    actor = g.get("actor")
+    return services().intake_desks(actor) if actor is not None else frozenset()
 
 
 def login_required(view: F) -> F:

@@ -73,7 +73,9 @@ def new() -> Any:
 def show(entry_id: int) -> Any:
     """One entry with its revisions."""
     book = _book()
-    return render_template("faq/show.html", entry=book.get(entry_id), revisions=book.revisions(entry_id),
+    revisions = book.revisions(entry_id)
+    return render_template("faq/show.html", entry=book.get(entry_id), revisions=revisions,
+                           names=services().staff_names(sorted({r.by for r in revisions})),
                            lines={x["code"]: x["name"] for x in _lines(book)})
 
 

@@ -10,8 +10,8 @@ from flask_babel import Babel, get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-__all__ = ["LANGUAGES", "init_app", "lang", "localtime", "pick", "process_kind", "provisional_mark",
-           "provisional_text", "span_text", "task_title", "time_left", "urgency_class"]
+__all__ = ["LANGUAGES", "browser_name", "init_app", "lang", "localtime", "pick", "process_kind",
+           "provisional_mark", "provisional_text", "span_text", "task_title", "time_left", "urgency_class"]
 
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
 
@@ -88,6 +88,22 @@ def time_left(minutes: int | None, working: bool, due: datetime | None) -> Marku
     return badge.format(urgency_class(minutes), localtime(due), left)
 
 
+_BROWSERS = (("MicroMessenger", {"zh": "微信", "en": "WeChat"}), ("Edg/", {"zh": "Edge", "en": "Edge"}),
+             ("Chrome/", {"zh": "Chrome", "en": "Chrome"}), ("Firefox/", {"zh": "Firefox", "en": "Firefox"}),
+             ("Safari/", {"zh": "Safari", "en": "Safari"}))
+_SYSTEMS = (("Android", "Android"), ("iPhone", "iPhone"), ("iPad", "iPad"), ("Windows", "Windows"),
+            ("Mac OS", "macOS"), ("Linux", "Linux"))
+
+
+def browser_name(user_agent: str | None) -> str:
+    """A session's browser as people name it (Chrome · Android), not its raw user-agent string."""
+    agent = user_agent or ""
+    other = {"zh": "其他浏览器", "en": "Other browser"}
+    browser = next((name for key, name in _BROWSERS if key in agent), other)
+    system = next((name for key, name in _SYSTEMS if key in agent), "")
+    return pick(browser) + (f" · {system}" if system else "")
+
+
 def provisional_text(year: int) -> str:
     """Why a deadline on a provisional calendar year may still move (the mark's tooltip, the banner)."""
     return _("%(year)s has no official holiday arrangement yet: this deadline is computed from the "
@@ -157,6 +173,7 @@ def init_app(app: Flask) -> None:
         urgency_class=urgency_class,
         capped=capped,
         process_kind=process_kind,
+        browser_name=browser_name,
         LANGUAGES=LANGUAGES,
         get_locale=get_locale,
     )

@@ -202,6 +202,7 @@ class CasePage:
     status_name: dict[str, str] = field(default_factory=dict)  # the status as staff read it, {zh, en}
     steps: list[StepCard] = field(default_factory=list)  # every completed step, oldest first
     closure: Closure | None = None  # a closed case: outcome, satisfaction, the path taken
+    phone_masked: bool = False  # the customer's phone is shown masked (R0.8); revealing it is audited
 
 
 @dataclass(frozen=True)

@@ -166,7 +166,8 @@ def _components(forms: FormSchemas) -> dict[str, Any]:
         "description": "the earlier fields this task decides on (its form's `shows`)"}
     case = {"type": "object", "required": ["number", "process_id", "status", "tasks"], "properties": {
         "number": {"type": "string"}, "process_id": {"type": "string"}, "status": {"type": "string"},
-        "status_name": text, "opened_at": _TIME, "closed_at": _TIME, "first_receiver": {"type": "string"},
+        "status_name": text, "phone_masked": {"type": "boolean"}, "opened_at": _TIME, "closed_at": _TIME,
+        "first_receiver": {"type": "string"},
         "tasks": {"type": "array", "items": _ref("Task")},
         "steps": {"type": "array", "items": _ref("Step"),
                   "description": "every completed step, oldest first"},

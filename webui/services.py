@@ -61,6 +61,7 @@ class Services:
         self.data_dir = Path(data_dir)
         self._policy_cache: dict[str | None, Any] = {}
         self._choices_cache: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
+        self._desks: dict[str, set[str]] | None = None  # process → roles of its lanes (the intake menu)
         self.credentials = Credentials(store, clock, limits)
         self.max_image_pixels = max_image_pixels
 
@@ -133,6 +134,22 @@ class Services:
     def staff_names(self, logins: list[str] | None = None) -> dict[str, str]:
         """login → display name (of ``logins``, or of everyone)."""
         return wq.staff_names(self.store, logins)
+
+    def intake_desks(self, actor: Actor) -> frozenset[str]:
+        """The processes whose intake the menu offers ``actor``: those with a lane (``lanes:`` of the
+        group policy) bound to a role the actor holds; supervisors and group-level staff get every one.
+        Opening a case stays open to anyone (R0.5); this only keeps the menu to each person's work."""
+        if actor.supervisor or actor.scope.everything:
+            return frozenset(self._desk_roles())
+        held = {role.split("@")[0] for role in actor.roles}
+        return frozenset(pid for pid, roles in self._desk_roles().items() if roles & held)
+
+    def _desk_roles(self) -> dict[str, set[str]]:
+        if self._desks is None:
+            lanes = self.policies.effective(None).get("lanes")
+            self._desks = {d.process_id: {str(lanes[lane]["role"]) for lane in d.lanes if lane in lanes}
+                           for d in self.registry.definitions()}
+        return self._desks
 
     def group_holders(self, groups: list[str]) -> dict[str, list[tuple[str, str]]]:
         """``role@unit`` → [(login, name)] of who holds it now (for "who may take this task")."""
@@ -438,11 +455,12 @@ class Services:
         due = min((t.due_at for t in tasks if t.due_at is not None), default=None)
         return OpenedCase(case.number, case.status, due, case.closed_at is not None)
 
-    def case_page(self, actor: Actor, number: str) -> CasePage:
-        """The case page data; the runtime refuses cases outside the actor's scope."""
+    def case_page(self, actor: Actor, number: str, *, reveal_phone: bool = False) -> CasePage:
+        """The case page data; the runtime refuses cases outside the actor's scope. ``reveal_phone``:
+        the full phone number once, after ``reveal_phone`` audited the click."""
         view = self.runtime.get_case(number, actor.login)
         case = _case_of(view)
-        return case_page(self, actor, view, case, self.attachments(case.id))
+        return case_page(self, actor, view, case, self.attachments(case.id), reveal_phone=reveal_phone)
 
     def complete(self, actor: Actor, task_id: str, data: Mapping[str, Any]) -> str:
         """Complete a task with its form data; returns the case number."""
@@ -635,6 +653,13 @@ class Services:
         wq.add_case_event(
             self.store, case.id, actor.login, "comment", {"text": text.strip()[:4000]}, self.clock.now()
         )
+
+    def reveal_phone(self, actor: Actor, number: str) -> None:
+        """Record that ``actor`` asked to see a case's full phone number (R0.8: an audited click)."""
+        case = _case_of(self.runtime.get_case(number, actor.login))
+        require(_subject(actor), "case.reveal_phone", Target.of_case(case))
+        wq.add_case_event(self.store, case.id, actor.login, "phone.revealed",
+                          {"field": "customer_phone"}, self.clock.now())
 
     # -- attachments ---------------------------------------------------------------------------
     def attach(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from engine.errors import KefuError
 from engine.permissions import Target, allowed_actions
 from engine.processes.host import parse_moment, policy_zone
 from engine.repair_orders import photo_stages
@@ -12,7 +13,7 @@ from webui.labels import outcome_name, status_name
 from webui.models import Actor, AttachmentView, CasePage, TaskView, TimelineEntry
 from webui.record import FieldValue, closure_of, latest_values, shown_fields, step_cards
 
-__all__ = ["case_page", "mask_phone"]
+__all__ = ["case_page", "mask_phone", "sees_full_phone"]
 
 _SUMMARY = (
     "customer_name",
@@ -64,6 +65,30 @@ def _steps(timeline: list[Any]) -> list[str]:
     return out
 
 
+def sees_full_phone(actor: Actor, policy: Any) -> bool:
+    """R0.8: whether ``actor`` holds a role of ``privacy.full_phone_roles`` (the others see 138****8000)."""
+    key = "privacy.full_phone_roles"
+    allowed = set(policy.get(key) or []) if policy.has(key) else set()
+    return any(role.split("@")[0] in allowed for role in actor.roles)
+
+
+def _choice_names(policy: Any, key: str) -> dict[str, str]:
+    """code → name of a policy list of ``{code, name}`` (empty when the policy lacks it)."""
+    if not policy.has(key):
+        return {}
+    return {str(c["code"]): str(c.get("name") or c["code"]) for c in policy.get(key) or [] if "code" in c}
+
+
+def _path(services: Any, actor: Actor, case: Any, timeline: list[Any]) -> list[str]:
+    """The diagram elements the case passed through (start event, automatic steps, gateways, completed
+    tasks, the end it reached); the completed tasks of its timeline when the workflow cannot be read."""
+    steps = _steps(timeline)  # the user tasks, whichever called process they ran in
+    try:
+        return list(dict.fromkeys([*services.runtime.completed_elements(case.number, actor.login), *steps]))
+    except KefuError:
+        return steps
+
+
 def _detail(data: Mapping[str, Any]) -> str:
     # A transfer names its receiver by name (to_name: a person, a department or 待认领队列), else its code.
     parts = [str(data.get("to_name") or data[k]) if k == "to" else str(data[k])
@@ -82,22 +107,26 @@ def _decided(fields: list[FieldValue]) -> dict[str, str]:
     return out
 
 
-def _needs(task: Any, holders: Mapping[str, list[tuple[str, str]]], roles: Mapping[str, Any],
+def _needs(task: Any, target: Target, holders: Mapping[str, list[tuple[str, str]]], roles: Mapping[str, Any],
            units: Mapping[str, Any]) -> dict[str, Any]:
     """Who may take a task the reader cannot: the role by name, the unit, the people holding it now."""
+    people = [(login, name) for login, name in holders.get(task.candidate_group or "", [])
+              if not (target.excludes_first_receiver and login == target.first_receiver)]
     role = roles.get(task.role or "", {})
     name = str(role.get("name") or task.role or "")
     unit = units.get(task.unit or "")
     return {"role": {"zh": name, "en": str(role.get("en") or name)},
             "unit": unit.name if unit is not None else "",
-            "holders": [person for _login, person in holders.get(task.candidate_group or "", [])],
+            "holders": [name for _login, name in people],
             "assignee": task.assignee is not None}
 
 
 def case_page(
-    services: Any, actor: Actor, view: Any, case: Any, attachments: list[AttachmentView]
+    services: Any, actor: Actor, view: Any, case: Any, attachments: list[AttachmentView], *,
+    reveal_phone: bool = False,
 ) -> CasePage:
-    """Build the case page for ``actor`` from a runtime case view."""
+    """Build the case page for ``actor`` from a runtime case view (``reveal_phone``: after an audited
+    click, the full number for a reader whose roles see it masked)."""
     names = services.staff_names()
     units = services.units()
     data = _data(view, case)
@@ -118,10 +147,16 @@ def case_page(
         for item in fields:
             field_specs.setdefault(str(item["name"]), item)
     open_tasks = list(getattr(view, "tasks", []) or [])
+    # R0.8: the roles of today's rule of the case's unit (not the one it was opened under) see the number
+    # on the cases they work on (first receiver, an open task theirs or their queue's, a step they did)
+    # and, as supervisors, on their units' cases; anyone else reveals it with an audited click.
     involved = actor.login == case.first_receiver or any(
         t.assignee == actor.login or (t.assignee is None and t.candidate_group in actor.scope.groups)
-        for t in open_tasks)
-    full_phone = involved or actor.scope.everything or actor.supervisor
+        for t in open_tasks) or any(
+            ev.actor == actor.login and ev.action == "task.completed" for ev in raw_timeline)
+    full_phone = reveal_phone or (
+        (involved or actor.supervisor or actor.scope.everything)
+        and sees_full_phone(actor, services.policy(case.project or case.subsidiary)))
 
     def hide(spec: Any, value: Any) -> Any:
         return value if full_phone or spec.get("type") != "phone" else mask_phone(str(value))
@@ -131,7 +166,8 @@ def case_page(
     roles = {str(r["code"]): r for r in (policy.get("roles") if policy.has("roles") else [])}
     tasks: list[TaskView] = []
     for t in open_tasks:
-        allowed = (allowed_actions(actor.subject, Target.of_task(t, case.first_receiver), _TASK_ACTIONS)
+        target = Target.of_task(t, case.first_receiver, policy)
+        allowed = (allowed_actions(actor.subject, target, _TASK_ACTIONS)
                    if actor.subject is not None else frozenset())
         mine = t.assignee == actor.login and "task.complete" in allowed  # claim first, then the form
         form = definition.forms.get(t.task_name)
@@ -148,7 +184,8 @@ def case_page(
                 can_claim="task.claim" in allowed,
                 can_release="task.release" in allowed,
                 can_complete=mine,
-                needs=None if allowed & {"task.claim", "task.complete"} else _needs(t, holders, roles, units),
+                needs=None if allowed & {"task.claim", "task.complete"}
+                else _needs(t, target, holders, roles, units),
                 fields=form.describe(policy) if (mine and form is not None) else [],
                 provisional_year=getattr(t, "provisional_year", None),
                 shows=shown_fields(form.shows, latest, field_specs, names, localise, hide) if form else [],
@@ -165,6 +202,8 @@ def case_page(
             value = mask_phone(str(value))
         elif key in start_choices:  # category, urgency, channel …: names from the pinned policy
             value = start_choices[key].get(str(value), value)
+        elif key == "urgency":  # set by the diagram (a repair's emergency flag): named by the policy's list
+            value = _choice_names(policy, "complaint.urgency").get(str(value), value)
         summary.append((key, str(value)))
     steps = step_cards(raw_timeline, described, names, localise, hide)
     decided = {card.task_id: _decided(card.fields) for card in steps}
@@ -199,7 +238,7 @@ def case_page(
         tasks=tasks,
         timeline=timeline,
         attachments=attachments,
-        completed_steps=_steps(raw_timeline),
+        completed_steps=_path(services, actor, case, raw_timeline),
         current_steps=[t.spec for t in tasks],
         case_id=case.id,
         diagrams=[{"id": d.process_id, "name": d.name, "calls": dict(d.call_activities)}
@@ -209,6 +248,7 @@ def case_page(
         photo_stages=photo_stages(policy) if case.process_id == "repair" else {},
         provisional_year=getattr(view, "provisional_year", None),
         status_name=status_name(case.status),
+        phone_masked=bool(data.get("customer_phone")) and not full_phone,
         steps=steps,
         closure=closure,
         **_faq_state(services, actor, case, policy),

@@ -21,6 +21,7 @@ from engine.store.visitor_repo import VisitorRepo
 from webui.context import current_actor, login_required, services
 from webui.errors import field_errors, message_of
 from webui.i18n import pick
+from webui.labels import OUTCOMES, STATUSES
 
 __all__ = ["bp", "host_bp", "init_app"]
 
@@ -258,11 +259,40 @@ def log() -> Any:
     )
 
 
+_CSV_HEADERS = {
+    "number": {"zh": "编号", "en": "Number"}, "arrived_at": {"zh": "到达时间", "en": "Arrived"},
+    "visitor_name": {"zh": "访客姓名", "en": "Visitor"}, "id_type": {"zh": "证件类型", "en": "ID document"},
+    "id_number_masked": {"zh": "证件号码（已隐去）", "en": "ID number (masked)"},
+    "purpose": {"zh": "来访事由", "en": "Purpose"}, "room": {"zh": "房号", "en": "Room"},
+    "host_name": {"zh": "受访人", "en": "Host"}, "status": {"zh": "状态", "en": "State"},
+    "outcome": {"zh": "结果", "en": "Outcome"}, "host_answer": {"zh": "受访人答复", "en": "Host's answer"},
+    "checked_out_at": {"zh": "离开时间", "en": "Left"},
+    "complaint_number": {"zh": "转投诉编号", "en": "Complaint"},
+}
+
+
+def _choice_name(choice: Any) -> str:
+    name = str(choice.get("name") or choice["code"])
+    return pick({"zh": name, "en": str(choice.get("en") or name)})
+
+
+_HOST_ANSWERS = {"accepted": {"zh": "同意", "en": "Accepted"}, "declined": {"zh": "拒绝", "en": "Declined"}}
+
+
 @bp.get("/log.csv")
 @login_required
 def export() -> Any:
     """The visit log as CSV; ID numbers masked (R0.8)."""
-    text = visitors.export_visits_csv(services().runtime, current_actor().login, **_filters())
+    policy = _policy()
+    chosen = {key: {str(c["code"]): _choice_name(c) for c in policy.get(key) or []}
+              for key in ("visitor.purposes", "visitor.id_kinds")}
+    names = {"purpose": chosen["visitor.purposes"], "id_type": chosen["visitor.id_kinds"],
+             "status": {code: pick(name) for code, name in STATUSES.items()},
+             "outcome": {code: pick(name) for code, name in OUTCOMES.items()},
+             "host_answer": {code: pick(name) for code, name in _HOST_ANSWERS.items()}}
+    headers = {column: pick(label) for column, label in _CSV_HEADERS.items()}
+    text = visitors.export_visits_csv(services().runtime, current_actor().login, headers=headers, names=names,
+                                      **_filters())
     return Response(
         text, mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=visits.csv"}
     )

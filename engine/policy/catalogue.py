@@ -77,7 +77,10 @@ KINDS = (
 )
 CHOICES = {"clock": ("working time", "wall clock"), "days": ("calendar days", "working days")}
 LANE_SCOPES = ("project", "subsidiary", "group", "responsible_department", "first_receiver")
-LANE_FIELDS = ("role", "scope", "sticky")
+# A lane's fields: who (role) where (scope); ``sticky`` keeps a step with the person who did the last
+# one; ``not_first_receiver: true`` keeps the case's first receiver from taking its steps (nobody
+# approves their own request, R5.2).
+LANE_FIELDS = ("role", "scope", "sticky", "not_first_receiver")
 
 # The seeds, by number, as the rules document cites them.
 SOURCES = {
@@ -96,6 +99,7 @@ SECTIONS = {
     "departments": "部门",
     "roles": "岗位",
     "lanes": "各步骤的承办岗位",
+    "privacy": "信息保护",
     "channels": "受理渠道",
     "consultation": "咨询",
     "complaint": "投诉",
@@ -200,6 +204,8 @@ ENTRIES: tuple[Entry, ...] = (
     _e("lanes.difficult_issue_visitor", "lane", "疑难问题回访（主管以上）", "001 篇3 三、2", "R6.2"),
     _e("lanes.archive_approver", "lane", "业主档案查询审批（主管以上领导）", "001 篇3 二、5", "R5.2"),
     _e("lanes.archive_relay", "lane", "代为查阅业主档案并转告", "001 篇3 二、5", "R5.2"),
+    _e("privacy.full_phone_roles", "roles", "可直接看到客户完整电话号码的岗位（其他岗位见138****8000，点击显示须留痕）",
+       "001 篇3 二、3", "R0.8"),
     _e("channels", "records", "受理渠道", "003 第7条", "R0.7", "coded"),
     _e("consultation.reply", "duration",
        "咨询答复时限（《答客问》未覆盖的问题）", "000 二、1咨询标准2", "R1.2"),

@@ -271,6 +271,9 @@ class _FileChecker:
         if "sticky" in lane and not isinstance(lane["sticky"], bool):
             self.add("policy.E005", f"{path}.sticky must be true or false, not {lane['sticky']!r}",
                      f"{path}.sticky")
+        if not isinstance(lane.get("not_first_receiver", False), bool):
+            self.add("policy.E005", f"{path}.not_first_receiver must be true or false",
+                     f"{path}.not_first_receiver")
         if "role" not in lane or "scope" not in lane:
             self.add("policy.E015", f"{path} needs both role and scope", path)
         scope = lane.get("scope")

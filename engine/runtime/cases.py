@@ -298,7 +298,8 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
             if task_id not in t.rows:  # the winner of a race removed it while we waited for the lock
                 self._open_row(tx, task_id)
             row = t.rows[task_id]
-            require(subject_of(staff, tx.units), "task.complete", Target.of_task(row, case.first_receiver))
+            require(subject_of(staff, tx.units), "task.complete",
+                    Target.of_task(row, case.first_receiver, t.policy))
             t.refresh_timers()
             task = t.wf.get_task_from_id(UUID(task_id))
             if task is None or task.state != TaskState.READY:

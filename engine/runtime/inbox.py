@@ -13,6 +13,8 @@ from datetime import tzinfo
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from SpiffWorkflow import TaskState
+
 from engine.errors import KefuError, NotFoundError
 from engine.permissions import Subject, Target, require, subject_of
 from engine.runtime.access import candidate_groups, load_staff
@@ -45,6 +47,10 @@ class InboxMixin:
 
     def _advance(self, case_id: str) -> int:
         """Refresh one case's due timers (``Runtime`` provides it)."""
+        raise NotImplementedError
+
+    def _policy(self, tx: Tx, fingerprint: str) -> Any:
+        """The effective policy a case is pinned to (``Runtime`` provides it)."""
         raise NotImplementedError
 
     def _open_row(self, tx: Tx, task_id: str) -> TaskRecord:
@@ -144,7 +150,7 @@ class InboxMixin:
             row = self._open_row(tx, task_id)  # again, now that the case is locked
             assert case is not None
             require(subject_of(staff, tx.units), "task.claim" if claim else "task.release",
-                    Target.of_task(row, case.first_receiver))
+                    Target.of_task(row, case.first_receiver, self._policy(tx, case.policy_fingerprint)))
             if claim:
                 values: dict[str, Any] = {"assignee": staff.login, "claimed_at": now}
             else:
@@ -184,6 +190,22 @@ class InboxMixin:
                 raise self._no_case(tx, number, subject)
             require(subject, "case.read", Target.of_case(case))
             return dict(self._begin(tx, case).workflow_data())
+
+    def completed_elements(self, number: str, actor: str) -> list[str]:
+        """The diagram element ids a case has passed through (events, gateways, automatic and user
+        steps, in the order they completed): the path the case page's diagram marks as done."""
+        with self.store.read() as tx:
+            staff = load_staff(tx, actor)
+            subject = subject_of(staff, tx.units)
+            case = tx.lock_case(number=number, lock=False)
+            if case is None:
+                raise self._no_case(tx, number, subject)
+            require(subject, "case.read", Target.of_case(case))
+            workflow = self._begin(tx, case).wf
+            done = [t for t in workflow.get_tasks(state=TaskState.COMPLETED)
+                    if getattr(t.task_spec, "bpmn_id", None)]
+            done.sort(key=lambda t: t.last_state_change)
+            return list(dict.fromkeys(str(t.task_spec.bpmn_id) for t in done))
 
     def _no_case(self, tx: Tx, number: str, subject: Subject | None = None) -> NotFoundError:
         """Not found, with a did-you-mean among the cases ``subject`` may see (never anyone else's)."""

@@ -144,8 +144,8 @@ def test_archive_requests_stay_inside_the_household_subsidiary() -> None:
 
 def test_which_actions_a_page_may_offer_is_one_cheap_question() -> None:
     assert allowed_actions(WANG, QUEUED) == {"case.read", "case.comment", "case.attach", "case.message",
-                                             "task.claim", "task.complete", "task.transfer", "task.receive",
-                                             "case.open"}
+                                             "case.reveal_phone", "task.claim", "task.complete",
+                                             "task.transfer", "task.receive", "case.open"}
     assert allowed_actions(FAN, QUEUED) == {"case.open"}
     assert allowed_actions(LI, QUEUED, ["task.claim", "case.comment"]) == {"case.comment"}
 

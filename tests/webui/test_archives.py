@@ -102,3 +102,45 @@ def test_an_upload_is_filed_with_its_checksum(people: Callable[[str], Browser]) 
 def test_the_disposal_review_page_is_for_the_cs_manager_only(people: Callable[[str], Browser]) -> None:
     assert people("he.jing").get("/archives/disposal").status_code == 200
     assert people("zhang.wei").get("/archives/disposal").status_code == 403
+
+
+def test_the_approver_sees_purpose_and_question_and_the_requester_gets_no_approve_button(
+    people: Callable[[str], Browser], services: Services
+) -> None:
+    """Issue 15: li.na asks herself; she holds the approver's role but may not approve her own request."""
+    li, yang, fan = people("li.na"), people("yang.xiuying"), people("fan.ming")
+    response = li.post("/archives/request",
+                       {"household": LYC, "purpose": "业主车辆被刮", "question": "车牌号"})
+    url = response.headers["Location"]
+
+    own = li.get(url).get_data(as_text=True)
+    assert "批准</button>" not in own and "不批准" not in own
+    assert "可办理岗位" in own and "客服主管" in own
+    refused = li.post(f"{url}/approve", {"decision": "approve"})
+    assert refused.status_code == 403 and "不能审批自己的申请" in refused.get_data(as_text=True)
+
+    number = url.rsplit("/", 1)[1]
+    task = services.runtime.get_case(number, "li.na").tasks[0]
+    assert task.task_name == "approve_request"
+    from engine.errors import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        services.runtime.claim_task(task.task_id, "li.na")
+    other = yang.get(url).get_data(as_text=True)  # 金海湾's supervisor: may read, may not approve
+    assert "批准</button>" not in other and "可办理岗位" in other
+    assert "李娜" not in other.split("可办理岗位", 1)[1].split("</p>", 1)[0]  # the requester is no holder
+    assert fan.get(url).status_code == 403  # another subsidiary sees nothing of it
+
+
+def test_the_approver_and_the_relaying_clerk_see_what_they_decide_on(
+    people: Callable[[str], Browser],
+) -> None:
+    guard, li, zhang = people("peng.jun"), people("li.na"), people("zhang.wei")
+    url = guard.post("/archives/request", {"household": LYC, "purpose": "业主车辆被刮", "question": "车牌号"}
+                     ).headers["Location"]
+    approve = li.get(url).get_data(as_text=True)
+    assert "本环节依据" in approve and "业主车辆被刮" in approve and "车牌号" in approve
+    assert "批准</button>" in approve
+    li.post(f"{url}/approve", {"decision": "approve", "decision_note": "同意，仅告知车牌"})
+    relay = zhang.get(url).get_data(as_text=True)
+    assert "业主车辆被刮" in relay and "同意，仅告知车牌" in relay

@@ -37,7 +37,8 @@ def test_supervisors_and_managers_are_warned_from_60_days_before_a_provisional_y
     assert warning not in login("li.na").get("/inbox").get_data(as_text=True)
     clock.set(shanghai("2026-11-02 10:00"))  # 60 days before
     supervisor = login("li.na").get("/inbox").get_data(as_text=True)
-    assert warning in supervisor and "kefu calendar import 2027 --notice" in supervisor
+    assert warning in supervisor and "请组织管理员在节假日安排页面导入" in supervisor
+    assert "kefu calendar import" not in supervisor  # a command line is no instruction on a Chinese page
     assert warning in login("lin.lihua").get("/inbox").get_data(as_text=True)  # CS-centre GM
     assert warning in login("zheng.xiaoyan").get("/inbox").get_data(as_text=True)  # group CS manager
     assert warning not in login("wang.fang").get("/inbox").get_data(as_text=True)  # a specialist

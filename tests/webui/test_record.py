@@ -134,3 +134,12 @@ def test_the_api_returns_the_steps_the_shown_fields_and_what_was_decided(client,
     completed = [e for e in events if e["action"] == "task.completed"]
     assert completed[0]["decided"]["zh"].startswith("督办事项：请物业部")
     assert case["closure"] is None
+
+
+def test_a_comment_reads_as_a_comment_not_its_code(login, services):
+    number = _ordered(login, services)
+    browser = login("wang.fang")
+    browser.post(f"/cases/{number}/comments", {"text": "已电话安抚客户"})
+    timeline = _section(browser.get(f"/cases/{number}").get_data(as_text=True), "timeline")
+    assert "备注了" in timeline or "评论" in timeline or "添加了备注" in timeline
+    assert "王芳</b> comment" not in timeline

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -114,6 +115,9 @@ def test_the_log_and_its_export_show_only_masked_id_numbers(gate: Browser) -> No
     text = response.get_data(as_text=True)
     assert response.mimetype == "text/csv"
     assert "4403**********1236" in text and VALID_ID not in text
+    header = text.lstrip("\ufeff").splitlines()[0]
+    assert header.startswith("编号,到达时间,访客姓名,证件类型") and "purpose" not in header
+    assert not re.search(r",(registered|booked|admitted|visited|id_card|fees)\b", text)  # codes named
 
 
 def test_the_desk_needs_a_login(app: Flask) -> None:
@@ -142,3 +146,11 @@ def test_the_desk_marks_and_checks_what_the_policy_requires(gate: Browser) -> No
     assert "必填：受访住户房号、受访人、办理部门至少填一项" in page
     assert "请更正：必填：受访住户房号、受访人、办理部门至少填一项" in page  # the flash, once, in Chinese
     assert 'value="李明"' in page  # the input is kept
+
+
+def test_a_wrong_id_number_is_explained_once_in_the_page_language(gate: Browser) -> None:
+    response = gate.post("/visitors/desk", {**WALK_IN, "id_number": "440305199003071235"})
+    html = response.get_data(as_text=True)
+    assert response.status_code in (200, 422)
+    assert "身份证号" in html and "校验" in html
+    assert "check digit" not in html and "ID number 4403" not in html

@@ -56,6 +56,32 @@
     }
   }
 
+  // The done path: every element the case passed through is marked by the page (data-done); here the
+  // flows between two of them are marked too. Returns the marked elements.
+  function markPath(registry, canvas) {
+    var on = {};
+    registry.filter(function (e) { return canvas.hasMarker(e, "kefu-done") || canvas.hasMarker(e, "kefu-current"); })
+      .forEach(function (e) { on[e.id] = true; });
+    registry.filter(function (e) { return e.waypoints && e.source && on[e.source.id] && on[e.target.id]; })
+      .forEach(function (f) { canvas.addMarker(f, "kefu-done"); });
+    return registry.filter(function (e) { return on[e.id] && !e.waypoints; });
+  }
+
+  function bounds(elements) {
+    var x1 = Infinity, y1 = Infinity, x2 = -Infinity, y2 = -Infinity;
+    elements.forEach(function (e) {
+      x1 = Math.min(x1, e.x); y1 = Math.min(y1, e.y); x2 = Math.max(x2, e.x + e.width); y2 = Math.max(y2, e.y + e.height);
+    });
+    return { x: x1, y: y1, width: x2 - x1, height: y2 - y1 };
+  }
+
+  function centre(canvas, element, scale) {
+    canvas.zoom(scale);
+    var vb = canvas.viewbox();
+    canvas.viewbox({ x: element.x + element.width / 2 - vb.width / 2, y: element.y + element.height / 2 - vb.height / 2,
+                     width: vb.width, height: vb.height });
+  }
+
   function drawDiagram() {
     var el = document.getElementById("diagram");
     if (!el || !window.BpmnJS) return;
@@ -124,8 +150,19 @@
             if (runningIn[calls[id]]) { canvas.addMarker(id, "kefu-current"); focus = focus || id; }
             else if (doneIn[calls[id]]) canvas.addMarker(id, "kefu-done");
           });
+          var path = markPath(registry, canvas);  // the flows between the elements passed through
           canvas.zoom("fit-viewport");
           var first = registry.get(current.filter(function (id) { return registry.get(id); })[0] || focus || "");
+          if (!first && el.dataset.closed === "1" && path.length) {  // a closed case: the path it took
+            var box = bounds(path), vb = canvas.viewbox();
+            var scale = Math.min(vb.outer.width / (box.width + 80), vb.outer.height / (box.height + 80), 1);
+            if (scale >= 0.45) {
+              canvas.viewbox({ x: box.x - 40, y: box.y - 40, width: vb.outer.width / scale, height: vb.outer.height / scale });
+            } else {  // never unreadably small: centred on where it ended
+              var passed = done.filter(function (id) { return registry.get(id); });
+              centre(canvas, registry.get(passed[passed.length - 1]) || path[path.length - 1], 0.45);
+            }
+          }
           if (first && el.clientWidth < 900) {
             canvas.zoom(el.clientWidth < 500 ? 0.55 : 0.8);
             var vb = canvas.viewbox();
