@@ -301,6 +301,17 @@ def _case_open(s: Subject, t: Target, policy: Any) -> Decision:
     return _yes("anyone receives an issue (R0.5)", "首问负责，任何人不得拒绝受理")
 
 
+def _case_withdraw(s: Subject, t: Target, policy: Any) -> Decision:
+    if not _in_subsidiary(s, t):
+        return _outside(s)
+    allowed = _roles(policy, "complaint.withdraw_roles")
+    if s.roles & allowed:
+        return _yes("CS desk or supervisor of the case's subsidiary", "本公司客服人员")
+    return _no(f"withdrawing a complaint is for {', '.join(sorted(allowed))} of its subsidiary; "
+               f"{s.login} holds {', '.join(sorted(s.roles)) or 'no roles'}",
+               "只有本公司的客服专员、客服主管或客服经理可以撤回投诉")
+
+
 def _task_work(s: Subject, t: Target, policy: Any, *, claim: bool = False) -> Decision:
     seen = _case_read(s, t, policy)
     if not seen:
@@ -485,6 +496,7 @@ ACTIONS: dict[str, Rule] = {
     "case.reveal_phone": _case_read,
     "case.attach": _case_read,
     "case.message": _case_read,
+    "case.withdraw": _case_withdraw,
     "task.claim": lambda s, t, p: _task_work(s, t, p, claim=True),
     "task.complete": _task_work,
     "task.release": _task_release,
@@ -515,6 +527,10 @@ ACTIONS: dict[str, Rule] = {
 }
 
 
+# Rules that read the policy: left out of ``allowed_actions``'s default list when no policy is given.
+_POLICY_RULES = frozenset({"case.withdraw"})
+
+
 def can(subject: Subject, action: str, target: Target, *, policy: Any = None) -> Decision:
     """May ``subject`` do ``action`` to ``target``? ``policy``: the effective policy of the target's unit."""
     rule = ACTIONS.get(action)
@@ -539,5 +555,6 @@ def allowed_actions(subject: Subject, target: Target, actions: Iterable[str] | N
 
     Cheap (no database): a page can offer exactly the buttons the checks would allow.
     """
-    names = actions if actions is not None else [a for a in ACTIONS if a.split(".")[0] in {"case", "task"}]
+    names = actions if actions is not None else [a for a in ACTIONS if a.split(".")[0] in {"case", "task"}
+                                                 and (policy is not None or a not in _POLICY_RULES)]
     return frozenset(a for a in names if can(subject, a, target, policy=policy).allowed)

@@ -290,6 +290,15 @@ def attach(number: str) -> Any:
     return jsonify(_plain(asdict(saved))), 201
 
 
+@bp.post("/cases/<number>/withdraw")
+@token_required
+def withdraw(number: str) -> Any:
+    """Withdraw a complaint: ``{"reason": "..."}`` (required)."""
+    body = _json_body("reason")
+    view = services().withdraw(g.api_actor, number, body.get("reason"))
+    return jsonify({"number": view.number, "status": view.status})
+
+
 @bp.get("/openapi.json")
 def openapi() -> Any:
     """The OpenAPI 3.1 description of this API."""

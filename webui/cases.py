@@ -11,6 +11,7 @@ from engine.errors import ActionError, ConflictError, FormError, NotFoundError, 
 from webui.context import current_actor, login_required, services
 from webui.errors import field_errors
 from webui.forms import form_data
+from webui.i18n import lang
 
 __all__ = ["bp", "init_app"]
 
@@ -113,6 +114,20 @@ def comment(number: str) -> Any:
     except FormError as exc:
         return _render(number, 422, comment_errors=field_errors(exc))
     return redirect(url_for("cases.show", number=number) + "#timeline")
+
+
+@bp.post("/cases/<number>/withdraw")
+@login_required
+def withdraw(number: str) -> Any:
+    """Withdraw a complaint with a reason; a missing reason comes back with what was typed."""
+    reason = request.form.get("reason", "")
+    try:
+        services().withdraw(current_actor(), number, reason)
+    except FormError as exc:
+        message = (exc.zh or exc.message) if lang() == "zh" else exc.message
+        return _render(number, 422, withdraw_errors=message, withdraw_reason=reason)
+    flash(_("The complaint was withdrawn."), "success")
+    return redirect(url_for("cases.show", number=number))
 
 
 @bp.post("/cases/<number>/attachments")

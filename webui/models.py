@@ -203,6 +203,8 @@ class CasePage:
     steps: list[StepCard] = field(default_factory=list)  # every completed step, oldest first
     closure: Closure | None = None  # a closed case: outcome, satisfaction, the path taken
     phone_masked: bool = False  # the customer's phone is shown masked (R0.8); revealing it is audited
+    can_withdraw: bool = False  # an open complaint the reader may withdraw (issue 15)
+    withdrawal: dict[str, Any] | None = None  # a withdrawn case: {by, at, reason}
 
 
 @dataclass(frozen=True)

@@ -274,6 +274,15 @@ def openapi_document(forms: FormSchemas, processes: list[str], stages: list[str]
             "/cases/{number}/attachments": {"post": _op(
                 "attachFile", "Attach a photo, video or PDF", ("201", "the attachment", obj),
                 ("403", "404", "409", "413", "422"), body=file_body, params=[number])},
+            "/cases/{number}/withdraw": {"post": _op(
+                "withdrawCase", "Withdraw a complaint the customer takes back (a reason is required); its "
+                "workflow is cancelled and it no longer counts as a valid complaint",
+                ("200", "withdrawn", {"type": "object", "required": ["number", "status"], "properties": {
+                    "number": {"type": "string"}, "status": {"type": "string", "enum": ["withdrawn"]}}}),
+                ("403", "404", "409", "422"),
+                body=_json({"type": "object", "required": ["reason"], "additionalProperties": False,
+                            "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 500}}}),
+                params=[number])},
             "/tasks": {"get": _op(
                 "listTasks", "My inbox: one tab, with the counts of every tab",
                 ("200", "a page of tasks", tasks_page), ("403", "422"), links=_task_links(),

@@ -22,6 +22,7 @@ from engine.errors import FieldConflict, KefuError, NotFoundError
 from engine.org_admin import OrgAdmin
 from engine.permissions import Subject, Target, can, require, subject_of, unit_subject
 from engine.repair_orders import photo_stages
+from engine.runtime import CaseView
 from engine.runtime.access import candidate_groups
 from engine.settings import Settings
 from engine.spreadsheet import safe_row
@@ -279,6 +280,10 @@ class Services:
     def release(self, actor: Actor, task_id: str) -> None:
         """Give a claimed task back to its group queue."""
         self.runtime.release_task(task_id, actor.login)
+
+    def withdraw(self, actor: Actor, number: str, reason: Any) -> CaseView:
+        """Withdraw a complaint with a reason (issue 15); the engine checks who may."""
+        return self.runtime.withdraw_case(number, actor.login, reason)
 
     def transfer_candidates(self, actor: Actor, task_id: str) -> list[tuple[str, str, str]]:
         """(login, name, unit name) of the active people who may do an open task: the holders of its

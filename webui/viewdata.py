@@ -222,6 +222,9 @@ def case_page(
     if case.closed_at is not None:
         closure = closure_of(case.status, case.outcome, outcome_name(case.outcome, policy), steps, latest,
                              field_specs, localise)
+    withdrawal = next(({"by": names.get(ev.actor, ev.actor), "at": ev.at,
+                        "reason": (ev.data or {}).get("reason")}
+                       for ev in reversed(raw_timeline) if ev.action == "case.withdrawn"), None)
     dept = case.responsible_department or ""
     return CasePage(
         number=case.number,
@@ -251,6 +254,8 @@ def case_page(
         phone_masked=bool(data.get("customer_phone")) and not full_phone,
         steps=steps,
         closure=closure,
+        can_withdraw=actor.subject is not None and services.runtime.may_withdraw(actor.subject, case),
+        withdrawal=withdrawal,
         **_faq_state(services, actor, case, policy),
     )
 

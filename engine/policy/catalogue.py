@@ -217,6 +217,7 @@ ENTRIES: tuple[Entry, ...] = (
     _e("complaint.scope", "records", "影响范围", "002 二、2", "R2.3", "coded"),
     _e("complaint.severity", "records", "投诉性质及责任人", "003 第5条、第33条", "R2.3", "severity"),
     _e("complaint.outcomes", "records", "结案状态", "002 四、4", "R2.12、R2.16", "coded"),
+    _e("complaint.withdraw_roles", "roles", "可撤回投诉的岗位（撤回的投诉不计为有效投诉）", "000 投诉的受理3", "R2.13"),
     _e("complaint.deadlines.order_raise", "duration",
        "督办令报批时限（来电结束或来访离开后）", "003 第14条", "R2.5"),
     _e("complaint.deadlines.order_sign", "duration",

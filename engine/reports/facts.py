@@ -35,7 +35,7 @@ __all__ = ["CONTENT_FIELDS", "CORRECTIVE_FIELDS", "INVALID_STATUSES", "backfill"
 # Fields of a case's data that say what the complaint is about, and what was done about it.
 CONTENT_FIELDS = ("description",)
 CORRECTIVE_FIELDS = ("on_spot_resolution", "actions_taken", "plan", "completion_record")
-INVALID_STATUSES = frozenset({"withdrawn", "cancelled"})
+INVALID_STATUSES = frozenset({"withdrawn", "cancelled", "merged"})
 MERGED_FIELDS = ("merged_into", "duplicate_of")
 
 

@@ -28,7 +28,7 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 
 from engine.clock import Clock
 from engine.errors import ConflictError, FormError, NotFoundError, StepError
-from engine.permissions import Subject, Target, require, subject_of
+from engine.permissions import Subject, Target, can, require, subject_of
 from engine.processes import ProcessDefinition, ProcessRegistry, build_script_engine
 from engine.processes.host import policy_zone
 from engine.reports.facts import record_facts
@@ -38,7 +38,7 @@ from engine.runtime.migration import MigrationMixin
 from engine.runtime.numbering import format_number, number_prefix
 from engine.runtime.recompute import RecomputeMixin
 from engine.runtime.serializer import VERSION, dump_workflow, load_workflow
-from engine.runtime.transition import CASE_DATA_FIELDS, Transition
+from engine.runtime.transition import CASE_DATA_FIELDS, FINAL_STATUSES, Transition
 from engine.runtime.versions import VersionsMixin
 from engine.runtime.views import CaseView
 from engine.store import CaseRecord, Store, TaskRecord, Tx
@@ -359,6 +359,45 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
             tasks = list(t.rows.values())
         if deferred is not None:
             raise deferred
+        return CaseView.build(record, tasks)
+
+    def may_withdraw(self, subject: Subject, case: Any) -> bool:
+        """Would ``withdraw_case`` let ``subject`` withdraw ``case`` now? The case page asks this first."""
+        if case.process_id != "complaint" or case.status in FINAL_STATUSES:
+            return False
+        return can(subject, "case.withdraw", Target.of_case(case),
+                   policy=self._effective_policy(case.project, case.subsidiary)).allowed
+
+    def withdraw_case(self, case_number: str, actor: str, reason: Any) -> CaseView:
+        """The customer takes a complaint back (issue 15): its workflow is cancelled, its open tasks leave
+        every inbox, its status becomes ``withdrawn`` (not a valid complaint, R2.13) and the reason is
+        audited as ``case.withdrawn``. Who may: ``complaint.withdraw_roles`` of the case's subsidiary."""
+        text = reason.strip() if isinstance(reason, str) else ""
+        if not text:
+            raise FormError("a withdrawal needs a reason (non-empty text)", {"reason": "required"},
+                            zh="撤回投诉必须填写原因")
+        if len(text) > 500:
+            raise FormError("the reason of a withdrawal is at most 500 characters",
+                            {"reason": "at most 500 characters"}, zh="撤回原因最多 500 字")
+        with self.store.write() as tx:
+            subject = subject_of(load_staff(tx, actor), tx.units)
+            case = self._lock_by_number(tx, case_number, subject)
+            require(subject, "case.withdraw", Target.of_case(case),
+                    policy=self._effective_policy(case.project, case.subsidiary))
+            if case.process_id != "complaint":
+                raise ConflictError(f"case {case.number} is not a complaint; only complaints are withdrawn",
+                                    zh=f"{case.number} 不是投诉，只有投诉可以撤回")
+            if case.status in FINAL_STATUSES:
+                raise ConflictError(f"case {case.number} has already ended (status {case.status}); "
+                                    "it cannot be withdrawn", zh=f"{case.number} 已结束，不能撤回")
+            t = self._begin(tx, case, subject.login)
+            t.wf.cancel()
+            t.final_status = "withdrawn"
+            t.cancel_reason = f"投诉已撤回：{text}"  # the timeline shows it under the cancelled step
+            t.events.append({"actor": subject.login, "action": "case.withdrawn",
+                             "data": {"reason": text}})
+            record = self._commit(t, "withdraw_case")
+            tasks = list(t.rows.values())
         return CaseView.build(record, tasks)
 
     def fire_due_timers(self, limit: int = 100) -> int:

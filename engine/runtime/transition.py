@@ -37,7 +37,9 @@ PROVISIONAL_DEADLINES = "kefu_provisional_deadlines"
 
 CASE_DATA_FIELDS = ("customer_name", "customer_phone", "room", "category", "responsible_department", "status",
                     "outcome", "urgency", "scope", "channel")
-FINAL_STATUSES = frozenset({"closed", "cancelled", "withdrawn"})
+FINAL_STATUSES = frozenset({"closed", "cancelled", "withdrawn", "merged"})
+# Statuses a person sets by ending the case by hand (issue 15); the workflow's own data never overrides them.
+ENDED_BY_HAND = frozenset({"withdrawn", "merged"})
 _TASK_CASE_FIELDS = ("number", "category", "room", "customer_name", "customer_phone", "subsidiary", "project",
                      "status")
 
@@ -109,6 +111,7 @@ class Transition:
         self.events: list[dict[str, Any]] = []
         self.completed_task: str | None = None
         self.cancel_reason = "the process moved on"
+        self.final_status: str | None = None  # set by withdraw_case: the status the case ends with
         self.fired: list[dict[str, Any]] = []
         self.new_rows: list[TaskRecord] = []
         self.notices: list[tuple[TaskRecord, list[str]]] = []  # (new row, roles its ``notify`` names)
@@ -240,9 +243,13 @@ class Transition:
         ready_tasks = ready_user_tasks(self.wf)
         completed = self.wf.is_completed()  # a walk of the task tree: once per transition
         data = self.workflow_data(ready_tasks, completed)
+        ended = self.final_status or (self.case.get("status") if self.case.get("status") in ENDED_BY_HAND
+                                      else None)
         for key in CASE_DATA_FIELDS:
             if key in data and data[key] is not None:
                 self.case[key] = _text(data[key])
+        if ended is not None:
+            self.case["status"] = ended
         if not self.case.get("responsible_department") and self.case.get("category"):
             try:
                 self.case["responsible_department"] = _text(

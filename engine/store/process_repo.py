@@ -24,7 +24,7 @@ __all__ = ["FINAL_STATUSES", "ProcessRepo", "VersionRecord"]
 
 VERSIONS: Table = ProcessVersion.__table__  # type: ignore[assignment]
 CASES: Table = Case.__table__  # type: ignore[assignment]
-FINAL_STATUSES = ("closed", "cancelled", "withdrawn")
+FINAL_STATUSES = ("closed", "cancelled", "withdrawn", "merged")
 _COLUMNS = (VERSIONS.c.process_id, VERSIONS.c.version, VERSIONS.c.seq, VERSIONS.c.current, VERSIONS.c.source,
             VERSIONS.c.created_at, VERSIONS.c.deployed_by, VERSIONS.c.deployed_at)
 

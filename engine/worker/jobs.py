@@ -35,7 +35,7 @@ from engine.worker.penalties import close_month, late_orders, open_work, overdue
 
 __all__ = ["JOBS", "Job", "volume_check"]
 
-_INVALID = frozenset({"cancelled", "withdrawn"})
+_INVALID = frozenset({"cancelled", "withdrawn", "merged"})  # not valid complaints (R2.13)
 
 
 @dataclass(frozen=True)

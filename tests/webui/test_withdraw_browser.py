@@ -1,0 +1,67 @@
+"""Withdrawing a complaint on the case page (issue 15), in Chromium, on a desktop and a 390 px phone:
+the reason is required, the case shows 已撤回 with the reason, and the form is gone."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import skip_or_fail
+from tests.webui.conftest import PASSWORD
+from tests.webui.live import CHROMIUM, CHROMIUM_ARGS, serve
+
+VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+SHOTS = os.environ.get("KEFU_TEST_SHOTS", "")  # a folder: keep the screenshots there to look at them
+
+CASE = {"customer_name": "刘先生", "customer_phone": "13800138000", "room": "3栋1单元1202",
+        "description": "楼上漏水", "customer_request": "尽快维修", "channel": "phone",
+        "category": "facilities", "urgency": "normal", "scope": "household", "severity": "general",
+        "read_back_confirmed": True, "project": "sz-property-lyc"}
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    if not Path(CHROMIUM).exists():
+        skip_or_fail("Chromium not installed: apt-get install chromium")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_a_complaint_is_withdrawn_on_the_case_page_with_a_reason(chromium, app, services, viewport):
+    from playwright.sync_api import expect
+
+    number = services.runtime.open_case("complaint", CASE, "wang.fang").number
+    with serve(app) as url:
+        context = chromium.new_context(viewport=VIEWPORTS[viewport], locale="zh-CN")
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        page.goto(f"{url}/login")
+        page.fill("input[name=login]", "li.na")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("form button.primary")
+        page.wait_for_url("**/inbox")
+        page.goto(f"{url}/cases/{number}")
+        page.click("details.withdraw summary")
+        page.click("details.withdraw button.danger")  # no reason
+        expect(page.locator("details.withdraw .error-text")).to_contain_text("撤回投诉必须填写原因")
+        page.fill("#withdraw-reason", "客户与邻居协商解决，主动撤回")
+        if SHOTS:
+            page.screenshot(path=str(Path(SHOTS) / f"i15-withdraw-form-{viewport}.png"), full_page=True)
+        page.click("details.withdraw button.danger")
+        page.wait_for_url(f"**/cases/{number}")
+        expect(page.locator("#withdrawal")).to_contain_text("客户与邻居协商解决，主动撤回")
+        expect(page.locator(".casehead .status")).to_contain_text("已撤回")
+        expect(page.locator("#timeline")).to_contain_text("撤回了投诉")
+        assert page.locator("details.withdraw").count() == 0
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= VIEWPORTS[viewport]["width"], width
+        if SHOTS:
+            page.screenshot(path=str(Path(SHOTS) / f"i15-withdrawn-{viewport}.png"), full_page=True)
+        context.close()
+    assert services.runtime.get_case(number, "li.na").status == "withdrawn"
