@@ -40,7 +40,8 @@ def test_a_withdrawn_complaint_cancels_its_workflow_and_leaves_every_inbox(desk:
     withdrawn = [d for a, d in events if a == "case.withdrawn"]
     assert withdrawn == [{"reason": "客户已与邻居协商解决，主动撤回投诉"}]
     cancelled = [d for a, d in events if a == "task.cancelled"]
-    assert cancelled and all(d["reason"] == "投诉已撤回：客户已与邻居协商解决，主动撤回投诉" for d in cancelled)
+    reason = "投诉已撤回：客户已与邻居协商解决，主动撤回投诉"
+    assert cancelled and all(d["reason"] == reason for d in cancelled)
     assert [d["status"] for a, d in events if a == "case.closed"] == ["withdrawn"]
     desk.wait(days=10)  # no timer of the cancelled workflow fires later, and the status stays
     assert desk.case(number).status == "withdrawn"
