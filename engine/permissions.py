@@ -312,6 +312,17 @@ def _case_withdraw(s: Subject, t: Target, policy: Any) -> Decision:
                "只有本公司的客服专员、客服主管或客服经理可以撤回投诉")
 
 
+def _merge_confirm(s: Subject, t: Target, policy: Any) -> Decision:
+    if not _in_subsidiary(s, t):
+        return _outside(s)
+    allowed = _roles(policy, "complaint.merge_confirm_roles")
+    if s.roles & allowed:
+        return _yes("CS supervisor or manager of the case's subsidiary", "本公司客服主管")
+    return _no(f"confirming a merge is for {', '.join(sorted(allowed))} of the case's subsidiary; "
+               f"{s.login} holds {', '.join(sorted(s.roles)) or 'no roles'}",
+               "只有本公司的客服主管或客服经理可以确认合并")
+
+
 def _task_work(s: Subject, t: Target, policy: Any, *, claim: bool = False) -> Decision:
     seen = _case_read(s, t, policy)
     if not seen:
@@ -497,6 +508,8 @@ ACTIONS: dict[str, Rule] = {
     "case.attach": _case_read,
     "case.message": _case_read,
     "case.withdraw": _case_withdraw,
+    "case.merge": _case_withdraw,
+    "case.merge_confirm": _merge_confirm,
     "task.claim": lambda s, t, p: _task_work(s, t, p, claim=True),
     "task.complete": _task_work,
     "task.release": _task_release,
@@ -528,7 +541,7 @@ ACTIONS: dict[str, Rule] = {
 
 
 # Rules that read the policy: left out of ``allowed_actions``'s default list when no policy is given.
-_POLICY_RULES = frozenset({"case.withdraw"})
+_POLICY_RULES = frozenset({"case.withdraw", "case.merge", "case.merge_confirm"})
 
 
 def can(subject: Subject, action: str, target: Target, *, policy: Any = None) -> Decision:

@@ -299,6 +299,31 @@ def withdraw(number: str) -> Any:
     return jsonify({"number": view.number, "status": view.status})
 
 
+@bp.post("/cases/<number>/merge")
+@token_required
+def merge(number: str) -> Any:
+    """Propose merging a duplicate complaint into its original: ``{"into": "<number>"}``."""
+    body = _json_body("into")
+    proposal = services().propose_merge(g.api_actor, number, body.get("into"))
+    return jsonify({"number": number, "into": proposal["into"], "status": "proposed"})
+
+
+@bp.post("/cases/<number>/merge/confirm")
+@token_required
+def merge_confirm(number: str) -> Any:
+    """A supervisor confirms the pending merge: the duplicate ends as ``merged``."""
+    view = services().decide_merge(g.api_actor, number, True)
+    return jsonify({"number": view.number, "status": view.status})
+
+
+@bp.post("/cases/<number>/merge/reject")
+@token_required
+def merge_reject(number: str) -> Any:
+    """A supervisor rejects the pending merge: the case runs on."""
+    view = services().decide_merge(g.api_actor, number, False)
+    return jsonify({"number": view.number, "status": view.status})
+
+
 @bp.get("/openapi.json")
 def openapi() -> Any:
     """The OpenAPI 3.1 description of this API."""

@@ -130,6 +130,37 @@ def withdraw(number: str) -> Any:
     return redirect(url_for("cases.show", number=number))
 
 
+@bp.post("/cases/<number>/merge")
+@login_required
+def merge(number: str) -> Any:
+    """Propose merging a duplicate complaint into its original (a supervisor confirms)."""
+    into = request.form.get("into", "")
+    try:
+        services().propose_merge(current_actor(), number, into)
+    except (FormError, ConflictError) as exc:
+        message = (exc.zh or exc.message) if lang() == "zh" else exc.message
+        return _render(number, 409 if isinstance(exc, ConflictError) else 422, merge_errors=message,
+                       merge_into=into)
+    flash(_("The merge was proposed; a supervisor confirms it."), "success")
+    return redirect(url_for("cases.show", number=number))
+
+
+@bp.post("/cases/<number>/merge/decide")
+@login_required
+def merge_decide(number: str) -> Any:
+    """Confirm or reject the pending merge of a duplicate."""
+    decision = request.form.get("decision", "")
+    if decision not in ("confirm", "reject"):
+        return _render(number, 422, merge_decide_error=_("Choose to confirm or reject the merge."))
+    try:
+        services().decide_merge(current_actor(), number, decision == "confirm")
+    except ConflictError as exc:
+        message = (exc.zh or exc.message) if lang() == "zh" else exc.message
+        return _render(number, 409, merge_decide_error=message)
+    flash(_("The merge was confirmed.") if decision == "confirm" else _("The merge was rejected."), "success")
+    return redirect(url_for("cases.show", number=number))
+
+
 @bp.post("/cases/<number>/attachments")
 @login_required
 def attach(number: str) -> Any:

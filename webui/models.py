@@ -205,6 +205,11 @@ class CasePage:
     phone_masked: bool = False  # the customer's phone is shown masked (R0.8); revealing it is audited
     can_withdraw: bool = False  # an open complaint the reader may withdraw (issue 15)
     withdrawal: dict[str, Any] | None = None  # a withdrawn case: {by, at, reason}
+    can_merge: bool = False  # the reader may propose merging this complaint into its original
+    can_confirm_merge: bool = False  # the reader may confirm or reject the pending merge
+    pending_merge: dict[str, Any] | None = None  # {into, by, at}: proposed, not yet decided
+    merged_into: str | None = None  # a merged duplicate: the original's number
+    duplicates: list[str] = field(default_factory=list)  # an original: the duplicates merged into it
 
 
 @dataclass(frozen=True)

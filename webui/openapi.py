@@ -216,6 +216,8 @@ def _components(forms: FormSchemas) -> dict[str, Any]:
 def openapi_document(forms: FormSchemas, processes: list[str], stages: list[str]) -> dict[str, Any]:
     """The document served at ``/api/v1/openapi.json``."""
     number, task = _path("number"), _path("task_id")
+    decided = {"type": "object", "required": ["number", "status"], "properties": {
+        "number": {"type": "string"}, "status": {"type": "string"}}}
     obj = {"type": "object"}
     tasks_page = {"type": "object", "required": ["view", "total", "page", "pages", "items"], "properties": {
         "view": {"enum": list(VIEWS)}, "total": {"type": "integer"}, "page": {"type": "integer"},
@@ -283,6 +285,22 @@ def openapi_document(forms: FormSchemas, processes: list[str], stages: list[str]
                 body=_json({"type": "object", "required": ["reason"], "additionalProperties": False,
                             "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 500}}}),
                 params=[number])},
+            "/cases/{number}/merge": {"post": _op(
+                "proposeMerge", "Propose merging a duplicate complaint into its original (a complaint of the "
+                "same company, not itself, not merged); a CS supervisor or manager confirms",
+                ("200", "proposed", {"type": "object", "required": ["number", "into", "status"],
+                                     "properties": {"number": {"type": "string"}, "into": {"type": "string"},
+                                                    "status": {"type": "string", "enum": ["proposed"]}}}),
+                ("403", "404", "409", "422"),
+                body=_json({"type": "object", "required": ["into"], "additionalProperties": False,
+                            "properties": {"into": {"type": "string", "minLength": 1}}}),
+                params=[number])},
+            "/cases/{number}/merge/confirm": {"post": _op(
+                "confirmMerge", "Confirm the pending merge: the duplicate ends as merged, linked both ways",
+                ("200", "merged", decided), ("403", "404", "409"), params=[number])},
+            "/cases/{number}/merge/reject": {"post": _op(
+                "rejectMerge", "Reject the pending merge: the complaint runs on",
+                ("200", "rejected", decided), ("403", "404", "409"), params=[number])},
             "/tasks": {"get": _op(
                 "listTasks", "My inbox: one tab, with the counts of every tab",
                 ("200", "a page of tasks", tasks_page), ("403", "422"), links=_task_links(),

@@ -285,6 +285,14 @@ class Services:
         """Withdraw a complaint with a reason (issue 15); the engine checks who may."""
         return self.runtime.withdraw_case(number, actor.login, reason)
 
+    def propose_merge(self, actor: Actor, number: str, into: Any) -> dict[str, Any]:
+        """Propose merging a duplicate complaint into its original (issue 15)."""
+        return self.runtime.propose_merge(number, actor.login, into)
+
+    def decide_merge(self, actor: Actor, number: str, confirm: bool) -> CaseView:
+        """Confirm or reject the pending merge of a complaint."""
+        return self.runtime.decide_merge(number, actor.login, confirm)
+
     def transfer_candidates(self, actor: Actor, task_id: str) -> list[tuple[str, str, str]]:
         """(login, name, unit name) of the active people who may do an open task: the holders of its
         candidate group (role@unit), the actor left out; the transfer picker lists them."""

@@ -9,6 +9,7 @@ from engine.errors import KefuError
 from engine.permissions import Target, allowed_actions
 from engine.processes.host import parse_moment, policy_zone
 from engine.repair_orders import photo_stages
+from engine.runtime.cases import pending_merge_of
 from webui.labels import outcome_name, status_name
 from webui.models import Actor, AttachmentView, CasePage, TaskView, TimelineEntry
 from webui.record import FieldValue, closure_of, latest_values, shown_fields, step_cards
@@ -30,7 +31,7 @@ _SUMMARY = (
     "location_detail",
     "question",
 )
-_DETAIL_KEYS = ("text", "to", "reason", "filename", "message", "number")
+_DETAIL_KEYS = ("text", "to", "reason", "filename", "message", "number", "into")
 _TASK_ACTIONS = ("task.claim", "task.complete", "task.release")
 _DECISION_TYPES = ("choice", "multi_choice", "boolean")  # what a step decides, in its timeline line
 
@@ -225,6 +226,15 @@ def case_page(
     withdrawal = next(({"by": names.get(ev.actor, ev.actor), "at": ev.at,
                         "reason": (ev.data or {}).get("reason")}
                        for ev in reversed(raw_timeline) if ev.action == "case.withdrawn"), None)
+    pending = pending_merge_of(raw_timeline)
+    if pending is not None:
+        pending = {**pending, "by": names.get(pending["by"], pending["by"])}
+    may_merge = (services.runtime.may_merge(actor.subject, case) if actor.subject is not None
+                 else (False, False))
+    merged_into = next((str((ev.data or {}).get("into")) for ev in reversed(raw_timeline)
+                        if ev.action == "case.merged"), None)
+    duplicates = [str((ev.data or {}).get("number")) for ev in raw_timeline
+                  if ev.action == "case.duplicate_merged"]
     dept = case.responsible_department or ""
     return CasePage(
         number=case.number,
@@ -256,6 +266,11 @@ def case_page(
         closure=closure,
         can_withdraw=actor.subject is not None and services.runtime.may_withdraw(actor.subject, case),
         withdrawal=withdrawal,
+        can_merge=may_merge[0] and pending is None,
+        can_confirm_merge=may_merge[1] and pending is not None,
+        pending_merge=pending,
+        merged_into=merged_into,
+        duplicates=duplicates,
         **_faq_state(services, actor, case, policy),
     )
 

@@ -27,7 +27,7 @@ from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 
 from engine.clock import Clock
-from engine.errors import ConflictError, FormError, NotFoundError, StepError
+from engine.errors import ConflictError, FormError, NotFoundError, PermissionDenied, StepError
 from engine.permissions import Subject, Target, can, require, subject_of
 from engine.processes import ProcessDefinition, ProcessRegistry, build_script_engine
 from engine.processes.host import policy_zone
@@ -400,6 +400,98 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
             tasks = list(t.rows.values())
         return CaseView.build(record, tasks)
 
+    def pending_merge(self, case_number: str) -> dict[str, Any] | None:
+        """The merge proposed for a case and not yet confirmed or rejected: {into, by, at}, else None."""
+        with self.store.read() as tx:
+            case = tx.find_case(case_number)
+            return None if case is None else pending_merge_of(tx.case_audit(case.id))
+
+    def may_merge(self, subject: Subject, case: Any) -> tuple[bool, bool]:
+        """(may propose a merge, may confirm the pending one) for ``subject`` on ``case`` now."""
+        if case.process_id != "complaint" or case.status in FINAL_STATUSES:
+            return False, False
+        policy = self._effective_policy(case.project, case.subsidiary)
+        target = Target.of_case(case)
+        return (can(subject, "case.merge", target, policy=policy).allowed,
+                can(subject, "case.merge_confirm", target, policy=policy).allowed)
+
+    def propose_merge(self, case_number: str, actor: str, into: Any) -> dict[str, Any]:
+        """Propose merging a duplicate complaint into its original (issue 15): the original is a complaint
+        of the same subsidiary, open or closed, not the case itself and not merged; a supervisor confirms."""
+        original = into.strip() if isinstance(into, str) else ""
+        if not original:
+            raise FormError("name the original case to merge into (its number)", {"into": "required"},
+                            zh="请填写被合并到的原投诉编号")
+        with self.store.write() as tx:
+            subject = subject_of(load_staff(tx, actor), tx.units)
+            case = self._lock_by_number(tx, case_number, subject)
+            require(subject, "case.merge", Target.of_case(case),
+                    policy=self._effective_policy(case.project, case.subsidiary))
+            self._mergeable(case)
+            if original == case.number:
+                raise FormError("a case cannot be merged into itself", {"into": "the case itself"},
+                                zh="不能合并到本案件自身")
+            target = tx.find_case(original)
+            if target is None or target.subsidiary != case.subsidiary or target.process_id != "complaint":
+                raise FormError(f"no complaint {original!r} of the same company to merge into",
+                                {"into": "no such complaint of this company"},
+                                zh=f"本公司没有投诉 {original}，只能合并到本公司的投诉")
+            if target.status == "merged":
+                raise FormError(f"{original} was itself merged into another case; merge into that one",
+                                {"into": "already merged"}, zh=f"{original} 本身已被合并，请合并到其原投诉")
+            if pending_merge_of(tx.case_audit(case.id)) is not None:
+                raise ConflictError(f"a merge of {case.number} already waits for confirmation",
+                                    zh=f"{case.number} 已有待确认的合并申请")
+            now = self.clock.now()
+            proposal = {"into": target.number, "number": case.number}
+            tx.append_audit(case.id, [{"actor": subject.login, "action": "case.merge_proposed",
+                                       "data": proposal}], now)
+        return {**proposal, "by": subject.login, "at": now}
+
+    def decide_merge(self, case_number: str, actor: str, confirm: bool) -> CaseView:
+        """A supervisor confirms (the duplicate ends as ``merged``, linked both ways) or rejects the
+        pending merge; the proposer may not confirm their own proposal."""
+        with self.store.write() as tx:
+            subject = subject_of(load_staff(tx, actor), tx.units)
+            case = self._lock_by_number(tx, case_number, subject)
+            require(subject, "case.merge_confirm", Target.of_case(case),
+                    policy=self._effective_policy(case.project, case.subsidiary))
+            self._mergeable(case)
+            pending = pending_merge_of(tx.case_audit(case.id))
+            if pending is None:
+                raise ConflictError(f"no merge of {case.number} waits for confirmation",
+                                    zh=f"{case.number} 没有待确认的合并申请")
+            if confirm and pending["by"] == subject.login:
+                raise PermissionDenied("the merge needs a second person: you proposed it",
+                                       zh="合并须由另一人确认：您是申请人")
+            t = self._begin(tx, case, subject.login)
+            if not confirm:
+                t.events.append({"actor": subject.login, "action": "case.merge_rejected",
+                                 "data": {"number": case.number, "into": pending["into"]}})
+                record = self._commit(t, "decide_merge")
+                return CaseView.build(record, list(t.rows.values()))
+            original = tx.lock_case(number=str(pending["into"]))  # its audit chain takes the link back
+            if original is None or original.status == "merged":
+                raise ConflictError(f"{pending['into']} was merged meanwhile; propose the merge again",
+                                    zh=f"{pending['into']} 已被合并，请重新提出合并")
+            t.wf.cancel()
+            t.final_status = "merged"
+            t.cancel_reason = f"投诉已合并至 {original.number}"
+            link = {"number": case.number, "into": original.number}
+            t.events.append({"actor": subject.login, "action": "case.merged", "data": link})
+            tx.append_audit(original.id, [{"actor": subject.login, "action": "case.duplicate_merged",
+                                           "data": link}], t.now)
+            record = self._commit(t, "decide_merge")
+            return CaseView.build(record, list(t.rows.values()))
+
+    def _mergeable(self, case: CaseRecord) -> None:
+        if case.process_id != "complaint":
+            raise ConflictError(f"case {case.number} is not a complaint; only complaints are merged",
+                                zh=f"{case.number} 不是投诉，只有投诉可以合并")
+        if case.status in FINAL_STATUSES:
+            raise ConflictError(f"case {case.number} has already ended (status {case.status})",
+                                zh=f"{case.number} 已结束，不能合并")
+
     def fire_due_timers(self, limit: int = 100) -> int:
         """Fire the timers due now (only cases whose ``next_timer_at`` has passed); returns how many fired.
 
@@ -452,3 +544,14 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
                 raise ConflictError(
                     f"task {task_id[:8]} ({title}) was cancelled at {when}: {ev.data.get('reason')}")
         raise NotFoundError(f"no open task {task_id}; list yours with 'kefu inbox'")
+
+
+def pending_merge_of(events: Any) -> dict[str, Any] | None:
+    """The last ``case.merge_proposed`` of an audit log not followed by its confirmation or rejection."""
+    pending: dict[str, Any] | None = None
+    for ev in events:
+        if ev.action == "case.merge_proposed":
+            pending = {"into": (ev.data or {}).get("into"), "by": ev.actor, "at": ev.at}
+        elif ev.action in ("case.merged", "case.merge_rejected"):
+            pending = None
+    return pending
