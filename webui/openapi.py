@@ -49,6 +49,12 @@ _STATUS_TEXT = {
     "422": "invalid input; `fields` maps each bad field or parameter to a message",
 }
 _TEXT = {"type": "string", "maxLength": 200, "pattern": NO_NUL}
+# Text that is not blank: no NUL, and at least one character that is not white space or a control
+# character (what the server strips before it checks a reason or a case number).
+_SOME_TEXT = {"type": "string", "minLength": 1, "allOf": [
+    {"pattern": NO_NUL},
+    {"pattern": "[^\\s\\x00-\\x1f\\x7f-\\xa0\\u1680\\u2000-\\u200a"
+                "\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]"}]}
 _TIME = {"type": ["string", "null"], "description": "ISO 8601 with offset"}
 MONTH = {"type": "string", "pattern": "^20[0-9]{2}-(0[1-9]|1[0-2])$", "examples": ["2026-11"]}
 
@@ -283,7 +289,7 @@ def openapi_document(forms: FormSchemas, processes: list[str], stages: list[str]
                     "number": {"type": "string"}, "status": {"type": "string", "enum": ["withdrawn"]}}}),
                 ("403", "404", "409", "422"),
                 body=_json({"type": "object", "required": ["reason"], "additionalProperties": False,
-                            "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 500}}}),
+                            "properties": {"reason": {**_SOME_TEXT, "maxLength": 500}}}),
                 params=[number])},
             "/cases/{number}/merge": {"post": _op(
                 "proposeMerge", "Propose merging a duplicate complaint into its original (a complaint of the "
@@ -293,7 +299,7 @@ def openapi_document(forms: FormSchemas, processes: list[str], stages: list[str]
                                                     "status": {"type": "string", "enum": ["proposed"]}}}),
                 ("403", "404", "409", "422"),
                 body=_json({"type": "object", "required": ["into"], "additionalProperties": False,
-                            "properties": {"into": {"type": "string", "minLength": 1}}}),
+                            "properties": {"into": {**_SOME_TEXT, "maxLength": 200}}}),
                 params=[number])},
             "/cases/{number}/merge/confirm": {"post": _op(
                 "confirmMerge", "Confirm the pending merge: the duplicate ends as merged, linked both ways",

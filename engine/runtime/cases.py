@@ -27,7 +27,14 @@ from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 
 from engine.clock import Clock
-from engine.errors import ConflictError, FormError, NotFoundError, PermissionDenied, StepError
+from engine.errors import (
+    ConflictError,
+    FormError,
+    NotFoundError,
+    PermissionDenied,
+    StepError,
+    UnknownReference,
+)
 from engine.permissions import Subject, Target, can, require, subject_of
 from engine.processes import ProcessDefinition, ProcessRegistry, build_script_engine
 from engine.processes.host import policy_zone
@@ -429,16 +436,15 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
                     policy=self._effective_policy(case.project, case.subsidiary))
             self._mergeable(case)
             if original == case.number:
-                raise FormError("a case cannot be merged into itself", {"into": "the case itself"},
-                                zh="不能合并到本案件自身")
+                raise ConflictError("a case cannot be merged into itself", zh="不能合并到本案件自身")
             target = tx.find_case(original)
             if target is None or target.subsidiary != case.subsidiary or target.process_id != "complaint":
-                raise FormError(f"no complaint {original!r} of the same company to merge into",
-                                {"into": "no such complaint of this company"},
-                                zh=f"本公司没有投诉 {original}，只能合并到本公司的投诉")
+                raise UnknownReference(f"no complaint {original[:40]!r} of the same company to merge into",
+                                       {"into": "no such complaint of this company"},
+                                       zh=f"本公司没有投诉 {original[:40]}，只能合并到本公司的投诉")
             if target.status == "merged":
-                raise FormError(f"{original} was itself merged into another case; merge into that one",
-                                {"into": "already merged"}, zh=f"{original} 本身已被合并，请合并到其原投诉")
+                raise ConflictError(f"{original} was itself merged into another case; merge into that one",
+                                    zh=f"{original} 本身已被合并，请合并到其原投诉")
             if pending_merge_of(tx.case_audit(case.id)) is not None:
                 raise ConflictError(f"a merge of {case.number} already waits for confirmation",
                                     zh=f"{case.number} 已有待确认的合并申请")

@@ -38,7 +38,7 @@ def test_a_duplicate_is_merged_after_a_supervisor_confirms_and_both_cases_link(d
     assert [i for i in desk.runtime.inbox("li.na", "all") if i.case_number == duplicate] == []
     desk.wait(days=10)
     assert desk.case(duplicate).status == "merged"
-    with pytest.raises(FormError):  # a merged case is no original for another merge
+    with pytest.raises(ConflictError):  # a merged case is no original for another merge
         desk.runtime.propose_merge(desk.open().number, "wang.fang", duplicate)
 
 
@@ -74,7 +74,7 @@ def test_a_merge_needs_an_existing_original(desk: Desk, into: object) -> None:
 
 def test_no_merge_into_itself_another_subsidiary_or_by_someone_outside(desk: Desk) -> None:
     duplicate = desk.open().number
-    with pytest.raises(FormError):
+    with pytest.raises(ConflictError):
         desk.runtime.propose_merge(duplicate, "wang.fang", duplicate)
     foreign = desk.open("fan.ming").number  # hn-region
     with pytest.raises(FormError):

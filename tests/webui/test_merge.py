@@ -37,11 +37,16 @@ def test_the_api_proposes_and_a_supervisor_confirms_a_merge(api):
     assert api("li.na", "POST", f"/cases/{duplicate}/merge/confirm").status_code == 409
 
 
-@pytest.mark.parametrize("body", [{}, {"into": ""}, {"into": 5}, {"into": "TS-NOPE"}, {"into": "x", "y": 1},
-                                  []])
+@pytest.mark.parametrize("body", [{}, {"into": ""}, {"into": 5}, {"into": "x", "y": 1}, []])
 def test_a_merge_without_a_proper_original_is_422(api, body):
     duplicate = _open(api)
     assert api("wang.fang", "POST", f"/cases/{duplicate}/merge", json=body).status_code == 422
+
+
+def test_a_merge_into_an_unknown_case_is_404_and_into_itself_409(api):
+    duplicate = _open(api)
+    assert api("wang.fang", "POST", f"/cases/{duplicate}/merge", json={"into": "TS-NOPE"}).status_code == 404
+    assert api("wang.fang", "POST", f"/cases/{duplicate}/merge", json={"into": duplicate}).status_code == 409
 
 
 def test_someone_of_the_other_subsidiary_may_not_propose(api):
@@ -57,7 +62,7 @@ def test_the_case_page_proposes_then_the_supervisor_confirms_and_both_cases_link
     html = desk.get(f"/cases/{duplicate}").get_data(as_text=True)
     assert "合并到原投诉" in html
     refused = desk.post(f"/cases/{duplicate}/merge", {"into": duplicate})
-    assert refused.status_code == 422 and "不能合并到本案件自身" in refused.get_data(as_text=True)
+    assert refused.status_code == 409 and "不能合并到本案件自身" in refused.get_data(as_text=True)
     assert desk.post(f"/cases/{duplicate}/merge", {"into": original}).status_code == 302
     html = desk.get(f"/cases/{duplicate}").get_data(as_text=True)
     assert "申请合并至" in html and "等待客服主管或客服经理确认" in html and "确认合并" not in html
