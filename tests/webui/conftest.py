@@ -154,3 +154,19 @@ def open_complaint(browser: Browser, **changes: str) -> str:
     response = browser.post("/cases/new", {**INTAKE, **changes})
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     return response.headers["Location"].split("/cases/")[1].split("?")[0]
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's Chromium through Playwright, one per test module (skipped with the reason, or a failure
+    under CI, when it is missing)."""
+    from tests.conftest import skip_or_fail
+    from tests.webui.live import CHROMIUM, CHROMIUM_ARGS
+
+    if not Path(CHROMIUM).exists():
+        skip_or_fail("Chromium not installed: apt-get install chromium")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import skip_or_fail
 from tests.webui.conftest import PASSWORD
-from tests.webui.live import CHROMIUM, CHROMIUM_ARGS, serve
+from tests.webui.live import serve
 
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 CASE = {"customer_phone": "13812345678", "room": "3-1-1202", "description": "楼上漏水，天花板渗水",
@@ -22,17 +21,6 @@ CASE = {"customer_phone": "13812345678", "room": "3-1-1202", "description": "楼
 REPAIR = {"customer_name": "王先生", "customer_phone": "13700002222", "room": "8-1-301",
           "location": "in_home", "description": "水龙头漏水", "channel": "phone",
           "project": "sz-property-lyc"}
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    if not Path(CHROMIUM).exists():
-        skip_or_fail("Chromium not installed: apt-get install chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))

@@ -9,26 +9,14 @@ from pathlib import Path
 import pytest
 
 from engine.store.worker_repo import WorkerRepo
-from tests.conftest import skip_or_fail
 from tests.webui.conftest import PASSWORD
-from tests.webui.live import CHROMIUM, CHROMIUM_ARGS, serve
+from tests.webui.live import serve
 
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 CASE = {"customer_name": "刘先生", "customer_phone": "13800138000", "room": "3栋1单元1202",
         "description": "楼上漏水", "customer_request": "尽快维修", "channel": "phone",
         "category": "facilities", "urgency": "normal", "scope": "household", "severity": "general",
         "read_back_confirmed": True, "project": "sz-property-lyc"}
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    if not Path(CHROMIUM).exists():
-        skip_or_fail("Chromium not installed: apt-get install chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))

@@ -4,28 +4,14 @@ the phone masked and reveals it with a click the timeline records, and the menu 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from tests.conftest import skip_or_fail
 from tests.webui.conftest import INTAKE, PASSWORD
-from tests.webui.live import CHROMIUM, CHROMIUM_ARGS, serve
+from tests.webui.live import serve
 from webui.demo import advance
 
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 ORDER = {"order_summary": "请物业部1小时内上门查看渗水", "required_completion": "2026-11-25T17:00"}
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    if not Path(CHROMIUM).exists():
-        skip_or_fail("Chromium not installed: apt-get install chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def _ordered(services) -> str:

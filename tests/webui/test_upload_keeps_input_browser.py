@@ -3,13 +3,10 @@ filled; a reload keeps the draft. Desktop and a 390 px phone, in Chromium."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from tests.conftest import skip_or_fail
 from tests.webui.conftest import PASSWORD
-from tests.webui.live import CHROMIUM, CHROMIUM_ARGS, serve
+from tests.webui.live import serve
 
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
@@ -33,17 +30,6 @@ CASE = {"customer_name": "刘先生", "customer_phone": "13800138000", "room": "
         "category": "facilities",
         "urgency": "normal", "scope": "household", "severity": "general", "read_back_confirmed": True,
         "project": "sz-property-lyc"}
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    if not Path(CHROMIUM).exists():
-        skip_or_fail("Chromium not installed: apt-get install chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))

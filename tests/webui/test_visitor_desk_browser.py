@@ -9,24 +9,13 @@ from pathlib import Path
 import pytest
 
 from engine import visitors
-from tests.conftest import ROOT, skip_or_fail
+from tests.conftest import ROOT
 from tests.webui.conftest import PASSWORD
-from tests.webui.live import CHROMIUM, CHROMIUM_ARGS, serve
+from tests.webui.live import serve
 from webui import visitors as visitor_pages
 
 VIEWPORTS = {"phone": {"width": 360, "height": 780}, "tablet": {"width": 800, "height": 1280},
              "desktop": {"width": 1280, "height": 900}}
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    if not Path(CHROMIUM).exists():
-        skip_or_fail("Chromium not installed: apt-get install chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
