@@ -18,8 +18,9 @@ counts:
   and holidays in SQL; a duration stored at close is exact and costs one computation per case).
 
 **Valid** (R2.13, R7.1): a complaint counts as valid unless it was withdrawn or cancelled, or merged
-into another as its duplicate. ``is_valid`` is the one place that decides it; when withdrawal and
-merging land (issue 15) their status or ``merged_into`` field is what it reads.
+into another as its duplicate. ``is_valid`` is the one place that decides it: withdrawal and merging
+(``Runtime.withdraw_case``, ``decide_merge``) set the status ``withdrawn``/``merged``; a case whose data
+names its original (``merged_into``/``duplicate_of``, e.g. cases imported that way) is a duplicate too.
 """
 
 from __future__ import annotations
