@@ -58,3 +58,29 @@ def test_a_month_is_counted_in_the_units_time_zone() -> None:
     start, end = month_range(*parse_month("2026-12"), SHANGHAI)
     assert start == datetime(2026, 11, 30, 16, 0, tzinfo=UTC)
     assert end == datetime(2026, 12, 31, 16, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("received", "closed", "minutes"), [
+    # Friday 17:00 → Monday 09:30: half an hour each side of the weekend and the nights.
+    ("2026-11-27T17:00", "2026-11-30T09:30", 30 + 60),
+    # The eve of National Day → the day after it: 1–7 October are not counted, 8 October is.
+    ("2026-09-30T17:00", "2026-10-09T09:00", 30 + 450 + 30),
+    # Friday 9 October 17:00 → Monday 12 October 09:00: Saturday the 10th is a make-up workday (调休).
+    ("2026-10-09T17:00", "2026-10-12T09:00", 30 + 450 + 30),
+    # Over the lunch break and into the night: 11:30–12:00 and 13:30–17:30.
+    ("2026-11-24T11:30", "2026-11-24T22:00", 30 + 240),
+    # New Year's Eve 17:00 → 4 January 2027 09:00 on the provisional 2027 year (1 January off).
+    ("2026-12-31T17:00", "2027-01-04T09:00", 30 + 30),
+])
+def test_handling_time_counts_working_minutes_only(received: str, closed: str, minutes: int) -> None:
+    """R7.1's average handling time is in working hours: nights, weekends, holidays and the lunch break
+    are left out, make-up Saturdays are counted (the group calendar, in Shanghai time)."""
+    from engine.policy import load_policy_set
+    from engine.reports.facts import _working_minutes
+    from tests.conftest import ROOT
+
+    policy = load_policy_set(ROOT / "policies").effective(None)
+    start = datetime.fromisoformat(received).replace(tzinfo=SHANGHAI)
+    end = datetime.fromisoformat(closed).replace(tzinfo=SHANGHAI)
+    assert _working_minutes(policy, start, end) == minutes
+    assert _working_minutes(policy, end, start) == 0
