@@ -459,7 +459,18 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
         pending merge; the proposer may not confirm their own proposal."""
         with self.store.write() as tx:
             subject = subject_of(load_staff(tx, actor), tx.units)
-            case = self._lock_by_number(tx, case_number, subject)
+            # Both cases are locked in the order of their ids, never "this one, then the original":
+            # confirming A→B while B→A (or another merge into A) is confirmed would otherwise deadlock.
+            head = tx.find_case(case_number)
+            if head is None:
+                raise self._no_case(tx, case_number, subject)
+            seen = pending_merge_of(tx.case_audit(head.id)) if confirm else None
+            into = tx.find_case(str(seen["into"])) if seen is not None else None
+            ids = sorted({head.id, *([into.id] if into is not None else [])})
+            locked = {cid: tx.lock_case(case_id=cid) for cid in ids}
+            case = locked[head.id]
+            if case is None:
+                raise self._no_case(tx, case_number, subject)
             require(subject, "case.merge_confirm", Target.of_case(case),
                     policy=self._effective_policy(case.project, case.subsidiary))
             self._mergeable(case)
@@ -476,7 +487,10 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
                                  "data": {"number": case.number, "into": pending["into"]}})
                 record = self._commit(t, "decide_merge")
                 return CaseView.build(record, list(t.rows.values()))
-            original = tx.lock_case(number=str(pending["into"]))  # its audit chain takes the link back
+            if into is None or pending["into"] != into.number:  # changed before our locks were held
+                raise ConflictError(f"the merge of {case.number} changed meanwhile; look at it again",
+                                    zh=f"{case.number} 的合并申请刚被更改，请刷新后重试")
+            original = locked[into.id]  # locked above: its audit chain takes the link back
             if original is None or original.status == "merged":
                 raise ConflictError(f"{pending['into']} was merged meanwhile; propose the merge again",
                                     zh=f"{pending['into']} 已被合并，请重新提出合并")

@@ -4,6 +4,7 @@ linked both ways, and counts as no valid complaint (R2.13, R7.1)."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -102,3 +103,66 @@ def test_a_closed_original_takes_a_duplicate_and_merged_cases_are_not_counted(
     for _ in range(4):
         desk.open()
     assert worker.run_once().volume == {}  # 4 valid of 6 received: under the threshold of 5
+
+
+COMPLAINT = {"customer_name": "周先生", "customer_phone": "13912345678", "room": "3栋1单元1202",
+             "event_time": "2026-11-22T20:00:00+08:00", "description": "楼上漏水，天花板渗水已两天。",
+             "customer_request": "尽快维修", "channel": "phone", "category": "facilities",
+             "urgency": "normal", "scope": "household", "severity": "general", "read_back_confirmed": True}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)  # SQLite serializes every writer
+def test_two_crossed_merges_confirmed_at_once_lock_in_one_order_and_one_wins(
+        runtime, store, clock, policies_dir, processes_dir, monkeypatch) -> None:
+    """A→B and B→A confirmed by two supervisors at the same moment: both lock the two cases in the
+    order of their ids (no deadlock), one merge happens, the other is a conflict, the chains stay whole."""
+    from engine.policy import load_policy_set
+    from engine.processes import ProcessRegistry
+    from engine.runtime import Runtime
+    from engine.store.repo_cases import CaseTx
+
+    a = runtime.open_case("complaint", COMPLAINT, "zhang.wei").number
+    b = runtime.open_case("complaint", COMPLAINT, "zhang.wei").number
+    runtime.propose_merge(a, "wang.fang", b)
+    runtime.propose_merge(b, "zhang.wei", a)
+    ids = {n: runtime.get_case(n, "zheng.xiaoyan").id for n in (a, b)}
+
+    locks: dict[str, list[str]] = {}
+    lock_case = CaseTx.lock_case
+
+    def recording(self, *, case_id=None, number=None, **kw):  # type: ignore[no-untyped-def]
+        record = lock_case(self, case_id=case_id, number=number, **kw)
+        if record is not None and kw.get("lock", True):
+            locks.setdefault(threading.current_thread().name, []).append(record.id)
+        return record
+
+    monkeypatch.setattr(CaseTx, "lock_case", recording)
+    policies = load_policy_set(policies_dir)
+    runtimes = [Runtime(store, policies, ProcessRegistry.load(processes_dir), clock, policies.calendars_dir)
+                for _ in range(2)]
+    barrier = threading.Barrier(2)
+    results: dict[str, object] = {}
+
+    def confirm(rt: Runtime, number: str, actor: str) -> None:
+        barrier.wait()
+        try:
+            results[number] = rt.decide_merge(number, actor, True).status
+        except Exception as exc:  # noqa: BLE001 - a deadlock would surface here as a database error
+            results[number] = exc
+
+    threads = [threading.Thread(target=confirm, args=(rt, n, who), name=n)
+               for rt, n, who in zip(runtimes, (a, b), ("li.na", "he.jing"), strict=True)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not any(t.is_alive() for t in threads)
+    assert sorted(map(type, results.values()), key=str) == sorted([str, ConflictError], key=str), results
+    winner = next(n for n, r in results.items() if r == "merged")
+    loser = b if winner == a else a
+    assert "merged meanwhile" in str(results[loser])
+    assert runtime.get_case(loser, "zheng.xiaoyan").status not in ("merged", "withdrawn")
+    for name, order in locks.items():  # each confirmation locked the two cases by ascending id
+        assert order == sorted({ids[a], ids[b]}), (name, order)
+    assert runtime.verify_audit_chain() == []
