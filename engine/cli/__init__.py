@@ -24,6 +24,7 @@ _COMMAND_MODULES = (
     "engine.cli.doctor",
     "engine.cli.process",
     "engine.cli.report",
+    "engine.cli.simulate",
 )
 
 

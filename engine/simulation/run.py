@@ -1,0 +1,161 @@
+"""Drive one case of a process along a path in a throw-away world, then read what happened.
+
+The case is opened at the given time by someone holding the script's ``opened_by`` role in the unit;
+each open step is done by its holder (the assignee, else someone holding its role in its unit) at the
+pace of the path: ``on_time`` ``step_minutes`` working minutes after it opened (never after its due
+time), ``late`` ``late_minutes`` working minutes after its due time. Between steps the worker sweeps
+wherever the server's would act (each job occurrence, a timer, a step falling overdue), so timers
+fire, digests and alerts go out and fines are booked by the real jobs. The timeline is read back
+from the audit log, the notifications and the penalty ledger (``engine.simulation.timeline``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from engine.errors import KefuError
+from engine.org import OrgData
+from engine.policy import PolicySet
+from engine.processes import ProcessRegistry
+from engine.simulation.scripts import SCRIPTS_DIR, PathScript, ProcessScript, load_script
+from engine.simulation.timeline import Simulation, read_simulation
+from engine.simulation.world import Overlay, World, world
+from engine.store import TaskRecord
+from engine.store.worker_repo import WorkerRepo
+from engine.worker import Worker
+
+__all__ = ["simulate"]
+
+MAX_STEPS = 200
+_PAST = timedelta(minutes=1)  # a sweep just after a due time sees it passed
+_ENDED = ("closed", "withdrawn", "merged", "cancelled")
+
+
+def simulate(process: str, at: datetime, unit: str, path: str = "happy", *, policies: PolicySet,
+             registry: ProcessRegistry, org: OrgData, overlay: Overlay | None = None,
+             scripts_dir: Path = SCRIPTS_DIR) -> Simulation:
+    """What happens to one case of ``process`` received at ``at`` in ``unit`` along ``path``."""
+    if at.tzinfo is None:
+        raise KefuError(f"the time {at.isoformat()} has no time zone; add one, e.g. +08:00",
+                        zh="时间须带时区，如 +08:00")
+    script = load_script(process, scripts_dir)
+    chosen = script.path(path)
+    opener = _opener(org, unit, script.opened_by)
+    with world(policies, registry, org, at, overlay) as w:
+        driver = _Driver(w, org, script, chosen)
+        number = driver.run(opener)
+        return read_simulation(w, org, number, process=process, unit=unit, path=chosen, received_at=at,
+                               label=overlay.label if overlay else "现行细则", truncated=driver.truncated)
+
+
+def _within(org: OrgData, unit: str, scope: str) -> bool:
+    return any(u.code == scope for u in org.ancestors(unit))
+
+
+def _opener(org: OrgData, unit: str, role: str) -> str:
+    org.unit(unit)  # NotFoundError with a did-you-mean
+    for person in org.staff.values():
+        if role in person.roles and person.active and _within(org, person.unit, unit):
+            return person.login
+    raise KefuError(f"nobody in {unit!r} holds the role {role!r} to take the case; choose a project with a "
+                    "CS desk", zh=f"{org.unit(unit).name}没有可受理的人员（{role}），请选择设有客服的项目")
+
+
+class _Driver:
+    """Works one case step by step on the world's clock."""
+
+    def __init__(self, w: World, org: OrgData, script: ProcessScript, path: PathScript) -> None:
+        self.w, self.org, self.script, self.path = w, org, script, path
+        self.worker = Worker(w.store, w.runtime, w.policies, w.clock, data_dir=w.directory)
+        self.truncated = False
+        self.case_id = ""
+        self.calendar: Any = None
+
+    def run(self, opener: str) -> str:
+        """Open the case and work it to its end (or the horizon); returns its number."""
+        clock, runtime = self.w.clock, self.w.runtime
+        start = clock.now()
+        case = runtime.open_case(self.script.process, self.script.intake_at(start), opener)
+        self.case_id = case.id
+        self.calendar = runtime.pinned_policy(self._case().policy_fingerprint).calendar
+        self.worker.run_once()
+        horizon = start + timedelta(days=self.script.horizon_days)
+        for _ in range(MAX_STEPS):
+            case_row = self._case()
+            tasks = self._tasks()
+            if case_row.status in _ENDED or not tasks:
+                break
+            when, task = min(((self._planned(t), t) for t in tasks), key=lambda p: (p[0], p[1].created_at))
+            if when > horizon:
+                self._advance(horizon)
+                self.truncated = True
+                break
+            self._advance(when)
+            if task.task_id not in {t.task_id for t in self._tasks()}:
+                continue  # a timer moved the case on meanwhile
+            data = self.path.answers_for(self.script.process, task.task_spec, clock.now())
+            runtime.complete_task(task.task_id, self._holder(task), data)
+        else:
+            self.truncated = True
+        self.worker.run_once()
+        return case.number
+
+    # -- reading the world -------------------------------------------------------------------------
+    def _case(self) -> Any:
+        with self.w.store.read() as tx:
+            return WorkerRepo(tx).cases_by_id([self.case_id])[0]
+
+    def _tasks(self) -> list[TaskRecord]:
+        with self.w.store.read() as tx:
+            return WorkerRepo(tx).open_tasks([self.case_id])
+
+    # -- pace and people ---------------------------------------------------------------------------
+    def _planned(self, task: TaskRecord) -> datetime:
+        now = self.w.clock.now()
+        if self.path.timing == "late" and task.due_at is not None:
+            return max(now, self.calendar.add_working_minutes(task.due_at, self.script.late_minutes))
+        when = self.calendar.add_working_minutes(max(now, task.created_at), self.script.step_minutes)
+        if task.due_at is not None and when >= task.due_at:
+            when = task.due_at - timedelta(minutes=1)
+        return max(now, when)
+
+    def _advance(self, when: datetime) -> None:
+        """Move the clock to ``when``, the worker sweeping on the way wherever the server's would act:
+        each occurrence of a scheduled job, the case's next timer, a step falling overdue."""
+        clock = self.w.clock
+        now = clock.now()
+        for stop in self._stops(now, when):
+            clock.set(stop)
+            self.worker.run_once()
+        if when > now:
+            clock.set(when)
+            self.worker.run_once()
+
+    def _stops(self, now: datetime, when: datetime) -> list[datetime]:
+        case = self._case()
+        policy = self.worker.unit_policy(case.subsidiary)
+        stops: set[datetime] = set()
+        for job in self.worker.jobs:
+            try:
+                schedule = policy.schedule(job.schedule_key)
+                stops.update(islice(schedule.occurrences(now, when, policy.calendar), 400))
+            except KefuError:  # a unit without this schedule: the worker skips it too
+                continue
+        stops.update(t.due_at + _PAST for t in self._tasks() if t.due_at is not None)
+        if case.next_timer_at is not None:
+            stops.add(case.next_timer_at + _PAST)
+        return sorted(s for s in stops if now < s < when)
+
+    def _holder(self, task: TaskRecord) -> str:
+        if task.assignee:
+            return task.assignee
+        for person in self.org.staff.values():
+            if (task.role in person.roles and task.unit and person.active
+                    and _within(self.org, person.unit, task.unit)):
+                return person.login
+        raise KefuError(f"nobody holds {task.role}@{task.unit} to do the step {task.title!r}; add someone "
+                        "with that role to the organisation",
+                        zh=f"组织中没有人能办理“{task.title}”（{task.role}）")

@@ -1,0 +1,171 @@
+"""Simulation (issue 17): the presets' timelines on the real engine, asserted exactly, and an overlay
+beside the current rules. Shipped policies, diagrams and the demo org; the 2026 calendar
+(National Day 10-01..10-07, make-up Saturday 10-10); 丽雅苑 (sz-property-lyc), working hours
+08:30-12:00 and 13:30-17:30."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.errors import KefuError, NotFoundError
+from engine.org import OrgData, load_org
+from engine.policy import PolicySet, load_policy_set
+from engine.processes import ProcessRegistry
+from engine.simulation import Overlay, Simulation, compare, load_presets, simulate
+from tests.conftest import ROOT, shanghai
+
+LYC = "sz-property-lyc"
+PRESETS = {p.code: p for p in load_presets()}
+Parts = tuple[PolicySet, ProcessRegistry, OrgData]
+
+
+@pytest.fixture(scope="module")
+def parts() -> Parts:
+    return (load_policy_set(ROOT / "policies"), ProcessRegistry.load(ROOT / "processes"),
+            load_org(ROOT / "engine" / "demo" / "org.yaml"))
+
+
+def run(parts: Parts, preset: str, path: str,
+        overlay: Overlay | None = None) -> Simulation:
+    p = PRESETS[preset]
+    policies, registry, org = parts
+    return simulate(p.process, p.at, LYC, path, policies=policies, registry=registry, org=org,
+                    overlay=overlay)
+
+
+def steps(sim: Simulation) -> list[tuple[str, str | None, str | None, bool]]:
+    return [(s.task, s.due_at and f"{s.due_at:%m-%d %H:%M}", s.done_at and f"{s.done_at:%m-%d %H:%M}", s.late)
+            for s in sim.steps]
+
+
+def ledger(sim: Simulation) -> list[tuple[str, str, str, int, str]]:
+    return [(f"{f.at:%m-%d %H:%M}", f.person, f.kind, f.amount, f.text) for f in sim.fines]
+
+
+def notices(sim: Simulation) -> list[tuple[str, str]]:
+    return [(f"{e.at:%m-%d %H:%M}", e.text) for e in sim.events if e.kind == "notice"]
+
+
+def test_the_presets_are_the_examples_that_matter() -> None:
+    assert {c: (p.process, f"{p.at:%Y-%m-%d %H:%M %a}") for c, p in PRESETS.items()} == {
+        "friday-evening": ("complaint", "2026-11-27 17:50 Fri"),
+        "national-day-eve": ("complaint", "2026-09-30 17:50 Wed"),
+        "lunch-break": ("complaint", "2026-11-23 12:10 Mon"),
+        "consultation": ("consultation", "2026-11-23 10:00 Mon"),
+    }
+
+
+def test_a_friday_evening_complaint_worked_late_shows_every_deadline_reminder_escalation_and_fine(
+        parts: Parts) -> None:
+    sim = run(parts, "friday-evening", "late")
+    assert (sim.status, sim.outcome, sim.truncated) == ("closed", "resolved", False)
+    # received after work on Friday: the order's clocks start Monday 08:30 (R2.5, 000 受理 1C)
+    assert steps(sim) == [
+        ("raise_order", "11-30 09:00", "11-30 10:00", True),
+        ("sign_order", "11-30 09:30", "11-30 10:30", True),
+        ("visit_customer", "11-30 11:30", "11-30 14:00", True),
+        ("reply_customer", "12-01 10:30", "12-01 11:30", True),
+        ("carry_out_work", "12-03 14:00", "12-03 15:00", True),
+        ("apply_closure", None, "12-03 15:10", False),
+        ("check_closure", "12-03 15:40", "12-03 16:40", True),
+        ("contact_customer", None, "12-03 16:50", False),
+        ("record_return_visit", None, "12-03 17:00", False),
+        ("countersign_phone_record", None, "12-03 17:10", False),
+        ("deputy_gm_review", None, "12-03 17:20", False),
+        ("gm_approve", None, "12-03 17:30", False),
+    ]
+    assert ledger(sim) == [
+        ("11-30 10:00", "张伟", "late_order_entry", 1200,
+         "时限2026-11-30 09:00；2026-11-30 10:00完成，迟延60分钟（工作时间）；每5分钟100元，计12次"),
+        ("11-30 14:00", "杨帆", "plan_not_entered", 500,
+         "时限2026-11-30 11:30；2026-11-30 14:00完成，迟延60分钟（工作时间）；每次500元"),
+        ("12-02 18:00", "杨帆", "progress_not_updated", 200,
+         "2026-12-01 18:00至2026-12-02 18:00未更新处理进展（每次200元）"),
+    ]
+    assert sim.total_fines == 1900
+    told = notices(sim)
+    # overdue alerts to the holder and the supervisor (R2.10), the 09:30 digest up the escalation chain
+    case = "投诉TS-SZP-2026-000001"
+    assert ("11-30 09:01", f"通知 张伟、李娜、王芳：【逾期提醒】{case}“录入督办令”已逾期") in told
+    assert ("11-30 10:30", f"通知 林丽华、陈国栋：【逾期提醒】{case}“签发督办令”已逾期") in told
+    assert [t for t in told if "投诉提醒" in t[1]] == [
+        ("11-30 09:30", "通知 张伟、杨帆、王芳、陈国栋、黄志强：【投诉提醒】1宗投诉未完成"),
+        *[(f"12-0{d} 09:30", "通知 杨帆、陈国栋、黄志强：【投诉提醒】1宗投诉未完成") for d in (1, 2, 3)],
+    ]
+
+
+def test_a_complaint_on_the_eve_of_national_day_waits_for_the_holiday_to_end(parts: Parts) -> None:
+    sim = run(parts, "national-day-eve", "happy")
+    assert steps(sim)[:5] == [
+        ("raise_order", "10-08 09:00", "10-08 08:40", False),
+        ("sign_order", "10-08 09:30", "10-08 08:50", False),
+        ("visit_customer", "10-08 09:50", "10-08 09:00", False),
+        ("reply_customer", "10-09 08:50", "10-08 09:10", False),
+        ("carry_out_work", "10-11 09:00", "10-08 09:20", False),
+    ]
+    assert sim.fines == ()
+    assert sim.status == "closed"
+
+
+def test_a_lunch_break_complaint_worked_late_is_fined_from_13_30(parts: Parts) -> None:
+    sim = run(parts, "lunch-break", "late")
+    assert steps(sim)[:5] == [
+        ("raise_order", "11-23 14:00", "11-23 15:00", True),
+        ("sign_order", "11-23 14:30", "11-23 15:30", True),
+        ("visit_customer", "11-23 16:30", "11-23 17:30", True),
+        ("reply_customer", "11-24 15:30", "11-24 16:30", True),
+        ("carry_out_work", "11-26 17:30", "11-27 09:30", True),
+    ]
+    assert ledger(sim) == [
+        ("11-23 15:00", "张伟", "late_order_entry", 1200,
+         "时限2026-11-23 14:00；2026-11-23 15:00完成，迟延60分钟（工作时间）；每5分钟100元，计12次"),
+        ("11-23 17:30", "杨帆", "plan_not_entered", 500,
+         "时限2026-11-23 16:30；2026-11-23 17:30完成，迟延60分钟（工作时间）；每次500元"),
+        ("11-25 18:00", "杨帆", "progress_not_updated", 200,
+         "2026-11-24 18:00至2026-11-25 18:00未更新处理进展（每次200元）"),
+        ("11-26 18:00", "杨帆", "progress_not_updated", 200,
+         "2026-11-25 18:00至2026-11-26 18:00未更新处理进展（每次200元）"),
+        ("11-26 18:00", "杨帆", "overdue", 100, "完成时限2026-11-26 17:30，超期第1天，每天100元"),
+        ("11-26 18:00", "黄志强", "overdue", 50, "完成时限2026-11-26 17:30，超期第1天，每天50元"),
+    ]
+
+
+def _reply(hours: int) -> Overlay:
+    text = (ROOT / "policies" / "subsidiaries" / "sz-property.yaml").read_text(encoding="utf-8")
+    changed = text.replace("reply: 24 hours", f"reply: {hours} hours")
+    assert changed != text
+    return Overlay("sz-property", changed)
+
+
+def test_an_overlay_with_a_12_hour_consultation_reply_shows_the_new_deadline_beside_the_old(
+        parts: Parts) -> None:
+    current = run(parts, "consultation", "happy")
+    draft = run(parts, "consultation", "happy", _reply(12))
+    assert draft.label == "草案"
+    rows = compare(current, draft).rows
+    changed = [(r.task, f"{r.left.due_at:%m-%d %H:%M}", f"{r.right.due_at:%m-%d %H:%M}")
+               for r in rows if r.changed and r.left and r.right]
+    assert changed == [("ask_expert", "11-24 10:00", "11-23 22:00"),
+                       ("confirm_wording", "11-24 10:00", "11-23 22:00"),
+                       ("reply_customer", "11-24 10:00", "11-23 22:00")]
+
+
+def test_an_overlay_beyond_the_groups_bound_is_refused_with_the_bound(parts: Parts) -> None:
+    with pytest.raises(KefuError) as refused:
+        run(parts, "consultation", "happy", _reply(48))
+    assert "policy.E016" in str(refused.value)
+    assert "subsidiaries/sz-property.yaml" in str(refused.value)
+    assert "/tmp" not in str(refused.value)  # the throw-away copy is not named
+
+
+def test_unknown_paths_processes_and_units_are_named_with_the_choices(parts: Parts) -> None:
+    policies, registry, org = parts
+    at = shanghai("2026-11-23 10:00")
+    with pytest.raises(NotFoundError, match="choose one of: happy, late"):
+        simulate("complaint", at, LYC, "sideways", policies=policies, registry=registry, org=org)
+    with pytest.raises(NotFoundError, match="cannot be simulated; choose one of: complaint, consultation"):
+        simulate("payroll", at, LYC, policies=policies, registry=registry, org=org)
+    with pytest.raises(NotFoundError, match="did you mean 'sz-property-lyc'"):
+        simulate("complaint", at, "sz-property-lyx", policies=policies, registry=registry, org=org)
+    with pytest.raises(KefuError, match="nobody in 'sz-property-finance' holds the role 'cs_specialist'"):
+        simulate("complaint", at, "sz-property-finance", policies=policies, registry=registry, org=org)
