@@ -57,6 +57,8 @@ process.read             the process area (versions, diagrams, diffs): a process
 process.edit             ``process_owner`` held at the group unit (processes are group-wide): drafts
 process.deploy           as process.edit: a new current version of a process
 process.migrate          as process.edit: moving open cases of any subsidiary to another version
+policy.simulate          in the unit's subsidiary: a run of the real engine on a throw-away database
+                         (issue 17) with the unit's rules, never another subsidiary's
 report.read              a supervisor or manager role (``ALL_VIEW_ROLES``) whose level covers the
                          report's unit: group-level staff every unit, a subsidiary's its subsidiary
                          and its projects, a project's its project (R7.1 statistics)
@@ -478,6 +480,12 @@ def _contact_read(s: Subject, t: Target, policy: Any) -> Decision:
     return _yes("the contact list is the whole group's", "全集团通讯录")
 
 
+def _policy_simulate(s: Subject, t: Target, policy: Any) -> Decision:
+    if _in_subsidiary(s, t):
+        return _yes("in the unit's subsidiary", "本公司单位")
+    return _outside(s)
+
+
 def _process_owner(s: Subject, t: Target, policy: Any) -> Decision:
     if s.group is not None and f"{PROCESS_OWNER}@{s.group}" in s.groups:
         return _yes("process owner of the group", "集团流程负责人")
@@ -534,6 +542,7 @@ ACTIONS: dict[str, Rule] = {
     "contact.edit": _contact_edit,
     "contact.read": _contact_read,
     "process.read": _process_read,
+    "policy.simulate": _policy_simulate,
     "process.edit": _process_owner,
     "process.deploy": _process_owner,
     "process.migrate": _process_owner,

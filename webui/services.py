@@ -18,7 +18,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from engine import process_drafts
 from engine.clock import Clock, SystemClock
 from engine.credentials import Credentials, SessionLimits, TokenCheck
-from engine.errors import FieldConflict, KefuError, NotFoundError
+from engine.errors import FieldConflict, FormError, KefuError, NotFoundError
 from engine.org_admin import OrgAdmin
 from engine.permissions import Subject, Target, can, require, subject_of, unit_subject
 from engine.repair_orders import photo_stages
@@ -185,6 +185,54 @@ class Services:
         found = [u for u in units.values() if u.kind in LEVELS
                  and can(subject, "report.read", report_target(units, u)).allowed]
         return [(u.code, u.name, u.kind) for u in sorted(found, key=lambda u: (order[u.kind], u.code))]
+
+    # -- simulation (issue 17) -------------------------------------------------------------------
+    def simulation_units(self, actor: Actor) -> list[tuple[str, str]]:
+        """(code, name) of the projects ``actor`` may simulate a case in (``policy.simulate``)."""
+        from engine.reports.monthly import report_target
+
+        units, subject = self.units(), _subject(actor)
+        return [(u.code, u.name) for u in sorted(units.values(), key=lambda u: u.code)
+                if u.kind == "project" and can(subject, "policy.simulate", report_target(units, u)).allowed]
+
+    def overlay_units(self, unit: str) -> list[tuple[str, str]]:
+        """(code, name) of the policy files a draft of ``unit``'s rules may replace: its project's, its
+        subsidiary's (those the policy set has)."""
+        units, known = self.units(), set(self.policies.units)
+        out, at = [], units.get(unit)
+        while at is not None and at.kind != "group":
+            if at.code in known:
+                out.append((at.code, at.name))
+            at = units.get(at.parent) if at.parent else None
+        return out
+
+    def simulate(self, actor: Actor, process: str, at: datetime, unit: str, path: str,
+                 overlay: tuple[str, str] | None) -> tuple[Any, Any, Any]:
+        """The current rules' run, the overlay's (or None) and their comparison (or None)."""
+        from engine.reports.monthly import report_target
+        from engine.simulation import Overlay, compare, org_of, simulate
+
+        units = self.units()
+        if unit not in units:
+            raise FormError(f"no unit {unit!r}", {"unit": "choose a project"}, zh="请选择项目")
+        require(_subject(actor), "policy.simulate", report_target(units, units[unit]))
+        org = org_of(self.store)
+        options = {"policies": self.policies, "registry": self.registry, "org": org}
+        try:
+            current = simulate(process, at, unit, path, **options)
+        except KefuError as exc:
+            raise _form_error("process", exc) from exc
+        if overlay is None:
+            return current, None, None
+        if overlay[0] not in {code for code, _ in self.overlay_units(unit)}:
+            raise _form_error("overlay_unit", KefuError(
+                f"a draft of {unit!r} replaces its project's or its subsidiary's rules, not {overlay[0]!r}",
+                zh="草案只能替换本项目或所属公司的细则"))
+        try:
+            draft = simulate(process, at, unit, path, overlay=Overlay(overlay[0], overlay[1]), **options)
+        except KefuError as exc:
+            raise _form_error("overlay", exc) from exc
+        return current, draft, compare(current, draft)
 
     def calendar_region(self) -> str:
         """The group policy's holiday region."""
@@ -860,6 +908,13 @@ class Services:
 
 def _case_of(view: Any) -> Any:
     return getattr(view, "case", view)
+
+
+def _form_error(field: str, exc: KefuError) -> FormError:
+    """An engine refusal shown on the form field it is about (the typed input stays)."""
+    error = FormError(exc.message, {field: exc.message}, zh=exc.zh)
+    error.errors_zh = {field: exc.zh or exc.message}  # type: ignore[attr-defined]
+    return error
 
 
 def _subject(actor: Actor) -> Subject:

@@ -158,11 +158,11 @@ def read_simulation(w: Any, org: OrgData, number: str, *, process: str, unit: st
             continue
         told.setdefault((local(note.created_at), note.kind, note.title), []).append(name(note.recipient))
     for (at, _kind, title), people in told.items():
-        events.append(Event(at, "notice", f"通知 {'、'.join(sorted(people))}：{title}"))
+        events.append(Event(at, "notice", f"{'、'.join(sorted(people))}：{title}"))
     fines = tuple(Fine(local(p.occurred_at), name(p.staff), p.kind, p.amount, str(p.detail.get("text", "")))
                   for p in ledger)
     for fine in fines:
-        events.append(Event(fine.at, "fine", f"处罚 {fine.person} {fine.amount}元：{fine.text}",
+        events.append(Event(fine.at, "fine", f"{fine.person} {fine.amount}元：{fine.text}",
                             amount=fine.amount))
     events.sort(key=lambda e: e.at)  # stable: the audit log's order first, then what the worker told
     return Simulation(process, unit, path, received_at, label, number, case.status, case.outcome,

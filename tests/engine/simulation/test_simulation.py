@@ -86,11 +86,11 @@ def test_a_friday_evening_complaint_worked_late_shows_every_deadline_reminder_es
     told = notices(sim)
     # overdue alerts to the holder and the supervisor (R2.10), the 09:30 digest up the escalation chain
     case = "投诉TS-SZP-2026-000001"
-    assert ("11-30 09:01", f"通知 张伟、李娜、王芳：【逾期提醒】{case}“录入督办令”已逾期") in told
-    assert ("11-30 10:30", f"通知 林丽华、陈国栋：【逾期提醒】{case}“签发督办令”已逾期") in told
+    assert ("11-30 09:01", f"张伟、李娜、王芳：【逾期提醒】{case}“录入督办令”已逾期") in told
+    assert ("11-30 10:30", f"林丽华、陈国栋：【逾期提醒】{case}“签发督办令”已逾期") in told
     assert [t for t in told if "投诉提醒" in t[1]] == [
-        ("11-30 09:30", "通知 张伟、杨帆、王芳、陈国栋、黄志强：【投诉提醒】1宗投诉未完成"),
-        *[(f"12-0{d} 09:30", "通知 杨帆、陈国栋、黄志强：【投诉提醒】1宗投诉未完成") for d in (1, 2, 3)],
+        ("11-30 09:30", "张伟、杨帆、王芳、陈国栋、黄志强：【投诉提醒】1宗投诉未完成"),
+        *[(f"12-0{d} 09:30", "杨帆、陈国栋、黄志强：【投诉提醒】1宗投诉未完成") for d in (1, 2, 3)],
     ]
 
 

@@ -1,0 +1,74 @@
+"""The 时限模拟 page (issue 17): presets, a draft beside the current rules, bad input and the scope."""
+
+from __future__ import annotations
+
+from tests.conftest import ROOT
+
+CONSULTATION = {"process": "consultation", "unit": "sz-property-lyc", "at": "2026-11-23T10:00",
+                "path": "happy"}
+SZ = (ROOT / "policies" / "subsidiaries" / "sz-property.yaml").read_text(encoding="utf-8")
+
+
+def draft(hours: int) -> str:
+    return SZ.replace("reply: 24 hours", f"reply: {hours} hours")
+
+
+def test_the_page_offers_the_presets_and_only_the_projects_of_ones_subsidiary(login):
+    page = login("wang.fang").get("/simulate")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    for title in ("周五 17:50 收到的投诉", "国庆节前一天下班后收到的投诉", "午休时间收到的投诉"):
+        assert title in html
+    assert "丽雅苑" in html and "锦华园" in html
+    assert "滨海湾" not in html  # 华南区域's project
+
+
+def test_a_preset_shows_every_deadline_of_a_friday_evening_complaint_in_chinese(login):
+    page = login("wang.fang").get("/simulate?process=complaint&at=2026-11-27T17:50&unit=sz-property-lyc"
+                                  "&path=late")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "录入督办令：丽雅苑管理处客服专员，时限 2026-11-30 09:00" in html
+    assert "王芳 1200元：时限2026-11-30 09:00" in html  # the DB's first CS specialist took it
+    assert "罚款合计" in html and "<strong>1900</strong>" in html
+
+
+def test_a_draft_with_a_12_hour_consultation_reply_shows_the_new_deadline_beside_the_old(login):
+    browser = login("wang.fang")
+    browser.get("/simulate")
+    page = browser.post("/simulate", {**CONSULTATION, "overlay_unit": "sz-property", "overlay": draft(12)})
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "时限对比" in html
+    row = html[html.index("答复客户"):]
+    row = row[:row.index("</tr>")]
+    assert "11-24 10:00" in row and "11-23 22:00" in row and "变化" in row
+
+
+def test_a_draft_beyond_the_groups_bound_is_refused_on_its_field_and_the_text_is_kept(login):
+    browser = login("wang.fang")
+    browser.get("/simulate")
+    text = draft(48)
+    page = browser.post("/simulate", {**CONSULTATION, "overlay_unit": "sz-property", "overlay": text})
+    assert page.status_code == 422
+    html = page.get_data(as_text=True)
+    assert "policy.E016" in html and "草案有错误" in html
+    assert "reply: 48 hours" in html  # nothing typed is lost
+
+
+def test_a_bad_time_is_a_422_in_chinese(login):
+    page = login("wang.fang").get("/simulate?process=complaint&at=tomorrow&unit=sz-property-lyc")
+    assert page.status_code == 422
+    assert "请填写受理时间" in page.get_data(as_text=True)
+
+
+def test_another_subsidiarys_project_or_rules_cannot_be_simulated(login):
+    fan = login("fan.ming")  # 华南区域 滨海湾
+    page = fan.get("/simulate?process=complaint&at=2026-11-27T17:50&unit=sz-property-lyc")
+    assert page.status_code == 403
+    assert "丽雅苑" not in page.get_data(as_text=True)
+    fan.get("/simulate")
+    page = fan.post("/simulate", {**CONSULTATION, "unit": "hn-region-bhw", "overlay_unit": "sz-property",
+                                  "overlay": draft(12)})
+    assert page.status_code == 422
+    assert "草案只能替换本项目或所属公司的细则" in page.get_data(as_text=True)
