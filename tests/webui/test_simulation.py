@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.conftest import ROOT
+from tests.webui.test_chinese_first import _english, _Text
 
 CONSULTATION = {"process": "consultation", "unit": "sz-property-lyc", "at": "2026-11-23T10:00",
                 "path": "happy"}
@@ -31,6 +32,9 @@ def test_a_preset_shows_every_deadline_of_a_friday_evening_complaint_in_chinese(
     assert "录入督办令：丽雅苑管理处客服专员，时限 2026-11-30 09:00" in html
     assert "王芳 1200元：时限2026-11-30 09:00" in html  # the DB's first CS specialist took it
     assert "罚款合计" in html and "<strong>1900</strong>" in html
+    parser = _Text()  # Chinese first: the crawl test does not run the presets (they are buttons)
+    parser.feed(html)
+    assert _english(" ".join(parser.words)) == set()
 
 
 def test_a_draft_with_a_12_hour_consultation_reply_shows_the_new_deadline_beside_the_old(login):
