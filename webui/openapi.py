@@ -166,7 +166,11 @@ def _components(forms: FormSchemas) -> dict[str, Any]:
     closure = {"type": ["object", "null"], "required": ["status", "outcome_name", "path"], "properties": {
         "status": {"type": "string"}, "outcome": {"type": ["string", "null"]}, "outcome_name": text,
         "satisfaction": {"oneOf": [{"type": "null"}, _ref("FieldValue")]},
-        "path": {"type": "array", "items": {"type": "string"}}}}
+        "path": {"type": "array", "items": {"type": "string"}},
+        "ended": {"type": ["object", "null"], "required": ["kind", "by", "at"],
+                  "description": "a withdrawn or merged complaint: who ended it, when, why or into which",
+                  "properties": {"kind": {"enum": ["withdrawn", "merged"]}, "by": {"type": "string"},
+                                 "at": _TIME, "reason": {"type": "string"}, "into": {"type": "string"}}}}}
     task["properties"]["shows"] = {  # type: ignore[index]
         "type": "array", "items": _ref("FieldValue"),
         "description": "the earlier fields this task decides on (its form's `shows`)"}

@@ -55,6 +55,9 @@ class Closure:
     outcome_name: dict[str, str]
     satisfaction: FieldValue | None
     path: list[str]  # step titles in the order they were completed
+    # ended by hand (issue 15): {"kind": "withdrawn", "by", "at", "reason"} or
+    # {"kind": "merged", "by", "at", "into"}: who confirmed the merge into which original
+    ended: dict[str, Any] | None = None
 
 
 def _choice_text(choices: Iterable[Mapping[str, Any]], code: Any) -> dict[str, str]:
@@ -174,8 +177,10 @@ def closure_of(
     latest: Mapping[str, tuple[Any, Any]],
     specs: Mapping[str, Mapping[str, Any]],
     localise: Callable[[str], str],
+    ended: dict[str, Any] | None = None,
 ) -> Closure:
-    """A closed case's outcome, the customer's satisfaction (the last one recorded) and its path."""
+    """A closed case's outcome, the customer's satisfaction (the last one recorded) and its path; a case
+    withdrawn or merged has no outcome: ``ended`` says who ended it, when and why (or into which case)."""
     satisfaction = None
     if "satisfaction" in latest and "satisfaction" in specs:
         value, _ev = latest["satisfaction"]
@@ -183,4 +188,4 @@ def closure_of(
         satisfaction = FieldValue("satisfaction", dict(spec.get("label") or {}), value,
                                   value_text(spec, value, localise), type=str(spec.get("type")))
     return Closure(status=status, outcome=outcome, outcome_name=outcome_name, satisfaction=satisfaction,
-                   path=[card.title for card in cards])
+                   path=[card.title for card in cards], ended=ended)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from engine.errors import KefuError
@@ -10,6 +11,7 @@ from engine.permissions import Target, allowed_actions
 from engine.processes.host import parse_moment, policy_zone
 from engine.repair_orders import photo_stages
 from engine.runtime.cases import pending_merge_of
+from webui.i18n import pick, task_title
 from webui.labels import outcome_name, status_name
 from webui.models import Actor, AttachmentView, CasePage, TaskView, TimelineEntry
 from webui.record import FieldValue, closure_of, latest_values, shown_fields, step_cards
@@ -31,7 +33,7 @@ _SUMMARY = (
     "location_detail",
     "question",
 )
-_DETAIL_KEYS = ("text", "to", "reason", "filename", "message", "number", "into")
+_DETAIL_KEYS = ("text", "to", "reason", "filename", "number", "into")
 _TASK_ACTIONS = ("task.claim", "task.complete", "task.release")
 _DECISION_TYPES = ("choice", "multi_choice", "boolean")  # what a step decides, in its timeline line
 
@@ -95,6 +97,41 @@ def _detail(data: Mapping[str, Any]) -> str:
     parts = [str(data.get("to_name") or data[k]) if k == "to" else str(data[k])
              for k in _DETAIL_KEYS if data.get(k)]
     return " · ".join(parts)[:500]
+
+
+_TIMER_FIRED = re.compile(r"(.+?) \(due ([^)]*)\)(?:, |$)")
+
+
+def cancel_reason(reason: str, messages: Mapping[str, str], localise: Callable[[str], str]) -> str:
+    """Why a step was cancelled, in the page's language: the engine writes its reasons in English for the
+    audit log and the command line ("the process moved on", "deadline timer fired: 时限 (due …)",
+    "message 'repeat_complaint' arrived", "the case moved to v2"); withdrawal and merge write Chinese.
+    ``messages`` names a message by the diagram's event that waited for it."""
+    if reason == "the process moved on":
+        return pick({"zh": "流程已走向其他环节，此环节无需再办", "en": "The process moved on"})
+    if reason.startswith("deadline timer fired: "):
+        fired = _TIMER_FIRED.findall(reason.removeprefix("deadline timer fired: "))
+        if fired:
+            zh = "、".join(f"{task_title(name)}（时限 {localise(at)}）" for name, at in fired)
+            en = ", ".join(f"{task_title(name)} (due {localise(at)})" for name, at in fired)
+            return pick({"zh": f"时限已到：{zh}", "en": f"Deadline reached: {en}"})
+    if match := re.fullmatch(r"message '(.+)' arrived", reason):
+        event = messages.get(match[1])
+        if event:
+            return pick({"zh": f"事件：{task_title(event)}", "en": f"Event: {task_title(event)}"})
+        return pick({"zh": "收到外部消息", "en": "A message arrived"})
+    if match := re.fullmatch(r"the case moved to (.+)", reason):
+        return pick({"zh": f"案件已迁移到流程版本 {match[1]}", "en": f"The case moved to version {match[1]}"})
+    return reason
+
+
+def _timeline_detail(ev: Any, messages: Mapping[str, str], localise: Callable[[str], str]) -> str:
+    data = ev.data or {}
+    if ev.action == "task.cancelled" and data.get("reason"):
+        return cancel_reason(str(data["reason"]), messages, localise)[:500]
+    if ev.action == "message.received":  # the event's name from the diagram, never the message's code
+        return task_title(str(data["event"])) if data.get("event") else ""
+    return _detail(data)
 
 
 def _decided(fields: list[FieldValue]) -> dict[str, str]:
@@ -208,31 +245,37 @@ def case_page(
         summary.append((key, str(value)))
     steps = step_cards(raw_timeline, described, names, localise, hide)
     decided = {card.task_id: _decided(card.fields) for card in steps}
+    messages = {str(ev.data["message"]): str(ev.data["event"]) for ev in raw_timeline
+                if ev.action == "message.received" and (ev.data or {}).get("event")}
     timeline = [
         TimelineEntry(
             ev.at,
             names.get(ev.actor, ev.actor),
             ev.action,
-            _detail(ev.data or {}),
+            _timeline_detail(ev, messages, localise),
             str((ev.data or {}).get("title") or ""),
             decided.get(str(ev.task_id or ""), {}) if ev.action == "task.completed" else {},
         )
         for ev in raw_timeline
     ]
-    closure = None
-    if case.closed_at is not None:
-        closure = closure_of(case.status, case.outcome, outcome_name(case.outcome, policy), steps, latest,
-                             field_specs, localise)
     withdrawal = next(({"by": names.get(ev.actor, ev.actor), "at": ev.at,
                         "reason": (ev.data or {}).get("reason")}
                        for ev in reversed(raw_timeline) if ev.action == "case.withdrawn"), None)
+    merge = next(({"kind": "merged", "by": names.get(ev.actor, ev.actor), "at": ev.at,
+                   "into": str((ev.data or {}).get("into"))}
+                  for ev in reversed(raw_timeline) if ev.action == "case.merged"), None)
+    ended = ({"kind": "withdrawn", **withdrawal} if case.status == "withdrawn" and withdrawal is not None
+             else merge if case.status == "merged" else None)
+    closure = None
+    if case.closed_at is not None:
+        closure = closure_of(case.status, case.outcome, outcome_name(case.outcome, policy), steps, latest,
+                             field_specs, localise, ended)
     pending = pending_merge_of(raw_timeline)
     if pending is not None:
         pending = {**pending, "by": names.get(pending["by"], pending["by"])}
     may_merge = (services.runtime.may_merge(actor.subject, case) if actor.subject is not None
                  else (False, False))
-    merged_into = next((str((ev.data or {}).get("into")) for ev in reversed(raw_timeline)
-                        if ev.action == "case.merged"), None)
+    merged_into = None if merge is None else merge["into"]
     duplicates = [str((ev.data or {}).get("number")) for ev in raw_timeline
                   if ev.action == "case.duplicate_merged"]
     dept = case.responsible_department or ""

@@ -356,11 +356,12 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
                     + (f"; it waits for: {', '.join(waiting)}" if waiting else "; it waits for no message")
                 )
             else:
+                event = t.message_event_name(name)
                 with t.engine():  # timers the message starts are set from the case clock
                     t.wf.send_event(BpmnEvent(MessageEventDefinition(name), payload=payload))
                 t.cancel_reason = f"message {name!r} arrived"
                 t.events.append({"actor": subject.login, "action": "message.received",
-                                 "data": {"message": name, "payload": payload}})
+                                 "data": {"message": name, "event": event, "payload": payload}})
                 t.run_engine()
                 record = self._commit(t, "send_message")
             tasks = list(t.rows.values())

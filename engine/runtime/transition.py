@@ -173,6 +173,27 @@ class Transition:
             names.update(d.name for d in subs if isinstance(d, MessageEventDefinition) and d.name)
         return sorted(names)
 
+    def message_event_name(self, message: str) -> str:
+        """The diagram's name of the event waiting for ``message`` (e.g. "收到重复投诉 repeat complaint"),
+        for the timeline; the message's own name when the event has none."""
+        def matches(definition: Any) -> bool:
+            return isinstance(definition, MessageEventDefinition) and definition.name == message
+
+        for task in list(self.wf.event_manager.tasks.values()):
+            spec = task.task_spec
+            definition = getattr(spec, "event_definition", None)
+            if isinstance(definition, MultipleEventDefinition):
+                # an event-based gateway holds its catch events' definitions, in the order of its outputs
+                outputs = spec.outputs if len(spec.outputs) == len(definition.event_definitions) else []
+                for output, sub in zip(outputs, definition.event_definitions, strict=True):
+                    if matches(sub) and getattr(output, "bpmn_name", None):
+                        return str(output.bpmn_name)
+                if any(matches(sub) for sub in definition.event_definitions) and spec.bpmn_name:
+                    return str(spec.bpmn_name)
+            elif matches(definition) and spec.bpmn_name:
+                return str(spec.bpmn_name)
+        return message
+
     @contextmanager
     def engine(self) -> Iterator[None]:
         """Run SpiffWorkflow inside: its timers read our clock, its failures become ``StepError``,

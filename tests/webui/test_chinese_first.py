@@ -134,3 +134,64 @@ def test_english_words_are_found():
     """The detector itself: an English status or urgency in a page is caught; units and prefixes are not."""
     found = _english("状态 dispatched · 紧急程度 normal · 2 KB · TS-SZP-2026-000001")
     assert found == {"dispatched", "normal"}
+
+
+def _timeline_words(html: str) -> tuple[str, set[str]]:
+    """The timeline section's visible text and the English words in it."""
+    parser = _Text()
+    parser.feed(html[html.rindex("<", 0, html.index('id="timeline"')):])
+    text = " ".join(parser.words)
+    return text, _english(text)
+
+
+def test_cancelled_steps_and_messages_read_in_chinese_in_the_timeline(services, clock, login):
+    """An expert who does not answer in time (the boundary timer cancels the step) and a repeat complaint
+    (a message): the timeline says why in Chinese, never the engine's English reason or a message code."""
+    from engine.org import load_org
+    from tests.scenarios.conftest import DEMO_ORG, Desk
+    from tests.scenarios.test_complaint import agree_plan, dispatch, finish_work, reply_by_phone
+
+    desk = Desk(services.runtime, clock, load_org(DEMO_ORG))
+    late = desk.open(category="real_estate").number
+    dispatch(desk, late)
+    agree_plan(desk, late, needs_expert=True)
+    desk.wait(hours=25)  # R2.17: the expert's step is cancelled by its 24-hour timer
+    repeat = desk.open().number
+    dispatch(desk, repeat)
+    agree_plan(desk, repeat)
+    reply_by_phone(desk, repeat)
+    finish_work(desk, repeat)
+    desk.complete(repeat, "check_closure", check_result="accept", return_visit_needed=False)
+    desk.runtime.send_message(repeat, "repeat_complaint", {"note": "又漏水了"}, "zhang.wei")
+    browser = login("zheng.xiaoyan")
+
+    text, words = _timeline_words(browser.get(f"/cases/{late}").get_data(as_text=True))
+    assert words == set(), words
+    assert "时限已到：顾问逾期（时限 " in text
+    text, words = _timeline_words(browser.get(f"/cases/{repeat}").get_data(as_text=True))
+    assert words == set(), words
+    assert "收到重复投诉" in text
+
+
+@pytest.mark.parametrize(("reason", "zh", "en"), [
+    ("the process moved on", "流程已走向其他环节，此环节无需再办", "The process moved on"),
+    ("deadline timer fired: 顾问逾期 adviser unreachable (due 2026-11-24T10:00:00+08:00)",
+     "时限已到：顾问逾期（时限 2026-11-24 10:00）",
+     "Deadline reached: adviser unreachable (due 2026-11-24 10:00)"),
+    ("message 'repeat_complaint' arrived", "事件：收到重复投诉", "Event: repeat complaint"),
+    ("message 'unknown' arrived", "收到外部消息", "A message arrived"),
+    ("the case moved to v2", "案件已迁移到流程版本 v2", "The case moved to version v2"),
+    ("投诉已撤回：客户撤回", "投诉已撤回：客户撤回", "投诉已撤回：客户撤回"),
+])
+def test_every_reason_the_engine_writes_has_a_chinese_text(app, reason, zh, en):
+    """The engine's reasons (engine/runtime: transition, cases, migration) in both page languages."""
+    from flask import session
+
+    from webui.viewdata import cancel_reason
+
+    messages = {"repeat_complaint": "收到重复投诉 repeat complaint"}
+    localise = {"2026-11-24T10:00:00+08:00": "2026-11-24 10:00"}.get
+    for lang, expected in (("zh_CN", zh), ("en", en)):
+        with app.test_request_context("/"):
+            session["lang"] = lang
+            assert cancel_reason(reason, messages, lambda v: localise(v) or v) == expected

@@ -82,3 +82,18 @@ def test_the_merge_is_not_offered_to_an_engineer(login):
     number = open_complaint(login("wang.fang"))
     html = login("deng.haitao").get(f"/cases/{number}").get_data(as_text=True)
     assert "合并到原投诉" not in html and "撤回此投诉" not in html
+
+
+def test_a_merged_complaint_shows_its_original_and_who_confirmed_instead_of_an_outcome(login, api):
+    desk = login("wang.fang")
+    original, duplicate = open_complaint(desk), open_complaint(desk)
+    assert desk.post(f"/cases/{duplicate}/merge", {"into": original}).status_code == 302
+    assert login("li.na").post(f"/cases/{duplicate}/merge/decide", {"decision": "confirm"}).status_code == 302
+    html = desk.get(f"/cases/{duplicate}").get_data(as_text=True)
+    box = html[html.index('id="closure"'):html.index('id="closure"') + 2500]
+    assert "作为重复投诉合并" in box and "合并至" in box and f'href="/cases/{original}"' in box
+    assert "确认人" in box and "李娜" in box and "合并时间" in box
+    assert "结案结果" not in box and "未回访" not in box
+    closure = api("wang.fang", "GET", f"/cases/{duplicate}").get_json()["closure"]
+    assert {k: closure["ended"][k] for k in ("kind", "by", "into")} == {
+        "kind": "merged", "by": "李娜", "into": original}

@@ -93,3 +93,20 @@ def test_the_withdraw_button_is_not_offered_to_an_engineer_or_the_other_subsidia
     foreign = login("fan.ming")
     assert foreign.post(f"/cases/{number}/withdraw", {"reason": "x"}).status_code in (403, 404)
     assert services.runtime.get_case(number, "wang.fang").status != "withdrawn"
+
+
+def test_a_withdrawn_complaint_shows_how_it_ended_not_an_empty_outcome(login, services, api):
+    from tests.webui.conftest import open_complaint
+
+    number = open_complaint(login("wang.fang"))
+    done = login("wang.fang").post(f"/cases/{number}/withdraw", {"reason": "客户已自行解决"})
+    assert done.status_code == 302
+    html = login("li.na").get(f"/cases/{number}").get_data(as_text=True)
+    box = html[html.index('id="closure"'):html.index('id="closure"') + 2500]
+    assert "客户撤回" in box and "撤回原因" in box and "客户已自行解决" in box and "王芳" in box
+    assert "撤回时间" in box and "结案结果" not in box and "未回访" not in box
+    assert html.count("客户已自行解决") >= 1 and 'id="withdrawal"' in box
+    closure = api("li.na", "GET", f"/cases/{number}").get_json()["closure"]
+    assert closure["status"] == "withdrawn"
+    assert {k: closure["ended"][k] for k in ("kind", "by", "reason")} == {
+        "kind": "withdrawn", "by": "王芳", "reason": "客户已自行解决"}
