@@ -299,6 +299,13 @@ def withdraw(number: str) -> Any:
     return jsonify({"number": view.number, "status": view.status})
 
 
+@bp.post("/cases/<number>/phone")
+@token_required
+def reveal_phone(number: str) -> Any:
+    """The customer's full phone number: an explicit ask, the page's rule, audited as phone.revealed."""
+    return jsonify({"number": number, "customer_phone": services().reveal_phone(g.api_actor, number)})
+
+
 @bp.post("/cases/<number>/merge")
 @token_required
 def merge(number: str) -> Any:

@@ -305,6 +305,13 @@ def openapi_document(forms: FormSchemas, processes: list[str], stages: list[str]
                 body=_json({"type": "object", "required": ["into"], "additionalProperties": False,
                             "properties": {"into": {**_SOME_TEXT, "maxLength": 200}}}),
                 params=[number])},
+            "/cases/{number}/phone": {"post": _op(
+                "revealPhone", "The customer's full phone number, for a reader who sees it masked (R0.8): "
+                "an explicit ask, allowed to whoever may read the case and audited as phone.revealed",
+                ("200", "the full number (null when the case has none)", {
+                    "type": "object", "required": ["number", "customer_phone"], "properties": {
+                        "number": {"type": "string"}, "customer_phone": {"type": ["string", "null"]}}}),
+                ("403", "404"), params=[number])},
             "/cases/{number}/merge/confirm": {"post": _op(
                 "confirmMerge", "Confirm the pending merge: the duplicate ends as merged, linked both ways",
                 ("200", "merged", decided), ("403", "404", "409"), params=[number])},

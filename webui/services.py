@@ -715,12 +715,15 @@ class Services:
             self.store, case.id, actor.login, "comment", {"text": text.strip()[:4000]}, self.clock.now()
         )
 
-    def reveal_phone(self, actor: Actor, number: str) -> None:
-        """Record that ``actor`` asked to see a case's full phone number (R0.8: an audited click)."""
+    def reveal_phone(self, actor: Actor, number: str) -> str | None:
+        """Record that ``actor`` asked to see a case's full phone number (R0.8: an audited click, or
+        ``POST /api/v1/cases/<number>/phone``) and return it (None when the case has none)."""
         case = _case_of(self.runtime.get_case(number, actor.login))
         require(_subject(actor), "case.reveal_phone", Target.of_case(case))
+        phone = self.runtime.case_data(number, actor.login).get("customer_phone")
         wq.add_case_event(self.store, case.id, actor.login, "phone.revealed",
                           {"field": "customer_phone"}, self.clock.now())
+        return str(phone) if phone not in (None, "") else None
 
     # -- attachments ---------------------------------------------------------------------------
     def attach(

@@ -77,3 +77,35 @@ def test_the_api_masks_the_number_for_the_same_roles(client, services, login):
     token = services.issue_token("lin.lihua", "test")
     case = client.get(f"/api/v1/cases/{number}", headers={"Authorization": f"Bearer {token}"}).get_json()
     assert case["summary"]["customer_phone"] == MASKED and case["phone_masked"] is True
+
+
+def _api(client, services, who, method, path):
+    headers = {"Authorization": f"Bearer {services.issue_token(who, 'test')}"}
+    return client.open(f"/api/v1{path}", method=method, headers=headers)
+
+
+def test_the_api_reveals_the_number_on_an_explicit_ask_and_audits_it(client, services, login):
+    number = _case(login)
+    shown = _api(client, services, "deng.haitao", "POST", f"/cases/{number}/phone")
+    assert shown.status_code == 200
+    assert shown.get_json() == {"number": number, "customer_phone": FULL}
+    events = [(e.actor, e.data) for e in _reveals(services, number)]
+    assert events == [("deng.haitao", {"field": "customer_phone"})]
+    case = _api(client, services, "deng.haitao", "GET", f"/cases/{number}").get_json()
+    assert case["summary"]["customer_phone"] == MASKED  # reading the case again is masked again
+    assert _api(client, services, "deng.haitao", "GET", f"/cases/{number}/phone").status_code == 405
+
+
+def test_another_subsidiary_cannot_reveal_through_the_api(client, services, login):
+    number = _case(login)
+    refused = _api(client, services, "fan.ming", "POST", f"/cases/{number}/phone")
+    assert refused.status_code in (403, 404) and FULL not in refused.get_data(as_text=True)
+    missing = _api(client, services, "deng.haitao", "POST", "/cases/TS-SZP-2026-999999/phone")
+    assert missing.status_code == 404
+    assert not _reveals(services, number)
+
+
+def test_the_openapi_document_describes_the_reveal(client):
+    op = client.get("/api/v1/openapi.json").get_json()["paths"]["/cases/{number}/phone"]["post"]
+    assert op["operationId"] == "revealPhone" and "phone.revealed" in op["summary"]
+    assert set(op["responses"]) >= {"200", "401", "403", "404"}
