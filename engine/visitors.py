@@ -185,7 +185,7 @@ def register_visit(runtime: Any, actor: str, form: Mapping[str, Any], answer_bas
             "note": cleaned.get("note"),
         }
         check_row("visits", row, {"visitor_name": "customer_name"})
-        case = runtime.joined(tx).open_case("visitor_reception", data, actor)
+        case = runtime.open_case("visitor_reception", data, actor, tx=tx)
         repo = VisitorRepo(tx)
         repo.add_visit(
             number=case.number,
@@ -309,7 +309,7 @@ def answer_host(
         # Runtime.send_message delivers the event outside timer_clock, so the gateway's timer would be
         # judged against the system clock instead of the injected one; run it with ours.
         with timer_clock(runtime.clock):
-            runtime.joined(tx).send_message(row["number"], HOST_ANSWERS[answer], payload, actor)
+            runtime.send_message(row["number"], HOST_ANSWERS[answer], payload, actor, tx=tx)
         repo.update_visit(
             row["number"], host_answer=answer, host_answer_at=runtime.clock.now(), host_answer_via=via
         )
@@ -342,7 +342,7 @@ def check_in(runtime: Any, number: str, actor: str, form: Mapping[str, Any]) -> 
             policy, id_type, data.pop("id_number", None), runtime.clock.now().astimezone(runtime.zone).date()
         )
         form_data = {**data, "id_type": id_type, "id_number_masked": masked}
-        runtime.joined(tx).complete_task(task_id, actor, form_data)
+        runtime.complete_task(task_id, actor, form_data, tx=tx)
         VisitorRepo(tx).update_visit(
             number, id_type=id_type, id_number=full, id_number_masked=masked, arrived_at=runtime.clock.now()
         )
@@ -356,7 +356,7 @@ def check_out(runtime: Any, number: str, actor: str) -> VisitRow:
     with runtime.store.write() as tx:
         _visit_row(tx, number)
         left = {"checked_out_at": now.astimezone(runtime.zone).isoformat(), "badge_returned": True}
-        runtime.joined(tx).complete_task(task_id, actor, left)
+        runtime.complete_task(task_id, actor, left, tx=tx)
         VisitorRepo(tx).update_visit(number, checked_out_at=now)
     return get_visit(runtime, number, actor)
 
@@ -374,9 +374,8 @@ def open_complaint_from_visit(runtime: Any, number: str, actor: str, complaint: 
             data.setdefault("customer_phone", row["visitor_phone"])
         if row["project"]:
             data.setdefault("project", row["project"])
-        joined = runtime.joined(tx)
-        case = joined.open_case("complaint", data, actor)
-        joined.complete_task(task_id, actor, {"complaint_number": case.number})
+        case = runtime.open_case("complaint", data, actor, tx=tx)
+        runtime.complete_task(task_id, actor, {"complaint_number": case.number}, tx=tx)
         VisitorRepo(tx).update_visit(number, complaint_number=case.number)
     return case
 

@@ -61,19 +61,6 @@ def policy_fingerprint(snapshot: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-class _JoinedStore:
-    """A store whose transactions are one already open: a Runtime on it joins that transaction."""
-
-    def __init__(self, tx: Tx) -> None:
-        self.tx = tx
-
-    @contextmanager
-    def write(self) -> Iterator[Tx]:
-        yield self.tx
-
-    read = write
-
-
 class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
     """Cases and tasks on top of a store, a policy set, a process registry and a clock."""
 
@@ -101,21 +88,21 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
         # Writes caused by a transition, in its transaction (e.g. engine.worker.events: outbox rows).
         self.after_transition: Callable[[Tx, Transition], object] | None = None
 
-    def joined(self, tx: Tx) -> Runtime:
-        """This runtime inside the open transaction ``tx``: its calls commit or roll back with ``tx``.
+    @contextmanager
+    def _writing(self, tx: Tx | None) -> Iterator[Tx]:
+        """The caller's open transaction ``tx`` (the call then commits or rolls back with it: a domain
+        step that writes rows of its own, an action opening a linked case), else a new write transaction.
+        What the runtime remembers as stored is remembered through ``tx.on_commit``, never before."""
+        if tx is not None:
+            yield tx
+        else:
+            with self.store.write() as own:
+                yield own
 
-        A domain step that writes a case and rows of its own (a visit, a dispatch order) runs the case
-        step through the joined runtime, so both are written together or not at all.
-        """
-        other = Runtime(_JoinedStore(tx), self.policies, self.registry, self.clock,  # type: ignore[arg-type]
-                        self.calendars_dir, self._policy_loader, self.actions)
-        # Parsed definitions, policies and script engines are keyed by content: safe to share. What
-        # is known to be committed (stored versions, pinned policies) is not shared: tx may roll back.
-        other._definitions, other._policies_by_fp = self._definitions, self._policies_by_fp
-        other._engines, other._zones, other._pins = self._engines, self._zones, self._pins
-        other._prefixes = self._prefixes
-        other.after_transition, other.before_commit = self.after_transition, self.before_commit
-        return other
+    def _remember_stored(self, fingerprint: str, version: tuple[str, str]) -> None:
+        """A committed open stored this policy snapshot and process version: skip storing them again."""
+        self._stored_fps.add(fingerprint)
+        self._stored_versions.add(version)
 
     # -- pinned versions ---------------------------------------------------------------------------
     def _definition(self, tx: Tx, process_id: str, version: str) -> ProcessDefinition:
@@ -224,8 +211,10 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
             self.before_commit(point)
         return record
 
-    def open_case(self, process_id: str, data: Mapping[str, Any], actor: str) -> CaseView:
-        """Receive a new case; the actor is its first receiver (R0.5: anyone may, nobody refuses)."""
+    def open_case(self, process_id: str, data: Mapping[str, Any], actor: str, *,
+                  tx: Tx | None = None) -> CaseView:
+        """Receive a new case; the actor is its first receiver (R0.5: anyone may, nobody refuses).
+        ``tx``: an open transaction to open it in (see ``_writing``)."""
         if not isinstance(data, Mapping):
             raise FormError(f"the start form of {process_id} must be a mapping of field → value, "
                             f"not {type(data).__name__}", zh="表单数据必须是“字段 → 值”的对象")
@@ -236,7 +225,7 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
                             {"project": f"expected a project code, got {type(project_code).__name__}"},
                             zh="项目必须是项目代码（文本），如 sz-property-lyc")
         now = self.clock.now()
-        with self.store.write() as tx:
+        with self._writing(tx) as tx:
             staff = load_staff(tx, actor)
             placement = place(tx.units, staff, project_code or None)
             require(subject_of(staff, tx.units), "case.open", Target("case", placement.subsidiary,
@@ -287,15 +276,17 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
                            serializer_version=VERSION)
             record = self._commit(t, "open_case")
             tasks = list(t.rows.values())
-        self._stored_fps.add(fp)  # only once committed: a rolled-back open stores nothing
-        self._stored_versions.add((process_id, definition.version))
+            version = (process_id, definition.version)
+            tx.on_commit(lambda: self._remember_stored(fp, version))  # a rolled-back open stores nothing
         return CaseView.build(record, tasks)
 
-    def complete_task(self, task_id: str, actor: str, data: Mapping[str, Any]) -> CaseView:
-        """Submit a task's form; ConflictError if someone else completed it or a deadline cancelled it."""
+    def complete_task(self, task_id: str, actor: str, data: Mapping[str, Any], *,
+                      tx: Tx | None = None) -> CaseView:
+        """Submit a task's form; ConflictError if someone else completed it or a deadline cancelled it.
+        ``tx``: an open transaction to complete it in (see ``_writing``)."""
         task_id = self.resolve_task_id(task_id)
         deferred: ConflictError | None = None
-        with self.store.write() as tx:
+        with self._writing(tx) as tx:
             staff = load_staff(tx, actor)
             case = tx.lock_case_of_task(task_id)
             if case is None:
@@ -339,10 +330,12 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
             raise deferred
         return CaseView.build(record, tasks)
 
-    def send_message(self, case_number: str, name: str, payload: Any, actor: str) -> CaseView:
-        """Deliver a BPMN message to a case; ConflictError when nothing in it waits for that message."""
+    def send_message(self, case_number: str, name: str, payload: Any, actor: str, *,
+                     tx: Tx | None = None) -> CaseView:
+        """Deliver a BPMN message to a case; ConflictError when nothing in it waits for that message.
+        ``tx``: an open transaction to deliver it in (see ``_writing``)."""
         deferred: ConflictError | None = None
-        with self.store.write() as tx:
+        with self._writing(tx) as tx:
             subject = subject_of(load_staff(tx, actor), tx.units)
             case = self._lock_by_number(tx, case_number, subject)
             require(subject, "case.message", Target.of_case(case))

@@ -71,15 +71,18 @@ class Store:
         """A write transaction: commits when the block ends, rolls back on any exception.
 
         It runs on a Core connection; an ORM session joins it only when a repository function needs
-        one (a transition never does: a session's bookkeeping per transaction was measurable).
+        one (a transition never does: a session's bookkeeping per transaction was measurable). What
+        was registered with ``tx.on_commit`` runs after the commit, never after a rollback.
         """
-        with self._write_engine.connect() as conn, conn.begin():
-            tx = Tx(conn)
-            try:
-                yield tx
-                tx.flush()
-            finally:
-                tx.close()
+        with self._write_engine.connect() as conn:
+            with conn.begin():
+                tx = Tx(conn)
+                try:
+                    yield tx
+                    tx.flush()
+                finally:
+                    tx.close()
+            tx.committed()  # only reached when the block ended without an error and COMMIT succeeded
 
     @contextmanager
     def read(self) -> Iterator[Tx]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -54,7 +54,19 @@ class Tx(CaseTx):
         self.conn = conn
         self.dialect = conn.dialect.name
         self._session: Session | None = None
+        self._on_commit: list[Callable[[], object]] = []
         self._init_cases()
+
+    def on_commit(self, callback: Callable[[], object]) -> None:
+        """Run ``callback`` once this transaction has committed (dropped if it rolls back): what a caller
+        remembers about the database (e.g. "this version is stored") is remembered only when it is true."""
+        self._on_commit.append(callback)
+
+    def committed(self) -> None:
+        """The transaction committed: run the ``on_commit`` callbacks (``Store.write`` calls this)."""
+        callbacks, self._on_commit = self._on_commit, []
+        for callback in callbacks:
+            callback()
 
     @property
     def session(self) -> Session:

@@ -169,3 +169,40 @@ def test_complaint_open_linked_opens_the_complaint_in_the_same_step(rt: Runtime,
         rt.complete_task(other.tasks[0].task_id, "zhang.wei", {"chore": "complaint", "note": "x"})
     with store.read() as tx:
         assert tx.count_rows("cases") == 3  # two chores and one complaint
+
+
+def test_a_linked_complaint_rolls_back_with_a_later_failing_action_and_is_stored_again_later(
+        store: Store, clock: FixedClock) -> None:
+    """The complaint's version is first stored by the action's open (in the step's transaction); the
+    step fails after it, so nothing of it may be remembered as stored: opening a complaint afterwards
+    registers the version again (a stale "already stored" would find no current version)."""
+    CALLS.clear()
+    policies = load_policy_set(ROOT / "policies")
+    shipped = ProcessRegistry.load(ROOT / "processes")
+    both = ProcessRegistry({**{d.process_id: d for d in shipped.definitions()},
+                            "chores": ProcessRegistry.load(DATA).get("chores")})
+    rt = Runtime(store, policies, both, clock, policies.calendars_dir, actions=actions())
+    rt.import_org(load_org(ROOT / "engine" / "demo" / "org.yaml"))
+    case = rt.open_case("chores", {"customer_name": "周先生", "room": "3栋1202"}, "zhang.wei")
+    task_id = case.tasks[0].task_id
+    with pytest.raises(ActionError, match="the printer is on fire"):
+        rt.complete_task(task_id, "zhang.wei", {"chore": "complaint_then_record", "note": "boom"})
+    with store.read() as tx:
+        assert tx.count_rows("cases") == 1  # the linked complaint went with the step
+        assert tx.count_rows("process_versions") == 1  # chores only: the complaint's version too
+    assert CALLS == [] and [t.task_id for t in rt.get_case(case.number, "zhang.wei").tasks] == [task_id]
+
+    direct = rt.open_case("complaint", {"customer_name": "吴女士", "customer_phone": "13912345678",
+                                        "room": "3栋1202", "event_time": "2026-11-22T20:00:00+08:00",
+                                        "description": "电梯异响", "customer_request": "检修",
+                                        "channel": "phone", "category": "facilities", "urgency": "normal",
+                                        "scope": "household", "severity": "general",
+                                        "read_back_confirmed": True}, "zhang.wei")
+    done = rt.complete_task(task_id, "zhang.wei", {"chore": "complaint_then_record", "note": "ok"})
+    linked = rt.case_data(done.number, "zhang.wei")["complaint"]["number"]
+    assert [t.task_name for t in done.tasks] == ["check"] and linked != direct.number
+    other = Runtime(store, policies, both, clock, policies.calendars_dir, actions=actions())
+    # A runtime with no caches loads both complaints' pinned version and policy from the database.
+    assert other.case_data(linked, "zhang.wei")["customer_name"] == "周先生"
+    assert other.case_data(direct.number, "zhang.wei")["customer_name"] == "吴女士"
+    assert rt.verify_audit_chain() == []

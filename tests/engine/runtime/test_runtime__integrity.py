@@ -12,12 +12,12 @@ from sqlalchemy import text
 
 from engine.clock import FixedClock
 from engine.errors import ConflictError, NotFoundError
-from engine.runtime import Runtime
+from engine.runtime import CaseView, Runtime
 from engine.runtime.serializer import dump_full_workflow, load_workflow
-from engine.store import Store
+from engine.store import Store, Tx
 from engine.store.process_repo import ProcessRepo
 from tests.conftest import ROOT
-from tests.engine.runtime.conftest import DATA, dispatch, make_runtime, open_ticket
+from tests.engine.runtime.conftest import DATA, TICKET, dispatch, make_runtime, open_ticket
 
 
 class Boom(RuntimeError):
@@ -189,3 +189,37 @@ def test_a_failed_first_open_leaves_no_stale_cache(store: Store, clock: FixedClo
     case = open_ticket(fresh)
     other = make_runtime(store, clock)  # must find the pinned version and policy in the database
     assert other.complete_task(case.tasks[0].task_id, "zhang.wei", {"resolved": True}).status == "closed"
+
+
+def test_a_rolled_back_callers_transaction_leaves_no_stale_cache(store: Store, clock: FixedClock,
+                                                                rt: Runtime) -> None:
+    """A case opened in the caller's transaction (``tx=``) pins its policy snapshot and stores its process
+    version there; the caller rolls back, so the runtime must store both again on the next open."""
+    fresh = make_runtime(store, clock)
+    with pytest.raises(Boom), store.write() as tx:
+        opened = open_ticket_in(fresh, tx)
+        assert tx.find_case(opened.number) is not None  # visible inside the caller's transaction
+        raise Boom("the caller's own write failed")
+    with store.read() as tx:
+        assert tx.count_rows("cases") == 0
+        assert tx.count_rows("policy_snapshots") == 0 and tx.count_rows("process_versions") == 0
+    case = open_ticket(fresh)  # a stale cache would skip the snapshot: the case row's foreign key refuses
+    with store.read() as tx:
+        assert tx.count_rows("policy_snapshots") == 1 and tx.count_rows("process_versions") == 1
+    other = make_runtime(store, clock)
+    assert other.complete_task(case.tasks[0].task_id, "zhang.wei", {"resolved": True}).status == "closed"
+
+
+def test_a_case_opened_and_completed_in_the_callers_transaction_commits_with_it(store: Store,
+                                                                               rt: Runtime) -> None:
+    with store.write() as tx:
+        case = open_ticket_in(rt, tx)
+        done = rt.complete_task(case.tasks[0].task_id, "zhang.wei", {"resolved": True}, tx=tx)
+        assert done.status == "closed"
+    assert rt.get_case(case.number, "zhang.wei").status == "closed"
+    assert rt.verify_audit_chain() == []
+
+
+def open_ticket_in(rt: Runtime, tx: Tx) -> CaseView:
+    """``open_ticket`` inside the caller's open transaction."""
+    return rt.open_case("ticket", TICKET, "zhang.wei", tx=tx)
