@@ -71,6 +71,8 @@ class ProcessSummary:
     versions: list[Any]
     calls: list[str] = field(default_factory=list)
     draft: DraftRecord | None = None
+    stage_of: str | None = None  # a stage (called_only): the process that calls it ("" if none does)
+    depth: int = 0  # how many callers up to a process a case opens on (0 for such a process)
 
     @property
     def current(self) -> Any:
@@ -109,13 +111,34 @@ def process_catalog(runtime: Any, login: str) -> list[ProcessSummary]:
         by_process.setdefault(info.record.process_id, []).append(info)
     with runtime.store.read() as tx:
         drafts = {d.process_id: d for d in DraftRepo(tx).drafts_of(login)}
+    stages = runtime.process_stages()
     out = []
-    for pid, infos in sorted(by_process.items()):
+    for pid, depth in stage_order(list(by_process), stages):
         definition = runtime.current_definition(pid)
-        calls = sorted({getattr(ts, "spec", "") for ts in definition.spec.task_specs.values()
-                        if type(ts).__name__ == "CallActivity"} - {""})
         out.append(ProcessSummary(pid, definition.spec.description or pid, process_files(definition)[0],
-                                  sorted(infos, key=lambda v: -v.record.seq), calls, drafts.get(pid)))
+                                  sorted(by_process[pid], key=lambda v: -v.record.seq),
+                                  list(definition.direct_calls), drafts.get(pid), stages.get(pid), depth))
+    return out
+
+
+def stage_order(processes: list[str], stages: dict[str, str]) -> list[tuple[str, int]]:
+    """``processes`` sorted with each stage right under the process that calls it: (process, depth)."""
+    children: dict[str, list[str]] = {}
+    for stage, parent in stages.items():
+        children.setdefault(parent, []).append(stage)
+    present, out, seen = set(processes), [], set()
+
+    def walk(pid: str, depth: int) -> None:
+        if pid in seen or pid not in present:
+            return
+        seen.add(pid)
+        out.append((pid, depth))
+        for child in sorted(children.get(pid, [])):
+            walk(child, depth + 1)
+
+    for pid in sorted(processes):
+        if stages.get(pid) not in present:  # a process, or a stage whose caller is not deployed
+            walk(pid, 0)
     return out
 
 

@@ -140,6 +140,16 @@ def open_case() -> Any:
     process_id = body.get("process")
     if not isinstance(process_id, str) or process_id not in forms:
         known = ", ".join(forms)
+        stages = _schemas().stages
+        if isinstance(process_id, str) and process_id in stages:
+            root = process_id
+            while stages.get(root):
+                root = stages[root]
+            raise FormError(f"process {process_id!r} is a stage of {stages[process_id] or 'another process'} "
+                            f"(one of its call activities) and opens no case on its own; open {root!r} "
+                            f"(one of {known})", {"process": f"a stage; open {root}"},
+                            zh=f"流程 {process_id} 是其他流程中的一个阶段（调用活动），不能单独受理；"
+                               f"请受理 {root}")
         raise FormError(f"'process' must be one of {known}", {"process": f"one of {known}"})
     data = body.get("data")
     found = problems(forms[process_id], data) if "data" in body else {"data": ("required", "必填")}

@@ -222,12 +222,17 @@ class FormSchemas:
                    "description": "a project code (default: the caller's project)"}
         self.start: dict[str, dict[str, Any]] = {}
         self.tasks: dict[str, dict[str, Any]] = {}
+        # A stage (a call activity of another process, ``called_only``) has no start form: no case
+        # opens on it; its tasks' forms are listed under it and under every process that calls it.
+        self.stages: dict[str, str] = registry.stages()
         for definition in registry.definitions():
             pid = definition.process_id
+            for name in sorted(definition.forms):
+                self.tasks[f"{pid}.{name}"] = form_schema(definition.forms[name], policy, days=days)
+            if definition.called_only:
+                continue
             self.start[pid] = form_schema(definition.start_form, policy, {"project": project}, days)
             if pid in DOMAIN_INPUTS:
                 extra, rules = DOMAIN_INPUTS[pid](policy)
                 self.start[pid]["properties"].update(extra)
                 self.start[pid]["allOf"] = [*self.start[pid].get("allOf", []), *rules]
-            for name in sorted(definition.forms):
-                self.tasks[f"{pid}.{name}"] = form_schema(definition.forms[name], policy, days=days)

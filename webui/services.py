@@ -149,7 +149,7 @@ class Services:
         if self._desks is None:
             lanes = self.policies.effective(None).get("lanes")
             self._desks = {d.process_id: {str(lanes[lane]["role"]) for lane in d.lanes if lane in lanes}
-                           for d in self.registry.definitions()}
+                           for d in self.registry.startable()}  # a stage opens no case of its own
         return self._desks
 
     def group_holders(self, groups: list[str]) -> dict[str, list[tuple[str, str]]]:

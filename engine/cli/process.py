@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -89,22 +90,33 @@ def _read_files(files: tuple[Path, ...]) -> dict[str, str]:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_cli
 def list_command(cli: CliContext, process: str | None, as_json: bool) -> None:
-    """Deployed versions of every process (or one): current, who deployed when, open cases."""
+    """Deployed versions of every process (or one): current, who deployed when, open cases. A stage (a
+    process that runs only as a call activity of another, e.g. complaint_plan) is listed under the
+    process that calls it, marked "stage of …"; no case opens on it directly."""
     from engine.cli.cases import _runtime
+    from engine.process_drafts import stage_order
 
     runtime = _runtime(cli)
     versions = runtime.process_versions(process)
+    stages = runtime.process_stages()
     if as_json:
-        click.echo(json.dumps([v.as_dict() for v in versions], ensure_ascii=False, indent=2))
+        rows = [{**v.as_dict(), "stage_of": stages.get(v.record.process_id)} for v in versions]
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    zone = runtime.zone
+    by_process: dict[str, list[Any]] = {}
     for info in versions:
-        v = info.record
-        mark = "*" if v.current else " "
-        when = (v.deployed_at or v.created_at).astimezone(zone).strftime("%Y-%m-%d %H:%M")
-        who = v.deployed_by or "files"
-        click.echo(f"{mark} {v.process_id:<18} {v.label:<4} {v.version[:12]}  {v.source:<6} {who:<14} "
-                   f"{when}  {info.open_cases} open case(s)")
+        by_process.setdefault(info.record.process_id, []).append(info)
+    zone = runtime.zone
+    for pid, depth in stage_order(list(by_process), stages):
+        for info in by_process[pid]:
+            v = info.record
+            mark = "*" if v.current else " "
+            when = (v.deployed_at or v.created_at).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+            who = v.deployed_by or "files"
+            name = "  " * depth + ("└ " if depth else "") + pid
+            stage = f"  stage of {stages[pid]}" if stages.get(pid) else ("  stage" if pid in stages else "")
+            click.echo(f"{mark} {name:<26} {v.label:<4} {v.version[:12]}  {v.source:<6} {who:<14} "
+                       f"{when}  {info.open_cases} open case(s){stage}")
 
 
 @process_group.command("deploy")

@@ -54,7 +54,7 @@ from engine.processes.host import (
     timer_clock,
     workflow_errors,
 )
-from engine.processes.registry import ProcessDefinition, ProcessRegistry, UserTaskInfo
+from engine.processes.registry import ProcessDefinition, ProcessRegistry, UserTaskInfo, stages_of
 
 __all__ = [
     "FIELD_TYPES",
@@ -72,6 +72,7 @@ __all__ = [
     "check_expression",
     "evaluate_expression",
     "host_functions",
+    "stages_of",
     "timer_clock",
     "workflow_errors",
 ]

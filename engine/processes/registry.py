@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -119,6 +119,12 @@ class ProcessDefinition:
             ordered.append(info)
             pending[:0] = [c for c in info.calls if c]
         return ordered
+
+    @property
+    def direct_calls(self) -> tuple[str, ...]:
+        """The processes its own diagram calls from call activities (not what those call in turn)."""
+        return tuple(sorted({str(getattr(ts, "spec", "") or "") for ts in self.spec.task_specs.values()
+                             if type(ts).__name__ == "CallActivity"} - {""}))
 
     @property
     def lanes(self) -> frozenset[str]:
@@ -458,6 +464,26 @@ class ProcessRegistry:
     def definitions(self) -> list[ProcessDefinition]:
         """Every definition, sorted by process id."""
         return [self._definitions[k] for k in sorted(self._definitions)]
+
+    def startable(self) -> list[ProcessDefinition]:
+        """The definitions a case may open on: every one but the stages (``called_only``)."""
+        return [d for d in self.definitions() if not d.called_only]
+
+    def stages(self) -> dict[str, str]:
+        """Each stage (``called_only``) → the process whose diagram calls it (see ``stages_of``)."""
+        return stages_of(self.definitions())
+
+
+def stages_of(definitions: Iterable[ProcessDefinition]) -> dict[str, str]:
+    """Each ``called_only`` process → the process whose diagram calls it (the first by id; "" when none
+    does): a stage is shown under its parent and never offered as a process to open a case on."""
+    found = sorted(definitions, key=lambda d: d.process_id)
+    out = {d.process_id: "" for d in found if d.called_only}
+    for definition in found:
+        for called in definition.direct_calls:
+            if called in out and not out[called]:
+                out[called] = definition.process_id
+    return out
 
 
 def _read(path: Path) -> str:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engine.errors import DiagramError, NotFoundError
-from engine.processes import ProcessDefinition, ProcessRegistry
+from engine.processes import ProcessDefinition, ProcessRegistry, stages_of
 from engine.runtime.access import load_staff
 from engine.store.process_repo import ProcessRepo, VersionRecord
 
@@ -161,6 +161,13 @@ class VersionsMixin:
         if process_id is not None and not versions:
             self._no_process(process_id)
         return [VersionInfo(v, counts.get((v.process_id, v.version), 0)) for v in versions]
+
+    def process_stages(self) -> dict[str, str]:
+        """Each deployed stage (a ``called_only`` process) → the process that calls it, by the current
+        versions: ``process list`` and the process area show a stage under its parent."""
+        with self.store.read() as tx:
+            current = ProcessRepo(tx).current_versions()
+            return stages_of(self._definition(tx, pid, r.version) for pid, r in sorted(current.items()))
 
     def resolve_version(self, process_id: str, ref: str) -> VersionRecord:
         """A version by ``v3``/``3``, ``current``, or a hash prefix of 6+ characters."""

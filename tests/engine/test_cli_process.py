@@ -81,3 +81,30 @@ def test_deploy_list_diff_migrate_export_round_trip(kefu, tmp_path: Path) -> Non
     code, out, _ = kefu("process", "export", str(tmp_path / "export"))
     exported = (tmp_path / "export" / "repair.bpmn").read_text(encoding="utf-8")
     assert code == 0 and "工程人员接单（新版）" in exported
+
+
+def test_process_list_shows_each_stage_under_the_process_that_calls_it(kefu) -> None:  # type: ignore[no-untyped-def]
+    assert kefu("init")[0] == 0
+    code, out, _ = kefu("process", "list")
+    assert code == 0
+    names = [row[2:28].rstrip() for row in out.splitlines()]
+    complaint = names.index("complaint")
+    assert names[complaint + 1:complaint + 4] == ["  └ complaint_claim", "  └ complaint_handling",
+                                                  "    └ complaint_closure"]
+    rows = {name.lstrip(" └"): row for name, row in zip(names, out.splitlines(), strict=True)}
+    assert rows["complaint_plan"].endswith("stage of complaint_handling")
+    assert rows["complaint_handling"].endswith("stage of complaint")
+    assert "stage" not in rows["complaint"] and "stage" not in rows["repair"]
+    assert "stage" not in rows["return_visit"]  # called by the complaint and the repair, but runs alone too
+    listed = {v["process"]: v["stage_of"] for v in json.loads(kefu("process", "list", "--json")[1])}
+    assert listed["complaint_work"] == "complaint_handling" and listed["complaint"] is None
+    code, out, _ = kefu("process", "list", "complaint_plan")
+    assert code == 0 and out.startswith("* complaint_plan") and "stage of complaint_handling" in out
+
+
+def test_opening_a_case_on_a_stage_is_refused_with_the_process_to_open(kefu, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert kefu("init", "--demo")[0] == 0
+    form = tmp_path / "plan.json"
+    form.write_text(json.dumps(REPAIR, ensure_ascii=False), encoding="utf-8")
+    code, out, err = kefu("case", "open", "complaint_plan", "--data", f"@{form}", actor="zhang.wei")
+    assert code == 1 and "is a stage of another process" in err and "open the process that calls it" in err

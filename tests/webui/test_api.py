@@ -250,3 +250,24 @@ def test_an_upload_with_parts_the_document_does_not_name_is_refused(api):
 def test_bad_case_list_parameters_are_422(api, query):
     response = api("GET", f"/cases?{query}")
     assert response.status_code == 422, response.get_data(as_text=True)
+
+
+def test_a_stage_is_no_process_to_open_and_the_document_offers_none(api, client, services):
+    """The complaint's stages (``called_only`` call activities) open no case: no start schema in the
+    document, and POST /cases naming one is a 422 that says which process to open instead."""
+    stages = services.registry.stages()
+    assert stages["complaint_plan"] == "complaint_handling" and stages["complaint_handling"] == "complaint"
+    doc = client.get("/api/v1/openapi.json").get_json()
+    mapping = doc["components"]["schemas"]["OpenCase"]["discriminator"]["mapping"]
+    assert {"complaint", "repair", "consultation"} <= set(mapping)
+    assert not set(mapping) & set(stages)
+    assert not any(f"Open_{s}" in doc["components"]["schemas"] for s in stages)
+    assert "Complete_complaint__raise_order" in doc["components"]["schemas"]  # its tasks stay completable
+    response = api("POST", "/cases", json={"process": "complaint_plan", "data": DATA})
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert "'complaint_plan' is a stage of complaint_handling" in error["message"]
+    assert "open 'complaint'" in error["message"] and error["fields"]["process"] == "a stage; open complaint"
+    assert api("GET", "/cases?process=complaint_plan").status_code == 422  # not a process of any case
+    with services.store.read() as tx:
+        assert tx.count_rows("cases") == 0

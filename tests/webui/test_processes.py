@@ -251,3 +251,22 @@ def test_a_case_that_cannot_move_is_listed_with_the_reason_in_chinese(owner_logi
     row = row[:row.index("</tr>")]
     assert "不能迁移" in row and 'name="case"' not in row
     assert "已办步骤 raise_order 的字段 order_summary 在 v2 中由 textarea 改为 text" in row
+
+
+def test_a_stage_is_listed_under_the_process_that_calls_it_and_offered_nowhere_to_open(
+        owner_login, login, services):
+    page = owner_login().get("/processes").get_data(as_text=True)
+    order = [m.group(1) for m in re.finditer(r'<section class="card process[^"]*" id="process-([a-z_]+)"',
+                                             page)]
+    assert order.index("complaint_handling") == order.index("complaint") + 2  # after complaint_claim
+    assert order.index("complaint_plan") > order.index("complaint_handling")
+    start = page.index('id="process-complaint_plan"')
+    section = page[start:page.index("</section>", start)]
+    assert 'class="card process stage"' in page[start - 40:start] and ">阶段<" in section
+    assert '<a href="#process-complaint_handling">' in section and "不能单独受理" in section
+    own = page[page.index('id="process-complaint"'):page.index('id="process-complaint_claim"')]
+    assert ">阶段<" not in own
+    assert {"complaint", "repair", "consultation"} <= services.intake_desks(services.actor("wang.fang"))
+    assert services.intake_desks(services.actor(OWNER)).isdisjoint(services.registry.stages())
+    menu = login("wang.fang").get("/inbox").get_data(as_text=True)
+    assert "/cases/new/complaint_plan" not in menu
