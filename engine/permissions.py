@@ -59,6 +59,13 @@ process.deploy           as process.edit: a new current version of a process
 process.migrate          as process.edit: moving open cases of any subsidiary to another version
 policy.simulate          in the unit's subsidiary: a run of the real engine on a throw-away database
                          (issue 17) with the unit's rules, never another subsidiary's
+assessment.issue         a role of ``assessment.issuers`` covering the person's unit, never for oneself
+                         (``engine.assessment`` also wants a rank above the person's, R8.1)
+assessment.appeal        the person the notice is about (R8.2)
+assessment.decide        the role of the appeal's level of ``assessment.appeal_chain`` in the notice's
+                         subsidiary (or at group level); never the person or the issuer
+assessment.read          a manager role (``ALL_VIEW_ROLES``) or an issuer covering the person or unit
+                         (a person reads their own statement without asking)
 report.read              a supervisor or manager role (``ALL_VIEW_ROLES``) whose level covers the
                          report's unit: group-level staff every unit, a subsidiary's its subsidiary
                          and its projects, a project's its project (R7.1 statistics)
@@ -506,10 +513,56 @@ def _process_read(s: Subject, t: Target, policy: Any) -> Decision:
                "流程页面仅限流程负责人、主管、经理及集团人员")
 
 
+def _assessment_issue(s: Subject, t: Target, policy: Any) -> Decision:
+    if t.person is not None and s.login == t.person:
+        return _no("nobody issues a violation notice to themself", "不能给自己签发过失通知单")
+    if not s.roles & _roles(policy, "assessment.issuers"):
+        issuers = ", ".join(sorted(_roles(policy, "assessment.issuers")))
+        return _no(f"violation notices are issued by {issuers}; "
+                   f"{s.login} holds {', '.join(sorted(s.roles)) or 'no roles'}",
+                   "只有政策规定的岗位可以签发过失通知单")
+    if _covers(s, t):
+        return _yes("an issuer covering the person's unit", "本单位员工")
+    return _outside(s)
+
+
+def _assessment_appeal(s: Subject, t: Target, policy: Any) -> Decision:
+    if t.person is not None and s.login == t.person:
+        return _yes("the person the notice is about", "本人申诉")
+    return _no("only the person the notice is about appeals it", "只有被处罚人本人可以申诉")
+
+
+def _assessment_decide(s: Subject, t: Target, policy: Any) -> Decision:
+    if s.login in (t.person, t.assignee):
+        return _no("the person and the issuer do not decide the appeal", "被处罚人和签发人不能处理该申诉")
+    if t.role is None or t.role not in s.roles:
+        return _no(f"this appeal is decided by {t.role or 'nobody (none is waiting)'}; "
+                   f"{s.login} holds {', '.join(sorted(s.roles)) or 'no roles'}",
+                   "该申诉不由您的岗位处理")
+    if _in_subsidiary(s, t):
+        return _yes("the role of the appeal's level", "申诉处理岗位")
+    return _outside(s)
+
+
+def _assessment_read(s: Subject, t: Target, policy: Any) -> Decision:
+    if t.person is not None and s.login == t.person:
+        return _yes("their own statement", "本人的考核记录")
+    if not s.roles & (ALL_VIEW_ROLES | _roles(policy, "assessment.issuers")):
+        return _no("the assessment records are for managers and the issuers of notices",
+                   "考核记录仅限管理人员及签发人查阅")
+    if _covers(s, t):
+        return _yes("the unit covers the person", "本单位的考核记录")
+    return _outside(s)
+
+
 Rule = Callable[[Subject, Target, Any], Decision]
 ACTIONS: dict[str, Rule] = {
     "case.open": _case_open,
     "report.read": _report_read,
+    "assessment.issue": _assessment_issue,
+    "assessment.appeal": _assessment_appeal,
+    "assessment.decide": _assessment_decide,
+    "assessment.read": _assessment_read,
     "case.read": _case_read,
     "case.comment": _case_read,
     "case.reveal_phone": _case_read,

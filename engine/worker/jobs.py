@@ -13,7 +13,10 @@ slow_cases                complaint.schedules.slow_cases             R2.10 overd
                                                                      severely slow → GM task force
 leftover_review           complaint.schedules.leftover_review        R2.18 weekly leftover list
 major_review              complaint.schedules.major_review           R2.18 monthly major-case list
-penalty_close             complaint.penalties.report                 R2.15 month closed and exported
+penalty_close             complaint.penalties.report                 R2.15 month closed and exported,
+                                                                     R8.1 with the staff statements
+assessment_summary        assessment.summary                         R8.1 last month's final statements,
+                                                                     the public notice list
 ========================  =========================================  ==================================
 
 The volume watch (R2.13) is not periodic: every sweep counts each project's valid complaints in
@@ -29,6 +32,7 @@ from datetime import datetime
 from typing import Any
 
 from engine.store import CaseRecord
+from engine.worker.assessment import assessment_summary
 from engine.worker.context import COMPLAINT, RunContext, span, tasks_at
 from engine.worker.overdue import fined_kind
 from engine.worker.penalties import close_month, late_orders, open_work, overdue_ledger, progress_check
@@ -197,4 +201,5 @@ JOBS: tuple[Job, ...] = (
     Job("leftover_review", "complaint.schedules.leftover_review", leftover_review),
     Job("major_review", "complaint.schedules.major_review", major_review),
     Job("penalty_close", "complaint.penalties.report", close_month, closes=True),
+    Job("assessment_summary", "assessment.summary", assessment_summary),
 )

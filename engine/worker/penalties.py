@@ -17,6 +17,7 @@ from typing import Any
 from engine.actions import ActionContext, ActionRegistry, Param
 from engine.errors import ActionError
 from engine.store.worker_repo import WorkerRepo
+from engine.worker.assessment import month_statements
 from engine.worker.context import COMPLAINT, RunContext, WorkTask, tasks_at
 from engine.worker.export import write_ledger
 from engine.worker.lateness import FINED_TASKS, CaseRules, Lateness, started_steps
@@ -206,6 +207,7 @@ def close_month(ctx: RunContext) -> dict[str, Any]:
     units = {code: unit.name for code, unit in ctx.directory.units.items()}
     files = [write_ledger(lines, folder / f"penalties-{ctx.unit}-{month}.{fmt}", fmt, ctx.calendar.tz, staff,
                           units) for fmt in ("csv", "xlsx")]
+    files.append(month_statements(ctx, month)[0])  # R8.1 the staff statements go with the ledger
     total = sum(line.amount for line in lines)
     report_to = [str(x) for x in ctx.policy.get("complaint.penalties.report_to")]
     ctx.repo.add_alert(key=f"penalty_close:{ctx.unit}:{month}", kind="penalty_close", unit=ctx.unit,
