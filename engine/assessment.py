@@ -38,7 +38,7 @@ from typing import Any
 
 from engine.clock import Clock
 from engine.errors import ConflictError, FormError, NotFoundError
-from engine.permissions import Subject, Target, require, subject_of
+from engine.permissions import Subject, Target, can, require, subject_of
 from engine.runtime.access import load_staff
 from engine.store import StaffRecord, Store, UnitRecord
 from engine.store.assessment_repo import AppealRecord, AssessmentRepo, IssueSum, NoticeRecord
@@ -453,16 +453,33 @@ class Assessment:
                                                            person=notice.person), policy=policy)
             return notice, repo.appeals(notice.id)
 
-    def unit_month(self, actor: str | None, subsidiary: str, month: str, *,
-                   project: str | None = None) -> dict[str, Any]:
-        """A subsidiary's (or project's) month: every notice, each person's figures, the public list."""
+    def unit_month(self, actor: str | None, unit: str, month: str) -> dict[str, Any]:
+        """A subsidiary's or project's month: every notice, each person's figures, the public list."""
         _check_month(month)
         with self.store.read() as tx:
+            units = tx.units()
+            subsidiary, project = _unit_place(units, unit)
             if actor is not None:
                 policy = self.policies.effective(subsidiary)
                 require(self._subject(tx, actor), "assessment.read",
-                        Target("unit", subsidiary, project, unit=project or subsidiary), policy=policy)
-            return unit_month_in(tx, self.rules(subsidiary), subsidiary, month, project=project)
+                        Target("unit", subsidiary, project, unit=unit), policy=policy)
+            figures = unit_month_in(tx, self.rules(subsidiary), subsidiary, month, project=project)
+            return {**figures, "unit": unit, "unit_name": units[unit].name}
+
+    def units(self, actor: str) -> list[tuple[str, str]]:
+        """(code, name) of the subsidiaries and projects whose month ``actor`` may read."""
+        with self.store.read() as tx:
+            subject = self._subject(tx, actor)
+            units = tx.units()
+        out = []
+        for code, u in sorted(units.items(), key=lambda kv: (kv[1].kind != "subsidiary", kv[0])):
+            if u.kind not in ("subsidiary", "project"):
+                continue
+            subsidiary, project = _unit_place(units, code)
+            target = Target("unit", subsidiary, project, unit=code)
+            if can(subject, "assessment.read", target, policy=self.policies.effective(subsidiary)).allowed:
+                out.append((code, u.name))
+        return out
 
     def person_month(self, actor: str, person: str, month: str) -> dict[str, Any]:
         """One person's statement: their notices, their figures, what they bear for their staff."""
@@ -509,6 +526,18 @@ def unit_month_in(tx: Any, rules: AssessmentRules, subsidiary: str, month: str, 
     rows = [people[p].as_dict(rules) for p in sorted(people, key=lambda p: (-people[p].points, p))]
     return {"subsidiary": subsidiary, "project": project, "month": month, "notices": notices,
             "people": rows, "public": [r for r in rows if r["published"]], "names": names, "rules": rules}
+
+
+def _unit_place(units: Mapping[str, UnitRecord], unit: str) -> tuple[str, str | None]:
+    """(subsidiary, project) of a subsidiary or project code; a clear error for anything else."""
+    found = units.get(unit)
+    if found is not None and found.kind == "subsidiary":
+        return unit, None
+    if found is not None and found.kind == "project" and found.parent:
+        return found.parent, unit
+    choices = ", ".join(sorted(c for c, u in units.items() if u.kind in ("subsidiary", "project")))
+    raise _form(f"unit {unit!r}: use a subsidiary or project ({choices})", {"unit": f"one of {choices}"},
+                {"unit": "请选择公司或项目"}, zh="请选择公司或项目")
 
 
 def _check_month(month: str) -> None:

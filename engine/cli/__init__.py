@@ -25,6 +25,7 @@ _COMMAND_MODULES = (
     "engine.cli.process",
     "engine.cli.report",
     "engine.cli.simulate",
+    "engine.cli.assessment",
 )
 
 
