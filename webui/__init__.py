@@ -21,7 +21,8 @@ __all__ = ["AREAS", "create_app", "csrf"]
 csrf = CSRFProtect()
 # One module per area, each with ``init_app(app)`` registering its blueprint; add new areas here.
 AREAS = ("auth", "account", "inbox", "intake", "case_list", "cases", "api", "faq", "repair", "visitors",
-         "archives", "org", "holidays", "processes", "reports", "notices", "simulation")
+         "archives", "org", "holidays", "processes", "reports", "notices", "simulation", "assessment",
+         "assessment_api")
 
 
 def _secret_key(settings: Settings) -> str:

@@ -145,6 +145,36 @@ def _monthly_report() -> dict[str, Any]:
                 "names": {"type": "object"}}}
 
 
+def _assessment() -> dict[str, Any]:
+    yuan = {"type": "string", "pattern": "^-?[0-9]+\\.[0-9]{2}$", "description": "yuan, two decimals"}
+    count = {"type": "integer", "minimum": 0}
+    person: dict[str, Any] = {"type": "object", "required": ["person", "points", "total", "published"],
+                              "properties": {
+        "person": {"type": "string"}, "points": count, "notices": count, "point_fine": yuan,
+        "extra_fine": yuan, "shared_with_supervisor": yuan, "as_supervisor": yuan, "total": yuan,
+        "sanction": {"type": "boolean"}, "dismissal": {"type": "boolean"}, "published": {"type": "boolean"},
+        "repeats": {"type": "object", "additionalProperties": count},
+        "liable_for": {"type": "object", "additionalProperties": yuan}}}
+    notice = {"type": "object", "required": ["id", "person", "issue", "points", "occurred_on", "status"],
+              "properties": {"id": {"type": "integer"}, "person": {"type": "string"},
+                             "supervisor": {"type": ["string", "null"]}, "issue": {"type": "string"},
+                             "issue_name": {"type": "string"}, "points": count, "issued_points": count,
+                             "occurred_on": {"type": "string", "format": "date"},
+                             "status": {"enum": ["in_force", "appealed", "cancelled"]},
+                             "proven": {"type": "boolean"}, "issued_by": {"type": "string"},
+                             "text": {"type": "string"}}}
+    notices = {"type": "array", "items": notice}
+    return {
+        "AssessmentMonth": {"type": "object", "required": ["unit", "month", "people", "public", "notices"],
+                            "properties": {"unit": {"type": "string"}, "month": MONTH,
+                                           "people": {"type": "array", "items": person},
+                                           "public": {"type": "array", "items": {"type": "string"}},
+                                           "notices": notices}},
+        "AssessmentStatement": {**person, "required": [*person["required"], "month", "notices"],
+                                "properties": {**person["properties"], "month": MONTH, "notices": notices}},
+    }
+
+
 def _components(forms: FormSchemas) -> dict[str, Any]:
     task = {"type": "object", "required": ["task_id", "form", "title"], "properties": {
         "task_id": {"type": "string"}, "spec": {"type": "string"}, "title": {"type": "string"},
@@ -209,7 +239,7 @@ def _components(forms: FormSchemas) -> dict[str, Any]:
     schemas: dict[str, Any] = {"Error": error, "Task": task, "Case": case, "TaskItem": item,
                                "FieldValue": value, "Step": step, "Event": event,
                                "CaseSummary": summary, "OpenCase": opens, "CompleteTask": completes,
-                               "MonthlyReport": _monthly_report()}
+                               "MonthlyReport": _monthly_report(), **_assessment()}
     for pid, schema in forms.start.items():
         schemas[f"Open_{pid}"] = {"type": "object", "required": ["process", "data"],
                                   "additionalProperties": False,
@@ -330,6 +360,17 @@ def openapi_document(forms: FormSchemas, processes: list[str], stages: list[str]
                 ("200", "the figures", _ref("MonthlyReport")), ("403", "404", "422"),
                 params=[{**_query("month", "the month, in the unit's time zone", MONTH), "required": True},
                         _query("unit", "a group, subsidiary or project code (default: the group)", _TEXT)])},
+            "/assessment/statements": {"get": _op(
+                "assessmentStatements", "A subsidiary's or project's staff assessment for a month (R8)",
+                ("200", "each person's points and money, the public list, the notices",
+                 _ref("AssessmentMonth")), ("403", "404", "422"),
+                params=[{**_query("month", "the month the notices count in", MONTH), "required": True},
+                        {**_query("unit", "a subsidiary or project code", _TEXT), "required": True}])},
+            "/assessment/statements/{login}": {"get": _op(
+                "assessmentStatement", "One person's staff assessment for a month (R8)",
+                ("200", "their points and money, what they bear for their staff, their notices",
+                 _ref("AssessmentStatement")), ("403", "404", "422"),
+                params=[_path("login"), {**_query("month", "the month", MONTH), "required": True}])},
             "/tasks/{task_id}/claim": {"post": _op("claimTask", "Claim a task from the group queue",
                                                    ("200", "claimed", claimed), ("403", "404", "409"),
                                                    params=[task])},
