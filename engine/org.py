@@ -97,6 +97,8 @@ ROLE_CODES: tuple[str, ...] = (
     "archive_clerk",
     "process_owner",
     "org_admin",
+    "policy_editor",
+    "policy_reviewer",
 )
 UNIT_KINDS: tuple[str, ...] = ("group", "subsidiary", "project", "department")
 COMPANY_TYPES = ("property", "region")

@@ -66,6 +66,14 @@ assessment.decide        the role of the appeal's level of ``assessment.appeal_c
                          subsidiary (or at group level); never the person or the issuer
 assessment.read          a manager role (``ALL_VIEW_ROLES``) or an issuer covering the person or unit
                          (a person reads their own statement without asking)
+policy.read              any staff member, within their scope: the group's policy everyone; a
+                         subsidiary's its own staff (and its projects'), a project's its own and its
+                         subsidiary's staff; group-level staff every unit (issue 17)
+policy.edit              ``policy_editor`` whose level covers the unit: a subsidiary's editor its
+                         subsidiary and its projects, a project's its project (drafts, submitting)
+policy.publish           as policy.edit: an approved draft is published with its effective time
+policy.review            ``policy_reviewer`` at group level (approves or returns a submitted draft;
+                         never their own: engine.policy_drafts)
 report.read              a supervisor or manager role (``ALL_VIEW_ROLES``) whose level covers the
                          report's unit: group-level staff every unit, a subsidiary's its subsidiary
                          and its projects, a project's its project (R7.1 statistics)
@@ -90,6 +98,8 @@ __all__ = [
     "ACTIONS",
     "ALL_VIEW_ROLES",
     "ORG_ADMIN",
+    "POLICY_EDITOR",
+    "POLICY_REVIEWER",
     "PROCESS_OWNER",
     "SYSTEM",
     "Decision",
@@ -129,6 +139,9 @@ class Subject:
 
 # The organisation administrator of a level: the group, a subsidiary or a project (issue 17).
 ORG_ADMIN = "org_admin"
+# A unit's policy editor 策略编辑 and the group's policy reviewer 策略审核 (issue 17).
+POLICY_EDITOR = "policy_editor"
+POLICY_REVIEWER = "policy_reviewer"
 # Who keeps an area's external contacts besides the administrator: the CS centre (000 一、客服接口).
 _CONTACT_KEEPERS = frozenset({"cs_manager", "cs_centre_gm"})
 
@@ -555,6 +568,33 @@ def _assessment_read(s: Subject, t: Target, policy: Any) -> Decision:
     return _outside(s)
 
 
+def _policy_read(s: Subject, t: Target, policy: Any) -> Decision:
+    if t.subsidiary is None or s.group_level:
+        return _yes("the group's policy is read by everyone; group staff read every unit's",
+                    "集团标准全员可查阅")
+    if s.subsidiary == t.subsidiary and (s.project is None or t.project is None or s.project == t.project):
+        return _yes("a policy of the actor's own unit", "本单位的规定")
+    return _no(f"{s.login} works for {_level(s)}; this unit's policy is for its own staff",
+               f"您属于 {_level(s)}，无权查看其他单位的规定")
+
+
+def _policy_edit(s: Subject, t: Target, policy: Any) -> Decision:
+    if POLICY_EDITOR not in s.roles:
+        return _no(f"{s.login} is not a policy editor (role {POLICY_EDITOR})",
+                   "您不是策略编辑人，无权起草或发布规定")
+    if t.subsidiary is not None and _covers(s, t):
+        return _yes(f"policy editor of {_level(s)}", f"{_level(s)} 的策略编辑人")
+    return _no(f"{s.login} edits the policy of {_level(s)}; this unit is outside it",
+               f"您只能起草 {_level(s)} 范围内的规定")
+
+
+def _policy_review(s: Subject, t: Target, policy: Any) -> Decision:
+    if POLICY_REVIEWER in s.roles and s.group_level:
+        return _yes("the group's policy reviewer", "集团策略审核人")
+    return _no(f"drafts are reviewed by the group's policy reviewer ({POLICY_REVIEWER} at group level); "
+               f"{s.login} is not", "只有集团的策略审核人可以审核规定草案")
+
+
 Rule = Callable[[Subject, Target, Any], Decision]
 ACTIONS: dict[str, Rule] = {
     "case.open": _case_open,
@@ -594,6 +634,10 @@ ACTIONS: dict[str, Rule] = {
     "calendar.publish": _calendar_publish,
     "contact.edit": _contact_edit,
     "contact.read": _contact_read,
+    "policy.read": _policy_read,
+    "policy.edit": _policy_edit,
+    "policy.publish": _policy_edit,
+    "policy.review": _policy_review,
     "process.read": _process_read,
     "policy.simulate": _policy_simulate,
     "process.edit": _process_owner,

@@ -21,6 +21,7 @@ from engine.credentials import Credentials, SessionLimits, TokenCheck
 from engine.errors import FieldConflict, FormError, KefuError, NotFoundError
 from engine.org_admin import OrgAdmin
 from engine.permissions import Subject, Target, can, require, subject_of, unit_subject
+from engine.policy_drafts import PolicyDesk
 from engine.repair_orders import photo_stages
 from engine.runtime import CaseView
 from engine.runtime.access import candidate_groups
@@ -61,6 +62,7 @@ class Services:
         self.clock = clock
         self.data_dir = Path(data_dir)
         self._policy_cache: dict[str | None, Any] = {}
+        self._policy_stamp = 0
         self._choices_cache: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
         self._desks: dict[str, set[str]] | None = None  # process → roles of its lanes (the intake menu)
         self.credentials = Credentials(store, clock, limits)
@@ -155,6 +157,16 @@ class Services:
     def group_holders(self, groups: list[str]) -> dict[str, list[tuple[str, str]]]:
         """``role@unit`` → [(login, name)] of who holds it now (for "who may take this task")."""
         return wq.group_holders(self.store, groups)
+
+    def policy_desk(self) -> PolicyDesk:
+        """Policy pages, drafts, review and publishing (every method asks the permission function)."""
+        return PolicyDesk(self.store, self.policies, self.clock)
+
+    def field_labels(self) -> dict[str, dict[str, str]]:
+        """The Chinese labels of the form fields a policy list names (the rules document uses them)."""
+        from engine.policy.crosscheck import field_labels
+
+        return field_labels(self.registry.definitions())
 
     def org_admin(self) -> OrgAdmin:
         """Organisation administration on this store (every method asks the permission function)."""
@@ -820,8 +832,18 @@ class Services:
         return self.check_token(token)[0]
 
     # -- policy helpers ------------------------------------------------------------------------
+    def _fresh_caches(self) -> None:
+        """Forget cached policies when another version came into force (``engine.policy_versions``)."""
+        current = getattr(self.policies, "current", None)
+        stamp = id(current()) if current is not None else 0
+        if stamp != self._policy_stamp:
+            self._policy_stamp = stamp
+            self._policy_cache.clear()
+            self._choices_cache.clear()
+
     def policy(self, subsidiary: str | None) -> Any:
         """The effective policy of a subsidiary (the group's when None or it has no overlay)."""
+        self._fresh_caches()
         cache = self._policy_cache
         if subsidiary not in cache:
             try:
@@ -831,7 +853,8 @@ class Services:
         return cache[subsidiary]
 
     def choices(self, key: str, subsidiary: str | None = None) -> list[dict[str, Any]]:
-        """A policy list of ``{code, name, …}`` (cached: policies are immutable while the app runs)."""
+        """A policy list of ``{code, name, …}`` (cached until another policy version comes into force)."""
+        self._fresh_caches()
         cache_key = (key, subsidiary)
         if cache_key not in self._choices_cache:
             try:
@@ -930,6 +953,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     """Open the configured database (migrating it), load policies and diagrams, and build the Runtime."""
     from engine.credentials import import_token_file
     from engine.policy import load_policy_set
+    from engine.policy_versions import VersionedPolicies
     from engine.processes import ProcessRegistry
     from engine.runtime import Runtime
     from engine.store import Store
@@ -941,7 +965,8 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     import_token_file(store, Path(settings.data_dir) / "api_tokens.json", clock)  # the pre-0007 file, once
     limits = SessionLimits(idle=settings.span("session_idle_timeout"),
                            max_age=settings.span("session_max_age"))
-    policies = load_policy_set(settings.policies_dir)
+    # the files under policies/, with the versions published in the browser over them
+    policies = VersionedPolicies(store, settings.policies_dir, clock, load_policy_set(settings.policies_dir))
     registry = ProcessRegistry.load(settings.processes_dir)
     runtime = Runtime(store, policies, registry, clock, policies.calendars_dir)
     install_notifications(runtime)  # outbox rows in the transaction of the step that causes them

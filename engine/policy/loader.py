@@ -110,17 +110,19 @@ class _Builder:
 
 
 def read_policy_file(
-    path: Path, code: str, level: str, problems: Problems, root: Path | None = None
+    path: Path, code: str, level: str, problems: Problems, root: Path | None = None, text: str | None = None
 ) -> PolicyFile | None:
-    """Parse ``path``; YAML and shape errors go to ``problems`` and return None.
+    """Parse ``path`` (or ``text`` given for it: a draft or a published version); YAML and shape errors go
+    to ``problems`` and return None.
 
     ``root`` is the policy directory; provenance shows paths as ``<root name>/<path in root>``.
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.add("policy.E001", f"cannot read the file: {exc}", path, None)
-        return None
+    if text is None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.add("policy.E001", f"cannot read the file: {exc}", path, None)
+            return None
     try:
         node = yaml.compose(text, Loader=_LOADER)
     except yaml.YAMLError as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -166,11 +167,13 @@ def _prov(policy: EffectivePolicy, key: str) -> Provenance | None:
     return found.get(key)
 
 
-def _discover(directory: Path, problems: Problems) -> tuple[PolicyFile | None, dict[str, PolicyFile]]:
+def _discover(directory: Path, problems: Problems,
+              texts: Mapping[str, str]) -> tuple[PolicyFile | None, dict[str, PolicyFile]]:
     group = read_policy_file(directory / "group.yaml", GROUP, "group", problems, directory)
     files: dict[str, PolicyFile] = {}
     for level, folder in _LEVEL_DIRS:
-        for path in sorted((directory / folder).glob("*.y*ml")):
+        given = {directory / name for name in texts if name.startswith(folder + "/")}
+        for path in sorted(set((directory / folder).glob("*.y*ml")) | given):
             code = path.stem
             if not _UNIT_CODE.match(code) or code == GROUP:
                 problems.add(
@@ -189,7 +192,8 @@ def _discover(directory: Path, problems: Problems) -> tuple[PolicyFile | None, d
                     None,
                 )
                 continue
-            policy = read_policy_file(path, code, level, problems, directory)
+            text = texts.get(f"{folder}/{path.name}")
+            policy = read_policy_file(path, code, level, problems, directory, text)
             if policy is not None:
                 files[code] = policy
     return group, files
@@ -261,13 +265,19 @@ def _chain(code: str, files: dict[str, PolicyFile]) -> list[str]:
     return list(reversed(chain))
 
 
-def load_policy_set(directory: str | Path) -> PolicySet:
+def load_policy_set(directory: str | Path, texts: Mapping[str, str] | None = None) -> PolicySet:
     """Load, check and merge the policy tree in ``directory``; PolicyErrors lists every problem found.
 
-    A file with errors of its own is left out of the later checks (bounds, references), so the
-    report holds every independent problem of the tree without follow-on noise.
+    ``texts`` replaces (or adds) overlay files by their path in the tree, e.g.
+    ``{"subsidiaries/sz-property.yaml": "extends: group\n…"}``: a draft being checked, or the
+    versions published in the database (``engine.policy_versions``). The group file is always read
+    from the directory. A file with errors of its own is left out of the later checks (bounds,
+    references), so the report holds every independent problem of the tree without follow-on noise.
     """
     directory = Path(directory)
+    texts = dict(texts or {})
+    if "group.yaml" in texts:
+        raise ValueError("group.yaml is the group standard: it is read from the policy directory only")
     problems = Problems()
     if not (directory / "group.yaml").is_file():
         problems.add(
@@ -277,7 +287,7 @@ def load_policy_set(directory: str | Path) -> PolicySet:
             None,
         )
         problems.raise_if_any()
-    group, files = _discover(directory, problems)
+    group, files = _discover(directory, problems, texts)
     if group is None:
         problems.raise_if_any()
     assert group is not None

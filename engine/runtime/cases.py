@@ -143,16 +143,23 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
 
         return EffectivePolicy.from_snapshot(snapshot, self.calendars_dir)
 
-    def _effective_policy(self, *codes: str | None) -> Any:
-        """The policy of the most specific unit that has one (project, then subsidiary, then group)."""
-        known = getattr(self.policies, "units", None)
+    def _effective_policy(self, *codes: str | None, tx: Tx | None = None) -> Any:
+        """The policy of the most specific unit that has one (project, then subsidiary, then group).
+
+        With ``tx`` and a policy source that knows published versions (``engine.policy_versions``),
+        the versions in force are read in that transaction: the case pins what is in force now.
+        """
+        policies = self.policies
+        if tx is not None and hasattr(policies, "current"):
+            policies = policies.current(tx)
+        known = getattr(policies, "units", None)
         for code in codes:
             if code and (known is None or code in known):
                 try:
-                    return self.policies.effective(code)
+                    return policies.effective(code)
                 except NotFoundError:
                     continue
-        return self.policies.effective(None)
+        return policies.effective(None)
 
     def _pin(self, policy: Any) -> tuple[str, dict[str, Any]]:
         """(fingerprint, snapshot) of a live policy object, computed once per object."""
@@ -230,7 +237,7 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
             placement = place(tx.units, staff, project_code or None)
             require(subject_of(staff, tx.units), "case.open", Target("case", placement.subsidiary,
                                                                       placement.project))
-            policy = self._effective_policy(placement.project, placement.subsidiary)
+            policy = self._effective_policy(placement.project, placement.subsidiary, tx=tx)
             fp, snapshot = self._pin(policy)
             if fp not in self._stored_fps and tx.ensure_policy_snapshot(fp, snapshot, now):
                 event = {"actor": "system", "action": "policy.pinned",

@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 
 from engine.clock import FixedClock
 from engine.org import load_org
+from engine.policy_versions import VersionedPolicies
 from engine.runtime import Runtime
 from engine.settings import Settings
 from engine.store import Store
@@ -27,7 +28,8 @@ DEMO_ORG = Path(__file__).resolve().parents[2] / "engine" / "demo" / "org.yaml"
 # administrators of the group, 深圳物业 and 华南区域.
 _DEFINITIONS: dict[str, object] = {}  # policies and diagrams, parsed once per session (immutable)
 STAFF = ("wang.fang", "zhang.wei", "li.na", "lin.lihua", "fan.ming", "zheng.xiaoyan", "yang.fan",
-         "gao.jianhua", "deng.haitao", "gu.yan", "xu.lan", "lu.fang")
+         "gao.jianhua", "deng.haitao", "gu.yan", "xu.lan", "lu.fang", "song.yu", "ma.lin", "tang.jing",
+         "lv.qing")
 INTAKE = {
     "customer_name": "刘先生",
     "customer_phone": "13800138000",
@@ -56,7 +58,7 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for login in STAFF:
         svc.set_password(login, PASSWORD)
     svc.store.dispose()
-    _DEFINITIONS["policies"], _DEFINITIONS["registry"] = svc.policies, svc.registry
+    _DEFINITIONS["policies"], _DEFINITIONS["registry"] = svc.policies.base, svc.registry
     return path
 
 
@@ -73,7 +75,8 @@ def settings(tmp_path: Path, template_db: Path) -> Settings:
 def services(settings: Settings, clock: FixedClock) -> Services:
     """Services over the real runtime (policies and diagrams loaded once per session)."""
     store = Store(settings.database_url)
-    policies, registry = _DEFINITIONS["policies"], _DEFINITIONS["registry"]
+    base, registry = _DEFINITIONS["policies"], _DEFINITIONS["registry"]
+    policies = VersionedPolicies(store, base.directory, clock, base)  # the files and the published versions
     runtime = Runtime(store, policies, registry, clock, policies.calendars_dir)
     svc = Services(
         store=store,
