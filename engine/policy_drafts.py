@@ -371,27 +371,37 @@ class PolicyDesk:
                     effective_at: datetime) -> PolicyDraftRecord | None:
         """Publish ``text`` (a file from version control) as ``unit``'s version from ``effective_at``
         without the browser's review: the group's policy reviewer does it (policy.review); None when
-        it equals the version in force."""
+        it equals the unit's newest version.
+
+        A unit without a version is on its file, which applies as soon as a process reads it: its
+        first import records the file as it is, in force now (a later effective time is refused);
+        from then on its versions decide and an edited file waits for its import.
+        """
         with self.store.read() as tx:
             subject, units = self._subject(tx, actor)
             subsidiary, project, level = _placement(units, unit)
+            first = not any(code == unit for _, code, _ in PolicyRepo(tx).published_heads())
         require(subject, "policy.review", Target("policy", subsidiary, project, unit=unit))
-        if text == self.current_text(unit, level):
+        now = self.clock.now()
+        if first and effective_at > now + _GRACE:
+            raise ConflictError(f"{unit} has no published version yet: its file is in force already, so its "
+                                "first import is effective now; import it without --effective first, then "
+                                "edit the file and import the change with its effective time",
+                                zh="该单位尚无发布版本，其文件已在执行：首次导入即时生效")
+        if not first and text == self.current_text(unit, level):
             return None
         result = self.check_text(unit, level, text)
         if not result.clean:
             path = unit_path(self.policies.base, unit, level)
             raise PolicyErrors([PolicyError(f.message, path=f.file or path, line=f.line, code=f.code)
                                 for f in result.findings])
-        now = self.clock.now()
         with self.store.write() as tx:
             repo = PolicyRepo(tx)
             draft_id = repo.insert(unit=unit, subsidiary=subsidiary, project=project,
                                    path=unit_path(self.policies.base, unit, level), text=text, base_text=text,
                                    status="published", author=actor, created_at=now, updated_at=now,
                                    findings=[], clean=True, reviewer=actor, reviewed_at=now, publisher=actor,
-                                   published_at=now,
-                                   effective_at=max(effective_at, now))
+                                   published_at=now, effective_at=max(effective_at, now))
             self._audit(tx, actor, "policy.imported", draft_id, unit=unit,
                         effective_at=max(effective_at, now).isoformat())
             found = repo.get(draft_id)

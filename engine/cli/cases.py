@@ -37,13 +37,16 @@ def _store(cli: CliContext) -> Store:
 
 def _runtime(cli: CliContext, *, store: Store | None = None, check: bool = True) -> Runtime:
     from engine.policy import load_policy_set
+    from engine.policy_versions import VersionedPolicies
     from engine.processes import ProcessRegistry
     from engine.worker.events import install as install_notifications
 
     store = store or _store(cli)
     if check:
         store.require_schema()
-    policies = load_policy_set(cli.settings.policies_dir)
+    # the files under policies/ with the versions published in the browser over them
+    policies = VersionedPolicies(store, cli.settings.policies_dir, cli.clock,
+                                 load_policy_set(cli.settings.policies_dir))
     registry = ProcessRegistry.load(cli.settings.processes_dir)
     runtime = Runtime(store, policies, registry, cli.clock, policies.calendars_dir)
     install_notifications(runtime)  # outbox rows in the transaction of the step that causes them

@@ -1,4 +1,5 @@
-"""``kefu policy check|explain|diff|rules``: validate and read the policy tree from the command line."""
+"""``kefu policy check|explain|diff|rules|export|import``: validate and read the policy tree from the command
+line; move the versions published in the browser to and from the YAML files (version control)."""
 
 from __future__ import annotations
 
@@ -261,6 +262,78 @@ def _field_labels(cli: CliContext) -> dict[str, dict[str, str]]:
 
     directory = cli.settings.processes_dir
     return field_labels(ProcessRegistry.load(directory).definitions()) if Path(directory).is_dir() else {}
+
+
+def _desk(cli: CliContext) -> Any:
+    from engine.policy_drafts import PolicyDesk
+    from engine.policy_versions import VersionedPolicies
+    from engine.store import Store
+
+    store = Store(cli.settings.database_url)
+    click.get_current_context().call_on_close(store.dispose)
+    store.require_schema()
+    return PolicyDesk(store, VersionedPolicies(store, cli.settings.policies_dir, cli.clock), cli.clock)
+
+
+@policy_group.command("export")
+@click.option("--out", "out", type=click.Path(path_type=Path, file_okay=False),
+              help="Write into this directory (default: the policy directory itself).")
+@policies_option
+@pass_cli
+def export_command(cli: CliContext, out: Path | None) -> None:
+    """Write the overlays published in the browser and in force now back to their YAML files, for version
+    control; a version scheduled for later is named, not written."""
+    from engine.store.policy_repo import PolicyRepo
+
+    desk = _desk(cli)
+    target = out or cli.settings.policies_dir
+    now = cli.clock.now()
+    with desk.store.read() as tx:
+        repo = PolicyRepo(tx)
+        heads = repo.published_heads()
+        in_force = desk.policies.versions_at(now, tx)
+        texts = repo.texts(list(in_force.values()))
+    for unit, version in sorted(in_force.items()):
+        path, text = texts[version]
+        file = Path(target) / path
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {file} ({unit}, version {version})")
+    for version, unit, effective_at in sorted(heads, key=lambda h: h[2]):
+        if effective_at > now:
+            click.echo(f"not written: {unit} version {version} takes effect {effective_at.isoformat()}")
+    click.echo(f"{len(in_force)} overlay(s) exported")
+
+
+@policy_group.command("import")
+@click.option("--unit", "units", multiple=True, metavar="CODE", help="Only this unit (repeatable).")
+@click.option("--effective", "effective", metavar="ISO8601", help="In force from (default: now).")
+@policies_option
+@pass_cli
+def import_command(cli: CliContext, units: tuple[str, ...], effective: str | None) -> None:
+    """Publish the overlay files that differ from the version in force (the group's policy reviewer,
+    --as LOGIN): what was edited under version control reaches new cases from --effective on."""
+    from engine.cli.common import parse_moment
+
+    if not cli.actor:
+        raise KefuError("say who you are: add --as LOGIN (the group's policy reviewer) before the command")
+    moment = parse_moment(effective) if effective else cli.clock.now()
+    desk = _desk(cli)
+    directory = Path(cli.settings.policies_dir)
+    files = sorted([*directory.glob("subsidiaries/*.yaml"), *directory.glob("projects/*.yaml")])
+    chosen = [f for f in files if not units or f.stem in units]
+    missing = sorted(set(units) - {f.stem for f in files})
+    if missing:
+        raise NotFoundError(f"no overlay file for {', '.join(missing)} under {directory}")
+    published = 0
+    for file in chosen:
+        found = desk.import_text(cli.actor, file.stem, file.read_text(encoding="utf-8"), moment)
+        if found is None:
+            click.echo(f"unchanged {file.stem}")
+            continue
+        published += 1
+        click.echo(f"published {file.stem} as version {found.id}, effective {found.effective_at.isoformat()}")
+    click.echo(f"{published} overlay(s) published")
 
 
 def register(group: click.Group) -> None:

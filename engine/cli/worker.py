@@ -30,13 +30,15 @@ def _store(cli: CliContext) -> Store:
 
 def _worker(cli: CliContext) -> object:
     from engine.policy import load_policy_set
+    from engine.policy_versions import VersionedPolicies
     from engine.processes import ProcessRegistry
     from engine.runtime import Runtime
     from engine.worker import Worker, transports_from
     from engine.worker.events import install
 
     store = _store(cli)
-    policies = load_policy_set(cli.settings.policies_dir)
+    policies = VersionedPolicies(store, cli.settings.policies_dir, cli.clock,
+                                 load_policy_set(cli.settings.policies_dir))
     registry = ProcessRegistry.load(cli.settings.processes_dir)
     from engine.audit_anchor import AnchorSettings, AuditAnchor
 

@@ -23,8 +23,8 @@ from webui.demo import DEMO_LOGINS, seed_demo_cases
 # Words that may stand in a Chinese page: the language switch, brands and formats, units, the
 # case-number prefixes, the bpmn-js credit and the CSRF/htmx plumbing never shown.
 ALLOWED = {
-    "English", "BPMN", "PDF", "Excel", "CSV", "KB", "MB", "APP", "SMS", "ID", "IP",
-    "TS", "BX", "ZX", "FK", "DA", "PG", "SZP", "HNR", "WT",  # case and dispatch-order number prefixes
+    "English", "BPMN", "PDF", "Excel", "Word", "CSV", "KB", "MB", "APP", "SMS", "ID", "IP",
+    "TS", "BX", "ZX", "FK", "DA", "PG", "LF", "HF", "SZP", "HNR", "WT",  # case and order number prefixes
     "chinesecalendar",  # the library a holiday file was generated from (the calendar page's source column)
     "Chrome", "Firefox", "Safari", "Edge", "Android", "iPhone", "iPad", "Windows", "macOS", "Linux",
 }
