@@ -171,3 +171,14 @@ def test_a_project_editor_drafts_the_project_overlay_and_one_open_draft_per_unit
         policy_desk.create("song.yu", "sz-property-lyc")  # the subsidiary's editor covers it, but one draft
     with pytest.raises(NotFoundError):
         policy_desk.create("song.yu", "group")
+
+
+def test_a_project_without_a_file_gets_its_first_overlay_from_a_draft(policy_desk, versioned, clock):
+    draft = policy_desk.create("song.yu", "sz-property-jhy")  # 锦华园 has no file under policies/projects
+    assert draft.text == "extends: sz-property\n" and draft.path == "projects/sz-property-jhy.yaml"
+    policy_desk.save("song.yu", draft.id, "extends: sz-property\n\nconsultation:\n  reply: 8 hours\n")
+    policy_desk.submit("song.yu", draft.id)
+    policy_desk.review("lv.qing", draft.id, approve=True)
+    policy_desk.publish("song.yu", draft.id, clock.now())
+    assert versioned.effective("sz-property-jhy").get("consultation.reply") == "8 hours"
+    assert versioned.effective("sz-property").get("consultation.reply") == "24 hours"
