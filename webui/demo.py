@@ -236,6 +236,7 @@ DEMO_LOGINS = (
     ("hu.xuemei", "档案管理员 archive clerk, 深圳物业 (owner archives)"),
     ("gu.yan", "组织管理员 org administrator, 集团 (the whole organisation, holiday calendars)"),
     ("xu.lan", "组织管理员 org administrator, 深圳物业 (its units, staff, roles, deputies)"),
+    ("qian.lu", "流程负责人 process owner, 集团 (deploys diagram versions, migrates open cases)"),
 )
 
 

@@ -55,6 +55,8 @@ def _names(key: str) -> list[dict[str, str]]:
 
 def _page(template: str, status: int = 200, **values: Any) -> Any:
     values.setdefault("errors", {})
+    if "scope" in values:  # a new person's deputy is picked by name among the active staff in scope
+        values.setdefault("colleagues", {s.login: s.name for s in values["scope"].staff if s.active})
     return render_template(template, kinds=KIND_NAMES, roles=_names("roles"),
                            departments=_names("departments"), **values), status
 

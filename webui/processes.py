@@ -44,7 +44,14 @@ def _json_for_script(value: Any) -> Markup:
 def index() -> Any:
     """Every process with its versions, the current one, who deployed it, open cases per version."""
     catalog = services().process_catalog(current_actor())
-    return render_template("processes/index.html", catalog=catalog, names=services().staff_names())
+    return render_template("processes/index.html", catalog=catalog, names=services().staff_names(),
+                           process_names=_process_names(p.process_id for p in catalog))
+
+
+def _process_names(process_ids: Any) -> dict[str, str]:
+    """Every diagram the processes run (their called processes too) by name, "投诉处理 Complaint"."""
+    runtime = services().runtime
+    return {d.process_id: d.name for pid in process_ids for d in runtime.current_definition(pid).diagrams()}
 
 
 @bp.get("/<process_id>/modeler")
@@ -68,6 +75,7 @@ def _modeler_page(process_id: str, status: int = 200, error: str | None = None) 
                  "modeler_of": url_for("processes.modeler", process_id="__PROCESS__")},
     }
     return render_template("processes/modeler.html", data=data, config=_json_for_script(config),
+                           process_name=_process_names([process_id]).get(process_id, process_id),
                            may_edit=may_edit, may_deploy=actor.may("process.deploy"), error=error), status
 
 
@@ -128,10 +136,11 @@ def diff(process_id: str) -> Any:
     data = services().process_diff(current_actor(), process_id, old, new)
     config = {"before": "diff-before", "after": "diff-after", "lang": lang(),
               "before_xml": data["before_xml"], "after_xml": data["after_xml"], "marks": data["marks"]}
-    versions: list[Any] = next((p.versions for p in services().process_catalog(current_actor())
-                     if p.process_id == process_id), [])
+    entry = next((p for p in services().process_catalog(current_actor()) if p.process_id == process_id), None)
+    versions: list[Any] = entry.versions if entry is not None else []
+    name = entry.name if entry is not None else process_id
     return render_template("processes/diff.html", data=data, config=_json_for_script(config),
-                           versions=versions, process_id=process_id)
+                           versions=versions, process_id=process_id, process_name=name)
 
 
 @bp.route("/<process_id>/migrate", methods=["GET", "POST"])

@@ -29,11 +29,10 @@ ALLOWED = {
     "Chrome", "Firefox", "Safari", "Edge", "Android", "iPhone", "iPad", "Windows", "macOS", "Linux",
 }
 WORD = re.compile(r"[A-Za-z][A-Za-z_]*[A-Za-z]")
-# Not read: /processes (the process owner's modeler and versions) and /org (the organisation
-# administrator's units, logins and roles): diagram ids, unit codes and logins are those
-# administrators' working vocabulary, which they type and keep.
-SKIP = re.compile(r"/(logout|lang/|static/|api/|processes|org)|\.(bpmn|pdf|xlsx|csv|png|jpg)$"
-                  r"|/attachments/\d+|/export")
+# /org and /processes are read too: units, roles and processes by name. A code an administrator
+# needs (a unit's code, a login, a diagram's id) may stand beside the name as <small class="code">,
+# which is not read.
+SKIP = re.compile(r"/(logout|lang/|static/|api/)|\.(bpmn|pdf|xlsx|csv|png|jpg)$|/attachments/\d+|/export")
 SHOWN_ATTRS = ("title", "placeholder", "aria-label", "alt")
 PAGES_PER_LOGIN = 60
 
@@ -47,6 +46,7 @@ class _Text(HTMLParser):
         self.links: list[str] = []
         self._hidden = 0
         self._login = False
+        self._code = 0  # inside <small class="code">: a code shown to administrators beside its name
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
@@ -54,6 +54,8 @@ class _Text(HTMLParser):
             self._hidden += 1
         if tag == "span" and "login" in str(values.get("class") or "").split():
             self._login = True  # one's own login, shown on purpose on the account page
+        if tag == "small" and (self._code or "code" in str(values.get("class") or "").split()):
+            self._code += 1
         if tag == "a" and values.get("href"):
             self.links.append(str(values["href"]))
         for name in SHOWN_ATTRS:
@@ -65,9 +67,11 @@ class _Text(HTMLParser):
             self._hidden -= 1
         if tag == "span":
             self._login = False
+        if tag == "small" and self._code:
+            self._code -= 1
 
     def handle_data(self, data: str) -> None:
-        if not self._hidden and not self._login:
+        if not self._hidden and not self._login and not self._code:
             self.words.append(data)
 
 
