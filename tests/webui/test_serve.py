@@ -86,21 +86,50 @@ def test_api_token_command_refuses_bad_input_clearly(cli, args, message):
 
 
 def test_the_readme_login_table_names_someone_for_every_post_a_lane_needs():
-    """Issue 15: the deputy GM was missing, so nobody following the README could close a complaint."""
+    """Issue 15: the deputy GM was missing, so nobody following the README could close a complaint.
+    Each subsidiary with demo cases needs, for every lane of the processes it has cases of, a login of
+    the table holding that lane's role within the subsidiary (or at the group above it)."""
     import re
 
     import yaml
 
     from engine.policy import load_policy_set
+    from engine.processes import ProcessRegistry
     from tests.conftest import ROOT
+    from webui.demo import DEMO_CASES, DEMO_OTHER
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     table = readme.split("| demo login | who |", 1)[1].split("\n\n", 1)[0]
     logins = set(re.findall(r"^\| `([a-z.]+)`", table, re.M)) | set(re.findall(r"`([a-z]+\.[a-z]+)`", table))
-    staff = {s["login"]: s for s in yaml.safe_load((ROOT / "engine/demo/org.yaml").read_text())["staff"]}
-    held = {role.split("@")[0] for login in logins for role in staff[login]["roles"]}
-    lanes = load_policy_set(ROOT / "policies").effective("sz-property").get("lanes")
-    needed = {binding["role"] for binding in lanes.values()}
+    org = yaml.safe_load((ROOT / "engine/demo/org.yaml").read_text())
+    staff = {s["login"]: s for s in org["staff"]}
+    parents = {u["code"]: u.get("parent") for u in org["units"]}
 
-    assert needed - held == set()
+    def within(unit: str, top: str) -> bool:
+        while unit:
+            if unit == top:
+                return True
+            unit = parents.get(unit) or ""
+        return False
+
+    def held(subsidiary: str) -> set[str]:
+        roles = set()
+        for login in logins:
+            for role in staff[login]["roles"]:
+                name, _, unit = role.partition("@")
+                unit = unit or staff[login]["unit"]
+                if within(unit, subsidiary) or within(subsidiary, unit):  # in it, or above it (the group)
+                    roles.add(name)
+        return roles
+
+    registry = ProcessRegistry.load(ROOT / "processes")
+    demo = {"complaint", "visitor_reception", "archive_access"} | {p for p, *_ in DEMO_OTHER}  # and the desks
+    kinds = {"sz-property": demo, "hn-region": {"complaint"}}
+    assert len(DEMO_CASES) >= 4  # every 4th demo complaint is 华南区域's (webui.demo.seed_demo_cases)
+    policies = load_policy_set(ROOT / "policies")
+    for subsidiary, processes in kinds.items():
+        lanes = policies.effective(subsidiary).get("lanes")
+        used = set().union(*(registry.get(p).lanes for p in processes))
+        needed = {lanes[lane]["role"] for lane in used}
+        assert needed - held(subsidiary) == set(), subsidiary
     assert {login for login, _ in DEMO_LOGINS} <= logins
