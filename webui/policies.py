@@ -180,13 +180,19 @@ def _draft_page(draft_id: int, status: int = 200, **values: Any) -> Any:
                                                   lineterm="", n=1)][2:]
     values.setdefault("errors", {})
     values.setdefault("findings", found.findings)
+    # the simulation page (webui/simulation.py) runs a case beside this draft in a project it covers
+    org = services().units()
+    sim_unit = next((code for code, _ in services().simulation_units(actor)
+                     if code == found.project or (not found.project and org[code].parent == found.unit)),
+                    None)
     return render_template(
         "policies/draft.html", draft=found, names=names, chapters=draft_chapters, problem=problem,
         editor=desk.may(actor.login, found.unit, "policy.edit"),
         reviewer=desk.may(actor.login, found.unit, "policy.review") and found.author != actor.login,
         status_name=_status_name, scalar_kinds=SCALAR_KINDS, list_kinds=LIST_KINDS,
         record_fields=RECORD_FIELDS, field_names=FIELD_NAMES, now=services().clock.now(), raw=raw,
-        kinds={e.key: e.kind for e in ENTRIES}, fields_of={e.key: e.fields for e in ENTRIES}, diff=diff,
+        sim_unit=sim_unit, kinds={e.key: e.kind for e in ENTRIES},
+        fields_of={e.key: e.fields for e in ENTRIES}, diff=diff,
         **values), status
 
 

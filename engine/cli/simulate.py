@@ -47,12 +47,19 @@ def _as_json(sim: Any) -> dict[str, Any]:
                    "beside the current rules; its unit is the file's name unless --overlay-unit says "
                    "otherwise.")
 @click.option("--overlay-unit", metavar="CODE", help="The policy unit whose file --overlay replaces.")
+@click.option("--policy-draft", "draft_id", type=int, metavar="ID",
+              help="A policy draft made in the browser (its number; needs --as LOGIN who may read it) to "
+                   "run beside the current rules.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @pass_cli
 def simulate_command(cli: CliContext, process: str, at_text: str, unit: str, path_name: str,
-                     overlay_file: Path | None, overlay_unit: str | None, as_json: bool) -> None:
+                     overlay_file: Path | None, overlay_unit: str | None, draft_id: int | None,
+                     as_json: bool) -> None:
     """Run one case of PROCESS received --at in --unit through the real engine on a throw-away database."""
+    from engine.errors import KefuError
     from engine.policy import load_policy_set
+    from engine.policy_drafts import PolicyDesk
+    from engine.policy_versions import VersionedPolicies
     from engine.processes import ProcessRegistry
     from engine.simulation import Overlay, compare, org_of, simulate
     from engine.store import Store
@@ -64,9 +71,23 @@ def simulate_command(cli: CliContext, process: str, at_text: str, unit: str, pat
         org = org_of(store)
     finally:
         store.dispose()
-    policies = load_policy_set(cli.settings.policies_dir)
+    if overlay_file is not None and draft_id is not None:
+        raise click.UsageError("give --overlay or --policy-draft, not both")
+    store = Store(cli.settings.database_url)
+    click.get_current_context().call_on_close(store.dispose)
+    # the files with the versions published in the browser and in force at --now
+    versioned = VersionedPolicies(store, cli.settings.policies_dir, cli.clock,
+                                  load_policy_set(cli.settings.policies_dir))
+    policies = versioned.current()
     registry = ProcessRegistry.load(cli.settings.processes_dir)
     runs = [simulate(process, at, unit, path_name, policies=policies, registry=registry, org=org)]
+    if draft_id is not None:
+        if not cli.actor:
+            raise KefuError("say who you are: add --as LOGIN (someone who may read the draft) before "
+                            "the command")
+        draft = PolicyDesk(store, versioned, cli.clock).draft(cli.actor, draft_id)
+        runs.append(simulate(process, at, unit, path_name, policies=policies, registry=registry, org=org,
+                             overlay=Overlay(draft.unit, draft.text, label=f"草案第{draft.id}号")))
     if overlay_file is not None:
         overlay = Overlay(overlay_unit or overlay_file.stem, overlay_file.read_text(encoding="utf-8"),
                           label=f"overlay {overlay_file.name}")

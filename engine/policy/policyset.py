@@ -98,8 +98,11 @@ class PolicySet:
         files: dict[str, PolicyFile],
         bounds: Bounds,
         effective: dict[str, EffectivePolicy],
+        texts: Mapping[str, str] | None = None,
     ) -> None:
         self.directory = directory
+        # overlay texts given in place of (or besides) the directory's files: path in the tree → text
+        self.texts: dict[str, str] = dict(texts or {})
         self.group_file = group
         self.bounds = bounds
         self._files = files
@@ -305,7 +308,7 @@ def load_policy_set(directory: str | Path, texts: Mapping[str, str] | None = Non
         check_overlay(policy, group_values, bounds, str(group.path), problems)
     effective = _merge_all(directory, group, group_values, usable, problems)
     problems.raise_if_any()
-    return PolicySet(directory, group, files, bounds, effective)
+    return PolicySet(directory, group, files, bounds, effective, texts)
 
 
 def _chain_ok(code: str, files: dict[str, PolicyFile]) -> bool:

@@ -52,9 +52,13 @@ class World:
 
 
 def policy_tree(policies: PolicySet, overlay: Overlay | None, into: Path) -> Path:
-    """Copy the policy directory to ``into`` with the overlay's text as its unit's file."""
+    """Copy the policy directory to ``into`` with the overlay's text as its unit's file (and the texts
+    the set was loaded with in place of their files: the versions published in the browser)."""
     target = into / "policies"
     shutil.copytree(policies.directory, target)
+    for path, text in getattr(policies, "texts", {}).items():
+        (target / path).parent.mkdir(parents=True, exist_ok=True)
+        (target / path).write_text(text, encoding="utf-8")
     if overlay is not None:
         unit = policies.unit(overlay.unit)  # NotFoundError for an unknown unit
         if unit.level == "group":
@@ -68,6 +72,9 @@ def policy_tree(policies: PolicySet, overlay: Overlay | None, into: Path) -> Pat
 def world(policies: PolicySet, registry: ProcessRegistry, org: OrgData, at: datetime,
           overlay: Overlay | None = None) -> Iterator[World]:
     """A world on a temporary directory, removed with its database when the block ends."""
+    current = getattr(policies, "current", None)
+    if current is not None:  # the versions published in the browser and in force now (policy_versions)
+        policies = current()
     with tempfile.TemporaryDirectory(prefix="kefu-simulate-") as tmp:
         directory = Path(tmp)
         tree = policy_tree(policies, overlay, directory)

@@ -5,6 +5,7 @@ from then on; export writes what is in force back to the files."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -92,3 +93,29 @@ def test_a_file_over_the_bounds_is_refused_with_its_line(kefu, tree: Path):
                        encoding="utf-8")
     code, _, err = kefu("policy", "import", "--unit", "sz-property", actor="lv.qing")
     assert code == 1 and "sz-property.yaml:8" in err and "policy.E016" in err
+
+
+def test_simulate_runs_a_browser_draft_beside_the_rules_in_force(kefu, tree: Path, db_url: str):
+    from engine.clock import FixedClock
+    from engine.policy_drafts import PolicyDesk
+    from engine.policy_versions import VersionedPolicies
+    from engine.store import Store
+    from tests.conftest import shanghai
+
+    assert kefu("init", "--demo")[0] == 0
+    store = Store(db_url)
+    clock = FixedClock(shanghai("2026-11-23 10:00"))
+    desk = PolicyDesk(store, VersionedPolicies(store, tree, clock), clock)
+    draft = desk.create("song.yu", "sz-property")
+    desk.save("song.yu", draft.id, draft.text.replace("reply: 24 hours", "reply: 12 hours"))
+    store.dispose()
+    args = ("simulate", "consultation", "--at", "2026-11-23T10:00:00+08:00", "--unit", "sz-property-lyc",
+            "--policy-draft", str(draft.id))
+    code, _, err = kefu(*args)
+    assert code == 1 and "--as LOGIN" in err
+    code, _, err = kefu(*args, actor="ma.lin")  # 华南区域's editor may not read 深圳物业's draft
+    assert code == 1
+    code, out, err = kefu(*args, actor="song.yu")
+    assert code == 0, err
+    assert "草案第1号" in out and "changed due times:" in out
+    assert re.search(r"2026-11-24 10:00 → 2026-11-23 22:00", out), out

@@ -158,3 +158,24 @@ def test_nobody_starts_a_draft_outside_their_unit(login, services):
     assert login("wang.fang").post("/policies/sz-property/drafts").status_code == 403  # no editor role
     assert login("song.yu").post("/policies/hn-region/drafts").status_code == 403
     assert _drafts(services) == [] and _events(services) == []
+
+
+def test_the_draft_page_simulates_the_draft_beside_the_rules_in_force(login, services):
+    editor = login("song.yu")
+    draft_id = _new_draft(editor)
+    changed = editor.post(f"/policies/drafts/{draft_id}/rule",
+                          {"key": "consultation.reply", "value": "12 hours"})
+    assert changed.status_code == 302, changed.get_data(as_text=True)[-3000:]
+    page = editor.get(f"/policies/drafts/{draft_id}").get_data(as_text=True)
+    form = re.search(r'<form method="post" action="/simulate".*?</form>', page, re.S)
+    assert form is not None and 'name="overlay_unit" value="sz-property"' in form.group(0)
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form.group(0)))
+    import html
+
+    fields = {k: html.unescape(v) for k, v in fields.items() if k != "csrf_token"}
+    assert "reply: 12 hours" in fields["overlay"] and fields["unit"] in ("sz-property-jhy", "sz-property-lyc")
+    result = editor.post("/simulate", {**fields, "process": "consultation"})
+    text = result.get_data(as_text=True)
+    assert result.status_code == 200 and "变化" in text
+    assert "2026-11-23 22:00" in text and "2026-11-24 10:00" in text  # 12 hours beside 24
+    assert login("ma.lin").get(f"/policies/drafts/{draft_id}").status_code == 403
