@@ -1,6 +1,6 @@
 """Chromium drives the policy editor (issue 17): 深圳物业's policy editor tries 48 hours for the consultation
-reply and sees the bound violation on its line (and cannot submit), writes 12 hours instead, the group's
-reviewer approves, the editor publishes with an effective time; a case opened before it keeps 24 hours,
+reply and sees the bound violation on its line (and cannot submit), writes 12 hours instead and simulates
+it (the consultation's deadline moves from 24 to 12 hours), the group's reviewer approves, the editor publishes with an effective time; a case opened before it keeps 24 hours,
 one opened after gets 12 — on a desktop and on a 390 px phone."""
 
 from __future__ import annotations
@@ -85,6 +85,13 @@ def test_an_editor_sees_48_hours_refused_on_its_line_then_publishes_12_hours(chr
         _replace_text(editor, original.replace("reply: 24 hours", "reply: 12 hours"))
         expect(editor.locator("#check-status")).to_contain_text("检查通过")
         editor.click("#save-draft")
+        if width > 400:  # the draft's simulation: a consultation received now (10:00) under both rules
+            draft_page = editor.url
+            editor.click("#simulate-consultation")
+            expect(editor.locator("body")).to_contain_text("变化")
+            expect(editor.locator("body")).to_contain_text("2026-11-23 22:00")  # 12 hours under the draft
+            _shot(editor, "simulate-1280", "text=变化")
+            editor.goto(draft_page)
         editor.click("#submit-draft")
         expect(editor.locator("#draft-status")).to_have_text("待审核")
         draft_url = editor.url
