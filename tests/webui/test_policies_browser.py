@@ -1,7 +1,8 @@
 """Chromium drives the policy editor (issue 17): 深圳物业's policy editor tries 48 hours for the consultation
 reply and sees the bound violation on its line (and cannot submit), writes 12 hours instead and simulates
-it (the consultation's deadline moves from 24 to 12 hours), the group's reviewer approves, the editor publishes with an effective time; a case opened before it keeps 24 hours,
-one opened after gets 12 — on a desktop and on a 390 px phone."""
+it (the consultation's deadline moves from 24 to 12 hours), the group's reviewer approves, the editor
+publishes with an effective time; a case opened before it keeps 24 hours, one opened after gets 12 — on
+a desktop and on a 390 px phone."""
 
 from __future__ import annotations
 
