@@ -74,6 +74,9 @@ policy.edit              ``policy_editor`` whose level covers the unit: a subsid
 policy.publish           as policy.edit: an approved draft is published with its effective time
 policy.review            ``policy_reviewer`` at group level (approves or returns a submitted draft;
                          never their own: engine.policy_drafts)
+campaign.open            a supervisor or manager role (``ALL_VIEW_ROLES``) covering the project (R6.3)
+campaign.visit           covers the project: its staff, its subsidiary's, the group's
+campaign.read            as campaign.visit
 report.read              a supervisor or manager role (``ALL_VIEW_ROLES``) whose level covers the
                          report's unit: group-level staff every unit, a subsidiary's its subsidiary
                          and its projects, a project's its project (R7.1 statistics)
@@ -595,10 +598,20 @@ def _policy_review(s: Subject, t: Target, policy: Any) -> Decision:
                f"{s.login} is not", "只有集团的策略审核人可以审核规定草案")
 
 
+def _campaign_open(s: Subject, t: Target, policy: Any) -> Decision:
+    if not s.roles & ALL_VIEW_ROLES:
+        return _no(f"campaigns are opened by supervisors and managers ({', '.join(sorted(ALL_VIEW_ROLES))})",
+                   "回访调查由主管、经理及以上人员开启")
+    return _covering(s, t, policy)
+
+
 Rule = Callable[[Subject, Target, Any], Decision]
 ACTIONS: dict[str, Rule] = {
     "case.open": _case_open,
     "report.read": _report_read,
+    "campaign.open": _campaign_open,
+    "campaign.visit": _covering,
+    "campaign.read": _covering,
     "assessment.issue": _assessment_issue,
     "assessment.appeal": _assessment_appeal,
     "assessment.decide": _assessment_decide,

@@ -26,6 +26,7 @@ _COMMAND_MODULES = (
     "engine.cli.report",
     "engine.cli.simulate",
     "engine.cli.assessment",
+    "engine.cli.campaign",
 )
 
 

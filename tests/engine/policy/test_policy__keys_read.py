@@ -51,11 +51,6 @@ UNREAD_UNTIL_ISSUE_16 = frozenset({
     "statistics.ranking_metrics",
     "statistics.specialist_ranking.bottom",
     "statistics.specialist_ranking.months",
-    "return_visit.opinion_every_months",
-    "return_visit.opinion_coverage_percent",
-    "return_visit.survey_every_months",
-    "return_visit.survey_coverage_percent",
-    "return_visit.survey_signed",
 })
 # Fields of record lists that name or describe an entry rather than set a rule.
 LABEL_FIELDS = frozenset({"code", "name", "en", "help", "group", "scheme", "unit"})
