@@ -52,6 +52,8 @@ contact.edit             as org.manage; a department's own head for its internal
                          CS centre (``cs_manager``, ``cs_centre_gm``) covering an area for its
                          external contacts (R0.3)
 contact.read             any active staff member (the contact list is the whole group's)
+contact.acknowledge      a role of ``interfaces.acknowledged_by`` (the CS centre) in the unit's
+                         subsidiary, or at group level (R0.3: a change reaches the CS centre)
 process.read             the process area (versions, diagrams, diffs): a process owner, group-level
                          staff, or a supervisor role (``ALL_VIEW_ROLES``), read-only
 process.edit             ``process_owner`` held at the group unit (processes are group-wide): drafts
@@ -509,6 +511,16 @@ def _policy_simulate(s: Subject, t: Target, policy: Any) -> Decision:
     return _outside(s)
 
 
+def _contact_acknowledge(s: Subject, t: Target, policy: Any) -> Decision:
+    roles = _roles(policy, "interfaces.acknowledged_by")
+    if not s.roles & roles:
+        return _no(f"{s.login} does not acknowledge contact changes: the CS centre's "
+                   f"{', '.join(sorted(roles))} do", "对接信息变更由客服中心确认")
+    if _in_subsidiary(s, t):
+        return _yes("the CS centre of the unit's subsidiary", "本公司客服中心")
+    return _outside(s)
+
+
 def _process_owner(s: Subject, t: Target, policy: Any) -> Decision:
     if s.group is not None and f"{PROCESS_OWNER}@{s.group}" in s.groups:
         return _yes("process owner of the group", "集团流程负责人")
@@ -651,6 +663,7 @@ ACTIONS: dict[str, Rule] = {
     "policy.edit": _policy_edit,
     "policy.publish": _policy_edit,
     "policy.review": _policy_review,
+    "contact.acknowledge": _contact_acknowledge,
     "process.read": _process_read,
     "policy.simulate": _policy_simulate,
     "process.edit": _process_owner,
@@ -660,7 +673,7 @@ ACTIONS: dict[str, Rule] = {
 
 
 # Rules that read the policy: left out of ``allowed_actions``'s default list when no policy is given.
-_POLICY_RULES = frozenset({"case.withdraw", "case.merge", "case.merge_confirm"})
+_POLICY_RULES = frozenset({"case.withdraw", "case.merge", "case.merge_confirm", "contact.acknowledge"})
 
 
 def can(subject: Subject, action: str, target: Target, *, policy: Any = None) -> Decision:

@@ -22,7 +22,7 @@ csrf = CSRFProtect()
 # One module per area, each with ``init_app(app)`` registering its blueprint; add new areas here.
 AREAS = ("auth", "account", "inbox", "intake", "case_list", "cases", "api", "faq", "repair", "visitors",
          "archives", "org", "holidays", "processes", "reports", "notices", "simulation", "assessment",
-         "assessment_api", "policies", "campaigns")
+         "assessment_api", "policies", "campaigns", "contacts")
 
 
 def _secret_key(settings: Settings) -> str:

@@ -172,6 +172,12 @@ class Services:
         """Organisation administration on this store (every method asks the permission function)."""
         return OrgAdmin(self.store, self.policies, self.clock)
 
+    def contacts(self) -> Any:
+        """The contact book (R0.3) on this store (every method asks the permission function)."""
+        from engine.contacts import Contacts
+
+        return Contacts(self.store, self.policies, self.clock)
+
     def reset_password(self, actor: Actor, login: str) -> str:
         """A new random password for ``login`` (their administrator asks; shown once, only its hash kept)."""
         password = secrets.token_urlsafe(9)

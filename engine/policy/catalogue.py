@@ -96,6 +96,7 @@ SOURCES = {
 SECTIONS = {
     "unit": "单位",
     "calendar": "工作日历",
+    "interfaces": "客服接口",
     "departments": "部门",
     "roles": "岗位",
     "lanes": "各步骤的承办岗位",
@@ -141,6 +142,7 @@ RECORD_FIELDS: dict[str, dict[str, tuple[FieldKind, bool]]] = {
     "abnormal": {**_CODED, "action": (ABNORMAL_ACTIONS, True), "notify": ("departments", False)},
     "document": {**_CODED, "marked": ("flag", False)},
     "record_class": {**_CODED, "retention": ("text", True)},
+    "contact_channel": {**_CODED, "format": (("phone", "email", "text"), True)},
 }
 
 
@@ -180,6 +182,12 @@ ENTRIES: tuple[Entry, ...] = (
     _e("calendar.region", "text", "节假日地区（法定节假日与调休数据）", "000 投诉的处理1", "R0.4"),
     _e("calendar.working_hours", "working_hours", "工作时间", "000 投诉的处理1", "R0.4"),
     _e("calendar.weekend", "weekend", "休息日", "000 投诉的处理1", "R0.4"),
+    _e("interfaces.external", "records", "对外接口（400客服电话、工作电子信箱）", "000 一、客服接口1)", "R0.3",
+       "contact_channel"),
+    _e("interfaces.internal", "records", "对内接口（部门联系人、电话、电子信箱）", "000 一、客服接口2)", "R0.3",
+       "contact_channel"),
+    _e("interfaces.change_notice", "duration", "对接信息变动知会客服中心并确认的时限", "000 一、客服接口2)", "R0.3"),
+    _e("interfaces.acknowledged_by", "roles", "确认对接信息变动的客服中心岗位", "000 一、客服接口2)", "R0.3"),
     _e("departments", "records", "部门", "003 第20条", "R0.2", "department"),
     _e("roles", "records", "岗位", "003 第5条、第21条", "R0.2", "role"),
     # Who works each step: every lane of the diagrams is one key, bound to a role and a scope.
@@ -317,6 +325,8 @@ ENTRIES: tuple[Entry, ...] = (
     _e("notifications.locale", "text", "通知语言（中文或英文）", "003 第19条", "R2.10"),
     _e("notifications.templates.reminder", "message", "未完成投诉每日提醒", "003 第19条", "R2.10",
        "name count cases when"),
+    _e("notifications.templates.contact_changed", "message", "对接信息变更知会客服中心", "000 一、客服接口2)",
+       "R0.3", "name unit by changes due"),
     _e("notifications.templates.order_signed", "message", "督办令签发后短信提醒责任人", "003 第19条", "R2.10",
        "name case task task_en due room"),
     _e("notifications.templates.penalty", "message", "扣罚通知（每笔扣罚一条站内通知）", "003 第35条", "R2.15",

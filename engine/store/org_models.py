@@ -7,13 +7,14 @@ are audited on the system chain by ``engine.org_admin``.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.store.models import Base
 
-__all__ = ["Contact", "StaffAbsence"]
+__all__ = ["Contact", "ContactChange", "StaffAbsence"]
 
 
 class StaffAbsence(Base):
@@ -43,3 +44,19 @@ class Contact(Base):
     value: Mapped[str] = mapped_column(String(200))
     updated_at: Mapped[datetime]
     updated_by: Mapped[str] = mapped_column(String(64))
+
+
+class ContactChange(Base):
+    """One change of a unit's contacts (channel → [before, after]), to be acknowledged by the CS centre
+    by ``due_at`` (``interfaces.change_notice``, R0.3)."""
+
+    __tablename__ = "contact_changes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    unit: Mapped[str] = mapped_column(String(64))
+    subsidiary: Mapped[str | None] = mapped_column(String(64), index=True)
+    changes: Mapped[dict[str, Any]]
+    changed_by: Mapped[str] = mapped_column(String(64))
+    changed_at: Mapped[datetime]
+    due_at: Mapped[datetime]
+    acknowledged_by: Mapped[str | None] = mapped_column(String(64))
+    acknowledged_at: Mapped[datetime | None]

@@ -10,16 +10,17 @@ from typing import Any
 from sqlalchemy import Table, and_, delete, insert, or_, select, update
 
 from engine.store.models import OrgUnit, Staff
-from engine.store.org_models import Contact, StaffAbsence
+from engine.store.org_models import Contact, ContactChange, StaffAbsence
 from engine.store.records import StaffRecord, UnitRecord
 from engine.store.repo import Tx
 
-__all__ = ["AbsenceRecord", "ContactRecord", "OrgRepo"]
+__all__ = ["AbsenceRecord", "ContactChangeRecord", "ContactRecord", "OrgRepo"]
 
 UNITS: Table = OrgUnit.__table__  # type: ignore[assignment]
 STAFF: Table = Staff.__table__  # type: ignore[assignment]
 ABSENCES: Table = StaffAbsence.__table__  # type: ignore[assignment]
 CONTACTS: Table = Contact.__table__  # type: ignore[assignment]
+CHANGES: Table = ContactChange.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,21 @@ class ContactRecord:
     value: str
     updated_at: datetime
     updated_by: str
+
+
+@dataclass(frozen=True)
+class ContactChangeRecord:
+    """One change of a unit's contacts and its acknowledgement by the CS centre."""
+
+    id: int
+    unit: str
+    subsidiary: str | None
+    changes: dict[str, Any]
+    changed_by: str
+    changed_at: datetime
+    due_at: datetime
+    acknowledged_by: str | None
+    acknowledged_at: datetime | None
 
 
 def _staff(row: Any) -> StaffRecord:
@@ -170,6 +186,37 @@ class OrgRepo:
             if value is not None:
                 self.conn.execute(insert(CONTACTS).values(unit=unit, channel=channel, value=value,
                                                           updated_at=at, updated_by=by))
+
+    def add_contact_change(self, **values: Any) -> int:
+        """Record a change of a unit's contacts; returns its id."""
+        key = self.conn.execute(insert(CHANGES).values(**values)).inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+    def contact_change(self, change_id: int) -> ContactChangeRecord | None:
+        """One change by id."""
+        row = self.conn.execute(select(CHANGES).where(CHANGES.c.id == change_id)).first()
+        return ContactChangeRecord(**row._mapping) if row is not None else None
+
+    def contact_changes(self, *, subsidiaries: Sequence[str | None] | None = None, open_only: bool = True,
+                        limit: int = 200) -> list[ContactChangeRecord]:
+        """Changes (of units in ``subsidiaries``; ``None`` in it: group-level units), oldest due first."""
+        stmt = select(CHANGES)
+        if open_only:
+            stmt = stmt.where(CHANGES.c.acknowledged_at.is_(None))
+        if subsidiaries is not None:
+            named = [s for s in subsidiaries if s is not None]
+            where = CHANGES.c.subsidiary.in_(named)
+            stmt = stmt.where(or_(where, CHANGES.c.subsidiary.is_(None)) if None in subsidiaries else where)
+        rows = self.conn.execute(stmt.order_by(CHANGES.c.due_at, CHANGES.c.id).limit(limit))
+        return [ContactChangeRecord(**r._mapping) for r in rows]
+
+    def acknowledge_contact_change(self, change_id: int, by: str, at: datetime) -> bool:
+        """Mark a change acknowledged unless it already is; True when this call did it."""
+        done = self.conn.execute(update(CHANGES).where(CHANGES.c.id == change_id,
+                                                       CHANGES.c.acknowledged_at.is_(None))
+                                 .values(acknowledged_by=by, acknowledged_at=at))
+        return bool(done.rowcount)
 
     def units_matching(self, text: str, limit: int = 200) -> list[str]:
         """Codes of units whose name or code contains ``text``."""

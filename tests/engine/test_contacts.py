@@ -1,0 +1,125 @@
+"""Published contacts (R0.3, issue 17): each level edits within its scope, every change is audited and
+reaches the CS centre of its subsidiary, which acknowledges it within one working day."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.clock import FixedClock
+from engine.contacts import Contacts
+from engine.errors import ConflictError, FormError, PermissionDenied
+from engine.runtime import Runtime
+from engine.store.org_repo import OrgRepo
+from engine.store.worker_repo import WorkerRepo
+from tests.conftest import shanghai
+
+HOTLINE = {"hotline": "400-888-1234", "email": "kefu@szwy.example"}
+
+
+@pytest.fixture
+def book(runtime: Runtime) -> Contacts:
+    return Contacts.of(runtime)
+
+
+def stored(runtime: Runtime, unit: str) -> dict[str, str]:
+    with runtime.store.read() as tx:
+        return {r.channel: r.value for r in OrgRepo(tx).contacts([unit])}
+
+
+def events(runtime: Runtime, action: str) -> list[dict]:
+    with runtime.store.read() as tx:
+        return [e.data | {"actor": e.actor} for e in tx.chain_events("system") if e.action == action]
+
+
+def notified(runtime: Runtime, login: str) -> list[str]:
+    with runtime.store.read() as tx:
+        return [n.title for n in WorkerRepo(tx).notifications(login)]
+
+
+def test_a_subsidiarys_administrator_publishes_its_hotline_and_the_cs_centre_is_told(runtime, book):
+    change = book.save("xu.lan", "sz-property", HOTLINE)
+    assert change is not None
+    assert stored(runtime, "sz-property") == {"hotline": "400-888-1234", "email": "kefu@szwy.example"}
+    assert change.changes == {"hotline": [None, "400-888-1234"], "email": [None, "kefu@szwy.example"]}
+    assert change.due_at == shanghai("2026-11-24 10:00")  # interfaces.change_notice: 1 working day
+    [event] = events(runtime, "contact.changed")
+    assert event["actor"] == "xu.lan" and event["unit"] == "sz-property" and event["change"] == change.id
+    # the CS centre of 深圳物业 (interfaces.acknowledged_by: cs_manager, cs_supervisor), nobody else
+    assert notified(runtime, "he.jing") == ["【对接信息变更】深圳物业公司"]
+    assert notified(runtime, "li.na") == ["【对接信息变更】深圳物业公司"]
+    assert notified(runtime, "feng.tingting") == []  # 华南区域's CS manager
+    assert notified(runtime, "yang.fan") == []
+    assert book.save("xu.lan", "sz-property", HOTLINE) is None  # nothing changed: nothing to tell
+
+
+def test_a_change_on_friday_evening_is_due_on_monday(runtime, book, clock: FixedClock):
+    clock.set(shanghai("2026-11-27 17:00"))
+    change = book.save("xu.lan", "sz-property", HOTLINE)
+    assert change is not None and change.due_at == shanghai("2026-11-30 17:00")
+
+
+def test_a_department_head_names_the_departments_contact_but_not_the_companys(runtime, book):
+    book.save("yang.fan", "sz-property-property", {"person": "杨帆", "phone": "0755-8888 1234",
+                                                   "email": "property@szwy.example"})
+    assert stored(runtime, "sz-property-property") == {"person": "杨帆", "phone": "0755-88881234",
+                                                       "email": "property@szwy.example"}
+    with pytest.raises(PermissionDenied):
+        book.save("yang.fan", "sz-property", HOTLINE)
+    assert stored(runtime, "sz-property") == {}
+
+
+def test_another_subsidiarys_administrator_changes_nothing(runtime, book):
+    with pytest.raises(PermissionDenied) as refused:
+        book.save("lu.fang", "sz-property", HOTLINE)
+    assert "深圳" not in str(refused.value.zh)
+    assert stored(runtime, "sz-property") == {}
+    assert events(runtime, "contact.changed") == []
+    assert notified(runtime, "he.jing") == []
+
+
+@pytest.mark.parametrize(("values", "field", "zh"), [
+    ({"email": "kefu at szwy"}, "email", "工作电子信箱不是有效的电子信箱"),
+    ({"hotline": "call us"}, "hotline", "400客服电话格式不对"),
+    ({"fax": "0755-1"}, "fax", "该单位没有这一联系方式"),
+    ({"email": "x" * 201 + "@a.cn"}, "email", "最多200个字"),
+])
+def test_bad_contacts_are_refused_on_their_field_in_chinese_and_nothing_is_stored(
+        runtime, book, values, field, zh):
+    with pytest.raises(FormError) as refused:
+        book.save("xu.lan", "sz-property", values)
+    assert field in refused.value.errors
+    assert zh in refused.value.errors_zh[field]  # type: ignore[attr-defined]
+    assert stored(runtime, "sz-property") == {}
+
+
+def test_the_cs_centre_acknowledges_a_change_once_audited(runtime, book, clock: FixedClock):
+    change = book.save("xu.lan", "sz-property", HOTLINE)
+    assert change is not None
+    assert [p.change.id for p in book.pending("he.jing")] == [change.id]
+    assert book.pending("feng.tingting") == [] and book.pending("zhang.wei") == []
+    with pytest.raises(PermissionDenied):
+        book.acknowledge("feng.tingting", change.id)  # 华南区域's CS manager
+    with pytest.raises(PermissionDenied):
+        book.acknowledge("yang.fan", change.id)
+    clock.set(shanghai("2026-11-24 11:00"))  # an hour after the due time
+    done = book.acknowledge("he.jing", change.id)
+    assert done.acknowledged_by == "he.jing" and done.acknowledged_at == shanghai("2026-11-24 11:00")
+    [event] = events(runtime, "contact.acknowledged")
+    assert event["actor"] == "he.jing" and event["change"] == change.id and event["late"] is True
+    assert book.pending("he.jing") == []
+    with pytest.raises(ConflictError, match="already acknowledged by he.jing"):
+        book.acknowledge("li.na", change.id)
+
+
+def test_every_staff_member_searches_the_book_by_unit_or_by_value(runtime, book):
+    book.save("xu.lan", "sz-property", HOTLINE)
+    book.save("yang.fan", "sz-property-property", {"person": "杨帆", "email": "property@szwy.example"})
+    found = {c.code: c for c in book.book("tian.tian")}  # 华南区域's specialist: the book is the group's
+    assert set(found) == {"sz-property", "sz-property-property"}
+    assert found["sz-property"].path == "华锦集团"
+    assert [(c.name, c.value) for c in found["sz-property"].channels] == [
+        ("400客服电话", "400-888-1234"), ("工作电子信箱", "kefu@szwy.example")]
+    assert not found["sz-property"].may_edit
+    assert [c.code for c in book.book("tian.tian", "888-1234")] == ["sz-property"]
+    assert "sz-property-property" in [c.code for c in book.book("zhang.wei", "物业管理部")]
+    assert [c.code for c in book.book("zhang.wei", "杨帆")] == ["sz-property-property"]
