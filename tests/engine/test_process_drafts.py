@@ -8,7 +8,7 @@ import copy
 import pytest
 import yaml
 
-from engine.process_drafts import forms_text
+from engine.process_drafts import flow_diff, forms_text
 from tests.conftest import ROOT
 
 NOTE = {"name": "extra_note", "type": "text", "label": {"zh": "补充", "en": "x"}}
@@ -65,3 +65,18 @@ def test_tasks_are_added_and_removed_and_a_file_that_cannot_be_followed_is_writt
     assert forms_text(text, removed) == "# forms\ntasks:\n" + b
     assert yaml.safe_load(forms_text("not: [valid", added)) == added
     assert yaml.safe_load(forms_text("", added)) == added
+
+
+def test_the_flow_diff_names_flows_added_removed_and_changed_by_part() -> None:
+    before = (ROOT / "processes" / "repair_work.bpmn").read_text(encoding="utf-8")
+    after = (before
+             .replace('paid_service</bpmn:conditionExpression>',
+                      'paid_service and fee_amount</bpmn:conditionExpression>')
+             .replace('<bpmn:sequenceFlow id="flow_09_collect_fee_to_work_done" sourceRef="collect_fee"',
+                      '<bpmn:sequenceFlow id="flow_10_collect_fee_to_work_done" sourceRef="collect_fee"'))
+    diff = flow_diff(before, after, "repair_work")
+    assert [f["id"] for f in diff["added"]] == ["flow_10_collect_fee_to_work_done"]
+    assert [f["id"] for f in diff["removed"]] == ["flow_09_collect_fee_to_work_done"]
+    assert [(f["id"], f["changes"], f["condition"]) for f in diff["changed"]] == [
+        ("flow_08_fee_gw_to_collect_fee", ["condition"], "paid_service and fee_amount")]
+    assert flow_diff(before, before, "repair_work") == {"added": [], "removed": [], "changed": []}

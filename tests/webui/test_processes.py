@@ -271,3 +271,19 @@ def test_a_stage_is_listed_under_the_process_that_calls_it_and_offered_nowhere_t
     assert services.intake_desks(services.actor(OWNER)).isdisjoint(services.registry.stages())
     menu = login("wang.fang").get("/inbox").get_data(as_text=True)
     assert "/cases/new/complaint_plan" not in menu
+
+
+def test_the_diff_page_colours_and_lists_a_changed_flow(owner_login, services):
+    where = holder(services)
+    browser = owner_login()
+    config = _config(browser.get(f"/processes/{where}/modeler").get_data(as_text=True))
+    xml = config["xml"].replace('targetRef="raise_order" name="退回"',
+                                'targetRef="raise_order" name="退回重填"')
+    assert xml != config["xml"]
+    response = _post_json(browser, f"/processes/{where}/draft", {"xml": xml, "forms": config["forms"]})
+    assert response.status_code == 200 and response.get_json()["clean"], response.get_data(as_text=True)
+    assert browser.post(f"/processes/{where}/deploy").status_code in (200, 302, 303)
+    page = browser.get(f"/processes/{where}/diff?from=v1&to=v2").get_data(as_text=True)
+    marks = json.loads(re.search(r"mountDiff\((\{.*\})\);", page).group(1))["marks"]
+    assert marks["flow_06_sign_gw_to_raise_order"] == "changed"
+    assert "连线（顺序流）" in page and "退回重填" in page and "改动：名称" in page
