@@ -88,7 +88,7 @@ def test_the_role_held_in_a_subsidiary_does_not_let_anyone_deploy(runtime: Runti
 def test_a_diagram_with_problems_is_not_deployed_and_every_problem_is_listed(runtime: Runtime) -> None:
     texts = retitled_repair()
     texts["repair.bpmn"] = (texts["repair.bpmn"].replace('value="order_items"', 'value="order_itmes"')
-                            .replace('id="repair.require_photos"', 'id="repair.require_photo"'))
+                            .replace('id="repair.issue_dispatch_order"', 'id="repair.issue_dispatch_ordr"'))
     with pytest.raises(DiagramError, match="deploy refused: 2 problem") as refused:
         runtime.deploy(texts, OWNER)
     codes = sorted(f.code for f in refused.value.findings)  # type: ignore[attr-defined]
@@ -101,9 +101,11 @@ def test_deploying_a_called_diagram_makes_new_versions_of_its_callers(runtime: R
     texts["return_visit.bpmn"] = texts["return_visit.bpmn"].replace(
         'name="联系客户回访 contact the customer"', 'name="联系客户回访（新版）"')
     done = runtime.deploy(texts, OWNER)
-    # its callers, also through other calls: complaint → complaint_handling → complaint_review → return_visit
-    assert sorted(d.process_id for d in done) == ["complaint", "complaint_handling", "complaint_review",
-                                                   "consultation", "repair", "return_visit"]
+    # its callers, also through other calls: complaint → complaint_handling → complaint_review → return_visit,
+    # repair → repair_handling → return_visit
+    assert sorted(d.process_id for d in done) == [
+        "complaint", "complaint_handling", "complaint_review", "consultation", "repair", "repair_handling",
+        "return_visit"]
     for caller in ("repair", "complaint"):
         assert "联系客户回访（新版）" in runtime.current_definition(caller).sources["return_visit.bpmn"]
 
