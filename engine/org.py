@@ -96,6 +96,8 @@ ROLE_CODES: tuple[str, ...] = (
     "security_guard",
     "archive_clerk",
     "process_owner",
+    "hr_manager",
+    "finance_manager",
     "org_admin",
     "policy_editor",
     "policy_reviewer",

@@ -6,9 +6,12 @@ task, so the demo cases carry real audit trails, deadlines and inbox rows.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import secrets
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from engine.clock import Clock, FixedClock
@@ -23,6 +26,7 @@ __all__ = [
     "answer_for",
     "prepare_demo",
     "seed_demo_cases",
+    "visit_photo",
     "worker_for",
 ]
 
@@ -169,8 +173,32 @@ def worker_for(store: Any, task: Any) -> str | None:
     return None
 
 
-def advance(runtime: Any, number: str, steps: int, viewer: str) -> int:
-    """Complete up to ``steps`` tasks of a case, each as the person who holds it; returns how many."""
+def visit_photo(runtime: Any, number: str, login: str, data_dir: Path | None = None) -> None:
+    """Attach a demo photo of the visit to a complaint, as the department head's upload would (R2.7:
+    an agreed plan needs a photo). The picture file is written only when ``data_dir`` is given."""
+    from PIL import Image
+
+    from engine.store.web_queries import add_attachment
+    from webui.uploads import store_upload
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 190, 170)).save(buffer, format="PNG")
+    body = buffer.getvalue()
+    if data_dir is not None:
+        digest, relative = store_upload(data_dir, body, "image/png")
+    else:
+        digest = hashlib.sha256(body).hexdigest()
+        relative = Path("attachments") / digest[:2] / f"{digest}.png"
+    case = runtime.get_case(number, login)
+    add_attachment(runtime.store, case_id=case.id, task_id=None, filename="上门照片.png",
+                   content_type="image/png", size=len(body), sha256=digest, storage_path=str(relative),
+                   uploaded_by=login, at=runtime.clock.now())
+
+
+def advance(runtime: Any, number: str, steps: int, viewer: str, data_dir: Path | None = None) -> int:
+    """Complete up to ``steps`` tasks of a case, each as the person who holds it; returns how many.
+
+    Before an agreed visit the department head uploads a photo (``visit_photo``)."""
     done = 0
     policy_of = runtime.policies.effective
     while done < steps:
@@ -189,13 +217,16 @@ def advance(runtime: Any, number: str, steps: int, viewer: str) -> int:
         except KefuError:
             policy = policy_of(None)
         answer = answer_for(task.task_name, form.describe(policy), runtime.clock.now())
+        if task.task_name == "visit_customer" and answer.get("contact_result") == "agreed":
+            visit_photo(runtime, number, login, data_dir)
         runtime.complete_task(task.task_id, login, answer)  # a repair's diagram issues its dispatch order
         done += 1
     return done
 
 
 def seed_demo_cases(
-    runtime_at: Callable[[Clock], Any], now: datetime, receivers: Mapping[str, str] | None = None
+    runtime_at: Callable[[Clock], Any], now: datetime, receivers: Mapping[str, str] | None = None,
+    data_dir: Path | None = None,
 ) -> list[str]:
     """Open the demo complaints (received ``AGES`` minutes before ``now``), repairs and consultations
     (``DEMO_OTHER``) and drive each to its stage.
@@ -208,12 +239,12 @@ def seed_demo_cases(
         runtime = runtime_at(FixedClock(now - timedelta(minutes=AGES[i % len(AGES)])))
         receiver = receivers["hn"] if i % 4 == 3 else receivers["sz"]
         view = runtime.open_case("complaint", intake, receiver)
-        advance(runtime, view.number, steps, "zheng.xiaoyan")
+        advance(runtime, view.number, steps, "zheng.xiaoyan", data_dir)
         numbers.append(view.number)
     for process_id, intake, steps, age in DEMO_OTHER:
         runtime = runtime_at(FixedClock(now - timedelta(minutes=age)))
         view = runtime.open_case(process_id, intake, receivers["sz"])
-        advance(runtime, view.number, steps, "zheng.xiaoyan")
+        advance(runtime, view.number, steps, "zheng.xiaoyan", data_dir)
         numbers.append(view.number)
     return numbers
 
@@ -261,5 +292,5 @@ def prepare_demo(services: Any, now: datetime) -> tuple[str | None, list[str]]:
     for login in logins:
         if not services.has_password(login):
             services.set_password(login, password)
-    numbers = [] if has_cases else seed_demo_cases(services.runtime_at, now)
+    numbers = [] if has_cases else seed_demo_cases(services.runtime_at, now, data_dir=services.data_dir)
     return password, numbers

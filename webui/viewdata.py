@@ -93,6 +93,8 @@ def _path(services: Any, actor: Actor, case: Any, timeline: list[Any]) -> list[s
 
 
 def _detail(data: Mapping[str, Any]) -> str:
+    if data.get("from_name") and data.get("to_name"):  # a change of category (R2.2): from → to, by name
+        return f"{data['from_name']} → {data['to_name']}"
     # A transfer names its receiver by name (to_name: a person, a department or 待认领队列), else its code.
     parts = [str(data.get("to_name") or data[k]) if k == "to" else str(data[k])
              for k in _DETAIL_KEYS if data.get(k)]
@@ -238,7 +240,21 @@ def case_page(
             continue
         if key == "customer_phone" and not full_phone:
             value = mask_phone(str(value))
-        elif key in start_choices:  # category, urgency, channel …: names from the pinned policy
+        elif key == "category" and "category" in start_choices:  # R2.2 the final cause, and the intake's
+            names_of = start_choices["category"]
+            value = names_of.get(str(value), value)
+            opened = [ev.data["form"] for ev in raw_timeline
+                      if ev.action == "case.opened" and isinstance((ev.data or {}).get("form"), Mapping)]
+            intake = opened[0].get("category") if opened else None
+            if intake and intake != data.get("category"):
+                at_intake = names_of.get(str(intake), intake)
+                value += pick({"zh": f"（受理时：{at_intake}）", "en": f" (at intake: {at_intake})"})
+            checked = any(ev.action == "task.completed" and (ev.data or {}).get("task") == "check_closure"
+                          and ((ev.data or {}).get("form") or {}).get("check_result") == "accept"
+                          for ev in raw_timeline)
+            if case.process_id == "complaint" and not checked and case.closed_at is None:
+                value = f"{value}{pick({'zh': '（暂定，待核定）', 'en': ' (provisional until the check)'})}"
+        elif key in start_choices:  # urgency, channel …: names from the pinned policy
             value = start_choices[key].get(str(value), value)
         elif key == "urgency":  # set by the diagram (a repair's emergency flag): named by the policy's list
             value = _choice_names(policy, "complaint.urgency").get(str(value), value)

@@ -44,6 +44,14 @@ _TASK_CASE_FIELDS = ("number", "category", "room", "customer_name", "customer_ph
                      "status")
 
 
+def _absent(expr: str, data: Any) -> bool:
+    """True when a ``due`` expression is one data name the case does not have: that step has no due time
+    (a called process's caller sets it, e.g. ``return_visit_due``: a complaint's return visit has one, a
+    repair's not)."""
+    name = expr.strip()
+    return name.isidentifier() and name not in data
+
+
 def to_utc(value: Any, zone: Any) -> datetime | None:
     """An aware UTC datetime from an ISO string or datetime (naive values are read in ``zone``)."""
     if value is None or value == "":
@@ -137,6 +145,13 @@ class Transition:
             self._actor_groups = frozenset(candidate_groups(staff)) if staff is not None and staff.active \
                 else frozenset()
         return group in self._actor_groups
+
+    def _category_name(self, code: Any) -> str:
+        """A category's name in the case's policy (its code when the policy does not know it)."""
+        try:
+            return str(self.policy.name_of("complaint.categories", str(code)))
+        except Exception:  # noqa: BLE001 - an unknown code is shown as it is
+            return str(code)
 
     def local(self, moment: datetime | None) -> str | None:
         """A time as ISO text in the policy zone (for audit data and messages)."""
@@ -266,9 +281,17 @@ class Transition:
         data = self.workflow_data(ready_tasks, completed)
         ended = self.final_status or (self.case.get("status") if self.case.get("status") in ENDED_BY_HAND
                                       else None)
+        before = self.case.get("category")
         for key in CASE_DATA_FIELDS:
             if key in data and data[key] is not None:
                 self.case[key] = _text(data[key])
+        if before and self.case.get("category") != before:  # R2.2 the final cause differs: audited
+            self.events.append({"actor": self.actor, "action": "case.category_changed",
+                                "task_id": self.completed_task,
+                                "data": {"from": before, "to": self.case.get("category"),
+                                         "from_name": self._category_name(before),
+                                         "to_name": self._category_name(self.case.get("category")),
+                                         "intake": _text(data.get("intake_category")) or before}})
         if ended is not None:
             self.case["status"] = ended
         if not self.case.get("responsible_department") and self.case.get("category"):
@@ -346,7 +369,7 @@ class Transition:
         with self.engine():
             if info is not None and info.assignee_expr:
                 assignee = _text(evaluate_expression(engine, task, info.assignee_expr)) or assignee
-            if info is not None and info.due_expr:
+            if info is not None and info.due_expr and not _absent(info.due_expr, task.data):
                 due_at = to_utc(evaluate_expression(engine, task, info.due_expr), self.zone)
         title = info.title if info is not None else (task.task_spec.bpmn_name or task.task_spec.name)
         case = self.case

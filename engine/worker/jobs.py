@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from engine.policy.rules import zh_duration
 from engine.store import CaseRecord
 from engine.worker.assessment import assessment_summary
 from engine.worker.context import COMPLAINT, RunContext, span, tasks_at
@@ -174,6 +175,8 @@ def volume_check(ctx: RunContext) -> dict[str, Any]:
         by_project.setdefault(case.project or ctx.unit, []).append(case)
     group = ctx.directory.group_unit()
     notify = ctx.directory.nearest(str(policy.get("complaint.escalation.volume_notify")), group)
+    # the window in the message's language: "30天" in a Chinese message, "30 days" in an English one
+    words = zh_duration(window.text) if ctx.notifier.locale == "zh" else window.text
     for project, found in sorted(by_project.items()):
         for level, key in (("volume_report", "report_at"), ("volume_investigate", "investigate_at")):
             threshold = int(policy.get(f"complaint.escalation.volume.{key}"))
@@ -187,7 +190,7 @@ def volume_check(ctx: RunContext) -> dict[str, Any]:
                 continue
             name = ctx.directory.units[project].name if project in ctx.directory.units else project
             ctx.notifier.tell(notify, level, f"{project}:{crossing.id}", unit=name, count=len(found),
-                              threshold=threshold, window=window.text)
+                              threshold=threshold, window=words)
             ctx.count(level)
     return dict(ctx.counts)
 

@@ -28,12 +28,15 @@ from engine.durations import WallClock, WorkingTime
 __all__ = ["FINED_TASKS", "CaseRules", "Lateness", "started_steps", "working_span"]
 
 # Task (BPMN id) → the fine kind of doing it late. The plan is agreed and entered at the visit
-# (R2.7); the return-visit tasks with a due time are the supervisor's visit of a difficult issue
-# within 24 hours (R6.2, processes/return_visit.bpmn, called by the complaint).
+# (R2.7); the return-visit tasks with a due time are the first receiver's visit of a complaint
+# (complaint.deadlines.return_visit, R2.12, 003 第35条) and the supervisor's visit of a difficult issue
+# (return_visit.difficult_issue, R6.2), both in processes/return_visit.bpmn, called by the complaint.
 FINED_TASKS = {
     "raise_order": "late_order_entry",
     "sign_order": "late_order_sign",
     "visit_customer": "plan_not_entered",
+    "contact_customer": "missed_return_visit",
+    "record_return_visit": "missed_return_visit",
     "supervisor_contact_customer": "missed_return_visit",
     "supervisor_record_return_visit": "missed_return_visit",
 }

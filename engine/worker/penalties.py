@@ -199,7 +199,9 @@ def overdue_ledger(ctx: RunContext) -> dict[str, Any]:
 
 
 def close_month(ctx: RunContext) -> dict[str, Any]:
-    """Close the month before the occurrence: export its ledger for HR and finance (CSV and Excel)."""
+    """Close the month before the occurrence: export its ledger (CSV and Excel) and deliver it to HR and
+    finance: an e-mail with the Excel attached and an in-app notice
+    (``notifications.templates.penalty_ledger``)."""
     month = ctx.local(ctx.occurrence - timedelta(microseconds=1)).strftime("%Y-%m")
     lines = ctx.repo.penalties(month, ctx.unit)
     folder = ctx.data_dir / "exports" / "penalties"
@@ -210,12 +212,31 @@ def close_month(ctx: RunContext) -> dict[str, Any]:
     files.append(month_statements(ctx, month)[0])  # R8.1 the staff statements go with the ledger
     total = sum(line.amount for line in lines)
     report_to = [str(x) for x in ctx.policy.get("complaint.penalties.report_to")]
+    people = _ledger_recipients(ctx)
     ctx.repo.add_alert(key=f"penalty_close:{ctx.unit}:{month}", kind="penalty_close", unit=ctx.unit,
                        case_id=None, at=ctx.occurrence,
                        data={"month": month, "lines": len(lines), "total": total,
-                             "files": [str(f) for f in files], "report_to": report_to})
+                             "files": [str(f) for f in files], "report_to": report_to,
+                             "sent_to": sorted(p.login for p in people)})
+    unit = ctx.directory.units[ctx.unit].name if ctx.unit in ctx.directory.units else ctx.unit
+    ctx.notifier.tell(people, "penalty_ledger", f"{ctx.unit}:{month}", attachment=str(files[-1]), unit=unit,
+                      month=month, lines=len(lines), total=total,
+                      bonus_lines=sum(1 for line in lines if line.bonus_percent_min is not None))
     ctx.count("lines", len(lines))
-    return {"month": month, "lines": len(lines), "total": total, "files": [f.name for f in files]}
+    return {"month": month, "lines": len(lines), "total": total, "files": [f.name for f in files],
+            "sent_to": sorted(p.login for p in people)}
+
+
+def _ledger_recipients(ctx: RunContext) -> list[Any]:
+    """Holders of ``complaint.penalties.report_roles`` nearest the unit (its own, else above): HR and
+    finance (R2.15, 003 第36条)."""
+    units = ctx.directory.units
+    chain, at = [], ctx.unit
+    while at in units:
+        chain.append(at)
+        at = units[at].parent or ""
+    return [p for role in ctx.policy.get("complaint.penalties.report_roles")
+            for p in ctx.directory.nearest(str(role), *chain)]
 
 
 def book_penalty_action(ctx: ActionContext, person: str, kind: str, amount: int, detail: str | None = None,

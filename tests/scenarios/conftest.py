@@ -97,6 +97,15 @@ class Desk:
                            storage_path=f"attachments/{stage}.jpg", uploaded_by=by, at=self.clock.now(),
                            stage=stage)
 
+    def visit_photo(self, number: str, by: str = "yang.fan") -> None:
+        """Upload a photo of the visit on the case, as the department head does before agreeing a plan
+        (R2.7)."""
+        from engine.store.web_queries import add_attachment
+
+        add_attachment(self.runtime.store, case_id=self.case(number).id, task_id=None, filename="visit.jpg",
+                       content_type="image/jpeg", size=1024, sha256="v".ljust(64, "0"),
+                       storage_path="attachments/visit.jpg", uploaded_by=by, at=self.clock.now())
+
     def due(self, number: str, name: str) -> datetime:
         """The due time of an open task, in Shanghai time."""
         item = self.task(number, name)

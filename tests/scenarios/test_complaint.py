@@ -28,6 +28,7 @@ def agree_plan(desk: Desk, number: str, **extra: object) -> None:
             "plan": "修复楼上防水层并重新粉刷天花板", "agreed_completion": "2026-11-26T17:00:00+08:00",
             "customer_confirmed_plan": True}
     data.update(extra)
+    desk.visit_photo(number)
     desk.complete(number, "visit_customer", **data)
 
 

@@ -62,6 +62,7 @@ def raise_and_sign(desk: Desk, n: str, raised: str, signed: str, specialist: str
 def to_work(desk: Desk, n: str, at: str, agreed: str) -> None:
     """The department visits and agrees ``agreed``, replies by phone: the case waits at the work step."""
     desk.at(at)
+    desk.visit_photo(n)
     desk.complete(n, "visit_customer", contact_result="agreed", visit_record="已上门", plan="修复防水层",
                   agreed_completion=agreed, customer_confirmed_plan=True)
     desk.complete(n, "reply_customer", reply_method="phone", reply_content="已安排",

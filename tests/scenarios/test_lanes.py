@@ -35,6 +35,7 @@ def _to_expert_timeout(desk: Desk, actor: str = "zhang.wei", **intake: str) -> s
     desk.complete(n, "raise_order", order_summary="地产相关投诉",
                   required_completion="2026-11-27T17:00:00+08:00")
     desk.complete(n, "sign_order", order_decision="sign")
+    desk.visit_photo(n)
     desk.complete(n, "visit_customer", contact_result="agreed", visit_record="已上门", plan="请顾问出具意见",
                   agreed_completion="2026-11-26T17:00:00+08:00", customer_confirmed_plan=True,
                   needs_expert=True)

@@ -45,6 +45,7 @@ def _order(desk: Desk, n: str, raise_at: str, sign_at: str) -> None:
 
 def _visit(desk: Desk, n: str, at: str) -> None:
     desk.at(at)
+    desk.visit_photo(n)
     desk.complete(n, "visit_customer", contact_result="agreed", visit_record="已上门", plan="更换防水层",
                   agreed_completion=AGREED, customer_confirmed_plan=True)
 

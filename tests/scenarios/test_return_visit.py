@@ -115,6 +115,7 @@ def test_a_complaint_calls_the_return_visit_and_a_major_complaint_counts_as_diff
                   required_completion="2026-11-27T17:00:00+08:00")
     desk.complete(n, "sign_order", order_decision="sign")
     desk.complete(n, "chairman_takes_charge", chairman_instructions="限期处理")
+    desk.visit_photo(n)
     desk.complete(n, "visit_customer", contact_result="agreed", visit_record="已上门", plan="修复",
                   agreed_completion="2026-11-26T17:00:00+08:00", customer_confirmed_plan=True)
     desk.complete(n, "reply_customer", reply_method="phone", reply_content="已安排",

@@ -124,7 +124,7 @@ def _intake():
 
 
 def test_the_inbox_fires_due_deadlines_before_it_lists(login, services, clock):
-    from webui.demo import answer_for, worker_for
+    from webui.demo import answer_for, visit_photo, worker_for
 
     number = open_complaint(login("wang.fang"), category="real_estate")
     runtime = services.runtime
@@ -136,6 +136,8 @@ def test_the_inbox_fires_due_deadlines_before_it_lists(login, services, clock):
         if task.assignee is None:
             runtime.claim_task(task.task_id, who)
         form = runtime.registry.get("complaint").forms[name].describe(services.policy(case.subsidiary))
+        if name == "visit_customer":
+            visit_photo(runtime, number, who)  # R2.7: an agreed plan needs a photo of the visit
         runtime.complete_task(task.task_id, who, {**answer_for(name, form, clock.now()), **extra})
 
     complete("raise_order")

@@ -70,6 +70,7 @@ def to_work(desk: Desk, number: str, agreed: str = "2026-11-26T17:00:00+08:00") 
     desk.complete(number, "raise_order", order_summary="请物业部处理楼上漏水",
                   required_completion=REQUIRED_BY)
     desk.complete(number, "sign_order", order_decision="sign")
+    desk.visit_photo(number)
     desk.complete(number, "visit_customer", contact_result="agreed", visit_record="已上门",
                   plan="修复防水层", agreed_completion=agreed, customer_confirmed_plan=True)
     desk.complete(number, "reply_customer", reply_method="phone", reply_content="已安排",

@@ -41,6 +41,7 @@ def _sign(number: str) -> Callable[[Desk], None]:
 
 def _plan(number: str, agreed: str) -> Callable[[Desk], None]:
     def act(desk: Desk) -> None:
+        desk.visit_photo(number)
         desk.complete(number, "visit_customer", contact_result="agreed", visit_record="已上门", plan="修复",
                       agreed_completion=agreed, customer_confirmed_plan=True)
         desk.complete(number, "reply_customer", reply_method="phone", reply_content="已安排",

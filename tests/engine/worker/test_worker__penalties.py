@@ -83,6 +83,7 @@ def test_a_plan_entered_after_the_visit_deadline_is_fined_the_pinned_policys_amo
     desk.complete(n, "raise_order", order_summary="请物业部处理", required_completion=REQUIRED_BY)
     desk.complete(n, "sign_order", order_decision="sign")  # visit due 11:00
     desk.at("2026-11-23 13:40")
+    desk.visit_photo(n)
     desk.complete(n, "visit_customer", contact_result="agreed", visit_record="已上门", plan="修复",
                   agreed_completion="2026-11-26T17:00:00+08:00", customer_confirmed_plan=True)
     desk.at("2026-11-23 18:01")
@@ -102,6 +103,7 @@ def test_a_difficult_return_visit_done_after_24_hours_costs_the_policys_bonus_sh
     desk.complete(n, "chairman_takes_charge", chairman_instructions="限期处理")
     to_work_done = {"contact_result": "agreed", "visit_record": "已上门", "plan": "修复",
                     "agreed_completion": "2026-11-26T17:00:00+08:00", "customer_confirmed_plan": True}
+    desk.visit_photo(n)
     desk.complete(n, "visit_customer", **to_work_done)
     desk.complete(n, "reply_customer", reply_method="phone", reply_content="已安排",
                   done_within_reply_window=True)
