@@ -190,7 +190,7 @@ def visit_photo(runtime: Any, number: str, login: str, data_dir: Path | None = N
         digest = hashlib.sha256(body).hexdigest()
         relative = Path("attachments") / digest[:2] / f"{digest}.png"
     case = runtime.get_case(number, login)
-    add_attachment(runtime.store, case_id=case.id, task_id=None, filename="上门照片.png",
+    add_attachment(runtime.store, case_id=case.id, task_id=None, filename="上门照片",
                    content_type="image/png", size=len(body), sha256=digest, storage_path=str(relative),
                    uploaded_by=login, at=runtime.clock.now())
 

@@ -182,7 +182,8 @@ _PLACEHOLDERS_ZH = {
     "urgency_phrase": "紧急程度说明", "process": "流程", "title": "标题", "message": "内容",
     "version": "版本", "received": "受理宗数", "valid": "有效宗数", "closed": "已结案宗数",
     "open": "未结案宗数", "what": "情况", "deadline": "报送时限", "points": "扣分", "total": "扣款金额",
-    "public": "公布说明", "by": "修改人", "changes": "变更内容",
+    "public": "公布说明", "by": "修改人", "changes": "变更内容", "lines": "笔数",
+    "bonus_lines": "扣罚奖金笔数",
 }
 
 

@@ -117,6 +117,7 @@ def _bpmn(path: Path) -> Source:
     root = etree.parse(str(path)).getroot()
     texts = [el.text or "" for el in root.iter() if el.tag in _EXPRESSION_TAGS]
     texts += [el.get("value") or "" for el in root.iter(f"{_SPIFF}property")]
+    texts += [el.get("value") or "" for el in root.iter(f"{_SPIFF}parameter")]  # a service task's parameters
     return Source(str(path.relative_to(ROOT)), names={m for t in texts for m in _QUOTED.findall(t)})
 
 

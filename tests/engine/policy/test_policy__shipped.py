@@ -59,6 +59,7 @@ LANES = {
     "claim_reporter": ("department_head", "responsible_department"),  # R2.14 003 第34条
     "major_claim_approver": ("chairman", "subsidiary"),
     "adviser_assigner": ("general_manager", "subsidiary"),  # R2.17 000 顾问支持1: 公司总经理
+    "temporary_adviser": ("department_head", "subsidiary"),  # R2.17 the adviser the GM names (issue 19)
     "wording_confirmer": ("cs_manager", "subsidiary"),  # R1.2
     "difficult_issue_visitor": ("cs_supervisor", "project"),  # R6.2 主管以上
     "archive_approver": ("cs_supervisor", "project"),  # R5.2

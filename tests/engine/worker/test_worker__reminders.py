@@ -120,10 +120,11 @@ def test_national_day_holidays_have_no_reminders_and_hold_every_message(
     for _ in range(4):
         desk.open()  # the 5th complaint in the window: the group CS manager must be told
     worker.run_once()
-    with worker.store.read() as tx:
-        held = WorkerRepo(tx).messages()
-    # the volume report, and September's statistics (R7.1, due by the 8th, after the holiday)
-    assert {m.kind for m in held} == {"volume_report", "monthly_report"}
+    with worker.store.read() as tx:  # what the holiday's run queued (the first run sent August's ledger)
+        held = [m for m in WorkerRepo(tx).messages() if m.created_at >= shanghai("2026-10-04 03:00")]
+    # the volume report, September's statistics (R7.1, due by the 8th, after the holiday) and September's
+    # penalty ledger for HR and finance (R2.15, closed on the 1st)
+    assert {m.kind for m in held} == {"volume_report", "monthly_report", "penalty_ledger"}
     assert all(m.next_attempt_at == shanghai("2026-10-08 08:30") for m in held if m.kind == "volume_report")
     # each message waits for the working time of its own unit (hn-region starts at 09:00)
     assert {m.next_attempt_at for m in held} == {shanghai("2026-10-08 08:30"), shanghai("2026-10-08 09:00")}
