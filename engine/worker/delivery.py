@@ -67,8 +67,10 @@ class SmtpTransport:
         mail["Date"] = formatdate(localtime=False)
         mail["Message-ID"] = f"<{message.key.replace(':', '.').replace(' ', '_')}@kefu>"
         mail.set_content(message.body)
-        if message.attachment:  # e.g. the monthly report's Excel (engine.reports.delivery)
-            path = Path(message.attachment)
+        # e.g. the monthly report's Excel (engine.reports.delivery); one path a line (the penalty ledger
+        # and the staff statements go together)
+        for line in (message.attachment or "").splitlines():
+            path = Path(line)
             mail.add_attachment(path.read_bytes(), maintype="application",
                                 subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                                 filename=path.name)

@@ -45,12 +45,15 @@ class Notifier:
 
     def tell(self, people: Iterable[StaffRecord], kind: str, ref: str, *, case_id: str | None = None,
              case_number: str | None = None, channels: Sequence[str] | None = None, at_once: bool = False,
-             attachment: str | None = None, **values: Any) -> int:
+             attachment: str | Sequence[str] | None = None, **values: Any) -> int:
         """Tell each person once per channel (the policy's, or ``channels``); how many rows were new.
 
         ``at_once`` sends now whatever the hour (an emergency, 000 投诉的受理3 第一时间通知);
-        ``attachment`` is a file the e-mails carry (the monthly report's Excel).
+        ``attachment`` is a file the e-mails carry (the monthly report's Excel), or several (the penalty
+        ledger and the staff statements), kept one path a line.
         """
+        if attachment is not None and not isinstance(attachment, str):
+            attachment = "\n".join(str(a) for a in attachment)
         new = 0
         held = not (self.around_the_clock or at_once)
         due = send_at(self.policy, self.now) if held else self.now

@@ -199,9 +199,9 @@ def overdue_ledger(ctx: RunContext) -> dict[str, Any]:
 
 
 def close_month(ctx: RunContext) -> dict[str, Any]:
-    """Close the month before the occurrence: export its ledger (CSV and Excel) and deliver it to HR and
-    finance: an e-mail with the Excel attached and an in-app notice
-    (``notifications.templates.penalty_ledger``)."""
+    """Close the month before the occurrence: export its ledger (CSV and Excel) and the staff statements
+    (R8.1), and deliver them to HR and finance: an e-mail with both Excel files attached and an in-app
+    notice (``notifications.templates.penalty_ledger``)."""
     month = ctx.local(ctx.occurrence - timedelta(microseconds=1)).strftime("%Y-%m")
     lines = ctx.repo.penalties(month, ctx.unit)
     folder = ctx.data_dir / "exports" / "penalties"
@@ -219,7 +219,9 @@ def close_month(ctx: RunContext) -> dict[str, Any]:
                              "files": [str(f) for f in files], "report_to": report_to,
                              "sent_to": sorted(p.login for p in people)})
     unit = ctx.directory.units[ctx.unit].name if ctx.unit in ctx.directory.units else ctx.unit
-    ctx.notifier.tell(people, "penalty_ledger", f"{ctx.unit}:{month}", attachment=str(files[-1]), unit=unit,
+    ledger_xlsx, statements = files[1], files[2]  # the e-mail carries the ledger and the R8.1 statements
+    ctx.notifier.tell(people, "penalty_ledger", f"{ctx.unit}:{month}",
+                      attachment=[str(ledger_xlsx), str(statements)], unit=unit,
                       month=month, lines=len(lines), total=total,
                       bonus_lines=sum(1 for line in lines if line.bonus_percent_min is not None))
     ctx.count("lines", len(lines))

@@ -197,9 +197,12 @@ def test_the_months_ledger_goes_to_hr_and_finance_by_email_with_the_excel_and_in
     assert not [t for t in notes["tang.min"] if "深圳物业公司" in t]  # 华南区域's finance: 华南区域's ledger
     sz = [m for m in mails if m.subject == "【扣罚台账】深圳物业公司 2026-11"]
     assert sorted(m.address for m in sz) == ["he.ying@huajin.example", "xu.ping@huajin.example"]
-    assert all(m.channel == "email" and m.attachment and m.attachment.endswith(".xlsx") for m in sz)
+    files = [str(m.attachment).splitlines() for m in sz]  # the ledger and the R8.1 staff statements
+    assert all(m.channel == "email" for m in sz)
+    assert [Path(f).name for f in files[0]] == ["penalties-sz-property-2026-11.xlsx",
+                                                 "assessment-sz-property-2026-11.xlsx"]
     assert "共1笔" in sz[0].body and "扣罚月度综合奖金1笔" in sz[0].body
-    sheet = load_workbook(BytesIO(Path(str(sz[0].attachment)).read_bytes()))["扣罚台账"]
+    sheet = load_workbook(BytesIO(Path(files[0][0]).read_bytes()))["扣罚台账"]
     header = [c.value for c in sheet[1]]
     assert header[8] == "发生时间（北京时间）"
     row = [c.value for c in sheet[2]]
