@@ -102,7 +102,7 @@ class Desk:
         (R2.7)."""
         from engine.store.web_queries import add_attachment
 
-        add_attachment(self.runtime.store, case_id=self.case(number).id, task_id=None, filename="visit.jpg",
+        add_attachment(self.runtime.store, case_id=self.case(number).id, task_id=None, filename="上门照片",
                        content_type="image/jpeg", size=1024, sha256="v".ljust(64, "0"),
                        storage_path="attachments/visit.jpg", uploaded_by=by, at=self.clock.now())
 
