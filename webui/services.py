@@ -214,12 +214,12 @@ class Services:
                 if u.kind == "project" and can(subject, "policy.simulate", report_target(units, u)).allowed]
 
     def overlay_units(self, unit: str) -> list[tuple[str, str]]:
-        """(code, name) of the policy files a draft of ``unit``'s rules may replace: its project's, its
-        subsidiary's (those the policy set has)."""
-        units, known = self.units(), set(self.policies.units)
+        """(code, name) of the policy files a draft of ``unit``'s rules may replace: its project's and its
+        subsidiary's (a project without a file of its own gets one from the draft, as on publishing)."""
+        units = self.units()
         out, at = [], units.get(unit)
         while at is not None and at.kind != "group":
-            if at.code in known:
+            if at.kind in ("project", "subsidiary"):
                 out.append((at.code, at.name))
             at = units.get(at.parent) if at.parent else None
         return out

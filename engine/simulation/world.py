@@ -18,6 +18,7 @@ from engine.clock import FixedClock
 from engine.errors import KefuError, PolicyError
 from engine.org import OrgData
 from engine.policy import PolicySet, load_policy_set
+from engine.policy_versions import unit_path
 from engine.processes import ProcessRegistry
 from engine.runtime import Runtime
 from engine.store import Store
@@ -51,21 +52,35 @@ class World:
     clock: FixedClock
 
 
-def policy_tree(policies: PolicySet, overlay: Overlay | None, into: Path) -> Path:
+def policy_tree(policies: PolicySet, overlay: Overlay | None, into: Path, org: OrgData | None = None) -> Path:
     """Copy the policy directory to ``into`` with the overlay's text as its unit's file (and the texts
-    the set was loaded with in place of their files: the versions published in the browser)."""
+    the set was loaded with in place of their files: the versions published in the browser). A unit
+    with no file yet (a project that keeps its subsidiary's rules) gets one where its first published
+    version would go; its level comes from ``org``."""
     target = into / "policies"
     shutil.copytree(policies.directory, target)
     for path, text in getattr(policies, "texts", {}).items():
         (target / path).parent.mkdir(parents=True, exist_ok=True)
         (target / path).write_text(text, encoding="utf-8")
     if overlay is not None:
-        unit = policies.unit(overlay.unit)  # NotFoundError for an unknown unit
-        if unit.level == "group":
+        level = _overlay_level(policies, overlay.unit, org)
+        if level == "group":
             raise KefuError("an overlay replaces a subsidiary's or a project's file, not the group standard",
                             zh="草案只能是子公司或项目的细则，不能替换集团标准")
-        (target / unit.path.relative_to(policies.directory)).write_text(overlay.text, encoding="utf-8")
+        path = target / unit_path(policies, overlay.unit, level)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(overlay.text, encoding="utf-8")
     return target
+
+
+def _overlay_level(policies: PolicySet, code: str, org: OrgData | None) -> str:
+    """``group``, ``subsidiary`` or ``project``: from the unit's file, else from the organisation (a
+    project or subsidiary without a file of its own); NotFoundError for a unit neither knows."""
+    if code == "group" or code in policies.units:
+        return policies.unit(code).level
+    if org is not None and code in org.units and org.units[code].kind in ("subsidiary", "project"):
+        return org.units[code].kind
+    return policies.unit(code).level  # NotFoundError naming the units there are
 
 
 @contextmanager
@@ -77,7 +92,7 @@ def world(policies: PolicySet, registry: ProcessRegistry, org: OrgData, at: date
         policies = current()
     with tempfile.TemporaryDirectory(prefix="kefu-simulate-") as tmp:
         directory = Path(tmp)
-        tree = policy_tree(policies, overlay, directory)
+        tree = policy_tree(policies, overlay, directory, org)
         try:
             loaded = load_policy_set(tree)
         except PolicyError as error:  # the copy's paths mean nothing to the reader: name the overlay

@@ -49,6 +49,20 @@ def test_a_draft_with_a_12_hour_consultation_reply_shows_the_new_deadline_beside
     assert "11-24 10:00" in row and "11-23 22:00" in row and "变化" in row
 
 
+def test_a_draft_of_a_project_without_a_file_of_its_own_shows_its_new_deadline(login):
+    browser = login("wang.fang")
+    page = browser.get("/simulate?process=consultation&unit=sz-property-jhy")
+    assert '<option value="sz-property-jhy"' in page.get_data(as_text=True)  # 锦华园 has no file yet
+    jhy = "sz-property-jhy"
+    page = browser.post("/simulate", {**CONSULTATION, "unit": jhy, "overlay_unit": jhy,
+                                      "overlay": "extends: sz-property\n\nconsultation:\n  reply: 8 hours\n"})
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    row = html[html.index("答复客户"):]
+    row = row[:row.index("</tr>")]
+    assert "11-24 10:00" in row and "11-23 18:00" in row and "变化" in row
+
+
 def test_a_draft_beyond_the_groups_bound_is_refused_on_its_field_and_the_text_is_kept(login):
     browser = login("wang.fang")
     browser.get("/simulate")

@@ -150,6 +150,23 @@ def test_an_overlay_with_a_12_hour_consultation_reply_shows_the_new_deadline_bes
                        ("reply_customer", "11-24 10:00", "11-23 22:00")]
 
 
+def test_a_draft_of_a_project_without_a_file_of_its_own_is_simulated(parts: Parts) -> None:
+    # 锦华园 keeps 深圳物业's rules (no policies/projects/sz-property-jhy.yaml): its draft becomes the file
+    policies, registry, org = parts
+    assert "sz-property-jhy" not in policies.units
+    at = PRESETS["consultation"].at
+    current = simulate("consultation", at, "sz-property-jhy", policies=policies, registry=registry, org=org)
+    text = "extends: sz-property\n\nconsultation:\n  reply: 8 hours\n"
+    draft = simulate("consultation", at, "sz-property-jhy", policies=policies, registry=registry, org=org,
+                     overlay=Overlay("sz-property-jhy", text))
+    changed = {(r.task, f"{r.left.due_at:%m-%d %H:%M}", f"{r.right.due_at:%m-%d %H:%M}")
+               for r in compare(current, draft).rows if r.changed and r.left and r.right}
+    assert ("reply_customer", "11-24 10:00", "11-23 18:00") in changed
+    with pytest.raises(NotFoundError, match="unknown unit 'sz-property-xyz'"):
+        simulate("consultation", at, "sz-property-jhy", policies=policies, registry=registry, org=org,
+                 overlay=Overlay("sz-property-xyz", "extends: sz-property\n"))
+
+
 def test_an_overlay_beyond_the_groups_bound_is_refused_with_the_bound(parts: Parts) -> None:
     with pytest.raises(KefuError) as refused:
         run(parts, "consultation", "happy", _reply(48))
