@@ -20,7 +20,7 @@ from engine.store.case_queries import CaseFilter
 from engine.store.web_queries import COUNT_CAP, SORTS, VIEWS, InboxFilter
 from webui.context import services
 from webui.form_schema import NO_NUL, FormSchemas, problems
-from webui.openapi import CASE_LIST_PARAMS, MONTH, openapi_document
+from webui.openapi import CASE_LIST_PARAMS, MONTH, QUARTER, YEAR, openapi_document
 from webui.viewdata import mask_phone
 
 __all__ = ["bp", "init_app"]
@@ -216,6 +216,39 @@ def monthly_report() -> Any:
         raise FormError("query parameter 'month' is required (YYYY-MM, e.g. 2026-11)",
                         {"month": "required"}, zh="请填写月份（YYYY-MM）")
     return jsonify(services().monthly_report(g.api_actor, args["month"], args.get("unit")))
+
+
+@bp.get("/reports/ranking")
+@token_required
+def ranking_report() -> Any:
+    """The month's rankings (R7.2): ``?month=YYYY-MM&unit=<group, subsidiary or project>``."""
+    args = _args({"month": MONTH, "unit": _TEXT})
+    if "month" not in args:
+        raise FormError("query parameter 'month' is required (YYYY-MM, e.g. 2026-11)",
+                        {"month": "required"}, zh="请填写月份（YYYY-MM）")
+    return jsonify(services().ranking_report(g.api_actor, args["month"], args.get("unit")))
+
+
+@bp.get("/reports/quarterly")
+@token_required
+def quarterly_report() -> Any:
+    """A unit's quarterly analysis (R7.1): ``?quarter=2026Q3&unit=<group, subsidiary or project>``."""
+    args = _args({"quarter": QUARTER, "unit": _TEXT})
+    if "quarter" not in args:
+        raise FormError("query parameter 'quarter' is required (e.g. 2026Q3)", {"quarter": "required"},
+                        zh="请填写季度（如 2026Q3）")
+    return jsonify(services().quarterly_report(g.api_actor, args["quarter"], args.get("unit")))
+
+
+@bp.get("/reports/bad-debt")
+@token_required
+def bad_debt_report() -> Any:
+    """The year-end bad-debt analysis (R2.16): ``?year=2026&unit=<group, subsidiary or project>``."""
+    args = _args({"year": YEAR, "unit": _TEXT})
+    if "year" not in args:
+        raise FormError("query parameter 'year' is required (e.g. 2026)", {"year": "required"},
+                        zh="请填写年份（如 2026）")
+    return jsonify(services().bad_debt_report(g.api_actor, args["year"], args.get("unit")))
 
 
 @bp.post("/tasks/<task_id>/claim")

@@ -57,6 +57,8 @@ _SOME_TEXT = {"type": "string", "minLength": 1, "allOf": [
                 "\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]"}]}
 _TIME = {"type": ["string", "null"], "description": "ISO 8601 with offset"}
 MONTH = {"type": "string", "pattern": "^20[0-9]{2}-(0[1-9]|1[0-2])$", "examples": ["2026-11"]}
+QUARTER = {"type": "string", "pattern": "^20[0-9]{2}[QP](1[0-2]|[1-9])$", "examples": ["2026Q3"]}
+YEAR = {"type": "integer", "minimum": 2000, "maximum": 2099, "examples": [2026]}
 
 
 def _json(schema: dict[str, Any]) -> dict[str, Any]:
@@ -111,6 +113,31 @@ def _case_links(pointer: str) -> dict[str, Any]:
     return {name: {"operationId": op, "parameters": number}
             for name, op in (("ReadCase", "readCase"), ("ReadTimeline", "readTimeline"),
                              ("Attach", "attachFile"))}
+
+
+def _ranking() -> dict[str, Any]:
+    score = {"type": ["number", "null"], "minimum": 0, "maximum": 100}
+    rank = {"type": ["integer", "null"], "minimum": 1}
+    unit = {"type": "object",
+            "required": ["unit", "rank", "score", "on_time_rate", "efficiency", "satisfaction"],
+            "properties": {"unit": {"type": "string"}, "name": {"type": "string"}, "rank": rank,
+                           "valid": {"type": "integer"}, "on_time_rate": score, "efficiency": score,
+                           "satisfaction": score, "score": score}}
+    specialist = {"type": "object", "required": ["login", "rank", "rating", "bottom", "flagged"],
+                  "properties": {
+        "login": {"type": "string"}, "name": {"type": "string"}, "rated": {"type": "integer"},
+        "rating": {"type": "number"}, "rank": {"type": "integer"}, "bottom": {"type": "boolean"},
+        "bottom_months": {"type": "integer"}, "flagged": {"type": "boolean"}}}
+    return {"type": "object",
+            "required": ["month", "unit", "metrics", "companies", "projects", "specialists"],
+            "properties": {
+                "month": MONTH, "unit": {"type": "string"},
+                "level": {"enum": ["group", "subsidiary", "project"]},
+                "metrics": {"type": "array", "items": {"type": "object", "required": ["code", "weight"]}},
+                "companies": {"type": "array", "items": unit, "description": "at the group only"},
+                "projects": {"type": "array", "items": unit},
+                "specialists": {"type": "array", "items": specialist},
+                "specialist_rule": {"type": "object"}}}
 
 
 def _monthly_report() -> dict[str, Any]:
@@ -239,7 +266,7 @@ def _components(forms: FormSchemas) -> dict[str, Any]:
     schemas: dict[str, Any] = {"Error": error, "Task": task, "Case": case, "TaskItem": item,
                                "FieldValue": value, "Step": step, "Event": event,
                                "CaseSummary": summary, "OpenCase": opens, "CompleteTask": completes,
-                               "MonthlyReport": _monthly_report(), **_assessment()}
+                               "MonthlyReport": _monthly_report(), **_assessment(), "Ranking": _ranking()}
     for pid, schema in forms.start.items():
         schemas[f"Open_{pid}"] = {"type": "object", "required": ["process", "data"],
                                   "additionalProperties": False,
@@ -371,6 +398,21 @@ def openapi_document(forms: FormSchemas, processes: list[str], stages: list[str]
                 ("200", "their points and money, what they bear for their staff, their notices",
                  _ref("AssessmentStatement")), ("403", "404", "422"),
                 params=[_path("login"), {**_query("month", "the month", MONTH), "required": True}])},
+            "/reports/ranking": {"get": _op(
+                "rankingReport", "The month's rankings (R7.2): companies, projects, CS specialists",
+                ("200", "the rankings", _ref("Ranking")), ("403", "404", "422"),
+                params=[{**_query("month", "the month, in the unit's time zone", MONTH), "required": True},
+                        _query("unit", "a group, subsidiary or project code (default: the group)", _TEXT)])},
+            "/reports/quarterly": {"get": _op(
+                "quarterlyReport", "A unit's quarterly analysis (R7.1): totals, trend, types, bad debt",
+                ("200", "the analysis", obj), ("403", "404", "422"),
+                params=[{**_query("quarter", "the period, e.g. 2026Q3", QUARTER), "required": True},
+                        _query("unit", "a group, subsidiary or project code (default: the group)", _TEXT)])},
+            "/reports/bad-debt": {"get": _op(
+                "badDebtReport", "The year-end analysis of the unresolvable complaints (R2.16)",
+                ("200", "the analysis, with and without them", obj), ("403", "404", "422"),
+                params=[{**_query("year", "the year", YEAR), "required": True},
+                        _query("unit", "a group, subsidiary or project code (default: the group)", _TEXT)])},
             "/tasks/{task_id}/claim": {"post": _op("claimTask", "Claim a task from the group queue",
                                                    ("200", "claimed", claimed), ("403", "404", "409"),
                                                    params=[task])},

@@ -193,6 +193,34 @@ class Services:
         return monthly_statistics(self.store, self.policies, month, unit, now=self.clock.now(),
                                   subject=_subject(actor))
 
+    def ranking_report(self, actor: Actor, month: str, unit: str | None) -> dict[str, Any]:
+        """The unit's rankings of ``month`` as ``actor`` may read them (``report.read``)."""
+        from engine.reports.ranking import monthly_ranking
+
+        return monthly_ranking(self.store, self.policies, month, unit, now=self.clock.now(),
+                               subject=_subject(actor))
+
+    def quarterly_report(self, actor: Actor, period: str, unit: str | None) -> dict[str, Any]:
+        """The unit's quarterly analysis as ``actor`` may read it (``report.read``)."""
+        from engine.reports.quarterly import quarterly_analysis
+
+        return quarterly_analysis(self.store, self.policies, period, unit, now=self.clock.now(),
+                                  subject=_subject(actor))
+
+    def bad_debt_report(self, actor: Actor, year: int, unit: str | None) -> dict[str, Any]:
+        """The unit's year-end bad-debt analysis (R2.16) as ``actor`` may read it."""
+        from engine.reports.quarterly import bad_debt_analysis
+
+        return bad_debt_analysis(self.store, self.policies, year, unit, now=self.clock.now(),
+                                 subject=_subject(actor))
+
+    def dashboard(self, actor: Actor, month: str, unit: str | None) -> dict[str, Any]:
+        """The dashboard's chart data of the unit's month as ``actor`` may read it (``report.read``)."""
+        from engine.reports.dashboard import dashboard_figures
+
+        return dashboard_figures(self.store, self.policies, month, unit, now=self.clock.now(),
+                                 subject=_subject(actor))
+
     def report_units(self, actor: Actor) -> list[tuple[str, str, str]]:
         """(code, name, kind) of the groups, subsidiaries and projects whose report ``actor`` may read."""
         from engine.reports.monthly import LEVELS, report_target

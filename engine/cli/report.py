@@ -1,4 +1,5 @@
-"""``kefu report monthly``: a unit's monthly statistics (R7.1) as JSON, Excel or PDF.
+"""``kefu report monthly``: a unit's monthly statistics (R7.1) as JSON, Excel or PDF;
+``kefu report ranking``: the month's rankings (R7.2) as JSON or Excel.
 
 With ``--as LOGIN`` the report is read as that staff member (``report.read``: a manager of one
 subsidiary cannot read another's); without it the command runs with the operator's access to the
@@ -67,6 +68,121 @@ def monthly_command(cli: CliContext, month: str, unit: str | None, fmt: str, out
         group = figures["names"]["units"].get("group", "")
         out.write_bytes(report_pdf(figures, group))
     click.echo(str(out))
+
+
+@report_group.command("ranking")
+@click.option("--month", required=True, metavar="YYYY-MM", help="The month (in the unit's time zone).")
+@click.option("--unit", metavar="CODE", help="A group, subsidiary or project code (default: the group).")
+@click.option("--format", "fmt", type=click.Choice(["json", "xlsx"]), default="json", show_default=True)
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False),
+              help="File to write (required for xlsx; JSON goes to stdout without it).")
+@pass_cli
+def ranking_command(cli: CliContext, month: str, unit: str | None, fmt: str, out: Path | None) -> None:
+    """The month's rankings (R7.2): companies, projects, CS specialists and who is flagged."""
+    from engine.errors import KefuError
+    from engine.permissions import subject_of
+    from engine.policy import load_policy_set
+    from engine.reports.ranking import monthly_ranking
+    from engine.reports.ranking_export import ranking_xlsx
+    from engine.runtime.access import load_staff
+
+    if fmt != "json" and out is None:
+        raise KefuError(f"--format {fmt} writes a file: add --out FILE")
+    store = Store(cli.settings.database_url)
+    click.get_current_context().call_on_close(store.dispose)
+    store.require_schema()
+    subject = None
+    if cli.actor:
+        with store.read() as tx:
+            subject = subject_of(load_staff(tx, cli.actor), tx.units)
+    policies = load_policy_set(cli.settings.policies_dir)
+    figures = monthly_ranking(store, policies, month, unit, now=cli.clock.now(), subject=subject)
+    if fmt == "json":
+        text = json.dumps(figures, ensure_ascii=False, indent=2)
+        if out is None:
+            sys.stdout.write(text + "\n")
+            return
+        out.write_text(text + "\n", encoding="utf-8")
+    else:
+        assert out is not None
+        out.write_bytes(ranking_xlsx(figures))
+    click.echo(str(out))
+
+
+def _subject(cli: CliContext, store: Store) -> object:
+    from engine.permissions import subject_of
+    from engine.runtime.access import load_staff
+
+    if not cli.actor:
+        return None
+    with store.read() as tx:
+        return subject_of(load_staff(tx, cli.actor), tx.units)
+
+
+def _write(fmt: str, out: Path | None, figures: dict[str, object], binary: dict[str, object]) -> None:
+    if fmt == "json":
+        text = json.dumps(figures, ensure_ascii=False, indent=2)
+        if out is None:
+            sys.stdout.write(text + "\n")
+            return
+        out.write_text(text + "\n", encoding="utf-8")
+    else:
+        assert out is not None
+        make = binary[fmt]
+        out.write_bytes(make(figures))  # type: ignore[operator]
+    click.echo(str(out))
+
+
+@report_group.command("quarterly")
+@click.option("--quarter", required=True, metavar="YYYYQn",
+              help="The period, e.g. 2026Q3 (statistics.analysis_every_months long).")
+@click.option("--unit", metavar="CODE", help="A group, subsidiary or project code (default: the group).")
+@click.option("--format", "fmt", type=click.Choice(["json", "xlsx", "pdf"]), default="json",
+              show_default=True)
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False),
+              help="File to write (required for xlsx and pdf; JSON goes to stdout without it).")
+@pass_cli
+def quarterly_command(cli: CliContext, quarter: str, unit: str | None, fmt: str, out: Path | None) -> None:
+    """The quarterly analysis: totals, trend against the previous quarters and last year, types."""
+    from engine.errors import KefuError
+    from engine.policy import load_policy_set
+    from engine.reports.quarterly import quarterly_analysis
+    from engine.reports.quarterly_export import quarterly_pdf, quarterly_xlsx
+
+    if fmt != "json" and out is None:
+        raise KefuError(f"--format {fmt} writes a file: add --out FILE")
+    store = Store(cli.settings.database_url)
+    click.get_current_context().call_on_close(store.dispose)
+    store.require_schema()
+    subject = _subject(cli, store)
+    figures = quarterly_analysis(store, load_policy_set(cli.settings.policies_dir), quarter, unit,
+                                 now=cli.clock.now(), subject=subject)  # type: ignore[arg-type]
+    _write(fmt, out, figures, {"xlsx": quarterly_xlsx, "pdf": quarterly_pdf})
+
+
+@report_group.command("bad-debt")
+@click.option("--year", required=True, type=int, metavar="YYYY", help="The year analysed.")
+@click.option("--unit", metavar="CODE", help="A group, subsidiary or project code (default: the group).")
+@click.option("--format", "fmt", type=click.Choice(["json", "xlsx"]), default="json", show_default=True)
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False),
+              help="File to write (required for xlsx; JSON goes to stdout without it).")
+@pass_cli
+def bad_debt_command(cli: CliContext, year: int, unit: str | None, fmt: str, out: Path | None) -> None:
+    """The year-end special analysis of the unresolvable complaints (R2.16), with and without them."""
+    from engine.errors import KefuError
+    from engine.policy import load_policy_set
+    from engine.reports.quarterly import bad_debt_analysis
+    from engine.reports.quarterly_export import bad_debt_xlsx
+
+    if fmt != "json" and out is None:
+        raise KefuError(f"--format {fmt} writes a file: add --out FILE")
+    store = Store(cli.settings.database_url)
+    click.get_current_context().call_on_close(store.dispose)
+    store.require_schema()
+    subject = _subject(cli, store)
+    figures = bad_debt_analysis(store, load_policy_set(cli.settings.policies_dir), year, unit,
+                                now=cli.clock.now(), subject=subject)  # type: ignore[arg-type]
+    _write(fmt, out, figures, {"xlsx": bad_debt_xlsx})
 
 
 @report_group.command("store")

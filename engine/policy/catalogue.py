@@ -143,6 +143,8 @@ RECORD_FIELDS: dict[str, dict[str, tuple[FieldKind, bool]]] = {
     "document": {**_CODED, "marked": ("flag", False)},
     "record_class": {**_CODED, "retention": ("text", True)},
     "contact_channel": {**_CODED, "format": (("phone", "email", "text"), True)},
+    "satisfaction": {**_CODED, "score": ("count", False)},
+    "ranking_metric": {**_CODED, "weight": ("count", True)},
 }
 
 
@@ -364,12 +366,14 @@ ENTRIES: tuple[Entry, ...] = (
        "R7.1", "name unit month version received valid closed open"),
     _e("notifications.templates.assessment_statement", "message", "员工考核月报（本人扣分及扣款）", "001 篇2 4.1.5",
        "R8.1", "name month points total public public_en"),
+    _e("notifications.templates.ranking_penalty", "message", "客服专员连续排名倒数：经济处罚通知", "003 第16条",
+       "R7.2", "name month months bottom rating rank count amount ledger"),
     _e("notifications.templates.report_late", "message", "月度投诉统计逾期或未能生成告警", "000 顾客投诉的分析方法①",
        "R7.1", "name unit month what what_en deadline"),
     _e("notifications.retry_attempts", "count", "通知投递重试次数", "003 第19条", "R2.10"),
     _e("notifications.retry_backoff", "duration",
        "通知首次重试间隔（此后每次加倍）", "003 第19条", "R2.10"),
-    _e("satisfaction.scale", "records", "满意度评价", "002 四、4", "R2.12", "coded"),
+    _e("satisfaction.scale", "records", "满意度评价及排名计分", "002 四、4", "R2.12", "satisfaction"),
     _e("repair.deadlines.dispatch", "duration", "派工单转送工程人员时限", "001 篇3 一、5", "R3.1"),
     _e("repair.order_copies", "records", "派工单联次", "001 篇3 二、7", "R3.2", "coded"),
     _e("repair.photo_stages", "records", "维修拍照节点", "003 第24条3", "R3.3", "coded"),
@@ -410,9 +414,11 @@ ENTRIES: tuple[Entry, ...] = (
     _e("statistics.monthly_report", "schedule", "月度投诉统计上报时间", "000 顾客投诉的分析方法①", "R7.1"),
     _e("statistics.report_to", "roles", "月度投诉统计报送岗位", "000 顾客投诉的分析方法①", "R7.1"),
     _e("statistics.analysis_every_months", "count", "投诉分析周期（月）", "000 顾客投诉的分析方法①", "R7.1"),
-    _e("statistics.ranking_metrics", "records", "月度综合排名指标", "003 第38条", "R7.2", "coded"),
+    _e("statistics.ranking_metrics", "records", "月度综合排名指标及权重", "003 第38条", "R7.2", "ranking_metric"),
+    _e("statistics.efficiency_hours", "count", "投诉处理效率达标时长（工作小时）", "003 第38条", "R7.2"),
     _e("statistics.specialist_ranking.bottom", "count", "客服专员满意度排名倒数名次", "003 第16条", "R7.2"),
     _e("statistics.specialist_ranking.months", "count", "连续排名倒数月数（予以处罚）", "003 第16条", "R7.2"),
+    _e("statistics.specialist_ranking.penalty", "money", "连续排名倒数的经济处罚（元）", "003 第16条", "R7.2"),
     _e("assessment.yuan_per_point", "money", "每扣1分罚款（元）", "001 篇2 4.2.1", "R8.1"),
     _e("assessment.extra_fine.from_points", "count", "加罚起点（月累计扣分）", "001 篇2 4.2.2", "R8.1"),
     _e("assessment.extra_fine.to_points", "count", "加罚终点（月累计扣分）", "001 篇2 4.2.2", "R8.1"),
@@ -442,13 +448,10 @@ ENTRIES: tuple[Entry, ...] = (
 )
 # fmt: on
 
-# Keys that nothing reads yet: the R7 statistics,
-# which issue 16 builds. The rules document leaves them out (it lists only rules in force);
-# tests/engine/policy/test_policy__keys_read.py fails once one of them is read.
-NOT_IN_FORCE = frozenset({
-    *(e.key for e in ENTRIES if e.key.startswith("statistics.")
-      and e.key not in ("statistics.monthly_report", "statistics.report_to")),
-})
+# Keys that nothing reads yet, which the rules document leaves out (it lists only rules in force):
+# none since issue 16 wired the R7 statistics, the R8 assessment and the R6.3 campaigns;
+# tests/engine/policy/test_policy__keys_read.py fails when a key is added without code that reads it.
+NOT_IN_FORCE: frozenset[str] = frozenset()
 
 _BY_KEY = {e.key: e for e in ENTRIES}
 

@@ -184,6 +184,7 @@ _PLACEHOLDERS_ZH = {
     "open": "未结案宗数", "what": "情况", "deadline": "报送时限", "points": "扣分", "total": "扣款金额",
     "public": "公布说明", "by": "修改人", "changes": "变更内容", "lines": "笔数",
     "bonus_lines": "扣罚奖金笔数",
+    "months": "连续月数", "bottom": "倒数名次", "rating": "评分", "rank": "名次", "ledger": "台账月份",
 }
 
 

@@ -36,6 +36,7 @@ from typing import Any
 from engine.errors import KefuError
 from engine.reports.export import report_xlsx
 from engine.reports.monthly import month_range, monthly_statistics, parse_month
+from engine.reports.ranking import book_ranking_penalties
 from engine.store.report_repo import ReportRepo
 from engine.store.worker_repo import WorkerRepo
 from engine.worker.context import COMPLAINT, span
@@ -203,6 +204,8 @@ def _deliver(worker: Any, directory: Any, root: str, policy: Any, month: str, do
                               version=figures["version"], received=c["received"], valid=c["valid"],
                               closed=c["closed"], open=c["open"])
                 sent.append(unit)
+            if units[root].kind == "group":  # R7.2 the specialists' ranking closes with the group's month
+                book_ranking_penalties(tx, worker.policies, month, now, notifier, directory)
             late = now > deadline
             if late:
                 _alert(repo, notifier, directory, policy, root, month, deadline, now, "report_late",

@@ -20,7 +20,8 @@ from xml.sax.saxutils import escape
 
 from engine.spreadsheet import safe_cell
 
-__all__ = ["KIND_NAMES", "Section", "report_pdf", "report_title", "report_xlsx", "sections"]
+__all__ = ["KIND_NAMES", "LEVEL_NAMES", "Chart", "Section", "monthly_charts", "report_pdf", "report_title",
+           "report_xlsx", "sections", "tables_pdf", "tables_xlsx"]
 
 KIND_NAMES = {"dispatch": "督办令签发（派单）", "visit": "上门沟通", "reply": "答复客户",
               "completion": "处理完成"}
@@ -101,13 +102,20 @@ def _heading(figures: dict[str, Any]) -> list[tuple[str, str]]:
 
 def report_xlsx(figures: dict[str, Any]) -> bytes:
     """The workbook: a summary sheet with every table and a sheet of the complaints; text stays text."""
+    return tables_xlsx(report_title(figures), _heading(figures), sections(figures), "月度统计", "投诉明细")
+
+
+def tables_xlsx(title: str, heading: list[tuple[str, str]], tables: list[Section], sheet_name: str,
+                wide_name: str = "明细") -> bytes:
+    """A workbook of titled tables: the title, the heading pairs, then each table on the first sheet
+    (a ``wide`` table on a sheet of its own); every text cell is written as text."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.title = "月度统计"
+    sheet.title = sheet_name
     bold = Font(bold=True)
 
     def put(target: Any, row: tuple[Any, ...] | list[Any], strong: bool = False) -> None:
@@ -124,13 +132,13 @@ def report_xlsx(figures: dict[str, Any]) -> bytes:
                 cell.font = bold
             cell.alignment = Alignment(wrap_text=True, vertical="top")
 
-    put(sheet, (report_title(figures),), strong=True)
-    for label, value in _heading(figures):
+    put(sheet, (title,), strong=True)
+    for label, value in heading:
         put(sheet, (label, value))
-    for section in sections(figures):
+    for section in tables:
         target = sheet
         if section.wide:
-            target = book.create_sheet("投诉明细")
+            target = book.create_sheet(wide_name)
         else:
             put(sheet, ())
         put(target, (section.title,), strong=True)
@@ -153,7 +161,72 @@ def _text(value: object) -> str:
 
 
 def report_pdf(figures: dict[str, Any], group_name: str = "") -> bytes:
-    """The PDF in the group's format: heading, unit, month, then every table."""
+    """The PDF in the group's format: heading, unit, month, the charts, then every table."""
+    return tables_pdf(report_title(figures), _heading(figures), sections(figures), group_name,
+                      monthly_charts(figures))
+
+
+def monthly_charts(figures: dict[str, Any]) -> list[Chart]:
+    """The charts the printed month carries: causes, on-time rates, satisfaction."""
+    names = figures["names"]
+    c = figures["complaints"]
+    causes = sorted(c["by_category"].items(), key=lambda kv: (-kv[1], kv[0]))
+    visits = figures["return_visits"]["satisfaction"]
+    return [
+        Chart("投诉类别（最终原因）", [names["categories"].get(k, k) for k, _ in causes],
+              [n for _, n in causes]),
+        Chart("按时完成率（%）", [KIND_NAMES.get(k, k) for k in figures["deadlines"]],
+              [round((d["rate"] or 0) * 100, 1) for d in figures["deadlines"].values()], percent=True),
+        Chart("回访满意度", [names["satisfaction"].get(k, k) for k in visits], list(visits.values())),
+    ]
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A bar chart the PDF draws: a title, the labels and their values."""
+
+    title: str
+    labels: list[str]
+    values: list[float]
+    percent: bool = False
+
+
+def _drawing(chart: Chart, font: str, width: float) -> Any:
+    """A ReportLab drawing of ``chart``: vertical bars with the value over each (labels escaped by
+    being drawn as plain strings, never markup)."""
+    from reportlab.graphics.charts.barcharts import VerticalBarChart
+    from reportlab.graphics.shapes import Drawing, String
+    from reportlab.lib import colors
+
+    height = 150.0
+    drawing = Drawing(width, height)
+    drawing.add(String(0, height - 12, chart.title, fontName=font, fontSize=10))
+    if not chart.values or not any(chart.values):
+        drawing.add(String(0, height - 40, "无数据", fontName=font, fontSize=9))
+        return drawing
+    bars = VerticalBarChart()
+    bars.x, bars.y, bars.width, bars.height = 30, 34, width - 40, height - 60
+    bars.data = [list(chart.values)]
+    bars.categoryAxis.categoryNames = [label[:8] for label in chart.labels]
+    bars.categoryAxis.labels.fontName = font
+    bars.categoryAxis.labels.fontSize = 7
+    bars.categoryAxis.labels.angle = 0 if len(chart.labels) <= 5 else 30
+    bars.categoryAxis.labels.boxAnchor = "n" if len(chart.labels) <= 5 else "ne"
+    bars.valueAxis.valueMin = 0
+    bars.valueAxis.valueMax = 100 if chart.percent else max(chart.values) * 1.2
+    bars.valueAxis.labels.fontSize = 7
+    bars.bars[0].fillColor = colors.HexColor("#2f6fb0")
+    bars.barLabelFormat = "%.1f" if chart.percent else "%d"
+    bars.barLabels.fontSize = 7
+    bars.barLabels.nudge = 6
+    drawing.add(bars)
+    return drawing
+
+
+def tables_pdf(title_text: str, heading_pairs: list[tuple[str, str]], tables: list[Section],
+               group_name: str = "", charts: list[Chart] | None = None) -> bytes:
+    """A PDF in the group's format: the group's name, the title, the unit and period, the charts (two
+    a row), then every table."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
@@ -169,21 +242,27 @@ def report_pdf(figures: dict[str, Any], group_name: str = "") -> bytes:
     cell = ParagraphStyle("cell", fontName=font, fontSize=8.5, leading=11)
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=14 * mm, rightMargin=14 * mm, topMargin=14 * mm,
-                            bottomMargin=14 * mm, title=report_title(figures), author=group_name or "kefu")
+                            bottomMargin=14 * mm, title=title_text, author=group_name or "kefu")
     story: list[object] = []
     if group_name:
         story.append(Paragraph(_text(group_name), heading))
-    story.append(Paragraph(_text(report_title(figures)), title))
-    story.append(Paragraph(_text("　".join(f"{k}：{v}" for k, v in _heading(figures))), cell))
+    story.append(Paragraph(_text(title_text), title))
+    story.append(Paragraph(_text("　".join(f"{k}：{v}" for k, v in heading_pairs)), cell))
+    if charts:
+        half = (doc.width - 6 * mm) / 2
+        drawings = [_drawing(chart, font, half) for chart in charts]
+        rows = [drawings[i:i + 2] + [""] * (2 - len(drawings[i:i + 2])) for i in range(0, len(drawings), 2)]
+        story.append(Spacer(1, 3 * mm))
+        story.append(Table(rows, colWidths=[half + 3 * mm, half + 3 * mm]))
     style = TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.black),
                         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
                         ("VALIGN", (0, 0), (-1, -1), "TOP")])
-    for section in sections(figures):
+    for section in tables:
         story.append(Paragraph(_text(section.title), heading))
         data = [[Paragraph(_text(v), cell) for v in section.header]]
         data += [[Paragraph(_text(v), cell) for v in row] for row in section.rows]
         widths = None
-        if section.wide:
+        if section.wide and len(section.header) == 7:
             widths = [c * mm for c in (26, 18, 16, 20, 42, 42, 18)]
         table = Table(data, colWidths=widths, repeatRows=1)
         table.setStyle(style)

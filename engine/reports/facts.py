@@ -83,6 +83,7 @@ def facts_of(case: dict[str, Any], data: dict[str, Any], events: list[dict[str, 
     }
     if opened_at is not None:
         out.update(case_id=case["id"], number=case["number"], process_id=case["process_id"],
+                   first_receiver=case.get("first_receiver"),
                    opened_at=_moment(data.get("received_at")) or opened_at)
     for ev in events:
         ev_data = ev.get("data") or {}

@@ -45,6 +45,7 @@ class CaseStats(Base):
     channel: Mapped[str | None] = mapped_column(String(40))
     urgency: Mapped[str | None] = mapped_column(String(40))
     responsible_department: Mapped[str | None] = mapped_column(String(64))
+    first_receiver: Mapped[str | None] = mapped_column(String(64))  # the CS specialist rated (R7.2)
     content: Mapped[str | None] = mapped_column(Text)
     corrective: Mapped[str | None] = mapped_column(Text)
     satisfaction: Mapped[str | None] = mapped_column(String(40))

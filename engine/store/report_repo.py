@@ -12,7 +12,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, Table, and_, case, func, insert, literal, not_, select, union_all, update
+from sqlalchemy import (
+    Integer,
+    String,
+    Table,
+    and_,
+    case,
+    func,
+    insert,
+    literal,
+    not_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 from engine.store.repo import Tx
@@ -53,6 +66,27 @@ class StoredReport:
 
 def _count(condition: ColumnElement[bool]) -> Any:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _deadline(kind: str, at: datetime) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """A valid complaint's deadline of ``kind`` met in time, and fallen due by ``at`` and missed."""
+    c = STATS.c
+    valid = c.valid.is_(True)
+    due, done = c[f"{kind}_due"], c[f"{kind}_done"]
+    on_time = and_(valid, done.is_not(None), done < at, due.is_not(None), done <= due)
+    # A case closed before the deadline without the step (closed as unresolvable while the
+    # work was under way) no longer had that deadline: neither in time nor late.
+    moot = and_(done.is_(None), c.closed_at.is_not(None), c.closed_at <= due)
+    late = and_(valid, due.is_not(None), due < at, not_(on_time), not_(moot))
+    return on_time, late
+
+
+def _score(scores: dict[str, int]) -> Any:
+    """The score of a case's recorded satisfaction (NULL when it has none of the scale's)."""
+    c = STATS.c
+    if not scores:
+        return literal(None, Integer)
+    return case(*[(c.satisfaction == code, value) for code, value in scores.items()], else_=None)
 
 
 class ReportRepo:
@@ -117,12 +151,7 @@ class ReportRepo:
               for i, code in enumerate(satisfaction)],
         ]
         for kind in DEADLINE_KINDS:
-            due, done = c[f"{kind}_due"], c[f"{kind}_done"]
-            on_time = and_(valid, done.is_not(None), done < at, due.is_not(None), done <= due)
-            # A case closed before the deadline without the step (closed as unresolvable while the
-            # work was under way) no longer had that deadline: neither in time nor late.
-            moot = and_(done.is_(None), c.closed_at.is_not(None), c.closed_at <= due)
-            late = and_(valid, due.is_not(None), due < at, not_(on_time), not_(moot))
+            on_time, late = _deadline(kind, at)
             columns += [_count(on_time).label(f"{kind}_on_time"), _count(late).label(f"{kind}_late")]
         row = self.conn.execute(select(*columns).where(*self._where(scope))).one()._mapping
         out: dict[str, Any] = {k: int(row[k] or 0) for k in
@@ -152,6 +181,41 @@ class ReportRepo:
             out[dim].append((a, b, int(n)) if dim == "project_category" else (a, int(n)))
         return out
 
+    def unit_scores(self, scope: Scope, by: str, efficient_minutes: int,
+                    scores: dict[str, int]) -> list[dict[str, Any]]:
+        """Per ``by`` (``subsidiary`` or ``project``) within the scope, one grouped statement: valid
+        complaints, completion deadlines fallen due and met, closed ones and those handled within
+        ``efficient_minutes`` working minutes, return visits scored and the sum of their scores."""
+        c, at = STATS.c, scope.as_of
+        valid = c.valid.is_(True)
+        closed = and_(valid, c.closed_at.is_not(None), c.closed_at < at)
+        visited = and_(closed, c.visited_at.is_not(None), c.visited_at < at)
+        score = _score(scores)
+        on_time, late = _deadline("completion", at)
+        column = c[by]
+        stmt = (select(column.label("unit"), _count(valid).label("valid"), _count(on_time).label("on_time"),
+                       _count(late).label("late"), _count(closed).label("closed"),
+                       _count(and_(closed, c.handling_minutes <= efficient_minutes)).label("efficient"),
+                       _count(and_(visited, score.is_not(None))).label("visited"),
+                       func.coalesce(func.sum(case((visited, score), else_=None)), 0).label("score_sum"))
+                .where(*self._where(scope), column.is_not(None)).group_by(column))
+        return [{k: (int(v) if k != "unit" else v) for k, v in r._mapping.items()}
+                for r in self.conn.execute(stmt)]
+
+    def specialist_ratings(self, process_ids: Sequence[str], start: datetime, end: datetime, as_of: datetime,
+                           scores: dict[str, int]) -> list[tuple[str, int, int]]:
+        """(first receiver, rated cases, sum of scores) over every valid case received in
+        [start, end) whose return visit was recorded by ``as_of`` with a scored satisfaction: the
+        customers' rating of the CS specialist who received them (R7.2), grouped in the database."""
+        c = STATS.c
+        score = _score(scores)
+        rated = and_(c.valid.is_(True), c.visited_at.is_not(None), c.visited_at < as_of, score.is_not(None),
+                     c.first_receiver.is_not(None))
+        stmt = (select(c.first_receiver, func.count(), func.sum(score))
+                .where(c.process_id.in_(list(process_ids)), c.opened_at >= start, c.opened_at < end, rated)
+                .group_by(c.first_receiver))
+        return [(r[0], int(r[1]), int(r[2] or 0)) for r in self.conn.execute(stmt)]
+
     def process_totals(self, scope: Scope, process_ids: Sequence[str]) -> dict[str, dict[str, int]]:
         """Received, closed (by the report's moment) and open cases of other processes in the scope."""
         c = STATS.c
@@ -172,6 +236,15 @@ class ReportRepo:
         stmt = (select(c.number, c.project, c.category, c.opened_at, c.content, c.corrective, c.valid,
                        case((closed, True), else_=False), c.outcome)
                 .where(*self._where(scope)).order_by(c.opened_at, c.number))
+        return [tuple(r) for r in self.conn.execute(stmt)]
+
+    def unresolvable(self, scope: Scope) -> list[tuple[Any, ...]]:
+        """The scope's valid complaints closed as unresolvable by the report's moment, in receipt order:
+        (number, project, category, opened_at, closed_at, content, corrective)."""
+        c = STATS.c
+        stmt = (select(c.number, c.project, c.category, c.opened_at, c.closed_at, c.content, c.corrective)
+                .where(*self._where(scope, valid_only=True), c.outcome == "unresolvable",
+                       c.closed_at.is_not(None), c.closed_at < scope.as_of).order_by(c.opened_at, c.number))
         return [tuple(r) for r in self.conn.execute(stmt)]
 
     # -- stored reports ----------------------------------------------------------------------------

@@ -24,6 +24,7 @@ REASONS = {
     "missed_return_visit": ("未按时回访", "return visit missed"),
     "overdue": ("投诉处理超期", "complaint overdue"),
     "overdue_severe": ("投诉处理严重超期", "complaint severely overdue"),
+    "ranking_bottom": ("客户满意度排名连续倒数", "bottom of the customer-rating ranking months running"),
 }
 
 

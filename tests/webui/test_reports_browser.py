@@ -31,6 +31,7 @@ def test_a_manager_reads_the_month_and_downloads_excel_and_pdf(chromium, app, se
         page = _page(chromium, url, "lin.lihua")
         page.click("nav.mainnav >> text=统计")
         expect(page.locator("h1")).to_have_text("统计")
+        page.click("nav.report-nav >> text=月度统计")
         page.locator("select[name=unit]").select_option("sz-property")
         page.fill("input[name=month]", month)
         page.click("form.report-pick button[type=submit]")

@@ -22,10 +22,9 @@ still counts and a key that only a test reads does not:
 * A record list's fields that are rules (not labels such as ``name``) must be named in a file that reads
   the list: ``urgency[].emergency_plan`` in the complaint diagram, ``abnormal[].notify`` in visitors.py.
 
-The only keys allowed unread are those of R7/R8 and the survey campaigns of R6.3, which issue 16
-builds; they are listed by name below, the rules document leaves them out
-(``catalogue.NOT_IN_FORCE``), and the test fails as soon as one is read, so that the issue that wires
-it also removes it from the list.
+No key is allowed unread: issue 16 wired the last ones (R7 statistics, R8 assessment, the R6.3
+survey campaigns), so ``catalogue.NOT_IN_FORCE`` (the keys the rules document would leave out) is
+empty, and a key added without code that reads it fails here.
 """
 
 from __future__ import annotations
@@ -45,13 +44,6 @@ from engine.policy.schema import leaves
 from engine.processes import ProcessRegistry
 from tests.conftest import ROOT
 
-# Issue 16 (R7 statistics, R8 assessment, R6.3 survey campaigns) builds what reads these.
-UNREAD_UNTIL_ISSUE_16 = frozenset({
-    "statistics.analysis_every_months",
-    "statistics.ranking_metrics",
-    "statistics.specialist_ranking.bottom",
-    "statistics.specialist_ranking.months",
-})
 # Fields of record lists that name or describe an entry rather than set a rule.
 LABEL_FIELDS = frozenset({"code", "name", "en", "help", "group", "scheme", "unit"})
 DESCRIBE_ONLY = ("engine/policy/catalogue.py", "engine/policy/rules.py")
@@ -171,7 +163,7 @@ def who_reads(key: str) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("key", sorted({e.key for e in ENTRIES} - UNREAD_UNTIL_ISSUE_16))
+@pytest.mark.parametrize("key", sorted(e.key for e in ENTRIES))
 def test_every_policy_key_is_read_by_the_code_that_enforces_it(key: str) -> None:
     assert who_reads(key), (
         f"policy key {key!r} is read by no code, diagram expression or form: wire it where the rule is "
@@ -179,14 +171,8 @@ def test_every_policy_key_is_read_by_the_code_that_enforces_it(key: str) -> None
     )
 
 
-@pytest.mark.parametrize("key", sorted(UNREAD_UNTIL_ISSUE_16))
-def test_the_issue_16_keys_are_still_unread_and_left_out_of_the_rules(key: str) -> None:
-    assert not who_reads(key), f"{key} is read now ({who_reads(key)}): remove it from UNREAD_UNTIL_ISSUE_16"
-    assert key in NOT_IN_FORCE
-
-
-def test_the_rules_document_leaves_out_exactly_these_keys() -> None:
-    assert NOT_IN_FORCE == UNREAD_UNTIL_ISSUE_16
+def test_every_key_is_in_force_and_the_rules_document_leaves_none_out() -> None:
+    assert NOT_IN_FORCE == frozenset()
 
 
 def test_every_lane_of_the_diagrams_is_a_policy_key_and_every_lane_key_a_diagrams() -> None:
