@@ -68,8 +68,9 @@ def dashboard_figures(store: Store, policies: Any, month: str, unit: str | None 
         "categories": [{"name": names["categories"].get(k, k), "value": n}
                        for k, n in sorted(c["by_category"].items(), key=lambda kv: (-kv[1], kv[0]))],
         "projects": [{"name": names["units"].get(k, k), "value": n} for k, n in c["by_project"].items()],
-        "deadlines": [{"name": KIND_NAMES.get(k, k), "rate": None if d["rate"] is None else round(d["rate"] * 100, 1),
-                       "due": d["due"]} for k, d in figures["deadlines"].items()],
+        "deadlines": [{"name": KIND_NAMES.get(k, k), "due": d["due"],
+                       "rate": None if d["rate"] is None else round(d["rate"] * 100, 1)}
+                      for k, d in figures["deadlines"].items()],
         "satisfaction": [{"name": names["satisfaction"][k], "value": visits["satisfaction"].get(k, 0)}
                          for k in scale],
         "months": months,

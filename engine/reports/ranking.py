@@ -219,9 +219,9 @@ def monthly_ranking(store: Store, policies: Any, month: str, unit: str | None = 
                      "weight": int(m["weight"])}
                     for m in policy.get("statistics.ranking_metrics")],
         "efficiency_hours": int(policy.get("statistics.efficiency_hours")),
-        "satisfaction_scores": [{"code": str(i["code"]), "name": str(i.get("name", i["code"])),
-                                 "score": int(i["score"])}
-                                for i in policy.get("satisfaction.scale") or [] if i.get("score") is not None],
+        "satisfaction_scores": [
+            {"code": str(i["code"]), "name": str(i.get("name", i["code"])), "score": int(i["score"])}
+            for i in policy.get("satisfaction.scale") or [] if i.get("score") is not None],
         "companies": companies, "projects": projects,
         "specialists": specialists,
         "specialist_rule": {"bottom": int(group_policy.get("statistics.specialist_ranking.bottom")),
