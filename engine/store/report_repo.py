@@ -23,6 +23,7 @@ from sqlalchemy import (
     literal,
     not_,
     select,
+    tuple_,
     union_all,
     update,
 )
@@ -164,9 +165,27 @@ class ReportRepo:
 
     def breakdowns(self, scope: Scope) -> dict[str, list[tuple[Any, ...]]]:
         """The valid complaints counted by project × category, channel, urgency and responsible
-        department: one statement (a ``UNION ALL`` of the four groupings)."""
+        department: one statement (PostgreSQL: ``GROUPING SETS``, one pass; SQLite, which has none: a
+        ``UNION ALL`` of the four groupings)."""
         c = STATS.c
         where = self._where(scope, valid_only=True)
+        out: dict[str, list[tuple[Any, ...]]] = {"project_category": [], "channel": [], "urgency": [],
+                                                 "responsible_department": []}
+        if self.tx.dialect == "postgresql":  # one pass over the month's rows: GROUPING SETS
+            cols = (c.project, c.category, c.channel, c.urgency, c.responsible_department)
+            sets = func.grouping_sets(tuple_(c.project, c.category), tuple_(c.channel), tuple_(c.urgency),
+                                      tuple_(c.responsible_department))
+            # GROUPING(…) has a 1 bit for each column a row is not grouped by (first column = highest bit)
+            which = {0b00111: "project_category", 0b11011: "channel", 0b11101: "urgency",
+                     0b11110: "responsible_department"}
+            stmt = select(func.grouping(*cols), *cols, func.count()).where(*where).group_by(sets)
+            for bits, project, category, channel, urgency, department, n in self.conn.execute(stmt):
+                dim = which[int(bits)]
+                if dim == "project_category":
+                    out[dim].append((project, category, int(n)))
+                else:
+                    out[dim].append(({"channel": channel, "urgency": urgency}.get(dim, department), int(n)))
+            return out
         blank = literal(None, String)
         parts = [
             select(literal("project_category").label("dim"), c.project.label("a"), c.category.label("b"),
@@ -175,8 +194,6 @@ class ReportRepo:
                      func.count().label("n")).where(*where).group_by(c[name])
               for name in ("channel", "urgency", "responsible_department")],
         ]
-        out: dict[str, list[tuple[Any, ...]]] = {"project_category": [], "channel": [], "urgency": [],
-                                                 "responsible_department": []}
         for dim, a, b, n in self.conn.execute(union_all(*parts)):
             out[dim].append((a, b, int(n)) if dim == "project_category" else (a, int(n)))
         return out
