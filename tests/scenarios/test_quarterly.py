@@ -13,12 +13,15 @@ quarter    complaints received (丽雅苑)
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from engine.errors import FormError, PermissionDenied
 from engine.permissions import subject_of
+from engine.reports.monthly import monthly_statistics
 from engine.reports.quarterly import bad_debt_analysis, quarterly_analysis
 from engine.runtime.access import load_staff
 from tests.conftest import shanghai
@@ -142,3 +145,69 @@ def test_a_bad_period_is_a_form_error_and_another_subsidiary_is_refused(desk: De
             now=shanghai("2027-01-05 09:00"),
             subject=manager,
         )
+
+
+def test_the_cli_prints_and_writes_the_quarter_the_bad_debts_and_the_ranking(
+    desk: Desk, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from openpyxl import load_workbook
+
+    from engine.cli import main
+    from tests.hostile.pdftext import pdf_text
+
+    bad = build_quarters(desk)
+    base = ["--db", desk.runtime.store.url, "--now", "2027-01-05T09:00:00+08:00"]
+    assert main([*base, "report", "quarterly", "--quarter", "2026Q3", "--unit", "sz-property"]) == 0
+    assert json.loads(capsys.readouterr().out)["totals"]["unresolvable"] == 1
+    pdf = tmp_path / "q3.pdf"
+    quarter = [*base, "report", "quarterly", "--quarter", "2026Q3", "--unit", "sz-property"]
+    assert main([*quarter, "--format", "pdf", "--out", str(pdf)]) == 0
+    text = pdf_text(pdf.read_bytes()).replace(" ", "")
+    assert (
+        "深圳物业公司2026年第3季度客户投诉分析" in text and "有效投诉趋势" in text
+    )  # the heading and a chart
+    xlsx = tmp_path / "bad.xlsx"
+    assert (
+        main(
+            [
+                *base,
+                "report",
+                "bad-debt",
+                "--year",
+                "2026",
+                "--unit",
+                "sz-property",
+                "--format",
+                "xlsx",
+                "--out",
+                str(xlsx),
+            ]
+        )
+        == 0
+    )
+    rows = [[c.value for c in row] for row in load_workbook(xlsx)["无法解决投诉明细"].iter_rows()]
+    assert any(row[0] == bad for row in rows)
+    capsys.readouterr()  # the files' names
+    assert main([*base, "report", "ranking", "--month", "2026-09", "--unit", "sz-property"]) == 0
+    ranking = json.loads(capsys.readouterr().out)
+    assert [p["unit"] for p in ranking["projects"]][:1] == ["sz-property-lyc"]
+    assert (
+        main([*base, "--as", "he.jing", "report", "quarterly", "--quarter", "2026Q3", "--unit", "hn-region"])
+        == 1
+    )
+    assert "another unit" in capsys.readouterr().err
+    assert main([*base, "report", "bad-debt", "--year", "2026", "--format", "xlsx"]) == 1
+    assert "--out" in capsys.readouterr().err
+
+
+def test_the_monthly_pdf_carries_its_charts(desk: Desk, tmp_path: Path) -> None:
+    from engine.reports.export import report_pdf
+    from tests.hostile.pdftext import pdf_text
+
+    build_quarters(desk)
+    runtime = desk.runtime
+    figures = monthly_statistics(
+        runtime.store, runtime.policies, "2026-09", "sz-property", now=shanghai("2026-10-08 09:00")
+    )
+    text = pdf_text(report_pdf(figures, "华锦集团")).replace(" ", "")
+    assert "投诉类别（最终原因）" in text and "按时完成率（%）" in text and "回访满意度" in text
