@@ -366,6 +366,8 @@ ENTRIES: tuple[Entry, ...] = (
        "R7.1", "name unit month version received valid closed open"),
     _e("notifications.templates.assessment_statement", "message", "员工考核月报（本人扣分及扣款）", "001 篇2 4.1.5",
        "R8.1", "name month points total public public_en"),
+    _e("notifications.templates.bad_debt_report", "message", "年末无法解决投诉（坏账）专项分析报送（附电子表格）",
+       "000 投诉的处理6", "R2.16", "name unit year count valid without"),
     _e("notifications.templates.ranking_penalty", "message", "客服专员连续排名倒数：经济处罚通知", "003 第16条",
        "R7.2", "name month months bottom rating rank count amount ledger"),
     _e("notifications.templates.report_late", "message", "月度投诉统计逾期或未能生成告警", "000 顾客投诉的分析方法①",

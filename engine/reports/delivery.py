@@ -10,6 +10,10 @@ produced once, oldest first:
 * the holders of the policy's ``statistics.report_to`` roles for the unit (the unit's own, else the
   nearest above) are told in the app and by e-mail with the Excel attached
   (``notifications.templates.monthly_report``);
+* after a December, each unit's year-end special analysis of its unresolvable complaints (R2.16,
+  ``engine.reports.quarterly.bad_debt_analysis``) goes to the same people with its Excel
+  (``notifications.templates.bad_debt_report``); after each group month the specialists' ranking
+  books its penalties (R7.2, ``engine.reports.ranking.book_ranking_penalties``);
 * the deadline is the policy's ``statistics.monthly_report`` (``monthly by the 3rd``: the end of the
   3rd, postponed to the end of the next working day when the 3rd is not one, as the seed allows:
   如遇节假日可顺延); a delivery after it raises a
@@ -36,6 +40,8 @@ from typing import Any
 from engine.errors import KefuError
 from engine.reports.export import report_xlsx
 from engine.reports.monthly import month_range, monthly_statistics, parse_month
+from engine.reports.quarterly import bad_debt_analysis
+from engine.reports.quarterly_export import bad_debt_xlsx
 from engine.reports.ranking import book_ranking_penalties
 from engine.store.report_repo import ReportRepo
 from engine.store.worker_repo import WorkerRepo
@@ -204,6 +210,9 @@ def _deliver(worker: Any, directory: Any, root: str, policy: Any, month: str, do
                               version=figures["version"], received=c["received"], valid=c["valid"],
                               closed=c["closed"], open=c["open"])
                 sent.append(unit)
+            if month.endswith("-12"):  # R2.16 the year's end: the special analysis of its bad debts
+                for unit in sent:
+                    _deliver_bad_debts(worker, directory, policy, notifier, unit, int(month[:4]), now)
             if units[root].kind == "group":  # R7.2 the specialists' ranking closes with the group's month
                 book_ranking_penalties(tx, worker.policies, month, now, notifier, directory)
             late = now > deadline
@@ -223,6 +232,21 @@ def _deliver(worker: Any, directory: Any, root: str, policy: Any, month: str, do
             _alert(repo, Notifier(repo, policy, now), directory, policy, root, month, deadline, now,
                    "report_failed", "未能生成", "could not be produced", error=str(exc))
         return False
+
+
+def _deliver_bad_debts(worker: Any, directory: Any, policy: Any, notifier: Notifier, unit: str, year: int,
+                       now: datetime) -> None:
+    """The year-end special analysis of ``unit``'s unresolvable complaints (R2.16): its Excel written
+    beside the monthly reports and sent to the report's recipients."""
+    figures = bad_debt_analysis(worker.store, worker.policies, year, unit, now=now)
+    folder = Path(worker.data_dir) / "exports" / "reports"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"bad-debt-{unit}-{year}.xlsx"
+    path.write_bytes(bad_debt_xlsx(figures))
+    notifier.tell(_people(directory, policy, unit), "bad_debt_report", f"{unit}:{year}",
+                  attachment=str(path), unit=directory.units[unit].name, year=year,
+                  count=figures["unresolvable"], valid=figures["with_unresolvable"]["valid"],
+                  without=figures["without_unresolvable"]["valid"])
 
 
 def _text(policy: Any, moment: datetime) -> str:

@@ -149,3 +149,35 @@ def test_regenerating_a_closed_month_adds_a_version_and_keeps_the_earlier(
     assert [v.version for v in versions] == [2, 1]
     assert versions[0].figures["complaints"] == versions[1].figures["complaints"]
     assert versions[0].generated_by == "he.jing" and versions[1].generated_by == "worker"
+
+
+def test_after_december_each_unit_gets_the_year_end_analysis_of_its_bad_debts(
+        sqlite_desk: Desk, tmp_path: Path) -> None:
+    desk = sqlite_desk
+    desk.at("2026-12-01 09:00")
+    n = desk.open(event_time="2026-12-01T08:30:00+08:00", description="地下室返潮").number
+    desk.complete(n, "raise_order", order_summary="请处理", required_completion="2026-12-04T17:00:00+08:00")
+    desk.complete(n, "sign_order", order_decision="sign")
+    desk.complete(n, "visit_customer", contact_result="agreed", visit_record="已上门", plan="市政排查",
+                  agreed_completion="2026-12-03T17:00:00+08:00", customer_confirmed_plan=True)
+    desk.complete(n, "reply_customer", reply_method="phone", reply_content="已安排",
+                  done_within_reply_window=True)
+    desk.at("2026-12-01 11:00")
+    desk.complete(n, "carry_out_work", progress="需市政处理", work_result="unresolvable")
+    desk.complete(n, "approve_unresolvable", unresolvable_decision="approve", unresolvable_reason="市政管网")
+    worker = make_worker(desk, tmp_path)
+    desk.at("2027-01-04 09:00")
+    report = worker.run_once()
+    sent = ["sz-property", "sz-property-jhy", "sz-property-lyc"]
+    assert ("sz-property", "2026-12", sent) in report.reports.runs
+    with desk.runtime.store.read() as tx:
+        notes = {x.title: x.body for x in WorkerRepo(tx).notifications("he.jing")}
+        mails = [m for m in WorkerRepo(tx).messages()
+                 if m.kind == "bad_debt_report" and m.recipient == "he.jing"]
+    body = notes["【坏账专项分析】深圳物业公司 2026年度"]
+    assert "无法解决1宗" in body and "含坏账1宗、不含坏账0宗" in body
+    assert {"【坏账专项分析】丽雅苑管理处 2026年度", "【坏账专项分析】锦华园管理处 2026年度"} <= set(notes)
+    assert len(mails) == 3 and all(m.attachment for m in mails)
+    sheet = load_workbook(tmp_path / "exports" / "reports" / "bad-debt-sz-property-2026.xlsx")
+    rows = [[c.value for c in row] for row in sheet["无法解决投诉明细"].iter_rows()]
+    assert [r[0] for r in rows[2:]] == [n]
