@@ -158,6 +158,7 @@ def test_after_december_each_unit_gets_the_year_end_analysis_of_its_bad_debts(
     n = desk.open(event_time="2026-12-01T08:30:00+08:00", description="地下室返潮").number
     desk.complete(n, "raise_order", order_summary="请处理", required_completion="2026-12-04T17:00:00+08:00")
     desk.complete(n, "sign_order", order_decision="sign")
+    desk.visit_photo(n)
     desk.complete(n, "visit_customer", contact_result="agreed", visit_record="已上门", plan="市政排查",
                   agreed_completion="2026-12-03T17:00:00+08:00", customer_confirmed_plan=True)
     desk.complete(n, "reply_customer", reply_method="phone", reply_content="已安排",
