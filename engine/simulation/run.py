@@ -97,11 +97,22 @@ class _Driver:
             if task.task_id not in {t.task_id for t in self._tasks()}:
                 continue  # a timer moved the case on meanwhile
             data = self.path.answers_for(self.script.process, task.task_spec, clock.now())
-            runtime.complete_task(task.task_id, self._holder(task), data)
+            holder = self._holder(task)
+            if task.task_spec in self.script.photos:
+                self._upload_photo(self.script.photos[task.task_spec], holder)
+            runtime.complete_task(task.task_id, holder, data)
         else:
             self.truncated = True
         self.worker.run_once()
         return case.number
+
+    def _upload_photo(self, name: str, by: str) -> None:
+        """The photo the step's holder uploads on the case page first (its metadata; no file is kept)."""
+        from engine.store.web_queries import add_attachment
+
+        add_attachment(self.w.store, case_id=self.case_id, task_id=None, filename=name,
+                       content_type="image/jpeg", size=1024, sha256="0" * 64,
+                       storage_path=f"attachments/{name}.jpg", uploaded_by=by, at=self.w.clock.now())
 
     # -- reading the world -------------------------------------------------------------------------
     def _case(self) -> Any:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -57,6 +57,8 @@ class ProcessScript:
     opened_by: str
     intake: Mapping[str, Any]
     paths: Mapping[str, PathScript]
+    # step → name of the photo its holder uploads on the case page before doing it (a visit's, R2.7)
+    photos: Mapping[str, str] = field(default_factory=dict)
     step_minutes: int = 10
     late_minutes: int = 60
     horizon_days: int = 45
@@ -110,8 +112,11 @@ def load_script(process: str, directory: Path = SCRIPTS_DIR) -> ProcessScript:
                                  dict(spec.get("answers") or {}))
     if not paths:
         raise KefuError(f"{path}: no paths; add at least one under paths:")
+    photos = raw.get("photos") or {}
+    if not isinstance(photos, dict):
+        raise KefuError(f"{path}: photos must map a step to the photo's name, e.g. visit_customer: 上门照片")
     return ProcessScript(process, str(raw["opened_by"]), dict(raw.get("intake") or {}), paths,
-                         **{k: int(v) for k, v in pace.items()})
+                         {str(k): str(v) for k, v in photos.items()}, **{k: int(v) for k, v in pace.items()})
 
 
 @dataclass(frozen=True)

@@ -68,11 +68,12 @@ def test_a_friday_evening_complaint_worked_late_shows_every_deadline_reminder_es
         ("carry_out_work", "12-03 14:00", "12-03 15:00", True),
         ("apply_closure", None, "12-03 15:10", False),
         ("check_closure", "12-03 15:40", "12-03 16:40", True),
-        ("contact_customer", None, "12-03 16:50", False),
-        ("record_return_visit", None, "12-03 17:00", False),
-        ("countersign_phone_record", None, "12-03 17:10", False),
-        ("deputy_gm_review", None, "12-03 17:20", False),
-        ("gm_approve", None, "12-03 17:30", False),
+        # the return visit is due one working day after the check (issue 19), done an hour late: Monday
+        ("contact_customer", "12-04 16:40", "12-07 08:40", True),
+        ("record_return_visit", "12-04 16:40", "12-07 08:40", True),
+        ("countersign_phone_record", None, "12-07 08:50", False),
+        ("deputy_gm_review", None, "12-07 09:00", False),
+        ("gm_approve", None, "12-07 09:10", False),
     ]
     assert ledger(sim) == [
         ("11-30 10:00", "张伟", "late_order_entry", 1200,
@@ -90,7 +91,7 @@ def test_a_friday_evening_complaint_worked_late_shows_every_deadline_reminder_es
     assert ("11-30 10:30", f"林丽华、陈国栋：【逾期提醒】{case}“签发督办令”已逾期") in told
     assert [t for t in told if "投诉提醒" in t[1]] == [
         ("11-30 09:30", "张伟、杨帆、王芳、陈国栋、黄志强：【投诉提醒】1宗投诉未完成"),
-        *[(f"12-0{d} 09:30", "杨帆、陈国栋、黄志强：【投诉提醒】1宗投诉未完成") for d in (1, 2, 3)],
+        *[(f"12-0{d} 09:30", "杨帆、陈国栋、黄志强：【投诉提醒】1宗投诉未完成") for d in (1, 2, 3, 4)],
     ]
 
 
