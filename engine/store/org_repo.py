@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, insert, or_, select, update
+from sqlalchemy import Table, and_, delete, func, insert, or_, select, update
 
 from engine.store.models import OrgUnit, Staff
 from engine.store.org_models import Contact, ContactChange, StaffAbsence
@@ -173,9 +174,17 @@ class OrgRepo:
         return [ContactRecord(**r._mapping) for r in rows]
 
     def search_contacts(self, text: str, limit: int = 200) -> list[str]:
-        """Units with a contact whose value contains ``text`` (a phone, an e-mail, a person's name)."""
-        stmt = (select(CONTACTS.c.unit).where(CONTACTS.c.value.contains(text, autoescape=True))
-                .distinct().limit(limit))
+        """Units with a contact whose value contains ``text`` (a phone, an e-mail, a person's name).
+        A query of digits (separators allowed: 888 12, 888-12) compares digits only, so 88812 finds
+        400-888-1234."""
+        match = CONTACTS.c.value.contains(text, autoescape=True)
+        digits = re.sub(r"[\s\-()+.]", "", text)
+        if digits.isdigit():
+            bare: Any = CONTACTS.c.value
+            for separator in (" ", "-", "(", ")", "+", "."):
+                bare = func.replace(bare, separator, "")
+            match = or_(match, bare.contains(digits, autoescape=True))
+        stmt = select(CONTACTS.c.unit).where(match).distinct().limit(limit)
         return list(self.conn.scalars(stmt))
 
     def set_contacts(self, unit: str, values: dict[str, str | None], at: datetime, by: str) -> None:

@@ -123,3 +123,14 @@ def test_every_staff_member_searches_the_book_by_unit_or_by_value(runtime, book)
     assert [c.code for c in book.book("tian.tian", "888-1234")] == ["sz-property"]
     assert "sz-property-property" in [c.code for c in book.book("zhang.wei", "物业管理部")]
     assert [c.code for c in book.book("zhang.wei", "杨帆")] == ["sz-property-property"]
+
+
+def test_a_query_of_digits_compares_digits_only(runtime, book):
+    book.save("xu.lan", "sz-property", HOTLINE)
+    book.save("yang.fan", "sz-property-property", {"person": "杨帆", "phone": "0755-8888 0012"})
+    assert [c.code for c in book.book("tian.tian", "88812")] == ["sz-property"]  # 400-888-1234
+    assert [c.code for c in book.book("tian.tian", "4008881234")] == ["sz-property"]
+    assert [c.code for c in book.book("tian.tian", "888 12")] == ["sz-property"]
+    assert [c.code for c in book.book("tian.tian", "88880012")] == ["sz-property-property"]
+    assert book.book("tian.tian", "88813") == []  # digits in another order find nothing
+    assert book.book("tian.tian", "szwy8881") == []  # not digits: compared as typed
