@@ -57,7 +57,8 @@ _SOME_TEXT = {"type": "string", "minLength": 1, "allOf": [
                 "\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]"}]}
 _TIME = {"type": ["string", "null"], "description": "ISO 8601 with offset"}
 MONTH = {"type": "string", "pattern": "^20[0-9]{2}-(0[1-9]|1[0-2])$", "examples": ["2026-11"]}
-QUARTER = {"type": "string", "pattern": "^20[0-9]{2}[QP](1[0-2]|[1-9])$", "examples": ["2026Q3"]}
+# The API offers quarters (statistics.analysis_every_months: 3); other period lengths are the CLI's.
+QUARTER = {"type": "string", "pattern": "^20[0-9]{2}Q[1-4]$", "examples": ["2026Q3"]}
 YEAR = {"type": "integer", "minimum": 2000, "maximum": 2099, "examples": [2026]}
 
 
