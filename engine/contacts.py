@@ -179,6 +179,21 @@ class Contacts:
             out[code] = (plain if channel.format == "phone" else value) or None
         return out
 
+    def seed(self, contacts: Mapping[str, Mapping[str, Any]], by: str = "system") -> int:
+        """Publish demo contacts (``engine/demo/contacts.yaml``) for the units that publish none yet, each
+        checked as the form checks it; returns how many units got theirs. Units unknown to the database
+        are skipped; nothing is told to the CS centre (nothing changed that it knew)."""
+        seeded = 0
+        with self.store.write() as tx:
+            units, repo = tx.units(), OrgRepo(tx)
+            published = {row.unit for row in repo.contacts()}
+            for code, values in contacts.items():
+                if code not in units or code in published:
+                    continue
+                repo.set_contacts(code, self._clean(self.channels(units, code), values), self.clock.now(), by)
+                seeded += 1
+        return seeded
+
     def save(self, actor: str, code: str, values: Mapping[str, Any]) -> ContactChangeRecord | None:
         """Set unit ``code``'s contacts (a channel left empty is removed); None when nothing changed.
 

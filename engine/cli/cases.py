@@ -26,6 +26,7 @@ __all__ = ["register"]
 DEMO_ORG = Path(__file__).resolve().parent.parent / "demo" / "org.yaml"
 DEMO_HOUSEHOLDS = DEMO_ORG.with_name("households.yaml")
 DEMO_FAQ = DEMO_ORG.with_name("faq.yaml")
+DEMO_CONTACTS = DEMO_ORG.with_name("contacts.yaml")
 
 
 def _store(cli: CliContext) -> Store:
@@ -140,6 +141,7 @@ def init_command(cli: CliContext, demo: bool, force: bool) -> None:
         households = import_households(runtime, DEMO_HOUSEHOLDS)
         click.echo(f"households {DEMO_HOUSEHOLDS.name}: {households} new")
         _demo_faq(runtime)
+        _demo_contacts(runtime)
 
 
 def _registration_line(done: Any) -> str:
@@ -171,6 +173,17 @@ def _demo_faq(runtime: Runtime) -> None:
         book.add(line=item["line"], question=item["question"], answer=item["answer"],
                  keywords=item.get("keywords", ""), actor=doc["editor"])
     click.echo(f"faq {DEMO_FAQ.name}: {len(doc['entries'])} entries added")
+
+
+def _demo_contacts(runtime: Runtime) -> None:
+    """Publish the demo contacts for the units that publish none yet."""
+    import yaml
+
+    from engine.contacts import Contacts
+
+    doc = yaml.safe_load(DEMO_CONTACTS.read_text(encoding="utf-8"))
+    seeded = Contacts.of(runtime).seed(doc["contacts"])
+    click.echo(f"contacts {DEMO_CONTACTS.name}: {seeded} unit(s) published")
 
 
 def _import_org(cli: CliContext, runtime: Runtime, path: Path) -> None:

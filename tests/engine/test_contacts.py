@@ -134,3 +134,28 @@ def test_a_query_of_digits_compares_digits_only(runtime, book):
     assert [c.code for c in book.book("tian.tian", "88880012")] == ["sz-property-property"]
     assert book.book("tian.tian", "88813") == []  # digits in another order find nothing
     assert book.book("tian.tian", "szwy8881") == []  # not digits: compared as typed
+
+
+def test_the_demo_contacts_publish_every_areas_hotline_and_every_departments_contact(runtime, book):
+    import yaml
+
+    from engine.cli.cases import DEMO_CONTACTS
+
+    book.save("xu.lan", "sz-property", {"hotline": "400-888-9999"})  # published before: kept
+    seeded = book.seed(yaml.safe_load(DEMO_CONTACTS.read_text(encoding="utf-8"))["contacts"])
+    with runtime.store.read() as tx:
+        units = tx.units()
+    assert seeded == len(units) - 1
+    found = {c.code: {ch.code: ch.value for ch in c.channels} for c in book.book("tian.tian")}
+    assert set(found) == set(units)
+    for code, unit in units.items():
+        if code == "sz-property":
+            continue
+        wanted = ("person", "phone", "email") if unit.kind == "department" else ("hotline", "email")
+        assert all(found[code][channel] for channel in wanted), code
+    assert found["sz-property"] == {"hotline": "400-888-9999", "email": ""}
+    assert found["hn-region"] == {"hotline": "400-666-5678", "email": "kefu@hnqy.example"}
+    assert [c.code for c in book.book("zhang.wei", "4006665678")] == ["hn-region"]
+    assert [c.code for c in book.book("zhang.wei", "何军")] == ["sz-property-engineering"]  # its person
+    assert [c.code for c in book.book("zhang.wei", "lyc-engineering@szwy")] == ["sz-property-lyc-engineering"]
+    assert book.seed({"sz-property-lyc": {"hotline": "400-000-0000"}, "nowhere": {"hotline": "400-1"}}) == 0

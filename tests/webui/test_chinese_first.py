@@ -15,7 +15,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 
 from engine import visitors
-from engine.cli.cases import _demo_faq
+from engine.cli.cases import _demo_contacts, _demo_faq
 from tests.conftest import ROOT
 from tests.webui.conftest import PASSWORD
 from webui.demo import DEMO_LOGINS, seed_demo_cases
@@ -29,6 +29,9 @@ ALLOWED = {
     "Chrome", "Firefox", "Safari", "Edge", "Android", "iPhone", "iPad", "Windows", "macOS", "Linux",
 }
 WORD = re.compile(r"[A-Za-z][A-Za-z_]*[A-Za-z]")
+# An e-mail address (a contact's, 通讯录) is data, not English: the whole address, local part @ a dotted
+# domain, is left out; a word beside it is still read.
+EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 # /org and /processes are read too: units, roles and processes by name. A code an administrator
 # needs (a unit's code, a login, a diagram's id) may stand beside the name as <small class="code">,
 # which is not read.
@@ -76,7 +79,7 @@ class _Text(HTMLParser):
 
 
 def _english(text: str) -> set[str]:
-    return {w for w in WORD.findall(text) if w not in ALLOWED}
+    return {w for w in WORD.findall(EMAIL.sub(" ", text)) if w not in ALLOWED}
 
 
 @pytest.fixture
@@ -84,6 +87,7 @@ def demo(services, clock):
     """The demo as ``make run`` seeds it, plus a visit and an archive request."""
     visitors.import_households(services.runtime, ROOT / "engine" / "demo" / "households.yaml")
     _demo_faq(services.runtime)
+    _demo_contacts(services.runtime)
     seed_demo_cases(services.runtime_at, clock.now())
     for login, _ in DEMO_LOGINS:
         services.set_password(login, PASSWORD)
@@ -138,6 +142,10 @@ def test_english_words_are_found():
     """The detector itself: an English status or urgency in a page is caught; units and prefixes are not."""
     found = _english("状态 dispatched · 紧急程度 normal · 2 KB · TS-SZP-2026-000001")
     assert found == {"dispatched", "normal"}
+    # an e-mail address is data; the words around it are not
+    assert _english("工作电子信箱 kefu@szwy.example · 联系电子信箱 lyc-cs@szwy.example") == set()
+    assert _english("email kefu@szwy.example contact") == {"email", "contact"}
+    assert _english("kefu at szwy.example") == {"kefu", "at", "szwy", "example"}
 
 
 def _timeline_words(html: str) -> tuple[str, set[str]]:

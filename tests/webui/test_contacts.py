@@ -61,3 +61,15 @@ def test_the_cs_centre_acknowledges_the_change_from_the_book(login, services):
 def test_the_intake_page_offers_the_contact_book(login):
     html = login("wang.fang").get("/cases/new").get_data(as_text=True)
     assert 'action="/contacts"' in html and "查找对接人" in html
+
+
+def test_the_intake_search_finds_the_demo_contacts_by_digits(login, services):
+    from engine.cli.cases import _demo_contacts
+
+    _demo_contacts(services.runtime)  # what kefu init --demo publishes
+    browser = login("wang.fang")
+    html = browser.get("/contacts?q=88812").get_data(as_text=True)  # the intake box's query
+    assert "深圳物业公司" in html and "400-888-1234" in html and "kefu@szwy.example" in html
+    assert "华南区域公司" not in html
+    html = browser.get("/contacts?q=何军").get_data(as_text=True)
+    assert "工程部" in html and "engineering@szwy.example" in html
