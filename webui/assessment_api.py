@@ -15,12 +15,11 @@ from engine.assessment import Assessment
 from engine.errors import FormError, NotFoundError
 from webui.api import _args, token_required
 from webui.context import services
-from webui.openapi import MONTH
+from webui.openapi import _TEXT, MONTH
 
 __all__ = ["bp", "init_app"]
 
 bp = Blueprint("assessment_api", __name__, url_prefix="/api/v1/assessment")
-_CODE = {"type": "string", "maxLength": 64}
 
 
 def _book() -> Assessment:
@@ -48,7 +47,8 @@ def _notice(n: Any, rules: Any) -> dict[str, Any]:
 def unit_statements() -> Any:
     """A subsidiary's or project's month: ``?month=YYYY-MM&unit=CODE``."""
     month = _month()
-    unit = str(_args({"unit": _CODE}).get("unit", ""))
+    # the unit as the document declares it (_TEXT): a long unknown code is a 404, never a 422
+    unit = str(_args({"unit": _TEXT}).get("unit", ""))
     with services().store.read() as tx:
         known = tx.units().get(unit)
     if known is None or known.kind not in ("subsidiary", "project"):

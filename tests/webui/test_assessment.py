@@ -134,6 +134,7 @@ def test_the_api_gives_hr_the_month_and_each_person_their_statement(api_as, serv
     ("feng.tingting", "/statements?month=2026-11&unit=sz-property", 403),
     ("zhang.wei", "/statements/wang.fang?month=2026-11", 403),          # a colleague
     ("he.jing", "/statements?month=2026-11&unit=nowhere", 404),
+    ("he.jing", "/statements?month=2026-11&unit=" + "x" * 150, 404),   # a long code the document allows
     ("he.jing", "/statements/nobody?month=2026-11", 404),
     ("he.jing", "/statements?month=2026-13&unit=sz-property", 422),
     ("he.jing", "/statements?unit=sz-property", 422),
