@@ -16,7 +16,7 @@ from tests.conftest import ROOT
 
 LAPTOP_PX = 1_600  # a laptop screen (1,920 px) less the case page's margins and side column
 REDRAWN_TO_1400 = ("repair", "repair_handling", "repair_work")  # issue 14: these were 3,412 px as one
-NOT_YET_REDRAWN = {"consultation": 1_782, "return_visit": 1_796}
+NOT_YET_REDRAWN = {"return_visit": 1_796}
 DI = {"dc": "http://www.omg.org/spec/DD/20100524/DC", "di": "http://www.omg.org/spec/DD/20100524/DI"}
 
 
