@@ -59,6 +59,13 @@ def index() -> Any:
     form["process"] = form["process"] or "complaint"
     form["path"] = form["path"] or "happy"
     form["unit"] = form["unit"] or (units[0][0] if units else "")
+    known = script_processes()
+    if form["process"] not in known:  # a typed or stale link: say so, and show the form for a process it has
+        wrong = _bad("process", f"no simulation script for process {form['process'][:60]!r}"
+                     f" (one of {', '.join(known)})",
+                     "没有这个流程的模拟，请从列表中选择流程")
+        return _page({**form, "process": "complaint", "path": "happy"}, 422, errors=field_errors(wrong),
+                     failed=wrong)
     if not form["at"]:
         return _page(form)
     try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import ROOT
 from tests.webui.test_chinese_first import _english, _Text
 
@@ -78,6 +80,14 @@ def test_a_bad_time_is_a_422_in_chinese(login):
     page = login("wang.fang").get("/simulate?process=complaint&at=tomorrow&unit=sz-property-lyc")
     assert page.status_code == 422
     assert "请填写受理时间" in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("process", ["nope", '"><img src=x>', "repair_handling"])
+def test_a_process_without_a_script_is_a_422_in_chinese_not_a_500(login, process):
+    page = login("wang.fang").get("/simulate", query_string={"process": process, "unit": "sz-property-lyc"})
+    assert page.status_code == 422
+    text = page.get_data(as_text=True)
+    assert "没有这个流程的模拟" in text and "<img src=x>" not in text
 
 
 def test_another_subsidiarys_project_or_rules_cannot_be_simulated(login):
