@@ -12,6 +12,7 @@ import pytest
 
 from tests.webui.conftest import INTAKE, PASSWORD
 from tests.webui.live import serve
+from webui.demo import visit_photo
 
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 CASE = {k: v for k, v in INTAKE.items() if v != ""} | {"project": "sz-property-lyc"}
@@ -25,6 +26,8 @@ def _do(services, number, login, data):
     task = services.runtime.get_case(number, login).tasks[0]
     if task.assignee != login:
         services.runtime.claim_task(task.task_id, login)
+    if data.get("customer_confirmed_plan"):  # R2.7: the visit's photo before the agreed plan
+        visit_photo(services.runtime, number, login)
     services.runtime.complete_task(task.task_id, login, data)
 
 
