@@ -80,33 +80,18 @@ def monthly_command(cli: CliContext, month: str, unit: str | None, fmt: str, out
 def ranking_command(cli: CliContext, month: str, unit: str | None, fmt: str, out: Path | None) -> None:
     """The month's rankings (R7.2): companies, projects, CS specialists and who is flagged."""
     from engine.errors import KefuError
-    from engine.permissions import subject_of
     from engine.policy import load_policy_set
     from engine.reports.ranking import monthly_ranking
     from engine.reports.ranking_export import ranking_xlsx
-    from engine.runtime.access import load_staff
 
     if fmt != "json" and out is None:
         raise KefuError(f"--format {fmt} writes a file: add --out FILE")
     store = Store(cli.settings.database_url)
     click.get_current_context().call_on_close(store.dispose)
     store.require_schema()
-    subject = None
-    if cli.actor:
-        with store.read() as tx:
-            subject = subject_of(load_staff(tx, cli.actor), tx.units)
-    policies = load_policy_set(cli.settings.policies_dir)
-    figures = monthly_ranking(store, policies, month, unit, now=cli.clock.now(), subject=subject)
-    if fmt == "json":
-        text = json.dumps(figures, ensure_ascii=False, indent=2)
-        if out is None:
-            sys.stdout.write(text + "\n")
-            return
-        out.write_text(text + "\n", encoding="utf-8")
-    else:
-        assert out is not None
-        out.write_bytes(ranking_xlsx(figures))
-    click.echo(str(out))
+    figures = monthly_ranking(store, load_policy_set(cli.settings.policies_dir), month, unit,
+                              now=cli.clock.now(), subject=_subject(cli, store))  # type: ignore[arg-type]
+    _write(fmt, out, figures, {"xlsx": ranking_xlsx})
 
 
 def _subject(cli: CliContext, store: Store) -> object:
