@@ -8,7 +8,8 @@ is one transaction: the contacts, a ``contact_changes`` row, a ``contact.changed
 system audit chain and an in-app notice (``notifications.templates.contact_changed``) to the CS
 centre of the unit's subsidiary (``interfaces.acknowledged_by``), which acknowledges it within
 ``interfaces.change_notice`` (one working day, 000 一、2: 在一个工作日内知会客服中心):
-``contact.acknowledge``, audited as ``contact.acknowledged``.
+``contact.acknowledge``, audited as ``contact.acknowledged``. A change still open after its due time
+is escalated once by the worker (``engine.worker.contact_alerts``) to ``interfaces.overdue_to``.
 """
 
 from __future__ import annotations
@@ -86,7 +87,8 @@ class Contacts:
         return cls(runtime.store, runtime.policies, runtime.clock)
 
     # -- rules -------------------------------------------------------------------------------------
-    def _policy(self, units: Mapping[str, UnitRecord], code: str | None) -> Any:
+    def policy_of(self, units: Mapping[str, UnitRecord], code: str | None) -> Any:
+        """The effective policy of unit ``code``: its project's, else its subsidiary's, else the group's."""
         place = placement_of(units, code)
         for unit in (place.project, place.subsidiary):
             if unit and unit in getattr(self.policies, "units", ()):
@@ -99,7 +101,7 @@ class Contacts:
         kind = units[code].kind
         key = "interfaces.external" if kind in _EXTERNAL_KINDS else "interfaces.internal"
         return [Channel(str(r["code"]), str(r["name"]), str(r.get("en") or r["name"]), str(r["format"]))
-                for r in self._policy(units, code).get(key)]
+                for r in self.policy_of(units, code).get(key)]
 
     @staticmethod
     def _who(tx: Tx, actor: str) -> tuple[StaffRecord, Any, dict[str, UnitRecord]]:
@@ -217,14 +219,14 @@ class Contacts:
             if not changes:
                 return None
             repo.set_contacts(code, {c: cleaned[c] for c in changes}, now, actor)
-            policy = self._policy(units, code)
+            policy = self.policy_of(units, code)
             due = policy.deadline("interfaces.change_notice", now)
             subsidiary = placement_of(units, code).subsidiary
             change_id = repo.add_contact_change(unit=code, subsidiary=subsidiary, changes=changes,
                                                 changed_by=actor, changed_at=now, due_at=due)
             tx.append_audit(None, [{"actor": actor, "action": "contact.changed", "data": {
                 "unit": code, "changes": changes, "change": change_id, "due_at": due.isoformat()}}], now)
-            told = self._described(units, code, changes)
+            told = self.described(units, code, changes)
             people = [p for p in repo.all_staff() if self._acknowledges(p, units, code, policy)]
             Notifier(WorkerRepo(tx), policy, now).tell(
                 people, "contact_changed", f"contact_change:{change_id}", unit=units[code].name,
@@ -234,7 +236,8 @@ class Contacts:
         assert record is not None
         return record
 
-    def _described(self, units: Mapping[str, UnitRecord], code: str, changes: Mapping[str, Any]) -> str:
+    def described(self, units: Mapping[str, UnitRecord], code: str, changes: Mapping[str, Any]) -> str:
+        """What changed, in Chinese: ``400客服电话：（无）→ 400-888-1234；…``."""
         names = {c.code: c.name for c in self.channels(units, code)}
         return "；".join(f"{names.get(c, c)}：{old or '（无）'} → {new or '（删除）'}"
                         for c, (old, new) in changes.items())
@@ -259,11 +262,11 @@ class Contacts:
         for change in changes:
             if change.unit not in units:
                 continue
-            policy = self._policy(units, change.unit)
+            policy = self.policy_of(units, change.unit)
             if can(subject, "contact.acknowledge", unit_target(units, change.unit), policy=policy):
                 out.append(PendingChange(change, units[change.unit].name,
                                          people.get(change.changed_by, change.changed_by),
-                                         self._described(units, change.unit, change.changes)))
+                                         self.described(units, change.unit, change.changes)))
         return out
 
     def acknowledge(self, actor: str, change_id: int) -> ContactChangeRecord:
@@ -275,7 +278,7 @@ class Contacts:
             change = repo.contact_change(change_id)
             if change is None or change.unit not in units:
                 raise NotFoundError(f"no contact change {change_id}", zh="没有这条对接信息变更")
-            policy = self._policy(units, change.unit)
+            policy = self.policy_of(units, change.unit)
             require(subject, "contact.acknowledge", unit_target(units, change.unit), policy=policy)
             if not repo.acknowledge_contact_change(change_id, actor, now):
                 raise ConflictError(f"change {change_id} was already acknowledged by "

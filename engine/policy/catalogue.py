@@ -190,6 +190,7 @@ ENTRIES: tuple[Entry, ...] = (
        "contact_channel"),
     _e("interfaces.change_notice", "duration", "对接信息变动知会客服中心并确认的时限", "000 一、客服接口2)", "R0.3"),
     _e("interfaces.acknowledged_by", "roles", "确认对接信息变动的客服中心岗位", "000 一、客服接口2)", "R0.3"),
+    _e("interfaces.overdue_to", "roles", "对接信息变动逾期未确认时通知的岗位", "000 一、客服接口2)", "R0.3"),
     _e("departments", "records", "部门", "003 第20条", "R0.2", "department"),
     _e("roles", "records", "岗位", "003 第5条、第21条", "R0.2", "role"),
     # Who works each step: every lane of the diagrams is one key, bound to a role and a scope.
@@ -337,6 +338,8 @@ ENTRIES: tuple[Entry, ...] = (
        "name count cases when"),
     _e("notifications.templates.contact_changed", "message", "对接信息变更知会客服中心", "000 一、客服接口2)",
        "R0.3", "name unit by changes due"),
+    _e("notifications.templates.contact_change_overdue", "message", "对接信息变更逾期未确认提醒",
+       "000 一、客服接口2)", "R0.3", "name unit by changes changed due"),
     _e("notifications.templates.order_signed", "message", "督办令签发后短信提醒责任人", "003 第19条", "R2.10",
        "name case task task_en due room"),
     _e("notifications.templates.penalty", "message", "扣罚通知（每笔扣罚一条站内通知）", "003 第35条", "R2.15",

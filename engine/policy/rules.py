@@ -185,7 +185,7 @@ _PLACEHOLDERS_ZH = {
     "public": "公布说明", "by": "修改人", "changes": "变更内容", "lines": "笔数",
     "bonus_lines": "扣罚奖金笔数",
     "months": "连续月数", "bottom": "倒数名次", "rating": "评分", "rank": "名次", "ledger": "台账月份",
-    "year": "年度", "without": "不含坏账宗数",
+    "year": "年度", "without": "不含坏账宗数", "changed": "修改时间",
 }
 
 

@@ -220,6 +220,12 @@ class OrgRepo:
         rows = self.conn.execute(stmt.order_by(CHANGES.c.due_at, CHANGES.c.id).limit(limit))
         return [ContactChangeRecord(**r._mapping) for r in rows]
 
+    def overdue_contact_changes(self, moment: datetime) -> list[ContactChangeRecord]:
+        """Every change not acknowledged and due before ``moment``, the longest overdue first."""
+        stmt = (select(CHANGES).where(CHANGES.c.acknowledged_at.is_(None), CHANGES.c.due_at < moment)
+                .order_by(CHANGES.c.due_at, CHANGES.c.id))
+        return [ContactChangeRecord(**r._mapping) for r in self.conn.execute(stmt)]
+
     def acknowledge_contact_change(self, change_id: int, by: str, at: datetime) -> bool:
         """Mark a change acknowledged unless it already is; True when this call did it."""
         done = self.conn.execute(update(CHANGES).where(CHANGES.c.id == change_id,

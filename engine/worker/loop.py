@@ -35,6 +35,8 @@ from engine.errors import DurationError, KefuError, NotFoundError
 from engine.org_admin import OrgAdmin
 from engine.store import CaseRecord, Store
 from engine.store.worker_repo import WorkerRepo
+from engine.worker.contact_alerts import KIND as CONTACT_CHANGE_OVERDUE
+from engine.worker.contact_alerts import contact_change_alerts
 from engine.worker.context import COMPLAINT, RunContext, span
 from engine.worker.delivery import DeliveryReport, Transport, deliver
 from engine.worker.jobs import JOBS, Job, volume_check
@@ -117,8 +119,8 @@ class Worker:
 
     # -- the sweep ---------------------------------------------------------------------------------
     def run_once(self) -> SweepReport:
-        """One sweep: due timers, due job periods (oldest first), the volume watch and overdue alerts, the
-        outbox, and an audit checkpoint when its interval has passed."""
+        """One sweep: due timers, due job periods (oldest first), the volume watch and overdue alerts (tasks,
+        unacknowledged contact changes), the outbox, and an audit checkpoint when its interval has passed."""
         report = SweepReport()
         report.timers_fired = self.fire_timers()
         report.deputised = len(OrgAdmin(self.store, self.policies, self.clock).apply_absences())
@@ -131,6 +133,9 @@ class Worker:
         report.failures.extend((JOB, unit, month, error) for unit, month, error in report.reports.failures)
         for unit in directory.subsidiaries():
             self._live(unit, directory, report)
+        contacts = contact_change_alerts(self.store, self.policies, self.clock.now(), directory)
+        if contacts:
+            report.overdue[CONTACT_CHANGE_OVERDUE] = contacts
         report.delivery = deliver(self.store, self.clock.now(), self.transports, self.unit_policy)
         if self.anchor is not None:
             written = self.anchor.checkpoint()

@@ -1,0 +1,60 @@
+"""Overdue contact changes (R0.3, issue 17): a change of a unit's contacts that the CS centre has not
+acknowledged by its due time (``interfaces.change_notice`` after the change, 000 一、2: 在一个工作日内知会
+客服中心) is escalated once, as soon as a sweep sees it past due.
+
+The people told hold a role of the unit's policy ``interfaces.overdue_to`` (the CS manager and the
+CS-centre deputy GM in the group standard), each role looked up nearest the unit (its project, its
+subsidiary, the group). The words and channels are ``notifications.templates.contact_change_overdue``;
+outside working time SMS and e-mail wait for work to start, as every alert does. The alert is keyed by
+the change and its due time (``alerts.key``): a second sweep, a second worker, a worker that was down
+for a week tells nobody twice.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from engine.clock import FixedClock
+from engine.contacts import Contacts
+from engine.runtime.access import placement_of
+from engine.store import Store
+from engine.store.org_repo import OrgRepo
+from engine.store.worker_repo import WorkerRepo
+from engine.worker.outbox import Notifier
+from engine.worker.people import Directory
+
+__all__ = ["KIND", "contact_change_alerts"]
+
+KIND = "contact_change_overdue"
+
+
+def contact_change_alerts(store: Store, policies: Any, now: datetime, directory: Directory) -> int:
+    """Escalate every open contact change past its due time that has not been escalated; how many were."""
+    book = Contacts(store, policies, FixedClock(now))
+    units = directory.units
+    raised = 0
+    with store.write() as tx:
+        repo = WorkerRepo(tx)
+        for change in OrgRepo(tx).overdue_contact_changes(now):
+            if change.unit not in units:
+                continue  # the unit was removed since: nobody to chase
+            due = change.due_at.astimezone(UTC).isoformat()  # the same key whatever the database's zone
+            place = placement_of(units, change.unit)
+            if not repo.add_alert(key=f"{KIND}:{change.id}:{due}", kind=KIND,
+                                  unit=change.subsidiary or place.group or change.unit, case_id=None, at=now,
+                                  data={"change": change.id, "unit": change.unit, "due_at": due}):
+                continue
+            policy = book.policy_of(units, change.unit)
+            people = [p for role in policy.get("interfaces.overdue_to")
+                      for p in directory.nearest(str(role), place.project, place.subsidiary, place.group)]
+            by = directory.person(change.changed_by)
+            local = policy.calendar.localize
+            Notifier(repo, policy, now).tell(
+                people, KIND, f"{change.id}:{due}", unit=units[change.unit].name,
+                by=by.name if by is not None else change.changed_by,
+                changes=book.described(units, change.unit, change.changes),
+                changed=f"{local(change.changed_at):%Y-%m-%d %H:%M}",
+                due=f"{local(change.due_at):%Y-%m-%d %H:%M}")
+            raised += 1
+    return raised
