@@ -222,6 +222,9 @@ class KefuScriptEngine(PythonScriptEngine):
         action = self.actions.get(str(operation_name))
         values = {name: (param or {}).get("value") for name, param in (operation_params or {}).items()}
         bound = action.bind(values, where=where)
+        take_number = getattr(step.transition, "take_number", None)
+        if take_number is not None:  # an opening case: the action may quote or store its number
+            take_number()
         try:
             result = action.run(ActionContext(step, task), **bound)
         except KefuError:

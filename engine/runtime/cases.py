@@ -198,7 +198,9 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
 
     def _commit(self, t: Transition, point: str, **extra: Any) -> CaseRecord:
         """Sync, then write the case row (one INSERT/UPDATE, with ``extra`` columns), audit events and
-        inbox rows."""
+        inbox rows. An opening case takes its number first: nothing slow runs after it but the writes."""
+        if t.pending_number is not None:
+            t.take_number()
         changes = t.sync()
         changes.pop("id", None)
         changes.update(extra)
@@ -255,9 +257,15 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
             prefix = self._prefixes.get((fp, process_id)) or number_prefix(policy, process_id)
             self._prefixes[(fp, process_id)] = prefix
             year = now.astimezone(zone).year
-            number = format_number(prefix, placement.subsidiary, year,
-                                   tx.next_number(placement.subsidiary or "", prefix, year))
             case_id = uuid4().hex
+            # The number is taken last (``Transition.take_number``, from ``_commit``): its sequence row
+            # stays locked until the commit, so the SpiffWorkflow run must not happen under that lock.
+            # Until then the case carries a placeholder unique to it.
+            number = f"<number:{case_id}>"
+
+            def allocate() -> str:
+                return format_number(prefix, placement.subsidiary, year,
+                                     tx.next_number(placement.subsidiary or "", prefix, year))
             workflow = BpmnWorkflow(definition.spec, definition.subprocess_specs,
                                     script_engine=self._engine(fp, policy))
             received_at = now.astimezone(zone).isoformat()
@@ -272,11 +280,12 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
             t = Transition(tx=tx, case=base, rows={}, definition=definition, policy=policy, workflow=workflow,
                            clock=self.clock, zone=zone, runtime=self, actor=staff.login)
             t.original = {}
+            t.pending_number = (number, allocate)
             t.events.append({"actor": staff.login, "action": "case.opened",
                              "data": {"process": process_id, "version": definition.version,
                                       "policy": fp, "number": number, "form": cleaned}})
             t.run_engine()
-            tx.insert_case(id=case_id, number=number, process_id=process_id,
+            tx.insert_case(id=case_id, number=t.case["number"], process_id=process_id,
                            process_version=definition.version, policy_fingerprint=fp,
                            subsidiary=placement.subsidiary, project=placement.project, status="open",
                            first_receiver=staff.login, opened_at=now, workflow="",

@@ -7,7 +7,9 @@ The prefix comes from the policy key ``numbering.prefix.<process_id>`` (e.g. com
 repair → BX 报修, consultation → ZX 咨询, visitor_reception → LF 来访, archive_access → DA 档案);
 without it, the upper-case initials of the process id's words. The sequence row (subsidiary, prefix,
 year) is locked and incremented inside the transaction that creates the case, so a rolled-back case
-gives its number back and no two cases share one.
+gives its number back and no two cases share one. It is taken as late as possible (after the
+SpiffWorkflow run, just before the case's rows are written; ``Transition.take_number``): the row lock
+lasts from there to the commit, so intakes of one subsidiary do not queue behind each other's runs.
 """
 
 from __future__ import annotations

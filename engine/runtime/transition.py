@@ -9,7 +9,7 @@ of tasks no longer READY go, case fields are copied from the workflow data, and
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -98,6 +98,26 @@ def _last_completed(wf: BpmnWorkflow) -> Any:
     return last
 
 
+def _all_tasks(wf: BpmnWorkflow) -> Iterator[Any]:
+    """Every task of a workflow and of its running subprocesses (call activities)."""
+    yield from wf.get_tasks()
+    for sub in wf.subprocesses.values():
+        yield from sub.get_tasks()
+
+
+def _swap(value: Any, old: str, new: str) -> Any:
+    """``value`` with ``old`` replaced by ``new`` in every string inside it (dicts and lists in place)."""
+    if isinstance(value, str):
+        return value.replace(old, new) if old in value else value
+    if isinstance(value, dict):
+        for key, item in value.items():
+            value[key] = _swap(item, old, new)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            value[index] = _swap(item, old, new)
+    return value
+
+
 class Transition:
     """The working state of one case inside one store transaction."""
 
@@ -128,6 +148,28 @@ class Transition:
         self._actor_groups: frozenset[str] | None = None
         self.ledger: list[dict[str, Any]] = list(workflow.data.get(PROVISIONAL_DEADLINES, ()))
         self.noted: list[dict[str, Any]] = []  # provisional deadlines computed in this transition
+        # An opening case's number, taken late (``take_number``): (placeholder, allocate) until then.
+        self.pending_number: tuple[str, Callable[[], str]] | None = None
+
+    def take_number(self) -> None:
+        """Allocate an opening case's gapless number now and put it where its placeholder stood.
+
+        The sequence row stays locked from this statement to the commit, so ``open_case`` takes the
+        number as late as it can: at ``_commit``, after the SpiffWorkflow run, or sooner when a
+        service task runs during that run (an action may quote or store the number).
+        """
+        if self.pending_number is None:
+            return
+        placeholder, allocate = self.pending_number
+        self.pending_number = None
+        number = allocate()
+        for task in _all_tasks(self.wf):
+            _swap(task.data, placeholder, number)
+        _swap(self.wf.data, placeholder, number)
+        for sub in self.wf.subprocesses.values():
+            _swap(sub.data, placeholder, number)
+        _swap(self.case, placeholder, number)
+        _swap(self.events, placeholder, number)
 
     def units(self) -> dict[str, UnitRecord]:
         """The org units, read once per transition when a lane needs them."""
