@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint install clean
+.PHONY: run test lint install clean bench-load
 
 # Create the virtual environment and install kefu with its pinned dependencies.
 $(STAMP): pyproject.toml
@@ -24,6 +24,11 @@ run: $(STAMP)
 # The whole test suite.
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The load bench (bench/load.py; PostgreSQL at 127.0.0.1:5432, its database created and dropped).
+bench-load: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/load.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check engine webui tests bench
