@@ -79,6 +79,11 @@ policy.review            ``policy_reviewer`` at group level (approves or returns
 campaign.open            a supervisor or manager role (``ALL_VIEW_ROLES``) covering the project (R6.3)
 campaign.visit           covers the project: its staff, its subsidiary's, the group's
 campaign.read            as campaign.visit
+review.read              as report.read for the list's subsidiary, or its reviewer (R2.18: the role the
+                         policy names, ``review.role``) in the subsidiary or at group level
+review.generate          as report.read: a list of the current period on demand
+review.sign              the list's reviewer role in its subsidiary or at group level: notes and sign-off
+review.answer            a holder of the systemic task's candidate group (the department's answering role)
 report.read              a supervisor or manager role (``ALL_VIEW_ROLES``) whose level covers the
                          report's unit: group-level staff every unit, a subsidiary's its subsidiary
                          and its projects, a project's its project (R7.1 statistics)
@@ -617,10 +622,38 @@ def _campaign_open(s: Subject, t: Target, policy: Any) -> Decision:
     return _covering(s, t, policy)
 
 
+def _review_sign(s: Subject, t: Target, policy: Any) -> Decision:
+    if t.role is None or t.role not in s.roles:
+        return _no(f"this list is signed off by {t.role or 'nobody'}; "
+                   f"{s.login} holds {', '.join(sorted(s.roles)) or 'no roles'}",
+                   "该复盘清单不由您的岗位签认")
+    if _in_subsidiary(s, t):
+        return _yes("the list's reviewer", "复盘清单签认人")
+    return _outside(s)
+
+
+def _review_read(s: Subject, t: Target, policy: Any) -> Decision:
+    if t.role is not None and t.role in s.roles and _in_subsidiary(s, t):
+        return _yes("the list's reviewer", "复盘清单签认人")
+    return _report_read(s, t, policy)
+
+
+def _review_answer(s: Subject, t: Target, policy: Any) -> Decision:
+    if t.candidate_group is not None and t.candidate_group in s.groups:
+        return _yes("the department's answering role", "责任部门负责人")
+    role = (t.candidate_group or "nobody").split("@", 1)[0]
+    return _no(f"this task is answered by the department's {role}; {s.login} is not it",
+               "该整改任务不由您负责")
+
+
 Rule = Callable[[Subject, Target, Any], Decision]
 ACTIONS: dict[str, Rule] = {
     "case.open": _case_open,
     "report.read": _report_read,
+    "review.read": _review_read,
+    "review.generate": _report_read,
+    "review.sign": _review_sign,
+    "review.answer": _review_answer,
     "campaign.open": _campaign_open,
     "campaign.visit": _covering,
     "campaign.read": _covering,

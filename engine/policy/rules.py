@@ -186,6 +186,7 @@ _PLACEHOLDERS_ZH = {
     "bonus_lines": "扣罚奖金笔数",
     "months": "连续月数", "bottom": "倒数名次", "rating": "评分", "rank": "名次", "ledger": "台账月份",
     "year": "年度", "without": "不含坏账宗数", "changed": "修改时间",
+    "quarter": "季度", "department": "责任部门", "categories": "投诉分类及宗数", "fine": "逾期扣罚金额",
 }
 
 

@@ -12,7 +12,11 @@ overdue_ledger            complaint.schedules.progress_entry         R2.15 overd
 slow_cases                complaint.schedules.slow_cases             R2.10 overdue list → deputy GM;
                                                                      severely slow → GM task force
 leftover_review           complaint.schedules.leftover_review        R2.18 weekly leftover list
+                                                                     (engine.reviews: noted, signed)
 major_review              complaint.schedules.major_review           R2.18 monthly major-case list
+systemic_analysis         complaint.schedules.systemic_analysis      R2.18 quarterly: a task per
+                                                                     responsible department
+systemic_late             complaint.schedules.progress_entry         R2.18 fine a late answer once
 penalty_close             complaint.penalties.report                 R2.15 month closed and exported,
                                                                      R8.1 with the staff statements
 assessment_summary        assessment.summary                         R8.1 last month's final statements,
@@ -32,6 +36,7 @@ from datetime import datetime
 from typing import Any
 
 from engine.policy.rules import zh_duration
+from engine.reviews import book_late_answers, make_list, make_systemic
 from engine.store import CaseRecord
 from engine.worker.assessment import assessment_summary
 from engine.worker.context import COMPLAINT, RunContext, span, tasks_at
@@ -124,36 +129,22 @@ def slow_cases(ctx: RunContext) -> dict[str, Any]:
     return dict(ctx.counts)
 
 
-def _left_over(ctx: RunContext) -> list[CaseRecord]:
-    """Complaints open at the occurrence that were opened before it."""
-    cases = ctx.repo.cases_open_at(COMPLAINT, ctx.unit, ctx.occurrence)
-    return [c for c in cases if c.opened_at < ctx.occurrence]
-
-
 def leftover_review(ctx: RunContext) -> dict[str, Any]:
-    """Weekly: complaints still open from before this week, for the review meeting (R2.18)."""
-    cases = _left_over(ctx)
-    return _review(ctx, cases, "leftover_review", "complaint.escalation.leftover_review_to")
+    """Weekly: the list of complaints still open from before this week, for the review (R2.18)."""
+    return _review(ctx, "leftover", "leftover_review", "complaint.escalation.leftover_review_to")
 
 
 def major_review(ctx: RunContext) -> dict[str, Any]:
-    """Monthly: major, collective and common-issue complaints left over from last month (R2.18)."""
-    cases = _left_over(ctx)
-    opened = ctx.events_by_case(cases, ("case.opened",))
-    major = []
-    for case in cases:
-        policy = ctx.case_policy(case)
-        chief = policy.get("complaint.escalation.major_responsible")
-        levels = {s["code"] for s in policy.get("complaint.severity") if s.get("responsible") == chief}
-        form = opened[case.id][0].data.get("form", {}) if opened[case.id] else {}
-        if form.get("severity") in levels:
-            major.append(case)
-    return _review(ctx, major, "major_review", "complaint.escalation.major_review_to")
+    """Monthly: the list of major, collective and common-issue complaints left over (R2.18)."""
+    return _review(ctx, "major", "major_review", "complaint.escalation.major_review_to")
 
 
-def _review(ctx: RunContext, cases: list[CaseRecord], kind: str, role_key: str) -> dict[str, Any]:
+def _review(ctx: RunContext, list_kind: str, kind: str, role_key: str) -> dict[str, Any]:
+    """Generate the list (``engine.reviews``) and tell the reviewer, once per period."""
+    review_id, cases = make_list(ctx.repo.tx, ctx.repo, list_kind, ctx.unit, ctx.period, ctx.occurrence,
+                                 by="worker", now=ctx.now, policy=ctx.policy, case_policy=ctx.case_policy)
     ctx.repo.add_alert(key=f"{kind}:{ctx.unit}:{ctx.period}", kind=kind, unit=ctx.unit, case_id=None,
-                       at=ctx.occurrence, data={"cases": [c.number for c in cases]})
+                       at=ctx.occurrence, data={"cases": [c.number for c in cases], "review": review_id})
     if cases:
         to = ctx.directory.in_unit(str(ctx.policy.get(role_key)), ctx.unit)
         unit_name = ctx.directory.units[ctx.unit].name if ctx.unit in ctx.directory.units else ctx.unit
@@ -203,6 +194,8 @@ JOBS: tuple[Job, ...] = (
     Job("slow_cases", "complaint.schedules.slow_cases", slow_cases),
     Job("leftover_review", "complaint.schedules.leftover_review", leftover_review),
     Job("major_review", "complaint.schedules.major_review", major_review),
+    Job("systemic_analysis", "complaint.schedules.systemic_analysis", make_systemic),
+    Job("systemic_late", "complaint.schedules.progress_entry", book_late_answers),
     Job("penalty_close", "complaint.penalties.report", close_month, closes=True),
     Job("assessment_summary", "assessment.summary", assessment_summary),
 )

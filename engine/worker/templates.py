@@ -25,6 +25,7 @@ REASONS = {
     "overdue": ("投诉处理超期", "complaint overdue"),
     "overdue_severe": ("投诉处理严重超期", "complaint severely overdue"),
     "ranking_bottom": ("客户满意度排名连续倒数", "bottom of the customer-rating ranking months running"),
+    "systemic_late": ("逾期提出系统性问题优化措施", "systemic-issue measures answered late"),
 }
 
 
