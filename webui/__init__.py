@@ -19,10 +19,11 @@ from webui.uploads import MAX_UPLOAD_BYTES
 __all__ = ["AREAS", "create_app", "csrf"]
 
 csrf = CSRFProtect()
-# One module per area, each with ``init_app(app)`` registering its blueprint; add new areas here.
-AREAS = ("auth", "account", "inbox", "intake", "case_list", "cases", "api", "faq", "repair", "visitors",
-         "archives", "org", "holidays", "processes", "reports", "notices", "simulation", "assessment",
-         "assessment_api", "policies", "campaigns", "contacts")
+# One module per area, each with ``init_app(app)`` registering its blueprint; add new areas here
+# (``ops`` first: its hooks time and log every request).
+AREAS = ("ops", "auth", "account", "inbox", "intake", "case_list", "cases", "api", "faq", "repair",
+         "visitors", "archives", "org", "holidays", "processes", "reports", "notices", "simulation",
+         "assessment", "assessment_api", "policies", "campaigns", "contacts")
 
 
 def _secret_key(settings: Settings) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -20,7 +22,12 @@ __all__ = ["register"]
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=5000, show_default=True, type=int, help="TCP port.")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64),
-              help="Requests served at once.")
+              help="Requests served at once by each process.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Web processes (2 and more: gunicorn, Linux only; 1: waitress, any system).")
+@click.option("--with-worker", is_flag=True,
+              help="Also run the background worker (timers, jobs, outbox) next to the web server; "
+                   "Ctrl-C stops both.")
 @click.option(
     "--demo/--no-demo",
     default=True,
@@ -28,10 +35,9 @@ __all__ = ["register"]
     help="Give staff without a password the demo password; seed demo cases into an empty database.",
 )
 @pass_cli
-def serve_command(cli: CliContext, host: str, port: int, threads: int, demo: bool) -> None:
+def serve_command(cli: CliContext, host: str, port: int, threads: int, workers: int, with_worker: bool,
+                  demo: bool) -> None:
     """Start the web UI (staff pages and the /api/v1 JSON API)."""
-    import waitress
-
     from webui import create_app
     from webui.demo import DEMO_CASES, DEMO_LOGINS, DEMO_OTHER, prepare_demo
     from webui.services import build_services
@@ -53,8 +59,47 @@ def serve_command(cli: CliContext, host: str, port: int, threads: int, demo: boo
             click.echo(f"  {login:<15} {what}")
     elif demo:
         click.echo("no staff yet: run `kefu init --demo` to import the demo organisation")
-    # waitress: a production WSGI server (pure Python, threads); put TLS in a reverse proxy in front.
-    waitress.serve(app, host=host, port=port, threads=threads, ident="kefu")
+    from webui.ops import log_to_stdout
+    from webui.serving import serve
+
+    log_to_stdout()  # the access log: one JSON line per request
+    with _background_worker(cli, with_worker):
+        serve(app, services, host=host, port=port, threads=threads, workers=workers)
+
+
+@contextmanager
+def _background_worker(cli: CliContext, wanted: bool) -> Iterator[None]:
+    """``kefu worker`` as a child process while the web server runs (``--with-worker``)."""
+    if not wanted:
+        yield
+        return
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    # SIGINT as in a terminal even when started in the background (where it is ignored): Ctrl-C and
+    # the stop below end a sweep's transaction and the worker cleanly.
+    code = ("import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+            "from engine.cli import main; sys.exit(main(sys.argv[1:]))")
+    argv = [sys.executable, "-c", code, "worker"]
+    env = {**os.environ, "KEFU_DATABASE_URL": cli.settings.database_url,  # --db and --policies too
+           "KEFU_POLICIES_DIR": str(cli.settings.policies_dir)}
+    child = subprocess.Popen(argv, env=env)
+    click.echo(f"kefu worker started next to the web server (pid {child.pid})")
+    owner = os.getpid()  # gunicorn's forked web processes leave this block too: only the parent stops it
+    try:
+        yield
+    finally:
+        if os.getpid() != owner:
+            child.returncode = 0  # a forked web process: the worker is not its child, the parent stops it
+        elif child.poll() is None:
+            child.send_signal(signal.SIGINT)
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
 
 
 class _TokenGroup(click.Group):

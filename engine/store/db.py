@@ -132,14 +132,19 @@ class Store:
         return parsed.get_backend_name() == "sqlite" and database not in ("", ":memory:") and \
             not Path(database).exists()
 
-    def require_current_schema(self) -> None:
-        """ConfigError unless the database is at the newest migration (``kefu init`` upgrades it)."""
+    @staticmethod
+    def head_revision() -> str:
+        """The newest migration shipped with this code."""
         from alembic.config import Config
         from alembic.script import ScriptDirectory
 
         config = Config(str(_MIGRATIONS / "alembic.ini"))
         config.set_main_option("script_location", str(_MIGRATIONS))
-        head = ScriptDirectory.from_config(config).get_current_head()
+        return ScriptDirectory.from_config(config).get_current_head() or ""
+
+    def require_current_schema(self) -> None:
+        """ConfigError unless the database is at the newest migration (``kefu init`` upgrades it)."""
+        head = self.head_revision()
         current = self.schema_revision()
         if current != head:
             raise ConfigError(f"the database {self.safe_url} is at migration {current or 'none'}, not "

@@ -1,0 +1,212 @@
+"""Serving (issue 18): health and readiness without login, the request id, the JSON access log, and
+``kefu serve --workers 2`` (gunicorn) where a login served by one process is used by the other."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import logging
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from engine.clock import FixedClock
+from engine.org import load_org
+from engine.settings import Settings
+from engine.store import Store
+from tests.conftest import shanghai
+from tests.webui.conftest import DEMO_ORG, PASSWORD
+from webui.ops import readiness
+from webui.services import Services, build_services
+from webui.serving import gunicorn_available
+
+BIN = Path(sys.executable).parent
+
+
+def test_health_and_readiness_answer_without_login(client: FlaskClient) -> None:
+    alive = client.get("/healthz")
+    assert alive.status_code == 200 and alive.get_json()["status"] == "ok"
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    body = ready.get_json()
+    assert body["status"] == "ready" and body["migration"] == body["head"] == Store.head_revision()
+
+
+def test_readiness_is_503_with_the_reason_when_the_schema_is_behind(client: FlaskClient,
+                                                                     services: Services) -> None:
+    with services.store.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0018'"))
+    ready = client.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.get_json()["reason"].startswith("the database is at migration 0018, not ")
+    assert client.get("/healthz").status_code == 200  # alive all the same: a restart would not help
+
+
+def test_readiness_says_when_the_database_is_unreachable_or_empty(tmp_path: Path) -> None:
+    unreachable = Store("postgresql://kefu@127.0.0.1:1/kefu")
+    ready, details = readiness(unreachable)
+    unreachable.dispose()
+    assert not ready and details["database"] == "unreachable"
+    assert "cannot reach the database" in details["reason"]
+    empty = Store(f"sqlite:///{tmp_path / 'empty.db'}")
+    ready, details = readiness(empty)
+    empty.dispose()
+    assert not ready and details["migration"] is None and "at migration none" in details["reason"]
+
+
+def test_each_request_gets_an_id_and_one_json_access_line(login: Any, caplog: pytest.LogCaptureFixture,
+                                                          app: Flask, services: Services) -> None:
+    browser = login("wang.fang")
+    caplog.set_level(logging.INFO, logger="kefu.access")
+    caplog.clear()
+    page = browser.get("/inbox", headers={"X-Request-ID": "trace-42"})
+    assert page.status_code == 200 and page.headers["X-Request-ID"] == "trace-42"
+    forged = browser.get("/inbox", headers={"X-Request-ID": "two words; " + "x" * 80})
+    assert re.fullmatch(r"[0-9a-f]{32}", forged.headers["X-Request-ID"])  # not echoed: a fresh id
+    anonymous = app.test_client().get("/inbox")
+    token, _ = services.credentials.issue_token("li.na", "test")
+    api = app.test_client().get("/api/v1/tasks", headers={"Authorization": f"Bearer {token}"})
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "kefu.access"]
+    assert len(lines) == 4
+    first = lines[0]
+    assert {k: first[k] for k in ("request_id", "user", "method", "path", "status", "pid")} == {
+        "request_id": "trace-42", "user": "wang.fang", "method": "GET", "path": "/inbox", "status": 200,
+        "pid": os.getpid()}
+    assert isinstance(first["duration_ms"], float) and first["duration_ms"] >= 0
+    assert lines[1]["request_id"] == forged.headers["X-Request-ID"]
+    assert (lines[2]["user"], lines[2]["status"]) == (None, anonymous.status_code)
+    assert (lines[3]["user"], lines[3]["path"]) == ("li.na", "/api/v1/tasks")
+    assert lines[3]["status"] == api.status_code == 200
+
+
+# -- several processes ---------------------------------------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _request(port: int, method: str, path: str, headers: dict[str, str] | None = None,
+             body: str | None = None) -> tuple[int, dict[str, str], str]:
+    """One request on a new connection (a kept-alive one would stay with one process)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request(method, path, body=body, headers={"Connection": "close", **(headers or {})})
+        answer = conn.getresponse()
+        return answer.status, {k.lower(): v for k, v in answer.getheaders()}, answer.read().decode("utf-8")
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def two_processes(database_factory: Any, tmp_path: Path) -> Iterator[tuple[int, Path]]:
+    """``kefu serve --workers 2`` on a PostgreSQL database with the demo org; (port, its stdout file)."""
+    if not gunicorn_available():
+        pytest.skip(f"gunicorn runs on Linux only (this is {sys.platform})")
+    url = database_factory.fresh("postgresql")
+    settings = Settings(database_url=url, data_dir=tmp_path / "data", secret_key="test-secret")
+    svc = build_services(settings, FixedClock(shanghai("2026-11-23 09:00")))
+    svc.runtime.import_org(load_org(DEMO_ORG))
+    svc.set_password("wang.fang", PASSWORD)
+    svc.store.dispose()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KEFU_")}
+    env.update(KEFU_DATABASE_URL=url, KEFU_DATA_DIR=str(tmp_path / "data"), KEFU_SECRET_KEY="test-secret")
+    port, out = _free_port(), tmp_path / "serve.out"
+    with out.open("w") as stdout:
+        server = subprocess.Popen([str(BIN / "kefu"), "serve", "--port", str(port), "--workers", "2",
+                                   "--threads", "2", "--no-demo"], env=env, stdout=stdout,
+                                  stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if _request(port, "GET", "/readyz")[0] == 200:
+                    break
+            except OSError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("kefu serve --workers 2 did not start:\n" + out.read_text()[-3000:])
+            time.sleep(0.3)
+        yield port, out
+    finally:
+        server.terminate()  # SIGTERM: gunicorn's master stops its workers gracefully
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def _served_by(out: Path, request_id: str) -> dict[str, Any]:
+    for _ in range(50):
+        for line in out.read_text().splitlines():
+            if line.startswith("{") and f'"request_id": "{request_id}"' in line:
+                return dict(json.loads(line))
+        time.sleep(0.1)
+    raise AssertionError(f"no access line for {request_id}:\n{out.read_text()[-2000:]}")
+
+
+@pytest.mark.postgres
+def test_a_login_served_by_one_process_is_used_by_another(two_processes: tuple[int, Path]) -> None:
+    port, out = two_processes
+    status, headers, page = _request(port, "GET", "/login", {"X-Request-ID": "form"})
+    assert status == 200
+    cookie = headers["set-cookie"].split(";")[0]
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    form = f"login=wang.fang&password={PASSWORD}&csrf_token={token}"
+    posted = {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded", "X-Request-ID": "signin"}
+    status, headers, _ = _request(port, "POST", "/login", posted, form)
+    assert status == 302
+    cookie = headers["set-cookie"].split(";")[0]
+    signed_in_by = _served_by(out, "signin")["pid"]
+    others = []
+    for attempt in range(60):
+        probe = {"Cookie": cookie, "X-Request-ID": f"probe-{attempt}"}
+        status, _, page = _request(port, "GET", "/inbox", probe)
+        assert status == 200 and "王芳" in page  # signed in, whichever process answered
+        line = _served_by(out, f"probe-{attempt}")
+        assert line["user"] == "wang.fang"
+        if line["pid"] != signed_in_by:
+            others.append(line["pid"])
+            break
+    assert others, "every request went to the process that signed in; the other never served one"
+    pids = {json.loads(line)["pid"] for line in out.read_text().splitlines() if line.startswith("{")}
+    assert len(pids) == 2 and os.getpid() not in pids
+
+
+def test_serve_with_worker_runs_the_worker_beside_and_ctrl_c_stops_both(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KEFU_")}
+    env.update(KEFU_DATABASE_URL=f"sqlite:///{tmp_path / 'kefu.db'}", KEFU_DATA_DIR=str(tmp_path / "data"))
+    port, out = _free_port(), tmp_path / "serve.out"
+    with out.open("w") as stdout:
+        server = subprocess.Popen([str(BIN / "kefu"), "serve", "--port", str(port), "--no-demo",
+                                   "--with-worker"], env=env, stdout=stdout, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 120
+        while "sweeping every" not in out.read_text() or _request(port, "GET", "/healthz")[0] != 200:
+            assert server.poll() is None and time.monotonic() < deadline, out.read_text()[-3000:]
+            time.sleep(0.3)
+        worker = int(re.search(r"kefu worker started next to the web server \(pid (\d+)\)",  # type: ignore[union-attr]
+                               out.read_text()).group(1))
+        server.send_signal(signal.SIGINT)  # Ctrl-C
+        assert server.wait(timeout=60) is not None
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+    assert "stopped" in out.read_text()  # the worker ended its loop cleanly
+    with pytest.raises(ProcessLookupError):
+        os.kill(worker, 0)

@@ -1,0 +1,77 @@
+"""Serving the WSGI app: gunicorn with several processes on Linux, waitress in one process elsewhere.
+
+``kefu serve --workers N`` (N ≥ 2) runs gunicorn's ``gthread`` workers: N processes of ``--threads``
+threads each, forked from one master that built the app once (``preload``), so the demo preparation
+and the start-up messages happen once. Each process then opens its own database connections (the
+pool inherited from the master is dropped after the fork, never shared). Sessions and API tokens
+live in the database, so any process serves any signed-in user. With ``--workers 1``, or where
+gunicorn cannot run (not Linux, or not installed), waitress serves in one process with threads.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+__all__ = ["gunicorn_available", "serve"]
+
+
+def gunicorn_available() -> bool:
+    """True where gunicorn can run: Linux with the package installed."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import gunicorn  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def serve(app: Any, services: Any, *, host: str, port: int, threads: int, workers: int) -> None:
+    """Serve ``app`` until stopped (Ctrl-C or SIGTERM)."""
+    if workers == 1:
+        import waitress
+
+        # waitress: a production WSGI server (pure Python, threads); put TLS in a reverse proxy in front.
+        waitress.serve(app, host=host, port=port, threads=threads, ident="kefu")
+        return
+    if not gunicorn_available():
+        raise click.UsageError(
+            f"--workers {workers} needs gunicorn, which runs on Linux only (this is {sys.platform}); "
+            "use --workers 1 here, or run several `kefu serve --port …` behind a reverse proxy")
+    _gunicorn(app, services, host=host, port=port, threads=threads, workers=workers).run()
+
+
+def _gunicorn(app: Any, services: Any, *, host: str, port: int, threads: int, workers: int) -> Any:
+    from gunicorn.app.base import BaseApplication
+
+    def post_fork(_server: Any, _worker: Any) -> None:
+        # The master's pooled connections must not be used by two processes: drop them, unclosed.
+        services.store.engine.dispose(close=False)
+
+    options = {
+        "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+        "workers": workers,
+        "worker_class": "gthread",
+        "threads": threads,
+        "preload_app": True,
+        "post_fork": post_fork,
+        "timeout": 120,  # a report or export may take a while; a stuck process is replaced after that
+        "graceful_timeout": 20,
+        "accesslog": None,  # kefu writes its own JSON access log (webui/ops.py)
+        "errorlog": "-",
+        "loglevel": "warning",
+        "proc_name": "kefu",
+    }
+
+    class KefuGunicorn(BaseApplication):
+        def load_config(self) -> None:
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            return app
+
+    return KefuGunicorn()
