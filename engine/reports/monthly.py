@@ -131,7 +131,7 @@ def monthly_statistics(store: Store, policies: Any, month: str, unit: str | None
         scope = Scope(COMPLAINT, found.kind, found.code, start, end, as_of)
         totals = repo.figures(scope, list(scale))
         breakdowns = repo.breakdowns(scope)
-        items = repo.complaints(scope)
+        items = repo.complaint_items(scope, zone)
         others = repo.process_totals(scope, [REPAIR, CONSULTATION])
     grid = breakdowns["project_category"]
     by_channel, by_urgency = breakdowns["channel"], breakdowns["urgency"]
@@ -176,12 +176,7 @@ def monthly_statistics(store: Store, policies: Any, month: str, unit: str | None
                           "coverage": _rate(totals["visited"], closed),
                           "satisfaction": {code: satisfaction.get(code, 0) for code in scale}},
         **alongside,
-        "items": [{"number": number, "project": project, "category": category,
-                   "received_at": opened.astimezone(zone).isoformat(timespec="seconds"),
-                   "content": content or "", "corrective": corrective or "", "valid": bool(valid),
-                   "closed": bool(closed), "outcome": outcome}
-                  for (number, project, category, opened, content, corrective, valid, closed,
-                       outcome) in items],
+        "items": items,
         "names": {"units": {c: u.name for c, u in units.items() if u.kind in LEVELS},
                   "categories": _names(policy, "complaint.categories"),
                   "channels": _names(policy, "channels"),

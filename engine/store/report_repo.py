@@ -66,7 +66,8 @@ class StoredReport:
 
 
 def _count(condition: ColumnElement[bool]) -> Any:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+    """``COUNT(*) FILTER (WHERE condition)``: no CASE evaluated per row (PostgreSQL and SQLite ≥ 3.30)."""
+    return func.count().filter(condition)
 
 
 def _deadline(kind: str, at: datetime) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
@@ -146,7 +147,7 @@ class ReportRepo:
             _count(closed).label("closed"),
             _count(and_(closed, c.outcome == "unresolvable")).label("unresolvable"),
             _count(visited).label("visited"),
-            func.sum(case((closed, c.handling_minutes), else_=None)).label("handling_minutes"),
+            func.sum(c.handling_minutes).filter(closed).label("handling_minutes"),
             _count(and_(closed, c.handling_minutes.is_not(None))).label("handled"),
             *[_count(and_(visited, c.satisfaction == code)).label(f"satisfaction_{i}")
               for i, code in enumerate(satisfaction)],
@@ -254,6 +255,35 @@ class ReportRepo:
                        case((closed, True), else_=False), c.outcome)
                 .where(*self._where(scope)).order_by(c.opened_at, c.number))
         return [tuple(r) for r in self.conn.execute(stmt)]
+
+    def complaint_items(self, scope: Scope, zone: Any) -> list[dict[str, Any]]:
+        """The report's list of the scope's complaints, in receipt order, as JSON-ready dicts: number,
+        project, category, received_at (ISO 8601 in ``zone``), content, corrective, valid, closed (by
+        the report's moment), outcome. On PostgreSQL the database formats each row (``to_char`` in the
+        zone); elsewhere the rows are formatted here."""
+        c = STATS.c
+        closed = and_(c.closed_at.is_not(None), c.closed_at < scope.as_of)
+        if self.tx.dialect == "postgresql":
+            # The database formats what Python would per row (the time in the zone, blanks for NULLs), so
+            # the rows arrive as plain text and booleans and become dicts by name: no datetime decoded,
+            # converted and formatted per complaint. to_char uses the session zone, set for this
+            # transaction only.
+            self.conn.execute(select(func.set_config("TimeZone", str(zone), True)))
+            stmt = (select(c.number, c.project, c.category,
+                           func.to_char(c.opened_at, 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM').label("received_at"),
+                           func.coalesce(c.content, "").label("content"),
+                           func.coalesce(c.corrective, "").label("corrective"),
+                           func.coalesce(c.valid, False).label("valid"), closed.label("closed"), c.outcome)
+                    .where(*self._where(scope)).order_by(c.opened_at, c.number))
+            result = self.conn.execute(stmt)
+            keys = list(result.keys())
+            return [dict(zip(keys, row, strict=True)) for row in result]
+        return [{"number": number, "project": project, "category": category,
+                 "received_at": opened.astimezone(zone).isoformat(timespec="seconds"),
+                 "content": content or "", "corrective": corrective or "", "valid": bool(valid),
+                 "closed": bool(done), "outcome": outcome}
+                for (number, project, category, opened, content, corrective, valid, done, outcome)
+                in self.complaints(scope)]
 
     def unresolvable(self, scope: Scope) -> list[tuple[Any, ...]]:
         """The scope's valid complaints closed as unresolvable by the report's moment, in receipt order:
