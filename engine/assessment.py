@@ -332,6 +332,9 @@ class Assessment:
                 "supervisor_liable": bool(supervisor_liable)}}], now)
             found_notice = repo.notice(notice_id)
             assert found_notice is not None
+            _tell(tx, policy, now, staff, "assessment_notice", f"notice:{notice_id}",
+                  notice=notice_id, issue=rules.issue_name(issue), points=count, on=day.isoformat(),
+                  by=me.name if me else actor)
             return found_notice
 
     def _all_staff(self, tx: Any) -> list[StaffRecord]:
@@ -438,6 +441,14 @@ class Assessment:
                 "notice": notice.id, "level": appeal.level, "decision": decision, "points": after}}], now)
             found = repo.notice(notice.id)
             assert found is not None
+            person = tx.staff(notice.person)
+            if person is not None:
+                judge = tx.staff(actor)
+                ref = f"notice:{notice.id}:appeal:{appeal.id}"
+                _tell(tx, policy, now, person, "assessment_decision", ref,
+                      notice=notice.id, decision=DECISION_ZH[decision], decision_en=decision,
+                      points=found.points if decision != "cancelled" else 0,
+                      by=judge.name if judge else actor, answer=answer)
             return found
 
     # -- reads ---------------------------------------------------------------------------------------
@@ -526,6 +537,14 @@ def unit_month_in(tx: Any, rules: AssessmentRules, subsidiary: str, month: str, 
     rows = [people[p].as_dict(rules) for p in sorted(people, key=lambda p: (-people[p].points, p))]
     return {"subsidiary": subsidiary, "project": project, "month": month, "notices": notices,
             "people": rows, "public": [r for r in rows if r["published"]], "names": names, "rules": rules}
+
+
+def _tell(tx: Any, policy: Any, now: Any, person: StaffRecord, kind: str, ref: str, **values: Any) -> None:
+    """Tell the person in the app, in the transaction of the notice or decision (once per ``ref``)."""
+    from engine.store.worker_repo import WorkerRepo
+    from engine.worker.outbox import Notifier
+
+    Notifier(WorkerRepo(tx), policy, now).tell([person], kind, ref, **values)
 
 
 def _unit_place(units: Mapping[str, UnitRecord], unit: str) -> tuple[str, str | None]:

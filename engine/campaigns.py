@@ -29,7 +29,7 @@ from engine.runtime.access import load_staff
 from engine.store import Store
 from engine.store.campaign_repo import CampaignRecord, CampaignRepo
 
-__all__ = ["KINDS", "METHODS", "Campaigns", "Progress", "period_of"]
+__all__ = ["KINDS", "METHODS", "Campaigns", "Progress", "open_in", "period_of"]
 
 KINDS = ("opinion", "survey")
 KIND_ZH = {"opinion": "意见征询回访", "survey": "满意度调查"}
@@ -54,6 +54,22 @@ def period_of(day: date, every_months: int) -> tuple[date, date]:
         date(day.year, first_month, 1),
         date(day.year, last_month, calendar.monthrange(day.year, last_month)[1]),
     )
+
+
+def open_in(tx: Any, project: str, subsidiary: str | None, kind: str, policy: Any, starts: date, ends: date,
+            actor: str, now: Any) -> CampaignRecord:
+    """Open the campaign inside ``tx`` (unchecked: the caller asked ``campaign.open``, or is the worker):
+    the policy's target kept with it, its households copied, audited."""
+    repo = CampaignRepo(tx)
+    target = int(policy.get(f"return_visit.{kind}_coverage_percent"))
+    campaign_id = repo.open(project=project, subsidiary=subsidiary, kind=kind, starts_on=starts, ends_on=ends,
+                            target_percent=target, opened_by=actor, opened_at=now)
+    tx.append_audit(None, [{"actor": actor, "action": "campaign.opened", "data": {
+        "campaign": campaign_id, "project": project, "kind": kind, "from": starts.isoformat(),
+        "to": ends.isoformat(), "target_percent": target}}], now)
+    found = repo.campaign(campaign_id)
+    assert found is not None
+    return found
 
 
 @dataclass(frozen=True)
@@ -164,38 +180,7 @@ class Campaigns:
                     f"the {kind} campaign of {project} for {starts}–{ends} is open already",
                     zh=f"该项目{starts}至{ends}的{KIND_ZH[kind]}已开启",
                 )
-            target = int(policy.get(f"return_visit.{kind}_coverage_percent"))
-            campaign_id = repo.open(
-                project=project,
-                subsidiary=subsidiary,
-                kind=kind,
-                starts_on=starts,
-                ends_on=ends,
-                target_percent=target,
-                opened_by=actor,
-                opened_at=now,
-            )
-            tx.append_audit(
-                None,
-                [
-                    {
-                        "actor": actor,
-                        "action": "campaign.opened",
-                        "data": {
-                            "campaign": campaign_id,
-                            "project": project,
-                            "kind": kind,
-                            "from": starts.isoformat(),
-                            "to": ends.isoformat(),
-                            "target_percent": target,
-                        },
-                    }
-                ],
-                now,
-            )
-            found = repo.campaign(campaign_id)
-            assert found is not None
-            return found
+            return open_in(tx, project, subsidiary, kind, policy, starts, ends, actor, now)
 
     def _campaign(self, repo: CampaignRepo, campaign_id: Any) -> CampaignRecord:
         try:

@@ -85,6 +85,8 @@ def worker_command(cli: CliContext, once: bool, interval: float) -> None:
         click.echo(f"audit checkpoint #{report.checkpoint}")
     if report.deputised:
         click.echo(f"tasks handed to the deputies of absent staff: {report.deputised}")
+    if report.campaigns:  # R6.3 opened, checked at their period's end, below their coverage target
+        click.echo("survey campaigns: " + ", ".join(f"{k}={v}" for k, v in sorted(report.campaigns.items())))
     overdue = report.overdue.get("overdue_task", 0)
     click.echo(f"timers fired: {report.timers_fired}; jobs run: {len(report.runs)}; volume alerts: {volume}; "
                f"overdue alerts: {overdue}; sent: {d.sent}, retrying: {d.failed}, given up: {d.dead}, "

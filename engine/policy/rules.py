@@ -187,6 +187,10 @@ _PLACEHOLDERS_ZH = {
     "months": "连续月数", "bottom": "倒数名次", "rating": "评分", "rank": "名次", "ledger": "台账月份",
     "year": "年度", "without": "不含坏账宗数", "changed": "修改时间",
     "quarter": "季度", "department": "责任部门", "categories": "投诉分类及宗数", "fine": "逾期扣罚金额",
+    "notice": "通知单编号", "issue": "违规问题", "on": "违规日期", "decision": "处理结果",
+    "answer": "处理意见", "campaign": "回访类型", "start": "起始日期", "end": "截止日期",
+    "reached": "已回访户数", "households": "应回访户数",
+    "coverage": "覆盖率", "target": "目标覆盖率", "needed": "尚差户数",
 }
 
 

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, func, insert, literal, select
+from sqlalchemy import String, Table, and_, func, insert, literal, select
 
 from engine.store.campaign_models import Campaign, CampaignHousehold, CampaignVisit
 from engine.store.repo import Tx
 from engine.store.visitor_models import Household
+from engine.store.worker_models import Alert
 
 __all__ = ["CampaignRecord", "CampaignRepo"]
 
@@ -22,6 +23,7 @@ CAMPAIGNS: Table = Campaign.__table__  # type: ignore[assignment]
 TARGETS: Table = CampaignHousehold.__table__  # type: ignore[assignment]
 VISITS: Table = CampaignVisit.__table__  # type: ignore[assignment]
 HOUSEHOLDS: Table = Household.__table__  # type: ignore[assignment]
+ALERTS: Table = Alert.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -162,3 +164,26 @@ class CampaignRepo:
             .order_by(HOUSEHOLDS.c.room)
         )
         return [dict(r._mapping) for r in self.conn.execute(query)]
+
+    # -- what the worker reads (R6.3) ----------------------------------------------------------------
+    def household_count(self, project: str) -> int:
+        """How many households the project has now."""
+        return int(self.conn.execute(
+            select(func.count()).select_from(HOUSEHOLDS).where(HOUSEHOLDS.c.project == project)).scalar_one())
+
+    def reached_before(self, campaign_id: int, moment: datetime) -> int:
+        """Households whose visit was recorded before ``moment`` (a period's end: the figure a late
+        worker computes is the one an early one would have)."""
+        return int(self.conn.execute(select(func.count()).select_from(VISITS).where(
+            VISITS.c.campaign_id == campaign_id, VISITS.c.recorded_at < moment)).scalar_one())
+
+    def ended_unchecked(self, subsidiary: str, before: date, key_prefix: str) -> list[CampaignRecord]:
+        """The subsidiary's campaigns that ended before ``before`` and have no alert keyed
+        ``<key_prefix><id>`` yet (one anti-join; the alert is written when one is checked)."""
+        key = literal(key_prefix) + func.cast(CAMPAIGNS.c.id, String)
+        query = (select(CAMPAIGNS)
+                 .outerjoin(ALERTS, ALERTS.c.key == key)
+                 .where(CAMPAIGNS.c.subsidiary == subsidiary, CAMPAIGNS.c.ends_on < before,
+                        ALERTS.c.id.is_(None))
+                 .order_by(CAMPAIGNS.c.ends_on, CAMPAIGNS.c.project, CAMPAIGNS.c.kind))
+        return [_campaign(r) for r in self.conn.execute(query)]

@@ -35,6 +35,7 @@ from engine.errors import DurationError, KefuError, NotFoundError
 from engine.org_admin import OrgAdmin
 from engine.store import CaseRecord, Store
 from engine.store.worker_repo import WorkerRepo
+from engine.worker.campaigns import campaign_check
 from engine.worker.contact_alerts import KIND as CONTACT_CHANGE_OVERDUE
 from engine.worker.contact_alerts import contact_change_alerts
 from engine.worker.context import COMPLAINT, RunContext, span
@@ -63,6 +64,7 @@ class SweepReport:
     failures: list[tuple[str, str, str, str]] = field(default_factory=list)
     volume: dict[str, int] = field(default_factory=dict)
     overdue: dict[str, int] = field(default_factory=dict)
+    campaigns: dict[str, int] = field(default_factory=dict)  # R6.3 opened, checked, below_target
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
     checkpoint: int | None = None  # the audit checkpoint written by this sweep
     reports: Any = None  # engine.reports.delivery.Delivered: the monthly statistics delivered (R7.1)
@@ -102,6 +104,15 @@ class Worker:
             return self.policies.effective(unit)
         except NotFoundError:
             return self.policies.effective(None)
+
+    def project_policy(self, project: str, subsidiary: str) -> Any:
+        """The effective policy of a project: its own, else its subsidiary's, else the group's."""
+        for code in (project, subsidiary):
+            try:
+                return self.policies.effective(code)
+            except NotFoundError:
+                continue
+        return self.policies.effective(None)
 
     def _case_policy(self, repo: WorkerRepo, case: CaseRecord) -> Any:
         cached = self._case_policies.get(case.policy_fingerprint)
@@ -257,10 +268,13 @@ class Worker:
         report.runs.append((*label, result))
 
     def _live(self, unit: str, directory: Directory, report: SweepReport) -> None:
-        """The checks of every sweep: the volume watch (R2.13) and overdue alerts (R2.10)."""
+        """The checks of every sweep: the volume watch (R2.13), overdue alerts (R2.10), survey campaigns
+        (R6.3)."""
         now = self.clock.now()
         policy = self.unit_policy(unit)
-        for check, counts in ((volume_check, report.volume), (overdue_alerts, report.overdue)):
+        campaigns = partial(campaign_check, policy_of=self.project_policy)
+        for check, counts in ((volume_check, report.volume), (overdue_alerts, report.overdue),
+                              (campaigns, report.campaigns)):
             with self.store.write() as tx:
                 repo = WorkerRepo(tx)
                 ctx = RunContext(repo=repo, unit=unit, policy=policy, occurrence=now, previous=None,

@@ -179,3 +179,28 @@ def test_bad_input_names_each_field_in_chinese(assessment: Assessment) -> None:
     zh = caught.value.errors_zh  # type: ignore[attr-defined]
     assert set(zh) == {"issue", "points", "occurred_on", "text"}
     assert zh["points"] == "扣分须为 1 至 20 的整数"
+
+
+def test_the_person_is_told_in_the_app_of_a_notice_and_of_each_decision(assessment: Assessment) -> None:
+    from sqlalchemy import text
+
+    from engine.store.worker_repo import WorkerRepo
+
+    notice = _issue(assessment, 2, on="2026-11-05")
+    assessment.appeal("wang.fang", notice, "当天系统故障")
+    assessment.decide("he.jing", notice, "reduced", points=1, answer="情节较轻，改扣1分")
+    assessment.appeal("wang.fang", notice, "仍不服")
+    assessment.decide("lin.lihua", notice, "cancelled", answer="查实为系统故障，撤销")
+    with assessment.store.read() as tx:
+        repo = WorkerRepo(tx)
+        told = [(n.kind, n.title, n.body) for n in reversed(repo.notifications("wang.fang"))]
+        others = [n for login in ("li.na", "he.jing", "lin.lihua") for n in repo.notifications(login)]
+        mails = list(tx.conn.execute(text("SELECT kind FROM outbox_messages WHERE kind LIKE 'assessment_%'")))
+    assert [(k, t) for k, t, _ in told] == [
+        ("assessment_notice", "【过失通知单】服务态度及礼仪 扣2分"),
+        ("assessment_decision", f"【申诉处理结果】第{notice}号通知单：减少扣分"),
+        ("assessment_decision", f"【申诉处理结果】第{notice}号通知单：撤销")]
+    assert "李娜对您签发了过失通知单" in told[0][2] and "2026-11-05" in told[0][2]
+    assert "何静处理：减少扣分，现扣1分" in told[1][2] and "情节较轻" in told[1][2]
+    assert "林丽华处理：撤销，现扣0分" in told[2][2]
+    assert others == [] and mails == []  # the person only, in the app only
