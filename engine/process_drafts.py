@@ -289,9 +289,6 @@ def _is_choice_list(policy: Any, key: str) -> bool:
 
 
 # -- the diff on the diagram ------------------------------------------------------------------------------
-_BPMN = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL"}
-
-
 def version_diff(runtime: Any, login: str, process_id: str, old_ref: str, new_ref: str) -> dict[str, Any]:
     """Two versions' diagrams and what changed, with each element of the process's own diagram marked
     ``added``, ``removed`` or ``changed`` (``process.read``)."""
@@ -309,43 +306,11 @@ def version_diff(runtime: Any, login: str, process_id: str, old_ref: str, new_re
             marks.setdefault(task, "changed")
     before_xml = before.sources[process_files(before)[0]]
     after_xml = after.sources[process_files(after)[0]]
-    flows = flow_diff(before_xml, after_xml, process_id)
+    flows = diff["flows"].get(process_id, {"added": [], "removed": [], "changed": []})
     for kind in ("added", "removed", "changed"):
         for entry in flows[kind]:
             marks.setdefault(entry["id"], kind)
     return {**diff, "marks": marks, "flows": flows, "before_xml": before_xml, "after_xml": after_xml}
-
-
-FLOW_PARTS = ("source", "target", "name", "condition")  # what a changed flow lists, in this order
-
-
-def flow_diff(before_xml: str, after_xml: str, process_id: str) -> dict[str, list[dict[str, Any]]]:
-    """The process's sequence flows added, removed and changed (its source, target, name or condition)
-    between two versions of its diagram: ``{kind: [{id, name, source, target, changes}]}``."""
-    from engine.processes.diagram import parse_xml
-
-    def flows(text: str) -> dict[str, dict[str, Any]]:
-        root = parse_xml(text, f"{process_id}.bpmn")
-        found = {}
-        for node in root.xpath(f"//bpmn:process[@id='{process_id}']//bpmn:sequenceFlow", namespaces=_BPMN):
-            condition = node.find("bpmn:conditionExpression", _BPMN)
-            found[node.get("id")] = {"id": node.get("id"), "name": node.get("name") or "",
-                                     "source": node.get("sourceRef"), "target": node.get("targetRef"),
-                                     "condition": " ".join((condition.text or "").split())
-                                     if condition is not None else ""}
-        return found
-
-    old, new = flows(before_xml), flows(after_xml)
-    out: dict[str, list[dict[str, Any]]] = {"added": [], "removed": [], "changed": []}
-    for fid in sorted(new.keys() - old.keys()):
-        out["added"].append({**new[fid], "changes": []})
-    for fid in sorted(old.keys() - new.keys()):
-        out["removed"].append({**old[fid], "changes": []})
-    for fid in sorted(old.keys() & new.keys()):
-        changes = [part for part in FLOW_PARTS if old[fid][part] != new[fid][part]]
-        if changes:
-            out["changed"].append({**new[fid], "changes": changes, "before": old[fid]})
-    return out
 
 
 # -- the forms file, written back block by block ------------------------------------------------------------

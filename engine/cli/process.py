@@ -176,6 +176,8 @@ def diff_command(cli: CliContext, process: str, old: str, new: str, as_json: boo
                 click.echo(f"  {sign} {spec}/{item['id']} {item['name']} ({item['type']})")
         for item in changes.get("changed", []):
             click.echo(f"  ~ {spec}/{item['id']} {item['name']}: {', '.join(item['changes'])}")
+        for line in _flow_lines(spec, diff["flows"].get(spec)):
+            click.echo(line)
     for task, entry in diff["forms"].items():
         for name in entry["added"]:
             click.echo(f"  + form {task}.{name}")
@@ -185,6 +187,25 @@ def diff_command(cli: CliContext, process: str, old: str, new: str, as_json: boo
             click.echo(f"  ~ form {task}.{name}: {'; '.join(what)}")
     for task, what in diff["tasks"].items():
         click.echo(f"  ~ task {task}: {'; '.join(what)}")
+
+
+def _flow_lines(spec: str, flows: dict[str, Any] | None) -> list[str]:
+    """The sequence flows of ``spec``'s diagram added (+), removed (-) and changed (~): the flow's id,
+    source → target, its name and condition; a changed flow says what it was before."""
+    if not flows:
+        return []
+
+    def shown(flow: dict[str, Any]) -> str:
+        name = f" 「{flow['name']}」" if flow["name"] else ""
+        condition = f" if {flow['condition']}" if flow["condition"] else " (no condition)"
+        return f"{flow['source']} → {flow['target']}{name}{condition}"
+
+    lines = [f"  + flow {spec}/{f['id']}: {shown(f)}" for f in flows["added"]]
+    lines += [f"  - flow {spec}/{f['id']}: {shown(f)}" for f in flows["removed"]]
+    for f in flows["changed"]:
+        was = "; ".join(f"{part} {f['before'][part]!r} → {f[part]!r}" for part in f["changes"])
+        lines.append(f"  ~ flow {spec}/{f['id']}: {shown(f)} ({was})")
+    return lines
 
 
 @process_group.command("migrate")

@@ -13,7 +13,8 @@ is current; new cases open on the current version, open cases stay on the versio
   process whose files changed — the deployed diagram's own and those of the processes calling it —
   makes them current and audits ``process.deployed`` with who, from which version to which.
 - **Exporting** writes the current versions' files to a directory, for version control.
-- **Comparing** two versions: SpiffWorkflow's ``SpecDiff`` per process spec, plus the forms' fields
+- **Comparing** two versions: SpiffWorkflow's ``SpecDiff`` per process spec, the sequence flows of
+  each diagram (added, removed, or changed in source, target, name or condition), the forms' fields
   and the user tasks' lanes and due expressions, as plain data.
 """
 
@@ -323,7 +324,60 @@ def diff_definitions(before: ProcessDefinition, after: ProcessDefinition) -> dic
             "changed": [{**_spec_entry(ts), "changes": sorted(changes)}
                         for ts, changes in diff.changed.items() if _visible([ts])],
         }
-    return {"specs": specs, "forms": _forms_diff(before, after), "tasks": _tasks_diff(before, after)}
+    flows = {}
+    for name in sorted(set(old_specs) & set(new_specs)):
+        old_xml, new_xml = _process_xml(before, name), _process_xml(after, name)
+        if old_xml is None or new_xml is None:
+            continue
+        changed = flow_diff(old_xml, new_xml, name)
+        if any(changed.values()):
+            flows[name] = changed
+    return {"specs": specs, "flows": flows, "forms": _forms_diff(before, after),
+            "tasks": _tasks_diff(before, after)}
+
+
+def _process_xml(definition: ProcessDefinition, process_id: str) -> str | None:
+    """The text of the diagram file holding ``process_id`` among the definition's sources."""
+    from engine.processes.diagram import parse_xml
+
+    for name, text in sorted(definition.sources.items()):
+        if name.endswith(BPMN_SUFFIX) and f'id="{process_id}"' in text and parse_xml(text, name).xpath(
+                f"//bpmn:process[@id='{process_id}']", namespaces=_BPMN):
+            return text
+    return None
+
+
+_BPMN = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL"}
+FLOW_PARTS = ("source", "target", "name", "condition")  # what a changed flow lists, in this order
+
+
+def flow_diff(before_xml: str, after_xml: str, process_id: str) -> dict[str, list[dict[str, Any]]]:
+    """The process's sequence flows added, removed and changed (its source, target, name or condition)
+    between two versions of its diagram: ``{kind: [{id, name, source, target, changes}]}``."""
+    from engine.processes.diagram import parse_xml
+
+    def flows(text: str) -> dict[str, dict[str, Any]]:
+        root = parse_xml(text, f"{process_id}.bpmn")
+        found = {}
+        for node in root.xpath(f"//bpmn:process[@id='{process_id}']//bpmn:sequenceFlow", namespaces=_BPMN):
+            condition = node.find("bpmn:conditionExpression", _BPMN)
+            found[node.get("id")] = {"id": node.get("id"), "name": node.get("name") or "",
+                                     "source": node.get("sourceRef"), "target": node.get("targetRef"),
+                                     "condition": " ".join((condition.text or "").split())
+                                     if condition is not None else ""}
+        return found
+
+    old, new = flows(before_xml), flows(after_xml)
+    out: dict[str, list[dict[str, Any]]] = {"added": [], "removed": [], "changed": []}
+    for fid in sorted(new.keys() - old.keys()):
+        out["added"].append({**new[fid], "changes": []})
+    for fid in sorted(old.keys() - new.keys()):
+        out["removed"].append({**old[fid], "changes": []})
+    for fid in sorted(old.keys() & new.keys()):
+        changes = [part for part in FLOW_PARTS if old[fid][part] != new[fid][part]]
+        if changes:
+            out["changed"].append({**new[fid], "changes": changes, "before": old[fid]})
+    return out
 
 
 def _visible(specs: Any) -> list[Any]:

@@ -83,6 +83,37 @@ def test_deploy_list_diff_migrate_export_round_trip(kefu, tmp_path: Path) -> Non
     assert code == 0 and "工程人员接单（新版）" in exported
 
 
+def test_the_diff_lists_the_sequence_flows_added_removed_and_changed(kefu, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The CLI lists what the diff page colours on the flows: id, source → target, name, condition."""
+    assert kefu("init", "--demo")[0] == 0
+    folder = draft(tmp_path).parent  # the accept step renamed, and two flow changes:
+    bpmn = folder / "repair.bpmn"
+    text = bpmn.read_text(encoding="utf-8")
+    text = text.replace(">is_municipal</bpmn:conditionExpression>",  # a condition changed
+                        ">is_municipal and not is_emergency</bpmn:conditionExpression>")
+    text = text.replace("flow_19_handling_to_closed", "flow_20_handling_to_closed")  # removed + added
+    bpmn.write_text(text, encoding="utf-8")
+    code, out, err = kefu("process", "deploy", str(bpmn), actor="qian.lu")
+    assert code == 0, err
+
+    code, out, _ = kefu("process", "diff", "repair", "v1", "v2")
+    assert code == 0
+    lines = out.splitlines()
+    assert "  ~ repair/municipal_gw 市政设施故障? municipal fault?: cond_task_specs" in lines  # SpecDiff
+    assert "  + flow repair/flow_20_handling_to_closed: handling → closed (no condition)" in lines
+    assert "  - flow repair/flow_19_handling_to_closed: handling → closed (no condition)" in lines
+    assert ("  ~ flow repair/flow_03_municipal_gw_to_handling: municipal_gw → handling 「市政故障」 "
+            "if is_municipal and not is_emergency "
+            "(condition 'is_municipal' → 'is_municipal and not is_emergency')") in lines
+    assert not [line for line in lines if "flow" in line and "repair_handling/" in line]  # stages unchanged
+
+    flows = json.loads(kefu("process", "diff", "repair", "v1", "v2", "--json")[1])["flows"]
+    assert list(flows) == ["repair"]
+    assert [f["id"] for f in flows["repair"]["changed"]] == ["flow_03_municipal_gw_to_handling"]
+    assert flows["repair"]["changed"][0]["before"]["condition"] == "is_municipal"
+    assert kefu("process", "diff", "repair", "v2", "v2")[1].splitlines()[1:] == []  # nothing changed
+
+
 def test_process_list_shows_each_stage_under_the_process_that_calls_it(kefu) -> None:  # type: ignore[no-untyped-def]
     assert kefu("init")[0] == 0
     code, out, _ = kefu("process", "list")

@@ -8,7 +8,8 @@ import copy
 import pytest
 import yaml
 
-from engine.process_drafts import flow_diff, forms_text
+from engine.process_drafts import forms_text
+from engine.runtime.versions import flow_diff
 from tests.conftest import ROOT
 
 NOTE = {"name": "extra_note", "type": "text", "label": {"zh": "补充", "en": "x"}}
