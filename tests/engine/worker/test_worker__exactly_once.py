@@ -1,13 +1,16 @@
-"""Each job period runs once: two workers on one database, and a worker killed in the middle of a run."""
+"""Each timer fires and each job period runs once: three workers on one database racing on the same due
+timers and jobs (issue 18), and a worker killed in the middle of a run."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from engine.clock import FixedClock
 from engine.runtime import Runtime
@@ -15,7 +18,14 @@ from engine.store import Store
 from engine.store.worker_repo import WorkerRepo
 from engine.worker.loop import SweepReport, Worker
 from tests.conftest import shanghai
-from tests.engine.worker.conftest import make_desk, make_worker, shipped_policies, shipped_processes, to_work
+from tests.engine.worker.conftest import (
+    REQUIRED_BY,
+    make_desk,
+    make_worker,
+    shipped_policies,
+    shipped_processes,
+    to_work,
+)
 from tests.scenarios.conftest import Desk
 
 
@@ -80,9 +90,9 @@ def _lines(worker: Worker) -> Counter[tuple[object, ...]]:
                        for p in WorkerRepo(tx).penalties())
 
 
-def _race(desk: Desk, tmp_path: Path, url: str) -> list[SweepReport]:
-    """Two workers, each with its own store and runtime, sweeping the same moment at once."""
-    barrier = threading.Barrier(2)
+def _race(desk: Desk, tmp_path: Path, url: str, count: int = 3) -> list[SweepReport]:
+    """``count`` workers, each with its own store and runtime, sweeping the same moment at once."""
+    barrier = threading.Barrier(count)
     reports: list[SweepReport] = []
     errors: list[BaseException] = []
     stores = []
@@ -103,7 +113,7 @@ def _race(desk: Desk, tmp_path: Path, url: str) -> list[SweepReport]:
         except BaseException as exc:  # re-raised in the main thread
             errors.append(exc)
 
-    threads = [threading.Thread(target=sweep, args=(f"w{i}",)) for i in (1, 2)]
+    threads = [threading.Thread(target=sweep, args=(f"w{i}",)) for i in range(1, count + 1)]
     for t in threads:
         t.start()
     for t in threads:
@@ -115,15 +125,43 @@ def _race(desk: Desk, tmp_path: Path, url: str) -> list[SweepReport]:
     return reports
 
 
-def test_two_workers_on_one_database_run_each_job_period_once(desk: Desk, tmp_path: Path,
-                                                              store: Store) -> None:
+def _to_the_adviser(desk: Desk) -> None:
+    n = desk.open(category="real_estate").number
+    desk.complete(n, "raise_order", order_summary="地产相关投诉", required_completion=REQUIRED_BY)
+    desk.complete(n, "sign_order", order_decision="sign")
+    desk.visit_photo(n)
+    desk.complete(n, "visit_customer", contact_result="agreed", visit_record="已上门", plan="请顾问出具意见",
+                  agreed_completion="2026-11-26T17:00:00+08:00", customer_confirmed_plan=True,
+                  needs_expert=True)
+
+
+def _fired(worker: Worker) -> Counter[tuple[str, str, str]]:
+    """(case, timer, due time) of every timer.fired event: each must be there once."""
+    with worker.store.engine.connect() as conn:
+        rows = conn.execute(text("SELECT case_id, data FROM audit_events WHERE action = 'timer.fired'")).all()
+    events = [(case_id, data if isinstance(data, dict) else json.loads(data)) for case_id, data in rows]
+    return Counter((case_id, d["timer"], d["due_at"]) for case_id, d in events)
+
+
+def test_three_workers_on_one_database_fire_each_timer_and_run_each_job_period_once(
+        desk: Desk, tmp_path: Path, store: Store) -> None:
+    """Issue 18: three workers race on the same due timers and scheduled jobs; every effect once."""
     worker = _setup(desk, tmp_path)
+    desk.at("2026-11-23 10:00")
+    for _ in range(3):  # cases waiting for the adviser: the 24-hour timer (R2.17) will be long due
+        _to_the_adviser(desk)
+    desk.at("2026-11-30 18:40")
     reports = _race(desk, tmp_path, store.url)
     ran = Counter(label[:3] for r in reports for label in r.runs)
     assert ran and max(ran.values()) == 1
     assert all(not r.failures for r in reports)
+    fired = _fired(worker)
+    assert fired and max(fired.values()) == 1
+    assert sum(r.timers_fired for r in reports) == sum(fired.values())
     ledger, outbox, notes, done = _world(worker)
     assert max(ledger.values()) == 1 and max(outbox.values()) == 1 and max(notes.values()) == 1
-    if store.dialect == "postgresql":  # both took part: periods were split, not serialized on one lock
-        assert all(r.runs for r in reports)
-    assert worker.run_once().runs == []
+    if store.dialect == "postgresql":  # all took part: periods were split, not serialized on one lock
+        assert sum(1 for r in reports if r.runs) >= 2
+    again = worker.run_once()
+    assert again.runs == [] and again.timers_fired == 0
+    assert _fired(worker) == fired
