@@ -41,7 +41,9 @@ def _as_json(sim: Any) -> dict[str, Any]:
 @click.option("--at", "at_text", required=True, metavar="ISO8601", help="When the case is received.")
 @click.option("--unit", required=True, metavar="CODE", help="The project (or unit) that takes the case.")
 @click.option("--path", "path_name", default="happy", show_default=True,
-              help="How the case is worked: happy (every step on time), late (every step past its deadline).")
+              help="How the case is worked: happy (every step on time), late (every step past its deadline), "
+                   "or another path of the process's script in engine/simulation/paths/ (repair: emergency; "
+                   "visitor_reception: host_absent, desk; archive_access: refused).")
 @click.option("--overlay", "overlay_file", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               help="A changed overlay file (e.g. a copy of policies/subsidiaries/sz-property.yaml) to run "
                    "beside the current rules; its unit is the file's name unless --overlay-unit says "

@@ -3,10 +3,12 @@
 The case is opened at the given time by someone holding the script's ``opened_by`` role in the unit;
 each open step is done by its holder (the assignee, else someone holding its role in its unit) at the
 pace of the path: ``on_time`` ``step_minutes`` working minutes after it opened (never after its due
-time), ``late`` ``late_minutes`` working minutes after its due time. Between steps the worker sweeps
-wherever the server's would act (each job occurrence, a timer, a step falling overdue), so timers
-fire, digests and alerts go out and fines are booked by the real jobs. The timeline is read back
-from the audit log, the notifications and the penalty ledger (``engine.simulation.timeline``).
+time), ``late`` ``late_minutes`` working minutes after its due time (wall-clock minutes for a script
+whose ``pace`` says ``clock: wall``). Between steps the worker sweeps wherever the server's would act
+(each job occurrence, a timer, a step falling overdue), so timers fire, digests and alerts go out and
+fines are booked by the real jobs; while no step is open the case waits for its next timer (a host who
+does not answer). The timeline is read back from the audit log, the notifications and the penalty
+ledger (``engine.simulation.timeline``).
 """
 
 from __future__ import annotations
@@ -55,13 +57,17 @@ def _within(org: OrgData, unit: str, scope: str) -> bool:
     return any(u.code == scope for u in org.ancestors(unit))
 
 
-def _opener(org: OrgData, unit: str, role: str) -> str:
+def _opener(org: OrgData, unit: str, roles: tuple[str, ...]) -> str:
+    """The first active holder in ``unit`` of the first of ``roles`` someone there holds."""
     org.unit(unit)  # NotFoundError with a did-you-mean
-    for person in org.staff.values():
-        if role in person.roles and person.active and _within(org, person.unit, unit):
-            return person.login
-    raise KefuError(f"nobody in {unit!r} holds the role {role!r} to take the case; choose a project with a "
-                    "CS desk", zh=f"{org.unit(unit).name}没有可受理的人员（{role}），请选择设有客服的项目")
+    for role in roles:
+        for person in org.staff.values():
+            if role in person.roles and person.active and _within(org, person.unit, unit):
+                return person.login
+    wanted = "、".join(roles)
+    raise KefuError(f"nobody in {unit!r} holds the role {' or '.join(roles)} to take the case; choose a "
+                    "project where someone does",
+                    zh=f"{org.unit(unit).name}没有可受理的人员（{wanted}），请选择设有该岗位的项目")
 
 
 class _Driver:
@@ -78,7 +84,7 @@ class _Driver:
         """Open the case and work it to its end (or the horizon); returns its number."""
         clock, runtime = self.w.clock, self.w.runtime
         start = clock.now()
-        case = runtime.open_case(self.script.process, self.script.intake_at(start), opener)
+        case = runtime.open_case(self.script.process, self.script.intake_at(start, self.path), opener)
         self.case_id = case.id
         self.calendar = runtime.pinned_policy(self._case().policy_fingerprint).calendar
         self.worker.run_once()
@@ -86,8 +92,18 @@ class _Driver:
         for _ in range(MAX_STEPS):
             case_row = self._case()
             tasks = self._tasks()
-            if case_row.status in _ENDED or not tasks:
+            if case_row.status in _ENDED:
                 break
+            if not tasks:  # waiting for a timer (a host who does not answer, a direct view that expires)
+                if case_row.next_timer_at is None:
+                    break
+                when = case_row.next_timer_at + _PAST
+                if when > horizon:
+                    self._advance(horizon)
+                    self.truncated = True
+                    break
+                self._advance(when)
+                continue
             when, task = min(((self._planned(t), t) for t in tasks), key=lambda p: (p[0], p[1].created_at))
             if when > horizon:
                 self._advance(horizon)
@@ -98,21 +114,22 @@ class _Driver:
                 continue  # a timer moved the case on meanwhile
             data = self.path.answers_for(self.script.process, task.task_spec, clock.now())
             holder = self._holder(task)
-            if task.task_spec in self.script.photos:
-                self._upload_photo(self.script.photos[task.task_spec], holder)
+            for stage, name in self.script.photos.get(task.task_spec, {}).items():
+                self._upload_photo(name, holder, stage or None)
             runtime.complete_task(task.task_id, holder, data)
         else:
             self.truncated = True
         self.worker.run_once()
         return case.number
 
-    def _upload_photo(self, name: str, by: str) -> None:
-        """The photo the step's holder uploads on the case page first (its metadata; no file is kept)."""
+    def _upload_photo(self, name: str, by: str, stage: str | None) -> None:
+        """A photo the step's holder uploads on the case page first (its metadata; no file is kept)."""
         from engine.store.web_queries import add_attachment
 
         add_attachment(self.w.store, case_id=self.case_id, task_id=None, filename=name,
                        content_type="image/jpeg", size=1024, sha256="0" * 64,
-                       storage_path=f"attachments/{name}.jpg", uploaded_by=by, at=self.w.clock.now())
+                       storage_path=f"attachments/{name}.jpg", uploaded_by=by, at=self.w.clock.now(),
+                       stage=stage)
 
     # -- reading the world -------------------------------------------------------------------------
     def _case(self) -> Any:
@@ -124,11 +141,16 @@ class _Driver:
             return WorkerRepo(tx).open_tasks([self.case_id])
 
     # -- pace and people ---------------------------------------------------------------------------
+    def _after(self, moment: datetime, minutes: int) -> datetime:
+        if self.script.working_pace:
+            return self.calendar.add_working_minutes(moment, minutes)
+        return moment + timedelta(minutes=minutes)
+
     def _planned(self, task: TaskRecord) -> datetime:
         now = self.w.clock.now()
         if self.path.timing == "late" and task.due_at is not None:
-            return max(now, self.calendar.add_working_minutes(task.due_at, self.script.late_minutes))
-        when = self.calendar.add_working_minutes(max(now, task.created_at), self.script.step_minutes)
+            return max(now, self._after(task.due_at, self.script.late_minutes))
+        when = self._after(max(now, task.created_at), self.script.step_minutes)
         if task.due_at is not None and when >= task.due_at:
             when = task.due_at - timedelta(minutes=1)
         return max(now, when)

@@ -1,8 +1,9 @@
 """Notifications caused by a case transition, written in the transition's own transaction.
 
-* **Order signed (R2.10).** When the supervision order 督办令 is signed (the case becomes
-  ``dispatched``), the people who must act on it — the holders of the new responsible-department
-  task, or its assignee — are told at once on every channel of ``notifications.channels``
+* **Order signed (R2.10).** When the supervision order 督办令 of a complaint is signed (the case
+  becomes ``dispatched``; a repair's dispatch order, which also makes it ``dispatched``, is no 督办令),
+  the people who must act on it — the holders of the new responsible-department task, or its
+  assignee — are told at once on every channel of ``notifications.channels``
   (003 第19条: 签发后自动短信提醒责任人).
 * **A step that notifies (R2.3, R3.4).** A user task whose diagram carries a ``notify`` property
   (an expression giving role codes, e.g. ``policy("complaint.escalation.emergency_notify")``) has
@@ -27,6 +28,7 @@ from engine.actions import ActionContext, ActionRegistry, Param
 from engine.errors import ActionError, NotFoundError
 from engine.store import Tx
 from engine.store.worker_repo import WorkerRepo
+from engine.worker.context import COMPLAINT
 from engine.worker.outbox import Notifier
 from engine.worker.people import Directory
 from engine.worker.templates import title_values
@@ -43,7 +45,8 @@ def on_transition(tx: Tx, transition: Any, notify_policy: Any = None) -> int:
     so that an edited message template applies at once); the case's pinned policy by default.
     """
     case = transition.case
-    signed = case.get("status") == DISPATCHED and transition.original.get("status") != DISPATCHED
+    signed = (case.get("process_id") == COMPLAINT and case.get("status") == DISPATCHED
+              and transition.original.get("status") != DISPATCHED)
     rows = [r for r in transition.new_rows if r.candidate_group or r.assignee] if signed else []
     notices = [(row, roles) for row, roles in getattr(transition, "notices", []) if roles]
     if not rows and not notices:

@@ -39,6 +39,36 @@ def test_a_preset_shows_every_deadline_of_a_friday_evening_complaint_in_chinese(
     assert _english(" ".join(parser.words)) == set()
 
 
+@pytest.mark.parametrize(("process", "at", "path", "shown"), [
+    ("repair", "2026-11-27T17:50", "emergency", ["开具派工单：丽雅苑管理处客服专员，时限 2026-11-27 17:50",
+                                                  "【紧急通报】", "主管联系客户回访"]),
+    ("visitor_reception", "2026-11-28T20:30", "host_absent", ["时限到：等候住户答复（2026-11-28 20:40）",
+                                                              "婉言解释并提议另约：彭军按时完成"]),
+    ("archive_access", "2026-09-30T16:00", "late", [
+        "主管审批：丽雅苑管理处客服主管，时限 2026-10-08 16:00",
+        "客服人员查阅并转告：丽雅苑管理处客服专员，时限 2026-10-09 17:00"]),
+])
+def test_every_process_with_a_script_is_simulated_on_the_page_in_chinese(login, process, at, path, shown):
+    page = login("wang.fang").get("/simulate", query_string={"process": process, "at": at, "path": path,
+                                                             "unit": "sz-property-lyc"})
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    for text in shown:
+        assert text in html
+    for name in ("报修", "来访接待", "业主档案查询"):  # the process list names each process
+        assert f">{name}</option>" in html
+    parser = _Text()
+    parser.feed(html)
+    assert _english(" ".join(parser.words)) == set()
+
+
+def test_a_path_another_process_has_is_a_422_naming_the_paths(login):
+    page = login("wang.fang").get("/simulate", query_string={
+        "process": "complaint", "at": "2026-11-27T17:50", "path": "host_absent", "unit": "sz-property-lyc"})
+    assert page.status_code == 422
+    assert "没有这条模拟路径：host_absent" in page.get_data(as_text=True)
+
+
 def test_a_draft_with_a_12_hour_consultation_reply_shows_the_new_deadline_beside_the_old(login):
     browser = login("wang.fang")
     browser.get("/simulate")

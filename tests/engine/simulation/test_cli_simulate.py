@@ -71,3 +71,17 @@ def test_an_overlay_file_and_the_text_output(kefu, tmp_path: Path) -> None:  # t
     assert code == 0
     assert "changed due times:" in out
     assert "答复客户 reply to the customer: 2026-11-24 10:00 → 2026-11-23 22:00" in out
+
+
+@pytest.mark.parametrize(("process", "path", "first"), [
+    ("repair", "emergency", ("notify_leaders", "2026-11-23T10:00:00+08:00")),
+    ("visitor_reception", "happy", ("check_in", "2026-11-23T11:00:00+08:00")),
+    ("archive_access", "refused", ("approve_request", "2026-11-24T10:00:00+08:00")),
+])
+def test_every_process_with_a_script_is_simulated_from_the_command_line(  # type: ignore[no-untyped-def]
+        kefu, process: str, path: str, first: tuple[str, str]) -> None:
+    code, out, err = kefu("simulate", process, "--at", AT, "--unit", "sz-property-lyc", "--path", path, "--json")
+    assert code == 0, err
+    [current] = json.loads(out)
+    assert (current["steps"][0]["task"], current["steps"][0]["due_at"]) == first
+    assert current["status"] == "closed"

@@ -11,7 +11,7 @@ from engine.errors import KefuError, NotFoundError
 from engine.org import OrgData, load_org
 from engine.policy import PolicySet, load_policy_set
 from engine.processes import ProcessRegistry
-from engine.simulation import Overlay, Simulation, compare, load_presets, simulate
+from engine.simulation import Overlay, Simulation, compare, load_presets, script_processes, simulate
 from tests.conftest import ROOT, shanghai
 
 LYC = "sz-property-lyc"
@@ -52,7 +52,12 @@ def test_the_presets_are_the_examples_that_matter() -> None:
         "national-day-eve": ("complaint", "2026-09-30 17:50 Wed"),
         "lunch-break": ("complaint", "2026-11-23 12:10 Mon"),
         "consultation": ("consultation", "2026-11-23 10:00 Mon"),
+        "repair-friday-evening": ("repair", "2026-11-27 17:50 Fri"),
+        "visitor-saturday-night": ("visitor_reception", "2026-11-28 20:30 Sat"),
+        "archive-national-day-eve": ("archive_access", "2026-09-30 16:00 Wed"),
     }
+    assert script_processes() == ["archive_access", "complaint", "consultation", "repair",
+                                  "visitor_reception"]
 
 
 def test_a_friday_evening_complaint_worked_late_shows_every_deadline_reminder_escalation_and_fine(
@@ -181,9 +186,104 @@ def test_unknown_paths_processes_and_units_are_named_with_the_choices(parts: Par
     at = shanghai("2026-11-23 10:00")
     with pytest.raises(NotFoundError, match="choose one of: happy, late"):
         simulate("complaint", at, LYC, "sideways", policies=policies, registry=registry, org=org)
-    with pytest.raises(NotFoundError, match="cannot be simulated; choose one of: complaint, consultation"):
+    with pytest.raises(NotFoundError, match="cannot be simulated; choose one of: archive_access, complaint, "
+                                            "consultation, repair, visitor_reception"):
         simulate("payroll", at, LYC, policies=policies, registry=registry, org=org)
     with pytest.raises(NotFoundError, match="did you mean 'sz-property-lyc'"):
         simulate("complaint", at, "sz-property-lyx", policies=policies, registry=registry, org=org)
-    with pytest.raises(KefuError, match="nobody in 'sz-property-finance' holds the role 'cs_specialist'"):
+    with pytest.raises(KefuError, match="nobody in 'sz-property-finance' holds the role cs_specialist"):
         simulate("complaint", at, "sz-property-finance", policies=policies, registry=registry, org=org)
+    with pytest.raises(KefuError) as nobody:  # 滨海湾 lists no engineer: the step says whom it needs
+        simulate("repair", at, "hn-region-bhw", policies=policies, registry=registry, org=org)
+    assert "工程人员接单" in str(nobody.value.zh) and "engineer" in str(nobody.value.zh)
+    with pytest.raises(NotFoundError, match="choose one of: happy, late, host_absent, desk"):
+        simulate("visitor_reception", at, LYC, "emergency", policies=policies, registry=registry, org=org)
+
+
+# --- repair, visitor reception, owner archives (R3, R4, R5.2) -----------------------------------------
+
+def events(sim: Simulation) -> list[tuple[str, str, str]]:
+    return [(f"{e.at:%m-%d %H:%M}", e.kind, e.text) for e in sim.events]
+
+
+def test_a_friday_evening_repair_is_dispatched_in_3_minutes_and_repaired_on_monday(parts: Parts) -> None:
+    sim = run(parts, "repair-friday-evening", "happy")
+    assert (sim.status, sim.outcome, sim.truncated, sim.number[:3]) == ("closed", "resolved", False, "BX-")
+    # 丽雅苑 dispatches within 3 minutes, evening or not (its overlay; repair.deadlines.dispatch)
+    assert steps(sim) == [
+        ("issue_order", "11-27 17:53", "11-27 17:52", False),
+        ("accept_order", "11-27 17:53", "11-27 17:52", False),
+        ("carry_out_repair", None, "11-30 08:40", False),  # with photos before, during and after (R3.3)
+        ("reply_owner", None, "11-30 08:50", False),
+        ("contact_customer", None, "11-30 09:00", False),
+        ("record_return_visit", None, "11-30 09:10", False),
+    ]
+    assert [s.done_by for s in sim.steps][:3] == ["张伟", "邓海涛", "邓海涛"]
+    assert not [e for e in sim.events if e.kind == "notice"]  # a dispatch order is no 督办令
+    assert sim.fines == ()
+
+
+def test_a_repair_worked_late_shows_the_dispatch_missed_over_the_weekend(parts: Parts) -> None:
+    sim = run(parts, "repair-friday-evening", "late")
+    assert steps(sim)[:2] == [("issue_order", "11-27 17:53", "11-30 09:30", True),
+                              ("accept_order", "11-27 17:53", "11-30 09:30", True)]
+    assert ("11-30 09:30", "done", "开具派工单：张伟超时完成") in events(sim)
+    assert sim.status == "closed" and sim.fines == ()  # the repair has no fines in the rules
+
+
+def test_an_emergency_repair_tells_the_leaders_at_once_and_a_supervisor_visits(parts: Parts) -> None:
+    sim = run(parts, "repair-friday-evening", "emergency")
+    assert steps(sim) == [
+        ("notify_leaders", "11-27 17:50", "11-27 17:50", False),
+        ("issue_order", "11-27 17:50", "11-27 17:50", False),  # immediate (R3.4)
+        ("accept_order", "11-27 17:50", "11-27 17:50", False),
+        ("carry_out_repair", None, "11-30 08:40", False),
+        ("reply_owner", None, "11-30 08:50", False),
+        # an emergency is a difficult issue: a supervisor visits within 24 hours (R6.2)
+        ("supervisor_contact_customer", "12-01 08:50", "11-30 09:00", False),
+        ("supervisor_record_return_visit", "12-01 08:50", "11-30 09:10", False),
+    ]
+    told = ("11-27 17:50", "notice", "林丽华、黄志强：【紧急通报】BX-SZP-2026-000001 紧急处置记录")
+    assert told in events(sim)
+
+
+def test_a_booked_visitor_on_a_saturday_night_is_received_by_the_guard_on_duty(parts: Parts) -> None:
+    sim = run(parts, "visitor-saturday-night", "happy")
+    assert (sim.status, sim.outcome, sim.number[:3]) == ("closed", "visited", "LF-")
+    # the gate works any hour (the script's pace is wall-clock): due at the booked arrival, an hour on
+    assert steps(sim) == [("check_in", "11-28 21:30", "11-28 20:40", False),
+                          ("fetch_host", None, "11-28 20:50", False),
+                          ("check_out", None, "11-28 21:00", False)]
+    assert {s.done_by for s in sim.steps} == {"彭军"}
+    late = run(parts, "visitor-saturday-night", "late")
+    assert steps(late)[0] == ("check_in", "11-28 21:30", "11-28 22:30", True)
+
+
+def test_a_walk_in_whose_host_does_not_answer_is_turned_away_after_the_policys_wait(parts: Parts) -> None:
+    sim = run(parts, "visitor-saturday-night", "host_absent")
+    assert (sim.status, sim.outcome) == ("closed", "not_received")
+    assert events(sim) == [
+        ("11-28 20:30", "received", "彭军受理，案件 LF-SZP-2026-000001"),
+        # visitor.host_answer_wait: 10 minutes, then the host counts as absent (R4.3)
+        ("11-28 20:41", "timer", "时限到：等候住户答复（2026-11-28 20:40）"),
+        ("11-28 20:51", "done", "婉言解释并提议另约：彭军按时完成"),
+        ("11-28 20:51", "closed", "结案"),
+    ]
+    desk = run(parts, "visitor-saturday-night", "desk")
+    assert (desk.outcome, steps(desk)) == ("routed", [("route_to_desk", None, "11-28 20:40", False)])
+
+
+def test_an_archive_request_on_the_eve_of_national_day_is_due_after_the_holiday(parts: Parts) -> None:
+    sim = run(parts, "archive-national-day-eve", "happy")
+    assert (sim.status, sim.outcome, sim.number[:3]) == ("closed", "relayed", "DA-")
+    # archive.deadlines.approve and relay: 1 working day each; 10-01..10-07 are holidays
+    assert steps(sim) == [("approve_request", "10-08 16:00", "09-30 16:10", False),
+                          ("relay_answer", "10-08 16:10", "09-30 16:20", False)]
+    assert [s.done_by for s in sim.steps] == ["李娜", "张伟"]
+    late = run(parts, "archive-national-day-eve", "late")
+    # approved an hour late on 10-08; relayed an hour late on the make-up Saturday 10-10 (调休)
+    assert steps(late) == [("approve_request", "10-08 16:00", "10-08 17:00", True),
+                           ("relay_answer", "10-09 17:00", "10-10 09:00", True)]
+    refused = run(parts, "archive-national-day-eve", "refused")
+    assert (refused.outcome, steps(refused)) == ("refused", [("approve_request", "10-08 16:00", "09-30 16:10",
+                                                              False)])

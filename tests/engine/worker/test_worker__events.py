@@ -38,6 +38,19 @@ def test_signing_the_order_texts_and_mails_the_responsible_department_head(sqlit
     assert note.title == f"【督办令】投诉{n}已签发" and note.case_number == n
 
 
+def test_a_repairs_dispatch_order_is_no_supervision_order(sqlite_desk: Desk) -> None:
+    """A repair becomes ``dispatched`` too when its order is issued; the engineer finds it in the inbox and
+    gets no 【督办令】投诉… message (found by simulating a repair, issue 17)."""
+    desk = sqlite_desk
+    install(desk.runtime)
+    data = {"customer_name": "李女士", "customer_phone": "13612345678", "room": "5栋2单元801",
+            "location": "in_home", "description": "卫生间水龙头漏水", "channel": "phone"}
+    n = desk.runtime.open_case("repair", data, "zhang.wei").number
+    desk.complete(n, "issue_order", order_items="更换主卫水龙头")
+    assert desk.case(n).status == "dispatched"
+    assert _order_notices(desk) == []
+
+
 def test_a_failed_transition_leaves_no_notification_behind(sqlite_desk: Desk) -> None:
     desk = sqlite_desk
     install(desk.runtime)
