@@ -311,3 +311,46 @@ def test_a_manager_sees_the_diagram_read_only(chromium, app, owner):
         expect(page.locator("button.deploy")).to_have_count(0)
         _shot(page, "read-only")
         assert not page.js_errors, page.js_errors
+
+
+def test_a_user_task_without_a_form_gets_an_empty_one_from_its_form_group(chromium, app, owner):
+    """A step changed into a user task has no form (diagram.E031 on the canvas); 新建空表单 in its form
+    group creates one without fields (the person only confirms the step), saved with the draft."""
+    from playwright.sync_api import expect
+
+    from engine.process_drafts import draft_of
+
+    with serve(app) as url:
+        page = _page(chromium, url, OWNER)
+        page.goto(f"{url}/processes/return_visit/modeler")
+        _wait_modeler(page)
+        task, other = page.evaluate("""() => { const m = document.getElementById('modeler').kefuModeler;
+            return ['rv_countersigned', 'rv_recorded'].map(id => m.get('bpmnReplace').replaceElement(
+                m.get('elementRegistry').get(id), { type: 'bpmn:UserTask' }).id); }""")
+        page.click("button.save")
+        expect(page.locator(".check-summary")).to_contain_text("须全部改正后才能发布")
+        expect(page.locator(f".djs-element.kefu-problem[data-element-id='{task}']")).to_be_attached()
+        expect(page.locator("ul.problems li", has_text=f"[{task}]")).to_contain_text("diagram.E031")
+
+        _select(page, task)
+        _open_group(page, "表单字段（尚无表单）")
+        expect(page.locator(".kefu-new-form")).to_contain_text("diagram.E031")
+        _shot(page, "new-form")
+        page.click("button.kefu-create-empty-form")
+        expect(page.locator(".bio-properties-panel-group-header", has_text="表单字段（0）")).to_be_visible()
+        expect(page.locator(".kefu-new-form")).to_have_count(0)
+        expect(page.locator(".save-status")).to_have_text("有未保存的修改")
+        _select(page, other)  # the other button creates the form with a first field to fill in
+        _open_group(page, "表单字段（尚无表单）")
+        page.click("button.kefu-create-form-with-field")
+        expect(page.locator(".bio-properties-panel-group-header", has_text="表单字段（1）")).to_be_visible()
+        page.click("button.save")
+        expect(page.locator(".check-summary")).to_have_text("检查通过：可以发布")
+        expect(page.locator(".djs-element.kefu-problem")).to_have_count(0)
+        _shot(page, "empty-form")
+        assert not page.js_errors, page.js_errors
+
+    draft = draft_of(owner.runtime, OWNER, "return_visit")
+    assert draft["clean"] and draft["forms"]["tasks"][task] == {"fields": []}
+    assert [f["name"] for f in draft["forms"]["tasks"][other]["fields"]] == ["new_field_1"]
+    assert f'<bpmn:userTask id="{task}"' in draft["xml"]

@@ -18,12 +18,15 @@ function KefuForms(eventBus, config) {
   let counter = 0;
   this.data = () => data;
   this.form = (key) => (key === 'start' ? data.start : (data.tasks || {})[key]) || null;
-  this.addField = (key) => {
-    let form = this.form(key);
-    if (!form) {
+  this.createForm = (key) => {
+    if (!this.form(key)) {
       data.tasks = data.tasks || {};
-      form = data.tasks[key] = { fields: [] };
+      data.tasks[key] = { fields: [] };
     }
+    return this.form(key);
+  };
+  this.addField = (key) => {
+    const form = this.createForm(key);
     form.fields = form.fields || [];
     const taken = new Set(form.fields.map((f) => f.name));
     let name;

@@ -9,6 +9,7 @@ import {
   isSelectEntryEdited,
   isTextFieldEntryEdited,
 } from '@bpmn-io/properties-panel';
+import { jsx, jsxs } from '@bpmn-io/properties-panel/preact/jsx-runtime';
 import { useService } from 'bpmn-js-properties-panel';
 import { getBusinessObject, is } from 'bpmn-js/lib/util/ModelUtil';
 
@@ -389,6 +390,37 @@ function formFieldItems(kefu, element, formsStore, formKey) {
   });
 }
 
+// A user task without a form (the check's diagram.E031): create its form here, empty (a step that is
+// only confirmed) or with a first field; it is saved with the draft like any field edit.
+function newFormEntries(element, formsStore, formKey) {
+  const NewFormEntry = (props) => {
+    const create = (withField) => (event) => {
+      event.preventDefault();
+      formsStore.change(element, () => (withField ? formsStore.addField(formKey) : formsStore.createForm(formKey)));
+    };
+    return jsxs('div', {
+      class: 'bio-properties-panel-entry kefu-new-form', 'data-entry-id': props.id,
+      children: [
+        jsx('p', {
+          class: 'bio-properties-panel-description',
+          children: L('此任务还没有表单，检查会报 diagram.E031。没有字段的空表单表示办理人只需确认完成。',
+            'This task has no form yet (the check reports diagram.E031). An empty form means the person only confirms the step.'),
+        }),
+        jsxs('div', {
+          class: 'kefu-new-form-buttons',
+          children: [
+            jsx('button', { type: 'button', class: 'kefu-create-empty-form', onClick: create(false),
+              children: L('新建空表单', 'Create an empty form') }),
+            jsx('button', { type: 'button', class: 'kefu-create-form-with-field', onClick: create(true),
+              children: L('新建并添加字段', 'Create with a field') }),
+          ],
+        }),
+      ],
+    });
+  };
+  return [{ id: 'kefu-new-form', component: NewFormEntry }];
+}
+
 function formKeyOf(element) {
   const bo = getBusinessObject(element);
   if (is(element, 'bpmn:UserTask')) return bo.get('id');
@@ -409,11 +441,16 @@ export default function KefuPropertiesProvider(propertiesPanel, injector, kefuCo
     const out = [];
     if (entries.length) out.push({ id: 'kefu', label: L('kefu 设置', 'kefu'), entries });
     const formKey = formKeyOf(element);
-    if (formKey && (formKey !== 'start' || kefuForms.form('start'))) {
+    if (formKey && formKey !== 'start' && !kefuForms.form(formKey)) {
+      out.push({
+        id: 'kefu-form', label: L('表单字段（尚无表单）', 'Form fields (no form yet)'),
+        entries: newFormEntries(element, kefuForms, formKey),
+      });
+    } else if (formKey && (formKey !== 'start' || kefuForms.form('start'))) {
       const form = kefuForms.form(formKey);
       out.push({
         id: 'kefu-form',
-        label: form ? `${L('表单字段', 'Form fields')}（${(form.fields || []).length}）` : L('表单字段（尚无表单）', 'Form fields (no form yet)'),
+        label: `${L('表单字段', 'Form fields')}（${(form.fields || []).length}）`,
         component: ListGroup,
         items: formFieldItems(kefu, element, kefuForms, formKey),
         add: (event) => {
