@@ -49,7 +49,7 @@ def test_the_cs_centre_acknowledges_the_change_from_the_book(login, services):
     manager = login("he.jing")
     html = manager.get("/contacts").get_data(as_text=True)
     assert "待确认的对接信息变更" in html and "400客服电话：（无） → 400-888-1234" in html
-    assert "确认时限 2026-11-24 10:00" in html
+    assert "确认时限 <time>2026-11-24 10:00</time>" in html
     [pending] = services.contacts().pending("he.jing")
     url = f"/contacts/changes/{pending.change.id}/acknowledge"
     assert login("feng.tingting").post(url).status_code == 403

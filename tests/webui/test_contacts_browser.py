@@ -16,6 +16,7 @@ from tests.conftest import shanghai
 from tests.webui.conftest import PASSWORD
 from tests.webui.live import serve
 
+
 def services_units(services) -> int:  # type: ignore[no-untyped-def]
     with services.store.read() as tx:
         return len(tx.units())
