@@ -36,8 +36,10 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import queue
 import random
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -338,6 +340,24 @@ class World:
     answers: Callable[[str, str], dict[str, Any]]  # (process, spec) → form data
     conninfo: str
     photo: bytes
+    pool: queue.Queue[psycopg.Connection] = field(default_factory=queue.Queue)
+
+    def open_pool(self, size: int = 3) -> None:
+        """A few connections for the clients' look-ups (PostgreSQL allows 100 in all, servers included)."""
+        for _ in range(size):
+            self.pool.put(psycopg.connect(self.conninfo, autocommit=True))
+
+    def close_pool(self) -> None:
+        while not self.pool.empty():
+            self.pool.get().close()
+
+    @contextmanager
+    def db(self) -> Iterator[psycopg.Connection]:
+        conn = self.pool.get()
+        try:
+            yield conn
+        finally:
+            self.pool.put(conn)
 
 
 @dataclass
@@ -359,7 +379,7 @@ class Client(threading.Thread):
         self.rng = random.Random(seed)
         self.http = httpx.Client(base_url=base, timeout=120, follow_redirects=False)
         self.cases: list[str] = []
-        self.db: psycopg.Connection | None = None
+        self.ready = threading.Event()
         self.failed: BaseException | None = None
 
     # one timed request
@@ -387,16 +407,15 @@ class Client(threading.Thread):
 
     def run(self) -> None:
         try:
-            self.db = psycopg.connect(self.world.conninfo, autocommit=True)
             self.sign_in()
+            self.ready.set()
             while not self.stop_flag.is_set():
                 self.step()
         except BaseException as exc:  # noqa: BLE001 (reported by the phase)
             self.failed = exc
         finally:
+            self.ready.set()
             self.http.close()
-            if self.db is not None:
-                self.db.close()
 
     def step(self) -> None:
         action = self.rng.choices([a for a, _ in ACTIONS], [w for _, w in ACTIONS])[0]
@@ -434,10 +453,10 @@ class Client(threading.Thread):
 
     def next_task(self, number: str) -> tuple[str, str, str, str | None, str | None] | None:
         """(task id, process, spec, candidate group, assignee) of the case's oldest open task."""
-        assert self.db is not None
-        row = self.db.execute(
-            "SELECT task_id, process_id, task_spec, candidate_group, assignee FROM inbox_tasks "
-            "WHERE number = %s ORDER BY created_at, task_id LIMIT 1", (number,)).fetchone()
+        with self.world.db() as db:
+            row = db.execute(
+                "SELECT task_id, process_id, task_spec, candidate_group, assignee FROM inbox_tasks "
+                "WHERE number = %s ORDER BY created_at, task_id LIMIT 1", (number,)).fetchone()
         return None if row is None else (row[0], row[1], row[2], row[3], row[4])
 
     def worker(self, group: str | None, assignee: str | None) -> str | None:
@@ -498,13 +517,14 @@ def answers_factory() -> Callable[[str, str], dict[str, Any]]:
             fields = forms.get((process, spec), [])
             # the form's own fields only (task names repeat across processes), dates made afresh
             names = {f["name"] for f in fields if f["type"] not in ("datetime", "date")}
+            datetimes = {f["name"] for f in fields} - names
             complaint = process.startswith("complaint")
             known = {**steps.get(spec, {}), **ANSWERS.get(spec, {})} if complaint else {}
             given = {k: v for k, v in known.items() if k in names}
             if spec == "carry_out_repair":
                 given["photo_stages"] = ["before"]
-            cache[(process, spec)] = answer_for(spec, [f for f in fields if f["name"] not in given],
-                                                datetime.now(UTC)) | given
+            filled = answer_for(spec, [f for f in fields if f["name"] not in given], datetime.now(UTC))
+            cache[(process, spec)] = {k: v for k, v in filled.items() if k in names | datetimes} | given
         return cache[(process, spec)]
 
     return answer
@@ -549,7 +569,7 @@ class LockSampler(threading.Thread):
                     self.waiting_samples += 1
                 self.waiters += len(waiting)
                 for r in waiting:
-                    self.on[f"{r[1]} {r[4] or ''}".strip()] += 1
+                    self.on[f"{r[1]} {r[4] or ''}: {_shape(r[3])[:70]}".strip()] += 1
                 for r in rows:
                     if r[2] == "active":
                         self.active += 1
@@ -584,6 +604,62 @@ def reset_statements(conninfo: str) -> None:
         conn.execute("SELECT pg_stat_statements_reset()")
 
 
+# -- profiling (optional: --profile, needs py-spy) ---------------------------------------------------------
+def start_profile(servers: Servers, seconds: float, out: Path) -> list[subprocess.Popen[bytes]]:
+    """``py-spy record`` (collapsed stacks, every thread, idle ones left out) on each server process."""
+    spy = shutil.which("py-spy") or str(ROOT / ".venv" / "bin" / "py-spy")
+    procs = []
+    for pid in servers.pids():
+        procs.append(subprocess.Popen(
+            [spy, "record", "--pid", str(pid), "--duration", str(int(seconds)), "--rate", "200",
+             "--format", "raw", "--nonblocking", "--output", str(out.with_suffix(f".{pid}.txt"))],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    return procs
+
+
+def print_profile(out: Path, top: int = 22) -> None:
+    """The functions of kefu (and the libraries it calls most) by share of the sampled server time."""
+    inclusive: Counter[str] = Counter()
+    own: Counter[str] = Counter()
+    total = 0
+    for path in out.parent.glob(out.name.split(".")[0] + ".*.txt"):
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            stack, _, count = line.rpartition(" ")
+            if not stack or not count.isdigit():
+                continue
+            frames = [_frame(f) for f in stack.split(";")]
+            if any(f.startswith(("wait (threading", "_worker (waitress", "handler_thread", "select ("))
+                   for f in frames[-1:]):
+                continue  # an idle thread
+            n = int(count)
+            total += n
+            own[frames[-1]] += n
+            for f in set(frames):
+                inclusive[f] += n
+    if not total:
+        print("profile: no samples (is py-spy installed and allowed to trace?)")
+        return
+    print(f"profile (py-spy, {total} busy samples): inclusive share of the busy server time")
+    shown = 0
+    for frame, n in inclusive.most_common():
+        if ("/engine/" in frame or "/webui/" in frame or "sqlalchemy" in frame or "psycopg" in frame
+                or "SpiffWorkflow" in frame or "jinja2" in frame) and n < total:
+            print(f"  {100 * n / total:5.1f} %  {frame}")
+            shown += 1
+            if shown >= top:
+                break
+    print("  where the time itself is spent (self):")
+    for frame, n in own.most_common(10):
+        print(f"  {100 * n / total:5.1f} %  {frame}")
+
+
+def _frame(text: str) -> str:
+    """``function (path:line)`` shortened to the function and the path below site-packages or the root."""
+    text = text.replace(str(ROOT) + "/", "/")
+    text = re.sub(r"\S*/site-packages/", "", text)
+    return re.sub(r":\d+\)$", ")", text)
+
+
 # -- phases -----------------------------------------------------------------------------------------------
 @dataclass
 class Phase:
@@ -608,27 +684,35 @@ class Phase:
 
 
 def run_phase(world: World, servers: Servers, clients: int, processes: int, logins: list[str],
-              warmup: float, seconds: float, conninfo: str, database: str) -> Phase:
+              warmup: float, seconds: float, conninfo: str, database: str,
+              profile: Path | None = None) -> Phase:
     stop = threading.Event()
     record = Record()
     threads = [Client(world, servers.urls[i % len(servers.urls)], logins[i % len(logins)], i, stop, record)
                for i in range(clients)]
-    for t in threads:
-        t.start()
-    time.sleep(warmup)
     sampler = LockSampler(conninfo, database)
-    reset_statements(conninfo)
-    window = Record()
-    begin_cpu, begin = servers.cpu_seconds(), time.perf_counter()
-    record_start = begin
-    sampler.start()
-    time.sleep(seconds)
-    end, end_cpu = time.perf_counter(), servers.cpu_seconds()
-    sampler.stop_flag.set()
-    stop.set()
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:  # every client signed in (a password check each) before the clock starts
+            t.ready.wait(600)
+        time.sleep(warmup)
+        reset_statements(conninfo)
+        window = Record()
+        begin_cpu, begin = servers.cpu_seconds(), time.perf_counter()
+        record_start = begin
+        sampler.start()
+        spies = start_profile(servers, seconds, profile) if profile is not None else []
+        time.sleep(seconds)
+        end, end_cpu = time.perf_counter(), servers.cpu_seconds()
+    finally:
+        sampler.stop_flag.set()
+        stop.set()
     for t in threads:
         t.join(150)
     sampler.join()
+    for spy in spies:
+        spy.wait(60)
     for kind, values in record.times.items():
         window.times[kind] = [(e, d) for e, d in values if record_start <= e <= end]
     window.errors, window.samples = record.errors, record.samples
@@ -683,7 +767,6 @@ def lifecycle_ratio(world: World, servers: Servers, login: str, cases: int,
     raw(2)
     record = Record()
     client = Client(world, servers.urls[0], login, 99, threading.Event(), record)
-    client.db = psycopg.connect(world.conninfo, autocommit=True)
     http_seconds, transitions, raw_seconds, raw_cases = 0.0, 0, 0.0, 0
     done = 0
     try:
@@ -703,7 +786,6 @@ def lifecycle_ratio(world: World, servers: Servers, login: str, cases: int,
             raw_cases += n
             done += n
     finally:
-        client.db.close()
         client.http.close()
     from bench.intake import STEPS
 
@@ -752,8 +834,15 @@ def main() -> int:
     parser.add_argument("--separate", action="store_true",
                         help="N separate kefu serve processes even when kefu serve has --workers")
     parser.add_argument("--keep", action="store_true", help="keep the database (and print its name)")
+    parser.add_argument("--profile", metavar="DIR",
+                        help="profile the servers with py-spy during the windows of --profile-phases, "
+                             "stacks into DIR (pip install py-spy)")
+    parser.add_argument("--profile-phases", default="20x1", help="which phases to profile (default 20x1)")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, _interrupted)  # stop the servers and drop the database on kill too
     phases = parse_phases(args.phases)
+    if args.profile:
+        Path(args.profile).mkdir(parents=True, exist_ok=True)
     use_workers = _has_workers_option() and not args.separate
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the start "
           f"({', '.join(f'{x:.2f}' for x in os.getloadavg())})")
@@ -786,6 +875,7 @@ def main() -> int:
         env = {**os.environ, "KEFU_DATABASE_URL": db_url, "KEFU_DATA_DIR": str(tmpdir / "data"),
                "KEFU_SECRET_KEY": "bench-secret"}
         world = World(tokens, dict(holders), answers_factory(), conninfo, _png())
+        world.open_pool()
         # Clients: the CS specialists of the 12 projects, round-robin over the projects.
         per_project = [projects[p] for p in sorted(projects)]
         logins = []
@@ -804,14 +894,20 @@ def main() -> int:
                     print(f"\nstarted {servers.mode}", flush=True)
                     if processes == 1 and lifecycle is None and args.lifecycles:
                         lifecycle = lifecycle_ratio(world, servers, logins[0], args.lifecycles, 5)
+                profile = (Path(args.profile) / f"c{clients}p{processes}.stacks"
+                           if args.profile and (clients, processes) in (parse_phases(args.profile_phases))
+                           else None)
                 phase = run_phase(world, servers, clients, processes, logins, args.warmup, args.seconds,
-                                  conninfo, name)
+                                  conninfo, name, profile)
                 results.append(phase)
                 print_phase(phase, servers.mode)
+                if profile is not None:
+                    print_profile(profile)
                 sys.stdout.flush()
         finally:
             if servers is not None:
                 servers.stop()
+            world.close_pool()
         available, slowest = statements(conninfo)
         print()
         if available:
@@ -833,6 +929,10 @@ def main() -> int:
         print_goals(results, lifecycle)
     print(f"\nbench took {time.perf_counter() - started:.0f} s")
     return 0
+
+
+def _interrupted(_signum: int, _frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 def print_goals(results: list[Phase], lifecycle: tuple[float, float, int] | None) -> None:

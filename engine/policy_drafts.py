@@ -29,7 +29,7 @@ from engine.policy import PolicyErrors
 from engine.policy.catalogue import RECORD_FIELDS, entry
 from engine.policy.problems_zh import zh_problem
 from engine.policy.yaml_edit import LIST_KINDS, SCALAR_KINDS, form_value, set_record, set_rule
-from engine.policy_versions import VersionedPolicies, unit_path
+from engine.policy_versions import VersionedPolicies, policies_changed, unit_path
 from engine.runtime.access import load_staff, placement_of
 from engine.store.policy_repo import PolicyDraftRecord, PolicyRepo
 from engine.store.records import UnitRecord
@@ -351,6 +351,7 @@ class PolicyDesk:
                                   effective_at=max(effective_at, now))
             self._audit(tx, actor, "policy.published", found, effective_at=max(effective_at, now).isoformat(),
                         reviewer=found.reviewer, path=found.path)
+        policies_changed()
         return self.draft(actor, draft_id)
 
     def discard(self, actor: str, draft_id: int) -> PolicyDraftRecord:
@@ -405,6 +406,7 @@ class PolicyDesk:
             self._audit(tx, actor, "policy.imported", draft_id, unit=unit,
                         effective_at=max(effective_at, now).isoformat())
             found = repo.get(draft_id)
+        policies_changed()
         return found
 
 

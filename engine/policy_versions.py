@@ -9,12 +9,16 @@ opened before keeps the snapshot it pinned. ``kefu policy export`` writes the ve
 to the files (version control keeps them); ``kefu policy import`` publishes edited files.
 
 Each question asks the database for the list of published versions (one small indexed query); the
-merged ``PolicySet`` of a combination of versions is built once and kept.
+merged ``PolicySet`` of a combination of versions is built once and kept. Inside ``one_reading()`` (a
+web request) the list is read once: a page asked it at every policy lookup, dozens of transactions.
+A publication inside it (``policies_changed``) drops what was read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -23,9 +27,29 @@ from engine.clock import Clock
 from engine.policy import PolicySet, load_policy_set
 from engine.store.policy_repo import PolicyRepo
 
-__all__ = ["VersionedPolicies", "in_force", "unit_path"]
+__all__ = ["VersionedPolicies", "in_force", "one_reading", "policies_changed", "unit_path"]
 
 _CACHE = 8  # merged policy sets kept (each combination of versions in force is one)
+# Inside one_reading(): id(VersionedPolicies) → the policy set in force, read once.
+_READING: ContextVar[dict[int, PolicySet] | None] = ContextVar("kefu_policy_reading", default=None)
+
+
+@contextmanager
+def one_reading() -> Iterator[None]:
+    """Within the block, ``VersionedPolicies.current()`` (without a transaction) reads the versions in
+    force once and keeps them: one web request sees one policy, at the cost of one query."""
+    token = _READING.set({})
+    try:
+        yield
+    finally:
+        _READING.reset(token)
+
+
+def policies_changed() -> None:
+    """A version was published: the rest of the ``one_reading()`` block reads the versions again."""
+    kept = _READING.get()
+    if kept is not None:
+        kept.clear()
 
 
 def in_force(heads: list[tuple[int, str, datetime]], at: datetime) -> dict[str, int]:
@@ -72,8 +96,15 @@ class VersionedPolicies:
         return self.with_versions(self.versions_at(moment, tx), tx)
 
     def current(self, tx: Any = None) -> PolicySet:
-        """The policy set in force now (the clock's time)."""
-        return self.at(self.clock.now(), tx)
+        """The policy set in force now (the clock's time); inside ``one_reading()`` and without ``tx``,
+        read once and kept to the end of it."""
+        kept = _READING.get()
+        if kept is None or tx is not None:
+            return self.at(self.clock.now(), tx)
+        found = kept.get(id(self))
+        if found is None:
+            found = kept[id(self)] = self.at(self.clock.now())
+        return found
 
     def with_versions(self, versions: Mapping[str, int], tx: Any = None) -> PolicySet:
         """The policy set with the given published versions over the files."""

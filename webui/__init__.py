@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, redirect, url_for
+from flask import Flask, g, redirect, url_for
 from flask_wtf.csrf import CSRFProtect
 
 from engine.settings import Settings, load_settings
@@ -54,6 +54,19 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         KEFU_BASE_URL=settings.base_url,
     )
     app.extensions["kefu"] = services or build_services(settings)
+
+    @app.before_request  # first of the hooks: the policy version in force is read once per request
+    def _request_scope() -> None:
+        scope = app.extensions["kefu"].request()
+        scope.__enter__()
+        g.kefu_request_scope = scope
+
+    @app.teardown_request
+    def _end_request_scope(_exc: BaseException | None) -> None:
+        scope = g.pop("kefu_request_scope", None)
+        if scope is not None:
+            scope.__exit__(None, None, None)
+
     csrf.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)

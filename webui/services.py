@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import math
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from engine.errors import FieldConflict, FormError, KefuError, NotFoundError
 from engine.org_admin import OrgAdmin
 from engine.permissions import Subject, Target, can, require, subject_of, unit_subject
 from engine.policy_drafts import PolicyDesk
+from engine.policy_versions import one_reading
 from engine.repair_orders import photo_stages
 from engine.runtime import CaseView
 from engine.runtime.access import candidate_groups
@@ -731,7 +733,7 @@ class Services:
         found = wq.task_finished_by(self.store, task_id)
         if found is None:
             return None
-        return self.staff_names().get(found[0], found[0]), found[2]
+        return self.staff_names([found[0]]).get(found[0], found[0]), found[2]
 
     def definition(self, process_id: str, version: str) -> Any:
         """The process definition a case is pinned to."""
@@ -821,7 +823,8 @@ class Services:
 
     def attachments(self, case_id: str) -> list[AttachmentView]:
         """Attachments of one case."""
-        names = self.staff_names()
+        found = wq.attachments(self.store, [case_id])
+        names = self.staff_names(sorted({a.uploaded_by for a in found}))
         return [
             AttachmentView(
                 a.id,
@@ -833,7 +836,7 @@ class Services:
                 a.uploaded_at,
                 a.stage,
             )
-            for a in wq.attachments(self.store, [case_id])
+            for a in found
         ]
 
     def attachment_file(self, actor: Actor, number: str, attachment_id: int) -> tuple[Path, str, str]:
@@ -866,6 +869,14 @@ class Services:
         return self.check_token(token)[0]
 
     # -- policy helpers ------------------------------------------------------------------------
+    @contextmanager
+    def request(self) -> Iterator[None]:
+        """One web request: the policy versions in force are read once in it (``one_reading``), not at
+        every ``policy()``, ``choices()`` or runtime permission check — an inbox page of 25 rows asked
+        50 times, each its own database transaction. The next request sees what was published."""
+        with one_reading():
+            yield
+
     def _fresh_caches(self) -> None:
         """Forget cached policies when another version came into force (``engine.policy_versions``)."""
         current = getattr(self.policies, "current", None)

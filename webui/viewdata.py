@@ -167,7 +167,11 @@ def case_page(
 ) -> CasePage:
     """Build the case page for ``actor`` from a runtime case view (``reveal_phone``: after an audited
     click, the full number for a reader whose roles see it masked)."""
-    names = services.staff_names()
+    raw_timeline = list(getattr(view, "timeline", []) or [])
+    open_tasks = list(getattr(view, "tasks", []) or [])
+    # the names of the people the page shows (not all staff: thousands of rows at every case page)
+    names = services.staff_names(sorted({ev.actor for ev in raw_timeline} | {case.first_receiver}
+                                        | {t.assignee for t in open_tasks if t.assignee}))
     units = services.units()
     data = _data(view, case)
     definition = services.definition(case.process_id, case.process_version)
@@ -180,13 +184,11 @@ def case_page(
         except (TypeError, ValueError):
             return value
 
-    raw_timeline = list(getattr(view, "timeline", []) or [])
     described = {spec: form.describe(policy) for spec, form in definition.forms.items()}
     field_specs: dict[str, dict[str, Any]] = {}
     for fields in [definition.start_form.describe(policy), *described.values()]:
         for item in fields:
             field_specs.setdefault(str(item["name"]), item)
-    open_tasks = list(getattr(view, "tasks", []) or [])
     # R0.8: the roles of today's rule of the case's unit (not the one it was opened under) see the number
     # on the cases they work on (first receiver, an open task theirs or their queue's, a step they did)
     # and, as supervisors, on their units' cases; anyone else reveals it with an audited click.

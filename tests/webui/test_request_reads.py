@@ -1,0 +1,89 @@
+"""What one request reads (issue 18, bench/load.py): the policy versions in force once per request, not at
+every policy lookup; the case page reads the names of the people it shows, not of all staff. A version
+published meanwhile (by this process or another one on the same database) shows from the next request."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from engine.policy_drafts import PolicyDesk
+from engine.policy_versions import VersionedPolicies
+from tests.webui.conftest import open_complaint
+
+
+@contextmanager
+def statements(services) -> Iterator[list[str]]:  # type: ignore[no-untyped-def]
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, _params, _context, _many) -> None:  # type: ignore[no-untyped-def]
+        seen.append(" ".join(statement.split()))
+
+    event.listen(services.store.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(services.store.engine, "before_cursor_execute", record)
+
+
+def _published_heads(seen: list[str]) -> int:
+    return sum(s.startswith("SELECT policy_drafts.id, policy_drafts.unit, policy_drafts.effective_at")
+               for s in seen)
+
+
+def test_an_inbox_page_of_many_rows_reads_the_policy_versions_once(login, services):
+    wang = login("wang.fang")
+    numbers = [open_complaint(wang, customer_phone=f"1380013800{i}") for i in range(6)]
+    for path in ("/inbox?view=queue", f"/cases/{numbers[0]}"):
+        with statements(services) as seen:
+            html = wang.get(path).get_data(as_text=True)
+        assert _published_heads(seen) == 1, (path, _published_heads(seen))
+        assert numbers[0] in html
+    api = services.issue_token("wang.fang", "test")
+    with statements(services) as seen:
+        body = wang.client.get("/api/v1/tasks?view=queue", headers={"Authorization": f"Bearer {api}"}).json
+    assert body["total"] == 6 and _published_heads(seen) == 1
+
+
+def test_the_case_page_reads_only_the_names_it_shows(login, services):
+    wang = login("wang.fang")
+    number = open_complaint(wang)
+    with statements(services) as seen:
+        html = wang.get(f"/cases/{number}").get_data(as_text=True)
+    name_reads = [s for s in seen if s.startswith("SELECT staff.login, staff.name FROM staff")]
+    assert name_reads and all(" WHERE staff.login IN " in s for s in name_reads)
+    assert "王芳" in html  # the first receiver and the timeline's actor, by name
+
+
+def test_a_version_published_by_another_process_shows_from_the_next_request(login, services, clock):
+    wang = login("wang.fang")
+    number = open_complaint(wang)
+    # another process: its own VersionedPolicies and desk on the same database
+    other = VersionedPolicies(services.store, services.policies.directory, clock, services.policies.base)
+    desk = PolicyDesk(services.store, other, clock)
+    draft = desk.create("song.yu", "sz-property")
+    desk.save("song.yu", draft.id, re.sub(r"reply: \d+ hours", "reply: 12 hours", draft.text, count=1))
+    desk.submit("song.yu", draft.id)
+    desk.review("lv.qing", draft.id, approve=True)
+    assert services.policy("sz-property").get("consultation.reply") == "24 hours"
+    desk.publish("song.yu", draft.id, clock.now())
+    with services.request():
+        assert services.policy("sz-property").get("consultation.reply") == "12 hours"
+    assert wang.get(f"/cases/{number}").status_code == 200
+
+
+def test_inside_one_request_a_publication_reads_the_versions_again(services, clock):
+    desk = PolicyDesk(services.store, services.policies, clock)
+    draft = desk.create("song.yu", "sz-property")
+    desk.save("song.yu", draft.id, re.sub(r"reply: \d+ hours", "reply: 12 hours", draft.text, count=1))
+    desk.submit("song.yu", draft.id)
+    desk.review("lv.qing", draft.id, approve=True)
+    with services.request(), statements(services) as seen:
+        assert services.policies.effective("sz-property").get("consultation.reply") == "24 hours"
+        assert services.policies.effective("sz-property-lyc").get("consultation.reply") == "24 hours"
+        assert _published_heads(seen) == 1
+        desk.publish("song.yu", draft.id, clock.now())
+        assert services.policies.effective("sz-property").get("consultation.reply") == "12 hours"
