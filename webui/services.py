@@ -31,6 +31,7 @@ from engine.settings import Settings
 from engine.spreadsheet import safe_row
 from engine.store import web_queries as wq
 from engine.store.org_repo import OrgRepo
+from engine.store.repo_cases import live_tasks
 from engine.store.web_queries import InboxFilter, InboxScope
 from webui.forms import form_error
 from webui.models import (
@@ -337,9 +338,9 @@ class Services:
             raise NotFoundError(f"unknown inbox view {view!r}; use one of {', '.join(wq.VIEWS)}")
         if view == "all":
             require(_subject(actor), "inbox.all", Target("unit", _subject(actor).subsidiary))
-        self.runtime.refresh_visible_timers(actor.login, everything=view == "all", groups=actor.scope.groups)
-        now = self.clock.now()
-        result = wq.inbox_page(self.store, actor.scope, view, flt, now)
+        now = self.clock.now()  # due timers are the worker's: the page leaves out what they cancelled
+        result = wq.inbox_page(self.store, actor.scope, view, flt, now,
+                               live_tasks(now, self.runtime.interruptible_tasks))
         names = self.staff_names([t.assignee for t in result.rows if t.assignee])
         rows = []
         for t in result.rows:

@@ -121,6 +121,39 @@ class ProcessDefinition:
         return ordered
 
     @property
+    def interruptible_tasks(self) -> frozenset[str]:
+        """The steps an interrupting timer can cancel: those with an interrupting boundary timer, and
+        every step inside a call activity that has one (a list hides them while their case has a due
+        timer the worker has not fired yet)."""
+        from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+        from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+
+        names: set[str] = set()
+        called: list[str] = []
+        for spec in (self.spec, *self.subprocess_specs.values()):
+            for ts in spec.task_specs.values():
+                if not (isinstance(ts, BoundaryEvent) and ts.cancel_activity
+                        and isinstance(ts.event_definition, TimerEventDefinition)):
+                    continue
+                for split in ts.inputs:
+                    for attached in split.outputs:
+                        if not isinstance(attached, BoundaryEvent):
+                            names.add(attached.name)
+                            if isinstance(getattr(attached, "spec", None), str):  # a call activity
+                                called.append(attached.spec)
+        seen: set[str] = set()
+        while called:
+            spec_id = called.pop()
+            if spec_id in seen or spec_id not in self.subprocess_specs:
+                continue
+            seen.add(spec_id)
+            for ts in self.subprocess_specs[spec_id].task_specs.values():
+                names.add(ts.name)
+                if isinstance(getattr(ts, "spec", None), str):
+                    called.append(ts.spec)
+        return frozenset(names)
+
+    @property
     def direct_calls(self) -> tuple[str, ...]:
         """The processes its own diagram calls from call activities (not what those call in turn)."""
         return tuple(sorted({str(getattr(ts, "spec", "") or "") for ts in self.spec.task_specs.values()

@@ -1,14 +1,16 @@
 """The inbox side of the runtime: listing, claiming, releasing, case pages, audit and org import.
 
-Listing never deserializes a workflow, except for the few cases among the listed ones whose
-``next_timer_at`` has passed (found by the index): those get their timers refreshed first, so the
-inbox never offers a task a deadline already cancelled.
+Listing never deserializes a workflow and never writes: due timers are fired by the worker (and by
+the case page and task completion, for their one case). So that a list never offers a task a deadline
+already cancelled, it leaves out the steps an interrupting timer can cancel (``interruptible_tasks``)
+while their case has a timer due that the worker has not fired yet (``live_tasks``); what the timer
+adds (an escalation step) appears with the worker's next sweep.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import tzinfo
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -21,9 +23,11 @@ from engine.runtime.access import candidate_groups, load_staff
 from engine.runtime.views import CaseView, InboxItem
 from engine.store import StaffRecord, Tx, UnitRecord
 from engine.store.audit import ChainProblem, verify_chain
+from engine.store.repo_cases import live_tasks
 
 if TYPE_CHECKING:
     from engine.clock import Clock
+    from engine.processes import ProcessDefinition, ProcessRegistry
     from engine.runtime.transition import Transition
     from engine.store import CaseRecord, Store, TaskRecord
 
@@ -39,7 +43,10 @@ class InboxMixin:
     store: Store
     policies: Any
     clock: Clock
+    registry: ProcessRegistry
+    _definitions: dict[tuple[str, str], ProcessDefinition]
     _zone: tzinfo | None = None
+    _interruptible: tuple[tuple[tuple[str, str], ...], frozenset[str]] | None = None
 
     def _try_advance(self, case_id: str) -> int:
         """``_advance`` that logs a failed step instead of raising it (``Runtime`` provides it)."""
@@ -97,35 +104,29 @@ class InboxMixin:
             staff = load_staff(tx, actor)
             groups = candidate_groups(staff)
             scope = self._all_scope(subject_of(staff, tx.units)) if view == "all" else None
-        self.refresh_visible_timers(staff.login, everything=view == "all", groups=groups)
+        live = live_tasks(now, self.interruptible_tasks)
         with self.store.read() as tx:
             if view == "mine":
-                rows = tx.inbox(assignee=staff.login)
+                rows = tx.inbox(assignee=staff.login, live=live)
             elif view == "queue":
-                rows = tx.inbox(groups=groups)
+                rows = tx.inbox(groups=groups, live=live)
             elif view == "overdue":
-                rows = tx.inbox(assignee=staff.login, groups=groups, due_before=now)
+                rows = tx.inbox(assignee=staff.login, groups=groups, due_before=now, live=live)
             else:
-                rows = tx.inbox(everything=scope is None, subsidiary=scope)
+                rows = tx.inbox(everything=scope is None, subsidiary=scope, live=live)
         return [InboxItem.from_record(r) for r in rows]
 
-    def refresh_visible_timers(self, actor: str, everything: bool = False, limit: int = 200,
-                               groups: Sequence[str] | None = None) -> int:
-        """Fire the due timers of the cases whose open tasks ``actor`` can see (every due case, up to
-        ``limit``, with ``everything``), so a list never shows a task an expired deadline removed.
-        Reads only cases whose indexed ``next_timer_at`` is due: nothing to do costs one query
-        (``groups``, the actor's candidate groups when the caller has them, saves reading the staff row)."""
-        now = self.clock.now()
-        with self.store.read() as tx:
-            if everything:
-                due = tx.due_cases(now, limit)
-            else:
-                if groups is None:
-                    groups = candidate_groups(load_staff(tx, actor))
-                due = tx.inbox_due_cases(now, actor, groups, limit)
-        for case_id in due:
-            self._try_advance(case_id)
-        return len(due)
+    @property
+    def interruptible_tasks(self) -> frozenset[str]:
+        """Task specs an interrupting timer can cancel, in the current diagrams and the stored versions
+        loaded so far (``ProcessDefinition.interruptible_tasks``)."""
+        definitions = [*self.registry.definitions(), *self._definitions.values()]
+        key = tuple(sorted({(d.process_id, d.version) for d in definitions}))
+        cached = self._interruptible
+        if cached is None or cached[0] != key:
+            names = frozenset().union(*(d.interruptible_tasks for d in definitions))
+            cached = self._interruptible = (key, names)
+        return cached[1]
 
     def _all_scope(self, subject: Subject) -> str | None:
         """None for group-level staff (everything), the subsidiary for supervisors; else refuse."""

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, delete, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Table, bindparam, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from engine.errors import ConflictError
@@ -22,10 +22,21 @@ from engine.store.direct import DirectWrite
 from engine.store.models import AuditChain, AuditEvent, Case, InboxTask
 from engine.store.records import AuditRecord, CaseRecord, TaskRecord
 
-__all__ = ["CASE_FIELDS", "TASK_CASE_FIELDS", "TASK_FIELDS", "CaseTx"]
+__all__ = ["CASE_FIELDS", "TASK_CASE_FIELDS", "TASK_FIELDS", "CaseTx", "live_tasks"]
 
 CASES: Table = Case.__table__  # type: ignore[assignment]
 TASKS: Table = InboxTask.__table__  # type: ignore[assignment]
+
+
+def live_tasks(now: datetime, interruptible: Iterable[str]) -> ColumnElement[bool] | None:
+    """Open rows a due timer has not already cancelled: lists hide a task whose diagram gives it an
+    interrupting deadline timer (``interruptible``: its task specs) while its case has a timer due
+    and not yet fired by the worker. None when no diagram has such a timer."""
+    specs = sorted(interruptible)
+    if not specs:
+        return None
+    due = select(CASES.c.id).where(CASES.c.id == TASKS.c.case_id, CASES.c.next_timer_at <= now).exists()
+    return or_(TASKS.c.task_spec.not_in(specs), ~due)
 EVENTS: Table = AuditEvent.__table__  # type: ignore[assignment]
 CASE_FIELDS = tuple(c.key for c in CASES.columns)
 _CASE_COLUMNS = [c for c in CASES.columns if c.key != "workflow"]
@@ -242,9 +253,12 @@ class CaseTx:
 
     def inbox(self, *, assignee: str | None = None, groups: Sequence[str] | None = None,
               subsidiary: str | None = None, everything: bool = False, due_before: datetime | None = None,
-              limit: int = 500) -> list[TaskRecord]:
-        """Open tasks assigned to ``assignee`` or unassigned in ``groups`` (or a whole subsidiary)."""
+              limit: int = 500, live: ColumnElement[bool] | None = None) -> list[TaskRecord]:
+        """Open tasks assigned to ``assignee`` or unassigned in ``groups`` (or a whole subsidiary);
+        ``live`` (``live_tasks``) leaves out those a due timer has cancelled."""
         stmt = select(TASKS)
+        if live is not None:
+            stmt = stmt.where(live)
         if not everything:
             conds = []
             if assignee is not None:
@@ -260,18 +274,6 @@ class CaseTx:
             stmt = stmt.where(TASKS.c.due_at < due_before)
         stmt = stmt.order_by(TASKS.c.due_at.is_(None), TASKS.c.due_at, TASKS.c.created_at).limit(limit)
         return [TaskRecord(**r._mapping) for r in self.conn.execute(stmt)]
-
-    def inbox_due_cases(self, now: datetime, assignee: str, groups: Sequence[str],
-                        limit: int = 200) -> list[str]:
-        """Cases with a due timer among the tasks ``assignee`` or ``groups`` can see."""
-        # Driven by the next_timer_at index (few rows: the worker keeps due timers drained), each due
-        # case probed for a visible task by inbox_tasks.case_id; a join let the planner walk every
-        # task of a busy queue instead (bench/inbox.py: 150 ms at 100,000 open tasks).
-        visible = or_(TASKS.c.assignee == assignee, TASKS.c.candidate_group.in_(list(groups) or [""]))
-        probe = select(TASKS.c.task_id).where(TASKS.c.case_id == CASES.c.id, visible).exists()
-        stmt = (select(CASES.c.id).where(CASES.c.next_timer_at <= now, probe)
-                .order_by(CASES.c.next_timer_at).limit(limit))
-        return list(self.conn.scalars(stmt))
 
     # -- audit -------------------------------------------------------------------------------------
     def append_audit(self, case_id: str | None, events: Sequence[dict[str, Any]], at: datetime) -> None:

@@ -184,15 +184,16 @@ def _count(session: Any, where: Sequence[ColumnElement[bool]], cap: int | None =
     return int(session.scalar(select(_counter(where, cap))) or 0)
 
 
-def _tab_counts(session: Any, tabs: Sequence[str], scope: InboxScope, now: datetime) -> dict[str, int]:
+def _tab_counts(session: Any, tabs: Sequence[str], scope: InboxScope, now: datetime,
+                alive: Sequence[ColumnElement[bool]] = ()) -> dict[str, int]:
     """Every tab's count in one statement; overdue as two index-friendly disjoint halves instead of an OR."""
     parts: list[tuple[str, Any]] = []
     for tab in tabs:
         if tab == "overdue":
-            parts.append((tab, _counter([_view_clause("mine", scope, now), InboxTask.due_at < now])))
-            parts.append((tab, _counter([_view_clause("queue", scope, now), InboxTask.due_at < now])))
+            parts.append((tab, _counter([_view_clause("mine", scope, now), InboxTask.due_at < now, *alive])))
+            parts.append((tab, _counter([_view_clause("queue", scope, now), InboxTask.due_at < now, *alive])))
         else:
-            parts.append((tab, _counter([_view_clause(tab, scope, now)])))
+            parts.append((tab, _counter([_view_clause(tab, scope, now), *alive])))
     values = session.execute(select(*(counter for _, counter in parts))).one()
     counts = dict.fromkeys(tabs, 0)
     for (tab, _), value in zip(parts, values, strict=True):
@@ -200,12 +201,16 @@ def _tab_counts(session: Any, tabs: Sequence[str], scope: InboxScope, now: datet
     return counts
 
 
-def inbox_page(store: Store, scope: InboxScope, view: str, flt: InboxFilter, now: datetime) -> InboxResult:
-    """One page of an inbox view, its filtered total and the (unfiltered) count of every tab.
+def inbox_page(store: Store, scope: InboxScope, view: str, flt: InboxFilter, now: datetime,
+               live: ColumnElement[bool] | None = None) -> InboxResult:
+    """One page of an inbox view, its filtered total and the (unfiltered) count of every tab;
+    ``live`` (``repo_cases.live_tasks``) leaves out the tasks a due timer has cancelled.
 
     Totals and counts stop at COUNT_CAP + 1 (shown as "1000+"), so a page costs the same on a large backlog.
     """
-    where = [_view_clause(view, scope, now), *_filter_clauses(flt)]
+    filters = _filter_clauses(flt)
+    alive = [live] if live is not None else []
+    where = [_view_clause(view, scope, now), *alive, *filters]
     order = SORTS.get(flt.sort, SORTS["due"])
     per_page = max(1, min(flt.per_page, 200))
     offset = (max(flt.page, 1) - 1) * per_page
@@ -216,8 +221,8 @@ def inbox_page(store: Store, scope: InboxScope, view: str, flt: InboxFilter, now
         else:
             rows = _select(session, where, order, per_page, offset)
         tabs = [t for t in VIEWS if t != "all" or scope.supervisor]
-        counts = _tab_counts(session, tabs, scope, now)
-        filtered = len(where) > 1
+        counts = _tab_counts(session, tabs, scope, now, alive)
+        filtered = bool(filters)
         total = _count(session, where) if filtered or view not in counts else counts[view]
     return InboxResult(rows=rows, total=total, counts=counts)
 

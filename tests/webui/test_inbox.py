@@ -123,7 +123,9 @@ def _intake():
     return {k: v for k, v in INTAKE.items() if v != ""}
 
 
-def test_the_inbox_fires_due_deadlines_before_it_lists(login, services, clock):
+def test_the_inbox_never_lists_a_step_its_due_deadline_cancelled(login, services, clock):
+    """Issue 18: the list fires no timers (the worker does); until the worker has run, it leaves out the
+    step the adviser's interrupting 24-hour timer cancels, and the case page fires that case's timer."""
     from webui.demo import answer_for, visit_photo, worker_for
 
     number = open_complaint(login("wang.fang"), category="real_estate")
@@ -147,5 +149,7 @@ def test_the_inbox_fires_due_deadlines_before_it_lists(login, services, clock):
     assert "专业顾问书面答复" in expert.get("/inbox?view=queue").get_data(as_text=True)
     clock.advance(timedelta(hours=25))  # R2.17: no answer in 24 hours; no worker has run
     assert "专业顾问书面答复" not in expert.get("/inbox?view=queue").get_data(as_text=True)
+    with services.store.read() as tx:  # the list fired nothing: the timer waits for the worker
+        assert tx.due_cases(clock.now(), 10) == [tx.find_case(number).id]
     titles = [t.title for t in runtime.get_case(number, "zheng.xiaoyan").tasks]
     assert any("指定临时顾问" in t for t in titles), titles

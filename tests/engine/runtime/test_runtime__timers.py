@@ -74,13 +74,25 @@ def test_form_after_an_interrupting_deadline_is_refused_and_the_timer_path_is_ke
         rt.complete_task(handle.task_id, "yang.fan", {"result": "再试"})
 
 
-def test_listing_the_inbox_fires_due_timers_first(rt: Runtime, clock: FixedClock) -> None:
+def test_a_list_never_offers_a_task_its_due_deadline_cancelled_and_never_fires_it(
+        rt: Runtime, clock: FixedClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 18: listing writes nothing (the worker fires due timers); until it does, the task an
+    interrupting timer cancels is left out of every view, and what the timer adds comes with the sweep."""
     case = dispatch(rt)
+    other = open_ticket(rt)  # its intake deadline is non-interrupting: it stays listed when due
     assert [i.task_name for i in rt.inbox("yang.fan", "queue")] == ["handle"]
     clock.advance(hours=25)
+    loads: list[str] = []
+    real = cases_module.load_workflow
+    monkeypatch.setattr(cases_module, "load_workflow", lambda *a, **k: loads.append("x") or real(*a, **k))
     assert rt.inbox("yang.fan", "queue") == []
+    assert [i.task_name for i in rt.inbox("he.jing", "all")] == ["intake"]  # not handle, no escalation yet
+    assert [i.case_number for i in rt.inbox("zhang.wei", "overdue")] == [other.number]
+    assert loads == []  # no workflow was loaded, nothing fired, nothing written
+    assert rt.fire_due_timers() == 2  # the worker's sweep
     assert [i.task_name for i in rt.inbox("he.jing", "queue")] == ["escalation"]
     assert rt.get_case(case.number, "he.jing").status == "escalated"
+    assert rt.inbox("yang.fan", "queue") == []
 
 
 def test_overdue_view_lists_tasks_past_due(rt: Runtime, clock: FixedClock) -> None:
@@ -133,4 +145,5 @@ def test_a_case_whose_step_fails_does_not_stop_the_other_cases_timers(
     assert rt.get_case(fine.number, "he.jing").status == "escalated"
     assert rt.get_case(broken.number, "he.jing").status != "escalated"  # shown, left for the next sweep
     assert f"timers of case {broken.id} could not fire" in caplog.text
-    assert rt.refresh_visible_timers("he.jing", everything=True) == 1  # listing still works
+    assert [i.case_number for i in rt.inbox("he.jing", "all")] == [fine.number]  # listing still works:
+    # the broken case's cancelled task stays out of lists while its timer is due; its page shows it
