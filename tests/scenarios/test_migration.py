@@ -4,7 +4,8 @@ A complaint is walked to each of its user tasks (those of the return visit it ca
 process owner deploys a new version; a dry run says every one can move and changes nothing; the
 move pins each to the new version, keeps its open task and its claim, audits both versions, and the
 case goes on under the new diagram. A version without a step a case has reached, or with a form
-field of a filled form changed in type, leaves those cases where they are, with the reason.
+field of a filled form changed in type, leaves those cases where they are, with the reason. A move
+that fails part-way is rolled back whole and reported, and the next case still moves.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from engine.errors import PermissionDenied
+from engine.errors import KefuError, PermissionDenied
 from engine.store.process_repo import ProcessRepo
 from tests.scenarios.conftest import Desk
 
@@ -290,6 +291,41 @@ def test_cases_that_reached_a_removed_step_stay_with_the_reason(desk: Desk) -> N
     assert versions[desk.case(waiting).process_version] == "v1"  # untouched on its version
     desk.complete(waiting, "acknowledge_delay", delay_note="每日跟进")  # and it still works there
     assert "carry_out_work" in desk.open_tasks(waiting)
+
+
+@pytest.mark.parametrize("failure", [KefuError("the inbox row cannot be written"), RuntimeError("boom")])
+def test_a_case_whose_move_fails_stays_untouched_on_its_version_and_the_others_move(
+        desk: Desk, monkeypatch: pytest.MonkeyPatch, failure: Exception) -> None:
+    """Each case moves in its own transaction: one failing after its rows were rewritten (the last
+    step of a move) is rolled back whole and reported; the next case still moves."""
+    import engine.runtime.migration as migration
+
+    failing, other = walk_to(desk, "carry_out_work"), walk_to(desk, "carry_out_work")
+    before = desk.case(failing)
+    label = deploy(desk, edit(current_files(desk), retitle("carry_out_work", "处理并每日录入进度（新版）")))
+    notes = migration._notes
+
+    def fail_one(before: Any, refreshed: Any, opened: Any, t: Any, timers: Any) -> Any:
+        if t.case["number"] == failing:
+            raise failure
+        return notes(before, refreshed, opened, t, timers)
+
+    monkeypatch.setattr(migration, "_notes", fail_one)
+    moves = {m.number: m for m in desk.runtime.migrate_cases("complaint", label, OWNER, dry_run=False)}
+    assert set(moves) == {failing, other} and not moves[failing].moved and moves[other].moved
+    if isinstance(failure, KefuError):
+        assert moves[failing].error == "the inbox row cannot be written"
+    else:
+        assert moves[failing].reasons_zh == ("流程引擎无法迁移该案件：RuntimeError: boom",)
+    after = desk.case(failing)
+    assert after.process_version == before.process_version  # untouched on its version
+    assert [e.action for e in after.timeline] == [e.action for e in before.timeline]
+    assert [(t.task_id, t.title) for t in after.tasks] == [(t.task_id, t.title) for t in before.tasks]
+    assert desk.task(other, "carry_out_work").title == "处理并每日录入进度（新版）"
+    assert desk.runtime.verify_audit_chain() == []
+    monkeypatch.setattr(migration, "_notes", notes)
+    (again,) = desk.runtime.migrate_cases("complaint", label, OWNER, numbers=[failing], dry_run=False)
+    assert again.moved  # nothing was left half-moved
 
 
 def test_a_form_field_that_changes_type_keeps_cases_that_filled_it(desk: Desk) -> None:
