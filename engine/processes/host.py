@@ -222,9 +222,14 @@ class KefuScriptEngine(PythonScriptEngine):
         action = self.actions.get(str(operation_name))
         values = {name: (param or {}).get("value") for name, param in (operation_params or {}).items()}
         bound = action.bind(values, where=where)
+        # An opening case takes its number now: the action may quote or store it, also through its
+        # parameters, which SpiffWorkflow evaluated on the placeholder.
         take_number = getattr(step.transition, "take_number", None)
-        if take_number is not None:  # an opening case: the action may quote or store its number
-            take_number()
+        taken = take_number() if take_number is not None else None
+        if taken is not None:
+            from engine.runtime.transition import swap_number
+
+            bound = swap_number(bound, *taken)
         try:
             result = action.run(ActionContext(step, task), **bound)
         except KefuError:

@@ -29,7 +29,8 @@ from engine.runtime.access import candidate_groups, resolve_lane
 from engine.search import case_search_fields, search_columns
 from engine.store import TaskRecord, Tx, UnitRecord
 
-__all__ = ["CASE_DATA_FIELDS", "FINAL_STATUSES", "PROVISIONAL_DEADLINES", "Transition", "to_utc"]
+__all__ = ["CASE_DATA_FIELDS", "FINAL_STATUSES", "PROVISIONAL_DEADLINES", "Transition", "swap_number",
+           "to_utc"]
 
 # Where a case keeps the deadlines computed on a provisional calendar year (in the workflow's own
 # data, so they are saved, loaded and rolled back with it): [{key, from, due, years}].
@@ -105,16 +106,16 @@ def _all_tasks(wf: BpmnWorkflow) -> Iterator[Any]:
         yield from sub.get_tasks()
 
 
-def _swap(value: Any, old: str, new: str) -> Any:
+def swap_number(value: Any, old: str, new: str) -> Any:
     """``value`` with ``old`` replaced by ``new`` in every string inside it (dicts and lists in place)."""
     if isinstance(value, str):
         return value.replace(old, new) if old in value else value
     if isinstance(value, dict):
         for key, item in value.items():
-            value[key] = _swap(item, old, new)
+            value[key] = swap_number(item, old, new)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            value[index] = _swap(item, old, new)
+            value[index] = swap_number(item, old, new)
     return value
 
 
@@ -151,25 +152,27 @@ class Transition:
         # An opening case's number, taken late (``take_number``): (placeholder, allocate) until then.
         self.pending_number: tuple[str, Callable[[], str]] | None = None
 
-    def take_number(self) -> None:
+    def take_number(self) -> tuple[str, str] | None:
         """Allocate an opening case's gapless number now and put it where its placeholder stood.
 
         The sequence row stays locked from this statement to the commit, so ``open_case`` takes the
         number as late as it can: at ``_commit``, after the SpiffWorkflow run, or sooner when a
-        service task runs during that run (an action may quote or store the number).
+        service task runs during that run (an action may quote or store the number). Returns
+        (placeholder, number) when it allocated now: the caller swaps values it holds (``swap_number``).
         """
         if self.pending_number is None:
-            return
+            return None
         placeholder, allocate = self.pending_number
         self.pending_number = None
         number = allocate()
         for task in _all_tasks(self.wf):
-            _swap(task.data, placeholder, number)
-        _swap(self.wf.data, placeholder, number)
+            swap_number(task.data, placeholder, number)
+        swap_number(self.wf.data, placeholder, number)
         for sub in self.wf.subprocesses.values():
-            _swap(sub.data, placeholder, number)
-        _swap(self.case, placeholder, number)
-        _swap(self.events, placeholder, number)
+            swap_number(sub.data, placeholder, number)
+        swap_number(self.case, placeholder, number)
+        swap_number(self.events, placeholder, number)
+        return placeholder, number
 
     def units(self) -> dict[str, UnitRecord]:
         """The org units, read once per transition when a lane needs them."""

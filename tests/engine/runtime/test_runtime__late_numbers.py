@@ -143,3 +143,35 @@ def test_an_intake_runs_its_workflow_while_another_holds_the_sequence_row(pg_rt:
     finally:
         Transition.run_engine = original  # type: ignore[method-assign]
     assert result == ["T-SZP-2026-000002"]
+
+
+def test_an_action_running_while_the_case_opens_gets_the_real_number(store: Store, clock: FixedClock) -> None:
+    """A service task before the first step takes the number early: the action, the parameters
+    SpiffWorkflow evaluated for it and what it stores all carry the real number, never the placeholder."""
+    from pathlib import Path
+
+    from engine.actions import ActionContext, Param, build_actions
+
+    seen: list[dict[str, Any]] = []
+
+    def record(ctx: ActionContext, amount: int, note: str | None = None) -> dict[str, Any]:
+        seen.append({"case": ctx.case["number"], "note": note, "data": ctx.data.get("case_number")})
+        ctx.audit("test.recorded", {"note": note})
+        return {"case": ctx.case["number"], "note": note}
+
+    actions = build_actions()
+    actions.action("test.record", "记录", params=[Param("amount", "int", "数量"),
+                                                  Param("note", "str", "说明", required=False)])(record)
+    runtime = make_runtime(store, clock, Path(__file__).resolve().parent / "data_opening")
+    runtime.actions = actions
+    runtime._engines.clear()
+    runtime.import_org(_demo_org())
+    number = runtime.open_case("opening", {"customer_name": "周先生"}, "zhang.wei").number
+    assert number == "O-SZP-2026-000001"
+    assert seen == [{"case": number, "note": f"您的编号：{number}", "data": number}]
+    data = runtime.case_data(number, "zhang.wei")
+    assert data["receipt"] == f"您的编号：{number}"
+    assert data["recorded"] == {"case": number, "note": data["receipt"]}
+    [recorded] = [e for e in runtime.get_case(number, "zhang.wei").timeline if e.action == "test.recorded"]
+    assert recorded.data["note"] == f"您的编号：{number}"
+    assert runtime.verify_audit_chain() == []
