@@ -86,6 +86,12 @@ def test_an_editor_sees_48_hours_refused_on_its_line_then_publishes_12_hours(chr
         _replace_text(editor, original.replace("reply: 24 hours", "reply: 12 hours"))
         expect(editor.locator("#check-status")).to_contain_text("检查通过")
         editor.click("#save-draft")
+        buttons = editor.locator(".simulate-draft button")
+        expect(buttons).to_have_count(5)  # every process with a script, each whole on the screen
+        for box in (buttons.nth(i).bounding_box() for i in range(5)):
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
+        assert editor.evaluate("document.documentElement.scrollWidth") <= width
+        _shot(editor, f"simulate-buttons-{width}", ".simulate-draft")
         if width > 400:  # the draft's simulation: a consultation received now (10:00) under both rules
             draft_page = editor.url
             editor.click("#simulate-consultation")

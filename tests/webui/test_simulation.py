@@ -95,6 +95,20 @@ def test_a_draft_of_a_project_without_a_file_of_its_own_shows_its_new_deadline(l
     assert "11-24 10:00" in row and "11-23 18:00" in row and "变化" in row
 
 
+def test_a_draft_of_the_projects_dispatch_time_shows_the_repairs_new_deadline(login):
+    lyc = (ROOT / "policies" / "projects" / "sz-property-lyc.yaml").read_text(encoding="utf-8")
+    browser = login("wang.fang")
+    browser.get("/simulate")
+    page = browser.post("/simulate", {"process": "repair", "unit": "sz-property-lyc", "at": "2026-11-23T10:00",
+                                      "path": "happy", "overlay_unit": "sz-property-lyc",
+                                      "overlay": lyc.replace("dispatch: 3 minutes", "dispatch: 2 minutes")})
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "变化" in html
+    assert "开具派工单：丽雅苑管理处客服专员，时限 2026-11-23 10:03" in html  # the rules in force
+    assert "开具派工单：丽雅苑管理处客服专员，时限 2026-11-23 10:02" in html  # the draft
+
+
 def test_a_draft_beyond_the_groups_bound_is_refused_on_its_field_and_the_text_is_kept(login):
     browser = login("wang.fang")
     browser.get("/simulate")
