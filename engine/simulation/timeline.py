@@ -146,12 +146,12 @@ def read_simulation(w: Any, org: OrgData, number: str, *, process: str, unit: st
             text = f"{_zh(old.title)}：已撤销（{data.get('reason') or ''}）"
             events.append(Event(at, "cancelled", text, old.task))
         elif ev.action == "timer.fired":
-            due = str(data.get("due_at") or "")
+            fired = str(data.get("due_at") or "")
             try:
-                due = f"{local(datetime.fromisoformat(due)):%Y-%m-%d %H:%M}"
+                fired = f"{local(datetime.fromisoformat(fired)):%Y-%m-%d %H:%M}"
             except ValueError:
-                due = due[:16]
-            text = f"时限到：{_zh(str(data.get('name')))}（{due}）"
+                fired = fired[:16]
+            text = f"时限到：{_zh(str(data.get('name')))}（{fired}）"
             events.append(Event(at, "timer", text))
         elif ev.action == "deadline.provisional":
             events.append(Event(at, "notice", f"暂定日历：{data.get('reason', '')}"))

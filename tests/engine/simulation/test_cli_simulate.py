@@ -80,7 +80,8 @@ def test_an_overlay_file_and_the_text_output(kefu, tmp_path: Path) -> None:  # t
 ])
 def test_every_process_with_a_script_is_simulated_from_the_command_line(  # type: ignore[no-untyped-def]
         kefu, process: str, path: str, first: tuple[str, str]) -> None:
-    code, out, err = kefu("simulate", process, "--at", AT, "--unit", "sz-property-lyc", "--path", path, "--json")
+    code, out, err = kefu("simulate", process, "--at", AT, "--unit", "sz-property-lyc", "--path", path,
+                          "--json")
     assert code == 0, err
     [current] = json.loads(out)
     assert (current["steps"][0]["task"], current["steps"][0]["due_at"]) == first
