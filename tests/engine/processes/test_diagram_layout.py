@@ -89,10 +89,16 @@ def _crosses(a: tuple[Point, Point], b: tuple[Point, Point]) -> bool:
     return side(p1, p2, q1) * side(p1, p2, q2) < 0 and side(q1, q2, p1) * side(q1, q2, p2) < 0
 
 
-def test_in_the_return_visit_no_flow_crosses_another_or_runs_through_a_step() -> None:
-    """Issue 14: the return visit's two loop-backs (再次联系 to the who-visits question, 会签 back to the
-    signatures question) and its unreachable row are drawn so that nothing crosses."""
-    root = etree.parse(str(ROOT / "processes" / "return_visit.bpmn")).getroot()
+# Flows that still cross another (issue 14: "nothing crosses where it can be avoided"): these need
+# steps moved, not just flows rerouted. The counts must shrink, never grow; a diagram not listed has none.
+STILL_CROSSING = {"complaint_handling": 3, "complaint_plan": 5, "visitor_host": 1, "visitor_reception": 1}
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
+def test_no_flow_crosses_another_runs_through_a_step_or_leaves_the_pool(path: Path) -> None:
+    """The return visit's two loop-backs and its unreachable row, the reply's send-back (under the
+    review, not across the main line) are drawn so that nothing crosses; labels stay inside the pool."""
+    root = etree.parse(str(path)).getroot()
     ends = {f.get("id"): (f.get("sourceRef"), f.get("targetRef"))
             for f in root.iterfind(".//bpmn:sequenceFlow", NS)}
     segments: dict[str, list[tuple[Point, Point]]] = {}
@@ -103,9 +109,11 @@ def test_in_the_return_visit_no_flow_crosses_another_or_runs_through_a_step() ->
     flows = sorted(segments)
     crossing = [(a, b) for i, a in enumerate(flows) for b in flows[i + 1:]
                 if any(_crosses(s, t) for s in segments[a] for t in segments[b])]
-    assert crossing == []
+    assert len(crossing) == STILL_CROSSING.get(path.stem, 0), crossing
+    bounds = _bounds(root)
+    pools = {p.get("id") for p in root.iterfind(".//bpmn:participant", NS)}
     lanes = {lane.get("id") for lane in root.iterfind(".//bpmn:lane", NS)}
-    steps = {k: v for k, v in _bounds(root).items() if k not in lanes and not k.endswith("_pool")}
+    steps = {k: v for k, v in bounds.items() if k not in lanes | pools}
     for flow, parts in segments.items():
         for step, (x, y, w, h) in steps.items():
             if step in ends[flow]:
@@ -114,3 +122,11 @@ def test_in_the_return_visit_no_flow_crosses_another_or_runs_through_a_step() ->
                 inside = [x < x1 + (x2 - x1) * k / 20 < x + w and y < y1 + (y2 - y1) * k / 20 < y + h
                           for k in range(21)]
                 assert not any(inside), f"{flow} runs through {step}"
+    (px, py, pw, ph), = (bounds[p] for p in pools)
+    for b in root.iterfind(".//dc:Bounds", NS):
+        x, y, w, h = (float(b.get(k)) for k in ("x", "y", "width", "height"))
+        assert px <= x and py <= y and x + w <= px + pw and y + h <= py + ph, \
+            f"{path.name}: something is drawn outside the pool at {(x, y, w, h)}"
+    for w in root.iterfind(".//di:waypoint", NS):
+        x, y = float(w.get("x")), float(w.get("y"))
+        assert px <= x <= px + pw and py <= y <= py + ph, f"{path.name}: a flow leaves the pool at {(x, y)}"
