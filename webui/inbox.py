@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, redirect, render_template, request, url_for
 
+from engine.contacts import overdue
 from engine.store.web_queries import SORTS, VIEWS, InboxFilter
 from webui.context import current_actor, login_required, services
 
@@ -35,8 +36,14 @@ def _render(view: str, flt: InboxFilter, status: int = 200) -> Any:
     actor = current_actor()
     page = services().inbox(actor, view, flt)
     categories = services().choices("complaint.categories")
-    template = "_inbox_table.html" if request.headers.get("HX-Request") else "inbox.html"
-    return render_template(template, page=page, flt=flt, categories=categories), status
+    if request.headers.get("HX-Request"):
+        return render_template("_inbox_table.html", page=page, flt=flt, categories=categories), status
+    # the CS centre's other task: contact changes to acknowledge (R0.3, on the 通讯录 page)
+    changes = services().contacts().pending(actor.login)
+    now = services().clock.now()
+    late = sum(1 for p in changes if overdue(p.change, now))
+    return render_template("inbox.html", page=page, flt=flt, categories=categories,
+                           contact_changes=len(changes), contact_changes_late=late), status
 
 
 @bp.get("/inbox")

@@ -73,3 +73,18 @@ def test_the_intake_search_finds_the_demo_contacts_by_digits(login, services):
     assert "华南区域公司" not in html
     html = browser.get("/contacts?q=何军").get_data(as_text=True)
     assert "工程部" in html and "engineering@szwy.example" in html
+
+
+def test_the_cs_centres_inbox_shows_the_changes_to_acknowledge_and_nobody_elses_does(login, services):
+    from datetime import timedelta
+
+    for person in ("he.jing", "feng.tingting"):
+        services.set_password(person, PASSWORD)
+    login("xu.lan").post("/contacts/sz-property", HOTLINE)
+    html = login("he.jing").get("/inbox").get_data(as_text=True)  # 深圳物业's CS manager
+    assert "对接信息变更待确认：<strong>1</strong>" in html and 'href="/contacts"' in html
+    assert "已逾期" not in html
+    services.clock.advance(timedelta(days=2))  # past its one working day
+    assert "已逾期 1" in login("he.jing").get("/inbox").get_data(as_text=True)
+    for other in ("zhang.wei", "feng.tingting"):  # a specialist; 华南区域's CS manager
+        assert "对接信息变更待确认" not in login(other).get("/inbox").get_data(as_text=True)
