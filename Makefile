@@ -33,7 +33,7 @@ test: $(DEV)
 	$(BIN)/python -m pytest
 
 # The load bench (bench/load.py; PostgreSQL at 127.0.0.1:5432, its database created and dropped).
-bench-load: $(STAMP)
+bench-load: $(DEV)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/load.py
 

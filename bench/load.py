@@ -377,7 +377,7 @@ class Client(threading.Thread):
         super().__init__(daemon=True)
         self.world, self.base, self.login, self.stop_flag, self.record = world, base, login, stop, record
         self.rng = random.Random(seed)
-        self.http = httpx.Client(base_url=base, timeout=120, follow_redirects=False)
+        self.http = httpx.Client(base_url=base, timeout=600, follow_redirects=False)
         self.cases: list[str] = []
         self.ready = threading.Event()
         self.failed: BaseException | None = None
@@ -668,6 +668,7 @@ class Phase:
     seconds: float
     record: Record
     cpu: float  # server CPU seconds in the window
+    pg_cpu: float  # CPU seconds of the bench database's PostgreSQL backends in the window
     locks: LockSampler
     failures: list[str]
 
@@ -699,12 +700,15 @@ def run_phase(world: World, servers: Servers, clients: int, processes: int, logi
         time.sleep(warmup)
         reset_statements(conninfo)
         window = Record()
+        backends = _backends(conninfo, database)
+        begin_pg = {pid: _cpu(pid) for pid in backends}
         begin_cpu, begin = servers.cpu_seconds(), time.perf_counter()
         record_start = begin
         sampler.start()
         spies = start_profile(servers, seconds, profile) if profile is not None else []
         time.sleep(seconds)
         end, end_cpu = time.perf_counter(), servers.cpu_seconds()
+        pg_cpu = sum(_cpu(pid) - begin_pg.get(pid, 0.0) for pid in _backends(conninfo, database) | backends)
     finally:
         sampler.stop_flag.set()
         stop.set()
@@ -717,7 +721,15 @@ def run_phase(world: World, servers: Servers, clients: int, processes: int, logi
         window.times[kind] = [(e, d) for e, d in values if record_start <= e <= end]
     window.errors, window.samples = record.errors, record.samples
     failures = [f"{t.login}: {t.failed!r}" for t in threads if t.failed is not None]
-    return Phase(clients, processes, end - begin, window, end_cpu - begin_cpu, sampler, failures)
+    return Phase(clients, processes, end - begin, window, end_cpu - begin_cpu, pg_cpu, sampler, failures)
+
+
+def _backends(conninfo: str, database: str) -> set[int]:
+    """The PostgreSQL backend processes serving the bench database (the servers' pooled connections)."""
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                            (database,)).fetchall()
+    return {int(r[0]) for r in rows}
 
 
 def _q(values: list[float], q: int) -> float:
@@ -742,6 +754,9 @@ def print_phase(p: Phase, mode: str) -> None:
     per = p.cpu / p.requests * 1000 if p.requests else float("nan")
     print(f"server CPU: {p.cpu:.1f} s in the window = {per:.1f} ms per request "
           f"({p.cpu / p.seconds:.2f} cores busy)")
+    pg_per = p.pg_cpu / p.requests * 1000 if p.requests else float("nan")
+    print(f"PostgreSQL CPU (the bench database's backends): {p.pg_cpu:.1f} s = {pg_per:.1f} ms per request "
+          f"({p.pg_cpu / p.seconds:.2f} cores busy)")
     s = p.locks
     if s.samples:
         print(f"PostgreSQL: {s.active / s.samples:.2f} backends active on average; lock waits in "
@@ -908,6 +923,7 @@ def main() -> int:
             if servers is not None:
                 servers.stop()
             world.close_pool()
+        print_sizes(conninfo)
         available, slowest = statements(conninfo)
         print()
         if available:
@@ -929,6 +945,27 @@ def main() -> int:
         print_goals(results, lifecycle)
     print(f"\nbench took {time.perf_counter() - started:.0f} s")
     return 0
+
+
+def print_sizes(conninfo: str) -> None:
+    """Rows and bytes (with indexes and TOAST) of the biggest tables after the run, per row."""
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute("ANALYZE")
+        rows = conn.execute(
+            "SELECT c.relname, c.reltuples::bigint, pg_total_relation_size(c.oid) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r' "
+            "ORDER BY pg_total_relation_size(c.oid) DESC LIMIT 8").fetchall()
+        real = conn.execute("SELECT count(*), count(*) FILTER (WHERE workflow <> ''), "
+                            "coalesce(avg(pg_column_size(workflow)) FILTER (WHERE workflow <> ''), 0) "
+                            "FROM cases").fetchone()
+        events = conn.execute("SELECT count(*), coalesce(avg(pg_column_size(e.*)), 0) FROM audit_events e "
+                              "WHERE case_id IS NOT NULL").fetchone()
+    print(f"\ntables after the run ({real[0]:,} cases, {real[1]:,} of them opened through the servers: "
+          f"workflow JSON {real[2]:,.0f} bytes stored per case, {events[0] / max(real[1], 1):.1f} audit "
+          f"events per case of {events[1]:,.0f} bytes each):")
+    for name, count, size in rows:
+        per = f"{size / count:,.0f} bytes per row" if count > 0 else ""
+        print(f"  {name:24} {max(count, 0):>10,} rows {size / 2**20:9.1f} MB  {per}")
 
 
 def _interrupted(_signum: int, _frame: Any) -> None:
