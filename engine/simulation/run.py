@@ -28,6 +28,7 @@ from engine.simulation.world import Overlay, World, world
 from engine.store import TaskRecord
 from engine.store.worker_repo import WorkerRepo
 from engine.worker import Worker
+from engine.worker.templates import title_values
 
 __all__ = ["simulate"]
 
@@ -45,7 +46,8 @@ def simulate(process: str, at: datetime, unit: str, path: str = "happy", *, poli
                         zh="时间须带时区，如 +08:00")
     script = load_script(process, scripts_dir)
     chosen = script.path(path)
-    opener = _opener(org, unit, script.opened_by)
+    names = {str(r["code"]): str(r["name"]) for r in policies.effective(None).get("roles")}
+    opener = _opener(org, unit, script.opened_by, names)
     with world(policies, registry, org, at, overlay) as w:
         driver = _Driver(w, org, script, chosen)
         number = driver.run(opener)
@@ -57,14 +59,14 @@ def _within(org: OrgData, unit: str, scope: str) -> bool:
     return any(u.code == scope for u in org.ancestors(unit))
 
 
-def _opener(org: OrgData, unit: str, roles: tuple[str, ...]) -> str:
+def _opener(org: OrgData, unit: str, roles: tuple[str, ...], names: dict[str, str]) -> str:
     """The first active holder in ``unit`` of the first of ``roles`` someone there holds."""
     org.unit(unit)  # NotFoundError with a did-you-mean
     for role in roles:
         for person in org.staff.values():
             if role in person.roles and person.active and _within(org, person.unit, unit):
                 return person.login
-    wanted = "、".join(roles)
+    wanted = "或".join(names.get(r, r) for r in roles)
     raise KefuError(f"nobody in {unit!r} holds the role {' or '.join(roles)} to take the case; choose a "
                     "project where someone does",
                     zh=f"{org.unit(unit).name}没有可受理的人员（{wanted}），请选择设有该岗位的项目")
@@ -182,6 +184,16 @@ class _Driver:
             stops.add(case.next_timer_at + _PAST)
         return sorted(s for s in stops if now < s < when)
 
+    def _unit_name(self, code: str | None) -> str:
+        unit = self.org.units.get(code or "")
+        return unit.name if unit is not None else (code or "")
+
+    def _role_name(self, role: str | None) -> str:
+        for record in self.w.policies.effective(None).get("roles"):
+            if record["code"] == role:
+                return str(record["name"])
+        return role or ""
+
     def _holder(self, task: TaskRecord) -> str:
         if task.assignee:
             return task.assignee
@@ -191,4 +203,5 @@ class _Driver:
                 return person.login
         raise KefuError(f"nobody holds {task.role}@{task.unit} to do the step {task.title!r}; add someone "
                         "with that role to the organisation",
-                        zh=f"组织中没有人能办理“{task.title}”（{task.role}）")
+                        zh=f"{self._unit_name(task.unit)}没有人能办理“{title_values(task.title)['task']}”"
+                           f"（{self._role_name(task.role)}），请选择设有该岗位的项目")

@@ -110,6 +110,17 @@ def test_a_draft_of_the_projects_dispatch_time_shows_the_repairs_new_deadline(lo
     assert "开具派工单：丽雅苑管理处客服专员，时限 2026-11-23 10:02" in html  # the draft
 
 
+@pytest.mark.parametrize(("process", "said"), [
+    ("repair", "滨海湾管理处没有人能办理“工程人员接单”（工程人员），请选择设有该岗位的项目"),
+    ("visitor_reception", "滨海湾管理处没有可受理的人员（安全员），请选择设有该岗位的项目"),
+])
+def test_a_project_without_the_people_a_step_needs_is_a_422_naming_the_role(login, process, said):
+    page = login("fan.ming").get("/simulate", query_string={  # 滨海湾 lists no engineer and no guard
+        "process": process, "at": "2026-11-23T10:00", "path": "happy", "unit": "hn-region-bhw"})
+    assert page.status_code == 422
+    assert said in page.get_data(as_text=True)
+
+
 def test_a_draft_beyond_the_groups_bound_is_refused_on_its_field_and_the_text_is_kept(login):
     browser = login("wang.fang")
     browser.get("/simulate")
