@@ -23,7 +23,7 @@ from webui.form_schema import NO_NUL, FormSchemas, problems
 from webui.openapi import CASE_LIST_PARAMS, MONTH, QUARTER, YEAR, openapi_document
 from webui.viewdata import mask_phone
 
-__all__ = ["bp", "init_app"]
+__all__ = ["RuleRefusal", "bp", "init_app", "refusal"]
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 _TEXT = {"type": "string", "maxLength": 200, "pattern": NO_NUL}
@@ -84,6 +84,23 @@ def _refuse(found: dict[str, tuple[str, str]], what: str) -> FormError:
                       {k: en for k, (en, _) in found.items()})
     error.errors_zh = {k: zh for k, (_, zh) in found.items()}  # type: ignore[attr-defined]
     return error
+
+
+class RuleRefusal(ConflictError, FormError):
+    """A well-formed request the rules or the record's state refuse: 409 (as the OpenAPI document
+    promises a schema-valid body is never a 422), with the fields named like a 422's."""
+
+    code = "kefu.E409"
+
+    def __init__(self, message: str, errors: dict[str, str], *, zh: str | None = None) -> None:
+        FormError.__init__(self, message, errors, zh=zh)
+
+
+def refusal(exc: FormError) -> RuleRefusal:
+    """The engine's FormError about a schema-valid body, as a 409 naming the same fields."""
+    found = RuleRefusal(f"refused by the rules: {exc}", dict(exc.errors), zh=exc.zh)
+    found.errors_zh = dict(getattr(exc, "errors_zh", None) or exc.errors)  # type: ignore[attr-defined]
+    return found
 
 
 def _json_body(*keys: str) -> dict[str, Any]:

@@ -218,6 +218,7 @@ class FormSchemas:
 
     def __init__(self, registry: Any, policy: Any, years: tuple[int, int] = DEFAULT_YEARS) -> None:
         days = self.days = year_patterns(years)
+        self.policy = policy  # the group policy the choices come from (the API document reads it too)
         project = {"anyOf": [{"type": "string", "maxLength": 64, "pattern": NOT_BLANK}, {"type": "null"}],
                    "description": "a project code (default: the caller's project)"}
         self.start: dict[str, dict[str, Any]] = {}

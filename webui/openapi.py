@@ -43,8 +43,10 @@ def CASE_LIST_PARAMS(processes: list[str]) -> dict[str, dict[str, Any]]:  # noqa
 _STATUS_TEXT = {
     "401": "missing, unknown, revoked or expired API token, or its staff member is inactive",
     "403": "the token's staff member may not do this (role or org scope)",
-    "404": "no such case, task, process, project or FAQ entry (or not visible to the caller)",
-    "409": "someone else changed the task or case first, or the task is not the form named in `task`",
+    "404": "no such case, task, process, project, FAQ entry, campaign, household, notice or staff member "
+           "(or not visible to the caller)",
+    "409": "someone else changed the task or case first, or the task is not the form named in `task`; or "
+           "a well-formed request the rules or the record's state refuse (`fields` names what)",
     "413": "the request body is too large",
     "422": "invalid input; `fields` maps each bad field or parameter to a message",
 }
@@ -203,6 +205,103 @@ def _assessment() -> dict[str, Any]:
     }
 
 
+def _campaigns() -> dict[str, Any]:
+    count = {"type": "integer", "minimum": 0}
+    counts = {"type": "object", "additionalProperties": count}
+    campaign = {"type": "object", "required": ["id", "project", "kind", "starts_on", "ends_on",
+                                               "target_percent", "households", "reached", "coverage",
+                                               "needed", "met"],
+                "properties": {
+        "id": {"type": "integer"}, "project": {"type": "string"}, "kind": {"enum": ["opinion", "survey"]},
+        "starts_on": {"type": "string", "format": "date"}, "ends_on": {"type": "string", "format": "date"},
+        "target_percent": {"type": "integer", "minimum": 0, "maximum": 100}, "households": count,
+        "reached": count, "coverage": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
+        "needed": count, "met": {"type": "boolean"}, "by_method": counts, "satisfaction": counts}}
+    household = {"type": "object", "required": ["code", "room"], "properties": {
+        "code": {"type": "string"}, "room": {"type": ["string", "null"]},
+        "owner_name": {"type": ["string", "null"]}}}
+    return {"Campaign": campaign,
+            "CampaignProgress": {**campaign, "required": [*campaign["required"], "remaining"],
+                                 "properties": {**campaign["properties"], "remaining": {
+                                     "type": "array", "items": household,
+                                     "description": "the households still to reach, by room"}}}}
+
+
+def _write_paths(forms: FormSchemas) -> dict[str, Any]:
+    """The survey-campaign and assessment operations (R6.3, R8)."""
+    from webui.assessment_api import appeal_schema, decision_schema, issue_schema
+    from webui.campaigns_api import visit_schema
+
+    policy = forms.policy
+    scale = [str(s["code"]) for s in policy.get("satisfaction.scale")]
+    issues = [str(i["code"]) for i in policy.get("assessment.issues")]
+    most = int(policy.get("assessment.dismissal_points"))
+    cid = {"name": "campaign_id", "in": "path", "required": True,
+           "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
+    nid = {"name": "notice_id", "in": "path", "required": True,
+           "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
+    appeal = {"type": "object", "required": ["level", "role", "reason", "decision"], "properties": {
+        "level": {"type": "integer", "minimum": 0}, "role": {"type": "string"}, "reason": {"type": "string"},
+        "appealed_by": {"type": "string"}, "appealed_at": {"type": "string"},
+        "decision": {"type": ["string", "null"]}, "points_after": {"type": ["integer", "null"]},
+        "answer": {"type": ["string", "null"]}, "decided_by": {"type": ["string", "null"]},
+        "decided_at": _TIME}}
+    notice = {"type": "object", "required": ["id", "person", "issue", "points", "status", "month", "appeals"],
+              "properties": {"id": {"type": "integer"}, "person": {"type": "string"},
+                             "supervisor": {"type": ["string", "null"]}, "issue": {"type": "string"},
+                             "issue_name": {"type": "string"}, "points": {"type": "integer", "minimum": 0},
+                             "issued_points": {"type": "integer"}, "occurred_on": {"type": "string"},
+                             "month": MONTH, "status": {"enum": ["in_force", "appealed", "cancelled"]},
+                             "proven": {"type": "boolean"}, "issued_by": {"type": "string"},
+                             "text": {"type": "string"}, "appeals": {"type": "array", "items": appeal}}}
+    visit = {"type": "object", "required": ["campaign", "household", "method", "visited_on", "progress"],
+             "properties": {"campaign": {"type": "integer"}, "household": {"type": "string"},
+                            "method": {"enum": ["phone", "signed_survey"]},
+                            "satisfaction": {"type": ["string", "null"]}, "recorded_by": {"type": "string"},
+                            "second_signer": {"type": ["string", "null"]}, "visited_on": {"type": "string"},
+                            "signed_form": {"type": "boolean"}, "progress": _ref("Campaign")}}
+    notice_links = {name: {"operationId": op, "parameters": {"notice_id": "$response.body#/id"}}
+                    for name, op in (("ReadNotice", "readNotice"), ("AppealNotice", "appealNotice"),
+                                     ("DecideNotice", "decideNotice"))}
+    return {
+        "/campaigns": {"get": _op(
+            "listCampaigns", "The survey campaigns of the caller's projects with their coverage (R6.3)",
+            ("200", "newest period first", {"type": "object", "required": ["items"], "properties": {
+                "items": {"type": "array", "items": _ref("Campaign")}}}), ("404", "422"),
+            links={"ReadFirst": {"operationId": "campaignProgress",
+                                 "parameters": {"campaign_id": "$response.body#/items/0/id"}}},
+            params=[_query("project", "only this project's campaigns", _TEXT)])},
+        "/campaigns/{campaign_id}": {"get": _op(
+            "campaignProgress", "A campaign's live coverage against its target and the households still to "
+            "reach", ("200", "the progress", _ref("CampaignProgress")), ("403", "404"), params=[cid])},
+        "/campaigns/{campaign_id}/visits": {"post": _op(
+            "recordVisit", "Record a household's visit: a phone record signed by the recorder and a second "
+            "colleague, or the owner's signed survey (the form in base64); 409 when the "
+            "campaign's rules refuse it (a satisfaction survey by phone, a day outside the period, a "
+            "household reached already), fields named",
+            ("201", "the visit and the campaign's coverage now", visit), ("403", "404", "409", "413", "422"),
+            body=_json(visit_schema(scale)), params=[cid])},
+        "/assessment/notices": {"post": _op(
+            "issueNotice", "Issue a violation notice (R8.1) as a role of assessment.issuers ranking above "
+            "the person; the person is told in the app; 409 when the rules refuse it (a day after today)",
+            ("201", "the notice", notice), ("403", "404", "409", "422"),
+            body=_json(issue_schema(issues, most)), links=notice_links)},
+        "/assessment/notices/{notice_id}": {"get": _op(
+            "readNotice", "A violation notice with its appeals (its person, their supervisor, a reader of "
+            "the person's unit)", ("200", "the notice", notice), ("403", "404"), params=[nid])},
+        "/assessment/notices/{notice_id}/appeal": {"post": _op(
+            "appealNotice", "The person appeals the notice to the next level of assessment.appeal_chain "
+            "(R8.2); 409 when it is not in force or the last level has decided",
+            ("201", "the notice with its appeals", notice), ("403", "404", "409", "422"),
+            body=_json(appeal_schema()), params=[nid])},
+        "/assessment/notices/{notice_id}/decision": {"post": _op(
+            "decideNotice", "The role of the appeal's level decides it: upheld, reduced (to fewer points) or "
+            "cancelled; the person is told in the app; 409 when no appeal waits or the points are not fewer",
+            ("200", "the notice with its appeals", notice), ("403", "404", "409", "422"),
+            body=_json(decision_schema(most)), params=[nid])},
+    }
+
+
 def _components(forms: FormSchemas) -> dict[str, Any]:
     task = {"type": "object", "required": ["task_id", "form", "title"], "properties": {
         "task_id": {"type": "string"}, "spec": {"type": "string"}, "title": {"type": "string"},
@@ -267,7 +366,8 @@ def _components(forms: FormSchemas) -> dict[str, Any]:
     schemas: dict[str, Any] = {"Error": error, "Task": task, "Case": case, "TaskItem": item,
                                "FieldValue": value, "Step": step, "Event": event,
                                "CaseSummary": summary, "OpenCase": opens, "CompleteTask": completes,
-                               "MonthlyReport": _monthly_report(), **_assessment(), "Ranking": _ranking()}
+                               "MonthlyReport": _monthly_report(), **_assessment(), "Ranking": _ranking(),
+                               **_campaigns()}
     for pid, schema in forms.start.items():
         schemas[f"Open_{pid}"] = {"type": "object", "required": ["process", "data"],
                                   "additionalProperties": False,
@@ -425,6 +525,7 @@ def openapi_document(forms: FormSchemas, processes: list[str], stages: list[str]
                 ("200", "completed", {"type": "object", "required": ["task_id", "case"], "properties": {
                     "task_id": {"type": "string"}, "case": {"type": "string"}}}),
                 ("403", "404", "409", "413", "422"), body=_json(_ref("CompleteTask")), params=[task])},
+            **_write_paths(forms),
             "/openapi.json": {"get": {"operationId": "openapi", "summary": "This document", "security": [],
                                       "responses": {"200": {"description": "OpenAPI 3.1",
                                                             "content": _json(obj)}}}},
