@@ -301,6 +301,13 @@ class WorkerRepo:
         """Record an escalation unless its key exists; True when new."""
         return self._insert_once(ALERTS, values)
 
+    def alert_keys(self, keys: Sequence[str]) -> set[str]:
+        """Those of ``keys`` already raised."""
+        found: set[str] = set()
+        for chunk in _chunks(sorted(set(keys))):
+            found.update(self.conn.execute(select(ALERTS.c.key).where(ALERTS.c.key.in_(chunk))).scalars())
+        return found
+
     def alert_since(self, kind: str, unit: str, since: datetime) -> bool:
         """True when an alert of ``kind`` for ``unit`` was raised at or after ``since``."""
         stmt = select(ALERTS.c.id).where(ALERTS.c.kind == kind, ALERTS.c.unit == unit, ALERTS.c.at >= since)

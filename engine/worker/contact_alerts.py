@@ -19,7 +19,7 @@ from engine.clock import FixedClock
 from engine.contacts import Contacts
 from engine.runtime.access import placement_of
 from engine.store import Store
-from engine.store.org_repo import OrgRepo
+from engine.store.org_repo import ContactChangeRecord, OrgRepo
 from engine.store.worker_repo import WorkerRepo
 from engine.worker.outbox import Notifier
 from engine.worker.people import Directory
@@ -31,6 +31,10 @@ KIND = "contact_change_overdue"
 
 def contact_change_alerts(store: Store, policies: Any, now: datetime, directory: Directory) -> int:
     """Escalate every open contact change past its due time that has not been escalated; how many were."""
+    with store.read() as tx:  # most sweeps find none new: no write transaction (no lock) for nothing
+        keys = [_key(c) for c in OrgRepo(tx).overdue_contact_changes(now) if c.unit in directory.units]
+        if not keys or not set(keys) - WorkerRepo(tx).alert_keys(keys):
+            return 0
     book = Contacts(store, policies, FixedClock(now))
     units = directory.units
     raised = 0
@@ -39,9 +43,9 @@ def contact_change_alerts(store: Store, policies: Any, now: datetime, directory:
         for change in OrgRepo(tx).overdue_contact_changes(now):
             if change.unit not in units:
                 continue  # the unit was removed since: nobody to chase
-            due = change.due_at.astimezone(UTC).isoformat()  # the same key whatever the database's zone
+            due = change.due_at.astimezone(UTC).isoformat()
             place = placement_of(units, change.unit)
-            if not repo.add_alert(key=f"{KIND}:{change.id}:{due}", kind=KIND,
+            if not repo.add_alert(key=_key(change), kind=KIND,
                                   unit=change.subsidiary or place.group or change.unit, case_id=None, at=now,
                                   data={"change": change.id, "unit": change.unit, "due_at": due}):
                 continue
@@ -58,3 +62,8 @@ def contact_change_alerts(store: Store, policies: Any, now: datetime, directory:
                 due=f"{local(change.due_at):%Y-%m-%d %H:%M}")
             raised += 1
     return raised
+
+
+def _key(change: ContactChangeRecord) -> str:
+    """The alert's key: the change and its due time, in UTC (the same whatever the database's zone)."""
+    return f"{KIND}:{change.id}:{change.due_at.astimezone(UTC).isoformat()}"
