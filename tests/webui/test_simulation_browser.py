@@ -48,3 +48,9 @@ def test_a_draft_with_a_12_hour_reply_shows_the_new_deadline_beside_the_old(chro
         _shot(phone, "i17b-simulation-phone")
         page.goto(f"{url}/simulate?process=complaint&at=2026-11-27T17:50&unit=sz-property-lyc&path=late")
         _shot(page, "i17b-simulation-friday")
+        # the other processes: a preset button runs a visitor on Saturday night on the phone
+        phone.click("nav.sim-presets button:has-text('周六晚上的访客')")
+        expect(phone.locator(".sim-run")).to_contain_text("预约访客到达核验证件")
+        expect(phone.locator("form.sim-form select[name=process]")).to_have_value("visitor_reception")
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390 + 1
+        _shot(phone, "i17-simulation-visitor-phone")
