@@ -4,15 +4,17 @@ worker runs, around weekends, holidays and make-up working days."""
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC
 from pathlib import Path
 
 import pytest
 
 from engine.contacts import Contacts
+from engine.policy import load_policy_set
 from engine.store.worker_repo import WorkerRepo
 from engine.worker.loop import Worker
-from tests.conftest import shanghai
+from tests.conftest import ROOT, shanghai
 from tests.engine.worker.conftest import make_worker
 from tests.scenarios.conftest import Desk
 
@@ -118,4 +120,22 @@ def test_a_group_units_change_goes_to_the_groups_cs_manager(sqlite_desk: Desk, t
     [alert] = _alerts(worker)
     assert alert["unit"] == "group"
     assert len(_notices(worker, "zheng.xiaoyan")) == 1
+    assert _notices(worker, "he.jing") == [] and _notices(worker, "wu.jianping") == []
+
+
+def test_a_subsidiary_names_its_own_roles_and_words_in_its_overlay(sqlite_desk: Desk, tmp_path: Path) -> None:
+    tree = tmp_path / "policies"
+    shutil.copytree(ROOT / "policies", tree)
+    overlay = tree / "subsidiaries" / "sz-property.yaml"
+    overlay.write_text(overlay.read_text(encoding="utf-8") + """
+interfaces:
+  overdue_to: [cs_centre_gm]
+""", encoding="utf-8")
+    desk = sqlite_desk
+    rt = desk.runtime
+    worker = Worker(rt.store, rt, load_policy_set(tree), desk.clock, data_dir=tmp_path)
+    _change(desk, "2026-11-27 17:00")
+    desk.at("2026-11-30 17:05")
+    assert worker.run_once().overdue[KIND] == 1
+    assert len(_notices(worker, "lin.lihua")) == 1  # 深圳物业's 售后服务中心总经理
     assert _notices(worker, "he.jing") == [] and _notices(worker, "wu.jianping") == []
