@@ -1,8 +1,10 @@
 """The 时限模拟 page (issue 17): one case of a process received at a chosen time in a project of the
 actor's subsidiary, run by the real engine on a throw-away database (``engine.simulation``): every
 deadline, reminder, escalation and fine under the current rules, and beside them under a changed
-overlay (a draft) typed or pasted as YAML. Presets: a complaint on Friday 17:50, on the eve of
-National Day, in the lunch break. Nothing is written to kefu's database; the scope is
+overlay (a draft) typed or pasted as YAML. Every process with a script in ``engine/simulation/paths/``
+(complaint, consultation, repair, visitor reception, owner archives). Presets: a complaint on Friday
+17:50, on the eve of National Day, in the lunch break; a consultation, a repair, a visitor, an archive
+request (``engine/simulation/presets.yaml``). Nothing is written to kefu's database; the scope is
 ``policy.simulate`` (another subsidiary's project is a 403)."""
 
 from __future__ import annotations
