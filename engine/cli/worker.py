@@ -88,6 +88,8 @@ def worker_command(cli: CliContext, once: bool, interval: float) -> None:
     if report.campaigns:  # R6.3 opened, checked at their period's end, below their coverage target
         click.echo("survey campaigns: " + ", ".join(f"{k}={v}" for k, v in sorted(report.campaigns.items())))
     overdue = report.overdue.get("overdue_task", 0)
+    if report.overdue.get("contact_change_overdue"):  # R0.3 contact changes not acknowledged in time
+        click.echo(f"contact changes escalated: {report.overdue['contact_change_overdue']}")
     click.echo(f"timers fired: {report.timers_fired}; jobs run: {len(report.runs)}; volume alerts: {volume}; "
                f"overdue alerts: {overdue}; sent: {d.sent}, retrying: {d.failed}, given up: {d.dead}, "
                f"held for working time: {d.held}")

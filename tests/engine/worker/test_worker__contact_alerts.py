@@ -139,3 +139,17 @@ interfaces:
     assert worker.run_once().overdue[KIND] == 1
     assert len(_notices(worker, "lin.lihua")) == 1  # 深圳物业's 售后服务中心总经理
     assert _notices(worker, "he.jing") == [] and _notices(worker, "wu.jianping") == []
+
+
+def test_kefu_worker_once_says_how_many_changes_it_escalated(
+        sqlite_desk: Desk, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from engine.cli import main
+
+    monkeypatch.setenv("KEFU_DATA_DIR", str(tmp_path))
+    _change(sqlite_desk, "2026-11-27 17:00")
+    url = sqlite_desk.runtime.store.url
+    assert main(["--db", url, "--now", "2026-11-30T17:05:00+08:00", "worker", "--once"]) == 0
+    assert "contact changes escalated: 1" in capsys.readouterr().out
+    assert main(["--db", url, "--now", "2026-11-30T17:10:00+08:00", "worker", "--once"]) == 0
+    assert "contact changes escalated" not in capsys.readouterr().out
