@@ -57,13 +57,16 @@ def period_of(day: date, every_months: int) -> tuple[date, date]:
 
 
 def open_in(tx: Any, project: str, subsidiary: str | None, kind: str, policy: Any, starts: date, ends: date,
-            actor: str, now: Any) -> CampaignRecord:
+            actor: str, now: Any, *, once: bool = False) -> CampaignRecord | None:
     """Open the campaign inside ``tx`` (unchecked: the caller asked ``campaign.open``, or is the worker):
-    the policy's target kept with it, its households copied, audited."""
+    the policy's target kept with it, its households copied, audited. With ``once`` (the worker) None
+    when the period's campaign was opened meanwhile."""
     repo = CampaignRepo(tx)
     target = int(policy.get(f"return_visit.{kind}_coverage_percent"))
     campaign_id = repo.open(project=project, subsidiary=subsidiary, kind=kind, starts_on=starts, ends_on=ends,
-                            target_percent=target, opened_by=actor, opened_at=now)
+                            target_percent=target, opened_by=actor, opened_at=now, once=once)
+    if campaign_id is None:
+        return None
     tx.append_audit(None, [{"actor": actor, "action": "campaign.opened", "data": {
         "campaign": campaign_id, "project": project, "kind": kind, "from": starts.isoformat(),
         "to": ends.isoformat(), "target_percent": target}}], now)
@@ -180,7 +183,9 @@ class Campaigns:
                     f"the {kind} campaign of {project} for {starts}–{ends} is open already",
                     zh=f"该项目{starts}至{ends}的{KIND_ZH[kind]}已开启",
                 )
-            return open_in(tx, project, subsidiary, kind, policy, starts, ends, actor, now)
+            opened = open_in(tx, project, subsidiary, kind, policy, starts, ends, actor, now)
+            assert opened is not None
+            return opened
 
     def _campaign(self, repo: CampaignRepo, campaign_id: Any) -> CampaignRecord:
         try:

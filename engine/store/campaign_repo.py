@@ -49,6 +49,7 @@ class CampaignRepo:
     """Campaigns, their households and visits on an open ``Tx``."""
 
     def __init__(self, tx: Tx) -> None:
+        self.tx = tx
         self.conn = tx.conn
 
     def find(self, project: str, kind: str, starts_on: date) -> CampaignRecord | None:
@@ -60,11 +61,17 @@ class CampaignRepo:
         ).first()
         return _campaign(row) if row is not None else None
 
-    def open(self, **values: Any) -> int:
-        """Insert a campaign and copy its project's households as its targets; returns its id."""
-        campaign_id = int(
-            self.conn.execute(insert(CAMPAIGNS).values(**values).returning(CAMPAIGNS.c.id)).scalar_one()
-        )
+    def open(self, *, once: bool = False, **values: Any) -> int | None:
+        """Insert a campaign and copy its project's households as its targets; returns its id. With
+        ``once`` a campaign of the same project, kind and period opened meanwhile (another worker) is
+        no error: nothing is written and the answer is None (``ON CONFLICT DO NOTHING``)."""
+        insert_ = self.tx._insert(CAMPAIGNS).values(**values)
+        if once:
+            insert_ = insert_.on_conflict_do_nothing(index_elements=["project", "kind", "starts_on"])
+        found = self.conn.execute(insert_.returning(CAMPAIGNS.c.id)).scalar()
+        if found is None:
+            return None
+        campaign_id = int(found)
         chosen = select(literal(campaign_id), HOUSEHOLDS.c.code).where(
             HOUSEHOLDS.c.project == values["project"]
         )

@@ -19,8 +19,6 @@ from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
 from engine.campaigns import KIND_ZH, KINDS, open_in, period_of
 from engine.store.campaign_repo import CampaignRecord, CampaignRepo
 from engine.worker.context import RunContext
@@ -49,14 +47,10 @@ def campaign_check(ctx: RunContext, policy_of: Callable[[str, str], Any]) -> dic
             starts, ends = period_of(today, int(policy.get(f"return_visit.{kind}_every_months")))
             if repo.find(project, kind, starts) is not None:
                 continue
-            if ctx.repo.tx.dialect == "postgresql":  # another worker opening it first is no failure
-                try:
-                    with ctx.repo.tx.conn.begin_nested():
-                        open_in(ctx.repo.tx, project, ctx.unit, kind, policy, starts, ends, "system", ctx.now)
-                except IntegrityError:
-                    continue
-            else:  # SQLite writers queue (BEGIN IMMEDIATE): no one else is writing now
-                open_in(ctx.repo.tx, project, ctx.unit, kind, policy, starts, ends, "system", ctx.now)
+            # another worker opening it first is no failure: the insert does nothing (ON CONFLICT)
+            if open_in(ctx.repo.tx, project, ctx.unit, kind, policy, starts, ends, "system", ctx.now,
+                       once=True) is None:
+                continue
             ctx.count("opened")
     today = ctx.policy.calendar.localize(ctx.now).date()
     for campaign in repo.ended_unchecked(ctx.unit, today + timedelta(days=1), CHECKED):

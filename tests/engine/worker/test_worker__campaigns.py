@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.campaigns import Campaigns
+from engine.campaigns import Campaigns, open_in
 from engine.store.campaign_repo import CampaignRepo
 from engine.store.visitor_repo import VisitorRepo
 from engine.store.worker_repo import WorkerRepo
@@ -96,8 +96,8 @@ def test_periods_are_opened_and_a_shortfall_is_raised_once_however_late(
 
 
 def test_a_campaign_opened_by_hand_is_kept_and_projects_without_households_get_none(
-        sqlite_desk: Desk, tmp_path: Path) -> None:
-    desk = sqlite_desk
+        desk: Desk, tmp_path: Path) -> None:
+    """On both backends; a second worker opening the same period writes nothing (ON CONFLICT DO NOTHING)."""
     _households(desk)
     book = Campaigns(desk.runtime.store, desk.clock, desk.runtime.policies, tmp_path)
     mine = book.open("he.jing", "sz-property-lyc", "opinion")
@@ -108,3 +108,10 @@ def test_a_campaign_opened_by_hand_is_kept_and_projects_without_households_get_n
     with desk.runtime.store.read() as tx:
         by = {c.id: c.opened_by for c in CampaignRepo(tx).campaigns()}
     assert by[mine.id] == "he.jing" and sorted(set(by.values())) == ["he.jing", "system"]
+    second = make_worker(desk, tmp_path).run_once()  # another worker: nothing more, no failure
+    assert second.campaigns == {} and not second.failures and len(_campaigns(desk)) == 4
+    policy = book.policy("sz-property-lyc", "sz-property")
+    with desk.runtime.store.write() as tx:  # the race itself: the period's row exists, the insert is a no-op
+        assert open_in(tx, "sz-property-lyc", "sz-property", "opinion", policy, date(2026, 10, 1),
+                       date(2026, 12, 31), "system", desk.clock.now(), once=True) is None
+    assert len(_campaigns(desk)) == 4
