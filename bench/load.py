@@ -454,9 +454,11 @@ class Client(threading.Thread):
     def next_task(self, number: str) -> tuple[str, str, str, str | None, str | None] | None:
         """(task id, process, spec, candidate group, assignee) of the case's oldest open task."""
         with self.world.db() as db:
-            row = db.execute(
-                "SELECT task_id, process_id, task_spec, candidate_group, assignee FROM inbox_tasks "
-                "WHERE number = %s ORDER BY created_at, task_id LIMIT 1", (number,)).fetchone()
+            row = db.execute(  # by the case's id: inbox_tasks has no index on the number
+                "SELECT t.task_id, t.process_id, t.task_spec, t.candidate_group, t.assignee "
+                "FROM inbox_tasks t JOIN cases c ON c.id = t.case_id WHERE c.number = %s "
+                "ORDER BY t.created_at, t.task_id LIMIT 1",
+                (number,)).fetchone()
         return None if row is None else (row[0], row[1], row[2], row[3], row[4])
 
     def worker(self, group: str | None, assignee: str | None) -> str | None:
@@ -552,6 +554,19 @@ class LockSampler(threading.Thread):
         self.active = 0
         self.on: Counter[str] = Counter()
         self.running: Counter[str] = Counter()
+        self.first_cpu: dict[int, float] = {}  # backend pid → CPU seconds when first seen, and last seen
+        self.last_cpu: dict[int, float] = {}
+        self.initial: set[int] = set()
+
+    @property
+    def pg_cpu(self) -> float:
+        """CPU seconds of the bench database's backends while sampled (a backend's start not counted)."""
+        return sum(self.last_cpu[pid] - self.first_cpu[pid] for pid in self.last_cpu)
+
+    @property
+    def opened(self) -> int:
+        """Backends that appeared during the window: connections the servers opened."""
+        return len(set(self.first_cpu) - self.initial)
 
     def run(self) -> None:
         with psycopg.connect(self.conninfo, autocommit=True) as conn:
@@ -561,8 +576,15 @@ class LockSampler(threading.Thread):
                     "(SELECT string_agg(DISTINCT l.locktype "
                     "   || coalesce(':' || l.relation::regclass::text, ''), ',') "
                     " FROM pg_locks l WHERE l.pid = a.pid AND NOT l.granted) "
-                    "FROM pg_stat_activity a WHERE a.datname = %s AND a.pid <> pg_backend_pid()",
+                    ", a.pid FROM pg_stat_activity a WHERE a.datname = %s AND a.pid <> pg_backend_pid()",
                     (self.database,)).fetchall()
+                for r in rows:
+                    cpu = _cpu(int(r[5]))
+                    if cpu:
+                        self.first_cpu.setdefault(int(r[5]), cpu)
+                        self.last_cpu[int(r[5])] = cpu
+                if not self.samples:
+                    self.initial = {int(r[5]) for r in rows}
                 self.samples += 1
                 waiting = [r for r in rows if r[0] == "Lock"]
                 if waiting:
@@ -700,15 +722,12 @@ def run_phase(world: World, servers: Servers, clients: int, processes: int, logi
         time.sleep(warmup)
         reset_statements(conninfo)
         window = Record()
-        backends = _backends(conninfo, database)
-        begin_pg = {pid: _cpu(pid) for pid in backends}
         begin_cpu, begin = servers.cpu_seconds(), time.perf_counter()
         record_start = begin
         sampler.start()
         spies = start_profile(servers, seconds, profile) if profile is not None else []
         time.sleep(seconds)
         end, end_cpu = time.perf_counter(), servers.cpu_seconds()
-        pg_cpu = sum(_cpu(pid) - begin_pg.get(pid, 0.0) for pid in _backends(conninfo, database) | backends)
     finally:
         sampler.stop_flag.set()
         stop.set()
@@ -721,15 +740,8 @@ def run_phase(world: World, servers: Servers, clients: int, processes: int, logi
         window.times[kind] = [(e, d) for e, d in values if record_start <= e <= end]
     window.errors, window.samples = record.errors, record.samples
     failures = [f"{t.login}: {t.failed!r}" for t in threads if t.failed is not None]
-    return Phase(clients, processes, end - begin, window, end_cpu - begin_cpu, pg_cpu, sampler, failures)
-
-
-def _backends(conninfo: str, database: str) -> set[int]:
-    """The PostgreSQL backend processes serving the bench database (the servers' pooled connections)."""
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-                            (database,)).fetchall()
-    return {int(r[0]) for r in rows}
+    return Phase(clients, processes, end - begin, window, end_cpu - begin_cpu, sampler.pg_cpu, sampler,
+                 failures)
 
 
 def _q(values: list[float], q: int) -> float:
@@ -756,7 +768,7 @@ def print_phase(p: Phase, mode: str) -> None:
           f"({p.cpu / p.seconds:.2f} cores busy)")
     pg_per = p.pg_cpu / p.requests * 1000 if p.requests else float("nan")
     print(f"PostgreSQL CPU (the bench database's backends): {p.pg_cpu:.1f} s = {pg_per:.1f} ms per request "
-          f"({p.pg_cpu / p.seconds:.2f} cores busy)")
+          f"({p.pg_cpu / p.seconds:.2f} cores busy); {p.locks.opened} connections opened in the window")
     s = p.locks
     if s.samples:
         print(f"PostgreSQL: {s.active / s.samples:.2f} backends active on average; lock waits in "

@@ -23,6 +23,8 @@ __all__ = ["Store"]
 
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+POOL_SIZE = 16  # PostgreSQL connections kept per process (opened only as its threads need them)
+POOL_OVERFLOW = 8  # then up to 8 more, each closed on return; a thread beyond 24 waits for one
 
 
 def _sqlite_hooks(engine: Engine) -> None:
@@ -57,6 +59,11 @@ class Store:
         self.url = parsed.render_as_string(hide_password=False)
         self.dialect = parsed.get_backend_name()
         kwargs: dict[str, Any] = {"echo": echo}
+        if self.dialect == "postgresql":
+            # Keep a connection for every thread that needed one: with SQLAlchemy's default of 5, the
+            # 6th to 8th concurrent request of `kefu serve` (8 threads) opened a new PostgreSQL
+            # connection and closed it again on return, a backend started per request (bench/load.py).
+            kwargs.update(pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
         if self.dialect == "sqlite":
             database = parsed.database or ""
             if database and database != ":memory:":
