@@ -1,5 +1,5 @@
 """Complaint actions diagrams may call: open a linked complaint (R4.5, R2.1), check the visit record
-(R2.7) and the temporary adviser (R2.17).
+(R2.7) and the temporary adviser (R2.17), tell the cooperating departments (R2.4).
 
 A visit whose visitor came to complain, a repair the owner turns into a complaint, a consultation
 that turns out to be one: the diagram calls ``complaint.open_linked`` with the complaint's intake
@@ -15,10 +15,18 @@ the step is refused (FormError on the field) and rolls back with the input kept.
 ``complaint.require_lane_holder`` runs after the GM names the temporary adviser: the person must hold
 the role of the policy lane (``lanes.temporary_adviser``) within its scope for this case, so the
 diagram, the policy and the 实施细则 agree on who may answer (000 顾问支持1).
+
+``complaint.notify_cooperating`` runs when the signed order reaches the responsible department: each
+department the category names 无条件配合 (003 第20条) hears of the order (its 督办事项 and required
+completion) from ``notifications.templates.cooperation_order``, addressed to the holders of the lane
+``lanes.cooperating_department`` for that department; the diagram then gives each of them a step to
+confirm its part (``confirm_cooperation``, one instance per department). Their generic "order signed"
+message is not sent as well.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -29,10 +37,13 @@ from engine.errors import ActionError, FormError
 from engine.runtime.access import chain, resolve_lane
 from engine.store.repair_repo import ATTACHMENTS
 
-__all__ = ["COMPLAINT", "open_linked_action", "register_actions", "require_lane_holder_action",
-           "require_visit_record_action"]
+__all__ = ["COMPLAINT", "CONFIRM_COOPERATION", "COOPERATION_LANE", "cooperation_parts",
+           "notify_cooperating_action", "open_linked_action", "register_actions",
+           "require_lane_holder_action", "require_visit_record_action"]
 
 COMPLAINT = "complaint"
+COOPERATION_LANE = "cooperating_department"  # lanes.cooperating_department: one step per department (R2.4)
+CONFIRM_COOPERATION = "confirm_cooperation"  # the step each cooperating department confirms its part in
 
 
 def open_linked_action(ctx: ActionContext, data: dict[str, Any],
@@ -103,6 +114,77 @@ def require_lane_holder_action(ctx: ActionContext, person: str, lane: str, field
     return {"person": staff.login, "role": role, "unit": unit}
 
 
+def notify_cooperating_action(ctx: ActionContext, departments: list[Any], summary: str, due: Any,
+                              required: Any = None) -> dict[str, Any]:
+    """Tell each cooperating department's lane holders of the signed order and their step's due time."""
+    from engine.store.worker_repo import WorkerRepo
+    from engine.worker.events import current_policy
+    from engine.worker.outbox import Notifier
+    from engine.worker.people import Directory
+
+    case, policy = ctx.case, ctx.policy
+    transition = ctx.step.transition
+    binding = policy.get(f"lanes.{COOPERATION_LANE}")
+    repo = WorkerRepo(ctx.tx)
+    directory = Directory(repo.all_staff(), transition.units())
+    notifier = Notifier(repo, current_policy(ctx.runtime.policies, case), ctx.now)
+    lead = case.get("responsible_department") or ctx.data.get("responsible_department")
+    told: dict[str, list[str]] = {}
+    for department in [str(d) for d in departments]:
+        role, unit, _ = transition.resolve(binding, department)
+        people = directory.may_read(directory.holders(f"{role}@{unit}"), case)
+        notifier.tell(people, "cooperation_order", f"{ctx.ref}:{department}", case_id=str(case["id"]),
+                      case_number=str(case["number"]), case=str(case["number"]), room=case.get("room") or "-",
+                      cooperating=policy.name_of("departments", department),
+                      lead=policy.name_of("departments", str(lead)) if lead else "-",
+                      summary=summary or "-", required=_local_text(required, transition),
+                      due=_local_text(due, transition))
+        told[department] = sorted(p.login for p in people)
+    transition.told_lanes.add(COOPERATION_LANE)
+    ctx.audit("cooperation.notified", {"departments": list(told), "people": told})
+    return {"told": told}
+
+
+def cooperation_parts(timeline: Iterable[Any], now: datetime) -> list[dict[str, Any]]:
+    """R2.4 each cooperating department's step, from the case's timeline, in the order they opened:
+    ``{department, state, due_at, late, by, at, part, contact, reason}``; ``state`` is ``open``,
+    ``confirmed`` or ``ended`` (the complaint closed first: the step ended with it, its reason kept).
+    ``late`` says the part was confirmed after its due time, or is (or was, when it ended) overdue."""
+    parts: dict[str, dict[str, Any]] = {}
+    for ev in timeline:
+        data = dict(ev.data or {})
+        if data.get("task") != CONFIRM_COOPERATION or not ev.task_id:
+            continue
+        if ev.action == "task.opened":
+            due = datetime.fromisoformat(data["due_at"]) if data.get("due_at") else None
+            parts[ev.task_id] = {"department": data.get("department"), "state": "open", "due_at": due,
+                                 "late": bool(due is not None and now > due), "by": None, "at": None,
+                                 "part": None, "contact": None, "reason": None}
+        elif ev.task_id in parts and ev.action == "task.completed":
+            form = data.get("form") or {}
+            parts[ev.task_id].update(state="confirmed", by=ev.actor, at=ev.at, late=bool(data.get("late")),
+                                     part=form.get("cooperation_part"),
+                                     contact=form.get("cooperation_contact"))
+        elif ev.task_id in parts and ev.action == "task.cancelled":
+            part = parts[ev.task_id]
+            part.update(state="ended", at=ev.at, reason=data.get("reason"),
+                        late=bool(data.get("late")) or bool(part["due_at"] and ev.at > part["due_at"]))
+    return list(parts.values())
+
+
+def _local_text(value: Any, transition: Any) -> str:
+    """A time (ISO text or datetime) as local text for a message ("2026-03-02 10:30"), "-" for none."""
+    if not value:
+        return "-"
+    try:
+        moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(transition.zone)
+    return f"{moment:%Y-%m-%d %H:%M}"
+
+
 def register_actions(registry: ActionRegistry) -> None:
     """The complaint actions diagrams may call."""
     registry.action(
@@ -132,3 +214,13 @@ def register_actions(registry: ActionRegistry) -> None:
                 Param("field", "str", "出错时标注的表单字段", label_en="Form field to flag")],
         result="{person, role, unit}: the person checked and the role and unit they hold",
     )(require_lane_holder_action)
+    registry.action(
+        "complaint.notify_cooperating", "知会配合部门（督办令）", label_en="Tell the cooperating departments",
+        params=[Param("departments", "list", "配合部门", label_en="Cooperating departments",
+                      help="cooperating_departments：投诉类别的无条件配合部门（R2.4）"),
+                Param("summary", "str", "督办事项", label_en="What must be done"),
+                Param("due", "any", "确认配合时限", label_en="Confirm by",
+                      help='deadline("complaint.deadlines.cooperation", dispatched_at)'),
+                Param("required", "any", "要求完成时间", required=False, label_en="Required completion")],
+        result="{told}: department → the logins told",
+    )(notify_cooperating_action)

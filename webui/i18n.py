@@ -148,6 +148,7 @@ def process_kind(process_id: str) -> str:
             "complaint": _("Complaint"), "repair": _("Repair"), "consultation": _("Consultation"),
             "visitor_reception": _("Visit"), "archive_access": _("Archive request"),
             "return_visit": _("Return visit"),
+            "volume_escalation": pick({"zh": "投诉量预警", "en": "Volume escalation"}),  # R2.13
         }
     return kinds.get(process_id, process_id)
 

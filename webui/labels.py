@@ -44,6 +44,7 @@ PROCESS_NAMES: dict[str, dict[str, str]] = {
     "visitor_reception": {"zh": "来访", "en": "Visit"},
     "archive_access": {"zh": "档案查询", "en": "Archive request"},
     "return_visit": {"zh": "回访", "en": "Return visit"},
+    "volume_escalation": {"zh": "投诉量预警", "en": "Volume escalation"},
 }
 
 OUTCOMES: dict[str, dict[str, str]] = {

@@ -210,6 +210,9 @@ class CasePage:
     pending_merge: dict[str, Any] | None = None  # {into, by, at}: proposed, not yet decided
     merged_into: str | None = None  # a merged duplicate: the original's number
     duplicates: list[str] = field(default_factory=list)  # an original: the duplicates merged into it
+    # R2.4 a complaint's cooperating departments: {department, state, due_at, late, by, at, part, contact,
+    # reason} each (state open / confirmed / ended with the complaint), for the responsible department
+    cooperation: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

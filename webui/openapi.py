@@ -338,7 +338,16 @@ def _components(forms: FormSchemas) -> dict[str, Any]:
         "tasks": {"type": "array", "items": _ref("Task")},
         "steps": {"type": "array", "items": _ref("Step"),
                   "description": "every completed step, oldest first"},
-        "closure": closure}}
+        "closure": closure,
+        "cooperation": {"type": "array", "description": "R2.4 each cooperating department's confirmation of "
+                        "its part: state open, confirmed or ended (the complaint closed first)",
+                        "items": {"type": "object", "properties": {
+                            "department": {"type": "string"},
+                            "state": {"type": "string", "enum": ["open", "confirmed", "ended"]},
+                            "due_at": _TIME, "late": {"type": "boolean"}, "by": {"type": ["string", "null"]},
+                            "at": _TIME, "part": {"type": ["string", "null"]},
+                            "contact": {"type": ["string", "null"]},
+                            "reason": {"type": ["string", "null"]}}}}}}
     event = {"type": "object", "required": ["at", "actor", "action"], "properties": {
         "at": {"type": "string"}, "actor": {"type": "string", "description": "the staff member's name"},
         "action": {"type": "string"}, "title": {"type": "string"}, "detail": {"type": "string"},

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from engine.complaints import cooperation_parts
 from engine.errors import KefuError
 from engine.permissions import Target, allowed_actions
 from engine.processes.host import parse_moment, policy_zone
@@ -122,6 +123,9 @@ def cancel_reason(reason: str, messages: Mapping[str, str], localise: Callable[[
         if event:
             return pick({"zh": f"事件：{task_title(event)}", "en": f"Event: {task_title(event)}"})
         return pick({"zh": "收到外部消息", "en": "A message arrived"})
+    if match := re.fullmatch(r"the process ended at '(.+)'", reason):  # a terminate end event (R2.4)
+        return pick({"zh": f"流程已在“{task_title(match[1])}”结束，本环节随之结束",
+                     "en": f"The process ended at '{task_title(match[1])}', and this step with it"})
     if match := re.fullmatch(r"the case moved to (.+)", reason):
         return pick({"zh": f"案件已迁移到流程版本 {match[1]}", "en": f"The case moved to version {match[1]}"})
     return reason
@@ -130,7 +134,11 @@ def cancel_reason(reason: str, messages: Mapping[str, str], localise: Callable[[
 def _timeline_detail(ev: Any, messages: Mapping[str, str], localise: Callable[[str], str]) -> str:
     data = ev.data or {}
     if ev.action == "task.cancelled" and data.get("reason"):
-        return cancel_reason(str(data["reason"]), messages, localise)[:500]
+        text = cancel_reason(str(data["reason"]), messages, localise)
+        if data.get("late") and data.get("due_at"):  # ended while overdue: it stays marked late
+            due = localise(str(data["due_at"]))
+            text += pick({"zh": f"（已逾期，时限 {due}）", "en": f" (overdue, due {due})"})
+        return text[:500]
     if ev.action == "message.received":  # the event's name from the diagram, never the message's code
         return task_title(str(data["event"])) if data.get("event") else ""
     return _detail(data)
@@ -297,6 +305,10 @@ def case_page(
     duplicates = [str((ev.data or {}).get("number")) for ev in raw_timeline
                   if ev.action == "case.duplicate_merged"]
     dept = case.responsible_department or ""
+    cooperation = [{**part, "department": services.choice_name("departments", str(part["department"]),
+                                                                case.subsidiary),
+                    "by": names.get(part["by"], part["by"]) if part["by"] else None}
+                   for part in cooperation_parts(raw_timeline, services.clock.now())]
     return CasePage(
         number=case.number,
         process_id=case.process_id,
@@ -332,6 +344,7 @@ def case_page(
         pending_merge=pending,
         merged_into=merged_into,
         duplicates=duplicates,
+        cooperation=cooperation,
         **_faq_state(services, actor, case, policy),
     )
 

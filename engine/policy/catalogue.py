@@ -76,7 +76,8 @@ KINDS = (
     "message",
 )
 CHOICES = {"clock": ("working time", "wall clock"), "days": ("calendar days", "working days")}
-LANE_SCOPES = ("project", "subsidiary", "group", "responsible_department", "first_receiver")
+LANE_SCOPES = ("project", "subsidiary", "group", "responsible_department", "cooperating_department",
+               "first_receiver")
 # A lane's fields: who (role) where (scope); ``sticky`` keeps a step with the person who did the last
 # one; ``not_first_receiver: true`` keeps the case's first receiver from taking its steps (nobody
 # approves their own request, R5.2).
@@ -209,6 +210,7 @@ ENTRIES: tuple[Entry, ...] = (
     _e("lanes.closure_reviewer", "lane", "结案审核", "003 第29条", "R2.12"),
     _e("lanes.closure_approver", "lane", "结案审批（含按无法解决结案）", "003 第29条", "R2.12、R2.16"),
     _e("lanes.claim_reporter", "lane", "索赔书面报告提交", "003 第34条", "R2.14"),
+    _e("lanes.cooperating_department", "lane", "配合部门确认配合事项（每个无条件配合部门一项）", "003 第20条", "R2.4"),
     _e("lanes.major_claim_approver", "lane", "重大投诉索赔审批", "003 第34条", "R2.14"),
     _e("lanes.adviser_assigner", "lane", "顾问无法联系时指定临时顾问", "000 顾问支持1", "R2.17"),
     _e("lanes.temporary_adviser", "lane", "临时顾问：总经理只能指定持本岗位者（顾问无法联系时）", "000 顾问支持1", "R2.17"),
@@ -216,6 +218,9 @@ ENTRIES: tuple[Entry, ...] = (
     _e("lanes.difficult_issue_visitor", "lane", "疑难问题回访（主管以上）", "001 篇3 三、2", "R6.2"),
     _e("lanes.archive_approver", "lane", "业主档案查询审批（主管以上领导）", "001 篇3 二、5", "R5.2"),
     _e("lanes.archive_relay", "lane", "代为查阅业主档案并转告", "001 篇3 二、5", "R5.2"),
+    _e("lanes.volume_reporter", "lane", "有效投诉达报告标准时由项目提交书面投诉处理情况报告", "000 投诉的受理3", "R2.13"),
+    _e("lanes.group_cs_manager", "lane", "审阅项目的书面报告（采纳或退回）及到现场调研（总公司客服中心经理）",
+       "000 投诉的受理3", "R2.13"),
     _e("privacy.full_phone_roles", "roles", "可直接看到客户完整电话号码的岗位（其他岗位见138****8000，点击显示须留痕）",
        "001 篇3 二、3", "R0.8"),
     _e("channels", "records", "受理渠道", "003 第7条", "R0.7", "coded"),
@@ -254,6 +259,8 @@ ENTRIES: tuple[Entry, ...] = (
     _e("complaint.visit_record.customer_confirmation", "flag",
        "上门商定方案须由客户签字确认", "003 第22条", "R2.7"),
     _e("complaint.visit_record.photos", "flag", "上门商定方案须上传问题照片", "003 第22条", "R2.7"),
+    _e("complaint.deadlines.cooperation", "duration",
+       "配合部门确认配合事项时限（督办令送达后；结案时未确认的随结案结束并记入时间线）", "003 第20条", "R2.4"),
     _e("complaint.deadlines.meeting_minutes", "duration",
        "重大投诉专题会议纪要报备时限", "003 第33条", "R2.3"),
     _e("complaint.schedules.progress_entry", "schedule", "处理进展录入时间", "003 第26条", "R2.10"),
@@ -289,6 +296,13 @@ ENTRIES: tuple[Entry, ...] = (
        "书面报告集团客服经理的有效投诉数", "000 投诉的受理3A", "R2.13"),
     _e("complaint.escalation.volume.investigate_at", "count",
        "集团客服经理现场调研的有效投诉数", "000 投诉的受理3B", "R2.13"),
+    _e("complaint.escalation.volume.report_due", "duration",
+       "达报告标准后项目提交书面投诉处理情况报告的时限（系统自动建立预警案件，报告退回修改后仍按此时限）",
+       "000 投诉的受理3", "R2.13"),
+    _e("complaint.escalation.volume.review_due", "duration", "集团客服经理审阅报告（采纳或退回）的时限",
+       "000 投诉的受理3", "R2.13"),
+    _e("complaint.escalation.volume.investigate_due", "duration", "达调研标准后集团客服经理到现场调研的时限",
+       "000 投诉的受理3", "R2.13"),
     _e("complaint.penalties.late_order_fine", "money",
        "督办令延迟录入或签发扣罚（元/每个计时单位）", "003 第18条", "R2.5"),
     _e("complaint.penalties.late_order_step", "duration", "督办令延迟扣罚计时单位", "003 第18条", "R2.5"),
@@ -348,6 +362,8 @@ ENTRIES: tuple[Entry, ...] = (
        "000 一、客服接口2)", "R0.3", "name unit by changes changed due"),
     _e("notifications.templates.order_signed", "message", "督办令签发后短信提醒责任人", "003 第19条", "R2.10",
        "name case task task_en due room"),
+    _e("notifications.templates.cooperation_order", "message", "督办令签发后知会各配合部门（附督办事项）", "003 第20条",
+       "R2.4", "name case room cooperating lead summary required due"),
     _e("notifications.templates.penalty", "message", "扣罚通知（每笔扣罚一条站内通知）", "003 第35条", "R2.15",
        "name case reason reason_en amount detail detail_en month"),
     _e("notifications.templates.penalty_ledger", "message", "月度扣罚台账报人力资源中心、财务中心（附电子表格）",
@@ -467,6 +483,7 @@ ENTRIES: tuple[Entry, ...] = (
     _e("numbering.prefix.archive_access", "text", "档案查询编号前缀", "001 篇3 二、7", "R0.6"),
     _e("numbering.prefix.repair_order", "text", "派工单编号前缀（独立连续编号）", "001 篇3 二、7", "R3.2"),
     _e("numbering.prefix.return_visit", "text", "回访编号前缀", "001 篇3 三、1", "R6.1"),
+    _e("numbering.prefix.volume_escalation", "text", "投诉量预警编号前缀", "000 投诉的受理3", "R2.13"),
 )
 # fmt: on
 

@@ -41,6 +41,7 @@ _SCOPES = {
     "subsidiary": "本公司的{role}",
     "group": "集团的{role}",
     "responsible_department": "第一责任部门的{role}",
+    "cooperating_department": "各配合部门的{role}",
     "first_receiver": "首问责任人本人（{role}）",
 }
 _AMOUNT = re.compile(r"(\d+) (working )?(minute|hour|day|week)s?")
@@ -191,6 +192,7 @@ _PLACEHOLDERS_ZH = {
     "answer": "处理意见", "campaign": "回访类型", "start": "起始日期", "end": "截止日期",
     "reached": "已回访户数", "households": "应回访户数",
     "coverage": "覆盖率", "target": "目标覆盖率", "needed": "尚差户数",
+    "cooperating": "配合部门", "lead": "第一责任部门", "summary": "督办事项", "required": "要求完成时间",
 }
 
 
@@ -393,4 +395,13 @@ def _category_table(policy: EffectivePolicy, group: EffectivePolicy, is_group: b
         helpers = _names(policy, "departments", list(item.get("cooperating", [])))
         group_name, name = _cell(str(item.get("group"))), _cell(str(item["name"]))
         rows.append(f"| {group_name} | {name} | {lead} | {helpers} | {differs} |")
+    spec = entry("complaint.deadlines.cooperation")
+    if spec is not None and policy.has(spec.key):
+        due = format_value(policy, spec, policy.get(spec.key))
+        rows += ["", "督办令签发送达第一责任部门时，每个无条件配合部门同时收到通知"
+                     "（附督办事项、要求完成时间），"
+                     f"并各有一项“确认配合事项”待办，由该部门负责人在{due}内确认本部门的配合事项；"
+                     "第一责任部门在案件页看到各部门的确认情况，"
+                     "逾期未确认的与其他逾期待办一样列入逾期。"
+                     "投诉结案时仍未确认的待办随结案结束，处理记录写明原因，逾期的标明逾期。"]
     return rows

@@ -354,31 +354,33 @@ class _Builder:
             for ts in spec.task_specs.values():
                 if not isinstance(ts, UserTask):
                     continue
+                # a multi-instance user task runs as instances of "<id> [child]": known by its BPMN id
+                task_id = getattr(ts, "bpmn_id", None) or ts.name
                 props = (ts.extensions or {}).get("properties", {})
-                line = lines.get(file, {}).get(ts.name)
-                if ts.name in out:
+                line = lines.get(file, {}).get(task_id)
+                if task_id in out:
                     problems.append(
                         DiagramError(
                             f"user task id {ts.name!r} is used in two processes",
                             path=self.path(file),
                             line=line,
-                            element_id=ts.name,
+                            element_id=task_id,
                             code="diagram.E003",
                         )
                     )
-                binding = bindings.get(file, {}).get(ts.name)
+                binding = bindings.get(file, {}).get(task_id)
                 if binding is None or not binding.key:
                     problems.append(
                         DiagramError(
                             "user task is in no lane; put it in a lane named after a policy 'lanes:' key",
                             path=self.path(file),
                             line=line,
-                            element_id=ts.name,
+                            element_id=task_id,
                             code="diagram.E020",
                         )
                     )
-                out[ts.name] = UserTaskInfo(
-                    name=ts.name,
+                out[task_id] = UserTaskInfo(
+                    name=task_id,
                     title=ts.bpmn_name or ts.name,
                     lane=binding.key if binding else None,
                     due_expr=props.get("due"),

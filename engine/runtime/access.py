@@ -6,7 +6,8 @@ and cases in the org.
 A lane names a policy ``lanes:`` entry ``{role, scope}``. The scope picks the unit of the case
 that works the task: ``project``/``subsidiary``/``group`` (the case's unit at that level, falling
 back upwards when the case has no project), ``responsible_department`` (the department unit with that
-department code under the case's project, else under its subsidiary) or ``first_receiver`` (assigned
+department code under the case's project, else under its subsidiary), ``cooperating_department`` (the
+same for the department one instance of a multi-instance step works for, R2.4) or ``first_receiver`` (assigned
 to the person who first received the case, R0.5). The inbox row's candidate group is ``role@unit``.
 A staff member holds each of their roles in their own unit (``role``) or in a named one (``role@unit``).
 """
@@ -133,8 +134,8 @@ def resolve_lane(
         return role, subsidiary or project, None
     if scope == "group":
         return role, placement_of(units(), subsidiary or project).group or subsidiary, None
-    if scope == "responsible_department":
-        department = case.get("responsible_department")
+    if scope in ("responsible_department", "cooperating_department"):
+        department = case.get(scope)
         if find_department is not None:
             parents = [p for p in (project, subsidiary) if p]
             code = find_department(department, parents) if department and parents else None

@@ -9,6 +9,7 @@ of tasks no longer READY go, case fields are copied from the workflow data, and
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -18,7 +19,10 @@ from SpiffWorkflow import TaskState
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.simple import TerminateEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.spiff.specs.defaults import UserTask
 
 from engine.actions import StepBinding, bind_step
@@ -30,6 +34,7 @@ from engine.search import case_search_fields, search_columns
 from engine.store import TaskRecord, Tx, UnitRecord
 
 __all__ = ["CASE_DATA_FIELDS", "FINAL_STATUSES", "PROVISIONAL_DEADLINES", "Transition", "swap_number",
+           "task_spec_id",
            "to_utc"]
 
 # Where a case keeps the deadlines computed on a provisional calendar year (in the workflow's own
@@ -67,6 +72,12 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
+def task_spec_id(task: Any) -> str:
+    """The diagram id of a task's step: an instance of a multi-instance user task ("<id> [child]" to
+    SpiffWorkflow) is known by the id drawn in the diagram, like every other step."""
+    return str(getattr(task.task_spec, "bpmn_id", None) or task.task_spec.name)
+
+
 def ready_user_tasks(wf: BpmnWorkflow) -> list[Any]:
     """The READY user tasks of a workflow, then of its subprocesses (call activities), each in creation order.
 
@@ -87,14 +98,38 @@ def ready_user_tasks(wf: BpmnWorkflow) -> list[Any]:
     return sorted(found + inside, key=lambda t: t.last_state_change)
 
 
+def _instance(task: Any) -> bool:
+    """True for a multi-instance step, one of its instances, or the end event right after it (R2.4 the
+    cooperating departments' confirmations): their data is a copy taken when the instances started, so
+    it never speaks for the case's fields."""
+    if task is None:
+        return False
+    if isinstance(task.task_spec, MultiInstanceTask) or task_spec_id(task) != task.task_spec.name:
+        return True
+    return isinstance(task.task_spec, EndEvent) and task.parent is not None and isinstance(
+        task.parent.task_spec, MultiInstanceTask)
+
+
+def _main_last(workflow: Any) -> Any:
+    """The workflow's task completed last, passing over multi-instance work (see :func:`_instance`)."""
+    last = workflow.last_task
+    if not _instance(last):
+        return last
+    done = [t for t in workflow.tasks.values()
+            if t.state == TaskState.COMPLETED and not _instance(t) and t.task_spec.name != "Start"]
+    return max(done, key=lambda t: t.last_state_change, default=last)
+
+
 def _last_completed(wf: BpmnWorkflow) -> Any:
     """The task completed last, in the workflow or in a call activity still running (its data is the
     case's latest, as if the called diagrams were drawn inline)."""
-    last = wf.last_task
+    last = _main_last(wf)
     for sub in wf.subprocesses.values():
-        task = sub.last_task
+        if sub.completed:
+            continue
+        task = _main_last(sub)
         later = last is None or (task is not None and task.last_state_change > last.last_state_change)
-        if task is not None and not sub.completed and later:
+        if task is not None and later:
             last = task
     return last
 
@@ -145,6 +180,8 @@ class Transition:
         self.new_rows: list[TaskRecord] = []
         self.notices: list[tuple[TaskRecord, list[str]]] = []  # (new row, roles its ``notify`` names)
         self.deleted_rows: list[str] = []
+        self._started = time.time()  # SpiffWorkflow stamps its tasks' changes with time.time()
+        self.told_lanes: set[str] = set()  # lanes whose new steps a service task already told (R2.4)
         self._units: dict[str, UnitRecord] | None = None
         self._actor_groups: frozenset[str] | None = None
         self.ledger: list[dict[str, Any]] = list(workflow.data.get(PROVISIONAL_DEADLINES, ()))
@@ -316,7 +353,8 @@ class Transition:
         last = _last_completed(wf)
         data.update(last.data if last is not None else wf.task_tree.data)
         for task in ready:
-            data.update(task.data)
+            if not _instance(task):
+                data.update(task.data)
         return data
 
     def sync(self) -> dict[str, Any]:
@@ -357,9 +395,15 @@ class Transition:
                 self.deleted_rows.append(task_id)
                 del self.rows[task_id]
                 if task_id != self.completed_task:
+                    data_: dict[str, Any] = {"task": row.task_spec, "title": row.title,
+                                             "reason": self.cancel_reason}
+                    if (ended := self._terminated_by(task_id)) is not None:  # R2.4 e.g. a part unconfirmed
+                        data_["reason"] = f"the process ended at '{ended}'"
+                        data_["ended_by"] = ended
+                        if row.due_at is not None and row.due_at < self.now:
+                            data_["late"], data_["due_at"] = True, self.local(row.due_at)
                     self.events.append({"actor": "system", "action": "task.cancelled", "task_id": task_id,
-                                        "data": {"task": row.task_spec, "title": row.title,
-                                                 "reason": self.cancel_reason}})
+                                        "data": data_})
         for task_id, task in ready.items():
             if task_id not in self.rows:
                 row = self._new_row(task_id, task)
@@ -373,6 +417,50 @@ class Transition:
             closed = {"status": self.case.get("status"), "outcome": self.case.get("outcome")}
             self.events.append({"actor": "system", "action": "case.closed", "data": closed})
         return {k: v for k, v in self.case.items() if self.original.get(k) != v}
+
+    def resolve(self, binding: Mapping[str, Any], cooperating: Any = None) -> tuple[str | None, str | None,
+                                                                                  str | None]:
+        """(role, unit, assignee) of a lane for this case; a ``cooperating_department`` lane for the
+        department ``cooperating`` (R2.4), in the project's unit of that department when someone there
+        holds the role, else in the company's (a project's 工程维修组 without a head)."""
+        if binding.get("scope") != "cooperating_department":
+            return resolve_lane(binding, self.case, self.units, self.tx.department_unit)
+        where = {**self.case, "cooperating_department": cooperating}
+        found = resolve_lane(binding, where, self.units, self.tx.department_unit)
+        if where.get("project") and not self._held(found[0], found[1]):
+            found = resolve_lane(binding, {**where, "project": None}, self.units, self.tx.department_unit)
+        return found
+
+    def _held(self, role: str | None, unit: str | None) -> bool:
+        """True when an active staff member of ``unit`` holds ``role`` there."""
+        if not role or not unit:
+            return False
+        from sqlalchemy import select
+
+        from engine.store.models import Staff
+
+        rows = self.tx.session.execute(
+            select(Staff.roles).where(Staff.active.is_(True), Staff.unit == unit)).scalars().all()
+        return any(role in (roles or []) or f"{role}@{unit}" in (roles or []) for roles in rows)
+
+    def _terminated_by(self, task_id: str) -> str | None:
+        """The name of the terminate end event reached in this transition while the step ``task_id`` was
+        open (e.g. the complaint closed before a cooperating department confirmed its part, R2.4), or
+        None. SpiffWorkflow drops the cancelled instances of a multi-instance step from the task tree, so
+        the end event is found by when it completed, not from the step."""
+        from uuid import UUID
+
+        for workflow in (self.wf, *self.wf.subprocesses.values()):
+            task = workflow.tasks.get(UUID(task_id))
+            if task is not None and task.state != TaskState.CANCELLED:
+                return None
+        for workflow in (self.wf, *self.wf.subprocesses.values()):
+            for other in workflow.tasks.values():
+                definition = getattr(other.task_spec, "event_definition", None)
+                if (other.state == TaskState.COMPLETED and isinstance(definition, TerminateEventDefinition)
+                        and other.last_state_change >= self._started):
+                    return str(other.task_spec.bpmn_name or other.task_spec.name)
+        return None
 
     def _keep_provisional(self, timers: list[tuple[Any, datetime | None]], completed: bool) -> None:
         """Add this transition's provisional deadlines to the case's list, each with an audit event
@@ -405,10 +493,18 @@ class Transition:
             return evaluate_expression(self.wf.script_engine, task, expression)
 
     def _new_row(self, task_id: str, task: Any) -> TaskRecord:
-        info = self.definition.user_tasks.get(task.task_spec.name)
+        spec = task_spec_id(task)
+        info = self.definition.user_tasks.get(spec)
         lane = info.lane if info is not None else task.task_spec.lane
         binding = self.policy.lane(lane) if lane else {"role": None, "scope": "project"}
-        role, unit, assignee = resolve_lane(binding, self.case, self.units, self.tx.department_unit)
+        cooperating = task.data.get("cooperating_department")
+        if cooperating is None and binding.get("scope") == "cooperating_department" and task_id in self.rows:
+            # a migrated instance keeps its department: the one its open row was queued in
+            unit_record = self.units().get(self.rows[task_id].unit or "")
+            cooperating = unit_record.department if unit_record is not None else None
+            if cooperating:
+                task.data["cooperating_department"] = cooperating
+        role, unit, assignee = self.resolve(binding, cooperating)
         due_at = None
         engine = self.wf.script_engine
         with self.engine():
@@ -424,7 +520,7 @@ class Transition:
         if sticky:  # the person who just did a step of the case goes on with it; the queue stays for others
             assignee, claimed_at = self.actor, self.now
         row = TaskRecord(
-            task_id=task_id, case_id=case["id"], task_spec=task.task_spec.name, title=title, lane=lane,
+            task_id=task_id, case_id=case["id"], task_spec=spec, title=title, lane=lane,
             role=role, unit=unit, candidate_group=group, assignee=assignee, default_assignee=default,
             claimed_at=claimed_at, due_at=due_at, created_at=self.now,
             number=case["number"], process_id=case["process_id"], category=case.get("category"),
@@ -435,6 +531,8 @@ class Transition:
         )
         opened = {"task": row.task_spec, "title": title, "candidate_group": row.candidate_group,
                   "assignee": assignee, "due_at": self.local(due_at)}
+        if binding.get("scope") == "cooperating_department":  # R2.4 the department this instance is for
+            opened["department"] = _text(cooperating)
         if sticky:
             opened["sticky"] = True
         if provisional:

@@ -108,6 +108,9 @@ class RunContext:
     data_dir: Path
     on_row: Callable[[str], None] | None = None
     counts: dict[str, int] = field(default_factory=dict)
+    # R2.13 opens the volume escalation's case (process, start form, project, first receiver); the volume
+    # watch calls it once the transaction that recorded the alert has committed (``Tx.on_commit``)
+    escalate: Callable[[str, dict[str, Any], str, str], Any] | None = None
 
     @property
     def calendar(self) -> Any:

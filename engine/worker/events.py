@@ -4,7 +4,9 @@
   becomes ``dispatched``; a repair's dispatch order, which also makes it ``dispatched``, is no 督办令),
   the people who must act on it — the holders of the new responsible-department task, or its
   assignee — are told at once on every channel of ``notifications.channels``
-  (003 第19条: 签发后自动短信提醒责任人).
+  (003 第19条: 签发后自动短信提醒责任人). The steps of a lane a service task of the same step
+  has already told in its own words (the cooperating departments, ``complaint.notify_cooperating``) are
+  not told twice.
 * **A step that notifies (R2.3, R3.4).** A user task whose diagram carries a ``notify`` property
   (an expression giving role codes, e.g. ``policy("complaint.escalation.emergency_notify")``) has
   the holders of those roles for the case told the moment it opens, at any hour (000 投诉的受理3:
@@ -47,7 +49,10 @@ def on_transition(tx: Tx, transition: Any, notify_policy: Any = None) -> int:
     case = transition.case
     signed = (case.get("process_id") == COMPLAINT and case.get("status") == DISPATCHED
               and transition.original.get("status") != DISPATCHED)
-    rows = [r for r in transition.new_rows if r.candidate_group or r.assignee] if signed else []
+    # lanes a service task of this step already told in its own words (R2.4)
+    told: set[str] = getattr(transition, "told_lanes", set())
+    rows = [r for r in transition.new_rows if (r.candidate_group or r.assignee) and r.lane not in told] \
+        if signed else []
     notices = [(row, roles) for row, roles in getattr(transition, "notices", []) if roles]
     if not rows and not notices:
         return 0

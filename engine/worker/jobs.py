@@ -25,7 +25,13 @@ assessment_summary        assessment.summary                         R8.1 last m
 
 The volume watch (R2.13) is not periodic: every sweep counts each project's valid complaints in
 the policy's window and raises a report at ``report_at`` and an on-site investigation at
-``investigate_at``, at most once per level, project and window.
+``investigate_at``, at most once per level, project and window (the alert row's unique key). Each alert
+tells the group CS manager (``complaint.escalation.volume_notify``) and opens a case of
+``volume_escalation`` for the project, received by that manager: the project's report to write and
+the manager's review of it, or the manager's on-site investigation, each due by the policy
+(``complaint.escalation.volume.*_due``). The case is opened after the alert's transaction commits
+(``Tx.on_commit``): a sweep that rolls back opens nothing, and the next sweep finds the alert missing
+and raises it again, so the case opens exactly once.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from engine.policy.rules import zh_duration
@@ -43,8 +50,9 @@ from engine.worker.context import COMPLAINT, RunContext, span, tasks_at
 from engine.worker.overdue import fined_kind
 from engine.worker.penalties import close_month, late_orders, open_work, overdue_ledger, progress_check
 
-__all__ = ["JOBS", "Job", "volume_check"]
+__all__ = ["ESCALATION", "JOBS", "Job", "volume_check"]
 
+ESCALATION = "volume_escalation"  # the process of the report, its review and the on-site investigation
 _INVALID = frozenset({"cancelled", "withdrawn", "merged"})  # not valid complaints (R2.13)
 
 
@@ -183,6 +191,12 @@ def volume_check(ctx: RunContext) -> dict[str, Any]:
             ctx.notifier.tell(notify, level, f"{project}:{crossing.id}", unit=name, count=len(found),
                               threshold=threshold, window=words)
             ctx.count(level)
+            if ctx.escalate is not None and notify:
+                form = {"level": "investigate" if level == "volume_investigate" else "report",
+                        "valid_count": len(found), "threshold": threshold,
+                        "window_text": zh_duration(window.text), "complaint_numbers": _numbers(found)}
+                receiver = min(p.login for p in notify)
+                ctx.repo.tx.on_commit(partial(ctx.escalate, ESCALATION, form, project, receiver))
     return dict(ctx.counts)
 
 

@@ -267,6 +267,17 @@ class Worker:
             return
         report.runs.append((*label, result))
 
+    def _escalate(self, process_id: str, data: dict[str, Any], project: str, receiver: str) -> Any:
+        """Open the R2.13 escalation case of ``project`` received by ``receiver`` (after the alert's
+        transaction committed); a failure is logged with the alert kept, never raised into the sweep."""
+        try:
+            view = self.runtime.open_case(process_id, {**data, "project": project}, receiver)
+        except KefuError as exc:
+            log.error("volume escalation for %s not opened: %s", project, exc)
+            return None
+        log.info("volume escalation %s opened for %s (%s)", view.number, project, data.get("level"))
+        return view
+
     def _live(self, unit: str, directory: Directory, report: SweepReport) -> None:
         """The checks of every sweep: the volume watch (R2.13), overdue alerts (R2.10), survey campaigns
         (R6.3)."""
@@ -280,6 +291,7 @@ class Worker:
                 ctx = RunContext(repo=repo, unit=unit, policy=policy, occurrence=now, previous=None,
                                  period="live", now=now, directory=directory,
                                  notifier=Notifier(repo, policy, now), data_dir=self.data_dir,
-                                 case_policy=partial(self._case_policy, repo))
+                                 case_policy=partial(self._case_policy, repo),
+                                 escalate=self._escalate if self.runtime is not None else None)
                 for what, count in check(ctx).items():
                     counts[what] = counts.get(what, 0) + count

@@ -53,6 +53,7 @@ PATHS: dict[str, tuple[dict[str, Any], list[Any]]] = {
     "raise_order": ({}, []),
     "sign_order": ({}, [RAISE]),
     "visit_customer": ({}, [RAISE, SIGN]),
+    "confirm_cooperation": ({}, [RAISE, SIGN]),  # R2.4 engineering cooperates on 房屋设备管理
     "record_unreachable": ({}, [RAISE, SIGN, UNREACHABLE]),
     "cs_callback": ({}, [RAISE, SIGN, UNREACHABLE, ("record_unreachable", {"unreachable_materials": "x"})]),
     "expert_answer": ({}, [RAISE, SIGN, EXPERT]),
@@ -111,6 +112,7 @@ NEXT: dict[str, dict[str, Any]] = {
     "review_written_reply": {"reply_approved": True},
     "acknowledge_delay": {"delay_note": "每日跟进"},
     "cs_callback": {"callback_result": "reached", "callback_record": "已约上门"},
+    "confirm_cooperation": {"cooperation_part": "工程部检修防水层"},
 }
 
 

@@ -76,7 +76,8 @@ def test_the_description_is_json_with_chinese_labels() -> None:
 
 def test_the_shipped_actions_are_registered_by_their_domain_modules() -> None:
     shipped = default_actions()
-    assert shipped.names() == ["complaint.open_linked", "complaint.require_lane_holder",
+    assert shipped.names() == ["complaint.notify_cooperating", "complaint.open_linked",
+                               "complaint.require_lane_holder",
                                "complaint.require_visit_record", "faq.add_entry", "notify.roles",
                                "penalty.book",
                                "repair.issue_dispatch_order", "repair.require_photos"]

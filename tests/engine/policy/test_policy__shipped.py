@@ -57,6 +57,9 @@ LANES = {
     "closure_reviewer": ("cs_centre_deputy_gm", "subsidiary"),  # R2.12 003 第29条
     "closure_approver": ("cs_centre_gm", "subsidiary"),
     "claim_reporter": ("department_head", "responsible_department"),  # R2.14 003 第34条
+    "cooperating_department": ("department_head", "cooperating_department"),  # R2.4 003 第20条 无条件配合
+    "volume_reporter": ("cs_supervisor", "project"),  # R2.13 the project writes its report (000 受理3)
+    "group_cs_manager": ("cs_manager", "group"),  # R2.13 reviews it, investigates on site
     "major_claim_approver": ("chairman", "subsidiary"),
     "adviser_assigner": ("general_manager", "subsidiary"),  # R2.17 000 顾问支持1: 公司总经理
     "temporary_adviser": ("department_head", "subsidiary"),  # R2.17 the adviser the GM names (issue 19)

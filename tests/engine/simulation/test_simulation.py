@@ -69,6 +69,7 @@ def test_a_friday_evening_complaint_worked_late_shows_every_deadline_reminder_es
         ("raise_order", "11-30 09:00", "11-30 10:00", True),
         ("sign_order", "11-30 09:30", "11-30 10:30", True),
         ("visit_customer", "11-30 11:30", "11-30 14:00", True),
+        ("confirm_cooperation", "11-30 11:30", "11-30 14:00", True),  # R2.4 engineering cooperates
         ("reply_customer", "12-01 10:30", "12-01 11:30", True),
         ("carry_out_work", "12-03 14:00", "12-03 15:00", True),
         ("apply_closure", None, "12-03 15:10", False),
@@ -102,12 +103,13 @@ def test_a_friday_evening_complaint_worked_late_shows_every_deadline_reminder_es
 
 def test_a_complaint_on_the_eve_of_national_day_waits_for_the_holiday_to_end(parts: Parts) -> None:
     sim = run(parts, "national-day-eve", "happy")
-    assert steps(sim)[:5] == [
+    assert steps(sim)[:6] == [
         ("raise_order", "10-08 09:00", "10-08 08:40", False),
         ("sign_order", "10-08 09:30", "10-08 08:50", False),
         ("visit_customer", "10-08 09:50", "10-08 09:00", False),
-        ("reply_customer", "10-09 08:50", "10-08 09:10", False),
-        ("carry_out_work", "10-11 09:00", "10-08 09:20", False),
+        ("confirm_cooperation", "10-08 09:50", "10-08 09:10", False),  # R2.4 engineering cooperates
+        ("reply_customer", "10-09 08:50", "10-08 09:20", False),
+        ("carry_out_work", "10-11 09:00", "10-08 09:30", False),
     ]
     assert sim.fines == ()
     assert sim.status == "closed"
@@ -115,10 +117,11 @@ def test_a_complaint_on_the_eve_of_national_day_waits_for_the_holiday_to_end(par
 
 def test_a_lunch_break_complaint_worked_late_is_fined_from_13_30(parts: Parts) -> None:
     sim = run(parts, "lunch-break", "late")
-    assert steps(sim)[:5] == [
+    assert steps(sim)[:6] == [
         ("raise_order", "11-23 14:00", "11-23 15:00", True),
         ("sign_order", "11-23 14:30", "11-23 15:30", True),
         ("visit_customer", "11-23 16:30", "11-23 17:30", True),
+        ("confirm_cooperation", "11-23 16:30", "11-23 17:30", True),  # R2.4 engineering cooperates
         ("reply_customer", "11-24 15:30", "11-24 16:30", True),
         ("carry_out_work", "11-26 17:30", "11-27 09:30", True),
     ]

@@ -1,0 +1,88 @@
+"""R2.4 the cooperating departments' confirmations on the case page and in the API (issue 19): the
+responsible department sees each part (awaiting, confirmed by whom, late); another subsidiary sees
+nothing. The browser test runs in Chromium on a desktop and a 390 px phone."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.webui.conftest import PASSWORD
+from tests.webui.live import serve
+
+VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+SHOTS = os.environ.get("KEFU_TEST_SHOTS", "")  # a folder: keep the screenshots there to look at them
+
+CASE = {"customer_name": "刘先生", "customer_phone": "13800138000", "room": "3栋1单元1202",
+        "description": "楼上漏水", "customer_request": "尽快维修", "channel": "phone",
+        "category": "facilities", "urgency": "normal", "scope": "household", "severity": "general",
+        "read_back_confirmed": True, "project": "sz-property-lyc"}
+
+
+def _task(services, number: str, name: str) -> str:
+    [task] = [t for t in services.runtime.get_case(number, "zheng.xiaoyan").tasks if t.task_name == name]
+    return task.task_id
+
+
+def _dispatched(services) -> str:
+    """A 房屋设备管理 complaint whose order reached 物业管理部 (leads) and 工程部 (cooperates)."""
+    rt = services.runtime
+    number = rt.open_case("complaint", CASE, "wang.fang").number
+    rt.complete_task(_task(services, number, "raise_order"), "wang.fang",
+                     {"order_summary": "请物业部处理楼上漏水",
+                      "required_completion": "2026-12-31T17:00:00+08:00"})
+    rt.complete_task(_task(services, number, "sign_order"), "lin.lihua", {"order_decision": "sign"})
+    return number
+
+
+def test_the_api_shows_the_confirmations_to_the_case_and_refuses_another_subsidiary(client, services):
+    number = _dispatched(services)
+    own = services.issue_token("yang.fan", "dept")
+    foreign = services.issue_token("shi.lei", "other")
+
+    def get(token: str):
+        return client.get(f"/api/v1/cases/{number}", headers={"Authorization": f"Bearer {token}"})
+
+    [part] = get(own).get_json()["cooperation"]
+    assert (part["department"], part["state"], part["by"]) == ("工程部", "open", None)
+    services.runtime.complete_task(_task(services, number, "confirm_cooperation"), "liu.qiang",
+                                   {"cooperation_part": "派工程部检修防水层"})
+    [part] = get(own).get_json()["cooperation"]
+    assert (part["state"], part["by"], part["part"]) == ("confirmed", "刘强", "派工程部检修防水层")
+    assert get(foreign).status_code in (403, 404)
+    task = {t["spec"]: t for t in get(own).get_json()["tasks"]}
+    assert "confirm_cooperation" not in task  # confirmed: out of every inbox
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_the_responsible_department_sees_the_cooperating_parts_on_the_case_page(
+        chromium, app, services, viewport):
+    from playwright.sync_api import expect
+
+    number = _dispatched(services)
+    services.runtime.complete_task(_task(services, number, "confirm_cooperation"), "liu.qiang",
+                                   {"cooperation_part": "派工程部检修楼上防水层，周三前完成",
+                                    "cooperation_contact": "刘强 13800000007"})
+    with serve(app) as url:
+        context = chromium.new_context(viewport=VIEWPORTS[viewport], locale="zh-CN")
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        page.goto(f"{url}/login")
+        page.fill("input[name=login]", "yang.fan")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("form button.primary")
+        page.wait_for_url("**/inbox")
+        page.goto(f"{url}/cases/{number}")
+        panel = page.locator("section.cooperation")
+        expect(panel).to_contain_text("配合部门确认")
+        expect(panel).to_contain_text("工程部")
+        expect(panel).to_contain_text("已确认")
+        expect(panel).to_contain_text("刘强")
+        expect(panel).to_contain_text("派工程部检修楼上防水层")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= VIEWPORTS[viewport]["width"], width
+        if SHOTS:
+            page.screenshot(path=str(Path(SHOTS) / f"i19-cooperation-{viewport}.png"), full_page=True)
+        context.close()

@@ -1,0 +1,40 @@
+"""R2.13 the volume escalation's case on the web (issue 19): the project's CS supervisor writes the report
+on the case page, the group CS manager reviews it; another subsidiary's staff neither see nor write it."""
+
+from __future__ import annotations
+
+START = {"level": "report", "valid_count": 5, "threshold": 5, "window_text": "30天",
+         "complaint_numbers": "TS-SZP-2026-000001、TS-SZP-2026-000002", "project": "sz-property-lyc"}
+
+
+def _task(services, number: str, name: str) -> str:
+    [task] = [t for t in services.runtime.get_case(number, "zheng.xiaoyan").tasks if t.task_name == name]
+    return task.task_id
+
+
+def test_the_project_writes_its_report_on_the_case_page_and_another_subsidiary_cannot(login, services):
+    number = services.runtime.open_case("volume_escalation", START, "zheng.xiaoyan").number
+    task = _task(services, number, "write_report")
+    outsider = login("fan.ming")  # hn-region's project CS specialist
+    assert outsider.get(f"/cases/{number}").status_code in (403, 404)
+    refused = outsider.post(f"/cases/{number}/tasks/{task}/complete",
+                            {"_spec": "write_report", "report": "不相干"})
+    assert refused.status_code in (403, 404)
+    assert _task(services, number, "write_report") == task  # nothing written
+    supervisor = login("li.na")
+    page = supervisor.get(f"/cases/{number}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "提交书面投诉处理情况报告" in html and "投诉量预警" in html
+    empty = supervisor.post(f"/cases/{number}/tasks/{task}/complete", {"_spec": "write_report", "report": ""})
+    assert empty.status_code == 422 and _task(services, number, "write_report") == task  # kept open
+    done = supervisor.post(f"/cases/{number}/tasks/{task}/complete",
+                           {"_spec": "write_report", "report": "5宗均为楼上漏水，已逐一处理"})
+    assert done.status_code == 302
+    manager = login("zheng.xiaoyan")
+    review = _task(services, number, "review_report")
+    assert "5宗均为楼上漏水" in manager.get(f"/cases/{number}").get_data(as_text=True)
+    accepted = manager.post(f"/cases/{number}/tasks/{review}/complete",
+                            {"_spec": "review_report", "review_decision": "accept"})
+    assert accepted.status_code == 302
+    assert services.runtime.get_case(number, "zheng.xiaoyan").status == "closed"
