@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-__all__ = ["gunicorn_available", "serve"]
+__all__ = ["CONNECTION_LIMIT", "gunicorn_available", "serve", "waitress_options"]
 
 
 def gunicorn_available() -> bool:
@@ -29,13 +29,24 @@ def gunicorn_available() -> bool:
     return True
 
 
+# Open connections one waitress process accepts. Its default of 100 left the 101st keep-alive client
+# (a browser keeps its connection open) waiting for ever, unaccepted, while the others kept theirs
+# (bench/load.py, 100 clients on one process); gunicorn's gthread workers accept 1,000 each.
+CONNECTION_LIMIT = 1000
+
+
+def waitress_options(threads: int) -> dict[str, Any]:
+    """The options ``kefu serve --workers 1`` gives waitress."""
+    return {"threads": threads, "ident": "kefu", "connection_limit": CONNECTION_LIMIT}
+
+
 def serve(app: Any, services: Any, *, host: str, port: int, threads: int, workers: int) -> None:
     """Serve ``app`` until stopped (Ctrl-C or SIGTERM)."""
     if workers == 1:
         import waitress
 
         # waitress: a production WSGI server (pure Python, threads); put TLS in a reverse proxy in front.
-        waitress.serve(app, host=host, port=port, threads=threads, ident="kefu")
+        waitress.serve(app, host=host, port=port, **waitress_options(threads))
         return
     if not gunicorn_available():
         raise click.UsageError(

@@ -210,3 +210,31 @@ def test_serve_with_worker_runs_the_worker_beside_and_ctrl_c_stops_both(tmp_path
     assert "stopped" in out.read_text()  # the worker ended its loop cleanly
     with pytest.raises(ProcessLookupError):
         os.kill(worker, 0)
+
+
+def test_one_waitress_process_answers_the_client_after_150_open_connections() -> None:
+    """``--workers 1``: 150 clients holding keep-alive connections, and one more still gets its answer
+    (waitress' default limit of 100 left it unaccepted for ever: bench/load.py, 100 clients)."""
+    import threading
+
+    import waitress.server
+
+    from webui.serving import waitress_options
+
+    def app(_environ, start_response):  # type: ignore[no-untyped-def]
+        start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
+        return [b"ok"]
+
+    server = waitress.server.create_server(app, host="127.0.0.1", port=0, **waitress_options(2))
+    port = server.effective_port  # type: ignore[union-attr]
+    runner = threading.Thread(target=server.run, daemon=True)
+    runner.start()
+    held = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(150)]
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as last:
+            last.sendall(b"GET / HTTP/1.1\r\nHost: kefu\r\nConnection: close\r\n\r\n")
+            assert last.recv(64).startswith(b"HTTP/1.1 200")
+    finally:
+        for sock in held:
+            sock.close()
+        server.close()
