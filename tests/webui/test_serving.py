@@ -218,6 +218,7 @@ def test_one_waitress_process_answers_the_client_after_150_open_connections() ->
     import threading
 
     import waitress.server
+    from waitress import wasyncore
 
     from webui.serving import waitress_options
 
@@ -225,9 +226,16 @@ def test_one_waitress_process_answers_the_client_after_150_open_connections() ->
         start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
         return [b"ok"]
 
-    server = waitress.server.create_server(app, host="127.0.0.1", port=0, **waitress_options(2))
+    sockets: dict[int, Any] = {}
+    server = waitress.server.create_server(app, map=sockets, host="127.0.0.1", port=0, **waitress_options(2))
     port = server.effective_port  # type: ignore[union-attr]
-    runner = threading.Thread(target=server.run, daemon=True)
+    stop = threading.Event()
+
+    def run() -> None:  # waitress' loop, until told to stop (server.run() cannot be stopped cleanly)
+        while not stop.is_set():
+            wasyncore.loop(timeout=0.05, map=sockets, count=1)
+
+    runner = threading.Thread(target=run, daemon=True)
     runner.start()
     held = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(150)]
     try:
@@ -237,4 +245,7 @@ def test_one_waitress_process_answers_the_client_after_150_open_connections() ->
     finally:
         for sock in held:
             sock.close()
-        server.close()
+        stop.set()
+        runner.join(10)
+        for channel in list(sockets.values()):  # the server and the connections it accepted
+            channel.close()
