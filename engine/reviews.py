@@ -33,7 +33,7 @@ from sqlalchemy import select
 from engine.clock import Clock
 from engine.durations import parse_schedule
 from engine.errors import ConflictError, FormError, NotFoundError
-from engine.permissions import Target, require, subject_of
+from engine.permissions import Target, can, require, subject_of
 from engine.runtime.access import load_staff
 from engine.store import CaseRecord, Store
 from engine.store.review_repo import STATS, ReviewRepo
@@ -62,6 +62,15 @@ def _form(field: str, en: str, zh: str) -> FormError:
     error = FormError(f"{field}: {en}", {field: en}, zh=zh)
     error.errors_zh = {field: zh}  # type: ignore[attr-defined]
     return error
+
+
+def _id(value: Any) -> int | None:
+    """A row id from a path or form (None when it is not one: no overflow reaches the database)."""
+    try:
+        number = int(str(value))
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**31 else None
 
 
 def case_policy_of(tx: Any, policies: Any) -> Callable[[CaseRecord], Any]:
@@ -283,10 +292,8 @@ class Reviews:
                       role=review["reviewer_role"])
 
     def _review(self, repo: ReviewRepo, review_id: Any, *, lock: bool = False) -> dict[str, Any]:
-        try:
-            found = repo.review(int(review_id), lock=lock)
-        except (TypeError, ValueError):
-            found = None
+        number = _id(review_id)
+        found = repo.review(number, lock=lock) if number is not None else None
         if found is None:
             raise NotFoundError(f"no review {review_id!r}", zh=f"没有编号为 {review_id} 的复盘清单")
         return found
@@ -366,10 +373,8 @@ class Reviews:
             require(subject, "review.sign", self._target(review), policy=self.policy(review["unit"]))
             if review["status"] != "open":
                 raise ConflictError("the list is signed off and frozen", zh="该清单已签认，不能再修改")
-            try:
-                item = repo.item(review["id"], int(item_id))
-            except (TypeError, ValueError):
-                item = None
+            number = _id(item_id)
+            item = repo.item(review["id"], number) if number is not None else None
             if item is None:
                 raise NotFoundError(f"no item {item_id!r} in review {review['id']}", zh="清单中没有该投诉")
             repo.note(item["id"], text, actor, now)
@@ -392,8 +397,8 @@ class Reviews:
                 raise ConflictError("the list is signed off already", zh="该清单已签认")
             missing = repo.unnoted(review["id"])
             if missing:
-                raise _form("items", f"{missing} complaint(s) have no note yet",
-                            f"还有{missing}宗投诉未填写复盘意见，请逐项填写后再签认")
+                raise ConflictError(f"{missing} complaint(s) have no note yet: note each before signing off",
+                                    zh=f"还有{missing}宗投诉未填写复盘意见，请逐项填写后再签认")
             repo.sign(review["id"], actor, now)
             notes = {i["case_number"]: i["note"] for i in repo.items(review["id"])}
             tx.append_audit(None, [{"actor": actor, "action": "review.signed",
@@ -408,6 +413,28 @@ class Reviews:
             subject = self._subject(tx, actor)
             return ReviewRepo(tx).tasks(groups=sorted(subject.groups), open_only=open_only)
 
+    def _task(self, repo: ReviewRepo, task_id: Any) -> dict[str, Any]:
+        number = _id(task_id)
+        task = repo.task(number) if number is not None else None
+        if task is None:
+            raise NotFoundError(f"no systemic task {task_id!r}", zh=f"没有编号为 {task_id} 的整改任务")
+        return task
+
+    def task(self, actor: str, task_id: Any) -> dict[str, Any]:
+        """A systemic task with its analysis, for its department (``review.answer``) or a reader of the
+        analysis (``review.read``); ``may_answer`` when the actor answers it and it is open."""
+        with self.store.read() as tx:
+            repo = ReviewRepo(tx)
+            task = self._task(repo, task_id)
+            review = self._review(repo, task["review_id"])
+            subject = self._subject(tx, actor)
+            policy = self.policy(task["subsidiary"])
+            target = Target("review_task", task["subsidiary"], candidate_group=task["candidate_group"])
+            holder = can(subject, "review.answer", target, policy=policy).allowed
+            if not holder:
+                require(subject, "review.read", self._target(review), policy=policy)
+            return {**task, "review": review, "may_answer": holder and task["answered_at"] is None}
+
     def answer(self, actor: str, task_id: Any, answer: str) -> dict[str, Any]:
         """A department's optimisation measures for its systemic task (once; late ones are fined)."""
         now = self.clock.now()
@@ -417,12 +444,7 @@ class Reviews:
                         f"请填写优化措施及整改方案（不超过{MAX_ANSWER}字）")
         with self.store.write() as tx:
             repo = ReviewRepo(tx)
-            try:
-                task = repo.task(int(task_id))
-            except (TypeError, ValueError):
-                task = None
-            if task is None:
-                raise NotFoundError(f"no systemic task {task_id!r}", zh=f"没有编号为 {task_id} 的整改任务")
+            task = self._task(repo, task_id)
             subject = self._subject(tx, actor)
             require(subject, "review.answer",
                     Target("review_task", task["subsidiary"], candidate_group=task["candidate_group"]),

@@ -23,7 +23,8 @@ csrf = CSRFProtect()
 # (``ops`` first: its hooks time and log every request).
 AREAS = ("ops", "auth", "account", "inbox", "intake", "case_list", "cases", "api", "faq", "repair",
          "visitors", "archives", "org", "holidays", "processes", "reports", "notices", "simulation",
-         "assessment", "assessment_api", "policies", "campaigns", "campaigns_api", "contacts")
+         "assessment", "assessment_api", "policies", "campaigns", "campaigns_api", "contacts",
+         "reviews", "review_api")
 
 
 def _secret_key(settings: Settings) -> str:

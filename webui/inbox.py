@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, Flask, redirect, render_template, request, url_for
 
 from engine.contacts import overdue
+from engine.reviews import Reviews
 from engine.store.web_queries import SORTS, VIEWS, InboxFilter
 from webui.context import current_actor, login_required, services
 
@@ -42,8 +43,12 @@ def _render(view: str, flt: InboxFilter, status: int = 200) -> Any:
     changes = services().contacts().pending(actor.login)
     now = services().clock.now()
     late = sum(1 for p in changes if overdue(p.change, now))
+    # the quarterly systemic-issue tasks (R2.18) of the actor's department, beside the case tasks
+    svc = services()
+    review_tasks = Reviews(svc.store, svc.clock, svc.policies).my_tasks(actor.login)
     return render_template("inbox.html", page=page, flt=flt, categories=categories,
-                           contact_changes=len(changes), contact_changes_late=late), status
+                           contact_changes=len(changes), contact_changes_late=late,
+                           review_tasks=review_tasks), status
 
 
 @bp.get("/inbox")

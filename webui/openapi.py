@@ -302,6 +302,33 @@ def _write_paths(forms: FormSchemas) -> dict[str, Any]:
     }
 
 
+def _reviews() -> dict[str, Any]:
+    count = {"type": "integer", "minimum": 0}
+    item = {"type": "object", "required": ["id", "position", "case_number", "data"], "properties": {
+        "id": {"type": "integer"}, "position": {"type": "integer"}, "case_id": {"type": "string"},
+        "case_number": {"type": "string"},
+        "data": {"type": "object", "description": "the complaint as it stood: project, opened_at, severity, "
+                                                  "category, status, responsible_department, content"},
+        "note": {"type": ["string", "null"]}, "noted_by": {"type": ["string", "null"]}, "noted_at": _TIME}}
+    task = {"type": "object", "required": ["id", "department", "due_at", "data"], "properties": {
+        "id": {"type": "integer"}, "review_id": {"type": "integer"}, "subsidiary": {"type": "string"},
+        "department": {"type": "string"}, "candidate_group": {"type": "string"}, "opened_at": _TIME,
+        "due_at": _TIME, "data": {"type": "object", "description": "period, count, categories {code: n}"},
+        "answer": {"type": ["string", "null"]}, "answered_by": {"type": ["string", "null"]},
+        "answered_at": _TIME}}
+    review = {"type": "object", "required": ["id", "kind", "unit", "period", "status"], "properties": {
+        "id": {"type": "integer"}, "kind": {"enum": ["leftover", "major", "systemic"]},
+        "unit": {"type": "string"},
+        "period": {"type": "string", "examples": ["2026-W49", "2026-12", "2026Q3"]},
+        "occurrence_at": _TIME, "reviewer_role": {"type": ["string", "null"]},
+        "generated_by": {"type": "string"}, "generated_at": _TIME, "status": {"enum": ["open", "signed"]},
+        "signed_by": {"type": ["string", "null"]}, "signed_at": _TIME, "summary": {"type": "object"},
+        "items": {"oneOf": [count, {"type": "array", "items": item}],
+                  "description": "in a list: how many; in one list: the complaints"},
+        "noted": count, "tasks": {"type": "array", "items": task}, "may_sign": {"type": "boolean"}}}
+    return {"Review": review, "ReviewItem": item, "ReviewTask": task}
+
+
 def _components(forms: FormSchemas) -> dict[str, Any]:
     task = {"type": "object", "required": ["task_id", "form", "title"], "properties": {
         "task_id": {"type": "string"}, "spec": {"type": "string"}, "title": {"type": "string"},
@@ -376,7 +403,7 @@ def _components(forms: FormSchemas) -> dict[str, Any]:
                                "FieldValue": value, "Step": step, "Event": event,
                                "CaseSummary": summary, "OpenCase": opens, "CompleteTask": completes,
                                "MonthlyReport": _monthly_report(), **_assessment(), "Ranking": _ranking(),
-                               **_campaigns()}
+                               **_campaigns(), **_reviews()}
     for pid, schema in forms.start.items():
         schemas[f"Open_{pid}"] = {"type": "object", "required": ["process", "data"],
                                   "additionalProperties": False,
@@ -523,6 +550,39 @@ def openapi_document(forms: FormSchemas, processes: list[str], stages: list[str]
                 ("200", "the analysis, with and without them", obj), ("403", "404", "422"),
                 params=[{**_query("year", "the year", YEAR), "required": True},
                         _query("unit", "a group, subsidiary or project code (default: the group)", _TEXT)])},
+            "/reviews": {
+                "get": _op("listReviews", "The review lists the caller may read, newest first (R2.18)",
+                           ("200", "the lists", {"type": "object", "required": ["items"], "properties": {
+                               "items": {"type": "array", "items": _ref("Review")}}}), ("404", "422"),
+                           params=[_query("kind", "leftover, major or systemic",
+                                          {"enum": ["leftover", "major", "systemic"]}),
+                                   _query("unit", "a subsidiary code", _TEXT)]),
+                "post": _op("generateReview", "This period's weekly or monthly list, generated now unless it "
+                            "exists (R2.18)", ("201", "the list with its complaints", _ref("Review")),
+                            ("403", "404", "422"),
+                            body=_json({"type": "object", "required": ["kind"], "additionalProperties": False,
+                                        "properties": {"kind": {"enum": ["leftover", "major"]},
+                                                       "unit": {**_TEXT, "description": "a subsidiary code "
+                                                                "(default: the caller's)"}}}))},
+            "/reviews/{review_id}": {"get": _op(
+                "readReview", "A list with its complaints and notes, or an analysis with its tasks",
+                ("200", "the list", _ref("Review")), ("403", "404"), params=[_path("review_id")])},
+            "/reviews/{review_id}/items/{item_id}/note": {"post": _op(
+                "noteReviewItem", "The reviewer's note on one complaint of an open list",
+                ("200", "the complaint with its note", _ref("ReviewItem")), ("403", "404", "409", "422"),
+                params=[_path("review_id"), _path("item_id")],
+                body=_json({"type": "object", "required": ["note"], "additionalProperties": False,
+                            "properties": {"note": {**_SOME_TEXT, "maxLength": 2000}}}))},
+            "/reviews/{review_id}/sign": {"post": _op(
+                "signReview", "Sign the list off once every complaint has a note; it is frozen",
+                ("200", "the signed list", _ref("Review")), ("403", "404", "409"),
+                params=[_path("review_id")])},
+            "/reviews/tasks/{task_id}/answer": {"post": _op(
+                "answerReviewTask", "A department's optimisation measures for its systemic task (R2.18)",
+                ("200", "the answered task", _ref("ReviewTask")), ("403", "404", "409", "422"),
+                params=[_path("task_id")],
+                body=_json({"type": "object", "required": ["answer"], "additionalProperties": False,
+                            "properties": {"answer": {**_SOME_TEXT, "maxLength": 4000}}}))},
             "/tasks/{task_id}/claim": {"post": _op("claimTask", "Claim a task from the group queue",
                                                    ("200", "claimed", claimed), ("403", "404", "409"),
                                                    params=[task])},

@@ -27,6 +27,7 @@ _COMMAND_MODULES = (
     "engine.cli.simulate",
     "engine.cli.assessment",
     "engine.cli.campaign",
+    "engine.cli.review",
 )
 
 

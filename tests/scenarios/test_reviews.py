@@ -71,7 +71,7 @@ def test_the_weekly_list_is_noted_item_by_item_signed_off_and_frozen(desk: Desk,
 
     first, second = shown["items"]
     reviews.note("lin.lihua", week["id"], first["id"], "工程部本周五前完成防水，周一复查")
-    with pytest.raises(FormError) as missing:
+    with pytest.raises(ConflictError) as missing:
         reviews.sign("lin.lihua", week["id"])
     assert "还有1宗投诉未填写复盘意见" in missing.value.zh
     with pytest.raises(FormError):
@@ -153,6 +153,12 @@ def test_the_quarterly_analysis_gives_each_department_a_task_and_fines_a_late_an
 
     with pytest.raises(PermissionDenied):
         reviews.answer("cai.wen", tasks["finance"]["id"], "华南区域公司财务部不能代答")
+    with pytest.raises(PermissionDenied):
+        reviews.task("cai.wen", tasks["finance"]["id"])  # nor read it
+    with pytest.raises(PermissionDenied):
+        reviews.answer("yang.fan", tasks["finance"]["id"], "物业部不答财务部的任务")
+    assert reviews.task("ma.xiaoli", tasks["finance"]["id"])["may_answer"] is True
+    assert reviews.task("lin.lihua", tasks["finance"]["id"])["may_answer"] is False  # reads, does not answer
     desk.at("2026-10-22 16:00")
     reviews.answer("ma.xiaoli", tasks["finance"]["id"], "统一收费单据格式，每月核对")  # in time
     with pytest.raises(ConflictError):
