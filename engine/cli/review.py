@@ -53,7 +53,7 @@ def _line(r: dict[str, Any]) -> str:
         size = f"{len(r['summary'].get('departments', {}))} department(s)"
     else:
         size = f"{r.get('noted', 0)}/{r.get('items', 0)} noted"
-    signed = f" signed by {r['signed_by']}" if r["signed_by"] else ""
+    signed = f" by {r['signed_by']}" if r["signed_by"] else ""
     return (f"#{r['id']} {r['unit']} {r['kind']} {r['period']} ({KINDS[r['kind']][2]}): {size}, "
             f"{r['status']}{signed}")
 

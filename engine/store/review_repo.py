@@ -63,11 +63,13 @@ class ReviewRepo:
     def reviews(self, *, kind: str | None = None, unit: str | None = None, limit: int = 100,
                 ) -> list[dict[str, Any]]:
         """Lists, newest first, with the number of items and of notes."""
-        noted = func.count(ITEMS.c.noted_at)
-        stmt = (select(REVIEWS, func.count(ITEMS.c.id).label("items"), noted.label("noted"))
-                .select_from(REVIEWS.outerjoin(ITEMS, ITEMS.c.review_id == REVIEWS.c.id))
-                .group_by(*REVIEWS.c).order_by(REVIEWS.c.occurrence_at.desc(), REVIEWS.c.id.desc())
-                .limit(limit))
+        # counted per list by the (review_id, position) index; no GROUP BY over the JSON summary
+        # (PostgreSQL has no equality for json)
+        mine = ITEMS.c.review_id == REVIEWS.c.id
+        items = select(func.count()).select_from(ITEMS).where(mine).scalar_subquery()
+        noted = select(func.count()).select_from(ITEMS).where(mine, ITEMS.c.noted_at.is_not(None))
+        stmt = (select(REVIEWS, items.label("items"), noted.scalar_subquery().label("noted"))
+                .order_by(REVIEWS.c.occurrence_at.desc(), REVIEWS.c.id.desc()).limit(limit))
         if kind is not None:
             stmt = stmt.where(REVIEWS.c.kind == kind)
         if unit is not None:

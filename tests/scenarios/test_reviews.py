@@ -9,17 +9,28 @@ at 09:00 on working days`` in the first month of a quarter, due ``15 days`` (cal
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
+from engine.clock import FixedClock
 from engine.errors import ConflictError, FormError, PermissionDenied
 from engine.reviews import Reviews
+from engine.store import Store
 from engine.store.review_repo import ReviewRepo
 from engine.store.worker_repo import WorkerRepo
 from engine.worker import Worker
 from tests.conftest import shanghai
+from tests.engine.worker.conftest import make_desk
 from tests.scenarios.conftest import Desk
+
+
+@pytest.fixture
+def desk(store: Store) -> Desk:
+    """The scenario desk on a fresh database, SQLite then PostgreSQL (the lists' ON CONFLICT insert
+    and the JSON columns behave differently on each)."""
+    return make_desk(store, FixedClock(shanghai("2026-11-23 10:00")))
 
 
 @pytest.fixture
@@ -35,11 +46,11 @@ def _reviews(desk: Desk) -> Reviews:
 
 
 def _audit(desk: Desk, action: str) -> list[dict]:
-    with desk.runtime.store.read() as tx:
-        rows = tx.conn.exec_driver_sql(
-            "SELECT actor, data FROM audit_events WHERE action = ? ORDER BY id", (action,)).fetchall()
-    import json
+    from sqlalchemy import text
 
+    with desk.runtime.store.read() as tx:
+        rows = tx.conn.execute(text("SELECT actor, data FROM audit_events WHERE action = :a ORDER BY id"),
+                               {"a": action}).fetchall()
     return [{"actor": r[0], **(json.loads(r[1]) if isinstance(r[1], str) else r[1])} for r in rows]
 
 
