@@ -38,3 +38,31 @@ def test_the_project_writes_its_report_on_the_case_page_and_another_subsidiary_c
                             {"_spec": "review_report", "review_decision": "accept"})
     assert accepted.status_code == 302
     assert services.runtime.get_case(number, "zheng.xiaoyan").status == "closed"
+
+
+def test_the_report_step_fits_a_phone(chromium, app, services):
+    import os
+    from pathlib import Path
+
+    from playwright.sync_api import expect
+
+    from tests.webui.conftest import PASSWORD
+    from tests.webui.live import serve
+
+    number = services.runtime.open_case("volume_escalation", START, "zheng.xiaoyan").number
+    with serve(app) as url:
+        context = chromium.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        page.goto(f"{url}/login")
+        page.fill("input[name=login]", "li.na")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("form button.primary")
+        page.wait_for_url("**/inbox")
+        page.goto(f"{url}/cases/{number}")
+        expect(page.locator("body")).to_contain_text("提交书面投诉处理情况报告")
+        expect(page.locator("body")).to_contain_text("投诉量预警")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        if shots := os.environ.get("KEFU_TEST_SHOTS", ""):
+            page.screenshot(path=str(Path(shots) / "i19-volume-escalation-phone.png"), full_page=True)
+        context.close()
