@@ -191,10 +191,15 @@ class Tx(CaseTx):
         ).first()
 
     def ensure_policy_snapshot(self, fingerprint: str, snapshot: dict[str, Any], now: datetime) -> bool:
-        """Store a snapshot unless its fingerprint is known; True when it was new."""
-        stmt = self._insert(PolicySnapshot).values(fingerprint=fingerprint, snapshot=snapshot, created_at=now)
-        result: Any = self.session.execute(stmt.on_conflict_do_nothing())
-        return bool(result.rowcount)
+        """Store a snapshot unless its fingerprint is known; True when it was new.
+
+        Whether a row was inserted is read from ``RETURNING``: the rowcount of this statement through
+        the session is -1 (unknown) on PostgreSQL, which made every process pin a known policy again
+        (a ``policy.pinned`` event and the system chain's lock in an intake; bench/load.py)."""
+        row = {"fingerprint": fingerprint, "snapshot": snapshot, "created_at": now}
+        stmt = (self._insert(PolicySnapshot).values(**row).on_conflict_do_nothing()
+                .returning(PolicySnapshot.fingerprint))
+        return self.session.execute(stmt).first() is not None
 
     # -- numbers -----------------------------------------------------------------------------------
     def next_number(self, subsidiary: str, prefix: str, year: int) -> int:

@@ -1,6 +1,7 @@
-"""The connection pool on PostgreSQL (issue 18, bench/load.py): a process serving 8 requests at once keeps
-its connections; SQLAlchemy's default pool of 5 opened and closed one (a new backend) for each of the
-6th to 8th concurrent requests, every time."""
+"""What the load bench found in the store (issue 18, bench/load.py). The connection pool on PostgreSQL: a
+process serving 8 requests at once keeps its connections (SQLAlchemy's default pool of 5 opened and
+closed one, a new backend, for each of the 6th to 8th concurrent requests, every time). A known policy
+snapshot is not pinned again."""
 
 from __future__ import annotations
 
@@ -37,3 +38,19 @@ def test_eight_threads_reuse_their_connections_round_after_round(database_factor
         assert len(backends) == 8, f"{len(backends)} backends for 8 threads over 4 rounds"
     finally:
         store.dispose()
+
+
+def test_a_known_policy_snapshot_is_not_stored_or_pinned_again(store: Store) -> None:
+    """``ensure_policy_snapshot`` says True once per fingerprint, on SQLite and PostgreSQL (on PostgreSQL it
+    said True every time: each process pinned a known policy again, an audit event and the system
+    chain's row lock inside an intake)."""
+    from datetime import UTC, datetime
+
+    now = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+    with store.write() as tx:
+        assert tx.ensure_policy_snapshot("f" * 64, {"code": "sz-property"}, now) is True
+    for _ in range(2):
+        with store.write() as tx:
+            assert tx.ensure_policy_snapshot("f" * 64, {"code": "sz-property"}, now) is False
+    with store.read() as tx:
+        assert tx.count_rows("policy_snapshots") == 1
