@@ -50,7 +50,7 @@ def _kind(endpoint: str, name: str) -> str | None:
     area = endpoint.split(".")[0]
     if name == "number":
         return {"repair": "repair", "visitors": "visit", "archives": "archive_request"}.get(area, "case")
-    return {"task_id": "task", "login": "staff", "entry_id": "faq"}.get(name) or (
+    return {"task_id": "task", "login": "staff", "entry_id": "faq", "review_id": "review"}.get(name) or (
         {"archives": "household", "org": "unit"}.get(area) if name == "code" else None)
 
 

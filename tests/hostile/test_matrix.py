@@ -52,6 +52,10 @@ EXPECTED: dict[tuple[str, str], tuple[set[str], set[str]]] = {
     ("org", "write"): ({"xu.lan", "gu.yan"}, {"gu.yan"}),      # a password reset of a staff member
     ("calendar", "read"): (EVERYONE, EVERYONE),
     ("calendar", "write"): ({"gu.yan"}, {"gu.yan"}),            # publish a year (group org_admin)
+    # R2.18 a subsidiary's weekly list: its managers read it (not a project's supervisor), the group's
+    # too; only its reviewer (complaint.escalation.leftover_review_to, the CS-centre GM) signs it
+    ("review", "read"): ({"he.jing", "lin.lihua", "zheng.xiaoyan"}, {"zheng.xiaoyan"}),
+    ("review", "write"): ({"lin.lihua"}, set()),
 }
 
 
@@ -86,6 +90,8 @@ def _web_probe(world: World, kind: str, op: str, side: str) -> Probe:
                                                      "answer": "矩阵测试答案。", "keywords": "矩阵"}),
         ("org", "read"): Probe("GET", f"/org/units/{ids['unit']}"),
         ("org", "write"): Probe("POST", f"/org/staff/{ids['staff']}/password", {}),
+        ("review", "read"): Probe("GET", f"/reviews/{ids['review']}"),
+        ("review", "write"): Probe("POST", f"/reviews/{ids['review']}/sign", {}),
         ("calendar", "read"): Probe("GET", "/calendar"),
         ("calendar", "write"): Probe("POST", "/calendar/publish", {"year": "2031", "region": "", "notice": "",
                                                                    "amendment": ""}),

@@ -110,6 +110,11 @@ def build_world(database_url: str, data_dir: Path) -> World:
     sz_request = archives.request_access(runtime, "peng.jun", SZ_HOUSE, "联系车主", "车牌号").number
     hn_request = archives.request_access(runtime, "fan.ming", HN_HOUSE, "联系车主", "车牌号").number
     faq_id = str(min(e.id for e in book.entries(include_retired=True)))
+    from engine.reviews import Reviews
+
+    lists = Reviews(services.store, clock, services.policies)
+    sz_review = str(lists.generate("he.jing", "leftover")["id"])  # R2.18: each side's weekly list
+    hn_review = str(lists.generate("feng.tingting", "leftover")["id"])
     world.ids = {
         "case": {"sz": sz_case, "hn": hn_case},
         "task": {"sz": _task_of(services, sz_case, "zheng.xiaoyan"),
@@ -122,6 +127,7 @@ def build_world(database_url: str, data_dir: Path) -> World:
         "faq": {"sz": faq_id, "hn": faq_id},
         "unit": {"sz": "sz-property-lyc-cs", "hn": "hn-region-bhw-cs"},
         "staff": {"sz": "zhou.jie", "hn": "dong.chen"},
+        "review": {"sz": sz_review, "hn": hn_review},
     }
     return world
 
