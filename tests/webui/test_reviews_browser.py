@@ -48,3 +48,29 @@ def test_the_reviewer_works_through_the_week_list(chromium, app, services, tmp_p
         phone.goto(f"{url}/reviews")
         assert phone.evaluate("document.documentElement.scrollWidth") <= 391
         phone.screenshot(path=str(shots / "i16rev-reviews-index-phone.png"), full_page=True)
+
+
+def test_a_department_head_answers_the_systemic_task_on_a_phone(  # noqa: F811
+        chromium, app, services, tmp_path: Path) -> None:  # noqa: F811
+    from playwright.sync_api import expect
+
+    from tests.webui.conftest import PASSWORD
+    from tests.webui.test_reviews import _systemic_task
+
+    services.set_password("ma.xiaoli", PASSWORD)
+    _systemic_task(services)
+    shots = Path(os.environ.get("KEFU_TEST_SHOTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    with serve(app) as url:
+        desk = _page(chromium, url, "ma.xiaoli")
+        phone = chromium.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
+                                     storage_state=desk.context.storage_state()).new_page()
+        phone.goto(f"{url}/inbox")
+        phone.click("section.review-tasks >> text=系统性问题分析：提出优化措施")
+        expect(phone.locator("h2").first).to_contain_text("系统性问题季度分析 2026Q3 · 财务部")
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 391
+        phone.fill("textarea[name=answer]", "统一收费单据格式，每月与物业管理部核对一次")
+        phone.screenshot(path=str(shots / "i16rev-systemic-task-phone.png"), full_page=True)
+        phone.click("button:text-is('提交')")
+        expect(phone.locator("main")).to_contain_text("统一收费单据格式")
+        expect(phone.locator("textarea[name=answer]")).to_have_count(0)
