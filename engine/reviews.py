@@ -175,7 +175,7 @@ def _quarter_of(local: datetime, every: int) -> tuple[str, datetime, datetime] |
 
 def make_systemic(ctx: Any) -> dict[str, Any]:
     """The worker's quarterly analysis for ``ctx.unit``: one task per responsible department."""
-    every = int(ctx.policy.get("complaint.reviews.systemic_every_months"))
+    every = max(1, int(ctx.policy.get("complaint.reviews.systemic_every_months")))
     found = _quarter_of(ctx.local(ctx.occurrence), every)
     if found is None:
         return {"skipped": "not the first month of a period"}
