@@ -22,7 +22,7 @@ from typing import Any
 from engine.clock import Clock
 from engine.errors import ConflictError, FormError, NotFoundError
 from engine.org import EMAIL_PATTERN, PHONE_PATTERN
-from engine.org_admin import tree_order, unit_target
+from engine.org_admin import reading_order, unit_target
 from engine.permissions import can, require, subject_of
 from engine.runtime.access import placement_of
 from engine.store import StaffRecord, Store, Tx, UnitRecord
@@ -113,7 +113,8 @@ class Contacts:
 
     # -- the book ----------------------------------------------------------------------------------
     def book(self, actor: str, query: str = "") -> list[ContactCard]:
-        """Every unit with a published contact (all units when ``query`` names them), in tree order;
+        """Every unit with a published contact (all units when ``query`` names them), in the order the
+        group reads its organisation (``reading_order``);
         ``query`` matches a unit's name or code or a contact's value."""
         text = query.strip()[:100]
         with self.store.read() as tx:
@@ -128,7 +129,7 @@ class Contacts:
             else:
                 wanted = set(values)
         cards = []
-        for code in tree_order(units):
+        for code in reading_order(units):
             if code not in wanted:
                 continue
             unit = units[code]

@@ -91,6 +91,26 @@ def tree_order(units: Mapping[str, UnitRecord]) -> list[str]:
     return out
 
 
+def reading_order(units: Mapping[str, UnitRecord]) -> list[str]:
+    """Unit codes the way the group reads its organisation (the contacts book): the group, its own
+    departments, then each subsidiary with its departments and then its projects (each with its
+    departments); siblings in the org file's order (``position``, then code)."""
+    children: dict[str | None, list[UnitRecord]] = {}
+    for unit in units.values():
+        children.setdefault(unit.parent if unit.parent in units else None, []).append(unit)
+    out: list[str] = []
+
+    def walk(parent: str | None) -> None:
+        key = lambda u: (u.kind != "department", _KIND_ORDER.get(u.kind, 9), u.position, u.code)  # noqa: E731
+        for unit in sorted(children.get(parent, []), key=key):
+            if unit.code not in out:
+                out.append(unit.code)
+                walk(unit.code)
+
+    walk(None)
+    return out
+
+
 @dataclass(frozen=True)
 class OrgScope:
     """What an administrator sees: every unit, the ones they manage (tree order) and their staff."""

@@ -213,7 +213,7 @@ def org_import_command(cli: CliContext, file: Path) -> None:
 def org_export_command(cli: CliContext, out: Path | None) -> None:
     """Write the organisation in the database (edited in the browser too) as an org YAML file."""
     from engine.org import render_org
-    from engine.org_admin import tree_order
+    from engine.org_admin import reading_order
     from engine.store.org_repo import OrgRepo
 
     store = _store(cli)
@@ -223,7 +223,7 @@ def org_export_command(cli: CliContext, out: Path | None) -> None:
     group = next((u for u in units.values() if u.kind == "group"), None)
     if group is None:
         raise KefuError("the database has no organisation yet; import one with kefu org import FILE")
-    text = render_org(group, [units[c] for c in tree_order(units)], people)
+    text = render_org(group, [units[c] for c in reading_order(units)], people)  # kept on import again
     if out is None:
         click.echo(text, nl=False)
     else:

@@ -242,8 +242,11 @@ class InboxMixin:
         by_code = {u.code: u for u in _items(org.units)}
         if getattr(org, "group", None) is not None:
             by_code.setdefault(org.group.code, org.group)
-        units = [UnitRecord(u.code, u.name, u.kind, u.parent, getattr(u, "department", None))
-                 for u in by_code.values()]
+        places: dict[tuple[Any, Any], int] = {}  # a unit's place among its siblings of its kind, in file order
+        units = []
+        for u in by_code.values():
+            places[u.parent, u.kind] = position = places.get((u.parent, u.kind), 0) + 1
+            units.append(UnitRecord(u.code, u.name, u.kind, u.parent, getattr(u, "department", None), position))
         people = [
             StaffRecord(s.login, s.name, s.unit, tuple(s.roles or ()), getattr(s, "phone", None),
                         getattr(s, "email", None), bool(getattr(s, "active", True)),

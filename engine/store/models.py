@@ -89,6 +89,7 @@ class OrgUnit(Base):
     kind: Mapped[str] = mapped_column(String(20))
     parent: Mapped[str | None] = mapped_column(String(64), index=True)
     department: Mapped[str | None] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(Integer, server_default="0")  # among its siblings of its kind
 
 
 class Staff(Base):

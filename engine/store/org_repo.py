@@ -87,12 +87,15 @@ class OrgRepo:
     def unit(self, code: str) -> UnitRecord | None:
         """One unit by code."""
         r = self.conn.execute(select(UNITS).where(UNITS.c.code == code)).first()
-        return None if r is None else UnitRecord(r.code, r.name, r.kind, r.parent, r.department)
+        return None if r is None else UnitRecord(r.code, r.name, r.kind, r.parent, r.department, r.position)
 
     def add_unit(self, unit: UnitRecord) -> None:
-        """Insert a unit."""
+        """Insert a unit, after its siblings of its kind in the organisation's order."""
+        last = self.conn.execute(select(func.max(UNITS.c.position)).where(
+            UNITS.c.parent == unit.parent, UNITS.c.kind == unit.kind)).scalar()
         self.conn.execute(insert(UNITS).values(code=unit.code, name=unit.name, kind=unit.kind,
-                                               parent=unit.parent, department=unit.department))
+                                               parent=unit.parent, department=unit.department,
+                                               position=(last or 0) + 1))
 
     def update_unit(self, code: str, **values: Any) -> None:
         """Change a unit's name (or department code)."""

@@ -18,6 +18,7 @@ class UnitRecord:
     kind: str
     parent: str | None
     department: str | None = None
+    position: int = 0  # its place among its siblings of its kind, in the org file's order
 
 
 @dataclass(frozen=True)

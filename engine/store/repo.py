@@ -117,7 +117,7 @@ class Tx(CaseTx):
     def units(self) -> dict[str, UnitRecord]:
         """Every org unit by code."""
         rows = self.conn.execute(_UNITS)
-        return {r.code: UnitRecord(r.code, r.name, r.kind, r.parent, r.department) for r in rows}
+        return {r.code: UnitRecord(r.code, r.name, r.kind, r.parent, r.department, r.position) for r in rows}
 
     def department_unit(self, department: str, parents: Sequence[str]) -> str | None:
         """The unit of ``department`` directly under the first of ``parents`` (one or two) that has one."""
@@ -135,7 +135,7 @@ class Tx(CaseTx):
         for unit in units:
             row = existing.get(unit.code)
             values = {"name": unit.name, "kind": unit.kind, "parent": unit.parent,
-                      "department": unit.department}
+                      "department": unit.department, "position": unit.position}
             if row is None:
                 self.session.add(OrgUnit(code=unit.code, **values))
                 changed += 1

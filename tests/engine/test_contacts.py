@@ -159,3 +159,40 @@ def test_the_demo_contacts_publish_every_areas_hotline_and_every_departments_con
     assert [c.code for c in book.book("zhang.wei", "何军")] == ["sz-property-engineering"]  # its person
     assert [c.code for c in book.book("zhang.wei", "lyc-engineering@szwy")] == ["sz-property-lyc-engineering"]
     assert book.seed({"sz-property-lyc": {"hotline": "400-000-0000"}, "nowhere": {"hotline": "400-1"}}) == 0
+
+
+
+def test_the_book_reads_the_way_the_group_reads_its_organisation(runtime, book):
+    """The group and its own departments first, then each subsidiary in the org file's order (深圳物业
+    before 华南区域) with its departments and then its projects (each with its departments); a unit
+    added on the 组织 page comes last among its siblings."""
+    from engine.org_admin import OrgAdmin, reading_order
+
+    with runtime.store.read() as tx:
+        units = tx.units()
+    read = reading_order(units)
+    assert set(read) == set(units)
+    assert read[:3] == ["group", "group-cs", "group-admin"]
+    assert read.index("sz-property") < read.index("hn-region")
+    sz = read[read.index("sz-property"):read.index("hn-region")]
+    assert sz[:4] == ["sz-property", "sz-property-cs", "sz-property-engineering", "sz-property-property"]
+    first_project = next(i for i, c in enumerate(sz) if units[c].kind == "project")
+    assert all(units[c].kind == "department" and units[c].parent == "sz-property" for c in sz[1:first_project])
+    assert sz[first_project:first_project + 4] == [
+        "sz-property-lyc", "sz-property-lyc-cs", "sz-property-lyc-engineering", "sz-property-lyc-security"]
+    assert sz.index("sz-property-lyc") < sz.index("sz-property-jhy")
+    hn = read[read.index("hn-region"):]
+    assert hn[:2] == ["hn-region", "hn-region-cs"] and hn[-4] == "hn-region-bhw"
+
+    OrgAdmin.of(runtime).save_unit("xu.lan", {"code": "sz-property-aa", "name": "安保部", "kind": "department",
+                                              "parent": "sz-property", "department": "security"}, new=True)
+    import yaml
+
+    from engine.cli.cases import DEMO_CONTACTS
+
+    book.seed(yaml.safe_load(DEMO_CONTACTS.read_text(encoding="utf-8"))["contacts"])
+    book.seed({"sz-property-aa": {"person": "安德", "phone": "0755-88880000"}})
+    cards = [c.code for c in book.book("tian.tian")]
+    assert cards[:3] == ["group", "group-cs", "group-admin"]
+    assert cards.index("sz-property-administration") < cards.index("sz-property-aa") < cards.index(
+        "sz-property-lyc")  # after the file's departments (though its code sorts first), before the projects
