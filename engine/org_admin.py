@@ -180,7 +180,7 @@ class OrgAdmin:
             _, subject, units = self._who(tx, actor)
             if ORG_ADMIN not in subject.roles:
                 require(subject, "org.manage", Target("unit", subject.subsidiary, subject.project))
-            managed = [c for c in tree_order(units) if can(subject, "org.manage", unit_target(units, c))]
+            managed = [c for c in reading_order(units) if can(subject, "org.manage", unit_target(units, c))]
             staff = OrgRepo(tx).staff_in(managed)
         return OrgScope(subject, units, managed, staff)
 
