@@ -242,11 +242,12 @@ class InboxMixin:
         by_code = {u.code: u for u in _items(org.units)}
         if getattr(org, "group", None) is not None:
             by_code.setdefault(org.group.code, org.group)
-        places: dict[tuple[Any, Any], int] = {}  # a unit's place among its siblings of its kind, in file order
+        places: dict[tuple[Any, Any], int] = {}  # a unit's place among its siblings of its kind
         units = []
         for u in by_code.values():
             places[u.parent, u.kind] = position = places.get((u.parent, u.kind), 0) + 1
-            units.append(UnitRecord(u.code, u.name, u.kind, u.parent, getattr(u, "department", None), position))
+            department = getattr(u, "department", None)
+            units.append(UnitRecord(u.code, u.name, u.kind, u.parent, department, position))
         people = [
             StaffRecord(s.login, s.name, s.unit, tuple(s.roles or ()), getattr(s, "phone", None),
                         getattr(s, "email", None), bool(getattr(s, "active", True)),

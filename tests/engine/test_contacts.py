@@ -177,15 +177,17 @@ def test_the_book_reads_the_way_the_group_reads_its_organisation(runtime, book):
     sz = read[read.index("sz-property"):read.index("hn-region")]
     assert sz[:4] == ["sz-property", "sz-property-cs", "sz-property-engineering", "sz-property-property"]
     first_project = next(i for i, c in enumerate(sz) if units[c].kind == "project")
-    assert all(units[c].kind == "department" and units[c].parent == "sz-property" for c in sz[1:first_project])
+    assert all(units[c].kind == "department" and units[c].parent == "sz-property"
+               for c in sz[1:first_project])
     assert sz[first_project:first_project + 4] == [
         "sz-property-lyc", "sz-property-lyc-cs", "sz-property-lyc-engineering", "sz-property-lyc-security"]
     assert sz.index("sz-property-lyc") < sz.index("sz-property-jhy")
     hn = read[read.index("hn-region"):]
     assert hn[:2] == ["hn-region", "hn-region-cs"] and hn[-4] == "hn-region-bhw"
 
-    OrgAdmin.of(runtime).save_unit("xu.lan", {"code": "sz-property-aa", "name": "安保部", "kind": "department",
-                                              "parent": "sz-property", "department": "security"}, new=True)
+    OrgAdmin.of(runtime).save_unit("xu.lan", {"code": "sz-property-aa", "name": "安保部",
+                                              "kind": "department", "parent": "sz-property",
+                                              "department": "security"}, new=True)
     import yaml
 
     from engine.cli.cases import DEMO_CONTACTS

@@ -288,7 +288,7 @@ def test_the_worker_sweep_hands_over_when_an_absence_starts(desk, admin, tmp_pat
 
 def test_the_org_page_lists_units_in_the_groups_reading_order(admin):
     managed = admin.scope("gu.yan").managed
-    assert managed[:4] == ["group", "group-cs", "group-admin", "sz-property"]  # 深圳物业 first, as in the file
+    assert managed[:4] == ["group", "group-cs", "group-admin", "sz-property"]  # 深圳物业 first (the file)
     assert managed.index("sz-property-lyc") < managed.index("hn-region")
-    assert admin.scope("lu.fang").managed[:2] == ["hn-region", "hn-region-cs"]  # its departments, then projects
+    assert admin.scope("lu.fang").managed[:2] == ["hn-region", "hn-region-cs"]  # departments, then projects
     assert admin.scope("lu.fang").managed[-4] == "hn-region-bhw"

@@ -46,12 +46,13 @@ def _login(chromium, url: str, who: str, width: int, locale: str):  # type: igno
 
 
 def _assert_fits(measured: dict, where: str) -> None:  # type: ignore[type-arg]
-    assert measured["navOverflow"] <= 0, f"{where}: the menu scrolls sideways by {measured['navOverflow']}px"
-    assert measured["pageOverflow"] <= 0, f"{where}: the page scrolls sideways by {measured['pageOverflow']}px"
+    assert measured["navOverflow"] <= 0, f"{where}: the menu scrolls sideways ({measured['navOverflow']}px)"
+    assert measured["pageOverflow"] <= 0, f"{where}: the page scrolls sideways ({measured['pageOverflow']}px)"
     for item in measured["items"]:
         assert item["visible"], f"{where}: {item['text']} is not shown"
         assert item["left"] >= 0 and item["right"] <= measured["width"] + 0.5, (
-            f"{where}: {item['text']} is clipped ({item['left']:.0f}–{item['right']:.0f} of {measured['width']})")
+            f"{where}: {item['text']} is clipped "
+            f"({item['left']:.0f}–{item['right']:.0f} of {measured['width']})")
 
 
 def test_every_menu_item_is_inside_the_viewport_at_every_width(chromium, app, services) -> None:
