@@ -20,7 +20,7 @@ from engine.store.case_queries import CaseFilter
 from engine.store.web_queries import COUNT_CAP, SORTS, VIEWS, InboxFilter
 from webui.context import services
 from webui.form_schema import NO_NUL, FormSchemas, problems
-from webui.openapi import CASE_LIST_PARAMS, MONTH, QUARTER, YEAR, openapi_document
+from webui.openapi import CASE_LIST_PARAMS, ITEMS_PER_PAGE, MONTH, QUARTER, YEAR, openapi_document
 from webui.viewdata import mask_phone
 
 __all__ = ["RuleRefusal", "bp", "init_app", "refusal"]
@@ -233,6 +233,21 @@ def monthly_report() -> Any:
         raise FormError("query parameter 'month' is required (YYYY-MM, e.g. 2026-11)",
                         {"month": "required"}, zh="请填写月份（YYYY-MM）")
     return jsonify(services().monthly_report(g.api_actor, args["month"], args.get("unit")))
+
+
+@bp.get("/reports/monthly/items")
+@token_required
+def monthly_report_items() -> Any:
+    """One page of a unit's complaints of the month (the report's list, in receipt order):
+    ``?month=YYYY-MM&unit=&page=1&per_page=50``."""
+    from engine.reports.monthly import ITEMS_PER_PAGE as FIRST
+
+    args = _args({"month": MONTH, "unit": _TEXT, "page": _PAGE, "per_page": ITEMS_PER_PAGE})
+    if "month" not in args:
+        raise FormError("query parameter 'month' is required (YYYY-MM, e.g. 2026-11)",
+                        {"month": "required"}, zh="请填写月份（YYYY-MM）")
+    return jsonify(services().monthly_report_items(g.api_actor, args["month"], args.get("unit"),
+                                                   args.get("page", 1), args.get("per_page", FIRST)))
 
 
 @bp.get("/reports/ranking")

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.reports.monthly import ITEMS_PER_PAGE as FIRST_ITEMS
+from engine.reports.monthly import MAX_ITEMS_PER_PAGE
 from engine.store.web_queries import SORTS, VIEWS
 from webui.form_schema import DATE, NO_NUL, FormSchemas
 
@@ -62,6 +64,8 @@ MONTH = {"type": "string", "pattern": "^20[0-9]{2}-(0[1-9]|1[0-2])$", "examples"
 # The API offers quarters (statistics.analysis_every_months: 3); other period lengths are the CLI's.
 QUARTER = {"type": "string", "pattern": "^20[0-9]{2}Q[1-4]$", "examples": ["2026Q3"]}
 YEAR = {"type": "integer", "minimum": 2000, "maximum": 2099, "examples": [2026]}
+# Complaints a page of the monthly report's list holds.
+ITEMS_PER_PAGE = {"type": "integer", "minimum": 1, "maximum": MAX_ITEMS_PER_PAGE, "default": FIRST_ITEMS}
 
 
 def _json(schema: dict[str, Any]) -> dict[str, Any]:
@@ -155,7 +159,8 @@ def _monthly_report() -> dict[str, Any]:
                                                  "by_category", "by_project"], "properties": {
         "received": number, "valid": number, "closed": number, "open": number, "unresolvable": number,
         "by_category": counts, "by_project": counts, "by_channel": counts, "by_urgency": counts,
-        "by_department": counts, "by_project_category": {"type": "object", "additionalProperties": counts}}}
+        "by_department": counts, "by_project_category": {"type": "object", "additionalProperties": counts},
+        "items_total": {**number, "description": "complaints in the list (items): every one received"}}}
     return {"type": "object", "required": ["month", "unit", "complaints", "deadlines", "handling",
                                            "return_visits", "repairs", "consultations", "items"],
             "properties": {
@@ -171,8 +176,34 @@ def _monthly_report() -> dict[str, Any]:
                 "return_visits": {"type": "object", "properties": {
                     "closed": number, "visited": number, "coverage": rate, "satisfaction": counts}},
                 "repairs": alongside, "consultations": alongside,
-                "items": {"type": "array", "items": {"type": "object", "required": ["number", "closed"]}},
+                "items": {"type": "array", "items": _ref("ReportItem"),
+                          "description": "the first page of the month's complaints (items_page)"},
+                "items_page": _ref("ReportItemsPage"),
                 "names": {"type": "object"}}}
+
+
+def _report_items() -> dict[str, Any]:
+    """A complaint of the monthly report's list, and where a page of that list stands."""
+    text = {"type": "string"}
+    required = ["number", "received_at", "content", "corrective", "valid", "closed"]
+    item = {"type": "object", "required": required,
+            "properties": {"number": text, "project": {"type": ["string", "null"]},
+                           "category": {"type": ["string", "null"]}, "received_at": _TIME,
+                           "content": text, "corrective": text, "valid": {"type": "boolean"},
+                           "closed": {"type": "boolean", "description": "closed by the report's as_of"},
+                           "outcome": {"type": ["string", "null"]}}}
+    href = {"type": ["string", "null"], "description": "the API address of that page (null: there is none)"}
+    where = {"page": {"type": "integer", "minimum": 1},
+             "per_page": {"type": ["integer", "null"], "description": "null: the whole list"},
+             "pages": {"type": "integer", "minimum": 1},
+             "total": {"type": "integer", "minimum": 0}, "next": href, "previous": href}
+    page = {"type": "object", "required": ["page", "per_page", "pages", "total", "next", "previous"],
+            "properties": where}
+    listing = {"type": "object", "required": ["month", "unit", "total", "page", "per_page", "pages", "items"],
+               "properties": {**where, "month": MONTH, "unit": text, "unit_name": text,
+                              "as_of": _TIME, "final": {"type": "boolean"},
+                              "items": {"type": "array", "items": _ref("ReportItem")}}}
+    return {"ReportItem": item, "ReportItemsPage": page, "ReportItems": listing}
 
 
 def _assessment() -> dict[str, Any]:
@@ -402,8 +433,8 @@ def _components(forms: FormSchemas) -> dict[str, Any]:
     schemas: dict[str, Any] = {"Error": error, "Task": task, "Case": case, "TaskItem": item,
                                "FieldValue": value, "Step": step, "Event": event,
                                "CaseSummary": summary, "OpenCase": opens, "CompleteTask": completes,
-                               "MonthlyReport": _monthly_report(), **_assessment(), "Ranking": _ranking(),
-                               **_campaigns(), **_reviews()}
+                               "MonthlyReport": _monthly_report(), **_report_items(), **_assessment(),
+                               "Ranking": _ranking(), **_campaigns(), **_reviews()}
     for pid, schema in forms.start.items():
         schemas[f"Open_{pid}"] = {"type": "object", "required": ["process", "data"],
                                   "additionalProperties": False,
@@ -524,6 +555,13 @@ def openapi_document(forms: FormSchemas, processes: list[str], stages: list[str]
                 ("200", "the figures", _ref("MonthlyReport")), ("403", "404", "422"),
                 params=[{**_query("month", "the month, in the unit's time zone", MONTH), "required": True},
                         _query("unit", "a group, subsidiary or project code (default: the group)", _TEXT)])},
+            "/reports/monthly/items": {"get": _op(
+                "monthlyReportItems", "A page of a unit's complaints of the month (the monthly report's "
+                "list: content, corrective actions, closed or not), in receipt order, with the total",
+                ("200", "the page", _ref("ReportItems")), ("403", "404", "422"),
+                params=[{**_query("month", "the month, in the unit's time zone", MONTH), "required": True},
+                        _query("unit", "a group, subsidiary or project code (default: the group)", _TEXT),
+                        _PAGE, _query("per_page", "complaints a page", ITEMS_PER_PAGE)])},
             "/assessment/statements": {"get": _op(
                 "assessmentStatements", "A subsidiary's or project's staff assessment for a month (R8)",
                 ("200", "each person's points and money, the public list, the notices",

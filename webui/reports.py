@@ -11,6 +11,7 @@ from flask import Blueprint, Flask, Response, render_template, request, url_for
 
 from engine.errors import FormError, PermissionDenied
 from engine.reports.export import report_pdf, report_title, report_xlsx, sections
+from engine.reports.monthly import ITEMS_PER_PAGE
 from engine.reports.quarterly import period_label
 from engine.reports.quarterly_export import (
     bad_debt_sections,
@@ -59,12 +60,18 @@ def index() -> Any:
     unit = request.args.get("unit") or units[0][0]
     month = request.args.get("month") or months[1]
     try:
+        page = request.args.get("page", 1, type=int)  # the edge refused a page out of 1–100000 (validation)
         figures = services().monthly_report(current_actor(), month, unit)
+        if page != 1:  # the figures with another page of the complaints' list
+            listing = services().monthly_report_items(current_actor(), month, unit, page, ITEMS_PER_PAGE)
+            figures = {**figures, "items": listing["items"],
+                       "items_page": {k: listing[k] for k in figures["items_page"]}}
     except FormError as exc:
         return render_template("reports/monthly.html", units=units, months=months, unit=unit, month=month,
                                figures=None, errors=field_errors(exc), failed=exc), 422
     return render_template("reports/monthly.html", units=units, months=months, unit=unit, month=month,
                            figures=figures, tables=sections(figures), title=report_title(figures), errors={})
+
 
 
 @bp.get("/<unit>/<month>.<fmt>")
@@ -74,7 +81,7 @@ def download(unit: str, month: str, fmt: str) -> Any:
     if fmt not in ("xlsx", "pdf"):
         raise FormError(f"no download as {fmt!r}; use .xlsx or .pdf", {"format": "xlsx or pdf"},
                         zh="只能下载 Excel（.xlsx）或 PDF（.pdf）")
-    figures = services().monthly_report(current_actor(), month, unit)
+    figures = services().monthly_report(current_actor(), month, unit, all_items=True)  # the whole list
     name = f"report-{figures['unit']}-{figures['month']}.{fmt}"
     if fmt == "xlsx":
         body = report_xlsx(figures)

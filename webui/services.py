@@ -189,12 +189,23 @@ class Services:
 
     # -- holiday calendar (issue 17) -------------------------------------------------------------
     # -- statistics (R7.1) ------------------------------------------------------------------------
-    def monthly_report(self, actor: Actor, month: str, unit: str | None) -> dict[str, Any]:
-        """The unit's monthly figures as ``actor`` may read them (``report.read``)."""
-        from engine.reports.monthly import monthly_statistics
+    def monthly_report(self, actor: Actor, month: str, unit: str | None, *,
+                       all_items: bool = False) -> dict[str, Any]:
+        """The unit's monthly figures as ``actor`` may read them (``report.read``): with the first page
+        of the month's complaints, or all of them (``all_items``: the Excel and the PDF)."""
+        from engine.reports.monthly import ITEMS_PER_PAGE, monthly_statistics
 
+        per_page = None if all_items else ITEMS_PER_PAGE
         return monthly_statistics(self.store, self.policies, month, unit, now=self.clock.now(),
-                                  subject=_subject(actor))
+                                  subject=_subject(actor), items_per_page=per_page)
+
+    def monthly_report_items(self, actor: Actor, month: str, unit: str | None, page: int,
+                             per_page: int) -> dict[str, Any]:
+        """One page of the unit's complaints of the month as ``actor`` may read them (``report.read``)."""
+        from engine.reports.monthly import monthly_items
+
+        return monthly_items(self.store, self.policies, month, unit, page=page, per_page=per_page,
+                             now=self.clock.now(), subject=_subject(actor))
 
     def ranking_report(self, actor: Actor, month: str, unit: str | None) -> dict[str, Any]:
         """The unit's rankings of ``month`` as ``actor`` may read them (``report.read``)."""

@@ -4,7 +4,9 @@
 With ``--as LOGIN`` the report is read as that staff member (``report.read``: a manager of one
 subsidiary cannot read another's); without it the command runs with the operator's access to the
 database, like ``kefu penalties export``. ``--now`` fixes the moment the figures are "as at" for
-the running month.
+the running month. The JSON lists the month's first 50 complaints (``complaints.items_total`` says
+how many there are, ``items_page.next`` where the API serves the next page; ``--items all`` lists
+every one); the Excel and the PDF always list them all.
 """
 
 from __future__ import annotations
@@ -33,14 +35,18 @@ def report_group() -> None:
               show_default=True)
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False),
               help="File to write (required for xlsx and pdf; JSON goes to stdout without it).")
+@click.option("--items", "items", type=click.Choice(["page", "all"]), default="page", show_default=True,
+              help="JSON: list the first page of the month's complaints (complaints.items_total says how "
+                   "many; items_page.next where the rest is) or all of them. Excel and PDF list all.")
 @pass_cli
-def monthly_command(cli: CliContext, month: str, unit: str | None, fmt: str, out: Path | None) -> None:
+def monthly_command(cli: CliContext, month: str, unit: str | None, fmt: str, out: Path | None,
+                    items: str) -> None:
     """The unit's figures for the month: counts, on-time rates, handling time, visits, the list."""
     from engine.errors import KefuError
     from engine.permissions import subject_of
     from engine.policy import load_policy_set
     from engine.reports.export import report_pdf, report_xlsx
-    from engine.reports.monthly import monthly_statistics
+    from engine.reports.monthly import ITEMS_PER_PAGE, monthly_statistics
     from engine.runtime.access import load_staff
 
     if fmt != "json" and out is None:
@@ -53,7 +59,9 @@ def monthly_command(cli: CliContext, month: str, unit: str | None, fmt: str, out
         with store.read() as tx:
             subject = subject_of(load_staff(tx, cli.actor), tx.units)
     policies = load_policy_set(cli.settings.policies_dir)
-    figures = monthly_statistics(store, policies, month, unit, now=cli.clock.now(), subject=subject)
+    per_page = ITEMS_PER_PAGE if fmt == "json" and items == "page" else None
+    figures = monthly_statistics(store, policies, month, unit, now=cli.clock.now(), subject=subject,
+                                 items_per_page=per_page)
     if fmt == "json":
         text = json.dumps(figures, ensure_ascii=False, indent=2)
         if out is None:

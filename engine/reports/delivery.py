@@ -91,8 +91,9 @@ def report_deadline(policy: Any, month: str) -> datetime:
 def store_report(store: Any, policies: Any, unit: str | None, month: str, now: datetime, *, by: str,
                  data_dir: Path, note: str | None = None, repo: ReportRepo | None = None) -> dict[str, Any]:
     """Compute, store as a new version and write the Excel of one unit's month; returns the figures
-    with ``version`` and ``file`` added. Earlier versions are kept."""
-    figures = monthly_statistics(store, policies, month, unit, now=now)
+    with ``version`` and ``file`` added. The stored figures list every complaint (``items``), as the
+    Excel does. Earlier versions are kept."""
+    figures = monthly_statistics(store, policies, month, unit, now=now, items_per_page=None)  # the whole list
     body = report_xlsx(figures)
 
     def add(r: ReportRepo) -> int:

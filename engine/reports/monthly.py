@@ -19,15 +19,23 @@ what stood on the 30th and regenerating a closed month gives the same figures:
 * ``return_visits``: closed complaints with a recorded return visit (``coverage = visited / closed``)
   and the satisfaction counts (满意 / 基本满意 / 不满意, the policy's ``satisfaction.scale``);
 * ``repairs`` and ``consultations``: received, closed and open alongside;
-* ``items``: each complaint's number, place, cause, content, corrective actions and state.
+* ``items``: each complaint's number, place, cause, content, corrective actions and state, in
+  receipt order: the first page of ``items_per_page`` (50 by default: the JSON of the API and of
+  ``kefu report monthly``) or every one (``items_per_page=None``: the Excel and PDF, the stored
+  reports). ``complaints.items_total`` is how many there are (every complaint received, valid or
+  not) and ``items_page`` says which page this is and where the next one is
+  (``GET /api/v1/reports/monthly/items``: ``monthly_items``). A month's figures cost what its
+  aggregates cost, not what printing every complaint's texts costs.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, datetime
 from difflib import get_close_matches
 from typing import Any
+from urllib.parse import urlencode
 
 from engine.errors import FormError, NotFoundError
 from engine.permissions import Subject, Target, require
@@ -36,12 +44,15 @@ from engine.store.records import UnitRecord
 from engine.store.report_models import DEADLINE_KINDS
 from engine.store.report_repo import ReportRepo, Scope
 
-__all__ = ["LEVELS", "month_range", "monthly_statistics", "parse_month", "report_target", "resolve_unit",
-           "unit_policy"]
+__all__ = ["ITEMS_PATH", "ITEMS_PER_PAGE", "LEVELS", "MAX_ITEMS_PER_PAGE", "month_range", "monthly_items",
+           "monthly_statistics", "parse_month", "report_target", "resolve_unit", "unit_policy"]
 
 LEVELS = ("group", "subsidiary", "project")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 COMPLAINT, REPAIR, CONSULTATION = "complaint", "repair", "consultation"
+ITEMS_PER_PAGE = 50  # complaints listed in the report's JSON; the rest page by page
+MAX_ITEMS_PER_PAGE = 500
+ITEMS_PATH = "/api/v1/reports/monthly/items"
 
 
 def parse_month(text: Any) -> tuple[int, int]:
@@ -113,25 +124,86 @@ def _local(moment: datetime | None, zone: Any) -> str | None:
     return moment.astimezone(zone).isoformat(timespec="seconds") if moment is not None else None
 
 
+def _open(tx: Any, policies: Any, month: str, unit: str | None, now: datetime,
+          subject: Subject | None) -> tuple[dict[str, UnitRecord], UnitRecord, Any, Scope]:
+    """The report's units, its unit (``subject`` must be allowed ``report.read`` on it), the unit's
+    policy and the complaints' scope of ``month`` as at ``now`` (or the month's end)."""
+    year, number = parse_month(month)
+    units = tx.units()
+    found = resolve_unit(units, unit)
+    if subject is not None:
+        require(subject, "report.read", report_target(units, found))
+    policy = unit_policy(policies, units, found)
+    start, end = month_range(year, number, policy.calendar.tz)
+    return units, found, policy, Scope(COMPLAINT, found.kind, found.code, start, end, min(now, end))
+
+
+def _check_page(page: Any, per_page: Any) -> None:
+    """FormError naming ``page`` or ``per_page`` unless both are whole numbers in range."""
+    errors: dict[str, str] = {}
+    if isinstance(page, bool) or not isinstance(page, int) or page < 1:
+        errors["page"] = "页码须为从 1 开始的整数"
+    if isinstance(per_page, bool) or not isinstance(per_page, int) or not 1 <= per_page <= MAX_ITEMS_PER_PAGE:
+        errors["per_page"] = f"每页条数须为 1–{MAX_ITEMS_PER_PAGE} 的整数"
+    if errors:
+        raise FormError(f"page must be a whole number from 1 and per_page one from 1 to "
+                        f"{MAX_ITEMS_PER_PAGE}; got page={page!r}, per_page={per_page!r}", errors,
+                        zh="；".join(errors.values()))
+
+
+def _pages(month: str, unit: str, total: int, page: int, per_page: int | None) -> dict[str, Any]:
+    """Where a page of the list stands: its number and size, the total, and the next and previous
+    pages' addresses in the API (None at either end; both None for the whole list)."""
+    if per_page is None:
+        return {"page": 1, "per_page": None, "pages": 1, "total": total, "next": None, "previous": None}
+    pages = max(1, math.ceil(total / per_page))
+
+    def href(at: int) -> str:
+        return f"{ITEMS_PATH}?{urlencode({'month': month, 'unit': unit, 'page': at, 'per_page': per_page})}"
+
+    return {"page": page, "per_page": per_page, "pages": pages, "total": total,
+            "next": href(page + 1) if page < pages else None,
+            "previous": href(min(page - 1, pages)) if page > 1 else None}
+
+
+def monthly_items(store: Store, policies: Any, month: str, unit: str | None = None, *, page: int = 1,
+                  per_page: int = ITEMS_PER_PAGE, now: datetime,
+                  subject: Subject | None = None) -> dict[str, Any]:
+    """One page of the unit's complaints of ``month`` (the report's ``items``, in receipt order, the
+    same rows as the Excel's 投诉明细), with the total and the neighbouring pages (a page past the
+    last is empty, its ``previous`` the last page, like the case list's); ``page`` and ``per_page``
+    out of range are a FormError naming them; ``subject`` must be allowed ``report.read``."""
+    _check_page(page, per_page)
+    with store.read() as tx:
+        _units, found, policy, scope = _open(tx, policies, month, unit, now, subject)
+        repo = ReportRepo(tx)
+        total = repo.complaint_count(scope)
+        zone = policy.calendar.tz
+        offset = (page - 1) * per_page
+        items = repo.complaint_items(scope, zone, per_page, offset) if offset < total else []
+    year, number = parse_month(month)
+    label = f"{year:04d}-{number:02d}"
+    return {"month": label, "unit": found.code, "unit_name": found.name, "as_of": _local(scope.as_of, zone),
+            "final": now >= scope.end, **_pages(label, found.code, total, page, per_page), "items": items}
+
+
 def monthly_statistics(store: Store, policies: Any, month: str, unit: str | None = None, *,
-                       now: datetime, subject: Subject | None = None) -> dict[str, Any]:
-    """The unit's figures for ``month`` (``YYYY-MM``); ``subject`` must be allowed ``report.read``."""
+                       now: datetime, subject: Subject | None = None,
+                       items_per_page: int | None = ITEMS_PER_PAGE) -> dict[str, Any]:
+    """The unit's figures for ``month`` (``YYYY-MM``); ``subject`` must be allowed ``report.read``.
+    ``items`` lists the first ``items_per_page`` complaints, or every one when it is None."""
+    if items_per_page is not None:
+        _check_page(1, items_per_page)
     year, number = parse_month(month)
     with store.read() as tx:
-        units = tx.units()
-        found = resolve_unit(units, unit)
-        if subject is not None:
-            require(subject, "report.read", report_target(units, found))
-        policy = unit_policy(policies, units, found)
+        units, found, policy, scope = _open(tx, policies, month, unit, now, subject)
         zone = policy.calendar.tz
-        start, end = month_range(year, number, zone)
-        as_of = min(now, end)
+        end, as_of = scope.end, scope.as_of
         repo = ReportRepo(tx)
         scale = _names(policy, "satisfaction.scale")
-        scope = Scope(COMPLAINT, found.kind, found.code, start, end, as_of)
         totals = repo.figures(scope, list(scale))
         breakdowns = repo.breakdowns(scope)
-        items = repo.complaint_items(scope, zone)
+        items = repo.complaint_items(scope, zone, items_per_page)
         others = repo.process_totals(scope, [REPAIR, CONSULTATION])
     grid = breakdowns["project_category"]
     by_channel, by_urgency = breakdowns["channel"], breakdowns["urgency"]
@@ -158,7 +230,7 @@ def monthly_statistics(store: Store, policies: Any, month: str, unit: str | None
         "final": now >= end,
         "complaints": {
             "received": totals["received"], "valid": valid, "closed": closed, "open": valid - closed,
-            "unresolvable": totals["unresolvable"],
+            "unresolvable": totals["unresolvable"], "items_total": totals["received"],
             "by_category": dict(sorted(by_category.items())),
             "by_project": dict(sorted(by_project.items())),
             "by_project_category": {p: dict(sorted(v.items()))
@@ -177,6 +249,7 @@ def monthly_statistics(store: Store, policies: Any, month: str, unit: str | None
                           "satisfaction": {code: satisfaction.get(code, 0) for code in scale}},
         **alongside,
         "items": items,
+        "items_page": _pages(f"{year:04d}-{number:02d}", found.code, totals["received"], 1, items_per_page),
         "names": {"units": {c: u.name for c, u in units.items() if u.kind in LEVELS},
                   "categories": _names(policy, "complaint.categories"),
                   "channels": _names(policy, "channels"),

@@ -83,6 +83,13 @@ def _deadline(kind: str, at: datetime) -> tuple[ColumnElement[bool], ColumnEleme
     return on_time, late
 
 
+def _page(stmt: Any, limit: int | None, offset: int) -> Any:
+    """``stmt`` limited to one page (``LIMIT``/``OFFSET``), or whole when ``limit`` is None."""
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return stmt.offset(offset) if offset else stmt
+
+
 def _score(scores: dict[str, int]) -> Any:
     """The score of a case's recorded satisfaction (NULL when it has none of the scale's)."""
     c = STATS.c
@@ -246,21 +253,31 @@ class ReportRepo:
             found[pid] = {"received": int(received), "closed": int(done), "open": int(received) - int(done)}
         return found
 
-    def complaints(self, scope: Scope) -> list[tuple[Any, ...]]:
+    def complaints(self, scope: Scope, limit: int | None = None, offset: int = 0) -> list[tuple[Any, ...]]:
         """The scope's complaints in receipt order: (number, project, category, opened_at, content,
-        corrective, valid, closed by the report's moment, outcome)."""
+        corrective, valid, closed by the report's moment, outcome); ``limit`` rows from ``offset``
+        (every row when ``limit`` is None)."""
         c = STATS.c
         closed = and_(c.closed_at.is_not(None), c.closed_at < scope.as_of)
         stmt = (select(c.number, c.project, c.category, c.opened_at, c.content, c.corrective, c.valid,
                        case((closed, True), else_=False), c.outcome)
                 .where(*self._where(scope)).order_by(c.opened_at, c.number))
-        return [tuple(r) for r in self.conn.execute(stmt)]
+        return [tuple(r) for r in self.conn.execute(_page(stmt, limit, offset))]
 
-    def complaint_items(self, scope: Scope, zone: Any) -> list[dict[str, Any]]:
-        """The report's list of the scope's complaints, in receipt order, as JSON-ready dicts: number,
-        project, category, received_at (ISO 8601 in ``zone``), content, corrective, valid, closed (by
-        the report's moment), outcome. On PostgreSQL the database formats each row (``to_char`` in the
-        zone); elsewhere the rows are formatted here."""
+    def complaint_count(self, scope: Scope) -> int:
+        """How many complaints the scope lists (valid or not): the total of the paginated list."""
+        return int(self.conn.execute(select(func.count()).where(*self._where(scope))).scalar() or 0)
+
+    def complaint_items(self, scope: Scope, zone: Any, limit: int | None = None,
+                        offset: int = 0) -> list[dict[str, Any]]:
+        """The report's list of the scope's complaints, in receipt order (received_at, then the case
+        number: a stable order, so pages never overlap or skip), as JSON-ready dicts: number, project,
+        category, received_at (ISO 8601 in ``zone``), content, corrective, valid, closed (by the
+        report's moment), outcome; ``limit`` of them from ``offset`` (all when ``limit`` is None). On
+        PostgreSQL the database formats each row (``to_char`` in the zone); elsewhere the rows are
+        formatted here."""
+        if limit == 0:
+            return []
         c = STATS.c
         closed = and_(c.closed_at.is_not(None), c.closed_at < scope.as_of)
         if self.tx.dialect == "postgresql":
@@ -275,7 +292,7 @@ class ReportRepo:
                            func.coalesce(c.corrective, "").label("corrective"),
                            func.coalesce(c.valid, False).label("valid"), closed.label("closed"), c.outcome)
                     .where(*self._where(scope)).order_by(c.opened_at, c.number))
-            result = self.conn.execute(stmt)
+            result = self.conn.execute(_page(stmt, limit, offset))
             keys = list(result.keys())
             return [dict(zip(keys, row, strict=True)) for row in result]
         return [{"number": number, "project": project, "category": category,
@@ -283,7 +300,7 @@ class ReportRepo:
                  "content": content or "", "corrective": corrective or "", "valid": bool(valid),
                  "closed": bool(done), "outcome": outcome}
                 for (number, project, category, opened, content, corrective, valid, done, outcome)
-                in self.complaints(scope)]
+                in self.complaints(scope, limit, offset)]
 
     def unresolvable(self, scope: Scope) -> list[tuple[Any, ...]]:
         """The scope's valid complaints closed as unresolvable by the report's moment, in receipt order:

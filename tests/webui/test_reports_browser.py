@@ -58,3 +58,39 @@ def test_a_manager_reads_the_month_and_downloads_excel_and_pdf(chromium, app, se
         phone.goto(f"{url}/reports?unit=sz-property&month={month}")
         width = phone.evaluate("document.documentElement.scrollWidth")
         assert width <= 390 + 1  # the wide tables scroll inside their box, the page does not
+
+
+def test_on_a_phone_the_complaints_of_a_big_month_page_by_50(chromium, app, services,  # noqa: F811
+                                                             tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    from tests.webui.test_reports import _many
+
+    month, numbers = _many(services, 120)
+    with serve(app) as url:
+        desktop = _page(chromium, url, "lin.lihua")
+        phone = chromium.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
+                                     storage_state=desktop.context.storage_state()).new_page()
+        phone.goto(f"{url}/reports?unit=sz-property&month={month}")
+        heading = phone.locator("h3#items")
+        expect(heading).to_contain_text("共 120 条，第 1/3 页")
+        rows = phone.locator("table.stats.wide tbody tr")
+        expect(rows).to_have_count(50)
+        expect(rows.first).to_contain_text(numbers[0])
+        pager = phone.locator("nav.pager")
+        expect(pager).to_contain_text("第 1–50 条，共 120 条")
+        pager.get_by_role("link", name="下一页").click()
+        expect(heading).to_contain_text("第 2/3 页")
+        expect(rows.first).to_contain_text(numbers[50])
+        expect(phone.locator(".figure", has_text="受理投诉")).to_contain_text("120")  # the figures stay
+        pager.get_by_role("link", name="下一页").click()
+        expect(rows).to_have_count(20)
+        expect(rows.last).to_contain_text(numbers[-1])
+        assert pager.get_by_role("link", name="下一页").count() == 0
+        box = pager.get_by_role("link", name="上一页").bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["height"] >= 30
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390 + 1
+        pager.scroll_into_view_if_needed()
+        phone.screenshot(path=str(tmp_path / "report-items-phone.png"))
+        desktop.goto(f"{url}/reports?unit=sz-property&month={month}&page=2#items")
+        desktop.screenshot(path=str(tmp_path / "report-items-desktop.png"))
