@@ -200,6 +200,7 @@ def monthly_statistics(store: Store, policies: Any, month: str, unit: str | None
         zone = policy.calendar.tz
         end, as_of = scope.end, scope.as_of
         repo = ReportRepo(tx)
+        repo.serial()
         scale = _names(policy, "satisfaction.scale")
         totals = repo.figures(scope, list(scale))
         breakdowns = repo.breakdowns(scope)
