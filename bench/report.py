@@ -13,8 +13,9 @@ are not filled, since no report reads them. A third database holds only the repo
 of the big one (the same month without its history). Each round computes ``monthly_statistics`` for
 the subsidiary ``sub-a`` and month 2026-11 and serialises it to JSON (what ``kefu report monthly``
 and the API do: the figures with the first page of the month's complaints, ``items_total`` and where
-the next page is; the Excel and the PDF, which list every complaint, are not measured). Prints the median and best time of each, the ``history ratio`` (big ÷ the month
-alone) and, last, ``ratio: X`` = big ÷ small median. Goals: big ≤ 1 s; ratio ≤ 3. Not part of
+the next page is; the Excel and the PDF, which list every complaint, are not measured). Prints the
+median and best time of each, the ``history ratio`` (big ÷ the month alone) and, last,
+``ratio: X`` = big ÷ small median. Goals: big ≤ 1 s; ratio ≤ 3. Not part of
 ``make test``.
 """
 
@@ -173,7 +174,8 @@ def main() -> int:
             c = figures["complaints"]
             scope = "only 2026-11 of " if month_only else ""
             print(f"{label}: {scope}{count:,} cases; sub-a 2026-11: {c['received']:,} complaints, "
-                  f"{len(figures['items']):,} of {c['items_total']:,} listed; median {results[label] * 1000:.0f} ms, "
+                  f"{len(figures['items']):,} of {c['items_total']:,} listed; "
+                  f"median {results[label] * 1000:.0f} ms, "
                   f"best {min(times) * 1000:.0f} ms over {args.rounds} rounds", flush=True)
         if "month" in results:  # the same month without its 35 months of history
             alone = results["big"] / results["month"]
