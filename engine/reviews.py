@@ -64,6 +64,14 @@ def _form(field: str, en: str, zh: str) -> FormError:
     return error
 
 
+def _text(field: str, value: str | None, limit: int, what_zh: str) -> str:
+    """A required free text of at most ``limit`` characters, stripped; else the field's error."""
+    text = (value or "").strip()
+    if not text or "\x00" in text or len(text) > limit:
+        raise _form(field, f"required, at most {limit} characters", f"请填写{what_zh}（不超过{limit}字）")
+    return text
+
+
 def _id(value: Any) -> int | None:
     """A row id from a path or form (None when it is not one: no overflow reaches the database)."""
     try:
@@ -362,10 +370,7 @@ class Reviews:
     def note(self, actor: str, review_id: Any, item_id: Any, note: str) -> dict[str, Any]:
         """The reviewer's note on one complaint of an open list."""
         now = self.clock.now()
-        text = (note or "").strip()
-        if not text or "\x00" in text or len(text) > MAX_NOTE:
-            raise _form("note", f"required, at most {MAX_NOTE} characters",
-                        f"请填写复盘意见（不超过{MAX_NOTE}字）")
+        text = _text("note", note, MAX_NOTE, "复盘意见")
         with self.store.write() as tx:
             repo = ReviewRepo(tx)
             review = self._review(repo, review_id, lock=True)
@@ -438,10 +443,7 @@ class Reviews:
     def answer(self, actor: str, task_id: Any, answer: str) -> dict[str, Any]:
         """A department's optimisation measures for its systemic task (once; late ones are fined)."""
         now = self.clock.now()
-        text = (answer or "").strip()
-        if not text or "\x00" in text or len(text) > MAX_ANSWER:
-            raise _form("answer", f"required, at most {MAX_ANSWER} characters",
-                        f"请填写优化措施及整改方案（不超过{MAX_ANSWER}字）")
+        text = _text("answer", answer, MAX_ANSWER, "优化措施及整改方案")
         with self.store.write() as tx:
             repo = ReviewRepo(tx)
             task = self._task(repo, task_id)
