@@ -14,7 +14,6 @@ from typing import Any
 import click
 
 from engine.cli.common import CliContext, pass_cli
-from engine.store import Store
 
 __all__ = ["register"]
 
@@ -26,14 +25,9 @@ def assessment_group() -> None:
 
 def _open(cli: CliContext) -> Any:
     from engine.assessment import Assessment
-    from engine.errors import KefuError
     from engine.policy import load_policy_set
 
-    if not cli.actor:
-        raise KefuError("say who acts: kefu --as LOGIN assessment …")
-    store = Store(cli.settings.database_url)
-    click.get_current_context().call_on_close(store.dispose)
-    store.require_schema()
+    store = cli.open_store("assessment")
     return Assessment(store, cli.clock, load_policy_set(cli.settings.policies_dir))
 
 

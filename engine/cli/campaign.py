@@ -13,7 +13,6 @@ from typing import Any
 import click
 
 from engine.cli.common import CliContext, pass_cli
-from engine.store import Store
 
 __all__ = ["register"]
 
@@ -25,14 +24,9 @@ def campaign_group() -> None:
 
 def _open(cli: CliContext) -> Any:
     from engine.campaigns import Campaigns
-    from engine.errors import KefuError
     from engine.policy import load_policy_set
 
-    if not cli.actor:
-        raise KefuError("say who acts: kefu --as LOGIN campaign …")
-    store = Store(cli.settings.database_url)
-    click.get_current_context().call_on_close(store.dispose)
-    store.require_schema()
+    store = cli.open_store("campaign")
     return Campaigns(store, cli.clock, load_policy_set(cli.settings.policies_dir), cli.settings.data_dir)
 
 

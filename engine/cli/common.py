@@ -26,6 +26,21 @@ class CliContext:
     clock: Clock = field(default_factory=SystemClock)
     actor: str | None = None
 
+    def open_store(self, acts: str | None = None) -> Any:
+        """The configured database, disposed when the command ends, its schema checked first.
+
+        ``acts`` names the command for the error when it needs ``--as LOGIN`` and none was given.
+        """
+        from engine.errors import KefuError
+        from engine.store import Store
+
+        if acts is not None and not self.actor:
+            raise KefuError(f"say who acts: kefu --as LOGIN {acts} …")
+        store = Store(self.settings.database_url)
+        click.get_current_context().call_on_close(store.dispose)
+        store.require_schema()
+        return store
+
 
 pass_cli = click.make_pass_decorator(CliContext)
 

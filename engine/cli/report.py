@@ -51,9 +51,7 @@ def monthly_command(cli: CliContext, month: str, unit: str | None, fmt: str, out
 
     if fmt != "json" and out is None:
         raise KefuError(f"--format {fmt} writes a file: add --out FILE")
-    store = Store(cli.settings.database_url)
-    click.get_current_context().call_on_close(store.dispose)
-    store.require_schema()
+    store = cli.open_store()
     subject = None
     if cli.actor:
         with store.read() as tx:
@@ -94,9 +92,7 @@ def ranking_command(cli: CliContext, month: str, unit: str | None, fmt: str, out
 
     if fmt != "json" and out is None:
         raise KefuError(f"--format {fmt} writes a file: add --out FILE")
-    store = Store(cli.settings.database_url)
-    click.get_current_context().call_on_close(store.dispose)
-    store.require_schema()
+    store = cli.open_store()
     figures = monthly_ranking(store, load_policy_set(cli.settings.policies_dir), month, unit,
                               now=cli.clock.now(), subject=_subject(cli, store))  # type: ignore[arg-type]
     _write(fmt, out, figures, {"xlsx": ranking_xlsx})
@@ -144,9 +140,7 @@ def quarterly_command(cli: CliContext, quarter: str, unit: str | None, fmt: str,
 
     if fmt != "json" and out is None:
         raise KefuError(f"--format {fmt} writes a file: add --out FILE")
-    store = Store(cli.settings.database_url)
-    click.get_current_context().call_on_close(store.dispose)
-    store.require_schema()
+    store = cli.open_store()
     subject = _subject(cli, store)
     figures = quarterly_analysis(store, load_policy_set(cli.settings.policies_dir), quarter, unit,
                                  now=cli.clock.now(), subject=subject)  # type: ignore[arg-type]
@@ -169,9 +163,7 @@ def bad_debt_command(cli: CliContext, year: int, unit: str | None, fmt: str, out
 
     if fmt != "json" and out is None:
         raise KefuError(f"--format {fmt} writes a file: add --out FILE")
-    store = Store(cli.settings.database_url)
-    click.get_current_context().call_on_close(store.dispose)
-    store.require_schema()
+    store = cli.open_store()
     subject = _subject(cli, store)
     figures = bad_debt_analysis(store, load_policy_set(cli.settings.policies_dir), year, unit,
                                 now=cli.clock.now(), subject=subject)  # type: ignore[arg-type]
@@ -189,9 +181,7 @@ def store_command(cli: CliContext, month: str, unit: str | None, note: str | Non
     from engine.policy import load_policy_set
     from engine.reports.delivery import store_report
 
-    store = Store(cli.settings.database_url)
-    click.get_current_context().call_on_close(store.dispose)
-    store.require_schema()
+    store = cli.open_store()
     if not cli.actor:
         raise KefuError("say who generates it: kefu --as LOGIN report store …")
     from engine.permissions import require, subject_of
@@ -218,9 +208,7 @@ def versions_command(cli: CliContext, unit: str | None, month: str | None) -> No
     """The stored versions of the monthly reports, newest first."""
     from engine.store.report_repo import ReportRepo
 
-    store = Store(cli.settings.database_url)
-    click.get_current_context().call_on_close(store.dispose)
-    store.require_schema()
+    store = cli.open_store()
     with store.read() as tx:
         found = ReportRepo(tx).reports(unit, month)
     for r in found:
