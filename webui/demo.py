@@ -205,10 +205,10 @@ def advance(runtime: Any, number: str, steps: int, viewer: str, data_dir: Path |
         case = runtime.get_case(number, viewer)
         if case.closed_at is not None or not case.tasks:
             break
-        task = case.tasks[0]
-        login = worker_for(runtime.store, task)
-        if login is None:
+        workable = [(t, w) for t in case.tasks if (w := worker_for(runtime.store, t)) is not None]
+        if not workable:
             break
+        task, login = workable[0]
         if task.assignee is None:
             runtime.claim_task(task.task_id, login)
         form = runtime.definition(case.process_id, case.process_version).forms[task.task_name]

@@ -241,6 +241,9 @@ def case_page(
                 shows=shown_fields(form.shows, latest, field_specs, names, localise, hide) if form else [],
             )
         )
+    # The viewer's own work first (a form to fill, then a task to claim), then the rest in due order: a
+    # department head whose reply is due is not shown another department's confirmation (R2.4) above it.
+    tasks.sort(key=lambda v: (not v.can_complete, not v.can_claim))
     start_choices = {f["name"]: {c["code"]: str(c.get("name") or c["code"]) for c in f["choices"]}
                      for f in definition.start_form.describe(policy) if f.get("choices")}
     summary: list[tuple[str, str]] = []
