@@ -50,9 +50,10 @@ _NEXT_NUMBER: dict[str, DirectWrite] = {}  # per dialect
 class Tx(CaseTx):
     """One open transaction; every method runs inside it and returns plain records."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, *, autocommit: bool = False) -> None:
         self.conn = conn
         self.dialect = conn.dialect.name
+        self.autocommit = autocommit  # a PostgreSQL read: no transaction until ``set_local`` starts one
         self._session: Session | None = None
         self._on_commit: list[Callable[[], object]] = []
         self._init_cases()
@@ -80,6 +81,17 @@ class Tx(CaseTx):
         self.flush_cases()
         if self._session is not None:
             self._session.flush()
+
+    def set_local(self, name: str, value: str) -> None:
+        """PostgreSQL: the setting ``name`` is ``value`` for the rest of this transaction (``SET LOCAL``).
+        A read runs in autocommit, where a local setting would end with its own statement: it begins
+        a transaction first, which ``Store.read`` rolls back at its end like any read's."""
+        if self.dialect != "postgresql":
+            return
+        if self.autocommit:
+            self.conn.exec_driver_sql("BEGIN")
+            self.autocommit = False
+        self.conn.execute(select(func.set_config(name, value, True)))
 
     def close(self) -> None:
         """Let go of the ORM session, if one was made (the connection's transaction is not touched)."""

@@ -134,8 +134,7 @@ class ReportRepo:
         month's index range, thousands of rows at most; starting two workers for it (which the planner
         does for the repairs' and consultations' counts of a big month) cost about 8 ms of the 12 the
         statement took (issue 16, EXPLAIN ANALYZE over 1,000,000 cases)."""
-        if self.tx.dialect == "postgresql":
-            self.conn.execute(select(func.set_config("max_parallel_workers_per_gather", "0", True)))
+        self.tx.set_local("max_parallel_workers_per_gather", "0")
 
     def _where(self, scope: Scope, process_id: str | None = None, *,
                valid_only: bool = False) -> list[ColumnElement[bool]]:
@@ -293,7 +292,7 @@ class ReportRepo:
             # the rows arrive as plain text and booleans and become dicts by name: no datetime decoded,
             # converted and formatted per complaint. to_char uses the session zone, set for this
             # transaction only.
-            self.conn.execute(select(func.set_config("TimeZone", str(zone), True)))
+            self.tx.set_local("TimeZone", str(zone))
             stmt = (select(c.number, c.project, c.category,
                            func.to_char(c.opened_at, 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM').label("received_at"),
                            func.coalesce(c.content, "").label("content"),
