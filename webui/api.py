@@ -16,6 +16,7 @@ from typing import Any
 from flask import Blueprint, Flask, current_app, g, jsonify, request, url_for
 
 from engine.errors import ConflictError, FormError, NotFoundError
+from engine.processes.registry import worker_only_refusal
 from engine.store.case_queries import CaseFilter
 from engine.store.web_queries import COUNT_CAP, SORTS, VIEWS, InboxFilter
 from webui.context import services
@@ -155,6 +156,8 @@ def open_case() -> Any:
     body = _json_body("process", "data")
     forms = _schemas().start
     process_id = body.get("process")
+    if isinstance(process_id, str) and process_id in _schemas().worker_only:  # R2.13: by the count only
+        raise worker_only_refusal(process_id, _schemas().worker_only[process_id])
     if not isinstance(process_id, str) or process_id not in forms:
         known = ", ".join(forms)
         stages = _schemas().stages

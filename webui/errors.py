@@ -51,6 +51,8 @@ def field_errors(exc: FormError) -> dict[str, str]:
 def error_body(exc: KefuError) -> dict[str, Any]:
     """The JSON error body of an engine error."""
     body: dict[str, Any] = {"code": exc.code, "message": exc.message}
+    if getattr(exc, "zh", None):  # the Chinese text staff read, when the error has one
+        body["message_zh"] = str(exc.zh)
     if isinstance(exc, FormError):
         body["fields"] = field_errors(exc)
     return {"error": body}

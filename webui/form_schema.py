@@ -226,11 +226,15 @@ class FormSchemas:
         # A stage (a call activity of another process, ``called_only``) has no start form: no case
         # opens on it; its tasks' forms are listed under it and under every process that calls it.
         self.stages: dict[str, str] = registry.stages()
+        self.worker_only: dict[str, str] = {}  # process id → name of those only the worker opens
         for definition in registry.definitions():
             pid = definition.process_id
             for name in sorted(definition.forms):
                 self.tasks[f"{pid}.{name}"] = form_schema(definition.forms[name], policy, days=days)
             if definition.called_only:
+                continue
+            if definition.worker_only:  # opened by the worker only (R2.13): no start form to send
+                self.worker_only[pid] = definition.name
                 continue
             self.start[pid] = form_schema(definition.start_form, policy, {"project": project}, days)
             if pid in DOMAIN_INPUTS:

@@ -8,6 +8,7 @@ from flask import Blueprint, Flask, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 
 from engine.errors import FormError, NotFoundError, StepError
+from engine.processes.registry import worker_only_refusal
 from webui.context import current_actor, login_required, services
 from webui.errors import field_errors
 from webui.forms import form_data, form_error
@@ -30,7 +31,10 @@ def _subsidiary() -> str | None:
 def new_case(process_id: str = "complaint") -> Any:
     """Show the start form; on submit open the case."""
     if process_id not in INTAKE_PROCESSES:
-        raise NotFoundError(f"no intake form for process {process_id!r}")
+        if process_id in services().registry.worker_only():  # R2.13: opened by the count, never by hand
+            raise worker_only_refusal(process_id, services().registry.get(process_id).name)
+        raise NotFoundError(f"no intake form for process {process_id!r}",
+                            zh=f"流程 {process_id} 没有受理表单")
     title, fields = services().intake_form(process_id, _subsidiary())
     if process_id == "consultation":  # the agreed wording comes from the FAQ book, not from the desk
         fields = [f for f in fields if f["name"] != "faq_answer"]

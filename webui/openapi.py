@@ -422,6 +422,7 @@ def _components(forms: FormSchemas) -> dict[str, Any]:
         "type": "object", "required": ["code", "message"], "properties": {
             "code": {"type": "string", "examples": ["kefu.E403", "form.E001", "api.E401"]},
             "message": {"type": "string"},
+            "message_zh": {"type": "string", "description": "the message in Chinese, when there is one"},
             "reason": {"type": "string", "enum": ["missing", "unknown", "revoked", "expired", "inactive"]},
             "fields": {"type": "object", "additionalProperties": {"type": "string"}}}}}}
     opens: dict[str, Any] = {"oneOf": [], "discriminator": {"propertyName": "process", "mapping": {}}}

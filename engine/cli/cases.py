@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from engine.cli.common import CliContext, pass_cli
-from engine.errors import ConflictError, FormError, KefuError
+from engine.errors import ConflictError, FormError, KefuError, PermissionDenied
 from engine.runtime import VIEWS, CaseView, InboxItem, Runtime
 from engine.store import Store
 
@@ -248,7 +248,12 @@ def case_open_command(cli: CliContext, process: str, data_text: str | None) -> N
     runtime = _runtime(cli)
     data = _data(data_text)
     base = cli.settings.base_url
-    case = _keep_input(lambda: open_case(runtime, process, data, _actor(cli), answer_base=base), data)
+    try:
+        case = _keep_input(lambda: open_case(runtime, process, data, _actor(cli), answer_base=base), data)
+    except PermissionDenied as exc:  # e.g. a worker-only process (R2.13): say it in Chinese too
+        if exc.zh:
+            click.echo(f"错误：{exc.zh}", err=True)
+        raise
     zone, now = runtime.zone, cli.clock.now()
     click.echo(f"opened {case.process_id} case, status {case.status}")
     for item in case.tasks:

@@ -16,7 +16,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.specs.defaults import UserTask
 
-from engine.errors import DiagramError, NotFoundError
+from engine.errors import DiagramError, NotFoundError, PermissionDenied
 from engine.processes.diagram import (
     BPMN_NS,
     SPIFF_NS,
@@ -92,6 +92,10 @@ class ProcessDefinition:
     # A stage of another process (a call activity of it) that no case opens on its own: the process's
     # ``<spiffworkflow:property name="called_only" value="true"/>`` (the complaint's stages say so).
     called_only: bool = False
+    # Opened only by the worker, never by hand (web intake, API, CLI): the process's
+    # ``<spiffworkflow:property name="worker_only" value="true"/>`` (R2.13 the volume escalation, opened by
+    # the count of valid complaints). ``Runtime.open_case`` refuses it unless the worker asks.
+    worker_only: bool = False
 
     def diagrams(self) -> list[DiagramInfo]:
         """The process and the processes its call activities run (transitively), each once, the caller
@@ -189,12 +193,24 @@ class ProcessDefinition:
 
 _CACHE: dict[tuple[str, str], ProcessDefinition] = {}
 CALLED_ONLY = "called_only"
+WORKER_ONLY = "worker_only"
 
 
-def _called_only(root: etree._Element, process_id: str) -> bool:
-    """True when the process carries the ``called_only`` property (it runs only as a call activity)."""
+def worker_only_refusal(process_id: str, name: str = "") -> PermissionDenied:
+    """The error for opening a ``worker_only`` process by hand (web intake, API, CLI): nobody may, the
+    worker opens it when its count is reached (R2.13: the valid complaints of a project's window)."""
+    title = name.split(" ")[0] if name else process_id
+    return PermissionDenied(
+        f"{process_id} ({name or process_id}) is opened only by the worker, when its threshold is reached "
+        "(R2.13: the valid complaints a project receives in the counting window); nobody opens it by hand",
+        zh=f"“{title}”由系统按有效投诉宗数自动发起（达到预警标准时），不能手工受理")
+
+
+def _called_only(root: etree._Element, process_id: str, name: str = CALLED_ONLY) -> bool:
+    """True when the process carries the ``called_only`` property (it runs only as a call activity), or
+    the property ``name`` (``worker_only``: only the worker opens it)."""
     path = (f"//bpmn:process[@id=$pid]/bpmn:extensionElements/spiffworkflow:properties/"
-            f"spiffworkflow:property[@name='{CALLED_ONLY}']")
+            f"spiffworkflow:property[@name='{name}']")
     found = root.xpath(path, pid=process_id, namespaces={**_NS, "spiffworkflow": SPIFF_NS})
     return any((p.get("value") or "").strip().lower() == "true" for p in found)
 
@@ -307,6 +323,7 @@ class _Builder:
             forms=MappingProxyType(forms),
             user_tasks=MappingProxyType(user_tasks),
             called_only=_called_only(roots[file_of[self.process_id]], self.process_id),
+            worker_only=_called_only(roots[file_of[self.process_id]], self.process_id, WORKER_ONLY),
         )
 
     def wrap(self, exc: ValidationException, name: str, code: str, root: etree._Element) -> DiagramError:
@@ -501,8 +518,13 @@ class ProcessRegistry:
         return [self._definitions[k] for k in sorted(self._definitions)]
 
     def startable(self) -> list[ProcessDefinition]:
-        """The definitions a case may open on: every one but the stages (``called_only``)."""
-        return [d for d in self.definitions() if not d.called_only]
+        """The definitions a case may open on by hand: every one but the stages (``called_only``) and
+        those only the worker opens (``worker_only``)."""
+        return [d for d in self.definitions() if not d.called_only and not d.worker_only]
+
+    def worker_only(self) -> list[str]:
+        """The processes only the worker opens (``worker_only``): no intake, API or CLI opens one."""
+        return [d.process_id for d in self.definitions() if d.worker_only]
 
     def stages(self) -> dict[str, str]:
         """Each stage (``called_only``) → the process whose diagram calls it (see ``stages_of``)."""

@@ -38,6 +38,7 @@ from engine.errors import (
 from engine.permissions import Subject, Target, can, require, subject_of
 from engine.processes import ProcessDefinition, ProcessRegistry, build_script_engine
 from engine.processes.host import policy_zone
+from engine.processes.registry import worker_only_refusal
 from engine.reports.facts import record_facts
 from engine.runtime.access import load_staff, place
 from engine.runtime.inbox import InboxMixin
@@ -221,9 +222,10 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
         return record
 
     def open_case(self, process_id: str, data: Mapping[str, Any], actor: str, *,
-                  tx: Tx | None = None) -> CaseView:
+                  tx: Tx | None = None, by_worker: bool = False) -> CaseView:
         """Receive a new case; the actor is its first receiver (R0.5: anyone may, nobody refuses).
-        ``tx``: an open transaction to open it in (see ``_writing``)."""
+        ``tx``: an open transaction to open it in (see ``_writing``). ``by_worker``: the worker opens it
+        (a ``worker_only`` process, R2.13's volume escalation, opens no other way)."""
         if not isinstance(data, Mapping):
             raise FormError(f"the start form of {process_id} must be a mapping of field → value, "
                             f"not {type(data).__name__}", zh="表单数据必须是“字段 → 值”的对象")
@@ -252,6 +254,8 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
                     "opens only through it; open the process that calls it",
                     zh=f"流程 {process_id} 是其他流程中的一个阶段（调用活动），不能单独受理；"
                        "请受理调用它的流程")
+            if definition.worker_only and not by_worker:
+                raise worker_only_refusal(process_id, definition.name)
             cleaned = definition.start_form.clean(data, policy)
             zone = policy_zone(policy)
             prefix = self._prefixes.get((fp, process_id)) or number_prefix(policy, process_id)

@@ -271,7 +271,7 @@ class Worker:
         """Open the R2.13 escalation case of ``project`` received by ``receiver`` (after the alert's
         transaction committed); a failure is logged with the alert kept, never raised into the sweep."""
         try:
-            view = self.runtime.open_case(process_id, {**data, "project": project}, receiver)
+            view = self.runtime.open_case(process_id, {**data, "project": project}, receiver, by_worker=True)
         except KefuError as exc:
             log.error("volume escalation for %s not opened: %s", project, exc)
             return None
