@@ -6,6 +6,7 @@ threshold, project and window. On an injected clock (Monday 2026-11-23 10:00 Sha
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -124,3 +125,55 @@ def test_the_case_opens_only_after_the_alerts_transaction_commits(desk: Desk, wo
     worker.run_once()
     worker.run_once()
     assert len(_escalations(desk)) == 1  # the next sweep raises it once
+
+
+START = {"level": "report", "valid_count": 5, "threshold": 5, "window_text": "30天",
+         "complaint_numbers": "TS-SZP-2026-000001", "project": "sz-property-lyc"}
+
+
+def _send_back(desk: Desk, number: str, report: str) -> None:
+    """The project writes ``report``; the group CS manager sends it back (now, on the desk's clock)."""
+    desk.runtime.complete_task(desk.task(number, "write_report").task_id, "li.na", {"report": report})
+    desk.runtime.complete_task(desk.task(number, "review_report").task_id, "zheng.xiaoyan",
+                               {"review_decision": "return", "review_comment": "请补充整改措施"})
+
+
+@pytest.mark.parametrize(("opened", "returned", "first_due", "rewrite_due"), [
+    # opened Tuesday; sent back Friday afternoon: the weekend does not count (2 working days: Mon, Tue)
+    ("2026-11-24 10:00", "2026-11-27 16:00", "2026-11-27 10:00", "2026-12-01 16:00"),
+    # opened before National Day; sent back on its eve: 1–7 October are holidays (Thu 8th, Fri 9th)
+    ("2026-09-28 09:00", "2026-09-30 15:00", "2026-10-01 09:00", "2026-10-09 15:00"),
+    # sent back on Friday 9 October: Saturday the 10th is a make-up workday (调休), then Monday
+    ("2026-10-08 09:00", "2026-10-09 15:00", "2026-10-11 09:00", "2026-10-12 15:00"),
+])
+def test_a_report_sent_back_gets_its_own_deadline_from_the_send_back(
+        desk: Desk, opened: str, returned: str, first_due: str, rewrite_due: str) -> None:
+    """R2.13, decided here (the seed names no time): the rewrite is due
+    complaint.escalation.volume.rewrite_due (2 working days) after the send-back, not by the first
+    report's deadline, which may lie in the past or inside a holiday by then."""
+    desk.at(opened)
+    number = desk.runtime.open_case("volume_escalation", START, "zheng.xiaoyan", by_worker=True).number
+    assert desk.task(number, "write_report").due_at == shanghai(first_due)  # report_due: 3 days
+    desk.at(returned)
+    _send_back(desk, number, "5宗投诉均为楼上漏水")
+    again = desk.task(number, "write_report")
+    assert again.due_at == shanghai(rewrite_due)
+    assert again.due_at > desk.clock.now()  # never overdue the moment it is sent back
+    assert desk.data(number)["returned_at"].startswith(returned.replace(" ", "T"))
+    # the rewrite, sent back again a working day later, counts from the second send-back
+    desk.clock.set(again.due_at - timedelta(hours=1))
+    _send_back(desk, number, "补充：防水层统一检修")
+    third = desk.task(number, "write_report")
+    assert third.due_at > again.due_at and third.due_at > desk.clock.now()
+
+
+def test_the_rewrite_deadline_is_the_policys(desk: Desk) -> None:
+    """The rewrite's time is a policy value: the group's 2 working days, read through deadline()."""
+    policy = desk.runtime.policies.effective("sz-property-lyc")
+    assert policy.duration("complaint.escalation.volume.rewrite_due").text == "2 working days"
+    desk.at("2026-11-24 10:00")
+    number = desk.runtime.open_case("volume_escalation", START, "zheng.xiaoyan", by_worker=True).number
+    desk.at("2026-11-25 11:00")
+    _send_back(desk, number, "初稿")
+    expected = policy.deadline("complaint.escalation.volume.rewrite_due", desk.clock.now())
+    assert desk.task(number, "write_report").due_at == expected

@@ -72,6 +72,7 @@ def test_explain_of_a_subtree_prints_its_leaves() -> None:
         "complaint.escalation.volume.report_at",
         "complaint.escalation.volume.investigate_at",
         "complaint.escalation.volume.report_due",
+        "complaint.escalation.volume.rewrite_due",
         "complaint.escalation.volume.review_due",
         "complaint.escalation.volume.investigate_due",
     ]

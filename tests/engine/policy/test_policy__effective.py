@@ -55,7 +55,7 @@ def test_unknown_unit_raises_not_found_with_a_hint(policy_set: PolicySet) -> Non
 def test_subtree_key_gives_a_mapping(policy_set: PolicySet) -> None:
     volume = policy_set.effective().get("complaint.escalation.volume")
     assert volume == {"window": "30 days", "report_at": 5, "investigate_at": 8, "report_due": "3 days",
-                      "review_due": "2 days", "investigate_due": "7 days"}
+                      "rewrite_due": "2 working days", "review_due": "2 days", "investigate_due": "7 days"}
 
 
 def test_duration_and_schedule_are_parsed(policy_set: PolicySet) -> None:
