@@ -404,4 +404,10 @@ def _category_table(policy: EffectivePolicy, group: EffectivePolicy, is_group: b
                      "第一责任部门在案件页看到各部门的确认情况，"
                      "逾期未确认的与其他逾期待办一样列入逾期。"
                      "投诉结案时仍未确认的待办随结案结束，处理记录写明原因，逾期的标明逾期。"]
+    if policy.has("complaint.cooperation.overdue_to"):
+        told = _names(policy, "roles", list(policy.get("complaint.cooperation.overdue_to")))
+        rows += ["", "配合部门逾期未确认配合事项的，不另行扣罚"
+                     "（《售后服务管理办法》未规定罚则：第4条由第一责任部门对拒不配合部门行使处分权，第37条由售后服务中心查处推诿扯皮）；"
+                     f"系统在逾期后即时通知该部门负责人、第一责任部门负责人及{told}，每项待办只通知一次。"
+                     "配合部门未设部门一把手的，通知中标明“无人可办”，由组织管理员补设。"]
     return rows

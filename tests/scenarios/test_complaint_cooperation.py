@@ -6,6 +6,8 @@ its reason in the timeline. On an injected clock (Monday 2026-11-23 10:00 Shangh
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from engine.complaints import cooperation_parts
@@ -100,3 +102,23 @@ def test_closing_the_complaint_ends_an_unconfirmed_part_with_its_reason(desk: De
     assert ended["late"] is True and ended["due_at"] == "2026-11-23T11:00:00+08:00"
     [part] = cooperation_parts(case.timeline, desk.clock.now())
     assert (part["state"], part["late"]) == ("ended", True)
+
+
+@pytest.mark.parametrize(("dispatched", "due"), [
+    ("2026-11-23 10:20", "2026-11-23 11:20"),  # working time: one hour
+    ("2026-11-27 17:50", "2026-11-30 09:30"),  # Friday after work: Monday's first working hour
+    ("2026-11-23 12:10", "2026-11-23 14:30"),  # lunch break: the afternoon's first hour (13:30)
+    ("2026-11-23 11:40", "2026-11-23 14:10"),  # across the lunch break: 20 minutes before, 40 after
+    ("2026-09-30 17:00", "2026-10-08 09:00"),  # eve of National Day: half an hour, then after the holiday
+    ("2026-10-09 17:10", "2026-10-10 09:10"),  # a make-up Saturday (调休) is a working day
+    ("2026-10-10 17:30", "2026-10-12 09:30"),  # end of the make-up Saturday: Monday
+    ("2026-12-31 17:00", "2027-01-04 09:00"),  # year end: New Year's Day holiday, then the weekend
+])
+def test_the_hour_to_confirm_is_a_working_hour(desk: Desk, dispatched: str, due: str) -> None:
+    # complaint.deadlines.cooperation: 1 working hour from the moment the order reaches the departments
+    desk.at(dispatched)
+    n = desk.open().number
+    dispatch(desk, n)
+    [task] = _coop_tasks(desk, n)
+    assert task.due_at == shanghai(due)
+    assert not task.is_overdue(shanghai(due)) and task.is_overdue(shanghai(due) + timedelta(minutes=1))
