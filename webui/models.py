@@ -213,6 +213,9 @@ class CasePage:
     # R2.4 a complaint's cooperating departments: {department, state, due_at, late, by, at, part, contact,
     # reason} each (state open / confirmed / ended with the complaint), for the responsible department
     cooperation: list[dict[str, Any]] = field(default_factory=list)
+    # R2.13 a volume escalation: the project it is about, who must write the report (or investigate),
+    # the complaints counted (those the reader may open linked), the latest report and its files
+    escalation: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

@@ -348,8 +348,78 @@ def case_page(
         merged_into=merged_into,
         duplicates=duplicates,
         cooperation=cooperation,
+        escalation=_escalation(services, actor, case, data, latest, attachments, policy, units, names),
         **_faq_state(services, actor, case, policy),
     )
+
+
+_CASE_NUMBER = re.compile(r"[A-Z]{1,8}-[A-Z0-9]{1,8}-\d{4}-\d{1,9}")
+
+
+def _escalation(services: Any, actor: Actor, case: Any, data: Mapping[str, Any],
+                latest: Mapping[str, tuple[Any, Any]], attachments: list[AttachmentView], policy: Any,
+                units: Mapping[str, Any], names: Mapping[str, str]) -> dict[str, Any] | None:
+    """R2.13 a volume escalation's case: the project (and its company) it is about, the lane that must
+    act (the project's report writer, or the group CS manager on site) with who holds it now, the
+    complaints counted (each linked when the reader may see it), the latest report with who wrote it
+    and when, and the case's files."""
+    if case.process_id != "volume_escalation":
+        return None
+    from engine.runtime.access import resolve_lane
+    from engine.store.case_queries import cases_by_number
+
+    level = str(data.get("level") or "report")
+    lane_key = "volume_reporter" if level == "report" else "group_cs_manager"
+    lanes = policy.get("lanes") if policy.has("lanes") else {}
+    binding = lanes.get(lane_key) or {}
+    role, unit, _assignee = resolve_lane(binding, {"project": case.project, "subsidiary": case.subsidiary},
+                                         lambda: units)
+    group = f"{role}@{unit}" if role and unit else ""
+    holders = services.group_holders([group]).get(group, []) if group else []
+    roles = {str(r["code"]): r for r in (policy.get("roles") if policy.has("roles") else [])}
+    role_entry = roles.get(str(role or ""), {})
+    role_name = {"zh": str(role_entry.get("name") or role or ""),
+                 "en": str(role_entry.get("en") or role_entry.get("name") or role or "")}
+
+    def unit_name(code: str | None) -> str:
+        return str(units[code].name) if code is not None and code in units else (code or "")
+
+    numbers = list(dict.fromkeys(_CASE_NUMBER.findall(str(data.get("complaint_numbers") or ""))))
+    seen = cases_by_number(services.store, actor.scope, numbers)
+    complaints = []
+    for number in numbers:
+        row = seen.get(number)
+        if row is None:  # no such case, or not the reader's to open: the number alone, unlinked
+            complaints.append({"number": number, "visible": False})
+            continue
+        complaints.append({"number": number, "visible": True, "status": status_name(row.status),
+                           "opened_at": row.opened_at, "room": row.room or "",
+                           "category": services.choice_name("complaint.categories", row.category,
+                                                            row.subsidiary)})
+    report = None
+    if "report" in latest:
+        value, ev = latest["report"]
+        report = {"text": str(value), "by": names.get(ev.actor, ev.actor), "at": ev.at}
+    comment = None
+    returned = "review_decision" in latest and latest["review_decision"][0] == "return"
+    if "review_comment" in latest and returned:
+        value, ev = latest["review_comment"]
+        comment = {"text": str(value), "by": names.get(ev.actor, ev.actor), "at": ev.at}
+    return {
+        "level": level,
+        "project": unit_name(case.project),
+        "subsidiary": unit_name(case.subsidiary),
+        "actor_role": role_name,
+        "actor_unit": unit_name(unit),
+        "actor_names": [name for _login, name in holders],
+        "count": data.get("valid_count"),
+        "threshold": data.get("threshold"),
+        "window": data.get("window_text") or "",
+        "complaints": complaints,
+        "report": report,
+        "comment": comment,
+        "attachments": attachments,
+    }
 
 
 def _faq_state(services: Any, actor: Actor, case: Any, policy: Any) -> dict[str, Any]:

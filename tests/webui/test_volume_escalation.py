@@ -3,6 +3,8 @@ on the case page, the group CS manager reviews it; another subsidiary's staff ne
 
 from __future__ import annotations
 
+import pytest
+
 START = {"level": "report", "valid_count": 5, "threshold": 5, "window_text": "30天",
          "complaint_numbers": "TS-SZP-2026-000001、TS-SZP-2026-000002", "project": "sz-property-lyc"}
 
@@ -79,7 +81,7 @@ def _escalations(services) -> int:
 def test_nobody_opens_a_volume_escalation_by_hand_on_the_web(login, services):
     """R2.13: the count opens it (the worker), never a desk: the intake refuses it in Chinese, for the
     group CS manager who receives it as for the project's supervisor, and no menu offers it."""
-    for who in ("zheng.xiaoyan", "li.na"):
+    for who in ("zheng.xiaoyan", "li.na", "fan.ming"):  # the receiver, the writer, another subsidiary
         browser = login(who)
         for response in (browser.get("/cases/new/volume_escalation"),
                          browser.post("/cases/new/volume_escalation", {k: str(v) for k, v in START.items()})):
@@ -92,8 +94,9 @@ def test_nobody_opens_a_volume_escalation_by_hand_on_the_web(login, services):
     assert _escalations(services) == 0
 
 
-def test_the_api_refuses_to_open_a_volume_escalation_with_a_chinese_message(client, services):
-    token = services.issue_token("zheng.xiaoyan", "hand")
+@pytest.mark.parametrize("who", ["zheng.xiaoyan", "fan.ming"])  # the group's manager, another subsidiary
+def test_the_api_refuses_to_open_a_volume_escalation_with_a_chinese_message(client, services, who):
+    token = services.issue_token(who, "hand")
     response = client.post("/api/v1/cases", headers={"Authorization": f"Bearer {token}"},
                            json={"process": "volume_escalation", "data": START})
     assert response.status_code == 403, response.get_data(as_text=True)
@@ -106,8 +109,6 @@ def test_the_api_refuses_to_open_a_volume_escalation_with_a_chinese_message(clie
 
 
 def test_the_runtime_opens_it_only_for_the_worker(services):
-    import pytest
-
     from engine.errors import PermissionDenied
 
     with pytest.raises(PermissionDenied) as refused:
@@ -116,3 +117,157 @@ def test_the_runtime_opens_it_only_for_the_worker(services):
     assert _escalations(services) == 0
     assert services.runtime.open_case("volume_escalation", START, "zheng.xiaoyan", by_worker=True).number
     assert _escalations(services) == 1
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def _reported(login, services, report: str = "5宗均为楼上漏水，已逐一上门处理\n整改：3栋防水层统一检修"):
+    """Two real complaints at 丽雅苑 counted (and a number nobody can open); 李娜 attaches a photo and
+    writes the report. Returns (the escalation's number, the complaints' numbers)."""
+    from io import BytesIO
+
+    from tests.webui.conftest import open_complaint
+
+    desk = login("zhang.wei")
+    counted = [open_complaint(desk), open_complaint(desk)]
+    start = {**START, "complaint_numbers": "、".join([*counted, "TS-SZP-2026-999999"])}
+    number = services.runtime.open_case("volume_escalation", start, "zheng.xiaoyan", by_worker=True).number
+    supervisor = login("li.na")
+    uploaded = supervisor.post(f"/cases/{number}/attachments",
+                               {"file": (BytesIO(PNG), "整改照片.png", "image/png")},
+                               content_type="multipart/form-data")
+    assert uploaded.status_code == 302
+    done = supervisor.post(f"/cases/{number}/tasks/{_task(services, number, 'write_report')}/complete",
+                           {"_spec": "write_report", "report": report})
+    assert done.status_code == 302
+    return number, counted
+
+
+def _article(html: str, task_id: str) -> str:
+    start = html.index(f'id="task-{task_id}"')
+    return html[start:html.index("</article>", start)]
+
+
+def test_the_review_step_shows_the_report_its_files_and_the_complaints_beside_the_decision(login, services):
+    number, counted = _reported(login, services)
+    review = _task(services, number, "review_report")
+    manager = login("zheng.xiaoyan")
+    unclaimed = _article(manager.get(f"/cases/{number}").get_data(as_text=True), review)
+    assert "已逐一上门处理" in unclaimed and f'href="/cases/{counted[0]}"' in unclaimed  # before claiming too
+    assert manager.post(f"/tasks/{review}/claim", {}).status_code == 302
+    html = manager.get(f"/cases/{number}").get_data(as_text=True)
+    task = _article(html, review)
+    assert 'name="review_decision"' in task  # the decision …
+    assert "5宗均为楼上漏水，已逐一上门处理\n整改：3栋防水层统一检修" in task  # … beside the report, as is
+    assert "李娜" in task  # who wrote it
+    assert "整改照片.png" in task and f"/cases/{number}/attachments/" in task  # its file, linked
+    for complaint in counted:  # the complaints counted, each linked to its case
+        assert f'href="/cases/{complaint}"' in task
+    assert "TS-SZP-2026-999999" in task and 'href="/cases/TS-SZP-2026-999999"' not in task  # no such case
+    assert task.count("5宗均为楼上漏水") == 1  # not a second time in 本环节依据
+
+
+def test_a_report_sent_back_shows_the_comment_to_the_project(login, services):
+    number, _ = _reported(login, services)
+    manager = login("zheng.xiaoyan")
+    sent = manager.post(f"/cases/{number}/tasks/{_task(services, number, 'review_report')}/complete",
+                        {"_spec": "review_report", "review_decision": "return",
+                         "review_comment": "请补充整改时间表"})
+    assert sent.status_code == 302
+    html = login("li.na").get(f"/cases/{number}").get_data(as_text=True)
+    task = _article(html, _task(services, number, "write_report"))
+    assert "退回修改意见" in task and "请补充整改时间表" in task and "郑晓燕" in task
+
+
+def test_the_case_page_names_the_project_and_who_must_write_the_report(login, services):
+    number = services.runtime.open_case("volume_escalation", START, "zheng.xiaoyan", by_worker=True).number
+    html = login("zheng.xiaoyan").get(f"/cases/{number}").get_data(as_text=True)
+    start = html.index('class="card casehead"')
+    head = html[start:html.index("</section>", start)]
+    assert "责任部门" not in head  # a volume escalation has no responsible department: it names the project
+    assert "深圳物业公司 · 丽雅苑" in head
+    actor = head[head.index('id="escalation-actor"'):]
+    assert "应提交书面报告" in head and "客服主管" in actor and "李娜" in actor.split("</dd>")[0]
+    assert "5宗（标准 5 宗，统计期 30天）" in head
+    investigate = {**START, "level": "investigate", "valid_count": 8, "threshold": 8}
+    on_site = services.runtime.open_case("volume_escalation", investigate, "zheng.xiaoyan",
+                                         by_worker=True).number
+    head = login("zheng.xiaoyan").get(f"/cases/{on_site}").get_data(as_text=True)
+    actor = head[head.index('id="escalation-actor"'):].split("</dd>")[0]
+    assert "现场调研" in head and "客服经理" in actor and "郑晓燕" in actor
+
+
+def test_another_subsidiary_neither_sees_nor_acts_on_the_report(login, services):
+    """Issue: every route the report uses, tried by 华南 staff (范明, project specialist; 马琳, CS centre)."""
+    from io import BytesIO
+
+    number, _ = _reported(login, services)
+    review = _task(services, number, "review_report")
+    for who in ("fan.ming", "ma.lin"):
+        outsider = login(who)
+        assert outsider.get(f"/cases/{number}").status_code in (403, 404)
+        file_page = outsider.get(f"/cases/{number}/attachments/1")
+        assert file_page.status_code in (403, 404)
+        assert PNG not in file_page.get_data()
+        upload = outsider.post(f"/cases/{number}/attachments", {"file": (BytesIO(PNG), "x.png", "image/png")},
+                               content_type="multipart/form-data")
+        assert upload.status_code in (403, 404)
+        decided = outsider.post(f"/cases/{number}/tasks/{review}/complete",
+                                {"_spec": "review_report", "review_decision": "accept"})
+        assert decided.status_code in (403, 404)
+        claimed = outsider.post(f"/tasks/{review}/claim", {})
+        assert claimed.status_code in (302, 403, 404)
+    token = services.issue_token("fan.ming", "hn")
+    api = login("zheng.xiaoyan").client
+    response = api.get(f"/api/v1/cases/{number}", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code in (403, 404)
+    assert _task(services, number, "review_report") == review  # still open, nothing decided
+    view = services.runtime.get_case(number, "zheng.xiaoyan")
+    assert [t.assignee for t in view.tasks if t.task_id == review] == [None]  # nobody claimed it
+    assert view.status == "open"
+    page = login("zheng.xiaoyan").get(f"/cases/{number}").get_data(as_text=True)
+    assert "x.png" not in page  # no file slipped in
+
+
+@pytest.mark.parametrize(("width", "height", "name"), [(1280, 900, "desktop"), (390, 844, "phone")])
+def test_the_review_step_in_a_browser(chromium, app, services, login, width, height, name):
+    """The group CS manager decides with the report, its file and the complaints in view, on a desktop
+    and on a 390 px phone (no sideways scrolling); screenshots into $KEFU_TEST_SHOTS."""
+    import os
+    from pathlib import Path
+
+    from playwright.sync_api import expect
+
+    from tests.webui.conftest import PASSWORD
+    from tests.webui.live import serve
+
+    number, counted = _reported(login, services)
+    review = _task(services, number, "review_report")
+    with serve(app) as url:
+        context = chromium.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        page.goto(f"{url}/login")
+        page.fill("input[name=login]", "zheng.xiaoyan")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("form button.primary")
+        page.wait_for_url("**/inbox")
+        page.goto(f"{url}/cases/{number}")
+        task = page.locator(f"#task-{review}")
+        task.get_by_role("button", name="领取").click()
+        task = page.locator(f"#task-{review}")
+        expect(task.locator("#escalation-report")).to_contain_text("整改：3栋防水层统一检修")
+        expect(task.locator("#escalation-files")).to_contain_text("整改照片.png")
+        for complaint in counted:
+            expect(task.locator("#escalation-complaints").get_by_role("link", name=complaint)).to_be_visible()
+        expect(task.locator("[name=review_decision]").first).to_be_attached()
+        expect(page.locator("#escalation-project")).to_contain_text("丽雅苑")
+        expect(page.locator("#escalation-actor")).to_contain_text("李娜")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        if shots := os.environ.get("KEFU_TEST_SHOTS", ""):
+            page.screenshot(path=str(Path(shots) / f"vol-review-{name}.png"), full_page=True)
+        task.get_by_role("link", name=counted[0]).click()  # the link opens the counted complaint
+        page.wait_for_url(f"**/cases/{counted[0]}")
+        expect(page.locator("h1")).to_contain_text(counted[0])
+        context.close()
