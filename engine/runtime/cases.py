@@ -199,15 +199,22 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
 
     def _commit(self, t: Transition, point: str, **extra: Any) -> CaseRecord:
         """Sync, then write the case row (one INSERT/UPDATE, with ``extra`` columns), audit events and
-        inbox rows. An opening case takes its number first: nothing slow runs after it but the writes."""
-        if t.pending_number is not None:
-            t.take_number()
+        inbox rows. An opening case takes its number last: its workflow is synced and serialised with
+        the placeholder first, so under the sequence row's lock run only the number's swap into what
+        is written (the JSON text, the case fields, the rows, the events), the writes and the commit."""
         changes = t.sync()
+        workflow = dump_workflow(t.wf)
+        if t.pending_number is not None:
+            placeholder = t.pending_number[0]
+            t.take_number()
+            number = t.case["number"]
+            workflow = workflow.replace(placeholder, number)
+            changes = t.renumbered(placeholder, number)
         changes.pop("id", None)
         changes.update(extra)
         tx, case_id = t.tx, t.case["id"]
         tx.append_audit(case_id, t.events, t.now)
-        record = tx.update_case(case_id, **changes, workflow=dump_workflow(t.wf), serializer_version=VERSION)
+        record = tx.update_case(case_id, **changes, workflow=workflow, serializer_version=VERSION)
         task_changes = t.task_field_changes(changes)
         new_ids = {r.task_id for r in t.new_rows}
         if task_changes and any(task_id not in new_ids for task_id in t.rows):
@@ -301,9 +308,10 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
         return CaseView.build(record, tasks)
 
     def complete_task(self, task_id: str, actor: str, data: Mapping[str, Any], *,
-                      tx: Tx | None = None) -> CaseView:
+                      tx: Tx | None = None, form: str | None = None) -> CaseView:
         """Submit a task's form; ConflictError if someone else completed it or a deadline cancelled it.
-        ``tx``: an open transaction to complete it in (see ``_writing``)."""
+        ``tx``: an open transaction to complete it in (see ``_writing``). ``form``: the form the caller
+        filled (``<process>.<task>``, the API's ``task``); another task's form is a ConflictError."""
         task_id = self.resolve_task_id(task_id)
         deferred: ConflictError | None = None
         with self._writing(tx) as tx:
@@ -318,6 +326,10 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
             row = t.rows[task_id]
             require(subject_of(staff, tx.units), "task.complete",
                     Target.of_task(row, case.first_receiver, t.policy))
+            own = f"{row.process_id}.{row.task_spec}"
+            if form is not None and form != own:
+                raise ConflictError(f"task {task_id[:8]} is a {own} task, not {form}; reload it and send its "
+                                    "form", zh=f"该任务的表单是 {own}，不是 {form}；请刷新后提交")
             t.refresh_timers()
             task = t.wf.get_task_from_id(UUID(task_id))
             if task is None or task.state != TaskState.READY:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -188,6 +189,7 @@ class Transition:
         self.noted: list[dict[str, Any]] = []  # provisional deadlines computed in this transition
         # An opening case's number, taken late (``take_number``): (placeholder, allocate) until then.
         self.pending_number: tuple[str, Callable[[], str]] | None = None
+        self._searched: dict[str, str] | None = None  # the searched values of the last ``sync``
 
     def take_number(self) -> tuple[str, str] | None:
         """Allocate an opening case's gapless number now and put it where its placeholder stood.
@@ -210,6 +212,18 @@ class Transition:
         swap_number(self.case, placeholder, number)
         swap_number(self.events, placeholder, number)
         return placeholder, number
+
+    def renumbered(self, placeholder: str, number: str) -> dict[str, Any]:
+        """After ``sync`` and ``take_number`` (an opening case whose number came last): the number in the
+        inbox rows and the search columns made with its placeholder; returns the changed case columns."""
+        for task_id, row in list(self.rows.items()):
+            if row.number == placeholder:
+                self.rows[task_id] = replace(row, number=number)
+        self.new_rows = [self.rows.get(row.task_id, row) for row in self.new_rows]
+        if self._searched is not None:
+            self._searched = swap_number(dict(self._searched), placeholder, number)
+            self.case["search_text"], self.case["search_terms"] = search_columns(self._searched)
+        return {k: v for k, v in self.case.items() if self.original.get(k) != v}
 
     def units(self) -> dict[str, UnitRecord]:
         """The org units, read once per transition when a lane needs them."""
@@ -383,7 +397,8 @@ class Transition:
                     self.policy.responsible_department(self.case["category"]))
             except Exception:  # unknown category in this policy: leave the field empty
                 pass
-        searched = search_columns(case_search_fields(self.case, data))
+        self._searched = case_search_fields(self.case, data)
+        searched = search_columns(self._searched)
         self.case["search_text"], self.case["search_terms"] = searched
         if completed:
             if self.case.get("status") not in FINAL_STATUSES:

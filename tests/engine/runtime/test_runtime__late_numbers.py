@@ -175,3 +175,45 @@ def test_an_action_running_while_the_case_opens_gets_the_real_number(store: Stor
     [recorded] = [e for e in runtime.get_case(number, "zhang.wei").timeline if e.action == "test.recorded"]
     assert recorded.data["note"] == f"您的编号：{number}"
     assert runtime.verify_audit_chain() == []
+
+
+def test_the_workflow_is_serialised_before_the_number_is_taken(rt: Runtime, store: Store,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under the sequence row's lock run only the number's swap, the writes and the commit: the
+    workflow JSON (the slowest part of writing a case) is made before, with the placeholder, and the
+    number put into the text; the rows, the search columns and the audit log get the real number."""
+    import engine.runtime.cases as cases_module
+    from engine.search import search_columns
+    from engine.store.repo import Tx
+
+    order: list[str] = []
+    dump, next_number = cases_module.dump_workflow, Tx.next_number
+
+    def dump_workflow(wf: Any) -> str:
+        text = dump(wf)
+        order.append("dump with the placeholder" if "<number:" in text else "dump")
+        return text
+
+    def take(self: Tx, *args: Any) -> int:
+        order.append("number")
+        return next_number(self, *args)
+
+    monkeypatch.setattr(cases_module, "dump_workflow", dump_workflow)
+    monkeypatch.setattr(Tx, "next_number", take)
+    case = open_ticket(rt, room="3-1-1202")
+    assert order == ["dump with the placeholder", "number"]
+    assert case.number == "T-SZP-2026-000001"
+    assert {t.case_number for t in case.tasks} == {case.number}
+    with store.engine.connect() as conn:
+        workflow, search_text, search_terms = conn.execute(text(
+            "SELECT workflow, search_text, search_terms FROM cases")).one()
+        assert conn.execute(text("SELECT number FROM inbox_tasks")).scalars().all() == [case.number]
+    assert "<number:" not in workflow and workflow.count(case.number) >= 1
+    assert "<number" not in search_text and "tszp2026000001" in search_text.split()
+    _text, expected_terms = search_columns({"number": case.number, "customer_name": "王先生",
+                                                    "room": "3-1-1202"})
+    assert set(expected_terms.split()) - {t for t in expected_terms.split() if "^" in t} <= set(
+        search_terms.split())
+    assert not any("num" in term for term in search_terms.split())
+    assert rt.case_data(case.number, "zhang.wei")["case_number"] == case.number
+    assert rt.verify_audit_chain() == []
