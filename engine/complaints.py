@@ -127,7 +127,7 @@ def notify_cooperating_action(ctx: ActionContext, departments: list[Any], summar
     binding = policy.get(f"lanes.{COOPERATION_LANE}")
     repo = WorkerRepo(ctx.tx)
     directory = Directory(repo.all_staff(), transition.units())
-    notifier = Notifier(repo, current_policy(ctx.runtime.policies, case), ctx.now)
+    notifier = Notifier(repo, current_policy(ctx.runtime.policies, case, ctx.tx), ctx.now)
     lead = case.get("responsible_department") or ctx.data.get("responsible_department")
     told: dict[str, list[str]] = {}
     for department in [str(d) for d in departments]:

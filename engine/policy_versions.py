@@ -106,6 +106,20 @@ class VersionedPolicies:
             found = kept[id(self)] = self.at(self.clock.now())
         return found
 
+    def current_in(self, tx: Any) -> PolicySet:
+        """As ``current()``, for code running inside the open transaction ``tx`` (a transition's
+        notifications): inside ``one_reading()`` the request's reading, read in ``tx`` when the request
+        has none yet; outside it, read in ``tx``. Never a second connection while ``tx`` holds one (a
+        completion's notifications opened one: a read beside every write, two pooled connections per
+        request)."""
+        kept = _READING.get()
+        if kept is None:
+            return self.at(self.clock.now(), tx)
+        found = kept.get(id(self))
+        if found is None:
+            found = kept[id(self)] = self.at(self.clock.now(), tx)
+        return found
+
     def with_versions(self, versions: Mapping[str, int], tx: Any = None) -> PolicySet:
         """The policy set with the given published versions over the files."""
         key = tuple(sorted(versions.values()))

@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, current_app, g, jsonify, request, url_for
 
-from engine.errors import ConflictError, FormError, NotFoundError
+from engine.errors import ConflictError, FormError
 from engine.processes.registry import worker_only_refusal
 from engine.store.case_queries import CaseFilter
 from engine.store.web_queries import COUNT_CAP, SORTS, VIEWS, InboxFilter
@@ -316,12 +316,9 @@ def complete(task_id: str) -> Any:
     found = problems(forms[key], data) if "data" in body else {"data": ("required", "必填")}
     if found:
         raise _refuse(found, f"the form {key}")
-    actual = services().task_form(task_id)
-    if actual is None:
-        raise NotFoundError(f"no open task {task_id!r}")
-    if actual != key:
-        raise ConflictError(f"task {task_id[:8]} is a {actual} task, not {key}; reload it and send its form")
-    number = services().complete(g.api_actor, task_id, dict(data or {}))
+    # The task's own form is checked in the completion's transaction, with the task row it locks: an
+    # unknown task is a 404, another task's form a 409 (it was a read transaction of its own before).
+    number = services().complete(g.api_actor, task_id, dict(data or {}), form=key)
     return jsonify({"task_id": task_id, "case": number})
 
 

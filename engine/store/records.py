@@ -36,6 +36,7 @@ class StaffRecord:
     unit_parent: str | None = None
     unit_chain: tuple[tuple[str, str], ...] = ()  # (code, kind) of the unit and up to three above it
     deputy: str | None = None  # the standing deputy (代理人) who takes their tasks during an absence
+    unit_name: str | None = None  # the name of their unit (read with them by ``Tx.staff``)
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,8 @@ _LEVELS = [UNITS.alias(f"u{i}") for i in range(4)]  # the staff member's unit an
 
 
 def _staff_query() -> Any:
-    stmt = select(Staff.__table__, *[c for u in _LEVELS for c in (u.c.code, u.c.kind)])
+    stmt = select(Staff.__table__, _LEVELS[0].c.name.label("unit_name"),
+                  *[c for u in _LEVELS for c in (u.c.code, u.c.kind)])
     joined: Any = Staff.__table__.outerjoin(_LEVELS[0], _LEVELS[0].c.code == Staff.unit)
     for below, above in zip(_LEVELS, _LEVELS[1:], strict=False):
         joined = joined.outerjoin(above, above.c.code == below.c.parent)
@@ -120,7 +121,7 @@ class Tx(CaseTx):
         return StaffRecord(row["login"], row["name"], row["unit"], tuple(row["roles"] or ()), row["phone"],
                            row["email"], row["active"], unit_kind=chain[0][1] if chain else None,
                            unit_parent=chain[1][0] if len(chain) > 1 else None, unit_chain=chain,
-                           deputy=row["deputy"])
+                           deputy=row["deputy"], unit_name=row["unit_name"])
 
     def staff_logins(self) -> list[str]:
         """Every login (for did-you-mean hints)."""

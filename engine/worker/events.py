@@ -89,8 +89,11 @@ def _urgency(policy: Any, case: dict[str, Any]) -> dict[str, str]:
             "urgency_phrase_en": f", {en.lower()}," if en else ""}
 
 
-def current_policy(policies: Any, case: Mapping[str, Any]) -> Any:
-    """The current effective policy of the case's project, else its subsidiary, else the group."""
+def current_policy(policies: Any, case: Mapping[str, Any], tx: Any = None) -> Any:
+    """The current effective policy of the case's project, else its subsidiary, else the group
+    (``tx``: the open transaction, which reads the versions in force when the request has not yet)."""
+    if tx is not None and hasattr(policies, "current_in"):
+        policies = policies.current_in(tx)
     for code in (case.get("project"), case.get("subsidiary")):
         if code:
             try:
@@ -104,7 +107,7 @@ def install(runtime: Any) -> None:
     """Have ``runtime`` call ``on_transition`` inside each transition's transaction."""
 
     def after(tx: Tx, transition: Any) -> int:
-        return on_transition(tx, transition, current_policy(runtime.policies, transition.case))
+        return on_transition(tx, transition, current_policy(runtime.policies, transition.case, tx))
 
     runtime.after_transition = after
 
@@ -125,7 +128,7 @@ def notify_roles_action(ctx: ActionContext, roles: list[Any], message: str, titl
     for role in roles:
         people.extend(directory.for_place(str(role), case.get("project"), case.get("subsidiary"),
                                           case.get("responsible_department")))
-    notifier = Notifier(repo, current_policy(ctx.runtime.policies, case), ctx.now)  # today's words
+    notifier = Notifier(repo, current_policy(ctx.runtime.policies, case, ctx.tx), ctx.now)  # today's words
     notifier.tell(people, "diagram_notice", f"{ctx.ref}:{ctx.task_name}", case_id=str(case["id"]),
                   case_number=str(case["number"]), channels=chosen,
                   process=str(ctx.definition.name), case=str(case["number"]),

@@ -87,3 +87,68 @@ def test_inside_one_request_a_publication_reads_the_versions_again(services, clo
         assert _published_heads(seen) == 1
         desk.publish("song.yu", draft.id, clock.now())
         assert services.policies.effective("sz-property").get("consultation.reply") == "12 hours"
+
+
+
+@contextmanager
+def most_connections(services) -> Iterator[list[int]]:  # type: ignore[no-untyped-def]
+    """[the most pooled connections checked out at once] while the block runs."""
+    out, most = [0], [0]
+
+    def checkout(*_args) -> None:  # type: ignore[no-untyped-def]
+        out[0] += 1
+        most[0] = max(most[0], out[0])
+
+    def checkin(*_args) -> None:  # type: ignore[no-untyped-def]
+        out[0] -= 1
+
+    pool = services.store.engine.pool
+    event.listen(pool, "checkout", checkout)
+    event.listen(pool, "checkin", checkin)
+    try:
+        yield most
+    finally:
+        event.remove(pool, "checkout", checkout)
+        event.remove(pool, "checkin", checkin)
+
+
+RAISE_ORDER = {"order_summary": "请物业部处理", "required_completion": "2026-11-27T17:00:00+08:00"}
+
+
+def test_an_api_completion_never_reads_all_the_units_nor_the_task_twice(login, services):
+    """A completion through the API: the token's staff member comes with their unit's name and chain
+    (no read of every org unit) and the form is checked in the completion's own transaction, against
+    the task row it locks (a read transaction of its own before)."""
+    wang = login("wang.fang")
+    open_complaint(wang)
+    api = services.issue_token("wang.fang", "test")
+    headers = {"Authorization": f"Bearer {api}"}
+    item = wang.client.get("/api/v1/tasks?view=queue", headers=headers).json["items"][0]
+    wang.client.post(f"/api/v1/tasks/{item['task_id']}/claim", headers=headers)
+    bare = wang.client.application.test_client()  # the API's way: a token, no session cookie
+    with statements(services) as seen:
+        wrong = bare.post(f"/api/v1/tasks/{item['task_id']}/complete", headers=headers,
+                          json={"task": "complaint.sign_order", "data": {"order_decision": "sign"}})
+    assert wrong.status_code == 409 and "complaint.raise_order" in wrong.get_json()["error"]["message"]
+    with statements(services) as seen:
+        done = bare.post(f"/api/v1/tasks/{item['task_id']}/complete", headers=headers,
+                         json={"task": "complaint.raise_order", "data": RAISE_ORDER})
+    assert done.status_code == 200, done.get_data(as_text=True)
+    assert not [s for s in seen if s.startswith("SELECT org_units.code, org_units.name, org_units.kind")]
+    assert sum("FROM inbox_tasks" in s for s in seen) == 1  # the case's rows, with the lock
+
+
+def test_a_transitions_notifications_read_the_policy_in_its_own_transaction(login, services):
+    """The notifications of a step read the versions in force inside the step's transaction when the
+    request has not read them yet: one pooled connection at a time (they took a second one, a read
+    beside every such write)."""
+    from engine.worker.events import install
+
+    install(services.runtime)  # as kefu serve does (build_services)
+    wang = login("wang.fang")
+    number = open_complaint(wang)
+    task = services.runtime.get_case(number, "wang.fang").tasks[0]
+    with services.request(), statements(services) as seen, most_connections(services) as most:
+        services.runtime.complete_task(task.task_id, "wang.fang", RAISE_ORDER)
+    assert most[0] == 1
+    assert _published_heads(seen) == 1
