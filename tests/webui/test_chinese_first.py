@@ -24,7 +24,7 @@ from webui.demo import DEMO_LOGINS, seed_demo_cases
 # case-number prefixes, the bpmn-js credit and the CSRF/htmx plumbing never shown.
 ALLOWED = {
     "English", "BPMN", "PDF", "Excel", "Word", "CSV", "KB", "MB", "APP", "SMS", "ID", "IP",
-    "TS", "BX", "ZX", "FK", "DA", "PG", "LF", "HF", "YJ", "SZP", "HNR", "WT",  # case and order number prefixes
+    "TS", "BX", "ZX", "FK", "DA", "PG", "LF", "HF", "YJ", "SZP", "HNR", "WT",  # number prefixes
     "chinesecalendar",  # the library a holiday file was generated from (the calendar page's source column)
     "Chrome", "Firefox", "Safari", "Edge", "Android", "iPhone", "iPad", "Windows", "macOS", "Linux",
 }
