@@ -9,7 +9,10 @@ Each check yields :class:`Finding` objects (what is wrong, where, and a hint how
 - ``domain``    every domain row has its case (visits, dispatch orders, penalties, FAQ entries taken
   from a case, legal holds and disposal decisions on cases) and vice versa (a visitor-reception case has
   its visit, a repair case with an issued order has the order row);
-- ``audit``     every hash chain verifies, and so does every signed checkpoint of the audit anchor.
+- ``audit``     every hash chain verifies, and so does every signed checkpoint of the audit anchor;
+- ``org``       every department the complaint category matrix of a subsidiary's policy needs (first
+  responsible or cooperating, R2.4) has a unit of that department with an active head there: without one
+  its cooperation steps and its quarterly systemic-issue tasks (R2.18) wait in a queue nobody holds.
 """
 
 from __future__ import annotations
@@ -28,13 +31,13 @@ from engine.runtime.numbering import unit_short_code
 from engine.runtime.transition import ready_user_tasks
 from engine.store.archive_models import DisposalDecision, LegalHold
 from engine.store.faq_models import DispatchOrder, FaqEntry
-from engine.store.models import AuditEvent, Case, NumberSequence
+from engine.store.models import AuditEvent, Case, NumberSequence, OrgUnit, Staff
 from engine.store.visitor_models import Visit
 from engine.store.worker_models import Penalty
 
 __all__ = ["CHECKS", "Finding", "run_doctor"]
 
-CHECKS = ("workflow", "inbox", "numbers", "domain", "audit")
+CHECKS = ("workflow", "inbox", "numbers", "domain", "audit", "org")
 _NUMBER = re.compile(r"^([A-Z0-9]+)-([A-Z0-9]+)-(\d{4})-(\d{6,})$")
 
 
@@ -184,4 +187,47 @@ def _audit(runtime: Any, anchor: AnchorSettings | None, warnings: list[str]) -> 
                       "evidence: never repair it in place, investigate who changed what")
 
 
-_CHECKS = {"workflow": _workflow, "inbox": _inbox, "numbers": _numbers, "domain": _domain, "audit": _audit}
+def _org(runtime: Any, _anchor: Any, _warnings: list[str]) -> Iterator[Finding]:
+    """R2.4 departments the category matrix needs, per subsidiary, without an active department head."""
+    with runtime.store.read() as tx:
+        units = {str(u.code): u for u in tx.session.scalars(select(OrgUnit))}
+        staff = list(tx.session.execute(select(Staff.unit, Staff.roles).where(Staff.active.is_(True))))
+    held: set[str] = set()
+    for unit, roles in staff:  # a department's staff hold their roles in its parent too (candidate_groups)
+        home = units.get(str(unit))
+        up = home.parent if home is not None and home.kind == "department" else None
+        homes = [unit] + ([up] if up else [])
+        for role in roles or []:
+            held.update([role] if "@" in role else [f"{role}@{h}" for h in homes])
+    for sub in sorted(code for code, u in units.items() if u.kind == "subsidiary"):
+        try:
+            policy = runtime.policies.effective(sub)
+        except KefuError:
+            continue  # a subsidiary without a policy of its own: the policy check reports the tree
+        needs: dict[str, list[str]] = {}
+        for item in policy.get("complaint.categories"):
+            for department in [item["department"], *item.get("cooperating", [])]:
+                needs.setdefault(str(department), []).append(str(item.get("name", item["code"])))
+        for department, categories in sorted(needs.items()):
+            name = policy.name_of("departments", department)
+            found = [code for code, u in units.items()
+                     if u.kind == "department" and u.department == department and u.parent == sub]
+            if any(f"department_head@{code}" in held for code in found):
+                continue
+            shown = "、".join(dict.fromkeys(categories))
+            if not found and f"department_head@{sub}" in held:
+                continue  # no unit of it: its steps go to the company's department heads, who may take them
+            if not found:
+                hint = (f"add the department unit under {sub} with its 部门一把手 (组织 page or "
+                        "kefu org import): nobody in the company holds department_head, so its steps "
+                        "are flagged 无人可办")
+                problem = f"{sub}: no {name} ({department}) department unit, needed by {shown}"
+                yield Finding("org", problem, hint)
+                continue
+            yield Finding("org", f"{sub}: {name} ({found[0]}) has no department head, needed by {shown}",
+                          f"give someone role department_head in {found[0]} (组织 page or kefu org import): "
+                          "its cooperation steps and systemic-issue tasks are flagged 无人可办 until then")
+
+
+_CHECKS = {"workflow": _workflow, "inbox": _inbox, "numbers": _numbers, "domain": _domain, "audit": _audit,
+           "org": _org}

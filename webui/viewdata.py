@@ -156,8 +156,9 @@ def _decided(fields: list[FieldValue]) -> dict[str, str]:
 
 
 def _needs(task: Any, target: Target, holders: Mapping[str, list[tuple[str, str]]], roles: Mapping[str, Any],
-           units: Mapping[str, Any]) -> dict[str, Any]:
-    """Who may take a task the reader cannot: the role by name, the unit, the people holding it now."""
+           units: Mapping[str, Any], fixers: list[str]) -> dict[str, Any]:
+    """Who may take a task the reader cannot: the role by name, the unit, the people holding it now; a
+    task nobody may take (no holder, no assignee) is ``nobody`` with the org admins who could fix it."""
     people = [(login, name) for login, name in holders.get(task.candidate_group or "", [])
               if not (target.excludes_first_receiver and login == target.first_receiver)]
     role = roles.get(task.role or "", {})
@@ -166,7 +167,9 @@ def _needs(task: Any, target: Target, holders: Mapping[str, list[tuple[str, str]
     return {"role": {"zh": name, "en": str(role.get("en") or name)},
             "unit": unit.name if unit is not None else "",
             "holders": [name for _login, name in people],
-            "assignee": task.assignee is not None}
+            "assignee": task.assignee is not None,
+            "nobody": task.assignee is None and not people,
+            "fix_by": fixers}
 
 
 def case_page(
@@ -213,6 +216,17 @@ def case_page(
 
     latest = latest_values(raw_timeline)
     holders = services.group_holders([t.candidate_group for t in open_tasks if t.candidate_group])
+    # A queue nobody holds (e.g. a department without a head, R2.4): the org admins who could fix it,
+    # the case's subsidiary's first, else the group's
+    nobody = [t for t in open_tasks if t.assignee is None and t.candidate_group
+              and not holders.get(t.candidate_group)]
+    fixers: list[str] = []
+    if nobody:
+        above = units.get(case.subsidiary or "")
+        places = [case.subsidiary, above.parent if above is not None else None]
+        admins = services.group_holders([f"org_admin@{p}" for p in places if p])
+        fixers = next(([name for _login, name in admins[f"org_admin@{p}"]] for p in places
+                       if p and admins.get(f"org_admin@{p}")), [])
     roles = {str(r["code"]): r for r in (policy.get("roles") if policy.has("roles") else [])}
     tasks: list[TaskView] = []
     for t in open_tasks:
@@ -235,7 +249,7 @@ def case_page(
                 can_release="task.release" in allowed,
                 can_complete=mine,
                 needs=None if allowed & {"task.claim", "task.complete"}
-                else _needs(t, target, holders, roles, units),
+                else _needs(t, target, holders, roles, units, fixers),
                 fields=form.describe(policy) if (mine and form is not None) else [],
                 provisional_year=getattr(t, "provisional_year", None),
                 shows=shown_fields(form.shows, latest, field_specs, names, localise, hide) if form else [],

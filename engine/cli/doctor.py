@@ -12,11 +12,12 @@ __all__ = ["register"]
 
 @click.command("doctor")
 @click.option("--check", "checks", multiple=True,
-              type=click.Choice(["workflow", "inbox", "numbers", "domain", "audit"]),
+              type=click.Choice(["workflow", "inbox", "numbers", "domain", "audit", "org"]),
               help="Run only this check (repeatable; default: all).")
 @pass_cli
 def doctor_command(cli: CliContext, checks: tuple[str, ...]) -> None:
-    """Workflow states, inbox rows, gapless numbers, domain rows and the audit log (with its anchor)."""
+    """Workflow states, inbox rows, gapless numbers, domain rows, the audit log (with its anchor) and the
+    department heads the category matrix needs."""
     from engine.audit_anchor import AnchorSettings
     from engine.cli.cases import _runtime
     from engine.doctor import CHECKS, run_doctor

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from tests.webui.conftest import PASSWORD
 from tests.webui.live import serve
@@ -86,3 +87,18 @@ def test_the_responsible_department_sees_the_cooperating_parts_on_the_case_page(
         if SHOTS:
             page.screenshot(path=str(Path(SHOTS) / f"i19-cooperation-{viewport}.png"), full_page=True)
         context.close()
+
+
+def test_a_part_nobody_holds_is_flagged_to_the_cs_centre_with_who_can_fix_it(services, login):
+    with services.store.engine.begin() as conn:  # 深圳物业's 工程部 head has left: nobody holds the part
+        conn.execute(text("UPDATE staff SET active = :no WHERE login = 'liu.qiang'"), {"no": False})
+    number = _dispatched(services)
+    html = login("lin.lihua").get(f"/cases/{number}").get_data(as_text=True)  # the CS centre's GM
+    assert "无人可办" in html
+    assert "“工程部”目前无人担任部门一把手，此环节无人能办理或领取。" in html
+    assert "请组织管理员在“组织”页任命该岗位或指定代理人（徐岚）" in html  # 深圳物业's org admin
+    other = login("yang.fan").get(f"/cases/{number}").get_data(as_text=True)
+    assert "无人可办" in other  # the responsible department sees it too
+    with services.store.engine.begin() as conn:
+        conn.execute(text("UPDATE staff SET active = :yes WHERE login = 'liu.qiang'"), {"yes": True})
+    assert "无人可办" not in login("lin.lihua").get(f"/cases/{number}").get_data(as_text=True)

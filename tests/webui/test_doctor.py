@@ -138,3 +138,15 @@ def test_kefu_doctor_exits_non_zero_listing_the_problems(services, demo, setting
     broken = CliRunner().invoke(root, ["doctor", "--check", "workflow"])
     assert broken.exit_code != 0 and f"case {number} has no workflow state" in broken.stderr
     assert "1 problem(s)" in str(broken.exception)
+
+
+def test_the_org_check_names_a_department_the_category_matrix_needs_without_a_head(services, demo, anchor):
+    assert _problems(services, anchor, "org") == []
+    _sql(services, "UPDATE staff SET active = :no WHERE login = 'zhu.hong'", no=False)  # 资金部 of 深圳物业
+    [problem] = _problems(services, anchor, "org")
+    assert problem.startswith("[org] sz-property: 资金部 (sz-property-treasury) has no department head, "
+                              "needed by 营销签约")  # 003 第20条: 财务部、资金部无条件配合
+    assert "give someone role department_head in sz-property-treasury" in problem
+    _sql(services, "UPDATE staff SET active = :no WHERE login = 'lei.ming'", no=False)  # and 华南's
+    assert [p.split(" has")[0] for p in _problems(services, anchor, "org")] == [
+        "[org] hn-region: 资金部 (hn-region-treasury)", "[org] sz-property: 资金部 (sz-property-treasury)"]
