@@ -211,7 +211,8 @@ def test_no_input_gets_a_5xx_or_writes_across_subsidiaries_or_leaves_half_a_case
             _api(world, rule, tally, forms)
         else:
             _web(world, rule, tally)
-    findings = run_doctor(world.services.runtime, None, CHECKS)
+    # the org check is about staffing (the fuzz may deactivate a department head), not half-written data
+    findings = run_doctor(world.services.runtime, None, tuple(c for c in CHECKS if c != "org"))
     figures = FIGURES[world.backend]  # type: ignore[attr-defined]
     figures.update({"requests": tally.requests, "fuzz": tally.requests,  # Counter.update adds
                     "cross_writes": len(tally.cross_writes), "orphans": len(findings),
