@@ -3,8 +3,9 @@
 ``dashboard_figures(store, policies, month, unit=None, now=…, subject=None)`` returns the month's
 key figures, its causes, on-time rates per deadline kind and satisfaction, and for each of the twelve
 months ending with it the complaints received, valid and closed, the on-time completion rate and the
-share of 满意 among the return visits. Each month is one SQL aggregate (``ReportRepo.figures`` over
-an indexed range of ``case_stats``), as at that month's end; Python only loops over the months.
+share of 满意 among the return visits. Each month is one SQL aggregate (``ReportRepo.month_figures``:
+over its cells when it is closed and they are kept, PostgreSQL; else over an indexed range of
+``case_stats``), as at that month's end; Python only loops over the months.
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ def dashboard_figures(store: Store, policies: Any, month: str, unit: str | None 
         for label in months:
             year, number = int(label[:4]), int(label[5:])
             start, end = month_range(year, number, zone)
-            t = repo.figures(Scope(COMPLAINT, found.kind, found.code, start, end, min(now, end)), scale)
+            t = repo.month_figures(Scope(COMPLAINT, found.kind, found.code, start, end, min(now, end)),
+                                   str(zone), scale)
             done = t["deadlines"]["completion"]
             trend["received"].append(t["received"])
             trend["valid"].append(t["valid"])

@@ -189,9 +189,13 @@ def monthly_items(store: Store, policies: Any, month: str, unit: str | None = No
 
 def monthly_statistics(store: Store, policies: Any, month: str, unit: str | None = None, *,
                        now: datetime, subject: Subject | None = None,
-                       items_per_page: int | None = ITEMS_PER_PAGE) -> dict[str, Any]:
+                       items_per_page: int | None = ITEMS_PER_PAGE, _built: bool = False) -> dict[str, Any]:
     """The unit's figures for ``month`` (``YYYY-MM``); ``subject`` must be allowed ``report.read``.
-    ``items`` lists the first ``items_per_page`` complaints, or every one when it is None."""
+    ``items`` lists the first ``items_per_page`` complaints, or every one when it is None.
+
+    On PostgreSQL a closed month's figures are sums of its cells (``report_cells``, kept by every
+    write of ``case_stats``): the cost of the report does not grow with the month's complaints. The
+    first closed month reported in a time zone builds that zone's cells (``build_cells``)."""
     if items_per_page is not None:
         _check_page(1, items_per_page)
     year, number = parse_month(month)
@@ -200,12 +204,26 @@ def monthly_statistics(store: Store, policies: Any, month: str, unit: str | None
         zone = policy.calendar.tz
         end, as_of = scope.end, scope.as_of
         repo = ReportRepo(tx)
-        repo.serial()
         scale = _names(policy, "satisfaction.scale")
-        totals = repo.figures(scope, list(scale))
-        breakdowns = repo.breakdowns(scope)
-        items = repo.complaint_items(scope, zone, items_per_page)
-        others = repo.process_totals(scope, [REPAIR, CONSULTATION])
+        closed_month = tx.dialect == "postgresql" and as_of == end
+        cells = closed_month and repo.month_cells(scope, str(zone))
+        if closed_month and not cells and not _built:
+            totals = None  # the zone's cells are built first (once), then read
+        elif cells:  # a closed month on PostgreSQL: its sums, whatever its size
+            totals, breakdowns, others = repo.cell_month(scope, str(zone), list(scale),
+                                                         [REPAIR, CONSULTATION])
+        else:  # the running month, or SQLite: its rows
+            repo.serial()
+            totals = repo.figures(scope, list(scale))
+            breakdowns = repo.breakdowns(scope)
+            others = repo.process_totals(scope, [REPAIR, CONSULTATION])
+        if totals is not None:
+            items = repo.complaint_items(scope, zone, items_per_page)
+    if totals is None:
+        with store.write() as tx:
+            ReportRepo(tx).build_cells(str(zone), now)
+        return monthly_statistics(store, policies, month, unit, now=now, subject=subject,
+                                  items_per_page=items_per_page, _built=True)
     grid = breakdowns["project_category"]
     by_channel, by_urgency = breakdowns["channel"], breakdowns["urgency"]
     by_department = breakdowns["responsible_department"]

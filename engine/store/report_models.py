@@ -11,15 +11,24 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from engine.store.models import Base
 
-__all__ = ["DEADLINE_KINDS", "CaseStats", "MonthlyReport"]
+__all__ = ["CELL_COUNTERS", "CELL_DIMENSIONS", "CELL_SHARDS", "DEADLINE_KINDS", "CaseStats", "MonthlyReport",
+           "ReportCell", "ReportCellZone"]
 
 # The deadline kinds a diagram's user task may count for (``statistic`` property, R7.1).
 DEADLINE_KINDS = ("dispatch", "visit", "reply", "completion")
+# The counters of a month's cell (``report_cells``): what each case adds to its receipt month's figures
+# as at that month's end. ``done`` is closed regardless of validity (the repairs' and consultations').
+CELL_COUNTERS = ("received", "valid", "closed", "done", "unresolvable", "visited", "handling_minutes",
+                 "handled", *[f"{kind}_{part}" for kind in DEADLINE_KINDS for part in ("on_time", "late")])
+# The breakdowns a cell row can stand for ('' is the totals' row); a breakdown row counts ``valid``
+# (``visited`` for the satisfaction).
+CELL_DIMENSIONS = ("", "category", "channel", "urgency", "responsible_department", "satisfaction")
+CELL_SHARDS = 4  # a month's totals row per unit is split in 4 by case, so concurrent transitions rarely wait
 _BREAKDOWN = ("valid", "closed_at", "category", "channel", "urgency", "responsible_department")
 
 
@@ -82,3 +91,48 @@ class MonthlyReport(Base):
     figures: Mapped[dict[str, Any]]
     xlsx: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class ReportCellZone(Base):
+    """A time zone whose months ``report_cells`` is kept for (PostgreSQL; built on first use)."""
+
+    __tablename__ = "report_cell_zones"
+    zone: Mapped[str] = mapped_column(String(64), primary_key=True)
+    built_at: Mapped[datetime]
+
+
+class ReportCell(Base):
+    """The summed facts of one receipt month of a process and unit (PostgreSQL), kept by every write of
+    ``case_stats`` in the same statement: what a closed month's report reads instead of its rows.
+
+    One row per (zone, month, process, subsidiary, project, dimension, value, shard); NULL subsidiary,
+    project or value are ''. Dimension '' carries every counter; the breakdowns' rows ``valid`` (and the
+    satisfaction's ``visited``). The counters are each case's contribution as at the end of its
+    receipt month, so they change only when a case's facts do, never with the passing of time.
+    """
+
+    __tablename__ = "report_cells"
+    zone: Mapped[str] = mapped_column(String(64), primary_key=True)
+    month_start: Mapped[datetime] = mapped_column(primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(32), primary_key=True)
+    subsidiary: Mapped[str] = mapped_column(String(64), primary_key=True)
+    project: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(64), primary_key=True)
+    shard: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    received: Mapped[int] = mapped_column(Integer, default=0)
+    valid: Mapped[int] = mapped_column(Integer, default=0)
+    closed: Mapped[int] = mapped_column(Integer, default=0)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    unresolvable: Mapped[int] = mapped_column(Integer, default=0)
+    visited: Mapped[int] = mapped_column(Integer, default=0)
+    handling_minutes: Mapped[int] = mapped_column(BigInteger, default=0)
+    handled: Mapped[int] = mapped_column(Integer, default=0)
+    dispatch_on_time: Mapped[int] = mapped_column(Integer, default=0)
+    dispatch_late: Mapped[int] = mapped_column(Integer, default=0)
+    visit_on_time: Mapped[int] = mapped_column(Integer, default=0)
+    visit_late: Mapped[int] = mapped_column(Integer, default=0)
+    reply_on_time: Mapped[int] = mapped_column(Integer, default=0)
+    reply_late: Mapped[int] = mapped_column(Integer, default=0)
+    completion_on_time: Mapped[int] = mapped_column(Integer, default=0)
+    completion_late: Mapped[int] = mapped_column(Integer, default=0)
