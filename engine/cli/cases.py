@@ -134,6 +134,12 @@ def init_command(cli: CliContext, demo: bool, force: bool) -> None:
     filled = backfill(runtime)
     if filled:
         click.echo(f"statistics: facts of {filled} earlier case(s) filled in")
+    from engine.store.report_repo import ReportRepo
+
+    zone = str(runtime.policies.effective(None).calendar.tz)
+    with store.write() as tx:  # PostgreSQL, once per zone: transitions wait meanwhile (35 s a million cases)
+        if ReportRepo(tx).build_cells(zone, cli.clock.now()):
+            click.echo(f"statistics: report cells built for {zone} (a closed month is read from them)")
     if demo:
         _import_org(cli, runtime, DEMO_ORG)
         from engine.visitors import import_households

@@ -257,9 +257,16 @@ class ReportRepo:
         processors = compiled._bind_processors  # noqa: SLF001 - what SQLAlchemy applies itself
         # Prepared on the connection (psycopg) with one generic plan: planning it for each case's values
         # (which PostgreSQL kept doing) cost 3–5 ms a transition, running it 0.5–1 ms. The plan mode is
-        # set for this statement only; the three go in one round trip (pipeline).
+        # set for this statement only; all go in one round trip (pipeline). An update first locks the
+        # row (a transition holds its case's lock already; any other writer waits here), so the
+        # statement's snapshot, taken after, has the row as it stands: the contribution taken out is
+        # the one that was added (with only the UPDATE waiting, a concurrent writer's version would be
+        # updated but the older one taken out).
         driver: Any = self.conn.connection.driver_connection
         with driver.pipeline():
+            if case_id is not None:
+                driver.execute("SELECT 1 FROM case_stats WHERE case_id = %s FOR UPDATE", [case_id],
+                               prepare=True)
             driver.execute("SELECT set_config('plan_cache_mode', 'force_generic_plan', true)")
             driver.execute(compiled.string, {name: processors[name](value) if name in processors else value
                                              for name, value in params.items()}, prepare=True)
