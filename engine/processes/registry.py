@@ -44,8 +44,8 @@ class UserTaskInfo:
 
     ``notify`` gives role codes whose holders for the case are told at once when the task opens.
     ``statistic`` names the deadline kind the task counts for in the monthly statistics (R7.1:
-    ``dispatch``, ``visit``, ``reply``, ``completion``), and ``statistic_due`` the deadline it is
-    judged against when that is not the task's own ``due`` (the 督办令 is signed against the
+    ``dispatch``, ``visit``, ``reply``, ``completion``, ``cooperation``), and ``statistic_due`` the
+    deadline it is judged against when that is not the task's own ``due`` (the 督办令 is signed against the
     dispatch deadline) and ``statistic_done`` a condition on the completed form for the completion to
     count (the work step counts as completion only when the department reports it finished).
     """

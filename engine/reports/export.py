@@ -24,7 +24,7 @@ __all__ = ["KIND_NAMES", "LEVEL_NAMES", "Chart", "Section", "monthly_charts", "r
            "report_xlsx", "sections", "tables_pdf", "tables_xlsx"]
 
 KIND_NAMES = {"dispatch": "督办令签发（派单）", "visit": "上门沟通", "reply": "答复客户",
-              "completion": "处理完成"}
+              "completion": "处理完成", "cooperation": "配合部门确认"}
 LEVEL_NAMES = {"group": "集团", "subsidiary": "公司", "project": "项目"}
 
 

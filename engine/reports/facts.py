@@ -25,6 +25,7 @@ names its original (``merged_into``/``duplicate_of``, e.g. cases imported that w
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -65,8 +66,13 @@ def _text(data: dict[str, Any], names: tuple[str, ...]) -> str | None:
 
 
 def facts_of(case: dict[str, Any], data: dict[str, Any], events: list[dict[str, Any]], now: datetime,
-             *, opened_at: datetime | None = None) -> dict[str, Any]:
-    """The ``case_stats`` columns this transition sets (all of them when ``opened_at`` is given)."""
+             *, opened_at: datetime | None = None, still_open: Collection[str] = ()) -> dict[str, Any]:
+    """The ``case_stats`` columns this transition sets (all of them when ``opened_at`` is given).
+
+    ``still_open``: the steps with an instance opened before these events and still open after them.
+    A multi-instance step (the cooperating departments' confirmations, R2.4) is met when its last
+    instance is completed: completing one while another is open leaves the kind's ``_done`` empty.
+    """
     out: dict[str, Any] = {
         "status": case.get("status") or "open",
         "outcome": case.get("outcome"),
@@ -93,7 +99,7 @@ def facts_of(case: dict[str, Any], data: dict[str, Any], events: list[dict[str, 
             out[f"{statistic['kind']}_due"] = _moment(statistic.get("due_at"))
             out[f"{statistic['kind']}_done"] = None
         elif ev["action"] == "task.completed":
-            if isinstance(statistic, str):
+            if isinstance(statistic, str) and ev_data.get("task") not in still_open:
                 out[f"{statistic}_done"] = at
             form = ev_data.get("form") or {}
             if form.get("satisfaction"):
@@ -107,7 +113,10 @@ def record_facts(tx: Any, transition: Any) -> None:
     case = t.case
     data = t.workflow_data()
     opening = not t.original
-    values = facts_of(case, data, t.events, t.now, opened_at=t.now if opening else None)
+    fresh = {row.task_id for row in t.new_rows}
+    still_open = {row.task_spec for row in t.rows.values() if row.task_id not in fresh}
+    values = facts_of(case, data, t.events, t.now, opened_at=t.now if opening else None,
+                      still_open=still_open)
     if case.get("closed_at") is not None and t.original.get("closed_at") is None:
         received = _moment(data.get("received_at")) or t.now
         values["handling_minutes"] = _working_minutes(t.policy, received, case["closed_at"])
@@ -154,7 +163,8 @@ def backfill(runtime: Any) -> int:
                             item["data"]["statistic"] = info.statistic
                 events.append(item)
             case = {**t.case, "opened_at": record.opened_at}
-            values = facts_of(case, data, events, t.now, opened_at=record.opened_at)
+            open_now = {row.task_spec for row in tx.case_tasks(case_id)}
+            values = facts_of(case, data, events, t.now, opened_at=record.opened_at, still_open=open_now)
             if record.closed_at is not None:
                 received = _moment(data.get("received_at")) or record.opened_at
                 values["handling_minutes"] = _working_minutes(t.policy, received, record.closed_at)

@@ -11,9 +11,10 @@ what stood on the 30th and regenerating a closed month gives the same figures:
   ``as_of`` or not (``valid = closed + open``); ``unresolvable``: closed ones with that outcome.
 * counts by project × category (the final cause), channel, urgency and responsible department, over
   the valid complaints;
-* ``deadlines``: per kind (dispatch, visit, reply, completion) the deadlines that had fallen due by
-  ``as_of`` (``due``), of them met in time (``on_time``: completed no later than the deadline) and
-  ``late`` (completed after it, or still not done); ``rate = on_time / due``;
+* ``deadlines``: per kind (dispatch, visit, reply, completion, cooperation — the cooperating
+  departments' confirmations, met when the last part is confirmed, R2.4) the deadlines that had
+  fallen due by ``as_of`` (``due``), of them met in time (``on_time``: completed no later than the
+  deadline) and ``late`` (completed after it, or still not done); ``rate = on_time / due``;
 * ``handling``: the average handling time of the closed ones in working hours of each case's own
   calendar (stored in working minutes at closure);
 * ``return_visits``: closed complaints with a recorded return visit (``coverage = visited / closed``)

@@ -20,7 +20,9 @@ __all__ = ["CELL_COUNTERS", "CELL_DIMENSIONS", "CELL_SHARDS", "DEADLINE_KINDS", 
            "ReportCell", "ReportCellZone"]
 
 # The deadline kinds a diagram's user task may count for (``statistic`` property, R7.1).
-DEADLINE_KINDS = ("dispatch", "visit", "reply", "completion")
+# ``cooperation`` (R2.4) is the cooperating departments' confirmations: due with the step, met when the
+# last of them is confirmed (a multi-instance step: one per department).
+DEADLINE_KINDS = ("dispatch", "visit", "reply", "completion", "cooperation")
 # The counters of a month's cell (``report_cells``): what each case adds to its receipt month's figures
 # as at that month's end. ``done`` is closed regardless of validity (the repairs' and consultations').
 CELL_COUNTERS = ("received", "valid", "closed", "done", "unresolvable", "visited", "handling_minutes",
@@ -74,6 +76,8 @@ class CaseStats(Base):
     reply_done: Mapped[datetime | None]
     completion_due: Mapped[datetime | None]
     completion_done: Mapped[datetime | None]
+    cooperation_due: Mapped[datetime | None]  # R2.4 (migration 0024)
+    cooperation_done: Mapped[datetime | None]  # the last part confirmed; NULL while one is open
 
 
 class MonthlyReport(Base):
@@ -136,3 +140,5 @@ class ReportCell(Base):
     reply_late: Mapped[int] = mapped_column(Integer, default=0)
     completion_on_time: Mapped[int] = mapped_column(Integer, default=0)
     completion_late: Mapped[int] = mapped_column(Integer, default=0)
+    cooperation_on_time: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # R2.4 (0024)
+    cooperation_late: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
