@@ -10,14 +10,23 @@ from typing import Any
 from sqlalchemy import Table, bindparam, select, update
 
 from engine.store.auth_models import ApiToken, WebSession
-from engine.store.repo import Tx
+from engine.store.models import Staff
+from engine.store.repo import STAFF_COLUMNS, STAFF_JOINED, Tx, staff_record
 
 __all__ = ["AuthRepo", "SessionRecord", "TokenRecord"]
 
 SESSIONS: Table = WebSession.__table__  # type: ignore[assignment]
 TOKENS: Table = ApiToken.__table__  # type: ignore[assignment]
-_SESSION_BY_HASH = select(SESSIONS).where(SESSIONS.c.id_hash == bindparam("h"))
-_TOKEN_BY_HASH = select(TOKENS).where(TOKENS.c.token_hash == bindparam("h"))
+# A session or token and its staff member (their unit's chain and name) in one statement: the
+# request's actor is known without a second round trip (``Tx.staff`` answers from what was read).
+_SESSION_BY_HASH = (select(SESSIONS, *STAFF_COLUMNS)
+                    .select_from(SESSIONS.outerjoin(STAFF_JOINED, Staff.login == SESSIONS.c.login))
+                    .where(SESSIONS.c.id_hash == bindparam("h")))
+_TOKEN_BY_HASH = (select(TOKENS, *STAFF_COLUMNS)
+                  .select_from(TOKENS.outerjoin(STAFF_JOINED, Staff.login == TOKENS.c.login))
+                  .where(TOKENS.c.token_hash == bindparam("h")))
+_SESSION_FIELDS = [c.name for c in SESSIONS.c]
+_TOKEN_FIELDS = [c.name for c in TOKENS.c]
 _TOUCH_SESSION = update(SESSIONS).where(SESSIONS.c.id_hash == bindparam("h")).values(
     last_seen_at=bindparam("at"))
 _TOUCH_TOKEN = update(TOKENS).where(TOKENS.c.id == bindparam("i")).values(last_used_at=bindparam("at"))
@@ -69,7 +78,11 @@ class AuthRepo:
     def session(self, id_hash: str) -> SessionRecord | None:
         """The session with this hash (primary-key lookup)."""
         row = self.conn.execute(_SESSION_BY_HASH, {"h": id_hash}).first()
-        return None if row is None else SessionRecord(**row._mapping)
+        if row is None:
+            return None
+        self.tx.known_staff(staff_record(row))  # the signed-in person, for ``Tx.staff``
+        m = row._mapping
+        return SessionRecord(**{name: m[name] for name in _SESSION_FIELDS})
 
     def touch_session(self, id_hash: str, at: datetime) -> None:
         """Record that the session was used at ``at``."""
@@ -101,9 +114,14 @@ class AuthRepo:
         return int(found) if found is not None else 0
 
     def token(self, token_hash: str) -> TokenRecord | None:
-        """The token with this hash (unique-index lookup)."""
+        """The token with this hash (unique-index lookup); its staff member comes with it (``Tx.staff``
+        answers from it for the rest of the transaction)."""
         row = self.conn.execute(_TOKEN_BY_HASH, {"h": token_hash}).first()
-        return None if row is None else TokenRecord(**row._mapping)
+        if row is None:
+            return None
+        self.tx.known_staff(staff_record(row))
+        m = row._mapping
+        return TokenRecord(**{name: m[name] for name in _TOKEN_FIELDS})
 
     def touch_token(self, token_id: int, at: datetime) -> None:
         """Record that the token was used at ``at``."""

@@ -107,7 +107,7 @@ class Store:
         without the BEGIN and ROLLBACK round trips; ``Tx.set_local`` opens a real transaction when a
         read needs a setting for its remaining statements (rolled back here, like any read)."""
         with self._read_engine.connect() as conn, conn.begin() as transaction:
-            tx = Tx(conn, autocommit=self._autocommit_reads)
+            tx = Tx(conn, autocommit=self._autocommit_reads, reading=True)
             try:
                 yield tx
             finally:

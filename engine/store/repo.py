@@ -30,16 +30,35 @@ UNITS: Table = OrgUnit.__table__  # type: ignore[assignment]
 _LEVELS = [UNITS.alias(f"u{i}") for i in range(4)]  # the staff member's unit and three above it
 
 
-def _staff_query() -> Any:
-    stmt = select(Staff.__table__, _LEVELS[0].c.name.label("unit_name"),
-                  *[c for u in _LEVELS for c in (u.c.code, u.c.kind)])
+def _staff_joined() -> Any:
+    """The staff table joined with their unit and three above it."""
     joined: Any = Staff.__table__.outerjoin(_LEVELS[0], _LEVELS[0].c.code == Staff.unit)
     for below, above in zip(_LEVELS, _LEVELS[1:], strict=False):
         joined = joined.outerjoin(above, above.c.code == below.c.parent)
-    return stmt.select_from(joined).where(Staff.login == bindparam("login"))
+    return joined
 
 
-_STAFF = _staff_query()
+# The columns of a staff record, labelled so that they can sit beside another table's in one row.
+STAFF_COLUMNS = [*[c.label(f"staff_{c.name}") for c in Staff.__table__.c],
+                 _LEVELS[0].c.name.label("staff_unit_name"),
+                 *[c.label(f"staff_u{i}_{c.name}") for i, u in enumerate(_LEVELS)
+                   for c in (u.c.code, u.c.kind)]]
+STAFF_JOINED = _staff_joined()
+_STAFF = select(*STAFF_COLUMNS).select_from(STAFF_JOINED).where(Staff.login == bindparam("login"))
+
+
+def staff_record(row: Any) -> StaffRecord | None:
+    """The staff record in a row selected with ``STAFF_COLUMNS`` (None when it has no staff member)."""
+    m = row._mapping
+    if m["staff_login"] is None:
+        return None
+    chain = tuple((m[f"staff_u{i}_code"], m[f"staff_u{i}_kind"]) for i in range(len(_LEVELS))
+                  if m[f"staff_u{i}_code"])
+    return StaffRecord(m["staff_login"], m["staff_name"], m["staff_unit"], tuple(m["staff_roles"] or ()),
+                       m["staff_phone"], m["staff_email"], m["staff_active"],
+                       unit_kind=chain[0][1] if chain else None,
+                       unit_parent=chain[1][0] if len(chain) > 1 else None, unit_chain=chain,
+                       deputy=m["staff_deputy"], unit_name=m["staff_unit_name"])
 _UNITS = select(UNITS)
 # Two fixed parameters for the parents: an expanding IN would be rendered anew on every execution.
 _DEPARTMENT_UNITS = select(UNITS.c.parent, UNITS.c.code).where(
@@ -51,10 +70,12 @@ _NEXT_NUMBER: dict[str, DirectWrite] = {}  # per dialect
 class Tx(CaseTx):
     """One open transaction; every method runs inside it and returns plain records."""
 
-    def __init__(self, conn: Connection, *, autocommit: bool = False) -> None:
+    def __init__(self, conn: Connection, *, autocommit: bool = False, reading: bool = False) -> None:
         self.conn = conn
         self.dialect = conn.dialect.name
         self.autocommit = autocommit  # a PostgreSQL read: no transaction until ``set_local`` starts one
+        self.reading = reading  # a read (``Store.read``): nothing in it changes a staff row
+        self._known_staff: dict[str, StaffRecord] = {}
         self._session: Session | None = None
         self._on_commit: list[Callable[[], object]] = []
         self._init_cases()
@@ -112,16 +133,19 @@ class Tx(CaseTx):
 
     # -- org ---------------------------------------------------------------------------------------
     def staff(self, login: str) -> StaffRecord | None:
-        """The staff member with this login (with their unit's kind and parent), or None."""
+        """The staff member with this login (with their unit's kind and parent), or None. A read that
+        already had them in another row (a session's or token's, ``known_staff``) asks no more."""
+        known = self._known_staff.get(login)
+        if known is not None:
+            return known
         found = self.conn.execute(_STAFF, {"login": login}).first()
-        if found is None:
-            return None
-        row = found._mapping
-        chain = tuple((found[i], found[i + 1]) for i in range(len(row) - 8, len(row), 2) if found[i])
-        return StaffRecord(row["login"], row["name"], row["unit"], tuple(row["roles"] or ()), row["phone"],
-                           row["email"], row["active"], unit_kind=chain[0][1] if chain else None,
-                           unit_parent=chain[1][0] if len(chain) > 1 else None, unit_chain=chain,
-                           deputy=row["deputy"], unit_name=row["unit_name"])
+        return None if found is None else staff_record(found)
+
+    def known_staff(self, record: StaffRecord | None) -> None:
+        """Remember a staff record read in this read transaction with another row (``Tx.staff`` returns
+        it); a write transaction, which may change staff rows, always reads them again."""
+        if record is not None and self.reading:
+            self._known_staff[record.login] = record
 
     def staff_logins(self) -> list[str]:
         """Every login (for did-you-mean hints)."""

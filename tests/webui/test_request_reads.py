@@ -136,6 +136,11 @@ def test_an_api_completion_never_reads_all_the_units_nor_the_task_twice(login, s
     assert done.status_code == 200, done.get_data(as_text=True)
     assert not [s for s in seen if s.startswith("SELECT org_units.code, org_units.name, org_units.kind")]
     assert sum("FROM inbox_tasks" in s for s in seen) == 1  # the case's rows, with the lock
+    # the token and its staff member in one statement; the completion's transaction asks again (it
+    # answers the permission question in its own transaction)
+    [token] = [s for s in seen if "FROM api_tokens" in s]
+    assert "FROM api_tokens LEFT OUTER JOIN (staff LEFT OUTER JOIN org_units" in token
+    assert sum(s.startswith("SELECT staff.") and "WHERE staff.login =" in s for s in seen) == 1
 
 
 def test_a_transitions_notifications_read_the_policy_in_its_own_transaction(login, services):
