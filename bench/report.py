@@ -17,7 +17,8 @@ loaded with ``COPY``, not by transitions); its time is printed. Then each round 
 order turning each round, so a shared machine's drift hits them alike) and serialises it to JSON
 (what ``kefu report monthly`` and the API do: the figures with the first page of the month's
 complaints, ``items_total`` and where the next page is; the Excel and the PDF, which list every
-complaint, are not measured). Prints the median, best and worst time of each, the per-round ratios
+complaint, are not measured). Each database's month is also computed from its rows and compared
+with its cells (``cells = rows: True``). Prints the median, best and worst time of each, the per-round ratios
 (median, quartiles, range) of big ÷ the month alone (``history ratio``) and, last, ``ratio: X`` = the
 median of the per-round ratios big ÷ small. Goals: big ≤ 1 s; ratio ≤ 3. Not part of ``make test``.
 """
@@ -143,6 +144,26 @@ def prepare(url: str) -> tuple[Store, Any, dict[str, Any], float]:
     return store, policies, figures, time.perf_counter() - started
 
 
+def same_as_rows(store: Store) -> bool:
+    """The measured month of ``sub-a`` from its cells equals the same figures from its rows."""
+    from zoneinfo import ZoneInfo
+
+    from engine.reports.monthly import month_range
+    from engine.store.report_repo import ReportRepo, Scope
+
+    zone, scale, others = "Asia/Shanghai", list(SATISFACTION), ["repair", "consultation"]
+    start, end = month_range(2026, 11, ZoneInfo(zone))
+    scope = Scope("complaint", "subsidiary", "sub-a", start, end, end)
+    with store.read() as tx:
+        repo = ReportRepo(tx)
+        if not repo.month_cells(scope, zone):
+            return False
+        totals, breakdowns, other = repo.cell_month(scope, zone, scale, others)
+        rows = {k: sorted(v, key=str) for k, v in repo.breakdowns(scope).items()}
+        return (totals == repo.figures(scope, scale) and other == repo.process_totals(scope, others)
+                and {k: sorted(v, key=str) for k, v in breakdowns.items()} == rows)
+
+
 def once(store: Store, policies: Any) -> float:
     """Seconds for one report (figures + JSON)."""
     started = time.perf_counter()
@@ -182,7 +203,8 @@ def main() -> int:
             scope = "only 2026-11 of " if month_only else ""
             print(f"{label}: {scope}{count:,} cases; sub-a 2026-11: {c['received']:,} complaints, "
                   f"{len(figures['items']):,} of {c['items_total']:,} listed; first report "
-                  f"{first * 1000:.0f} ms (builds the cells when not kept yet)", flush=True)
+                  f"{first * 1000:.0f} ms (builds the cells when not kept yet); cells = rows: "
+                  f"{same_as_rows(store)}", flush=True)
         # Interleaved rounds (the order turns each round), so a shared machine's drift hits every
         # database alike; each round's ratios are of reports a few milliseconds apart.
         times: dict[str, list[float]] = {label: [] for label in stores}

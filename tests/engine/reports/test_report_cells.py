@@ -25,6 +25,7 @@ import pytest
 
 from engine.reports.monthly import month_range
 from engine.store import Store
+from engine.store.report_models import DEADLINE_KINDS
 from engine.store.report_repo import ReportRepo, Scope
 
 pytestmark = pytest.mark.postgres
@@ -33,7 +34,7 @@ SHANGHAI, KATHMANDU = "Asia/Shanghai", "Asia/Kathmandu"
 PLACES = [("sz-property", "sz-property-lyc"), ("sz-property", "sz-property-jhy"),
           ("hn-region", "hn-region-bhw"), ("hn-region", None), (None, None)]
 SCALE = ["satisfied", "basically_satisfied", "dissatisfied"]
-KINDS = ("dispatch", "visit", "reply", "completion")
+KINDS = DEADLINE_KINDS  # every kind the facts count, cooperation included
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 CELLS = "SELECT xmin::text, * FROM report_cells ORDER BY 2, 3, 4, 5, 6, 7, 8, 9"  # with each row's version
 
