@@ -102,3 +102,52 @@ def test_a_part_nobody_holds_is_flagged_to_the_cs_centre_with_who_can_fix_it(ser
     with services.store.engine.begin() as conn:
         conn.execute(text("UPDATE staff SET active = :yes WHERE login = 'liu.qiang'"), {"yes": True})
     assert "无人可办" not in login("lin.lihua").get(f"/cases/{number}").get_data(as_text=True)
+
+
+def test_no_one_but_the_cooperating_department_confirms_its_part_over_http(client, services, login):
+    number = _dispatched(services)
+    task = _task(services, number, "confirm_cooperation")
+    body = {"task": "complaint_handling.confirm_cooperation", "data": {"cooperation_part": "越权确认"}}
+    for who in ("xu.jianguo", "yang.fan"):  # 华南区域's 工程部 head; the responsible department's head
+        token = services.issue_token(who, "t")
+        headers = {"Authorization": f"Bearer {token}"}
+        assert client.post(f"/api/v1/tasks/{task}/claim", headers=headers).status_code == 403
+        response = client.post(f"/api/v1/tasks/{task}/complete", headers=headers, json=body)
+        assert response.status_code == 403, response.get_data(as_text=True)
+    services.set_password("xu.jianguo", PASSWORD)
+    browser = login("xu.jianguo")  # the web form of the other subsidiary's department head
+    response = browser.post(f"/cases/{number}/tasks/{task}/complete",
+                            {"_spec": "confirm_cooperation", "cooperation_part": "越权确认"})
+    assert response.status_code in (403, 404)
+    own = services.issue_token("yang.fan", "own")
+    [part] = client.get(f"/api/v1/cases/{number}",
+                        headers={"Authorization": f"Bearer {own}"}).get_json()["cooperation"]
+    assert (part["state"], part["by"]) == ("open", None)  # nothing written
+    with services.store.read() as tx:
+        actions = [e.action for e in tx.case_audit(services.runtime.get_case(number, "zheng.xiaoyan").id)]
+    assert "task.completed" in actions and actions.count("task.completed") == 2  # the order's two steps
+
+
+def test_the_cs_centre_sees_a_part_nobody_can_take_flagged_in_the_browser(chromium, app, services):
+    from playwright.sync_api import expect
+
+    with services.store.engine.begin() as conn:  # 深圳物业's 工程部 head has left
+        conn.execute(text("UPDATE staff SET active = :no WHERE login = 'liu.qiang'"), {"no": False})
+    number = _dispatched(services)
+    with serve(app) as url:
+        context = chromium.new_context(viewport=VIEWPORTS["phone"], locale="zh-CN")
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        page.goto(f"{url}/login")
+        page.fill("input[name=login]", "lin.lihua")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("form button.primary")
+        page.wait_for_url("**/inbox")
+        page.goto(f"{url}/cases/{number}")
+        flag = page.locator("p.needs.nobody")
+        expect(flag).to_contain_text("无人可办")
+        expect(flag).to_contain_text("徐岚")
+        assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORTS["phone"]["width"]
+        if SHOTS:
+            page.screenshot(path=str(Path(SHOTS) / "coop-nobody-phone.png"), full_page=True)
+        context.close()
