@@ -90,8 +90,13 @@ def _show(review_id: int, errors: dict[str, str] | None = None, message: str | N
         opened = data.get("opened_at")
         data["received"] = localtime(datetime.fromisoformat(opened)) if opened else ""
         data["status_name"] = status_name(data.get("status"))
+    # R2.4 a systemic task of a department nobody heads (an org gap): flagged 无人可办 for the reader
+    tasks = [t for t in review.get("tasks") or [] if not t.get("answered_at") and t.get("candidate_group")]
+    holders = svc.group_holders([str(t["candidate_group"]) for t in tasks]) if tasks else {}
+    nobody = {t["id"] for t in tasks if not holders.get(str(t["candidate_group"]))}
     return render_template(
         "reviews/show.html", review=review, title=review_title(review, unit_name), status_zh=STATUS_ZH,
+        nobody=nobody,
         names=svc.staff_names(), labels=_labels(), errors=errors or {}, message=message, values=values or {},
         role_names={str(r["code"]): str(r["name"]) for r in svc.policy(review["unit"]).get("roles")}), status
 

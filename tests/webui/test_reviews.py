@@ -9,6 +9,7 @@ from io import BytesIO
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import text
 
 from engine.reviews import Reviews
 from engine.store.review_repo import ReviewRepo
@@ -157,3 +158,15 @@ def test_the_api_generates_notes_signs_and_refuses_the_other_subsidiary(app, ser
     assert cai("POST", f"/api/v1/reviews/tasks/{task}/answer", json={"answer": "x"}).status_code == 403
     answered = ma("POST", f"/api/v1/reviews/tasks/{task}/answer", json={"answer": "统一收费单据"})
     assert answered.status_code == 200 and answered.get_json()["answered_by"] == "ma.xiaoli"
+
+
+def test_a_systemic_task_of_a_department_nobody_heads_is_flagged_on_the_analysis(login, services):
+    task = _systemic_task(services)
+    with services.store.engine.begin() as conn:
+        review = conn.execute(text("SELECT review_id FROM review_tasks WHERE id = :t"), {"t": task}).scalar()
+    page = login("he.jing").get(f"/reviews/{review}").get_data(as_text=True)
+    assert "无人可办" not in page  # 马晓丽 heads 财务部
+    with services.store.engine.begin() as conn:  # she leaves: nobody can answer 财务部's task
+        conn.execute(text("UPDATE staff SET active = :no WHERE login = 'ma.xiaoli'"), {"no": False})
+    page = login("he.jing").get(f"/reviews/{review}").get_data(as_text=True)
+    assert ">无人可办</span>" in page
