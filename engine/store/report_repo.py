@@ -55,6 +55,9 @@ STATS: Table = CaseStats.__table__  # type: ignore[assignment]
 REPORTS: Table = MonthlyReport.__table__  # type: ignore[assignment]
 CELLS: Table = ReportCell.__table__  # type: ignore[assignment]
 ZONES: Table = ReportCellZone.__table__  # type: ignore[assignment]
+_GENERIC_PLAN = ("SELECT set_config('kefu.plan_cache_mode', current_setting('plan_cache_mode'), true), "
+                 "set_config('plan_cache_mode', 'force_generic_plan', true)")
+_PLAN_BACK = "SELECT set_config('plan_cache_mode', current_setting('kefu.plan_cache_mode'), true)"
 _COMPILED: dict[tuple[str, tuple[str, ...]], Any] = {}  # the facts' writes with the cells, compiled once
 CELL_KEY = ("zone", "month_start", "process_id", "dimension", "subsidiary", "project", "value", "shard")
 
@@ -257,20 +260,20 @@ class ReportRepo:
         processors = compiled._bind_processors  # noqa: SLF001 - what SQLAlchemy applies itself
         # Prepared on the connection (psycopg) with one generic plan: planning it for each case's values
         # (which PostgreSQL kept doing) cost 3–5 ms a transition, running it 0.5–1 ms. The plan mode is
-        # set for this statement only; all go in one round trip (pipeline). An update first locks the
-        # row (a transition holds its case's lock already; any other writer waits here), so the
-        # statement's snapshot, taken after, has the row as it stands: the contribution taken out is
-        # the one that was added (with only the UPDATE waiting, a concurrent writer's version would be
-        # updated but the older one taken out).
+        # set for this statement only (the setting before is put back); all go in one round trip
+        # (pipeline). An update first locks the row (a transition holds its case's lock already; any
+        # other writer waits here), so the statement's snapshot, taken after, has the row as it
+        # stands: the contribution taken out is the one that was added (with only the UPDATE waiting,
+        # a concurrent writer's version would be updated but the older one taken out).
         driver: Any = self.conn.connection.driver_connection
         with driver.pipeline():
             if case_id is not None:
                 driver.execute("SELECT 1 FROM case_stats WHERE case_id = %s FOR UPDATE", [case_id],
                                prepare=True)
-            driver.execute("SELECT set_config('plan_cache_mode', 'force_generic_plan', true)")
+            driver.execute(_GENERIC_PLAN)
             driver.execute(compiled.string, {name: processors[name](value) if name in processors else value
                                              for name, value in params.items()}, prepare=True)
-            driver.execute("SELECT set_config('plan_cache_mode', 'auto', true)")
+            driver.execute(_PLAN_BACK)
 
     @staticmethod
     def _cell_delta(rows: Sequence[tuple[Any, int]]) -> Any:
