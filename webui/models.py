@@ -76,6 +76,7 @@ class InboxRow:
     can_release: bool
     provisional_year: int | None = None  # the due time rests on this provisional calendar year
     spec: str = ""  # the user task's id in the diagram
+    nobody: bool = False  # unassigned, and nobody holds its queue (e.g. a department without a head, R2.4)
 
 
 @dataclass(frozen=True)

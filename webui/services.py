@@ -354,6 +354,11 @@ class Services:
         result = wq.inbox_page(self.store, actor.scope, view, flt, now,
                                live_tasks(now, self.runtime.interruptible_tasks))
         names = self.staff_names([t.assignee for t in result.rows if t.assignee])
+        # a queue nobody holds (a department without a head, R2.4): flagged 无人可办 for whoever sees it
+        mine = actor.scope.groups
+        queues = sorted({str(t.candidate_group) for t in result.rows
+                         if t.assignee is None and t.candidate_group and t.candidate_group not in mine})
+        held = self.group_holders(queues) if queues else {}
         rows = []
         for t in result.rows:
             left, working = self.time_left(t.due_at, t.subsidiary)
@@ -377,6 +382,8 @@ class Services:
                     can_release=t.assignee == actor.login,
                     provisional_year=t.provisional_year,
                     spec=t.task_spec,
+                    nobody=t.assignee is None and str(t.candidate_group) in held
+                    and not held[str(t.candidate_group)],
                 )
             )
         pages = max(1, math.ceil(result.total / max(flt.per_page, 1)))

@@ -150,4 +150,19 @@ def test_the_cs_centre_sees_a_part_nobody_can_take_flagged_in_the_browser(chromi
         assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORTS["phone"]["width"]
         if SHOTS:
             page.screenshot(path=str(Path(SHOTS) / "coop-nobody-phone.png"), full_page=True)
+        page.goto(f"{url}/inbox?view=all")  # the CS centre's 全部 view flags it too
+        expect(page.locator("table.tasks")).to_contain_text("无人可办")
+        if SHOTS:
+            page.screenshot(path=str(Path(SHOTS) / "coop-nobody-inbox-phone.png"), full_page=True)
         context.close()
+
+
+def test_the_cs_centres_all_open_view_flags_a_part_nobody_can_take(services, login):
+    number = _dispatched(services)
+    gm = login("lin.lihua")  # the CS centre's GM: the 全部 (all open) view
+    page = gm.get("/inbox?view=all").get_data(as_text=True)
+    assert number in page and "无人可办" not in page
+    with services.store.engine.begin() as conn:  # 深圳物业's 工程部 head leaves
+        conn.execute(text("UPDATE staff SET active = :no WHERE login = 'liu.qiang'"), {"no": False})
+    page = gm.get("/inbox?view=all").get_data(as_text=True)
+    assert page.count(">无人可办</span>") == 1  # the 工程部 part only; 物业's visit has its head
