@@ -298,11 +298,11 @@ class ReportRepo:
         contribution in one statement (seconds for a million cases). ``case_stats`` is locked against
         writes meanwhile (``SHARE``: a write waits until this commits, then keeps the zone's cells too;
         a write under way finishes first, so the sums include it). False when already kept."""
-        if self.tx.dialect != "postgresql":
-            return False
+        if self.tx.dialect != "postgresql" or self.cells_kept(zone):
+            return False  # (kept: no lock taken, so a kefu init on a running system stops no one)
         self.conn.execute(text("LOCK TABLE case_stats IN SHARE MODE"))
         self._kept.pop(zone, None)
-        if self.cells_kept(zone):
+        if self.cells_kept(zone):  # built meanwhile by another process
             return False
         self.conn.execute(insert(ZONES).values(zone=zone, built_at=now))
         self._kept[zone] = True
