@@ -31,6 +31,7 @@ from engine.clock import Clock
 from engine.processes import evaluate_expression, timer_clock, workflow_errors
 from engine.processes.host import deadline_log
 from engine.runtime.access import candidate_groups, resolve_lane
+from engine.runtime.branches import merged_workflow_data
 from engine.search import case_search_fields, search_columns
 from engine.store import TaskRecord, Tx, UnitRecord
 
@@ -111,28 +112,10 @@ def _instance(task: Any) -> bool:
         task.parent.task_spec, MultiInstanceTask)
 
 
-def _main_last(workflow: Any) -> Any:
-    """The workflow's task completed last, passing over multi-instance work (see :func:`_instance`)."""
-    last = workflow.last_task
-    if not _instance(last):
-        return last
-    done = [t for t in workflow.tasks.values()
-            if t.state == TaskState.COMPLETED and not _instance(t) and t.task_spec.name != "Start"]
-    return max(done, key=lambda t: t.last_state_change, default=last)
-
-
-def _last_completed(wf: BpmnWorkflow) -> Any:
-    """The task completed last, in the workflow or in a call activity still running (its data is the
-    case's latest, as if the called diagrams were drawn inline)."""
-    last = _main_last(wf)
-    for sub in wf.subprocesses.values():
-        if sub.completed:
-            continue
-        task = _main_last(sub)
-        later = last is None or (task is not None and task.last_state_change > last.last_state_change)
-        if task is not None and later:
-            last = task
-    return last
+def _case_data_task(task: Any) -> bool:
+    """A task whose changes are the case's: completed, or a READY user task (its data as the form
+    opens), not multi-instance work (see :func:`_instance`)."""
+    return (task.state == TaskState.COMPLETED or isinstance(task.task_spec, UserTask)) and not _instance(task)
 
 
 def _all_tasks(wf: BpmnWorkflow) -> Iterator[Any]:
@@ -357,18 +340,16 @@ class Transition:
 
     # -- bookkeeping -------------------------------------------------------------------------------
     def workflow_data(self, ready: list[Any] | None = None, completed: bool | None = None) -> dict[str, Any]:
-        """The data the case fields are read from: the last task's, overlaid by READY user tasks'."""
+        """The data the case fields are read from: what every step that ran (and every READY user task)
+        set, in the order they ran, across parallel branches and called processes (``ready`` is
+        accepted for the callers' sake; the READY tasks are found with the rest)."""
         wf = self.wf
-        if ready is None:
-            ready = ready_user_tasks(wf)
         data: dict[str, Any] = {}
         if wf.is_completed() if completed is None else completed:
             data.update(wf.data)
-        last = _last_completed(wf)
-        data.update(last.data if last is not None else wf.task_tree.data)
-        for task in ready:
-            if not _instance(task):
-                data.update(task.data)
+        # every step in the order it ran, on whichever parallel branch, contributes what it changed (the
+        # latest change of a field wins): a branch's stale copy never brings back an old value
+        data.update(merged_workflow_data(wf, _case_data_task))
         return data
 
     def sync(self) -> dict[str, Any]:
