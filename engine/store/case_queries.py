@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, Text, and_, bindparam, exists, func, literal_column, or_, select, true
+from sqlalchemy import ARRAY, Select, Text, and_, bindparam, exists, func, literal_column, or_, select, true
 
 from engine.errors import FormError
 from engine.search import SearchPlan, plan_query
@@ -205,17 +205,21 @@ def cases_by_number(store: Store, scope: InboxScope, numbers: Sequence[str]) -> 
         return {str(r.number): CaseRow(*r) for r in rows}
 
 
+def open_tasks_query(numbers: Sequence[str]) -> Select[Any]:
+    """The query of :func:`open_tasks` (by ``inbox_tasks.number``'s index, migration 0025)."""
+    columns = (InboxTask.number, InboxTask.title, InboxTask.assignee, InboxTask.role, InboxTask.due_at)
+    return (select(*columns)
+            .where(InboxTask.number.in_(list(numbers)))
+            .order_by(InboxTask.number, InboxTask.due_at.is_(None), InboxTask.due_at))
+
+
 def open_tasks(store: Store, numbers: Sequence[str]) -> dict[str, list[OpenTask]]:
     """The open tasks of the listed cases, by case number (soonest due first)."""
     if not numbers:
         return {}
     out: dict[str, list[OpenTask]] = {}
     with store.read() as tx:
-        columns = (InboxTask.number, InboxTask.title, InboxTask.assignee, InboxTask.role, InboxTask.due_at)
-        stmt = (select(*columns)
-                .where(InboxTask.number.in_(list(numbers)))
-                .order_by(InboxTask.number, InboxTask.due_at.is_(None), InboxTask.due_at))
-        for row in tx.conn.execute(stmt):
+        for row in tx.conn.execute(open_tasks_query(numbers)):
             out.setdefault(row[0], []).append(OpenTask(*row))
     return out
 

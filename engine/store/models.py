@@ -197,6 +197,7 @@ class InboxTask(Base):
         Index("ix_inbox_tasks_group_assignee_due", "candidate_group", "assignee", "due_at"),
         Index("ix_inbox_tasks_assignee_due", "assignee", "due_at"),
         Index("ix_inbox_tasks_subsidiary_due", "subsidiary", "due_at"),
+        Index("ix_inbox_tasks_number", "number"),  # the open tasks of listed cases (migration 0025)
     )
     task_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)

@@ -84,3 +84,21 @@ def test_sqlite_write_transactions_begin_immediate(tmp_path: object) -> None:
         other.execute("ROLLBACK")
     other.close()
     store.dispose()
+
+
+def test_open_tasks_by_case_number_read_the_number_index(store: Store) -> None:
+    # migration 0025: case_queries.open_tasks looked the listed cases' tasks up by a full scan
+    from sqlalchemy import text
+
+    from engine.store.case_queries import open_tasks_query
+
+    store.migrate()
+    stmt = open_tasks_query(["TS20260000001", "TS20260000002"])
+    with store.engine.connect() as conn:
+        compiled = stmt.compile(conn, compile_kwargs={"literal_binds": True})
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SET enable_seqscan = off"))  # an empty table: ask whether an index serves
+            plan = "\n".join(r[0] for r in conn.execute(text(f"EXPLAIN {compiled}")))
+        else:
+            plan = "\n".join(str(r[-1]) for r in conn.execute(text(f"EXPLAIN QUERY PLAN {compiled}")))
+    assert "ix_inbox_tasks_number" in plan, plan
