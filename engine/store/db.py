@@ -20,6 +20,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 
 from engine.errors import ConfigError
 from engine.store.repo import Tx
+from engine.store.sql import sqlite_digits
 
 __all__ = ["Store"]
 
@@ -39,6 +40,8 @@ def _sqlite_hooks(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=FULL")  # R0.6: a committed case and its number survive power loss
         cursor.close()
+        # engine/store/sql.py's digits_of (PostgreSQL: regexp_replace)
+        dbapi_connection.create_function("kefu_digits", 1, sqlite_digits, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 
 from engine.store.models import Case
 from engine.store.repo import Tx
+from engine.store.sql import digits_of
 from engine.store.visitor_models import Household, Resident, Visit
 
 __all__ = ["VisitorRepo"]
@@ -77,32 +78,41 @@ class VisitorRepo:
     def find_households(self, projects: list[str] | None, typed: str, limit: int = 8) -> list[dict[str, Any]]:
         """Households of ``projects`` (all when None) found by what a guard types: part of the room (its
         digits also match in another notation: 3-1-1202 finds 3栋1单元1202), a resident's or the owner's
-        name, or part of a resident's phone. Each with its residents' names and masked phones."""
+        name, or part of a resident's phone. Each with its residents' names and masked phones.
+
+        One SQL statement: the first ``limit`` matching households (by project and room) with their
+        residents; nothing else of the projects is read."""
         text = typed.strip()
-        digits = "".join(ch for ch in text if ch.isdigit())
         if not text:
             return []
-        stmt = select(Household, Resident).outerjoin(Resident, Resident.household == Household.code)
+        digits = "".join(ch for ch in text if ch.isdigit())
+        only_digits = digits == text.replace("-", "").replace(" ", "")
+        own = [Household.room.contains(text, autoescape=True),
+               Household.owner_name.contains(text, autoescape=True)]
+        if len(digits) >= 3 and only_digits:
+            own.append(digits_of(Household.room).contains(digits, autoescape=True))
+        theirs = [Resident.name.contains(text, autoescape=True)]
+        if len(digits) >= 4:
+            theirs.append(Resident.phone.contains(digits, autoescape=True))
+        people = select(Resident.id).where(Resident.household == Household.code, or_(*theirs))
+        hits = select(Household.code).where(or_(*own, people.exists()))
         if projects is not None:
-            stmt = stmt.where(Household.project.in_(projects))
+            hits = hits.where(Household.project.in_(projects))
+        hits = hits.order_by(Household.project, Household.room, Household.code).limit(limit)
+        stmt = (select(Household.code, Household.project, Household.room, Household.owner_name,
+                       Resident.name, Resident.phone)
+                .outerjoin(Resident, Resident.household == Household.code)
+                .where(Household.code.in_(hits))
+                .order_by(Household.project, Household.room, Household.code, Resident.id))
         found: dict[str, dict[str, Any]] = {}
-        for household, resident in self.session.execute(stmt.order_by(Household.project, Household.room)):
-            entry = found.setdefault(household.code, {
-                "code": household.code, "project": household.project, "room": household.room,
-                "owner_name": household.owner_name, "residents": [], "hit": False})
-            room_digits = "".join(ch for ch in household.room if ch.isdigit())
-            only_digits = digits == text.replace("-", "").replace(" ", "")
-            if text in household.room or text in household.owner_name or (
-                    len(digits) >= 3 and only_digits and digits in room_digits):
-                entry["hit"] = True
-            if resident is not None:
-                phone = resident.phone or ""
+        for code, project, room, owner_name, name, phone in self.session.execute(stmt):
+            entry = found.setdefault(code, {"code": code, "project": project, "room": room,
+                                            "owner_name": owner_name, "residents": []})
+            if name is not None:
+                phone = phone or ""
                 masked = phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else ""
-                entry["residents"].append({"name": resident.name, "phone": masked})
-                if text in resident.name or (len(digits) >= 4 and digits in phone):
-                    entry["hit"] = True
-        hits = [e for e in found.values() if e.pop("hit")]
-        return hits[:limit]
+                entry["residents"].append({"name": name, "phone": masked})
+        return list(found.values())
 
     def household_codes(self) -> list[str]:
         """Every household code (for did-you-mean hints)."""
