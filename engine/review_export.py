@@ -7,6 +7,7 @@ from datetime import datetime
 from io import BytesIO
 from typing import Any
 
+from engine.labels import status_name
 from engine.reviews import KINDS
 from engine.spreadsheet import safe_row
 
@@ -26,7 +27,9 @@ def _when(moment: Any, calendar: Any) -> str:
 
 def review_xlsx(review: dict[str, Any], unit_name: str, names: dict[str, str],
                 labels: dict[str, dict[str, str]], calendar: Any) -> bytes:
-    """The workbook: 清单 (heading, complaints and notes) and, for the systemic analysis, 整改任务."""
+    """The workbook: 清单 (heading, complaints and notes) and, for the systemic analysis, 整改任务.
+    ``labels``: the names of categories, departments and units; a complaint's status is named from
+    :mod:`engine.labels` (已派单, not ``dispatched``), whoever writes the workbook."""
     from openpyxl import Workbook
 
     book = Workbook()
@@ -44,7 +47,6 @@ def review_xlsx(review: dict[str, Any], unit_name: str, names: dict[str, str],
     sheet.append(["序号", "投诉编号", "项目", "受理时间", "投诉性质", "投诉分类", "状态", "责任部门",
                   "投诉内容", "复盘意见", "填写人", "填写时间"])
     categories, departments, units = labels["categories"], labels["departments"], labels["units"]
-    statuses = labels.get("statuses", {})
     for item in review["items"]:
         data = item["data"]
         project, category = data.get("project") or "", data.get("category") or ""
@@ -54,7 +56,7 @@ def review_xlsx(review: dict[str, Any], unit_name: str, names: dict[str, str],
             item["position"], item["case_number"], units.get(project, project),
             _when(datetime.fromisoformat(data["opened_at"]), calendar) if data.get("opened_at") else "",
             data.get("severity_name") or "",
-            categories.get(category, category), statuses.get(status, status),
+            categories.get(category, category), status_name(status)["zh"] if status else "",
             departments.get(department, department), data.get("content") or "", item["note"] or "",
             names.get(by, by), _when(item["noted_at"], calendar)]))
     if review["kind"] == "systemic":

@@ -16,7 +16,7 @@ from engine.reviews import KINDS, LIST_KINDS, Reviews
 from webui.context import current_actor, login_required, services
 from webui.errors import field_errors
 from webui.i18n import lang, localtime
-from webui.labels import STATUSES, status_name
+from webui.labels import status_name
 
 __all__ = ["bp", "init_app"]
 
@@ -45,7 +45,7 @@ def _labels() -> dict[str, dict[str, str]]:
     policy = svc.policy(None)
     return {"categories": {str(c["code"]): str(c["name"]) for c in policy.get("complaint.categories")},
             "departments": {str(d["code"]): str(d["name"]) for d in policy.get("departments")},
-            "units": svc.unit_names(), "statuses": {code: names["zh"] for code, names in STATUSES.items()}}
+            "units": svc.unit_names()}
 
 
 def _index(values: dict[str, str] | None = None, errors: dict[str, str] | None = None,

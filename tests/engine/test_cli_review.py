@@ -50,7 +50,12 @@ def test_generate_note_sign_and_answer_from_the_command_line(kefu, db_url: str, 
     shown = json.loads(out)
     [item] = shown["items"]
     assert item["case_number"] == number and item["data"]["project"] == "sz-property-lyc"
-    assert load_workbook(tmp_path / "w.xlsx")["清单"]["B7"].value == number
+    sheet = load_workbook(tmp_path / "w.xlsx")["清单"]
+    assert sheet["B7"].value == number
+    # the sheet names what it shows, as the web page's download does: no status or category codes
+    assert (sheet["F6"].value, sheet["G6"].value) == ("投诉分类", "状态")
+    assert (sheet["F7"].value, sheet["G7"].value) == ("房屋设备管理", "已受理")
+    assert sheet["B4"].value == "待签认"
     code, _, err = kefu("review", "sign", review, actor="lin.lihua")
     assert code != 0 and "1 complaint(s) have no note yet" in err
     code, _, err = kefu("review", "note", review, str(item["id"]), "--text", "周五前完成", actor="he.jing")
