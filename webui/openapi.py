@@ -239,10 +239,10 @@ def _assessment() -> dict[str, Any]:
 def _campaigns() -> dict[str, Any]:
     count = {"type": "integer", "minimum": 0}
     counts = {"type": "object", "additionalProperties": count}
-    campaign = {"type": "object", "required": ["id", "project", "kind", "starts_on", "ends_on",
-                                               "target_percent", "households", "reached", "coverage",
-                                               "needed", "met"],
-                "properties": {
+    campaign: dict[str, Any] = {"type": "object", "required": ["id", "project", "kind", "starts_on",
+                                                               "ends_on", "target_percent", "households",
+                                                               "reached", "coverage", "needed", "met"],
+                                "properties": {
         "id": {"type": "integer"}, "project": {"type": "string"}, "kind": {"enum": ["opinion", "survey"]},
         "starts_on": {"type": "string", "format": "date"}, "ends_on": {"type": "string", "format": "date"},
         "target_percent": {"type": "integer", "minimum": 0, "maximum": 100}, "households": count,
