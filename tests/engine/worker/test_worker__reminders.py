@@ -67,6 +67,7 @@ def test_unfinished_complaints_remind_the_responsible_person_leader_and_chairman
     worker.run_once()  # Monday 10:00: the first sweep starts every job at its latest period
     n = desk.open().number
     to_work(desk, n)
+    desk.complete(n, "confirm_cooperation", "liu.qiang", cooperation_part="已安排")  # in time (R2.4)
     desk.at("2026-11-24 09:29")
     worker.run_once()
     assert "2026-11-24" not in _runs(worker, "reminders")
@@ -116,6 +117,7 @@ def test_national_day_holidays_have_no_reminders_and_hold_every_message(
     worker.run_once()
     n = desk.open().number
     to_work(desk, n, agreed="2026-10-15T17:00:00+08:00")
+    desk.complete(n, "confirm_cooperation", "liu.qiang", cooperation_part="已安排")  # in time (R2.4)
     desk.at("2026-10-04 03:00")  # the middle of the night on a holiday
     for _ in range(4):
         desk.open()  # the 5th complaint in the window: the group CS manager must be told
