@@ -67,19 +67,43 @@
     return registry.filter(function (e) { return on[e.id] && !e.waypoints; });
   }
 
-  function bounds(elements) {
+  // The box around elements and their external labels (an event's name sits below it, wider than it),
+  // or around the shapes only.
+  function bounds(elements, shapesOnly) {
     var x1 = Infinity, y1 = Infinity, x2 = -Infinity, y2 = -Infinity;
     elements.forEach(function (e) {
-      x1 = Math.min(x1, e.x); y1 = Math.min(y1, e.y); x2 = Math.max(x2, e.x + e.width); y2 = Math.max(y2, e.y + e.height);
+      [e, shapesOnly ? null : e.label].forEach(function (b) {
+        if (!b || b.x === undefined) return;
+        x1 = Math.min(x1, b.x); y1 = Math.min(y1, b.y); x2 = Math.max(x2, b.x + b.width); y2 = Math.max(y2, b.y + b.height);
+      });
     });
     return { x: x1, y: y1, width: x2 - x1, height: y2 - y1 };
   }
 
+  var EDGE = 20;  // diagram units kept free around the drawing (labels included) where it ends
+
+  // Centre the view on an element at a scale; where the element stays in view with the drawing's
+  // left (top) edge shown, show that edge instead: the start event and its label whole, never cut.
   function centre(canvas, element, scale) {
     canvas.zoom(scale);
-    var vb = canvas.viewbox();
-    canvas.viewbox({ x: element.x + element.width / 2 - vb.width / 2, y: element.y + element.height / 2 - vb.height / 2,
-                     width: vb.width, height: vb.height });
+    var vb = canvas.viewbox(), inner = vb.inner;
+    var x = element.x + element.width / 2 - vb.width / 2, y = element.y + element.height / 2 - vb.height / 2;
+    var box = bounds([element]);
+    if (inner && box.x + box.width + EDGE <= inner.x - EDGE + vb.width) x = inner.x - EDGE;
+    if (inner && box.y + box.height + EDGE <= inner.y - EDGE + vb.height) y = inner.y - EDGE;
+    canvas.viewbox({ x: x, y: y, width: vb.width, height: vb.height });
+  }
+
+  // Fit the whole drawing with room around it (fit-viewport puts its labels against the frame).
+  function fit(canvas) {
+    canvas.zoom("fit-viewport");
+    var vb = canvas.viewbox(), inner = vb.inner;
+    if (!inner || !inner.width || !inner.height) return;
+    var width = inner.width + 2 * EDGE, height = inner.height + 2 * EDGE;
+    var scale = Math.min(vb.outer.width / width, vb.outer.height / height, 1);
+    canvas.viewbox({ x: inner.x - EDGE - (vb.outer.width / scale - width) / 2,
+                     y: inner.y - EDGE - (vb.outer.height / scale - height) / 2,
+                     width: vb.outer.width / scale, height: vb.outer.height / scale });
   }
 
   function drawDiagram() {
@@ -151,24 +175,22 @@
             else if (doneIn[calls[id]]) canvas.addMarker(id, "kefu-done");
           });
           var path = markPath(registry, canvas);  // the flows between the elements passed through
-          canvas.zoom("fit-viewport");
+          fit(canvas);
           var first = registry.get(current.filter(function (id) { return registry.get(id); })[0] || focus || "");
           if (!first && el.dataset.closed === "1" && path.length) {  // a closed case: the path it took
-            var box = bounds(path), vb = canvas.viewbox();
+            var box = bounds(path, true), vb = canvas.viewbox();
             var scale = Math.min(vb.outer.width / (box.width + 80), vb.outer.height / (box.height + 80), 1);
-            if (scale >= 0.45) {
-              canvas.viewbox({ x: box.x - 40, y: box.y - 40, width: vb.outer.width / scale, height: vb.outer.height / scale });
+            if (scale >= 0.45) {  // from the path's top left corner, its labels whole when they fit
+              var w = vb.outer.width / scale, h = vb.outer.height / scale, named = bounds(path);
+              var x = named.width + 2 * EDGE <= w ? Math.min(box.x - 40, named.x - EDGE) : box.x - 40;
+              var y = named.height + 2 * EDGE <= h ? Math.min(box.y - 40, named.y - EDGE) : box.y - 40;
+              canvas.viewbox({ x: x, y: y, width: w, height: h });
             } else {  // never unreadably small: centred on where it ended
               var passed = done.filter(function (id) { return registry.get(id); });
               centre(canvas, registry.get(passed[passed.length - 1]) || path[path.length - 1], 0.45);
             }
           }
-          if (first && el.clientWidth < 900) {
-            canvas.zoom(el.clientWidth < 500 ? 0.55 : 0.8);
-            var vb = canvas.viewbox();
-            canvas.viewbox({ x: first.x + first.width / 2 - vb.width / 2, y: first.y + first.height / 2 - vb.height / 2,
-                             width: vb.width, height: vb.height });
-          }
+          if (first && el.clientWidth < 900) centre(canvas, first, el.clientWidth < 500 ? 0.55 : 0.8);
           el.dataset.shown = pid;
           el.classList.add("ready");
         })

@@ -1,0 +1,77 @@
+"""The case page's diagram on a 390 px phone and a desktop: every event's label (the start event's
+first) lies inside the diagram's frame, whichever diagram the case opens on. ``KEFU_SHOTS=<dir>``
+saves ``fix-diagram-<what>-<viewport>.png``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.webui.conftest import INTAKE, PASSWORD
+from tests.webui.live import serve
+
+VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+CASE = {k: v for k, v in INTAKE.items() if v != ""} | {"project": "sz-property-lyc"}
+
+# The labels of the events of the diagram shown, and where each is cut by the diagram's frame.
+_CUT = """() => {
+  const frame = document.querySelector('#diagram').getBoundingClientRect();
+  const out = [];
+  document.querySelectorAll('#diagram .djs-element.djs-shape[data-element-id$="_label"]').forEach(g => {
+    const id = g.getAttribute('data-element-id');
+    const text = g.querySelector('text');
+    if (!text || !text.textContent.trim()) return;
+    const r = text.getBoundingClientRect();
+    out.push({id, left: r.left - frame.left, right: frame.right - r.right, top: r.top - frame.top,
+              bottom: frame.bottom - r.bottom});
+  });
+  return {shown: document.querySelector('#diagram').dataset.shown, labels: out};
+}"""
+
+
+def _page(chromium, url, viewport):
+    context = chromium.new_context(viewport=VIEWPORTS[viewport], locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(20000)
+    page.goto(f"{url}/login")
+    page.fill("input[name=login]", "wang.fang")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form button.primary")
+    page.wait_for_url("**/inbox")
+    return context, page
+
+
+CONSULTATION = {"customer_name": "陈先生", "customer_phone": "13711112222", "channel": "phone",
+                "question": "小区可以安装充电桩吗？", "project": "sz-property-lyc"}
+ON_SPOT = CASE | {"solved_on_spot": True, "on_spot_resolution": "当场为客户更换门禁卡",
+                  "customer_confirmed": True}
+CASES = {  # what: (process, intake, the start event drawn first)
+    "consultation": ("consultation", CONSULTATION, "received"),  # open: centred on its second step
+    "complaint": ("complaint", CASE, "order_start"),  # open: inside its stage 督办与派单
+    "closed-on-spot": ("complaint", ON_SPOT, "received"),  # closed: the path it took
+}
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+@pytest.mark.parametrize("what", list(CASES))
+def test_the_start_events_label_is_inside_the_diagram(chromium, app, services, viewport, what):
+    from playwright.sync_api import expect
+
+    process, intake, start = CASES[what]
+    number = services.runtime.open_case(process, intake, "wang.fang").number
+    with serve(app) as url:
+        context, page = _page(chromium, url, viewport)
+        page.goto(f"{url}/cases/{number}")
+        expect(page.locator("#diagram.ready")).to_be_visible()
+        page.locator("#diagram").scroll_into_view_if_needed()
+        seen = page.evaluate(_CUT)
+        shots = os.environ.get("KEFU_SHOTS")
+        if shots:
+            shot = Path(shots) / f"fix-diagram-{what}-{viewport}.png"
+            page.locator("#diagram-card").screenshot(path=str(shot))
+        context.close()
+    [label] = [label for label in seen["labels"] if label["id"] == f"{start}_label"]
+    # the whole label within the frame (on a phone, centring on the next step cut 咨询受理 at the left)
+    assert min(label["left"], label["right"], label["top"], label["bottom"]) >= 0, (seen["shown"], label)
