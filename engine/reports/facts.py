@@ -111,7 +111,7 @@ def record_facts(tx: Any, transition: Any) -> None:
     """Write the case's facts of this transition (inside its transaction)."""
     t = transition
     case = t.case
-    data = t.workflow_data()
+    data = t.synced_data if t.synced_data is not None else t.workflow_data()  # _commit: right after sync
     opening = not t.original
     fresh = {row.task_id for row in t.new_rows}
     still_open = {row.task_spec for row in t.rows.values() if row.task_id not in fresh}

@@ -173,6 +173,9 @@ class Transition:
         # An opening case's number, taken late (``take_number``): (placeholder, allocate) until then.
         self.pending_number: tuple[str, Callable[[], str]] | None = None
         self._searched: dict[str, str] | None = None  # the searched values of the last ``sync``
+        # the workflow data the last ``sync`` read (the case's statistics read it again before the
+        # commit, with nothing run in between; reading it costs a walk of every task)
+        self.synced_data: dict[str, Any] | None = None
 
     def take_number(self) -> tuple[str, str] | None:
         """Allocate an opening case's gapless number now and put it where its placeholder stood.
@@ -356,7 +359,7 @@ class Transition:
         """Make inbox rows and case fields match the workflow; returns the changed case columns."""
         ready_tasks = ready_user_tasks(self.wf)
         completed = self.wf.is_completed()  # a walk of the task tree: once per transition
-        data = self.workflow_data(ready_tasks, completed)
+        data = self.synced_data = self.workflow_data(ready_tasks, completed)
         ended = self.final_status or (self.case.get("status") if self.case.get("status") in ENDED_BY_HAND
                                       else None)
         before = self.case.get("category")
