@@ -200,19 +200,29 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
     def _commit(self, t: Transition, point: str, **extra: Any) -> CaseRecord:
         """Sync, then write the case row (one INSERT/UPDATE, with ``extra`` columns), audit events and
         inbox rows. An opening case takes its number last: its workflow is synced and serialised with
-        the placeholder first, so under the sequence row's lock run only the number's swap into what
-        is written (the JSON text, the case fields, the rows, the events), the writes and the commit."""
+        the placeholder first, and its facts (with their report cells) and notifications are written
+        with it, so under the sequence row's lock run only the number's swap into what is written (the
+        JSON text, the case fields, the rows, the events; the facts and notifications by an update),
+        the case's writes and the commit."""
         changes = t.sync()
         workflow = dump_workflow(t.wf)
+        tx, case_id = t.tx, t.case["id"]
+        opening = t.pending_number is not None
         if t.pending_number is not None:
+            # Before the allocation, with the placeholder: the case's facts with their report cells (an
+            # upsert of cells sharded by case id, so concurrent intakes rarely share one) and the
+            # step's notifications (their recipients read, their rows written); the number is put into
+            # them after it by plain updates (``renumber_opened``).
             placeholder = t.pending_number[0]
+            record_facts(tx, t)
+            told = self.after_transition(tx, t) if self.after_transition is not None else 0
             t.take_number()
             number = t.case["number"]
             workflow = workflow.replace(placeholder, number)
             changes = t.renumbered(placeholder, number)
+            tx.renumber_opened(case_id, placeholder, number, notified=told != 0)
         changes.pop("id", None)
         changes.update(extra)
-        tx, case_id = t.tx, t.case["id"]
         tx.append_audit(case_id, t.events, t.now)
         record = tx.update_case(case_id, **changes, workflow=workflow, serializer_version=VERSION)
         task_changes = t.task_field_changes(changes)
@@ -221,9 +231,10 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
             tx.update_case_tasks(case_id, **task_changes)  # before the new rows, which have the values
         tx.delete_tasks(t.deleted_rows)
         tx.add_tasks(t.new_rows)
-        record_facts(tx, t)
-        if self.after_transition is not None:
-            self.after_transition(tx, t)
+        if not opening:
+            record_facts(tx, t)
+            if self.after_transition is not None:
+                self.after_transition(tx, t)
         if self.before_commit is not None:
             self.before_commit(point)
         return record

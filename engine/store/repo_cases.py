@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Table, bindparam, delete, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Table, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from engine.errors import ConflictError
@@ -226,6 +226,27 @@ class CaseTx:
         if prefetched is not None:
             return prefetched
         return [TaskRecord(**r._mapping) for r in self.conn.execute(_CASE_TASKS, {"case_id": case_id})]
+
+    def renumber_opened(self, case_id: str, placeholder: str, number: str, *, notified: bool) -> None:
+        """An opening case's number, taken after its facts (and their report cells) and its
+        notifications were written with the placeholder: put it into the facts row and, when the step
+        told anyone (``notified``), into the messages and notifications it queued. Plain updates of
+        rows no one else writes, so the sequence row's lock does not wait on the cells' upsert."""
+        from engine.store.report_models import CaseStats
+        from engine.store.worker_models import Notification, OutboxMessage
+
+        stats: Table = CaseStats.__table__  # type: ignore[assignment]
+        self.conn.execute(update(stats).where(stats.c.case_id == case_id).values(number=number))
+        if not notified:
+            return
+        outbox: Table = OutboxMessage.__table__  # type: ignore[assignment]
+        notes: Table = Notification.__table__  # type: ignore[assignment]
+        self.conn.execute(update(outbox).where(outbox.c.case_id == case_id).values(
+            subject=func.replace(outbox.c.subject, placeholder, number),
+            body=func.replace(outbox.c.body, placeholder, number)))
+        self.conn.execute(update(notes).where(notes.c.case_number == placeholder).values(
+            case_number=number, title=func.replace(notes.c.title, placeholder, number),
+            body=func.replace(notes.c.body, placeholder, number)))
 
     def add_tasks(self, tasks: Iterable[TaskRecord]) -> None:
         """Insert inbox rows (one executemany)."""

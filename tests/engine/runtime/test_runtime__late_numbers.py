@@ -177,17 +177,15 @@ def test_an_action_running_while_the_case_opens_gets_the_real_number(store: Stor
     assert runtime.verify_audit_chain() == []
 
 
-def test_the_workflow_is_serialised_before_the_number_is_taken(rt: Runtime, store: Store,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    """Under the sequence row's lock run only the number's swap, the writes and the commit: the
-    workflow JSON (the slowest part of writing a case) is made before, with the placeholder, and the
-    number put into the text; the rows, the search columns and the audit log get the real number."""
+def _watch_the_opening(monkeypatch: pytest.MonkeyPatch, rt: Runtime) -> list[str]:
+    """Record, in order, the workflow's serialisation, the facts write (with the report cells on
+    PostgreSQL), the step's notifications and the number's allocation of the cases opened next."""
     import engine.runtime.cases as cases_module
-    from engine.search import search_columns
     from engine.store.repo import Tx
+    from engine.store.report_repo import ReportRepo
 
     order: list[str] = []
-    dump, next_number = cases_module.dump_workflow, Tx.next_number
+    dump, next_number, insert_facts = cases_module.dump_workflow, Tx.next_number, ReportRepo.insert_facts
 
     def dump_workflow(wf: Any) -> str:
         text = dump(wf)
@@ -198,11 +196,38 @@ def test_the_workflow_is_serialised_before_the_number_is_taken(rt: Runtime, stor
         order.append("number")
         return next_number(self, *args)
 
+    def facts(self: ReportRepo, values: dict[str, Any]) -> None:
+        order.append("facts with the placeholder" if values["number"].startswith("<number:") else "facts")
+        insert_facts(self, values)
+
+    def notifications(tx: Tx, t: Transition) -> int:
+        order.append("notifications with the placeholder" if t.case["number"].startswith("<number:")
+                     else "notifications")
+        return 0
+
     monkeypatch.setattr(cases_module, "dump_workflow", dump_workflow)
     monkeypatch.setattr(Tx, "next_number", take)
+    monkeypatch.setattr(ReportRepo, "insert_facts", facts)
+    rt.after_transition = notifications
+    return order
+
+
+def test_the_workflow_is_serialised_before_the_number_is_taken(rt: Runtime, store: Store,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under the sequence row's lock run only the number's swap, the writes and the commit: the
+    workflow JSON (the slowest part of writing a case) is made before, with the placeholder, and the
+    number put into the text; so are the case's facts (with their report cells) and the step's
+    notifications, the number put in by an update; the rows, the search columns, the facts and the
+    audit log get the real number."""
+    from engine.search import search_columns
+
+    order = _watch_the_opening(monkeypatch, rt)
     case = open_ticket(rt, room="3-1-1202")
-    assert order == ["dump with the placeholder", "number"]
+    assert order == ["dump with the placeholder", "facts with the placeholder",
+                     "notifications with the placeholder", "number"]
     assert case.number == "T-SZP-2026-000001"
+    with store.engine.connect() as conn:
+        assert conn.execute(text("SELECT number FROM case_stats")).scalars().all() == [case.number]
     assert {t.case_number for t in case.tasks} == {case.number}
     with store.engine.connect() as conn:
         workflow, search_text, search_terms = conn.execute(text(
@@ -217,3 +242,26 @@ def test_the_workflow_is_serialised_before_the_number_is_taken(rt: Runtime, stor
     assert not any("num" in term for term in search_terms.split())
     assert rt.case_data(case.number, "zhang.wei")["case_number"] == case.number
     assert rt.verify_audit_chain() == []
+
+
+def test_on_postgresql_the_report_cells_are_written_before_the_number_is_taken(
+        pg_rt: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The facts' statement that keeps the report cells (an upsert into cells other intakes of the
+    month may share) runs before the sequence row is locked; the facts row gets the real number, the
+    cells count each case once, and a case opened while cells are kept leaves no placeholder."""
+    from engine.store.report_repo import ReportRepo
+
+    rt, store = pg_rt, pg_rt.store
+    with store.write() as tx:
+        assert ReportRepo(tx).build_cells("Asia/Shanghai", rt.clock.now())
+    order = _watch_the_opening(monkeypatch, rt)
+    numbers = [open_ticket(rt, room=f"3-1-{i:04d}").number for i in range(3)]
+    assert order == ["dump with the placeholder", "facts with the placeholder",
+                     "notifications with the placeholder", "number"] * 3
+    assert numbers == [f"T-SZP-2026-{i:06d}" for i in (1, 2, 3)]
+    with store.engine.connect() as conn:
+        assert sorted(conn.execute(text("SELECT number FROM case_stats")).scalars()) == numbers
+        received = conn.execute(text(
+            "SELECT sum(received) FROM report_cells WHERE zone = 'Asia/Shanghai' AND dimension = ''"
+        )).scalar()
+    assert received == 3
