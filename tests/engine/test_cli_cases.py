@@ -127,7 +127,7 @@ def test_org_export_writes_what_import_reads_back(kefu, tmp_path: Path) -> None:
     assert kefu("init", "--demo")[0] == 0
     target = tmp_path / "org.yaml"
     code, out, _ = kefu("org", "export", "--out", str(target))
-    assert code == 0 and out.startswith(f"wrote {target}: 39 unit(s), 64 staff")
+    assert code == 0 and out.startswith(f"wrote {target}: 39 unit(s), 62 staff")
     text = target.read_text(encoding="utf-8")
     assert "deputy: wu.jianping" in text and "roles: [org_admin]" in text
     code, out, _ = kefu("org", "import", str(target))
