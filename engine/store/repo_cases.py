@@ -53,16 +53,27 @@ _LOCK_CASE = {
 _LOCK_CASE_SKIP = select(CASES).where(CASES.c.id == bindparam("id")).with_for_update(skip_locked=True)
 # The case of a task, on SQLite with all of the case's open rows in the same statement (the outer
 # join keeps the case row when it has no other open task). SQLite's BEGIN IMMEDIATE has already
-# serialized writers, so these rows are current. PostgreSQL reads the rows after the lock instead:
-# a statement that waited for a row lock sees the joined rows as they were before the wait.
+# serialized writers, so these rows are current. On PostgreSQL a statement that waited for a row
+# lock sees the joined rows as they were before the wait, hence the check below.
 _PROBE = TASKS.alias("probe")
 _CASE_WITH_TASKS = (select(*CASES.c, *TASKS.c)
                     .select_from(_PROBE.join(CASES, CASES.c.id == _PROBE.c.case_id)
                                  .outerjoin(TASKS, TASKS.c.case_id == CASES.c.id))
                     .where(_PROBE.c.task_id == bindparam("task_id"))
                     .order_by(TASKS.c.created_at))
-_LOCK_CASE_OF_TASK = (select(CASES).join(TASKS, TASKS.c.case_id == CASES.c.id)
-                      .where(TASKS.c.task_id == bindparam("task_id")).with_for_update(of=CASES))
+# PostgreSQL: the case locked and its open rows read in one statement, with the case's version as the
+# statement's snapshot had it (``snap``, not locked). When the lock waited for, or found, a newer
+# version (another writer committed meanwhile), the locked row is that newer version but the joined
+# rows are still the snapshot's: the versions differ and the rows are read again. Every writer of a
+# case's inbox rows holds the case's lock and writes its row (a new version), so equal versions mean
+# the rows are current.
+_SNAP = CASES.alias("snap")
+_LOCK_CASE_WITH_TASKS = (select(*CASES.c, _SNAP.c.version, *TASKS.c)
+                         .select_from(_PROBE.join(CASES, CASES.c.id == _PROBE.c.case_id)
+                                      .join(_SNAP, _SNAP.c.id == CASES.c.id)
+                                      .outerjoin(TASKS, TASKS.c.case_id == CASES.c.id))
+                         .where(_PROBE.c.task_id == bindparam("task_id"))
+                         .order_by(TASKS.c.created_at).with_for_update(of=CASES))
 _N_CASE = len(CASES.columns)
 _INSERT_CASE = insert(CASES)
 _UPDATABLE = [c.key for c in CASES.columns if c.key not in {"id", "version"}]
@@ -133,13 +144,19 @@ class CaseTx:
     def lock_case_of_task(self, task_id: str) -> CaseRecord | None:
         """Load and lock the case of an open task (None when the task is not open).
 
-        On SQLite the same statement reads the case's open rows; the next ``case_tasks`` gets them.
+        The same statement reads the case's open rows; the next ``case_tasks`` gets them (on
+        PostgreSQL unless the case changed between the statement's snapshot and its lock: then
+        ``case_tasks`` reads them again, after the lock).
         """
         if self.dialect == "postgresql":
-            row = self.conn.execute(_LOCK_CASE_OF_TASK, {"task_id": task_id}).first()
-            if row is None:
+            rows = self.conn.execute(_LOCK_CASE_WITH_TASKS, {"task_id": task_id}).all()
+            if not rows:
                 return None
-            values = dict(row._mapping)
+            values = dict(zip(CASE_FIELDS, rows[0][:_N_CASE], strict=True))
+            if rows[0][_N_CASE] == values["version"]:
+                self._prefetched[values["id"]] = [
+                    TaskRecord(**dict(zip(TASK_FIELDS, r[_N_CASE + 1:], strict=True)))
+                    for r in rows if r[_N_CASE + 1] is not None]
         else:
             rows = self.conn.execute(_CASE_WITH_TASKS, {"task_id": task_id}).all()
             if not rows:
