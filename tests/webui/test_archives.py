@@ -115,7 +115,9 @@ def test_the_approver_sees_purpose_and_question_and_the_requester_gets_no_approv
 
     own = li.get(url).get_data(as_text=True)
     assert "批准</button>" not in own and "不批准" not in own
-    assert "可办理岗位" in own and "客服主管" in own
+    # she is the project's only 客服主管 and may not approve her own request: nobody can, and the page
+    # says so, naming the role and who can fix it (R2.4's 无人可办 flag, issue 19)
+    assert "无人可办" in own and "客服主管" in own and "组织管理员" in own
     refused = li.post(f"{url}/approve", {"decision": "approve"})
     assert refused.status_code == 403 and "不能审批自己的申请" in refused.get_data(as_text=True)
 
@@ -127,8 +129,8 @@ def test_the_approver_sees_purpose_and_question_and_the_requester_gets_no_approv
     with pytest.raises(PermissionDenied):
         services.runtime.claim_task(task.task_id, "li.na")
     other = yang.get(url).get_data(as_text=True)  # 金海湾's supervisor: may read, may not approve
-    assert "批准</button>" not in other and "可办理岗位" in other
-    assert "李娜" not in other.split("可办理岗位", 1)[1].split("</p>", 1)[0]  # the requester is no holder
+    assert "批准</button>" not in other and "无人可办" in other
+    assert "李娜" not in other.split("无人可办", 1)[1].split("</p>", 1)[0]  # the requester is no holder
     assert fan.get(url).status_code == 403  # another subsidiary sees nothing of it
 
 
