@@ -405,7 +405,34 @@ def _components(forms: FormSchemas) -> dict[str, Any]:
                             "due_at": _TIME, "late": {"type": "boolean"}, "by": {"type": ["string", "null"]},
                             "at": _TIME, "part": {"type": ["string", "null"]},
                             "contact": {"type": ["string", "null"]},
-                            "reason": {"type": ["string", "null"]}}}}}}
+                            "reason": {"type": ["string", "null"]}}}},
+        "escalation": {
+            "type": ["object", "null"],
+            "description": "R2.13 a volume escalation (null for other processes): the project it is about, "
+                           "who must write the report (level report) or investigate on site (level "
+                           "investigate) and who holds that role now, the count against the threshold, "
+                           "the complaints counted (visible: whether the caller may open that case), the "
+                           "latest report with its author, a send-back's comment and the case's files",
+            "properties": {
+                "level": {"type": "string", "enum": ["report", "investigate"]},
+                "project": {"type": "string"}, "subsidiary": {"type": "string"},
+                "actor_role": text, "actor_unit": {"type": "string"},
+                "actor_names": {"type": "array", "items": {"type": "string"}},
+                "count": {"type": ["integer", "null"]}, "threshold": {"type": ["integer", "null"]},
+                "window": {"type": "string"},
+                "complaints": {"type": "array", "items": {"type": "object", "required": ["number", "visible"],
+                               "properties": {"number": {"type": "string"}, "visible": {"type": "boolean"},
+                                              "status": text, "opened_at": _TIME,
+                                              "room": {"type": "string"}, "category": {"type": "string"}}}},
+                "report": {"type": ["object", "null"], "properties": {
+                    "text": {"type": "string"}, "by": {"type": "string"}, "at": _TIME}},
+                "comment": {"type": ["object", "null"], "properties": {
+                    "text": {"type": "string"}, "by": {"type": "string"}, "at": _TIME}},
+                "attachments": {"type": "array", "items": {"type": "object", "properties": {
+                    "id": {"type": "integer"}, "filename": {"type": "string"},
+                    "content_type": {"type": "string"}, "size": {"type": "integer"},
+                    "uploaded_by": {"type": "string"}, "uploaded_at": _TIME,
+                    "stage": {"type": ["string", "null"]}}}}}}}}
     event = {"type": "object", "required": ["at", "actor", "action"], "properties": {
         "at": {"type": "string"}, "actor": {"type": "string", "description": "the staff member's name"},
         "action": {"type": "string"}, "title": {"type": "string"}, "detail": {"type": "string"},

@@ -271,3 +271,32 @@ def test_the_review_step_in_a_browser(chromium, app, services, login, width, hei
         page.wait_for_url(f"**/cases/{counted[0]}")
         expect(page.locator("h1")).to_contain_text(counted[0])
         context.close()
+
+
+def test_the_api_case_read_carries_what_the_reviewer_decides_on(login, services):
+    """The API's case read gives the same record as the page: the project, who must write the report, the
+    count, the complaints counted (visible or not), the report with its author, and the case's files; the
+    OpenAPI document describes it."""
+    number, counted = _reported(login, services)
+    token = services.issue_token("zheng.xiaoyan", "review")
+    api = login("zheng.xiaoyan").client
+    response = api.get(f"/api/v1/cases/{number}", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    esc = response.get_json()["escalation"]
+    assert (esc["level"], esc["project"], esc["subsidiary"]) == ("report", "丽雅苑管理处", "深圳物业公司")
+    assert esc["actor_role"]["zh"] == "客服主管" and "李娜" in esc["actor_names"]
+    assert (esc["count"], esc["threshold"], esc["window"]) == (5, 5, "30天")
+    assert [(c["number"], c["visible"]) for c in esc["complaints"]] == [
+        (counted[0], True), (counted[1], True), ("TS-SZP-2026-999999", False)]
+    assert esc["report"]["text"] == "5宗均为楼上漏水，已逐一上门处理\n整改：3栋防水层统一检修"
+    assert esc["report"]["by"] == "李娜"
+    assert [a["filename"] for a in esc["attachments"]] == ["整改照片.png"]
+    plain = api.get(f"/api/v1/cases/{counted[0]}", headers={"Authorization": f"Bearer {token}"})
+    assert plain.get_json()["escalation"] is None  # a complaint has none
+    schema = api.get("/api/v1/openapi.json").get_json()["components"]["schemas"]["Case"]
+    assert "escalation" in schema["properties"]
+    import jsonschema
+
+    document = api.get("/api/v1/openapi.json").get_json()
+    resolver_schema = {**schema["properties"]["escalation"], "components": document["components"]}
+    jsonschema.validate(esc, resolver_schema)
