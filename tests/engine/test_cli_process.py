@@ -5,29 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
-from engine.cli import main
 from tests.conftest import ROOT
+from tests.engine.conftest import Kefu
 
 NOW = "2026-11-23T10:00:00+08:00"
 REPAIR = {"customer_name": "李女士", "customer_phone": "13612345678", "room": "5栋2单元801",
           "location": "in_home", "description": "水龙头漏水", "channel": "phone"}
-
-
-@pytest.fixture
-def kefu(db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],  # type: ignore[no-untyped-def]
-         tmp_path: Path):
-    """Run ``kefu`` on the test database and the shipped diagrams; (exit code, stdout, stderr)."""
-    monkeypatch.setenv("KEFU_PROCESSES_DIR", str(ROOT / "processes"))
-    monkeypatch.setenv("KEFU_DATA_DIR", str(tmp_path / "data"))
-
-    def run(*args: str, actor: str | None = None) -> tuple[int, str, str]:
-        code = main(["--db", db_url, "--now", NOW, *(["--as", actor] if actor else []), *args])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 def draft(tmp_path: Path, old: str = 'name="工程人员接单 engineer accepts"',
@@ -43,7 +26,7 @@ def draft(tmp_path: Path, old: str = 'name="工程人员接单 engineer accepts"
     return folder / "repair.bpmn"
 
 
-def test_deploy_list_diff_migrate_export_round_trip(kefu, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_deploy_list_diff_migrate_export_round_trip(kefu: Kefu, tmp_path: Path) -> None:
     assert kefu("init", "--demo")[0] == 0
     form = tmp_path / "repair.json"
     form.write_text(json.dumps(REPAIR, ensure_ascii=False), encoding="utf-8")
@@ -83,7 +66,7 @@ def test_deploy_list_diff_migrate_export_round_trip(kefu, tmp_path: Path) -> Non
     assert code == 0 and "工程人员接单（新版）" in exported
 
 
-def test_the_diff_lists_the_sequence_flows_added_removed_and_changed(kefu, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_diff_lists_the_sequence_flows_added_removed_and_changed(kefu: Kefu, tmp_path: Path) -> None:
     """The CLI lists what the diff page colours on the flows: id, source → target, name, condition."""
     assert kefu("init", "--demo")[0] == 0
     folder = draft(tmp_path).parent  # the accept step renamed, and two flow changes:
@@ -114,7 +97,7 @@ def test_the_diff_lists_the_sequence_flows_added_removed_and_changed(kefu, tmp_p
     assert kefu("process", "diff", "repair", "v2", "v2")[1].splitlines()[1:] == []  # nothing changed
 
 
-def test_process_list_shows_each_stage_under_the_process_that_calls_it(kefu) -> None:  # type: ignore[no-untyped-def]
+def test_process_list_shows_each_stage_under_the_process_that_calls_it(kefu: Kefu) -> None:
     assert kefu("init")[0] == 0
     code, out, _ = kefu("process", "list")
     assert code == 0
@@ -133,7 +116,7 @@ def test_process_list_shows_each_stage_under_the_process_that_calls_it(kefu) -> 
     assert code == 0 and out.startswith("* complaint_plan") and "stage of complaint_handling" in out
 
 
-def test_opening_a_case_on_a_stage_is_refused_with_the_process_to_open(kefu, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_opening_a_case_on_a_stage_is_refused_with_the_process_to_open(kefu: Kefu, tmp_path: Path) -> None:
     assert kefu("init", "--demo")[0] == 0
     form = tmp_path / "plan.json"
     form.write_text(json.dumps(REPAIR, ensure_ascii=False), encoding="utf-8")

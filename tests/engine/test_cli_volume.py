@@ -5,34 +5,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from sqlalchemy import text
 
-from engine.cli import main
 from engine.store import Store
-from tests.conftest import ROOT
+from tests.engine.conftest import Kefu
 
 NOW = "2026-11-23T10:00:00+08:00"
 START = {"level": "report", "valid_count": 5, "threshold": 5, "window_text": "30天",
          "complaint_numbers": "TS-SZP-2026-000001", "project": "sz-property-lyc"}
 
 
-@pytest.fixture
-def kefu(db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],  # type: ignore[no-untyped-def]
-         tmp_path: Path):
-    """Run ``kefu`` on the test database and the shipped diagrams; (exit code, stdout, stderr)."""
-    monkeypatch.setenv("KEFU_PROCESSES_DIR", str(ROOT / "processes"))
-    monkeypatch.setenv("KEFU_DATA_DIR", str(tmp_path / "data"))
-
-    def run(*args: str, actor: str | None = None) -> tuple[int, str, str]:
-        code = main(["--db", db_url, "--now", NOW, *(["--as", actor] if actor else []), *args])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
-
-
-def test_the_cli_refuses_a_volume_escalation_by_hand_in_chinese(kefu, db_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_cli_refuses_a_volume_escalation_by_hand_in_chinese(kefu: Kefu, db_url: str,
+                                                                 tmp_path: Path) -> None:
     assert kefu("init", "--demo")[0] == 0
     form = tmp_path / "start.json"
     form.write_text(json.dumps(START, ensure_ascii=False), encoding="utf-8")
