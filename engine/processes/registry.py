@@ -99,7 +99,17 @@ class ProcessDefinition:
 
     def diagrams(self) -> list[DiagramInfo]:
         """The process and the processes its call activities run (transitively), each once, the caller
-        before what it calls: for showing a case's diagrams (the called ones drill down from their caller)."""
+        before what it calls: for showing a case's diagrams (the called ones drill down from their caller).
+
+        Read from the sources once per definition (a definition is one immutable process version; the
+        case page asked for it on every view, parsing every BPMN file of the process each time)."""
+        cached: tuple[DiagramInfo, ...] | None = self.__dict__.get("_diagrams")
+        if cached is None:
+            cached = tuple(self._read_diagrams())
+            self.__dict__["_diagrams"] = cached  # frozen: set as a cache, not a field
+        return list(cached)
+
+    def _read_diagrams(self) -> list[DiagramInfo]:
         found: dict[str, DiagramInfo] = {}
         for name, text in sorted(self.sources.items()):
             if not name.endswith(BPMN_SUFFIX):

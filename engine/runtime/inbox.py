@@ -15,11 +15,10 @@ from datetime import tzinfo
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from SpiffWorkflow import TaskState
-
 from engine.errors import KefuError, NotFoundError
 from engine.permissions import Subject, Target, require, subject_of
 from engine.runtime.access import candidate_groups, load_staff
+from engine.runtime.serializer import completed_elements
 from engine.runtime.views import CaseView, InboxItem
 from engine.store import StaffRecord, Tx, UnitRecord
 from engine.store.audit import ChainProblem, verify_chain
@@ -66,6 +65,10 @@ class InboxMixin:
 
     def _begin(self, tx: Tx, case: CaseRecord) -> Transition:
         """Load a case's workflow around its pinned diagram and policy (``Runtime`` provides it)."""
+        raise NotImplementedError
+
+    def _definition(self, tx: Tx, process_id: str, version: str) -> ProcessDefinition:
+        """The pinned process version (``Runtime`` provides it)."""
         raise NotImplementedError
 
     @property
@@ -202,11 +205,9 @@ class InboxMixin:
             if case is None:
                 raise self._no_case(tx, number, subject)
             require(subject, "case.read", Target.of_case(case))
-            workflow = self._begin(tx, case).wf
-            done = [t for t in workflow.get_tasks(state=TaskState.COMPLETED)
-                    if getattr(t.task_spec, "bpmn_id", None)]
-            done.sort(key=lambda t: t.last_state_change)
-            return list(dict.fromkeys(str(t.task_spec.bpmn_id) for t in done))
+            definition = self._definition(tx, case.process_id, case.process_version)
+            return completed_elements(case.workflow or "{}", case.serializer_version, definition.spec,
+                                      definition.subprocess_specs)
 
     def _no_case(self, tx: Tx, number: str, subject: Subject | None = None) -> NotFoundError:
         """Not found, with a did-you-mean among the cases ``subject`` may see (never anyone else's)."""

@@ -144,3 +144,21 @@ def test_shipped_processes_load(processes_dir: Path) -> None:
     assert complaint.user_tasks
     assert all(task.lane for task in complaint.user_tasks.values())
     assert set(complaint.forms) == set(complaint.user_tasks)
+
+
+def test_a_definitions_diagrams_are_read_from_its_sources_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The case page lists a case's diagrams on every view: a definition (one immutable process version)
+    parses its BPMN files for that once; callers get their own list."""
+    from engine.processes import registry as module
+
+    complaint = ProcessRegistry.load(Path(__file__).resolve().parents[3] / "processes").get("complaint")
+    parsed: list[str] = []
+    original = module.parse_xml
+    monkeypatch.setattr(module, "parse_xml", lambda text, path: parsed.append(path) or original(text, path))
+    first = complaint.diagrams()
+    assert parsed and first[0].process_id == "complaint" and len(first) > 1  # with its called stages
+    count = len(parsed)
+    first.clear()
+    again = complaint.diagrams()
+    assert len(parsed) == count
+    assert again == complaint._read_diagrams() and again[0].process_id == "complaint"

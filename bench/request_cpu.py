@@ -1,0 +1,256 @@
+"""Server CPU per request, one request kind at a time, and what dominates it (cProfile).
+
+    .venv/bin/python bench/request_cpu.py [--lifecycles 20] [--pg URL | --sqlite] [--profile] [--top 15]
+
+The load bench's request kinds (``bench/load.py``), each through the web app as a WSGI app in this
+process (every layer of a request but the socket): intake of a complaint, a repair and a consultation
+(API), the inbox page (web session) and the inbox API list, the case page, and advancing a complaint
+through its whole lifecycle as the people who hold its steps: claim, the visit's photo (API upload),
+complete. The demo organisation, on its own PostgreSQL database ``kefu_load_<pid>`` (created and
+dropped) unless ``--sqlite``.
+
+Prints per kind: requests, CPU and wall milliseconds per request, and SQL statements per request (an
+SQLAlchemy ``before_cursor_execute`` hook plus psycopg's ``Cursor.execute``/``executemany`` for the
+statements run on the driver; a pipeline's statements count once each). ``--profile`` runs the same
+requests again under cProfile, one profile per kind, and prints for each kind the functions with the
+most own time (any code) and the most cumulative time (kefu's functions and templates, Jinja's
+render, SpiffWorkflow's workflow (de)serialiser), with their share of the kind's profiled time;
+``--dump DIR`` also writes each kind's profile (``pstats``) to DIR.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import re
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.intake import INTAKE, STEPS, WORKERS  # noqa: E402
+from bench.load import CONSULTATION, PASSWORD, REPAIR, bench_database  # noqa: E402
+
+KINDS = ["intake complaint", "intake repair", "intake consultation", "inbox page", "inbox api", "case page",
+         "claim", "photo", "complete"]
+DESK = "zhang.wei"  # the CS specialist whose session reads the pages
+
+
+class Meter:
+    """CPU, wall time and statements per request kind; optionally one cProfile per kind."""
+
+    def __init__(self, profile: bool) -> None:
+        self.cpu: dict[str, float] = defaultdict(float)
+        self.wall: dict[str, float] = defaultdict(float)
+        self.count: dict[str, int] = defaultdict(int)
+        self.statements: dict[str, int] = defaultdict(int)
+        self.profiles: dict[str, cProfile.Profile] = {}
+        self.profile = profile
+        self.current: str | None = None
+
+    def statement(self) -> None:
+        if self.current is not None:
+            self.statements[self.current] += 1
+
+    @contextmanager
+    def measure(self, kind: str) -> Iterator[None]:
+        profiler = self.profiles.setdefault(kind, cProfile.Profile()) if self.profile else None
+        self.current = kind
+        w0, c0 = time.perf_counter(), time.process_time()
+        if profiler is not None:
+            profiler.enable()
+        try:
+            yield
+        finally:
+            if profiler is not None:
+                profiler.disable()
+            self.cpu[kind] += time.process_time() - c0
+            self.wall[kind] += time.perf_counter() - w0
+            self.count[kind] += 1
+            self.current = None
+
+
+def _count_statements(engine: Any, meter: Meter) -> None:
+    """Every statement sent: psycopg's cursors on PostgreSQL (SQLAlchemy's and the driver's own),
+    SQLAlchemy's hook on SQLite."""
+    if engine.dialect.name != "postgresql":
+        from sqlalchemy import event
+
+        event.listen(engine, "before_cursor_execute", lambda *a, **k: meter.statement())
+        return
+    import psycopg
+
+    for name in ("execute", "executemany"):
+        original = getattr(psycopg.Cursor, name)
+
+        def wrapped(self: Any, *args: Any, _original: Callable[..., Any] = original, **kw: Any) -> Any:
+            meter.statement()
+            return _original(self, *args, **kw)
+
+        setattr(psycopg.Cursor, name, wrapped)
+
+
+def _png() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 190, 170)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def run(db_url: str, data_dir: Path, args: argparse.Namespace) -> None:
+    from werkzeug.security import generate_password_hash
+
+    from engine.clock import SystemClock
+    from engine.org import load_org
+    from engine.settings import Settings
+    from engine.store import web_queries as wq
+    from webui import create_app
+    from webui.services import build_services
+
+    settings = Settings(database_url=db_url, data_dir=data_dir, secret_key="bench")
+    services = build_services(settings, SystemClock())
+    services.runtime.register_processes()
+    services.runtime.import_org(load_org(ROOT / "engine" / "demo" / "org.yaml"))
+    logins = {DESK, *WORKERS.values()}
+    tokens = {login: services.issue_token(login, "request bench") for login in logins}
+    wq.set_password_hash(services.store, DESK, generate_password_hash(PASSWORD))
+    app = create_app(settings, services=services)
+    api = app.test_client()
+    web = app.test_client()
+    page = web.get("/login").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    signed = web.post("/login", data={"login": DESK, "password": PASSWORD,
+                                      "csrf_token": csrf.group(1) if csrf else ""})
+    assert signed.status_code == 302, signed.status_code
+    photo = _png()
+
+    def headers(login: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {tokens[login]}"}
+
+    def lifecycle(meter: Meter, n: int) -> None:
+        phone = f"139{n:08d}"
+        for process, data in (("repair", REPAIR), ("consultation", CONSULTATION)):
+            with meter.measure(f"intake {process}"):
+                r = api.post("/api/v1/cases", headers=headers(DESK),
+                             json={"process": process, "data": {**data, "customer_phone": phone}})
+            assert r.status_code == 201, r.get_data(as_text=True)[:300]
+        with meter.measure("intake complaint"):
+            r = api.post("/api/v1/cases", headers=headers(DESK),
+                         json={"process": "complaint", "data": {**INTAKE, "customer_phone": phone}})
+        assert r.status_code == 201, r.get_data(as_text=True)[:300]
+        number = r.get_json()["number"]
+        for name, data in STEPS:
+            who = WORKERS[name]
+            with meter.measure("inbox page"):
+                r = web.get("/inbox", query_string={"view": "queue" if n % 2 else "mine"})
+            assert r.status_code == 200, r.status_code
+            with meter.measure("inbox api"):
+                r = api.get("/api/v1/tasks", query_string={"view": "queue" if n % 2 else "mine"},
+                            headers=headers(DESK))
+            assert r.status_code == 200, r.status_code
+            with meter.measure("case page"):
+                r = web.get(f"/cases/{number}")
+            assert r.status_code == 200, r.status_code
+            with services.store.read() as tx:  # the task, outside the timing (a client knows it)
+                task = next(t for t in tx.case_tasks(tx.find_case(number).id) if t.task_spec == name)
+            if task.assignee is None:
+                with meter.measure("claim"):
+                    r = api.post(f"/api/v1/tasks/{task.task_id}/claim", headers=headers(who))
+                assert r.status_code == 200, (name, r.get_data(as_text=True)[:300])
+            if name == "visit_customer":
+                with meter.measure("photo"):
+                    r = api.post(f"/api/v1/cases/{number}/attachments", headers=headers(who),
+                                 data={"file": (io.BytesIO(photo), "photo.png", "image/png")},
+                                 content_type="multipart/form-data")
+                assert r.status_code == 201, r.get_data(as_text=True)[:300]
+            with meter.measure("complete"):
+                r = api.post(f"/api/v1/tasks/{task.task_id}/complete",
+                             json={"task": f"complaint.{name}", "data": data}, headers=headers(who))
+            assert r.status_code == 200, (name, r.get_data(as_text=True)[:300])
+
+    warm = Meter(False)
+    for n in range(3):
+        lifecycle(warm, n)
+    meter = Meter(False)
+    _count_statements(services.store.engine, meter)
+    for n in range(args.lifecycles):
+        lifecycle(meter, 100 + n)
+    backend = "SQLite" if db_url.startswith("sqlite") else "PostgreSQL"
+    print(f"{args.lifecycles} rounds on {backend} (each: 3 intakes, a complaint's 11 steps with the pages "
+          f"before each); {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
+    print(f"{'kind':22}{'req':>6}{'CPU ms':>9}{'wall ms':>9}{'stmts':>7}")
+    for kind in KINDS:
+        c = meter.count[kind]
+        if c:
+            print(f"{kind:22}{c:6d}{meter.cpu[kind] * 1000 / c:9.2f}{meter.wall[kind] * 1000 / c:9.2f}"
+                  f"{meter.statements[kind] / c:7.2f}")
+    if not args.profile:
+        services.store.dispose()
+        return
+    profiled = Meter(True)
+    for n in range(args.lifecycles):
+        lifecycle(profiled, 1000 + n)
+    pattern = r"/(engine|webui)/|/templates/|SpiffWorkflow/bpmn/serializer/workflow|jinja2/environment.py"
+    for kind in KINDS:
+        profiler = profiled.profiles.get(kind)
+        if profiler is None:
+            continue
+        out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=out)
+        if args.dump:
+            stats.dump_stats(str(Path(args.dump) / f"{kind.replace(' ', '_')}.prof"))
+        total = stats.total_tt  # type: ignore[attr-defined]
+        print(f"\n=== {kind}: {profiled.count[kind]} requests, {total * 1000 / profiled.count[kind]:.2f} ms "
+              f"profiled per request ===")
+        rows = stats.stats  # type: ignore[attr-defined]
+        for label, key in (("cumulative", 3), ("own", 2)):
+            print(f"-- by {label} time (share of the kind's profiled time)")
+            ranked = sorted(rows.items(), key=lambda kv: kv[1][key], reverse=True)
+            shown = 0
+            for (file, line, func), value in ranked:
+                if label == "cumulative" and not re.search(pattern, file):
+                    continue
+                where = re.sub(r".*/(site-packages|i18p|main)/", "", file)
+                per = value[key] * 1000 / profiled.count[kind]
+                print(f"  {100 * value[key] / total:5.1f} %  {per:7.3f} ms  "
+                      f"{value[1]:6d} calls  {where}:{line} {func}")
+                shown += 1
+                if shown >= args.top:
+                    break
+    services.store.dispose()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lifecycles", type=int, default=20, help="measured rounds (default 20)")
+    parser.add_argument("--pg", default=os.environ.get("KEFU_TEST_POSTGRES_URL")
+                        or "postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--sqlite", action="store_true", help="a SQLite file instead of PostgreSQL")
+    parser.add_argument("--profile", action="store_true", help="then profile each kind (cProfile)")
+    parser.add_argument("--top", type=int, default=15, help="profile lines per list (default 15)")
+    parser.add_argument("--dump", metavar="DIR", help="with --profile: also write each kind's profile to DIR")
+    args = parser.parse_args()
+    if args.dump:
+        Path(args.dump).mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="kefu-req-") as tmp:
+        if args.sqlite:
+            run(f"sqlite:///{Path(tmp) / 'k.db'}", Path(tmp) / "data", args)
+        else:
+            with bench_database(args.pg, False) as (_name, conninfo):
+                run(conninfo.replace("postgresql://", "postgresql+psycopg://", 1), Path(tmp) / "data", args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
