@@ -22,6 +22,7 @@ The result is plain data (:meth:`Finding.as_dict`) so the modeler can mark the e
 from __future__ import annotations
 
 import ast
+import builtins
 import difflib
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -323,6 +324,8 @@ class _Checker:
             if el.tag in _TIMER_TAGS and _UNQUOTED_ISO.fullmatch(text.strip()):
                 continue  # an unquoted ISO duration: diagram.E014 says how to fix it
             for unknown, offset in _reads(text, el):
+                if _refused_name(unknown):
+                    continue  # the allow-list reports it (E011 a dunder, E012 a builtin), once
                 if unknown not in known:
                     what = etree.QName(el).localname
                     hint = difflib.get_close_matches(unknown, sorted(known - _CONSTANTS), n=1)
@@ -333,6 +336,12 @@ class _Checker:
 
 
 _NOT_LITERAL = object()
+
+
+def _refused_name(name: str) -> bool:
+    """A name the allow-list refuses whatever sets it: a dunder, or a builtin that is not safe."""
+    return (name.startswith("__") and name.endswith("__")) or (hasattr(builtins, name)
+                                                               and name not in SAFE_BUILTINS)
 
 
 def _literal(text: str) -> Any:

@@ -5,7 +5,9 @@ does), then SpiffWorkflow's ``SpiffWorkflow.bpmn.util.diff`` aligns the instance
 (``diff_workflow`` for the process and each running call activity, ``migrate_workflow`` to rewire
 it), the engine runs, the workflow is saved and loaded again around the new specs as a proof, the
 case is pinned to the new version, its inbox rows are rebuilt from the new diagram (a claim is kept
-where the task and its queue are unchanged) and ``case.migrated`` is audited with both versions.
+where the task and its queue are unchanged; a step keeps its due time unless its ``due`` rule changed,
+and a changed rule is read as at the moment the step opened) and ``case.migrated`` is audited with
+both versions.
 
 A case cannot move, and stays untouched on its version, when a step it has reached (the one it
 waits at, one it completed, a timer it waits on) is not in the new version, when a call activity
@@ -26,7 +28,7 @@ from SpiffWorkflow.spiff.specs.defaults import UserTask
 from engine.errors import KefuError
 from engine.runtime.access import load_staff
 from engine.runtime.serializer import VERSION, dump_workflow, load_workflow, spec_registry
-from engine.runtime.transition import ready_user_tasks
+from engine.runtime.transition import COMPUTE, absent_name, ready_user_tasks, task_spec_id
 from engine.runtime.versions import check_may_deploy
 from engine.store.process_repo import ProcessRepo
 
@@ -159,7 +161,7 @@ class MigrationMixin:
         t.definition = new
         t.run_engine()
         load_workflow(dump_workflow(wf), VERSION, new.spec, new.subprocess_specs)  # proof: it loads again
-        refreshed = _refresh_rows(t)
+        refreshed = _refresh_rows(t, old)
         t.cancel_reason = f"the case moved to {target.label}"
         t.events.append({"actor": actor, "action": "case.migrated",
                          "data": {"process": case.process_id, "from": case.process_version,
@@ -175,10 +177,15 @@ class MigrationMixin:
                 "notes_zh": [zh for _, zh in notes]}
 
 
-def _refresh_rows(t: Transition) -> list[Any]:
+def _refresh_rows(t: Transition, old_definition: ProcessDefinition) -> list[Any]:
     """The open rows of tasks the new version keeps waiting at, recomputed from its diagram: lane,
     queue, title, due. A claim stays where the queue is the same; ``task.opened`` is audited again
-    only where the queue, the assignee or the due time changed (the worker reads those)."""
+    only where the queue, the assignee or the due time changed (the worker reads those).
+
+    A step that stays open keeps its due time when its ``due`` rule is the same in both versions (the
+    rule is not read again at the move: ``now()`` in it meant the moment the step opened). A changed
+    rule is computed again as at that moment; a rule that reads a name this case never set (the new
+    version sets it on a way the case has passed already) keeps the due time the step had."""
     ready = {str(task.id): task for task in ready_user_tasks(t.wf)}
     out = []
     for task_id, old in t.rows.items():
@@ -186,7 +193,8 @@ def _refresh_rows(t: Transition) -> list[Any]:
         if task is None:
             continue  # sync() closes it with a task.cancelled event
         mark = len(t.events)
-        fresh = t._new_row(task_id, task)
+        fresh = t._new_row(task_id, task, started=old.created_at,
+                           due_at=_moved_due(task, old, old_definition, t.definition))
         if (fresh.candidate_group, fresh.due_at, fresh.assignee) == (old.candidate_group, old.due_at,
                                                                      old.default_assignee):
             del t.events[mark:]
@@ -194,6 +202,22 @@ def _refresh_rows(t: Transition) -> list[Any]:
             fresh = replace(fresh, assignee=old.assignee, claimed_at=old.claimed_at)
         out.append(fresh)
     return out
+
+
+def _moved_due(task: Any, row: Any, old: ProcessDefinition, new: ProcessDefinition) -> Any:
+    """The due time of a step that stays open across a move: ``COMPUTE`` (from the new rule, as at the
+    step's start) or the time it keeps."""
+    spec = task_spec_id(task)
+    before, after = old.user_tasks.get(spec), new.user_tasks.get(spec)
+    rule_before = before.due_expr if before is not None else None
+    rule_after = after.due_expr if after is not None else None
+    if rule_after is None:
+        return None  # the new version's step has no due time
+    if rule_after == rule_before:
+        return row.due_at
+    if absent_name(rule_after, task.data):
+        return row.due_at
+    return COMPUTE
 
 
 def _blockers(wf: Any, top: Any, subs: dict[Any, Any], old: Any, new: Any,

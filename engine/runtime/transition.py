@@ -35,9 +35,8 @@ from engine.runtime.branches import merged_workflow_data
 from engine.search import case_search_fields, search_columns
 from engine.store import TaskRecord, Tx, UnitRecord
 
-__all__ = ["CASE_DATA_FIELDS", "FINAL_STATUSES", "PROVISIONAL_DEADLINES", "Transition", "swap_number",
-           "task_spec_id",
-           "to_utc"]
+__all__ = ["CASE_DATA_FIELDS", "COMPUTE", "FINAL_STATUSES", "PROVISIONAL_DEADLINES", "Transition",
+           "absent_name", "swap_number", "task_spec_id", "to_utc"]
 
 # Where a case keeps the deadlines computed on a provisional calendar year (in the workflow's own
 # data, so they are saved, loaded and rolled back with it): [{key, from, due, years}].
@@ -52,7 +51,10 @@ _TASK_CASE_FIELDS = ("number", "category", "room", "customer_name", "customer_ph
                      "status")
 
 
-def _absent(expr: str, data: Any) -> bool:
+COMPUTE: Any = object()  # ``Transition._new_row``: compute the due time from the diagram
+
+
+def absent_name(expr: str, data: Any) -> bool:
     """True when a ``due`` expression is one data name the case does not have: that step has no due time
     (a called process's caller sets it, e.g. ``return_visit_due``: a complaint's return visit has one, a
     repair's not)."""
@@ -491,7 +493,21 @@ class Transition:
         with self.engine():
             return evaluate_expression(self.wf.script_engine, task, expression)
 
-    def _new_row(self, task_id: str, task: Any) -> TaskRecord:
+    def engine_as_at(self, moment: datetime) -> Any:
+        """A script engine for this case's policy whose ``now()`` (and ``deadline()``'s default start) is
+        ``moment``: a rebuilt row's expressions are read as at the moment its step opened."""
+        from engine.clock import FixedClock
+        from engine.processes import build_script_engine
+
+        actions = getattr(self.runtime, "actions", None)
+        return build_script_engine(self.policy, FixedClock(moment), actions=actions)
+
+    def _new_row(self, task_id: str, task: Any, *, started: datetime | None = None,
+                 due_at: Any = COMPUTE) -> TaskRecord:
+        """The inbox row of a ready user task. A row rebuilt for a step that is already open (a migrated
+        case, ``engine/runtime/migration.py``) passes the moment it opened as ``started``: its ``due``
+        and statistic expressions read ``now()`` as then, not as the rebuild; ``due_at`` (a time or None)
+        keeps a due time instead of computing it."""
         spec = task_spec_id(task)
         info = self.definition.user_tasks.get(spec)
         lane = info.lane if info is not None else task.task_spec.lane
@@ -504,13 +520,15 @@ class Transition:
             if cooperating:
                 task.data["cooperating_department"] = cooperating
         role, unit, assignee = self.resolve(binding, cooperating)
-        due_at = None
         engine = self.wf.script_engine
+        timed = engine if started is None else self.engine_as_at(started)
         with self.engine():
             if info is not None and info.assignee_expr:
                 assignee = _text(evaluate_expression(engine, task, info.assignee_expr)) or assignee
-            if info is not None and info.due_expr and not _absent(info.due_expr, task.data):
-                due_at = to_utc(evaluate_expression(engine, task, info.due_expr), self.zone)
+            if due_at is COMPUTE:
+                due_at = None
+                if info is not None and info.due_expr and not absent_name(info.due_expr, task.data):
+                    due_at = to_utc(evaluate_expression(timed, task, info.due_expr), self.zone)
         title = info.title if info is not None else (task.task_spec.bpmn_name or task.task_spec.name)
         case = self.case
         group = f"{role}@{unit}" if role and unit else None
@@ -540,7 +558,7 @@ class Transition:
             judged = due_at
             if info.statistic_due_expr:
                 with self.engine():
-                    judged = to_utc(evaluate_expression(engine, task, info.statistic_due_expr), self.zone)
+                    judged = to_utc(evaluate_expression(timed, task, info.statistic_due_expr), self.zone)
             opened["statistic"] = {"kind": info.statistic, "due_at": self.local(judged)}
         if info is not None and info.notify_expr:
             with self.engine():

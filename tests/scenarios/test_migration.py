@@ -11,6 +11,7 @@ that fails part-way is rolled back whole and reported, and the next case still m
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from lxml import etree
 
 from engine.errors import KefuError, PermissionDenied
 from engine.store.process_repo import ProcessRepo
+from tests.conftest import shanghai
 from tests.scenarios.conftest import Desk
 
 OWNER = "qian.lu"  # 流程负责人 of the group (engine/demo/org.yaml)
@@ -236,6 +238,9 @@ def test_a_complaint_waiting_at_each_of_its_user_tasks_moves_to_a_new_version(de
         if sorted(t.task_name for t in case.tasks) != sorted(t.task_name for t in before[number].tasks):
             problems[task] = f"open tasks changed: {[t.task_name for t in case.tasks]}"
             continue
+        if {t.task_id: t.due_at for t in case.tasks} != {t.task_id: t.due_at for t in before[number].tasks}:
+            problems[task] = f"due times changed: {[(t.task_name, t.due_at) for t in case.tasks]}"
+            continue
         migrated = [e for e in case.timeline if e.action == "case.migrated"]
         assert [e.data["to_label"] for e in migrated] == [label] and migrated[0].actor == OWNER
         item = desk.task(number, task)
@@ -286,8 +291,10 @@ def test_cases_that_reached_a_removed_step_stay_with_the_reason(desk: Desk) -> N
     assert not moves[waiting].movable and not moves[waiting].moved
     title = "客服中心知悉延期 CS centre notes the delay"
     assert moves[waiting].reasons == (f"its current step {title!r} (acknowledge_delay) is not in {label}",)
+    assert moves[waiting].reasons_zh == (f"当前步骤「{title}」（acknowledge_delay）在 {label} 中已删除",)
     assert not moves[passed].movable
     assert moves[passed].reasons == (f"a completed step {title!r} (acknowledge_delay) is not in {label}",)
+    assert moves[passed].reasons_zh == (f"已办步骤「{title}」（acknowledge_delay）在 {label} 中已删除",)
     assert moves[early].moved
     versions = {v.record.version: v.record.label for v in desk.runtime.process_versions("complaint")}
     assert versions[desk.case(waiting).process_version] == "v1"  # untouched on its version
@@ -357,3 +364,107 @@ def test_only_a_process_owner_migrates_and_the_dry_run_is_the_default(desk: Desk
     assert move.movable and not move.moved
     with desk.runtime.store.read() as tx:
         assert ProcessRepo(tx).open_case_counts()[("complaint", desk.case(number).process_version)] == 1
+
+
+# -- due times of the steps a moved case keeps waiting at ----------------------------------------------
+VOLUME = "volume_escalation"
+MANAGER = "zheng.xiaoyan"  # the group CS manager: receives the volume escalation, reviews the report
+
+
+def volume_case(desk: Desk, tmp_path: Path) -> str:
+    """A 投诉量预警 at 丽雅苑, opened by the worker on its fifth valid complaint (Monday 10:05)."""
+    from engine.worker import Worker
+
+    for _ in range(5):
+        desk.open()
+    desk.at("2026-11-23 10:05")
+    rt = desk.runtime
+    Worker(rt.store, rt, rt.policies, desk.clock, data_dir=tmp_path).run_once()
+    with rt.store.read() as tx:
+        (number,) = [n for _id, n, _v in ProcessRepo(tx).open_cases(VOLUME, None)]
+    return number
+
+
+def volume_files(desk: Desk, change: Callable[[etree._Element], None]) -> dict[str, str]:
+    files = {n: t for n, t in current_files(desk).items() if n.startswith(f"{VOLUME}.")}
+    root = etree.fromstring(files[f"{VOLUME}.bpmn"].encode("utf-8"))
+    change(root)
+    files[f"{VOLUME}.bpmn"] = etree.tostring(root, xml_declaration=True, encoding="UTF-8").decode("utf-8")
+    return files
+
+
+def set_due(task: str, expression: str) -> Callable[[etree._Element], None]:
+    def change(root: etree._Element) -> None:
+        (prop,) = root.xpath(f"//bpmn:userTask[@id='{task}']//*[@name='due']", namespaces={"bpmn": B[1:-1]})
+        prop.set("value", expression)
+
+    return change
+
+
+def before_report_due(root: etree._Element) -> None:
+    """The volume escalation as it was before the rewrite deadline (846f7b5): ``write_report`` was due
+    ``report_due`` after the case opened, by its own expression, and nothing set ``report_due``."""
+    (script,) = root.xpath("//bpmn:scriptTask[@id='set_report_due']/bpmn:script",
+                           namespaces={"bpmn": B[1:-1]})
+    script.text = 'first_report_due = deadline("complaint.escalation.volume.report_due", received_at)'
+    set_due("write_report", 'deadline("complaint.escalation.volume.report_due", received_at)')(root)
+
+
+def test_a_volume_escalation_waiting_at_write_report_keeps_its_due_time_on_the_version_that_sets_it(
+        desk: Desk, tmp_path: Path) -> None:
+    """The shipped version's ``write_report`` is due ``report_due``, a name a script before it sets; a
+    case that reached the step on the version before never set it: the move keeps the step's due time."""
+    shipped = {n: t for n, t in current_files(desk).items() if n.startswith(f"{VOLUME}.")}
+    desk.runtime.deploy(volume_files(desk, before_report_due), OWNER)  # the earlier version, current
+    number = volume_case(desk, tmp_path)
+    assert "report_due" not in desk.data(number)
+    due = desk.task(number, "write_report").due_at
+    assert due == shanghai("2026-11-26 10:05")  # complaint.escalation.volume.report_due: 3 days
+    desk.at("2026-11-24 16:00")  # a day and more later the process owner deploys the shipped files
+    (done,) = desk.runtime.deploy(shipped, OWNER)
+
+    (dry,) = desk.runtime.migrate_cases(VOLUME, done.version.label, OWNER, dry_run=True)
+    assert dry.movable and dry.notes == ()  # nothing changes for it: no "due → None"
+    (move,) = desk.runtime.migrate_cases(VOLUME, done.version.label, OWNER, dry_run=False)
+    assert move.moved and move.notes == ()
+    assert desk.task(number, "write_report").due_at == due
+    assert desk.runtime.get_case(number, MANAGER).process_version == done.version.version
+    desk.complete(number, "write_report", "li.na", report="5宗投诉均为楼上漏水，已逐一处理")
+    desk.complete(number, "review_report", MANAGER, review_decision="return", review_comment="请补充")
+    # the rewrite is due by the shipped version's rule: 2 working days after the send-back (Tuesday 16:00)
+    assert desk.due(number, "write_report") == shanghai("2026-11-26 16:00")
+
+
+def test_a_step_whose_due_reads_now_keeps_the_due_time_it_opened_with(desk: Desk, tmp_path: Path) -> None:
+    """``review_report`` is due ``deadline(review_due, now())``: moving the case later must not count
+    the two days from the move."""
+    number = volume_case(desk, tmp_path)
+    desk.complete(number, "write_report", "li.na", report="5宗投诉均为楼上漏水，已逐一处理")
+    due = desk.task(number, "review_report").due_at
+    assert due == shanghai("2026-11-25 10:05")  # review_due: 2 days from the report
+    desk.at("2026-11-24 16:00")
+    (done,) = desk.runtime.deploy(volume_files(desk, lambda root: root.find(
+        f".//{B}userTask[@id='review_report']").set("name", "审阅报告（新版）")), OWNER)
+    (move,) = desk.runtime.migrate_cases(VOLUME, done.version.label, OWNER, dry_run=False)
+    assert move.moved
+    title = "审阅报告 review the report"
+    assert move.notes == (f"step {title!r}: title {title!r} → '审阅报告（新版）'",)
+    moved = desk.task(number, "review_report")
+    assert (moved.title, moved.due_at) == ("审阅报告（新版）", due)
+
+
+def test_a_changed_due_rule_is_computed_as_at_the_steps_start(desk: Desk, tmp_path: Path) -> None:
+    """A new version that changes a waiting step's ``due`` computes it again from the policy, as at the
+    moment the step opened (``now()`` is then, not the move), and says so in both languages."""
+    number = volume_case(desk, tmp_path)
+    desk.complete(number, "write_report", "li.na", report="5宗投诉均为楼上漏水，已逐一处理")
+    desk.at("2026-11-24 16:00")
+    (done,) = desk.runtime.deploy(volume_files(desk, set_due(
+        "review_report", 'deadline("complaint.escalation.volume.investigate_due", now())')), OWNER)
+    (move,) = desk.runtime.migrate_cases(VOLUME, done.version.label, OWNER, dry_run=False)
+    assert move.moved
+    # investigate_due: 7 days from the step's start (Monday 10:05), not from the move
+    assert desk.task(number, "review_report").due_at == shanghai("2026-11-30 10:05")
+    change = "2026-11-25T10:05:00+08:00 → 2026-11-30T10:05:00+08:00"
+    assert move.notes == (f"step '审阅报告 review the report': due {change}",)
+    assert move.notes_zh == (f"步骤「审阅报告 review the report」：时限 {change}",)

@@ -68,6 +68,55 @@ def test_each_problem_names_file_line_element_and_code(policies: PolicySet, stem
     assert str(found).startswith(f"{CHECK / f'{stem}.{file}'}:{line}: [{element_id}] {code} ")
 
 
+# Issue 14's problem classes that loading refuses too: ``kefu process check`` reports each in the same
+# form, file:line: [element id] code message (the refusal tests load the same files).
+INVALID = DATA / "invalid"
+
+
+@pytest.mark.parametrize(
+    ("problem", "stem", "line", "element_id", "code", "fragment"),
+    [
+        ("an element kefu cannot run: a task without a type", "plain_task", 8, "call_owner", "diagram.E021",
+         "a task without a type"),
+        ("an element kefu cannot run: a service task without an action", "service_task", 10, "call_crm",
+         "diagram.E021", "serviceTaskOperator"),
+        ("a user task in no lane", "no_lane", 10, "review", "diagram.E020", "no lane"),
+        ("a user task without a form", "missing_form", 17, "review", "diagram.E031",
+         "has no entry under 'tasks:' in missing_form.forms.yaml"),
+        ("an expression outside the allow-list: import", "script_import", 11, "work", "diagram.E011",
+         "import is not allowed"),
+        ("an expression outside the allow-list: a call", "script_open", 11, "work", "diagram.E012",
+         "calling 'open'"),
+        ("an expression outside the allow-list: a dunder", "script_dunder", 11, "work", "diagram.E011",
+         "'__builtins__'"),
+        ("an expression outside the allow-list: a due property", "due_attribute", 20, "review",
+         "diagram.E011", "property 'due'"),
+        ('isExecutable="false": named, not skipped', "not_executable", 5, "not_executable", "diagram.E004",
+         'isExecutable="false"'),
+    ],
+)
+def test_process_check_reports_each_problem_class_as_file_line_element_code(
+        capsys: pytest.CaptureFixture[str], problem: str, stem: str, line: int, element_id: str, code: str,
+        fragment: str) -> None:
+    path = INVALID / f"{stem}.bpmn"
+    rc = main(["process", "check", str(path)])
+    out, err = capsys.readouterr()
+    assert rc == 1, problem
+    (printed,) = out.splitlines()
+    assert printed.startswith(f"{path}:{line}: [{element_id}] {code} "), printed
+    assert fragment in printed
+    assert err == "error: 1 problem(s) in 1 file(s)\n"
+
+
+def test_an_expression_outside_the_allow_list_is_reported_with_the_names_it_reads(
+        policies: PolicySet) -> None:
+    """Every problem, not the first: the attribute access and the name nothing sets, on the same line."""
+    findings = check([INVALID / "condition_attribute.bpmn"], policies)
+    assert [(f.line, f.element_id, f.code) for f in findings] == [(12, "f_vip", "diagram.E011"),
+                                                                 (12, "f_vip", "diagram.E039")]
+    assert "attribute access" in findings[0].message
+
+
 def test_every_check_case_file_is_tested() -> None:
     source = Path(__file__).read_text(encoding="utf-8")
     assert {p.stem for p in CHECK.glob("*.bpmn") if f'("{p.stem}",' not in source} == set()
