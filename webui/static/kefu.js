@@ -94,6 +94,35 @@
     canvas.viewbox({ x: x, y: y, width: vb.width, height: vb.height });
   }
 
+  // On a small screen, show the process's start and its current step(s) together when a scale no
+  // smaller than ``least`` holds them (at most ``most``): from the drawing's left and top edge (its
+  // lane names) when they fit too. False when they do not fit: the caller centres on the step.
+  function together(canvas, elements, most, least) {
+    if (elements.length < 2) return false;
+    canvas.zoom(most);
+    var vb = canvas.viewbox(), inner = vb.inner, box = bounds(elements);
+    var w = box.width + 2 * EDGE, h = box.height + 2 * EDGE;
+    var scale = Math.min(vb.outer.width / w, vb.outer.height / h, most);
+    if (scale < least) return false;
+    var vw = vb.outer.width / scale, vh = vb.outer.height / scale;
+    var x = box.x - EDGE - (vw - w) / 2, y = box.y - EDGE - (vh - h) / 2;
+    if (inner && box.x + box.width + EDGE <= inner.x - EDGE + vw) x = Math.min(x, inner.x - EDGE);
+    else x = box.x - EDGE;
+    if (inner && box.y + box.height + EDGE <= inner.y - EDGE + vh) y = Math.min(y, inner.y - EDGE);
+    canvas.viewbox({ x: x, y: y, width: vw, height: vh });
+    return true;
+  }
+
+  // The start event of the diagram's process (not of an event subprocess): the leftmost.
+  function startOf(registry) {
+    var found = registry.filter(function (e) {
+      return e.type === "bpmn:StartEvent" && !e.labelTarget && e.businessObject.$parent &&
+        e.businessObject.$parent.$type === "bpmn:Process";
+    });
+    found.sort(function (a, b) { return a.x - b.x; });
+    return found[0] || null;
+  }
+
   // Fit the whole drawing with room around it (fit-viewport puts its labels against the frame).
   function fit(canvas) {
     canvas.zoom("fit-viewport");
@@ -190,7 +219,14 @@
               centre(canvas, registry.get(passed[passed.length - 1]) || path[path.length - 1], 0.45);
             }
           }
-          if (first && el.clientWidth < 900) centre(canvas, first, el.clientWidth < 500 ? 0.55 : 0.8);
+          if (first && el.clientWidth < 900) {  // a phone or a narrow window: the start and the step
+            var most = el.clientWidth < 500 ? 0.55 : 0.8, least = el.clientWidth < 500 ? 0.4 : 0.55;
+            var begin = startOf(registry);
+            var here = current.map(function (id) { return registry.get(id); }).filter(Boolean);
+            if (!here.length) here = [first];
+            if (!(begin && (together(canvas, [begin].concat(here), most, least) ||
+                            together(canvas, [begin, first], most, least)))) centre(canvas, first, most);
+          }
           el.dataset.shown = pid;
           el.classList.add("ready");
         })
