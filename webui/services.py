@@ -30,6 +30,7 @@ from engine.runtime.access import candidate_groups
 from engine.settings import Settings
 from engine.spreadsheet import safe_row
 from engine.store import web_queries as wq
+from engine.store.authenticated import authenticated, one_request
 from engine.store.org_repo import OrgRepo
 from engine.store.repo_cases import live_tasks
 from engine.store.web_queries import InboxFilter, InboxScope
@@ -106,6 +107,7 @@ class Services:
         staff = tx.staff(login)
         if staff is None or not staff.active:
             return None
+        authenticated(staff)  # the request's writes answer the permission question with it
         # The staff row carries its unit's chain and name: the units are read only when the chain
         # is cut short (every authenticated request read all of them, 2,400 staff's worth of org).
         subject = subject_of(staff, tx.units)
@@ -894,8 +896,9 @@ class Services:
     def request(self) -> Iterator[None]:
         """One web request: the policy versions in force are read once in it (``one_reading``), not at
         every ``policy()``, ``choices()`` or runtime permission check — an inbox page of 25 rows asked
-        50 times, each its own database transaction. The next request sees what was published."""
-        with one_reading():
+        50 times, each its own database transaction. The next request sees what was published. The
+        staff member it authenticates as is read once too (``engine.store.authenticated``)."""
+        with one_reading(), one_request():
             yield
 
     def _fresh_caches(self) -> None:

@@ -22,6 +22,7 @@ from typing import Any
 from engine.errors import NotFoundError
 from engine.permissions import ALL_VIEW_ROLES
 from engine.store import StaffRecord, Tx, UnitRecord
+from engine.store.authenticated import known_actor
 
 __all__ = [
     "ALL_VIEW_ROLES",
@@ -47,10 +48,11 @@ class Placement:
 
 
 def load_staff(tx: Tx, login: str | None) -> StaffRecord:
-    """The active staff member ``login``; NotFoundError with a did-you-mean otherwise."""
+    """The active staff member ``login``; NotFoundError with a did-you-mean otherwise. In a web request,
+    the staff member it authenticated as is not read again (``engine.store.authenticated``)."""
     if not login:
         raise NotFoundError("say who you are: give --as LOGIN (a staff login)")
-    staff = tx.staff(login)
+    staff = known_actor(login) or tx.staff(login)
     if staff is None or not staff.active:
         hint = difflib.get_close_matches(login, tx.staff_logins(), n=1)
         tip = f"; did you mean {hint[0]!r}?" if hint else "; import the org data first (kefu org import)"

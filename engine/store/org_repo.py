@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Table, and_, delete, func, insert, or_, select, update
 
+from engine.store.authenticated import staff_changed
 from engine.store.models import OrgUnit, Staff
 from engine.store.org_models import Contact, ContactChange, StaffAbsence
 from engine.store.records import StaffRecord, UnitRecord
@@ -100,6 +101,7 @@ class OrgRepo:
     def update_unit(self, code: str, **values: Any) -> None:
         """Change a unit's name (or department code)."""
         self.conn.execute(update(UNITS).where(UNITS.c.code == code).values(**values))
+        staff_changed()  # a staff record carries its unit's chain and name
 
     def all_staff(self, logins: Sequence[str] | None = None) -> list[StaffRecord]:
         """Staff members, active or not (of ``logins`` when given), by login."""
@@ -124,6 +126,7 @@ class OrgRepo:
         if "roles" in values:
             values["roles"] = list(values["roles"])
         self.conn.execute(update(STAFF).where(STAFF.c.login == login).values(**values))
+        staff_changed()
 
     def deputies_of(self, login: str) -> list[str]:
         """Logins of the active staff whose standing deputy is ``login``."""

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
+from engine.store.authenticated import staff_changed
 from engine.store.direct import DirectWrite
 from engine.store.models import (
     AuditEvent,
@@ -181,6 +182,8 @@ class Tx(CaseTx):
                     setattr(row, k, v)
                 changed += 1
         self.session.flush()
+        if changed:
+            staff_changed()  # a staff record carries its unit's chain and name
         return changed
 
     def upsert_staff(self, people: Iterable[StaffRecord]) -> int:
@@ -200,6 +203,8 @@ class Tx(CaseTx):
                     setattr(row, k, v)
                 changed += 1
         self.session.flush()
+        if changed:
+            staff_changed()
         return changed
 
     def active_logins(self) -> set[str]:
@@ -211,6 +216,7 @@ class Tx(CaseTx):
         names = list(logins)
         if names:
             self.conn.execute(update(Staff).where(Staff.login.in_(names)).values(active=False))
+            staff_changed()
 
     # -- versions ----------------------------------------------------------------------------------
     def process_sources(self, process_id: str, version: str) -> dict[str, str] | None:

@@ -136,11 +136,69 @@ def test_an_api_completion_never_reads_all_the_units_nor_the_task_twice(login, s
     assert done.status_code == 200, done.get_data(as_text=True)
     assert not [s for s in seen if s.startswith("SELECT org_units.code, org_units.name, org_units.kind")]
     assert sum("FROM inbox_tasks" in s for s in seen) == 1  # the case's rows, with the lock
-    # the token and its staff member in one statement; the completion's transaction asks again (it
-    # answers the permission question in its own transaction)
+    # the token and its staff member in one statement; the completion's transaction answers the
+    # permission question with that staff member, not reading the row again
     [token] = [s for s in seen if "FROM api_tokens" in s]
     assert "FROM api_tokens LEFT OUTER JOIN (staff LEFT OUTER JOIN org_units" in token
-    assert sum(s.startswith("SELECT staff.") and "WHERE staff.login =" in s for s in seen) == 1
+    assert not [s for s in seen if s.startswith("SELECT staff.") and "WHERE staff.login =" in s]
+
+
+def _staff_reads(seen: list[str]) -> int:
+    return sum(s.startswith("SELECT staff.") and "WHERE staff.login =" in s for s in seen)
+
+
+def test_a_requests_writes_use_the_staff_member_it_authenticated_as(login, services):
+    """Intake, claim and completion through the API, and a claim on the page: the person's staff row
+    is read with their token or session and not again by the write (issue 18: one round trip each)."""
+    wang = login("wang.fang")
+    api = services.issue_token("wang.fang", "test")
+    headers = {"Authorization": f"Bearer {api}"}
+    bare = wang.client.application.test_client()
+    with statements(services) as seen:
+        opened = bare.post("/api/v1/cases", headers=headers, json={"process": "complaint", "data": {
+            "customer_name": "刘先生", "customer_phone": "13800138000", "room": "3栋1单元1202",
+            "category": "facilities", "description": "楼上漏水", "customer_request": "尽快维修",
+            "channel": "phone", "urgency": "normal", "scope": "household", "severity": "general",
+            "read_back_confirmed": True}})
+    assert opened.status_code == 201, opened.get_data(as_text=True)
+    assert _staff_reads(seen) == 0 and sum("FROM api_tokens" in s for s in seen) == 1
+    number = opened.get_json()["number"]
+    task = services.runtime.get_case(number, "wang.fang").tasks[0].task_id
+    with statements(services) as seen:
+        assert wang.post(f"/tasks/{task}/claim", {"next": f"/cases/{number}"}).status_code == 302
+    assert _staff_reads(seen) == 0 and sum("FROM web_sessions" in s for s in seen) == 1
+    with statements(services) as seen:
+        done = bare.post(f"/api/v1/tasks/{task}/complete", headers=headers,
+                         json={"task": "complaint.raise_order", "data": RAISE_ORDER})
+    assert done.status_code == 200, done.get_data(as_text=True)
+    assert _staff_reads(seen) == 0
+
+
+def test_a_staff_change_inside_a_request_reads_the_staff_row_again(services):
+    """What a request authenticated as is kept for its writes only until staff rows change in it (the
+    org admin, the org import); outside a web request nothing is kept."""
+    from engine.runtime.access import load_staff
+    from engine.store.authenticated import authenticated
+    from engine.store.org_repo import OrgRepo
+
+    store = services.store
+    with store.read() as tx:
+        record = tx.staff("wang.fang")
+    assert record is not None
+    authenticated(record)  # outside a request: not kept
+    with store.read() as tx, statements(services) as seen:
+        load_staff(tx, "wang.fang")
+    assert _staff_reads(seen) == 1
+    with services.request():
+        authenticated(record)
+        with store.read() as tx, statements(services) as seen:
+            assert load_staff(tx, "wang.fang") is record
+        assert _staff_reads(seen) == 0
+        with store.write() as tx:
+            OrgRepo(tx).update_staff("wang.fang", roles=[*record.roles, "cs_supervisor"])
+        with store.read() as tx, statements(services) as seen:
+            again = load_staff(tx, "wang.fang")
+        assert _staff_reads(seen) == 1 and "cs_supervisor" in again.roles
 
 
 def test_a_transitions_notifications_read_the_policy_in_its_own_transaction(login, services):
