@@ -287,3 +287,27 @@ def test_the_diff_page_colours_and_lists_a_changed_flow(owner_login, services):
     marks = json.loads(re.search(r"mountDiff\((\{.*\})\);", page).group(1))["marks"]
     assert marks["flow_06_sign_gw_to_raise_order"] == "changed"
     assert "连线（顺序流）" in page and "退回重填" in page and "改动：名称" in page
+
+
+def test_drafts_are_saved_per_owner(owner_login, services):
+    """Two process owners of the group edit the same process: each opens and saves their own draft, and
+    discarding one leaves the other's as it was."""
+    where = holder(services)
+    _give_role(services, "zheng.xiaoyan", "process_owner")  # a second process owner, at the group
+    first, second = owner_login(), owner_login("zheng.xiaoyan")
+    _draft(first, fix=False, where=where)  # qian.lu: a choice without its list, a problem
+
+    def opened(browser: Browser) -> tuple[list, list]:
+        config = _config(browser.get(f"/processes/{where}/modeler").get_data(as_text=True))
+        fields = [f for f in config["forms"]["tasks"]["raise_order"]["fields"]
+                  if f["name"] == NEW_FIELD["name"]]
+        return fields, [f["code"] for f in config["findings"]]
+
+    assert opened(second) == ([], [])  # she opens the current version, not his draft
+    _draft(second, fix=True, where=where)  # hers: the same field with its list, clean
+    assert opened(second) == ([dict(NEW_FIELD, choices_from="channels")], [])
+    mine, problems = opened(first)
+    assert [f.get("choices_from") for f in mine] == [None] and problems == ["diagram.E036"]
+    assert second.post(f"/processes/{where}/draft/discard").status_code == 302
+    assert opened(second) == ([], [])
+    assert opened(first)[1] == ["diagram.E036"]  # his draft stays
