@@ -135,6 +135,9 @@ class TaskView:
     # A task the reader may neither claim nor complete: the role (by name) and unit that may, and who
     # holds it now ({role: {zh, en}, unit, holders: [names], assignee: bool}).
     needs: dict[str, Any] | None = None
+    # R5.2 主管以上: the step went up from its lane's own role (``lanes.<lane>.escalate_to``): the levels
+    # passed ([{zh, en}], nearest first) and why (``requester``: its only holder asked; ``nobody``).
+    escalated: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

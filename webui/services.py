@@ -356,13 +356,21 @@ class Services:
         result = wq.inbox_page(self.store, actor.scope, view, flt, now,
                                live_tasks(now, self.runtime.interruptible_tasks))
         names = self.staff_names([t.assignee for t in result.rows if t.assignee])
-        # a queue nobody holds (a department without a head, R2.4): flagged 无人可办 for whoever sees it
+        # a queue nobody holds (a department without a head, R2.4): flagged 无人可办 for whoever sees it;
+        # on a lane its case's first receiver may not take (``not_first_receiver``, R5.2) she is no holder
+        # of it, here as in the permission check: no claim button for her, 无人可办 when she is the only one
         mine = actor.scope.groups
+        excluding = {t.task_id for t in result.rows if t.assignee is None and t.lane
+                     and _excludes_first_receiver(self.policy(t.project or t.subsidiary), t.lane)}
+        receivers = wq.first_receivers(self.store, [t.case_id for t in result.rows if t.task_id in excluding])
         queues = sorted({str(t.candidate_group) for t in result.rows
-                         if t.assignee is None and t.candidate_group and t.candidate_group not in mine})
+                         if t.assignee is None and t.candidate_group
+                         and (t.candidate_group not in mine or t.task_id in excluding)})
         held = self.group_holders(queues) if queues else {}
         rows = []
         for t in result.rows:
+            barred = receivers.get(t.case_id) if t.task_id in excluding else None
+            takers = [login for login, _name in held.get(str(t.candidate_group), []) if login != barred]
             left, working = self.time_left(t.due_at, t.subsidiary)
             rows.append(
                 InboxRow(
@@ -380,12 +388,12 @@ class Services:
                     minutes_left=left,
                     working_time=working,
                     status=t.status or "",
-                    can_claim=t.assignee is None and t.candidate_group in actor.scope.groups,
+                    can_claim=t.assignee is None and t.candidate_group in actor.scope.groups
+                    and actor.login != barred,
                     can_release=t.assignee == actor.login,
                     provisional_year=t.provisional_year,
                     spec=t.task_spec,
-                    nobody=t.assignee is None and str(t.candidate_group) in held
-                    and not held[str(t.candidate_group)],
+                    nobody=t.assignee is None and str(t.candidate_group) in held and not takers,
                 )
             )
         pages = max(1, math.ceil(result.total / max(flt.per_page, 1)))
@@ -1049,3 +1057,9 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         limits=limits,
         max_image_pixels=settings.max_image_pixels,
     )
+
+
+def _excludes_first_receiver(policy: Any, lane: str) -> bool:
+    """True when the policy's ``lanes.<lane>`` says its case's first receiver may not take its steps."""
+    binding = policy.get(f"lanes.{lane}") if policy.has(f"lanes.{lane}") else None
+    return isinstance(binding, dict) and bool(binding.get("not_first_receiver"))

@@ -172,6 +172,25 @@ def _needs(task: Any, target: Target, holders: Mapping[str, list[tuple[str, str]
             "fix_by": fixers}
 
 
+def _escalated(task: Any, timeline: list[Any], roles: Mapping[str, Any],
+               units: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The levels a task went up from (R5.2 主管以上, ``task.opened``'s ``escalated``), by name, and why."""
+    opened = next((ev.data for ev in reversed(timeline)
+                   if ev.action == "task.opened" and ev.task_id == task.task_id), None)
+    found = (opened or {}).get("escalated")
+    if not isinstance(found, Mapping):
+        return None
+
+    def named(group: str) -> dict[str, str]:
+        code, _, at = str(group).partition("@")
+        role, unit = roles.get(code, {}), units.get(at)
+        where = unit.name if unit is not None else at
+        return {"zh": f"{where}{role.get('name') or code}", "en": f"{role.get('en') or code} of {where}"}
+
+    return {"passed": [named(g) for g in found.get("passed") or [found.get("from")]],
+            "why": str(found.get("why") or "nobody")}
+
+
 def case_page(
     services: Any, actor: Actor, view: Any, case: Any, attachments: list[AttachmentView], *,
     reveal_phone: bool = False,
@@ -250,6 +269,7 @@ def case_page(
                 can_complete=mine,
                 needs=None if allowed & {"task.claim", "task.complete"}
                 else _needs(t, target, holders, roles, units, fixers),
+                escalated=_escalated(t, raw_timeline, roles, units),
                 fields=form.describe(policy) if (mine and form is not None) else [],
                 provisional_year=getattr(t, "provisional_year", None),
                 shows=shown_fields(form.shows, latest, field_specs, names, localise, hide) if form else [],

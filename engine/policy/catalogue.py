@@ -80,8 +80,11 @@ LANE_SCOPES = ("project", "subsidiary", "group", "responsible_department", "coop
                "first_receiver")
 # A lane's fields: who (role) where (scope); ``sticky`` keeps a step with the person who did the last
 # one; ``not_first_receiver: true`` keeps the case's first receiver from taking its steps (nobody
-# approves their own request, R5.2).
-LANE_FIELDS = ("role", "scope", "sticky", "not_first_receiver")
+# approves their own request, R5.2); ``escalate_to: [{role, scope}, …]`` the levels above the lane, nearest
+# first, that take a step nobody may take at the lane's own role and scope (R5.2 主管以上).
+LANE_FIELDS = ("role", "scope", "sticky", "not_first_receiver", "escalate_to")
+# The scopes of an escalation level: a unit of the case (a person or a per-department instance is no level).
+ESCALATION_SCOPES = ("project", "subsidiary", "group", "responsible_department")
 
 # The seeds, by number, as the rules document cites them.
 SOURCES = {

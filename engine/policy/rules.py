@@ -210,7 +210,16 @@ def zh_message(policy: EffectivePolicy, value: dict[str, Any]) -> str:
 def zh_lane(policy: EffectivePolicy, binding: dict[str, Any]) -> str:
     """Who works a lane in words: ``{role: cs_supervisor, scope: project}`` → ``本项目的客服主管``."""
     role = policy.name_of("roles", str(binding.get("role")))
-    return _SCOPES.get(str(binding.get("scope")), "{role}").format(role=role)
+    text = _SCOPES.get(str(binding.get("scope")), "{role}").format(role=role)
+    if binding.get("not_first_receiver"):
+        text += "（首问责任人即申请人本人不得办理）"
+    levels = [level for level in binding.get("escalate_to") or [] if isinstance(level, dict)]
+    if levels:
+        above = "，再无则".join(zh_lane(policy, {"role": level.get("role"), "scope": level.get("scope")})
+                              for level in levels)
+        requester = "或唯一担任者为申请人本人" if binding.get("not_first_receiver") else ""
+        text += f"；无人可办时（无人担任{requester}）依次转上一级：{above}，由第一个有人可办的一级办理"
+    return text
 
 
 def format_money(value: Any) -> str:

@@ -10,7 +10,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from engine.calendar import parse_weekend, parse_working_hours
 from engine.durations import Capped, parse_duration, parse_schedule
 from engine.errors import CalendarError, DurationError
-from engine.policy.catalogue import CHOICES, ENTRIES, LANE_FIELDS, LANE_SCOPES, RECORD_FIELDS, Entry, tree
+from engine.policy.catalogue import (
+    CHOICES,
+    ENTRIES,
+    ESCALATION_SCOPES,
+    LANE_FIELDS,
+    LANE_SCOPES,
+    RECORD_FIELDS,
+    Entry,
+    tree,
+)
 from engine.policy.catalogue import entry as catalogue_entry
 from engine.policy.loader import CODE_PATTERN, PolicyFile, item_path
 from engine.policy.problems import Problems, did_you_mean
@@ -280,6 +289,31 @@ class _FileChecker:
         if scope is not None and scope not in LANE_SCOPES:
             hint = did_you_mean(str(scope), LANE_SCOPES)
             self.add("policy.E008", f"{path}.scope: {scope!r} is not a scope{hint}", f"{path}.scope")
+        if "escalate_to" in lane:
+            self.escalation(lane["escalate_to"], f"{path}.escalate_to")
+
+    def escalation(self, levels: Any, path: str) -> None:
+        """``escalate_to``: a list of ``{role, scope}``, nearest level first (R5.2 主管以上)."""
+        if not isinstance(levels, list) or not levels:
+            self.add("policy.E005", f"{path} must be a list of levels {{role: …, scope: …}}, nearest first, "
+                     f"not {levels!r}", path)
+            return
+        for index, level in enumerate(levels):
+            where = f"{path}[{index}]"
+            if not isinstance(level, dict):
+                self.add("policy.E005", f"{where} must be {{role: …, scope: …}}, not {level!r}", where)
+                continue
+            for field_name in level:
+                if field_name not in ("role", "scope"):
+                    self.add("policy.E004", f"{where}: unknown field {field_name!r}; a level has only role "
+                             "and scope", f"{where}.{field_name}")
+            if "role" not in level or "scope" not in level:
+                self.add("policy.E015", f"{where} needs both role and scope", where)
+            scope = level.get("scope")
+            if scope is not None and scope not in ESCALATION_SCOPES:
+                hint = did_you_mean(str(scope), ESCALATION_SCOPES)
+                self.add("policy.E008", f"{where}.scope: {scope!r} is not a scope of a level above "
+                         f"(a unit of the case){hint}", f"{where}.scope")
 
 
 def check_file(policy: PolicyFile, problems: Problems) -> None:
@@ -367,5 +401,9 @@ def check_references(values: dict[str, Any], where: Any, problems: Problems) -> 
                             check(kind, field_value, f"{path}.{name}")
         elif spec.kind == "lane" and isinstance(value, dict):
             check("role", value.get("role"), f"{key}.role")
+            levels = value.get("escalate_to")
+            for index, level in enumerate(levels if isinstance(levels, list) else []):
+                if isinstance(level, dict):
+                    check("role", level.get("role"), f"{key}.escalate_to[{index}].role")
         else:
             check(spec.kind, value, key)

@@ -10,6 +10,12 @@ department code under the case's project, else under its subsidiary), ``cooperat
 same for the department one instance of a multi-instance step works for, R2.4) or ``first_receiver`` (assigned
 to the person who first received the case, R0.5). The inbox row's candidate group is ``role@unit``.
 A staff member holds each of their roles in their own unit (``role``) or in a named one (``role@unit``).
+
+A lane may name ``escalate_to: [{role, scope}, …]``, the levels above it (R5.2 主管以上): when nobody
+may take the step at the lane's own role and scope (nobody active holds it, or its only holder is the
+case's first receiver on a ``not_first_receiver`` lane), the step goes to the first level where someone
+may (``lane_escalation``). The lane stays the task's lane: whoever it reaches, the first receiver of a
+``not_first_receiver`` lane never takes it.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ __all__ = [
     "ALL_VIEW_ROLES",
     "Placement",
     "candidate_groups",
+    "lane_escalation",
     "load_staff",
     "place",
     "resolve_lane",
@@ -149,3 +156,48 @@ def resolve_lane(
                     return role, unit.code, None
         return role, project or subsidiary, None
     return role, project or subsidiary, None
+
+
+Holders = Callable[[list[str]], Mapping[str, list[tuple[str, str]]]]
+
+
+def lane_escalation(
+    binding: Mapping[str, Any],
+    role: str | None,
+    unit: str | None,
+    case: Mapping[str, Any],
+    units: Callable[[], Mapping[str, UnitRecord]],
+    holders: Holders,
+    find_department: Callable[[str, Sequence[str]], str | None] | None = None,
+) -> dict[str, Any] | None:
+    """Where a step of the lane ``binding`` goes when nobody may take it at ``role@unit`` (its own
+    resolution): the first level of ``binding.escalate_to`` where someone may, as ``{role, unit, from,
+    passed, why}`` (``passed``: the groups skipped, nearest first; ``why``: ``requester`` when the lane's
+    only holder is the case's first receiver and the lane says ``not_first_receiver``, else ``nobody``).
+    None when the lane names no levels, someone may take it where it is, or no level has anyone (the
+    step then stays at the lane's own group, flagged 无人可办). ``holders(groups)`` gives
+    ``role@unit`` → [(login, name)] of the active staff holding it (``group_holders_in``)."""
+    levels = [level for level in binding.get("escalate_to") or [] if isinstance(level, Mapping)]
+    if not levels or not role or not unit:
+        return None
+    excluded = case.get("first_receiver") if binding.get("not_first_receiver") else None
+    own = f"{role}@{unit}"
+    resolved = [resolve_lane(level, case, units, find_department)[:2] for level in levels]
+    groups = [own] + [f"{r}@{u}" for r, u in resolved if r and u]
+    held = holders(groups)
+
+    def takers(group: str) -> list[str]:
+        return [login for login, _name in held.get(group, []) if login != excluded]
+
+    if takers(own):
+        return None
+    why = "requester" if excluded is not None and held.get(own) else "nobody"
+    passed = [own]
+    for level_role, level_unit in resolved:
+        group = f"{level_role}@{level_unit}"
+        if not level_role or not level_unit or group in passed:
+            continue
+        if takers(group):
+            return {"role": level_role, "unit": level_unit, "from": own, "passed": passed, "why": why}
+        passed.append(group)
+    return None

@@ -30,7 +30,7 @@ from engine.actions import StepBinding, bind_step
 from engine.clock import Clock
 from engine.processes import evaluate_expression, timer_clock, workflow_errors
 from engine.processes.host import deadline_log
-from engine.runtime.access import candidate_groups, resolve_lane
+from engine.runtime.access import candidate_groups, lane_escalation, resolve_lane
 from engine.runtime.branches import merged_workflow_data
 from engine.search import case_search_fields, search_columns
 from engine.store import TaskRecord, Tx, UnitRecord
@@ -529,6 +529,15 @@ class Transition:
                 due_at = None
                 if info is not None and info.due_expr and not absent_name(info.due_expr, task.data):
                     due_at = to_utc(evaluate_expression(timed, task, info.due_expr), self.zone)
+        escalated = None
+        if assignee is None and binding.get("escalate_to"):  # R5.2 主管以上: nobody may take it where it is
+            from engine.store.web_queries import group_holders_in
+
+            escalated = lane_escalation(binding, role, unit, self.case, self.units,
+                                        lambda groups: group_holders_in(self.tx.session, groups),
+                                        self.tx.department_unit)
+            if escalated is not None:
+                role, unit = escalated["role"], escalated["unit"]
         title = info.title if info is not None else (task.task_spec.bpmn_name or task.task_spec.name)
         case = self.case
         group = f"{role}@{unit}" if role and unit else None
@@ -550,6 +559,9 @@ class Transition:
                   "assignee": assignee, "due_at": self.local(due_at)}
         if binding.get("scope") == "cooperating_department":  # R2.4 the department this instance is for
             opened["department"] = _text(cooperating)
+        if escalated is not None:  # the lane's own group and any level skipped, and why (R5.2)
+            opened["escalated"] = {"from": escalated["from"], "passed": escalated["passed"],
+                                   "why": escalated["why"]}
         if sticky:
             opened["sticky"] = True
         if provisional:

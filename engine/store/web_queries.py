@@ -16,7 +16,7 @@ from sqlalchemy import Select, and_, false, func, literal_column, or_, select, t
 from sqlalchemy.sql.elements import ColumnElement
 
 from engine.store.db import Store
-from engine.store.models import Attachment, AuditEvent, InboxTask, OrgUnit, Staff
+from engine.store.models import Attachment, AuditEvent, Case, InboxTask, OrgUnit, Staff
 from engine.store.records import TaskRecord
 
 __all__ = [
@@ -32,6 +32,8 @@ __all__ = [
     "transfer_task",
     "attachments",
     "group_holders",
+    "group_holders_in",
+    "first_receivers",
     "inbox_page",
     "password_hash",
     "set_password_hash",
@@ -237,29 +239,45 @@ def staff_names(store: Store, logins: Sequence[str] | None = None) -> dict[str, 
 
 
 def group_holders(store: Store, groups: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
+    """``role@unit`` → [(login, name)] of the active staff who hold it (``group_holders_in``)."""
+    if not any("@" in g for g in groups):
+        return {}
+    with store.read() as tx:
+        return group_holders_in(tx.session, groups)
+
+
+def group_holders_in(session: Any, groups: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
     """``role@unit`` → [(login, name)] of the active staff who hold it: the role in that unit or in one of
     its departments (whose staff hold their roles in the parent too). Staff of other units who hold a
-    named ``role@unit`` are not listed (their rows would all have to be read)."""
+    named ``role@unit`` are not listed (their rows would all have to be read). ``session``: an open one."""
     wanted = {g for g in groups if "@" in g}
     if not wanted:
         return {}
     units = {g.split("@", 1)[1] for g in wanted}
     out: dict[str, list[tuple[str, str]]] = {g: [] for g in wanted}
-    with store.read() as tx:
-        parent = {str(code): str(up) for code, up in tx.session.execute(
-            select(OrgUnit.code, OrgUnit.parent)
-            .where(OrgUnit.parent.in_(units), OrgUnit.kind == "department")).all()}
-        rows = tx.session.execute(
-            select(Staff.login, Staff.name, Staff.unit, Staff.roles)
-            .where(Staff.active.is_(True), Staff.unit.in_(units | set(parent))).order_by(Staff.login)).all()
-        for login, name, unit, roles in rows:
-            for role in roles or []:
-                homes = [role] if "@" in role else [f"{role}@{unit}"] + (
-                    [f"{role}@{parent[unit]}"] if unit in parent else [])
-                for group in homes:
-                    if group in out and (login, name) not in out[group]:
-                        out[group].append((login, name))
+    parent = {str(code): str(up) for code, up in session.execute(
+        select(OrgUnit.code, OrgUnit.parent)
+        .where(OrgUnit.parent.in_(units), OrgUnit.kind == "department")).all()}
+    rows = session.execute(
+        select(Staff.login, Staff.name, Staff.unit, Staff.roles)
+        .where(Staff.active.is_(True), Staff.unit.in_(units | set(parent))).order_by(Staff.login)).all()
+    for login, name, unit, roles in rows:
+        for role in roles or []:
+            homes = [role] if "@" in role else [f"{role}@{unit}"] + (
+                [f"{role}@{parent[unit]}"] if unit in parent else [])
+            for group in homes:
+                if group in out and (login, name) not in out[group]:
+                    out[group].append((login, name))
     return out
+
+
+def first_receivers(store: Store, case_ids: Sequence[str]) -> dict[str, str]:
+    """case id → login of its first receiver."""
+    if not case_ids:
+        return {}
+    with store.read() as tx:
+        return {str(i): str(login) for i, login in tx.session.execute(
+            select(Case.id, Case.first_receiver).where(Case.id.in_(list(set(case_ids)))))}
 
 
 def password_hash(store: Store, login: str) -> str | None:
