@@ -565,16 +565,24 @@ def _assessment_appeal(s: Subject, t: Target, policy: Any) -> Decision:
     return _no("only the person the notice is about appeals it", "只有被处罚人本人可以申诉")
 
 
+def _target_role(s: Subject, t: Target, *, what: str, nobody: str, zh: str, holder: str,
+                 holder_zh: str) -> Decision:
+    """The target's role (``t.role``), held by the actor, in the target's subsidiary (or at group level):
+    ``what`` is done by that role (``nobody`` when the target names none); ``zh`` refuses in Chinese."""
+    if t.role is None or t.role not in s.roles:
+        held = ", ".join(sorted(s.roles)) or "no roles"
+        return _no(f"{what} by {t.role or nobody}; {s.login} holds {held}", zh)
+    if _in_subsidiary(s, t):
+        return _yes(holder, holder_zh)
+    return _outside(s)
+
+
 def _assessment_decide(s: Subject, t: Target, policy: Any) -> Decision:
     if s.login in (t.person, t.assignee):
         return _no("the person and the issuer do not decide the appeal", "被处罚人和签发人不能处理该申诉")
-    if t.role is None or t.role not in s.roles:
-        return _no(f"this appeal is decided by {t.role or 'nobody (none is waiting)'}; "
-                   f"{s.login} holds {', '.join(sorted(s.roles)) or 'no roles'}",
-                   "该申诉不由您的岗位处理")
-    if _in_subsidiary(s, t):
-        return _yes("the role of the appeal's level", "申诉处理岗位")
-    return _outside(s)
+    return _target_role(s, t, what="this appeal is decided", nobody="nobody (none is waiting)",
+                        zh="该申诉不由您的岗位处理", holder="the role of the appeal's level",
+                        holder_zh="申诉处理岗位")
 
 
 def _assessment_read(s: Subject, t: Target, policy: Any) -> Decision:
@@ -623,13 +631,9 @@ def _campaign_open(s: Subject, t: Target, policy: Any) -> Decision:
 
 
 def _review_sign(s: Subject, t: Target, policy: Any) -> Decision:
-    if t.role is None or t.role not in s.roles:
-        return _no(f"this list is signed off by {t.role or 'nobody'}; "
-                   f"{s.login} holds {', '.join(sorted(s.roles)) or 'no roles'}",
-                   "该复盘清单不由您的岗位签认")
-    if _in_subsidiary(s, t):
-        return _yes("the list's reviewer", "复盘清单签认人")
-    return _outside(s)
+    return _target_role(s, t, what="this list is signed off", nobody="nobody",
+                        zh="该复盘清单不由您的岗位签认", holder="the list's reviewer",
+                        holder_zh="复盘清单签认人")
 
 
 def _review_read(s: Subject, t: Target, policy: Any) -> Decision:
