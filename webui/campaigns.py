@@ -13,7 +13,7 @@ from engine.campaign_export import campaign_xlsx
 from engine.campaigns import KIND_ZH, METHOD_ZH, Campaigns
 from engine.errors import FormError
 from webui.context import current_actor, login_required, services
-from webui.errors import field_errors
+from webui.errors import field_errors, post_form
 
 __all__ = ["bp", "init_app"]
 
@@ -71,12 +71,11 @@ def index() -> Any:
 @login_required
 def open_campaign() -> Any:
     """Open a project's campaign for the period of today."""
-    values = {k: request.form.get(k, "") for k in ("project", "kind")}
-    try:
+    def act(values: dict[str, str]) -> str:
         campaign = _book().open(current_actor().login, values["project"], values["kind"])
-    except FormError as exc:
-        return _index(values, field_errors(exc), 422)
-    return redirect(url_for("campaigns.show", campaign_id=campaign.id))
+        return url_for("campaigns.show", campaign_id=campaign.id)
+
+    return post_form(("project", "kind"), act, _index)
 
 
 def _show(

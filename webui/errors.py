@@ -6,9 +6,10 @@ Nothing but a KefuError's own message (written for people) ever reaches the brow
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -46,6 +47,18 @@ def field_errors(exc: FormError) -> dict[str, str]:
     if lang() == "zh":
         return dict(getattr(exc, "errors_zh", None) or exc.errors)
     return dict(exc.errors)
+
+
+def post_form(keys: Sequence[str], act: Callable[[dict[str, str]], str],
+              again: Callable[[dict[str, str], dict[str, str], int], Any]) -> Any:
+    """A page's form post: the fields ``keys`` as typed; ``act(values)`` does the work and returns the URL
+    to go to; a FormError shows the page again, ``again(values, field errors, 422)``, nothing typed lost."""
+    values = {k: request.form.get(k, "") for k in keys}
+    try:
+        target = act(values)
+    except FormError as exc:
+        return again(values, field_errors(exc), 422)
+    return redirect(target)
 
 
 def error_body(exc: KefuError) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from engine.errors import ConflictError, FormError
 from engine.review_export import STATUS_ZH, review_title, review_xlsx
 from engine.reviews import KINDS, LIST_KINDS, Reviews
 from webui.context import current_actor, login_required, services
-from webui.errors import field_errors
+from webui.errors import field_errors, post_form
 from webui.i18n import lang, localtime
 from webui.labels import status_name
 
@@ -72,12 +72,11 @@ def index() -> Any:
 @login_required
 def generate() -> Any:
     """The current period's list, generated now unless the worker has."""
-    values = {k: request.form.get(k, "") for k in ("kind", "unit")}
-    try:
+    def act(values: dict[str, str]) -> str:
         made = _book().generate(current_actor().login, values["kind"], values["unit"] or None)
-    except FormError as exc:
-        return _index(values, field_errors(exc), 422)
-    return redirect(url_for("reviews.show", review_id=made["id"]))
+        return url_for("reviews.show", review_id=made["id"])
+
+    return post_form(("kind", "unit"), act, _index)
 
 
 def _show(review_id: int, errors: dict[str, str] | None = None, message: str | None = None,

@@ -96,3 +96,11 @@ def test_the_other_subsidiary_gets_403_and_nothing_changes(login, services, meth
     with services.store.read() as tx:
         assert len(CampaignRepo(tx).campaigns()) == 1
     assert "丽雅苑" not in other.get("/campaigns").get_data(as_text=True)
+
+
+def test_a_bad_open_form_comes_back_with_what_was_typed(login):
+    he = login("he.jing")
+    bad = he.post("/campaigns", {"project": "sz-property-lyc", "kind": "weekly"})
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "has-error" in html
+    assert 'value="sz-property-lyc" selected' in html

@@ -170,3 +170,9 @@ def test_a_systemic_task_of_a_department_nobody_heads_is_flagged_on_the_analysis
         conn.execute(text("UPDATE staff SET active = :no WHERE login = 'ma.xiaoli'"), {"no": False})
     page = login("he.jing").get(f"/reviews/{review}").get_data(as_text=True)
     assert ">无人可办</span>" in page
+
+
+def test_a_bad_list_form_comes_back_with_the_error(login):
+    he = login("he.jing")
+    bad = he.post("/reviews", {"kind": "monthly", "unit": "sz-property"})
+    assert bad.status_code == 422 and "请选择复盘类型" in bad.get_data(as_text=True)
