@@ -271,8 +271,11 @@ def book_late_answers(ctx: Any) -> dict[str, Any]:
                 created_at=ctx.now)
             if not new:
                 continue
+            from engine.worker.context import penalty_words  # engine.worker imports this module
+
             ctx.notifier.tell([who], "penalty", key, channels=["in_app"], case=f"{period}系统性问题分析",
-                              reason=LATE_KIND, amount=fine, detail=text, detail_en=text_en, month=ctx.month)
+                              reason=LATE_KIND, amount=fine, **penalty_words(fine, None), detail=text,
+                              detail_en=text_en, month=ctx.month)
             ctx.count(LATE_KIND)
     return dict(ctx.counts)
 

@@ -374,7 +374,7 @@ ENTRIES: tuple[Entry, ...] = (
     _e("notifications.templates.cooperation_overdue", "message", "配合部门逾期未确认配合事项提醒",
        "003 第4条、第20条", "R2.4", "name case room cooperating lead due holder"),
     _e("notifications.templates.penalty", "message", "扣罚通知（每笔扣罚一条站内通知）", "003 第35条", "R2.15",
-       "name case reason reason_en amount detail detail_en month"),
+       "name case reason reason_en amount penalty penalty_en detail detail_en month"),
     _e("notifications.templates.penalty_ledger", "message", "月度扣罚台账报人力资源中心、财务中心（附电子表格）",
        "003 第36条", "R2.15", "name unit month lines total bonus_lines"),
     _e("notifications.templates.slow_cases", "message", "处理进展缓慢投诉汇总报副总经理", "003 第26条", "R2.10",

@@ -179,6 +179,7 @@ _PLACEHOLDERS_ZH = {
     "name": "姓名", "case": "投诉编号", "task": "任务", "due": "时限", "room": "房号", "holder": "办理人",
     "fine_from": "扣罚起算时间", "count": "宗数", "cases": "投诉编号清单", "when": "截至时间", "unit": "单位",
     "days": "天数", "threshold": "标准", "window": "统计期", "reason": "扣罚事由", "amount": "金额",
+    "penalty": "扣罚",
     "detail": "说明", "month": "月份", "place": "地点", "urgency": "紧急程度",
     "urgency_phrase": "紧急程度说明", "process": "流程", "title": "标题", "message": "内容",
     "version": "版本", "received": "受理宗数", "valid": "有效宗数", "closed": "已结案宗数",

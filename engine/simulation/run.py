@@ -35,6 +35,9 @@ __all__ = ["simulate"]
 MAX_STEPS = 200
 _PAST = timedelta(minutes=1)  # a sweep just after a due time sees it passed
 _ENDED = ("closed", "withdrawn", "merged", "cancelled")
+# The scheduled jobs that judge the steps done since their last run (a late 督办令, plan or return visit
+# is booked at the day's 18:00 check, R2.5/R2.15), by the process whose cases they read.
+_SETTLING = {"complaint": ("late_orders",)}
 
 
 def simulate(process: str, at: datetime, unit: str, path: str = "happy", *, policies: PolicySet,
@@ -121,8 +124,30 @@ class _Driver:
             runtime.complete_task(task.task_id, holder, data)
         else:
             self.truncated = True
+        if not self.truncated and self._case().status in _ENDED:
+            self._settle()
         self.worker.run_once()
         return case.number
+
+    def _settle(self) -> None:
+        """After the case ends, sweep up to the next run of each job that judges the steps done since
+        its last run: a return visit done late on the morning the complaint closes is fined at that
+        day's 18:00 check (R2.15), which the ledger would otherwise never show."""
+        case = self._case()
+        policy = self.worker.unit_policy(case.subsidiary)
+        now = self.w.clock.now()
+        names = _SETTLING.get(self.script.process, ())
+        runs: list[datetime] = []
+        for job in self.worker.jobs:
+            if job.name not in names:
+                continue
+            try:
+                schedule = policy.schedule(job.schedule_key)
+            except KefuError:  # a unit without this schedule: the worker skips it too
+                continue
+            runs.extend(islice(schedule.occurrences(now, now + timedelta(days=31), policy.calendar), 1))
+        if runs:
+            self._advance(max(runs))
 
     def _upload_photo(self, name: str, by: str, stage: str | None) -> None:
         """A photo the step's holder uploads on the case page first (its metadata; no file is kept)."""

@@ -167,8 +167,9 @@ def read_simulation(w: Any, org: OrgData, number: str, *, process: str, unit: st
     fines = tuple(Fine(local(p.occurred_at), name(p.staff), p.kind, p.amount, str(p.detail.get("text", "")))
                   for p in ledger)
     for fine in fines:
-        events.append(Event(fine.at, "fine", f"{fine.person} {fine.amount}元：{fine.text}",
-                            amount=fine.amount))
+        # a share of the monthly bonus (a missed return visit, R2.15) has no amount: its text says the share
+        money = f" {fine.amount}元" if fine.amount or "奖金" not in fine.text else ""
+        events.append(Event(fine.at, "fine", f"{fine.person}{money}：{fine.text}", amount=fine.amount))
     events.sort(key=lambda e: e.at)  # stable: the audit log's order first, then what the worker told
     return Simulation(process, unit, path, received_at, label, number, case.status, case.outcome,
                       tuple(steps.values()), fines, tuple(events), truncated)

@@ -23,7 +23,7 @@ from engine.worker.lateness import CaseRules
 from engine.worker.outbox import Notifier
 from engine.worker.people import Directory
 
-__all__ = ["COMPLAINT", "TASK_ACTIONS", "RunContext", "WorkTask", "span", "tasks_at"]
+__all__ = ["COMPLAINT", "TASK_ACTIONS", "RunContext", "WorkTask", "penalty_words", "span", "tasks_at"]
 
 COMPLAINT = "complaint"
 TASK_ACTIONS = ("task.opened", "task.completed", "task.cancelled", "task.claimed", "task.released",
@@ -53,6 +53,15 @@ class WorkTask:
     def open_at(self, moment: datetime) -> bool:
         """True when the task was open at ``moment``."""
         return self.opened_at <= moment and (self.closed_at is None or self.closed_at > moment)
+
+
+def penalty_words(amount: int, bonus: tuple[int, int] | None) -> dict[str, Any]:
+    """What a ledger line costs, in words for its notice: yuan, or a share of the monthly bonus (a
+    missed return visit, R2.15; a severe delay's range) instead of "0元"."""
+    if bonus is None or amount:
+        return {"penalty": f"{amount}元", "penalty_en": f"{amount} yuan"}
+    share = f"{bonus[0]}%" if bonus[0] == bonus[1] else f"{bonus[0]}–{bonus[1]}%"
+    return {"penalty": f"月度综合奖金{share}", "penalty_en": f"{share} of the monthly bonus"}
 
 
 def tasks_at(events: Iterable[AuditRecord], moment: datetime) -> list[WorkTask]:
@@ -164,6 +173,7 @@ class RunContext:
             # and HR and finance get the month's ledger anyway.
             self.notifier.tell([person], "penalty", key, case_id=case.id, case_number=case.number,
                                channels=["in_app"], case=case.number, reason=kind, amount=amount,
+                               **penalty_words(amount, bonus),
                                detail=text, detail_en=detail.get("text_en", text), month=self.month)
             self.count(kind)
         return new

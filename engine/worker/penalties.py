@@ -18,7 +18,7 @@ from engine.actions import ActionContext, ActionRegistry, Param
 from engine.errors import ActionError
 from engine.store.worker_repo import WorkerRepo
 from engine.worker.assessment import month_statements
-from engine.worker.context import COMPLAINT, RunContext, WorkTask, tasks_at
+from engine.worker.context import COMPLAINT, RunContext, WorkTask, penalty_words, tasks_at
 from engine.worker.export import write_ledger
 from engine.worker.lateness import FINED_TASKS, CaseRules, Lateness, started_steps
 from engine.worker.outbox import Notifier
@@ -264,8 +264,8 @@ def book_penalty_action(ctx: ActionContext, person: str, kind: str, amount: int,
     if new:
         Notifier(repo, ctx.policy, ctx.now).tell(
             [staff], "penalty", key, case_id=str(case["id"]), case_number=str(case["number"]),
-            channels=["in_app"], case=case["number"], reason=kind, amount=amount, detail=detail or "",
-            month=month)
+            channels=["in_app"], case=case["number"], reason=kind, amount=amount,
+            **penalty_words(amount, None), detail=detail or "", month=month)
         ctx.audit("penalty.booked", {"person": person, "kind": kind, "amount": amount, "month": month})
     return {"booked": new, "month": month}
 

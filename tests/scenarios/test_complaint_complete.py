@@ -162,7 +162,7 @@ def test_a_missed_ordinary_return_visit_costs_the_first_receiver_20_percent_of_t
     text = str(line.detail["text"])
     assert text.startswith("时限2026-11-24 15:00")  # Beijing time, not UTC
     assert "扣罚月度综合奖金20%" in text
-    assert notes == ["【扣罚通知】未按时回访 0元"]
+    assert notes == ["【扣罚通知】未按时回访 月度综合奖金20%"]  # a share of the bonus, not "0元"
 
 
 def test_a_return_visit_on_time_books_nothing(desk: Desk, worker: Worker) -> None:

@@ -88,8 +88,14 @@ def test_a_friday_evening_complaint_worked_late_shows_every_deadline_reminder_es
          "时限2026-11-30 11:30；2026-11-30 14:00完成，迟延60分钟（工作时间）；每次500元"),
         ("12-02 18:00", "杨帆", "progress_not_updated", 200,
          "2026-12-01 18:00至2026-12-02 18:00未更新处理进展（每次200元）"),
+        # the first receiver's ordinary return visit, an hour late on the closing morning: 20 % of the
+        # monthly bonus (R2.15), booked by that day's 18:00 check after the case has closed
+        ("12-07 08:40", "张伟", "missed_return_visit", 0,
+         "时限2026-12-04 16:40；2026-12-07 08:40完成，迟延60分钟（工作时间）；扣罚月度综合奖金20%"),
     ]
     assert sim.total_fines == 1900
+    visit = "张伟：时限2026-12-04 16:40；2026-12-07 08:40完成，迟延60分钟（工作时间）；扣罚月度综合奖金20%"
+    assert ("fine", visit) in [(e.kind, e.text) for e in sim.events]  # a share of the bonus, not "0元"
     told = notices(sim)
     # overdue alerts to the holder and the supervisor (R2.10), the 09:30 digest up the escalation chain
     case = "投诉TS-SZP-2026-000001"
@@ -136,6 +142,9 @@ def test_a_lunch_break_complaint_worked_late_is_fined_from_13_30(parts: Parts) -
          "2026-11-25 18:00至2026-11-26 18:00未更新处理进展（每次200元）"),
         ("11-26 18:00", "杨帆", "overdue", 100, "完成时限2026-11-26 17:30，超期第1天，每天100元"),
         ("11-26 18:00", "黄志强", "overdue", 50, "完成时限2026-11-26 17:30，超期第1天，每天50元"),
+        # the return visit, due on Saturday 11:10 (24 hours), done an hour of working time late (R2.15)
+        ("11-30 09:30", "张伟", "missed_return_visit", 0,
+         "时限2026-11-28 11:10；2026-11-30 09:30完成，迟延60分钟（工作时间）；扣罚月度综合奖金20%"),
     ]
 
 
