@@ -169,7 +169,11 @@ def _monthly_report() -> dict[str, Any]:
                 "final": {"type": "boolean", "description": "the month had ended: the figures are final"},
                 "complaints": complaints,
                 "deadlines": {"type": "object", "additionalProperties": deadline,
-                              "description": "dispatch, visit, reply, completion"},
+                              "description": "dispatch, visit, reply, completion, cooperation"},
+                "cooperation_by_department": {
+                    "type": "object", "additionalProperties": deadline,
+                    "description": "R2.4 per cooperating department (its code): its parts fallen due, "
+                                   "confirmed in time and late"},
                 "handling": {"type": "object", "properties": {
                     "closed": number, "working_minutes": number,
                     "average_working_hours": {"type": ["number", "null"]}}},

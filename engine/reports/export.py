@@ -76,15 +76,19 @@ def sections(figures: dict[str, Any]) -> list[Section]:
     out.append(Section("六、按时完成率", ("时限", "到期", "按时", "超时", "按时率"), tuple(
         (KIND_NAMES.get(kind, kind), d["due"], d["on_time"], d["late"], _percent(d["rate"]))
         for kind, d in figures["deadlines"].items())))
+    departments = names["departments"]
+    out.append(Section("七、配合部门确认（按部门）", ("配合部门", "到期", "按时", "超时", "按时率"), tuple(
+        (departments.get(code, code), d["due"], d["on_time"], d["late"], _percent(d["rate"]))
+        for code, d in figures.get("cooperation_by_department", {}).items())))  # none in reports before 0026
     scale = names["satisfaction"]
-    out.append(Section("七、回访与满意度", ("已结案", "已回访", "回访覆盖率", *scale.values()), (
+    out.append(Section("八、回访与满意度", ("已结案", "已回访", "回访覆盖率", *scale.values()), (
         (visits["closed"], visits["visited"], _percent(visits["coverage"]),
          *[visits["satisfaction"].get(code, 0) for code in scale]),)))
-    out.append(Section("八、报修与咨询", ("类型", "受理", "已结案", "未结案"), tuple(
+    out.append(Section("九、报修与咨询", ("类型", "受理", "已结案", "未结案"), tuple(
         (label, figures[key]["received"], figures[key]["closed"], figures[key]["open"])
         for label, key in (("报修", "repairs"), ("咨询", "consultations")))))
     header = ("编号", "项目", "类别", "受理时间", "投诉内容", "整改措施", "是否结案")
-    out.append(Section("九、投诉明细", header, tuple(
+    out.append(Section("十、投诉明细", header, tuple(
         (i["number"], units.get(i["project"], i["project"] or ""),
          categories.get(i["category"], i["category"] or ""),
          (i["received_at"] or "")[:16].replace("T", " "), i["content"], i["corrective"],

@@ -31,14 +31,15 @@ from typing import Any
 
 from engine.store.report_repo import ReportRepo
 
-__all__ = ["CONTENT_FIELDS", "CORRECTIVE_FIELDS", "INVALID_STATUSES", "backfill", "facts_of", "is_valid",
-           "record_facts"]
+__all__ = ["CONTENT_FIELDS", "CORRECTIVE_FIELDS", "INVALID_STATUSES", "backfill", "cooperation_of",
+           "facts_of", "is_valid", "record_facts"]
 
 # Fields of a case's data that say what the complaint is about, and what was done about it.
 CONTENT_FIELDS = ("description",)
 CORRECTIVE_FIELDS = ("on_spot_resolution", "actions_taken", "plan", "completion_record")
 INVALID_STATUSES = frozenset({"withdrawn", "cancelled", "merged"})
 MERGED_FIELDS = ("merged_into", "duplicate_of")
+COOPERATION_STEP = "confirm_cooperation"  # engine.complaints.CONFIRM_COOPERATION (R2.4)
 
 
 def is_valid(status: str | None, data: dict[str, Any]) -> bool:
@@ -107,6 +108,25 @@ def facts_of(case: dict[str, Any], data: dict[str, Any], events: list[dict[str, 
     return out
 
 
+Opened = list[tuple[str, str, datetime | None]]  # (task id, department, due time)
+
+
+def cooperation_of(events: list[dict[str, Any]], now: datetime) -> tuple[Opened, list[tuple[str, datetime]]]:
+    """R2.4 the cooperating departments' steps these events open (task id, department, due time) and
+    confirm (task id, when); a step that ends unconfirmed with the complaint stays unconfirmed."""
+    opened: Opened = []
+    confirmed: list[tuple[str, datetime]] = []
+    for ev in events:
+        data = ev.get("data") or {}
+        if data.get("task") != COOPERATION_STEP or not ev.get("task_id"):
+            continue
+        if ev["action"] == "task.opened" and data.get("department"):
+            opened.append((str(ev["task_id"]), str(data["department"]), _moment(data.get("due_at"))))
+        elif ev["action"] == "task.completed":
+            confirmed.append((str(ev["task_id"]), ev.get("at") or now))
+    return opened, confirmed
+
+
 def record_facts(tx: Any, transition: Any) -> None:
     """Write the case's facts of this transition (inside its transaction)."""
     t = transition
@@ -125,6 +145,9 @@ def record_facts(tx: Any, transition: Any) -> None:
         repo.insert_facts(values)
     else:
         repo.update_facts(case["id"], values)
+    opened, confirmed = cooperation_of(t.events, t.now)
+    if opened or confirmed:
+        repo.record_cooperation(case["id"], opened, confirmed)
 
 
 def backfill(runtime: Any) -> int:

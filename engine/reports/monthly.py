@@ -15,6 +15,10 @@ what stood on the 30th and regenerating a closed month gives the same figures:
   departments' confirmations, met when the last part is confirmed, R2.4) the deadlines that had
   fallen due by ``as_of`` (``due``), of them met in time (``on_time``: completed no later than the
   deadline) and ``late`` (completed after it, or still not done); ``rate = on_time / due``;
+* ``cooperation_by_department``: the same four figures per cooperating department, each department's
+  own part judged on its own due time (``cooperation_parts``, migration 0026), so the CS centre sees
+  which department confirms late (R2.4: "a cooperating task that runs late is visible to the CS
+  centre like any other");
 * ``handling``: the average handling time of the closed ones in working hours of each case's own
   calendar (stored in working minutes at closure);
 * ``return_visits``: closed complaints with a recorded return visit (``coverage = visited / closed``)
@@ -220,6 +224,7 @@ def monthly_statistics(store: Store, policies: Any, month: str, unit: str | None
             others = repo.process_totals(scope, [REPAIR, CONSULTATION])
         if totals is not None:
             items = repo.complaint_items(scope, zone, items_per_page)
+            parts = repo.cooperation_by_department(scope)
     if totals is None:
         with store.write() as tx:
             ReportRepo(tx).build_cells(str(zone), now)
@@ -262,6 +267,10 @@ def monthly_statistics(store: Store, policies: Any, month: str, unit: str | None
         "deadlines": {kind: {"due": d["on_time"] + d["late"], "on_time": d["on_time"], "late": d["late"],
                              "rate": _rate(d["on_time"], d["on_time"] + d["late"])}
                       for kind, d in ((k, deadlines[k]) for k in DEADLINE_KINDS)},
+        "cooperation_by_department": {
+            department: {"due": on_time + late, "on_time": on_time, "late": late,
+                         "rate": _rate(on_time, on_time + late)}
+            for department, on_time, late in parts},
         "handling": {"closed": totals["handled"], "working_minutes": totals["handling_minutes"],
                      "average_working_hours": hours},
         "return_visits": {"closed": closed, "visited": totals["visited"],

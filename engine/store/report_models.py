@@ -16,8 +16,8 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from engine.store.models import Base
 
-__all__ = ["CELL_COUNTERS", "CELL_DIMENSIONS", "CELL_SHARDS", "DEADLINE_KINDS", "CaseStats", "MonthlyReport",
-           "ReportCell", "ReportCellZone"]
+__all__ = ["CELL_COUNTERS", "CELL_DIMENSIONS", "CELL_SHARDS", "DEADLINE_KINDS", "CaseStats",
+           "CooperationPart", "MonthlyReport", "ReportCell", "ReportCellZone"]
 
 # The deadline kinds a diagram's user task may count for (``statistic`` property, R7.1).
 # ``cooperation`` (R2.4) is the cooperating departments' confirmations: due with the step, met when the
@@ -78,6 +78,20 @@ class CaseStats(Base):
     completion_done: Mapped[datetime | None]
     cooperation_due: Mapped[datetime | None]  # R2.4 (migration 0024)
     cooperation_done: Mapped[datetime | None]  # the last part confirmed; NULL while one is open
+
+
+class CooperationPart(Base):
+    """One cooperating department's step to confirm its part of a complaint (R2.4), kept by the same
+    transitions as ``case_stats`` (migration 0026): the monthly report's on-time figure per cooperating
+    department, so the CS centre sees which department confirms late (``case_stats.cooperation_*``
+    says only whether the complaint's last part was in time)."""
+
+    __tablename__ = "cooperation_parts"
+    task_id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the step's instance
+    case_id: Mapped[str] = mapped_column(String(32), index=True)
+    department: Mapped[str] = mapped_column(String(64))  # the policy's department code
+    due_at: Mapped[datetime | None]
+    done_at: Mapped[datetime | None]  # confirmed; NULL while open, and for good when it ended unconfirmed
 
 
 class MonthlyReport(Base):

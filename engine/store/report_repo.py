@@ -44,6 +44,7 @@ from engine.store.report_models import (
     CELL_SHARDS,
     DEADLINE_KINDS,
     CaseStats,
+    CooperationPart,
     MonthlyReport,
     ReportCell,
     ReportCellZone,
@@ -55,6 +56,7 @@ STATS: Table = CaseStats.__table__  # type: ignore[assignment]
 REPORTS: Table = MonthlyReport.__table__  # type: ignore[assignment]
 CELLS: Table = ReportCell.__table__  # type: ignore[assignment]
 ZONES: Table = ReportCellZone.__table__  # type: ignore[assignment]
+PARTS: Table = CooperationPart.__table__  # type: ignore[assignment]
 _GENERIC_PLAN = ("SELECT set_config('kefu.plan_cache_mode', current_setting('plan_cache_mode'), true), "
                  "set_config('plan_cache_mode', 'force_generic_plan', true)")
 _PLAN_BACK = "SELECT set_config('plan_cache_mode', current_setting('kefu.plan_cache_mode'), true)"
@@ -311,6 +313,31 @@ class ReportRepo:
         self.conn.execute(_upsert_cells(_cell_rows(rows)))
         self.conn.execute(text("ANALYZE report_cells"))
         return True
+
+    def record_cooperation(self, case_id: str, opened: Sequence[tuple[str, str, datetime | None]],
+                           confirmed: Sequence[tuple[str, datetime]]) -> None:
+        """R2.4 the cooperating departments' steps this transition opened (task id, department, due
+        time) and confirmed (task id, when): the rows of the per-department figures."""
+        if opened:
+            self.conn.execute(insert(PARTS), [
+                {"task_id": task_id, "case_id": case_id, "department": department, "due_at": due,
+                 "done_at": None} for task_id, department, due in opened])
+        for task_id, at in confirmed:
+            self.conn.execute(update(PARTS).where(PARTS.c.task_id == task_id).values(done_at=at))
+
+    def cooperation_by_department(self, scope: Scope) -> list[tuple[str, int, int]]:
+        """R2.4 per cooperating department, over the scope's valid complaints: the parts met in time
+        and the parts late as at ``as_of`` (confirmed late, still open past their due time, or ended
+        unconfirmed with the complaint after it), judged as the ``cooperation`` kind judges the last one;
+        one grouped statement."""
+        p, c, at = PARTS.c, STATS.c, scope.as_of
+        on_time = and_(p.done_at.is_not(None), p.done_at < at, p.due_at.is_not(None), p.done_at <= p.due_at)
+        moot = and_(p.done_at.is_(None), c.closed_at.is_not(None), c.closed_at <= p.due_at)
+        late = and_(p.due_at.is_not(None), p.due_at < at, not_(on_time), not_(moot))
+        stmt = (select(p.department, _count(on_time), _count(late))
+                .select_from(PARTS.join(STATS, STATS.c.case_id == p.case_id))
+                .where(*self._where(scope, valid_only=True)).group_by(p.department).order_by(p.department))
+        return [(str(d), int(a), int(b)) for d, a, b in self.conn.execute(stmt)]
 
     def has_facts(self, case_id: str) -> bool:
         """True when the case has its row (``backfill`` skips it)."""

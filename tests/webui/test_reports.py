@@ -77,7 +77,7 @@ def test_the_statistics_page_shows_the_month_as_tables_in_chinese(login, novembe
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "深圳物业公司" in html and "客户投诉月度统计" in html
-    assert "一、投诉概况" in html and "六、按时完成率" in html and "九、投诉明细" in html
+    assert "一、投诉概况" in html and "六、按时完成率" in html and "十、投诉明细" in html
     assert "华南区域公司" not in html  # not among the units offered to 深圳物业's manager
     assert f"/reports/sz-property/{november}.xlsx" in html and f"/reports/sz-property/{november}.pdf" in html
 

@@ -94,3 +94,39 @@ def test_on_a_phone_the_complaints_of_a_big_month_page_by_50(chromium, app, serv
         phone.screenshot(path=str(tmp_path / "report-items-phone.png"))
         desktop.goto(f"{url}/reports?unit=sz-property&month={month}&page=2#items")
         desktop.screenshot(path=str(tmp_path / "report-items-desktop.png"))
+
+
+def test_the_cs_centre_reads_each_cooperating_departments_on_time_figure(chromium, app, services,  # noqa: F811
+                                                                         tmp_path: Path) -> None:
+    """R2.4: a cooperating 工程部 that confirms its part late shows as late in its own row of the month's
+    statistics, for the CS-centre GM, on a desktop and a 390 px phone (no sideways scrolling of the page)."""
+    import os
+    from datetime import timedelta
+
+    from playwright.sync_api import expect
+
+    from tests.webui.test_cooperation import _dispatched, _task
+
+    number = _dispatched(services)  # 物业管理部 leads, 工程部 cooperates: its part due in one working hour
+    services.clock.set(services.clock.now() + timedelta(days=3))
+    services.runtime.complete_task(_task(services, number, "confirm_cooperation"), "liu.qiang",
+                                   {"cooperation_part": "安排维修工配合检查管道"})
+    opened = services.runtime.get_case(number, "zheng.xiaoyan").opened_at
+    month = str(opened.astimezone(services.policy(None).calendar.tz).strftime("%Y-%m"))
+    folder = Path(os.environ.get("KEFU_TEST_SHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    with serve(app) as url:
+        page = _page(chromium, url, "lin.lihua")
+        page.goto(f"{url}/reports?unit=sz-property&month={month}")
+        table = page.locator("h3:has-text('七、配合部门确认（按部门）') + div.table-scroll table.stats")
+        expect(page.locator("h3", has_text="七、配合部门确认（按部门）")).to_be_visible()
+        expect(table.locator("tr", has_text="工程部")).to_contain_text("0.0%")
+        assert table.locator("tr", has_text="工程部").locator("td").all_inner_texts() == [
+            "工程部", "1", "0", "1", "0.0%"]
+        page.screenshot(path=str(folder / "aud1719-report-cooperation-desktop.png"), full_page=True)
+        phone = chromium.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
+                                     storage_state=page.context.storage_state()).new_page()
+        phone.goto(f"{url}/reports?unit=sz-property&month={month}")
+        expect(phone.locator("h3", has_text="七、配合部门确认（按部门）")).to_be_visible()
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390 + 1
+        phone.screenshot(path=str(folder / "aud1719-report-cooperation-phone.png"), full_page=True)

@@ -89,3 +89,46 @@ def test_the_cooperation_deadlines_of_a_month_are_counted_exactly(desk: Desk) ->
     assert figures("sz-property-lyc", "2026-12-03 09:00") == {"due": 5, "on_time": 2, "late": 3, "rate": 0.4}
     assert figures("hn-region", "2026-12-03 09:00") == {"due": 1, "on_time": 0, "late": 1, "rate": 0.0}
     assert figures(None, "2026-12-03 09:00") == {"due": 6, "on_time": 2, "late": 4, "rate": 0.3333}
+    # R2.4 per cooperating department, each part on its own due time: the CS centre sees who is late
+    # (T's 工程部 part ended unconfirmed after its due time, Q's was confirmed late; R's 资金部 part is open)
+    stats = monthly_statistics(desk.runtime.store, desk.runtime.policies, "2026-11", "sz-property",
+                               now=shanghai("2026-12-03 09:00"))
+    assert stats["cooperation_by_department"] == {
+        "engineering": {"due": 3, "on_time": 1, "late": 2, "rate": 0.3333},
+        "finance": {"due": 2, "on_time": 2, "late": 0, "rate": 1.0},
+        "treasury": {"due": 2, "on_time": 1, "late": 1, "rate": 0.5},
+    }
+    early = monthly_statistics(desk.runtime.store, desk.runtime.policies, "2026-11", "sz-property",
+                               now=shanghai("2026-11-23 10:55"))["cooperation_by_department"]
+    assert early == {"engineering": {"due": 2, "on_time": 1, "late": 1, "rate": 0.5},  # Q not yet due
+                     "finance": {"due": 2, "on_time": 2, "late": 0, "rate": 1.0},
+                     "treasury": {"due": 1, "on_time": 1, "late": 0, "rate": 1.0}}  # R's not yet due
+    assert monthly_statistics(desk.runtime.store, desk.runtime.policies, "2026-11", "hn-region",
+                              now=shanghai("2026-12-03 09:00"))["cooperation_by_department"] == {
+        "engineering": {"due": 1, "on_time": 0, "late": 1, "rate": 0.0}}
+    # the report's page, Excel and PDF carry it as a table of its own, departments by name
+    from engine.reports.export import sections
+
+    [table] = [s for s in sections(stats) if s.title == "七、配合部门确认（按部门）"]
+    assert table.rows == (("工程部", 3, 1, 2, "33.3%"), ("财务部", 2, 2, 0, "100.0%"),
+                          ("资金部", 2, 1, 1, "50.0%"))
+    # a database migrated to 0026 reads the parts opened before it back from the audit log: the same figures
+    _remigrate_0026(desk.runtime.store)
+    again = monthly_statistics(desk.runtime.store, desk.runtime.policies, "2026-11", "sz-property",
+                               now=shanghai("2026-12-03 09:00"))
+    assert again["cooperation_by_department"] == stats["cooperation_by_department"]
+
+
+def _remigrate_0026(store: Store) -> None:
+    """Migrate down to 0025 (the parts' table dropped) and up again (0026 fills it from the audit log)."""
+    from alembic import command
+    from alembic.config import Config
+
+    from engine.store.db import _MIGRATIONS
+
+    config = Config(str(_MIGRATIONS / "alembic.ini"))
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    with store._write_engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0025")
+        command.upgrade(config, "head")
