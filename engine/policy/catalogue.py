@@ -353,10 +353,11 @@ ENTRIES: tuple[Entry, ...] = (
        "未按要求录入处理方案：每次扣罚（元）", "003 第35条", "R2.15"),
     _e("complaint.penalties.progress_not_updated", "money",
        "未按要求更新处理进展：每次扣罚（元）", "003 第35条", "R2.15"),
-    _e("complaint.penalties.report", "schedule", "扣罚报人力资源中心、财务中心时间", "003 第36条", "R2.15"),
+    _e("complaint.penalties.report", "schedule", "扣罚报人力资源中心、财务中心时间（当日生成上月扣罚台账并报送）", "003 第36条", "R2.15"),
     _e("complaint.penalties.report_to", "texts", "扣罚报送单位", "003 第36条", "R2.15"),
     _e("complaint.penalties.report_roles", "roles",
-       "接收月度扣罚台账（邮件附电子表格及站内通知）的岗位", "003 第36条", "R2.15"),
+       "接收月度扣罚台账的岗位（电子邮件附扣罚台账及员工考核月度汇总电子表格，并发站内通知；"
+       "台账的扣罚事由、岗位、人员、单位及明细均为中文，时间按本单位时区）", "003 第36条", "R2.15"),
     _e("notifications.channels", "texts",
        "提醒及升级通知渠道", "003 第19条", "R2.10"),
     _e("notifications.around_the_clock", "flag",

@@ -112,3 +112,56 @@ def test_a_changed_rule_says_which_unit_changed_it_and_where(policy_set: PolicyS
     assert "访客登记必填项目：访客姓名、来访事由、受访住户房号或受访人或办理部门（至少一项）" in text
     assert "提醒及升级通知渠道：站内通知、电子邮件、短信" in text
     assert "顾问无法联系时指定临时顾问：本公司的总经理。依据：《客服工作管理标准》顾问支持1" in text
+
+
+# Issue 19: each complaint rule it completed, as the generated 实施细则 now states it (title：value).
+ISSUE_19_ARTICLES = [
+    ("R2.2", "投诉分类及第一责任部门、配合部门（受理时分类为暂定，上门定方案或结案核查时按实际原因核定，"
+             "统计按最终原因分类，见《客服工作管理标准》统计③）："),
+    ("R2.4", "配合部门确认配合事项（每个无条件配合部门一项）：各配合部门的部门一把手"),
+    ("R2.4", "配合部门确认配合事项时限（督办令送达后；结案时未确认的随结案结束并记入时间线；"
+             "月度统计按配合部门列出按时率）：1小时（工作时间）"),
+    ("R2.4", "配合部门逾期未确认配合事项时通知的客服中心岗位"
+             "（另通知配合部门负责人、第一责任部门负责人；不罚款）：客服经理"),
+    ("R2.7", "上门商定方案须由客户签字确认：是"),
+    ("R2.7", "上门商定方案须上传问题照片：是"),
+    ("R2.7", "无法上门或客户拒绝时录入回访材料时限：1小时"),
+    ("R2.13", "有效投诉计数周期：30天"),
+    ("R2.13", "书面报告集团客服经理的有效投诉数：5"),
+    ("R2.13", "有效投诉达报告标准时由项目提交书面投诉处理情况报告：本项目的客服主管"),
+    ("R2.13", "审阅项目的书面报告（采纳或退回）及到现场调研（总公司客服中心经理）：集团的客服经理"),
+    ("R2.13", "集团客服经理现场调研的有效投诉数：8"),
+    ("R2.13", "达调研标准后集团客服经理到现场调研的时限：7天"),
+    ("R2.15", "未按要求回访（首问责任人回访或疑难问题回访逾期）：每次扣罚月度综合奖金（%）：20%"),
+    ("R2.15", "扣罚报人力资源中心、财务中心时间（当日生成上月扣罚台账并报送）：每月1日"),
+    ("R2.15", "接收月度扣罚台账的岗位（电子邮件附扣罚台账及员工考核月度汇总电子表格，并发站内通知；"
+              "台账的扣罚事由、岗位、人员、单位及明细均为中文，时间按本单位时区）：人力资源经理、财务经理"),
+    ("R2.15", "时区：北京时间（东八区）"),
+    ("R2.17", "顾问无法联系时指定临时顾问：本公司的总经理"),
+    ("R2.17", "临时顾问：总经理只能指定持本岗位者（顾问无法联系时）：本公司的部门一把手"),
+]
+
+
+def test_the_generated_rules_state_each_complaint_rule_of_issue_19_as_it_works(policy_set: PolicySet) -> None:
+    from io import BytesIO
+
+    from docx import Document
+
+    from engine.policy.document import render_docx
+
+    names = {code: policy_set.unit(code).name for code in ("group", *policy_set.units)}
+    labels = field_labels(ProcessRegistry.load(ROOT / "processes").definitions())
+    text = _rules(policy_set, "sz-property-lyc", "text")
+    docx = "\n".join(p.text for p in Document(BytesIO(render_docx(
+        policy_set.effective("sz-property-lyc"), policy_set.effective(), names, labels))).paragraphs)
+    missing = [(req, phrase) for req, phrase in ISSUE_19_ARTICLES if phrase not in text or phrase not in docx]
+    assert missing == []
+    markdown = _rules(policy_set, "sz-property-lyc", "md")
+    assert "并按配合部门列出各部门确认事项的到期、按时、超时数及按时率" in markdown  # R2.4, after 附表一
+    # R2.17: the diagram's lanes are the policy's, whose roles the rules name
+    [plan] = [d for d in ProcessRegistry.load(ROOT / "processes").definitions()
+              if d.process_id == "complaint_plan"]
+    assert {"adviser_assigner", "temporary_adviser"} <= plan.lanes
+    policy = policy_set.effective("sz-property-lyc")
+    assert (policy.get("lanes.adviser_assigner")["role"], policy.get("lanes.temporary_adviser")["role"]) == (
+        "general_manager", "department_head")
