@@ -128,3 +128,49 @@ def test_a_new_person_signs_in_with_the_password_their_administrator_makes(login
     assert newcomer.post("/login", {"login": "zhou.xin", "password": password}).status_code == 302
     [event] = _system(services, "org.staff.password_reset")
     assert event == {"login": "zhou.xin", "sessions_ended": 0} and password not in str(event)
+
+
+def test_the_other_subsidiarys_administrator_cannot_add_rename_reset_reactivate_or_cancel(login, services):
+    """华南区域's administrator on every other write route of 深圳物业's organisation: refused, nothing
+    written."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from engine.store.models import Staff
+    from engine.store.org_models import StaffAbsence
+
+    now = services.clock.now()
+    admin = services.org_admin()
+    admin.deactivate("xu.lan", "zhang.wei", "queue")
+    absence, _ = admin.record_absence("xu.lan", "lin.lihua", now + timedelta(days=1), now + timedelta(days=2),
+                                      "wu.jianping", "年假")
+
+    def state() -> tuple:
+        with services.store.read() as tx:
+            hashes = dict(tx.session.execute(select(Staff.login, Staff.password_hash)).all())
+            cancelled = tx.session.scalar(select(StaffAbsence.cancelled_at)
+                                          .where(StaffAbsence.id == absence.id))
+        units = services.org_admin().scope("xu.lan").units
+        return (hashes["wang.fang"], _staff(services, "zhang.wei").active, cancelled,
+                units["sz-property-lyc"].name, sorted(units), _staff(services, "li.xin"))
+
+    before = state()
+    kinds = ("org.unit.saved", "org.staff.saved", "org.staff.reactivated", "org.staff.password_reset",
+             "org.absence.cancelled")
+    events = {a: len(_system(services, a)) for a in kinds}
+    hn = login("lu.fang")
+    for path, data in (
+            ("/org/units", {"code": "sz-property-lyc-new", "name": "新部门", "kind": "department",
+                            "parent": "sz-property-lyc", "department": "property"}),
+            ("/org/units/sz-property-lyc", {"name": "改名管理处", "department": ""}),
+            ("/org/staff", {"login": "li.xin", "name": "李新", "unit": "sz-property-lyc-cs",
+                            "roles": "cs_specialist", "phone": "13800000098"}),
+            ("/org/staff/wang.fang/password", {}),
+            ("/org/staff/zhang.wei/reactivate", {}),
+            (f"/org/absences/{absence.id}/cancel", {"login": "lin.lihua"})):
+        response = hn.post(path, data)
+        assert response.status_code in (403, 404, 422), (path, response.status_code)
+        assert "改名管理处" not in response.get_data(as_text=True)
+    assert state() == before
+    assert {a: len(_system(services, a)) for a in events} == events
