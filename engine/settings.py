@@ -67,7 +67,9 @@ def parse_span(text: str, what: str = "span") -> timedelta:
 
 
 _ENV_NAMES = {f"KEFU_{f.name.upper()}": f.name for f in fields(Settings)}
-_ALLOWED_EXTRA = {"KEFU_TEST_POSTGRES_URL"}  # read by the test suite only
+# read by the test suite only: a PostgreSQL to test against, a folder to keep the browser tests' screenshots
+# (a run with KEFU_TEST_SHOTS set also runs the CLI tests, whose `kefu` reads these settings)
+_ALLOWED_EXTRA = {"KEFU_TEST_POSTGRES_URL", "KEFU_TEST_SHOTS", "KEFU_SHOTS"}
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:

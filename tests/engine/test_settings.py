@@ -32,3 +32,10 @@ def test_session_limits_come_from_the_environment():
 def test_an_unknown_variable_gets_a_did_you_mean():
     with pytest.raises(ConfigError, match="KEFU_SESSION_IDLE_TIMEOUT"):
         load_settings({"KEFU_SESSION_IDLE_TIMOUT": "2h"})
+
+
+def test_the_test_suites_own_variables_are_not_settings():
+    # a test run keeping its screenshots (README: KEFU_TEST_SHOTS=DIR) also runs `kefu` in the CLI tests
+    settings = load_settings({"KEFU_TEST_SHOTS": "/tmp/shots", "KEFU_SHOTS": "/tmp/shots",
+                              "KEFU_TEST_POSTGRES_URL": "postgresql://postgres@127.0.0.1/x"})
+    assert settings == Settings()
