@@ -10,7 +10,8 @@ and a changed rule is read as at the moment the step opened) and ``case.migrated
 both versions.
 
 A case cannot move, and stays untouched on its version, when a step it has reached (the one it
-waits at, one it completed, a timer it waits on) is not in the new version, when a call activity
+waits at, one it completed, a timer or message it waits on — also one an event-based gateway waits on,
+which SpiffWorkflow keeps as predicted) is not in the new version, when a call activity
 it runs calls a process the new version lacks, or when a form field it has filled changes type. A
 dry run does all of this and rolls each case back, so its answer is the real one.
 """
@@ -22,6 +23,8 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from SpiffWorkflow import TaskState
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import EventBasedGateway
 from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.spiff.specs.defaults import UserTask
 
@@ -231,15 +234,20 @@ def _blockers(wf: Any, top: Any, subs: dict[Any, Any], old: Any, new: Any,
                             f"它正在运行的子流程 {name} 在 {label} 中不再被调用"))
             continue
         for task in diff.removed:
-            if task.state & _PREDICTED:
+            waited = _waited_on(task)
+            if task.state & _PREDICTED and not waited:
                 continue  # not reached yet: the new version predicts its own steps
             spec = task.task_spec
             title = spec.bpmn_name or spec.name
             state = TaskState.get_name(task.state).lower()
-            what = ("its current step" if task.state == TaskState.READY else
-                    "a timer it waits on" if task.state == TaskState.WAITING else f"a {state} step")
-            what_zh = ("当前步骤" if task.state == TaskState.READY else
-                       "正在等待的定时器" if task.state == TaskState.WAITING else "已办步骤")
+            timer = _is_timer(task)
+            if task.state == TaskState.READY:
+                what, what_zh = "its current step", "当前步骤"
+            elif task.state == TaskState.WAITING or waited:
+                what, what_zh = (("a timer it waits on", "正在等待的定时器") if timer
+                                 else ("an event it waits on", "正在等待的事件"))
+            else:
+                what, what_zh = f"a {state} step", "已办步骤"
             reasons.append((f"{what} {title!r} ({spec.name}) is not in {label}",
                             f"{what_zh}「{title}」（{spec.name}）在 {label} 中已删除"))
     for task in _tasks(wf):
@@ -258,6 +266,26 @@ def _blockers(wf: Any, top: Any, subs: dict[Any, Any], old: Any, new: Any,
                                 f"已办步骤 {name} 的字段 {field.name} 在 {label} 中由 {field.type} 改为 "
                                 f"{other.type}"))
     return sorted(set(reasons))
+
+
+def _waited_on(task: Any) -> bool:
+    """True for an event an event-based gateway waits on: SpiffWorkflow keeps the gateway WAITING and
+    its events predicted (a timer's due time is kept on the gateway), so the event is where the case is."""
+    parent = task.parent
+    return (parent is not None and parent.state == TaskState.WAITING
+            and isinstance(parent.task_spec, EventBasedGateway))
+
+
+def _is_timer(task: Any) -> bool:
+    """A timer event, also one an event-based gateway waits on (SpiffWorkflow moves the events' definitions
+    onto the gateway, named by the events' names, and leaves the events a plain definition)."""
+    if isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition):
+        return True
+    if not _waited_on(task):
+        return False
+    name = task.task_spec.bpmn_name
+    waits = getattr(task.parent.task_spec.event_definition, "event_definitions", [])
+    return any(isinstance(d, TimerEventDefinition) and d.name == name for d in waits)
 
 
 def _tasks(wf: Any) -> list[Any]:

@@ -468,3 +468,42 @@ def test_a_changed_due_rule_is_computed_as_at_the_steps_start(desk: Desk, tmp_pa
     change = "2026-11-25T10:05:00+08:00 → 2026-11-30T10:05:00+08:00"
     assert move.notes == (f"step '审阅报告 review the report': due {change}",)
     assert move.notes_zh == (f"步骤「审阅报告 review the report」：时限 {change}",)
+
+
+def remove_element(element: str) -> Callable[[str, etree._Element], bool]:
+    """Take an event out with its flows (what it led to is left unreached)."""
+    def change(_name: str, root: etree._Element) -> bool:
+        node = root.find(f".//*[@id='{element}']")
+        if node is None:
+            return False
+        flows = root.xpath(f"//bpmn:sequenceFlow[@sourceRef='{element}' or @targetRef='{element}']",
+                           namespaces={"bpmn": B[1:-1]})
+        ids = {f.get("id") for f in flows}
+        refs = [el for el in root.iter(f"{B}incoming", f"{B}outgoing") if el.text in ids]
+        drawn = [el for el in root.iter() if el.get("bpmnElement") in ids | {element}]
+        nodes = root.xpath(f"//bpmn:flowNodeRef[text()='{element}']", namespaces={"bpmn": B[1:-1]})
+        for el in [node, *flows, *refs, *drawn, *nodes]:
+            el.getparent().remove(el)
+        return True
+
+    return change
+
+
+def test_a_case_waiting_on_a_timer_the_new_version_removed_stays_with_the_reason(desk: Desk) -> None:
+    """The closure's one-week wait for a repeat complaint (R2.12) loses its timer: a complaint closed
+    without a return visit waits on that timer and cannot move; one that has not reached it moves."""
+    waiting = walk_to(desk, "check_closure")
+    desk.complete(waiting, "check_closure", check_result="accept", return_visit_needed=False)
+    assert "check_closure" not in desk.open_tasks(waiting)  # it waits for a week without a repeat complaint
+    early = walk_to(desk, "raise_order")
+    label = deploy(desk, edit(current_files(desk), remove_element("silence_elapsed")))
+
+    moves = {m.number: m for m in desk.runtime.migrate_cases("complaint", label, OWNER, dry_run=False)}
+    title = "一周无重复投诉 a week without a repeat"
+    assert not moves[waiting].movable and not moves[waiting].moved
+    assert moves[waiting].reasons == (f"a timer it waits on {title!r} (silence_elapsed) is not in {label}",)
+    assert moves[waiting].reasons_zh == (
+        f"正在等待的定时器「{title}」（silence_elapsed）在 {label} 中已删除",)
+    assert moves[early].moved
+    versions = {v.record.version: v.record.label for v in desk.runtime.process_versions("complaint")}
+    assert versions[desk.case(waiting).process_version] == "v1"  # untouched: the week still runs out
