@@ -6,35 +6,11 @@ runtime (webui.demo.advance) to keep the test short; the pages under test are th
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from tests.conftest import skip_or_fail
-from tests.webui.conftest import PASSWORD
-from tests.webui.live import CHROMIUM, CHROMIUM_ARGS, serve
+from tests.webui.browsing import VIEWPORTS, sign_in, signed_in
+from tests.webui.live import serve
 from webui.demo import advance
-
-VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    if not Path(CHROMIUM).exists():
-        skip_or_fail("Chromium not installed: apt-get install chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def _sign_in(page, url, login):
-    page.goto(f"{url}/login")
-    page.fill("input[name=login]", login)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button.primary")
-    page.wait_for_url("**/inbox")
 
 
 def _sign_out(page):
@@ -47,10 +23,7 @@ def test_complaint_from_intake_to_closure(chromium, app, services, viewport):
     from playwright.sync_api import expect
 
     with serve(app) as url:
-        context = chromium.new_context(viewport=VIEWPORTS[viewport], locale="zh-CN")
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        _sign_in(page, url, "wang.fang")
+        context, page = signed_in(chromium, url, "wang.fang", viewport)
 
         page.click("nav.mainnav >> text=登记投诉")
         page.fill("input[name=customer_name]", "刘先生")
@@ -84,7 +57,7 @@ def test_complaint_from_intake_to_closure(chromium, app, services, viewport):
             assert advance(services.runtime, number, 1, "wang.fang") == 1
 
         _sign_out(page)
-        _sign_in(page, url, "lin.lihua")
+        sign_in(page, url, "lin.lihua")
         page.goto(f"{url}/cases/{number}")
         page.click("#tasks button:has-text('领取')")
         page.select_option("select[name=gm_decision]", "approve")

@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.webui.conftest import PASSWORD
+from tests.webui.browsing import VIEWPORTS, signed_in
 from tests.webui.live import serve
 
-VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 CASE = {"customer_phone": "13812345678", "room": "3-1-1202", "description": "楼上漏水，天花板渗水",
         "customer_request": "尽快维修", "channel": "phone", "category": "facilities", "urgency": "normal",
         "scope": "household", "severity": "general", "read_back_confirmed": True,
@@ -34,14 +33,7 @@ def test_search_filter_page_and_export_in_a_browser(chromium, app, services, vie
     li = runtime.open_case("complaint", other, "wang.fang").number  # the same room: the same household
     repair = runtime.open_case("repair", REPAIR, "wang.fang").number
     with serve(app) as url:
-        context = chromium.new_context(viewport=VIEWPORTS[viewport], locale="zh-CN", accept_downloads=True)
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        page.goto(f"{url}/login")
-        page.fill("input[name=login]", "li.na")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("form button.primary")
-        page.wait_for_url("**/inbox")
+        context, page = signed_in(chromium, url, "li.na", viewport, accept_downloads=True)
         page.goto(f"{url}/cases")
         expect(page.locator("h1")).to_have_text("案件查询")
         for number in (zhang, li, repair):

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.webui.browsing import VIEWPORTS, signed_in
 from tests.webui.conftest import INTAKE, PASSWORD
 from tests.webui.live import serve
 from webui.demo import visit_photo
 
-VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 CASE = {k: v for k, v in INTAKE.items() if v != ""} | {"project": "sz-property-lyc"}
 PLAN = {"contact_result": "agreed", "visit_record": "已上门查看，确认为楼上防水层破损",
         "plan": "修复楼上防水层并重新粉刷天花板", "agreed_completion": "2026-11-26T17:00:00+08:00",
@@ -32,15 +32,7 @@ def _do(services, number, login, data):
 
 
 def _page(chromium, url, viewport, login):
-    context = chromium.new_context(viewport=VIEWPORTS[viewport], locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(20000)
-    page.goto(f"{url}/login")
-    page.fill("input[name=login]", login)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button.primary")
-    page.wait_for_url("**/inbox")
-    return context, page
+    return signed_in(chromium, url, login, viewport, timeout=20000)
 
 
 def _fits(page, viewport):

@@ -13,6 +13,7 @@ import yaml
 
 from engine.contacts import Contacts
 from tests.conftest import shanghai
+from tests.webui.browsing import VIEWPORTS, signed_in
 from tests.webui.conftest import PASSWORD
 from tests.webui.live import serve
 
@@ -22,7 +23,6 @@ def services_units(services) -> int:  # type: ignore[no-untyped-def]
         return len(tx.units())
 
 
-VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
@@ -39,14 +39,7 @@ def test_the_filled_contact_book_reads_on_a_phone_and_the_cs_manager_acknowledge
     assert book.save("yang.fan", "sz-property-property", {"person": "杨帆", "phone": "0755-88881234"})
     services.set_password("he.jing", PASSWORD)
     with serve(app) as url:
-        context = chromium.new_context(viewport=VIEWPORTS[viewport], locale="zh-CN")
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        page.goto(f"{url}/login")
-        page.fill("input[name=login]", "he.jing")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("form button.primary")
-        page.wait_for_url("**/inbox")
+        context, page = signed_in(chromium, url, "he.jing", viewport)
         reminder = page.locator(".contact-reminder")  # the CS centre's inbox names the changes waiting
         expect(reminder).to_contain_text("对接信息变更待确认：2")
         expect(reminder.locator(".badge.overdue")).to_have_text("已逾期 1")

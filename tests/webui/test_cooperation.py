@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from tests.webui.browsing import VIEWPORTS, signed_in
 from tests.webui.conftest import PASSWORD
 from tests.webui.live import serve
 
-VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 SHOTS = os.environ.get("KEFU_TEST_SHOTS", "")  # a folder: keep the screenshots there to look at them
 
 CASE = {"customer_name": "刘先生", "customer_phone": "13800138000", "room": "3栋1单元1202",
@@ -67,14 +67,7 @@ def test_the_responsible_department_sees_the_cooperating_parts_on_the_case_page(
                                    {"cooperation_part": "派工程部检修楼上防水层，周三前完成",
                                     "cooperation_contact": "刘强 13800000007"})
     with serve(app) as url:
-        context = chromium.new_context(viewport=VIEWPORTS[viewport], locale="zh-CN")
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        page.goto(f"{url}/login")
-        page.fill("input[name=login]", "yang.fan")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("form button.primary")
-        page.wait_for_url("**/inbox")
+        context, page = signed_in(chromium, url, "yang.fan", viewport)
         page.goto(f"{url}/cases/{number}")
         panel = page.locator("section.cooperation")
         expect(panel).to_contain_text("配合部门确认")
@@ -135,14 +128,7 @@ def test_the_cs_centre_sees_a_part_nobody_can_take_flagged_in_the_browser(chromi
         conn.execute(text("UPDATE staff SET active = :no WHERE login = 'liu.qiang'"), {"no": False})
     number = _dispatched(services)
     with serve(app) as url:
-        context = chromium.new_context(viewport=VIEWPORTS["phone"], locale="zh-CN")
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        page.goto(f"{url}/login")
-        page.fill("input[name=login]", "lin.lihua")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("form button.primary")
-        page.wait_for_url("**/inbox")
+        context, page = signed_in(chromium, url, "lin.lihua", "phone")
         page.goto(f"{url}/cases/{number}")
         flag = page.locator("p.needs.nobody")
         expect(flag).to_contain_text("无人可办")

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.webui.conftest import INTAKE, PASSWORD
+from tests.webui.browsing import VIEWPORTS, signed_in
+from tests.webui.conftest import INTAKE
 from tests.webui.live import serve
 
-VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 CASE = {k: v for k, v in INTAKE.items() if v != ""} | {"project": "sz-property-lyc"}
 
 # The labels of the events of the diagram shown, and where each is cut by the diagram's frame.
@@ -32,15 +32,7 @@ _CUT = """() => {
 
 
 def _page(chromium, url, viewport):
-    context = chromium.new_context(viewport=VIEWPORTS[viewport], locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(20000)
-    page.goto(f"{url}/login")
-    page.fill("input[name=login]", "wang.fang")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button.primary")
-    page.wait_for_url("**/inbox")
-    return context, page
+    return signed_in(chromium, url, "wang.fang", viewport, timeout=20000)
 
 
 CONSULTATION = {"customer_name": "陈先生", "customer_phone": "13711112222", "channel": "phone",

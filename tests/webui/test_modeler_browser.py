@@ -14,26 +14,15 @@ import pytest
 import yaml
 from lxml import etree
 
-from tests.conftest import skip_or_fail
+from tests.webui.browsing import sign_in
 from tests.webui.conftest import PASSWORD, open_complaint
-from tests.webui.live import CHROMIUM, CHROMIUM_ARGS, serve
+from tests.webui.live import serve
 
 OWNER = "qian.lu"
 TASK = "raise_order"  # the complaint's first step after intake: 录入督办令
 # KEFU_TEST_SHOTS=DIR keeps the modeler's screenshots there (to look at them); unset, none are taken.
 SHOTS = os.environ.get("KEFU_TEST_SHOTS", "")
 SPIFF = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL", "spiff": "http://spiffworkflow.org/bpmn/schema/1.0/core"}
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    if not Path(CHROMIUM).exists():
-        skip_or_fail("Chromium not installed: apt-get install chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -50,11 +39,7 @@ def _page(chromium, url: str, login: str):  # type: ignore[no-untyped-def]
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.js_errors = errors  # type: ignore[attr-defined]
-    page.goto(f"{url}/login")
-    page.fill("input[name=login]", login)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button.primary")
-    page.wait_for_url("**/inbox")
+    sign_in(page, url, login)
     return page
 
 

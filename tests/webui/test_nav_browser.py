@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.webui.browsing import signed_in
 from tests.webui.conftest import PASSWORD
 from tests.webui.live import serve
 
@@ -34,15 +35,7 @@ _MEASURE = """() => {
 
 
 def _login(chromium, url: str, who: str, width: int, locale: str):  # type: ignore[no-untyped-def]
-    context = chromium.new_context(viewport={"width": width, "height": 900}, locale=locale)
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    page.goto(f"{url}/login")
-    page.fill("input[name=login]", who)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button.primary")
-    page.wait_for_url("**/inbox")
-    return context, page
+    return signed_in(chromium, url, who, {"width": width, "height": 900}, locale=locale)
 
 
 def _assert_fits(measured: dict, where: str) -> None:  # type: ignore[type-arg]

@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 
 from engine.store.worker_repo import WorkerRepo
-from tests.webui.conftest import PASSWORD
+from tests.webui.browsing import VIEWPORTS, signed_in
 from tests.webui.live import serve
 
-VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 CASE = {"customer_name": "刘先生", "customer_phone": "13800138000", "room": "3栋1单元1202",
         "description": "楼上漏水", "customer_request": "尽快维修", "channel": "phone",
         "category": "facilities", "urgency": "normal", "scope": "household", "severity": "general",
@@ -34,14 +33,7 @@ def test_the_bell_counts_lists_and_opens(chromium, app, services, viewport):
                               title=f"【督办令】{number}已签发", body="请跟进。",
                               case_number=number, created_at=now)
     with serve(app) as url:
-        context = chromium.new_context(viewport=VIEWPORTS[viewport], locale="zh-CN")
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        page.goto(f"{url}/login")
-        page.fill("input[name=login]", "wang.fang")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("form button.primary")
-        page.wait_for_url("**/inbox")
+        context, page = signed_in(chromium, url, "wang.fang", viewport)
         expect(page.locator("#bell .count")).to_have_text("2")
         page.click("#bell")
         page.wait_for_url("**/notifications")

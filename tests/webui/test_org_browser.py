@@ -5,38 +5,18 @@ handing her task to a colleague, and her open browser is signed out."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-import pytest
-
-from tests.conftest import ROOT, shanghai, skip_or_fail
-from tests.webui.conftest import INTAKE, PASSWORD, open_complaint
-from tests.webui.live import CHROMIUM, CHROMIUM_ARGS, serve
+from tests.conftest import ROOT, shanghai
+from tests.webui.browsing import signed_in
+from tests.webui.conftest import INTAKE, open_complaint
+from tests.webui.live import serve
 from tests.webui.test_calendar_page import _login, site, tree  # noqa: F401 (fixtures)
 
 NOTICE = (ROOT / "tests" / "data" / "notices" / "notice-2027.txt").read_text(encoding="utf-8")
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    if not Path(CHROMIUM).exists():
-        skip_or_fail("Chromium not installed: apt-get install chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 def _page(chromium, url, login):  # type: ignore[no-untyped-def]
-    page = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN").new_page()
-    page.set_default_timeout(15000)
-    page.goto(f"{url}/login")
-    page.fill("input[name=login]", login)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button.primary")
-    page.wait_for_url("**/inbox")
-    return page
+    return signed_in(chromium, url, login)[1]
 
 
 def test_a_group_administrator_publishes_the_notice_and_sees_what_moved(chromium, site):  # noqa: F811

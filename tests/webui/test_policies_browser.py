@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import shanghai
-from tests.webui.conftest import PASSWORD
+from tests.webui.browsing import signed_in
 from tests.webui.live import serve
 
 SHOTS = os.environ.get("KEFU_TEST_SHOTS", "")  # a folder: keep the screenshots there to look at them
@@ -30,15 +30,7 @@ def _shot(page, name: str, focus: str | None = None) -> None:  # type: ignore[no
 
 
 def _page(chromium, url: str, login: str, width: int):  # type: ignore[no-untyped-def]
-    context = chromium.new_context(viewport={"width": width, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(20000)
-    page.goto(f"{url}/login")
-    page.fill("input[name=login]", login)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button.primary")
-    page.wait_for_url("**/inbox")
-    return page
+    return signed_in(chromium, url, login, {"width": width, "height": 900}, timeout=20000)[1]
 
 
 def _replace_text(page, text: str) -> None:  # type: ignore[no-untyped-def]

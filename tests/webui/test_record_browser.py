@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 
+from tests.webui.browsing import VIEWPORTS, signed_in
 from tests.webui.conftest import INTAKE, PASSWORD
 from tests.webui.live import serve
 from webui.demo import advance
 
-VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 ORDER = {"order_summary": "请物业部1小时内上门查看渗水", "required_completion": "2026-11-25T17:00"}
 
 
@@ -25,14 +25,7 @@ def _ordered(services) -> str:
 
 
 def _page(chromium, url, login, viewport):  # type: ignore[no-untyped-def]
-    page = chromium.new_context(viewport=VIEWPORTS[viewport], locale="zh-CN").new_page()
-    page.set_default_timeout(15000)
-    page.goto(f"{url}/login")
-    page.fill("input[name=login]", login)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button.primary")
-    page.wait_for_url("**/inbox")
-    return page
+    return signed_in(chromium, url, login, viewport)[1]
 
 
 def _no_sideways_scroll(page) -> None:  # type: ignore[no-untyped-def]

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.webui.conftest import PASSWORD
+from tests.webui.browsing import VIEWPORTS, signed_in
 from tests.webui.live import serve
-
-VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 
 def _png() -> bytes:
@@ -43,14 +41,7 @@ def test_a_photo_upload_keeps_what_was_typed(chromium, app, services, tmp_path, 
     photo = tmp_path / "leak.png"
     photo.write_bytes(_png())
     with serve(app) as url:
-        context = chromium.new_context(viewport=VIEWPORTS[viewport], locale="zh-CN")
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        page.goto(f"{url}/login")
-        page.fill("input[name=login]", "wang.fang")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("form button.primary")
-        page.wait_for_url("**/inbox")
+        context, page = signed_in(chromium, url, "wang.fang", viewport)
         page.goto(f"{url}/cases/{number}")
         page.fill("textarea[name=order_summary]", "请物业部1小时内上门，注意楼上防水层")
         page.set_input_files("form.upload input[type=file][capture]", str(photo))

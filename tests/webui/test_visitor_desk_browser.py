@@ -10,6 +10,7 @@ import pytest
 
 from engine import visitors
 from tests.conftest import ROOT
+from tests.webui.browsing import signed_in
 from tests.webui.conftest import PASSWORD
 from tests.webui.live import serve
 from webui import visitors as visitor_pages
@@ -27,14 +28,7 @@ def test_the_desk_fits_the_screen_and_finds_the_household_by_typing(chromium, ap
     visitors.import_households(services.runtime, ROOT / "engine" / "demo" / "households.yaml")
     services.set_password("peng.jun", PASSWORD)
     with serve(app) as url:
-        context = chromium.new_context(viewport=VIEWPORTS[viewport], locale="zh-CN")
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        page.goto(f"{url}/login")
-        page.fill("input[name=login]", "peng.jun")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("form button.primary")
-        page.wait_for_url("**/inbox")
+        context, page = signed_in(chromium, url, "peng.jun", VIEWPORTS[viewport])
         page.goto(f"{url}/visitors/desk")
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= VIEWPORTS[viewport]["width"], f"the desk is laid out {width} px wide"

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.webui.browsing import signed_in
+
 START = {"level": "report", "valid_count": 5, "threshold": 5, "window_text": "30天",
          "complaint_numbers": "TS-SZP-2026-000001、TS-SZP-2026-000002", "project": "sz-property-lyc"}
 
@@ -48,19 +50,11 @@ def test_the_report_step_fits_a_phone(chromium, app, services):
 
     from playwright.sync_api import expect
 
-    from tests.webui.conftest import PASSWORD
     from tests.webui.live import serve
 
     number = services.runtime.open_case("volume_escalation", START, "zheng.xiaoyan", by_worker=True).number
     with serve(app) as url:
-        context = chromium.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        page.goto(f"{url}/login")
-        page.fill("input[name=login]", "li.na")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("form button.primary")
-        page.wait_for_url("**/inbox")
+        context, page = signed_in(chromium, url, "li.na", {"width": 390, "height": 844})
         page.goto(f"{url}/cases/{number}")
         expect(page.locator("body")).to_contain_text("提交书面投诉处理情况报告")
         expect(page.locator("body")).to_contain_text("投诉量预警")
@@ -239,20 +233,12 @@ def test_the_review_step_in_a_browser(chromium, app, services, login, width, hei
 
     from playwright.sync_api import expect
 
-    from tests.webui.conftest import PASSWORD
     from tests.webui.live import serve
 
     number, counted = _reported(login, services)
     review = _task(services, number, "review_report")
     with serve(app) as url:
-        context = chromium.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        page.goto(f"{url}/login")
-        page.fill("input[name=login]", "zheng.xiaoyan")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("form button.primary")
-        page.wait_for_url("**/inbox")
+        context, page = signed_in(chromium, url, "zheng.xiaoyan", {"width": width, "height": height})
         page.goto(f"{url}/cases/{number}")
         task = page.locator(f"#task-{review}")
         task.get_by_role("button", name="领取").click()

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.webui.conftest import PASSWORD
+from tests.webui.browsing import VIEWPORTS, sign_in, signed_in
 from tests.webui.live import serve
 
-VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 SHOTS = os.environ.get("KEFU_TEST_SHOTS", "")  # a folder: keep the screenshots there to look at them
 
 CASE = {"customer_name": "刘先生", "customer_phone": "13800138000", "room": "3栋1单元1202",
@@ -26,14 +25,7 @@ def test_a_complaint_is_withdrawn_on_the_case_page_with_a_reason(chromium, app, 
 
     number = services.runtime.open_case("complaint", CASE, "wang.fang").number
     with serve(app) as url:
-        context = chromium.new_context(viewport=VIEWPORTS[viewport], locale="zh-CN")
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        page.goto(f"{url}/login")
-        page.fill("input[name=login]", "li.na")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("form button.primary")
-        page.wait_for_url("**/inbox")
+        context, page = signed_in(chromium, url, "li.na", viewport)
         page.goto(f"{url}/cases/{number}")
         page.click("details#withdraw summary")
         page.click("details#withdraw button.danger")  # no reason
@@ -66,21 +58,17 @@ def test_a_duplicate_is_proposed_and_the_supervisor_confirms_the_merge(chromium,
         page = context.new_page()
         page.set_default_timeout(15000)
 
-        def sign_in(login: str) -> None:
+        def switch_to(login: str) -> None:
             page.context.clear_cookies()
-            page.goto(f"{url}/login")
-            page.fill("input[name=login]", login)
-            page.fill("input[name=password]", PASSWORD)
-            page.click("form button.primary")
-            page.wait_for_url("**/inbox")
+            sign_in(page, url, login)
 
-        sign_in("wang.fang")
+        switch_to("wang.fang")
         page.goto(f"{url}/cases/{duplicate}")
         page.click("details#merge summary")
         page.fill("#merge-into", original)
         page.click("details#merge button[type=submit]")
         expect(page.locator("#pending-merge")).to_contain_text(original)
-        sign_in("li.na")
+        switch_to("li.na")
         page.goto(f"{url}/cases/{duplicate}")
         if SHOTS:
             page.screenshot(path=str(Path(SHOTS) / f"i15-merge-pending-{viewport}.png"), full_page=True)
