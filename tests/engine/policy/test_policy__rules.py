@@ -165,3 +165,13 @@ def test_the_generated_rules_state_each_complaint_rule_of_issue_19_as_it_works(p
     policy = policy_set.effective("sz-property-lyc")
     assert (policy.get("lanes.adviser_assigner")["role"], policy.get("lanes.temporary_adviser")["role"]) == (
         "general_manager", "department_head")
+
+
+def test_the_rules_spell_out_the_levels_above_the_archive_approver(policy_set: PolicySet) -> None:
+    """R5.2 主管以上: the 实施细则 say who approves, that the requester never does, and the levels above."""
+    text = _rules(policy_set, "sz-property-lyc", "text")
+    line = next(ln for ln in text.splitlines() if "业主档案查询审批（主管以上领导）：" in ln)
+    assert ("本项目的客服主管（首问责任人即申请人本人不得办理）；"
+            "无人可办时（无人担任或唯一担任者为申请人本人）依次转上一级：本公司的客服经理，"
+            "再无则本公司的售后服务中心副总经理，再无则本公司的售后服务中心总经理，"
+            "由第一个有人可办的一级办理") in line
