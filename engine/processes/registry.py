@@ -355,7 +355,9 @@ class _Builder:
         for name, root in roots.items():
             for node in root.xpath("//bpmn:callActivity[@calledElement=$c]", c=called, namespaces=_NS):
                 return DiagramError(
-                    f"calls process {called!r}, which no .bpmn file in the directory defines",
+                    f"calls process {called!r}, which no .bpmn file in the directory defines; put its "
+                    ".bpmn and .forms.yaml next to this one ('kefu process export DIR' writes the current "
+                    "versions)",
                     path=self.path(name),
                     line=node.sourceline,
                     element_id=node.get("id"),

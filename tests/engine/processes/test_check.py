@@ -81,6 +81,8 @@ INVALID = DATA / "invalid"
         ("an element kefu cannot run: a service task without an action", "service_task", 10, "call_crm",
          "diagram.E021", "serviceTaskOperator"),
         ("a user task in no lane", "no_lane", 10, "review", "diagram.E020", "no lane"),
+        ("a called diagram not next to it", "missing_called", 10, "visit", "diagram.E003",
+         "'kefu process export DIR' writes the current versions"),
         ("a user task without a form", "missing_form", 17, "review", "diagram.E031",
          "has no entry under 'tasks:' in missing_form.forms.yaml"),
         ("an expression outside the allow-list: import", "script_import", 11, "work", "diagram.E011",
