@@ -220,17 +220,21 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
             number = t.case["number"]
             workflow = workflow.replace(placeholder, number)
             changes = t.renumbered(placeholder, number)
-            tx.renumber_opened(case_id, placeholder, number, notified=told != 0)
         changes.pop("id", None)
         changes.update(extra)
-        tx.append_audit(case_id, t.events, t.now)
-        record = tx.update_case(case_id, **changes, workflow=workflow, serializer_version=VERSION)
-        task_changes = t.task_field_changes(changes)
-        new_ids = {r.task_id for r in t.new_rows}
-        if task_changes and any(task_id not in new_ids for task_id in t.rows):
-            tx.update_case_tasks(case_id, **task_changes)  # before the new rows, which have the values
-        tx.delete_tasks(t.deleted_rows)
-        tx.add_tasks(t.new_rows)
+        # PostgreSQL: the case's writes in one round trip (a pipeline); an opening's right after its
+        # number is taken, so under the sequence row's lock run the allocation, this and the commit.
+        with tx.case_writes():
+            if opening:
+                tx.renumber_opened(case_id, placeholder, number, notified=told != 0)
+            tx.append_audit(case_id, t.events, t.now)
+            record = tx.update_case(case_id, **changes, workflow=workflow, serializer_version=VERSION)
+            task_changes = t.task_field_changes(changes)
+            new_ids = {r.task_id for r in t.new_rows}
+            if task_changes and any(task_id not in new_ids for task_id in t.rows):
+                tx.update_case_tasks(case_id, **task_changes)  # before the new rows, which have the values
+            tx.delete_tasks(t.deleted_rows)
+            tx.add_tasks(t.new_rows)
         if not opening:
             record_facts(tx, t)
             if self.after_transition is not None:

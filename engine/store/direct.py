@@ -85,6 +85,26 @@ class DirectWrite:
         finally:
             cursor.close()
 
+    def send(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> Callable[[], int]:
+        """Send once per row without waiting for the result: inside a psycopg pipeline
+        (``CaseTx.case_writes``) the statement goes with the others in one round trip. Returns a
+        function that gives the affected rows once the pipeline has synced (and closes the cursor)."""
+        compiled = self._compile(conn.dialect)
+        params = [compiled.parameters(row) for row in rows]
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        if len(params) == 1:
+            cursor.execute(compiled.sql, params[0])
+        else:
+            cursor.executemany(compiled.sql, params)
+
+        def affected() -> int:
+            try:
+                return int(cursor.rowcount)
+            finally:
+                cursor.close()
+
+        return affected
+
     def run(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> int:
         """Execute once per row (one ``executemany`` for several) in ``conn``'s transaction.
 

@@ -1,0 +1,155 @@
+"""A step's writes of its case go to PostgreSQL in one round trip (issue 18): the audit events, the case
+row and its inbox rows are sent in one psycopg pipeline, the same statements in the same transaction;
+the case row's version check still refuses a write over someone else's. SQLite runs them one by one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+import pytest
+
+from engine.clock import FixedClock
+from engine.errors import ConflictError
+from engine.runtime import Runtime
+from engine.store import Store
+from tests.engine.runtime.conftest import _demo_org, make_runtime, open_ticket
+
+CASE_WRITES = ("INSERT INTO audit_events", "UPDATE cases", "INSERT INTO inbox_tasks",
+               "DELETE FROM inbox_tasks")
+
+
+@dataclass
+class Trips:
+    """What the client sent: each statement with the pipeline it went in (None: alone, its own round
+    trip), and the round trips — statements sent alone, pipelines (outermost; one sync each), commits."""
+
+    statements: list[tuple[str, int | None]] = field(default_factory=list)
+    pipelines: int = 0
+    commits: int = 0
+
+    @property
+    def round_trips(self) -> int:
+        return sum(p is None for _, p in self.statements) + self.pipelines + self.commits
+
+
+@contextmanager
+def counting(monkeypatch: pytest.MonkeyPatch) -> Iterator[Trips]:
+    trips = Trips()
+    inside: list[int] = []  # the open outermost pipeline's number
+    many: list[bool] = []
+
+    def statement(cursor: Any, query: Any) -> None:
+        text = " ".join(str(query if isinstance(query, str) else getattr(query, "as_string", str)(None)
+                            if not isinstance(query, bytes) else query.decode()).split())
+        trips.statements.append((text, inside[-1] if cursor.connection._pipeline is not None and inside
+                                 else None))
+
+    def wrap(name: str) -> Callable[..., Any]:
+        original = getattr(psycopg.Cursor, name)
+
+        def wrapped(self: Any, query: Any, *args: Any, **kw: Any) -> Any:
+            statement(self, query)
+            if name == "executemany" and self.connection._pipeline is None:
+                many.append(True)  # its own pipeline: counted as the statement's round trip
+                try:
+                    return original(self, query, *args, **kw)
+                finally:
+                    many.pop()
+            return original(self, query, *args, **kw)
+
+        return wrapped
+
+    enter, leave = psycopg.Pipeline.__enter__, psycopg.Pipeline.__exit__
+
+    def entered(self: Any) -> Any:
+        if self.level == 0 and not many:
+            trips.pipelines += 1
+            inside.append(trips.pipelines)
+        return enter(self)
+
+    def left(self: Any, *exc: Any) -> Any:
+        try:
+            return leave(self, *exc)
+        finally:
+            if self.level == 0 and not many and inside:
+                inside.pop()
+
+    commit = psycopg.Connection.commit
+
+    def committed(self: Any) -> Any:
+        trips.commits += 1
+        return commit(self)
+
+    monkeypatch.setattr(psycopg.Cursor, "execute", wrap("execute"))
+    monkeypatch.setattr(psycopg.Cursor, "executemany", wrap("executemany"))
+    monkeypatch.setattr(psycopg.Pipeline, "__enter__", entered)
+    monkeypatch.setattr(psycopg.Pipeline, "__exit__", left)
+    monkeypatch.setattr(psycopg.Connection, "commit", committed)
+    yield trips
+
+
+@pytest.fixture
+def pg_rt(database_factory: Any, clock: FixedClock) -> Iterator[Runtime]:
+    store = Store(database_factory.fresh("postgresql"))
+    runtime = make_runtime(store, clock)
+    runtime.import_org(_demo_org())
+    yield runtime
+    store.dispose()
+
+
+def test_a_completions_case_writes_go_in_one_round_trip(pg_rt: Runtime,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    rt = pg_rt
+    case = open_ticket(rt)
+    with counting(monkeypatch) as trips:
+        done = rt.complete_task(case.tasks[0].task_id, "zhang.wei", {"resolved": False})
+    writes = [(s, p) for s, p in trips.statements if s.startswith(CASE_WRITES)]
+    kinds = {s.split(" (")[0].split(" SET")[0].split(" WHERE")[0] for s, _ in writes}
+    assert {"INSERT INTO audit_events", "UPDATE cases", "INSERT INTO inbox_tasks",
+            "DELETE FROM inbox_tasks"} <= kinds, kinds
+    assert len({p for _, p in writes}) == 1 and writes[0][1] is not None, writes  # one pipeline
+    # the lock with the rows, the case's writes, the commit (and the statements of the step's facts)
+    # the actor, the lock with the rows, the units' chain, the new step's assignee, the case's writes
+    # (one pipeline), the facts (their pipeline), the commit: 7 (10 when the writes went one by one)
+    assert trips.round_trips <= 7, (trips.round_trips, trips.statements)
+    assert done.tasks and done.tasks[0].task_id != case.tasks[0].task_id
+    # the next step reads what was written (the pipeline synced before the commit)
+    again = rt.get_case(case.number, "zhang.wei")
+    assert [t.task_id for t in again.tasks] == [t.task_id for t in done.tasks]
+    assert "task.completed" in [e.action for e in again.timeline]
+
+
+def test_an_opening_sends_its_writes_after_the_number_in_one_round_trip(
+        pg_rt: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under the sequence row's lock: the allocation, one pipeline (the number put into the facts, the
+    audit events, the case row, the inbox rows), the commit."""
+    open_ticket(pg_rt)  # the process version and the policy are registered by the first
+    with counting(monkeypatch) as trips:
+        case = open_ticket(pg_rt)
+    statements = [s for s, _ in trips.statements]
+    after = trips.statements[next(i for i, s in enumerate(statements)
+                                  if s.startswith("INSERT INTO number_sequences")) + 1:]
+    assert after and len({p for _, p in after}) == 1 and after[0][1] is not None, after
+    assert [s.split(" (")[0].split(" SET")[0] for s, _ in after] == [
+        "UPDATE case_stats", "INSERT INTO audit_events", "INSERT INTO cases", "INSERT INTO inbox_tasks"]
+    assert case.number and case.tasks
+    assert pg_rt.get_case(case.number, "zhang.wei").number == case.number
+
+
+def test_a_case_row_changed_meanwhile_is_still_refused_in_the_pipeline(pg_rt: Runtime) -> None:
+    """The version check of the case row runs once the pipeline synced: a write over a newer version
+    is a ConflictError and the transaction writes nothing."""
+    rt, store = pg_rt, pg_rt.store
+    case = open_ticket(rt)
+    with pytest.raises(ConflictError, match="changed by someone else meanwhile"), store.write() as tx:
+        assert tx.lock_case(case_id=case.id) is not None
+        tx._cases[case.id]["version"] -= 1  # as if read before another writer's version
+        with tx.case_writes():
+            tx.append_audit(case.id, [{"actor": "zhang.wei", "action": "case.commented"}], rt.clock.now())
+            tx.update_case(case.id, status="in_progress")
+    events = [e.action for e in rt.get_case(case.number, "zhang.wei").timeline]
+    assert "case.commented" not in events
