@@ -813,7 +813,7 @@ class Services:
 
         ``stage``: which repair stage a photo shows (a code of the case's ``repair.photo_stages``).
         """
-        case = _case_of(self.runtime.get_case(number, actor.login))
+        case = self.runtime.case_record(number, actor.login)
         require(_subject(actor), "case.attach", Target.of_case(case))
         if not body:
             raise form_error("the file is empty", {"file": ("the file is empty", "文件为空")})

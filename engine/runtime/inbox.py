@@ -184,6 +184,18 @@ class InboxMixin:
             assert case is not None
             return CaseView.build(case, tx.case_tasks(case.id), tx.case_audit(case.id))
 
+    def case_record(self, number: str, actor: str) -> CaseRecord:
+        """A case's row (no workflow, tasks nor timeline) as ``actor`` may read it: for a request that
+        needs the case's fields and the permission question answered, not the whole case view (a file
+        upload read the case's tasks and its audit timeline for that: a third of its time)."""
+        with self.store.read() as tx:
+            subject = subject_of(load_staff(tx, actor), tx.units)
+            case = tx.find_case(number)
+            if case is None:
+                raise self._no_case(tx, number, subject)
+            require(subject, "case.read", Target.of_case(case))
+            return case
+
     def case_data(self, number: str, actor: str) -> dict[str, Any]:
         """The workflow data of a case (the fields its scripts and forms set), read-only."""
         with self.store.read() as tx:

@@ -215,3 +215,28 @@ def test_a_transitions_notifications_read_the_policy_in_its_own_transaction(logi
         services.runtime.complete_task(task.task_id, "wang.fang", RAISE_ORDER)
     assert most[0] == 1
     assert _published_heads(seen) == 1
+
+
+def test_a_photo_upload_reads_the_case_row_not_the_case_view(login, services):
+    """The upload answers the permission question with the case's row: not its tasks nor its audit
+    timeline (the case view it read cost a third of the request)."""
+    import io
+
+    from PIL import Image
+
+    wang = login("wang.fang")
+    number = open_complaint(wang)
+    api = services.issue_token("wang.fang", "test")
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 190, 170)).save(buffer, format="PNG")
+    bare = wang.client.application.test_client()
+    with statements(services) as seen:
+        response = bare.post(f"/api/v1/cases/{number}/attachments",
+                             headers={"Authorization": f"Bearer {api}"},
+                             data={"file": (io.BytesIO(buffer.getvalue()), "photo.png", "image/png")},
+                             content_type="multipart/form-data")
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert not [s for s in seen if s.startswith("SELECT") and "FROM inbox_tasks" in s]
+    assert not [s for s in seen if s.startswith("SELECT") and "FROM audit_events" in s]
+    case_id = services.runtime.get_case(number, "wang.fang").id
+    assert [a.filename for a in services.attachments(case_id)] == ["photo.png"]
