@@ -190,6 +190,10 @@ class CasePage:
     completed_steps: list[str]
     current_steps: list[str]
     case_id: str = ""
+    # Where the case waits (a catch event, an event-based gateway, a boundary timer of no open step):
+    # [{element, name {zh, en}, process, elements, due_at, text {zh, en}, events: [{element, name, kind,
+    # due_at}]}] (``engine/runtime/waits.py``)
+    waiting: list[dict[str, Any]] = field(default_factory=list)
     # The case's diagrams, the process first, then what its call activities run: [{id, name, calls:
     # {call activity id: process id}}]; and the process each step (user task id) belongs to.
     diagrams: list[dict[str, Any]] = field(default_factory=list)

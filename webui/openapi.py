@@ -401,6 +401,21 @@ def _components(forms: FormSchemas) -> dict[str, Any]:
         "steps": {"type": "array", "items": _ref("Step"),
                   "description": "every completed step, oldest first"},
         "closure": closure,
+        "waiting": {"type": "array", "description": "where the open case waits besides its open tasks: an "
+                    "event-based gateway, a catch event or a boundary timer of no open step (a visitor "
+                    "waiting for the host's answer, a checked complaint's week without a repeat); `process` "
+                    "is the diagram it is drawn in, `elements` what the case page marks, `due_at` the "
+                    "earliest timer that ends it, `text` the case page's line (等待：…)",
+                    "items": {"type": "object", "required": ["element", "name", "process", "elements",
+                                                            "due_at", "text", "events"], "properties": {
+                        "element": {"type": "string"}, "name": text, "process": {"type": "string"},
+                        "elements": {"type": "array", "items": {"type": "string"}}, "due_at": _TIME,
+                        "text": text,
+                        "events": {"type": "array", "items": {"type": "object", "required": [
+                            "element", "name", "kind", "due_at"], "properties": {
+                            "element": {"type": "string"}, "name": text,
+                            "kind": {"type": "string", "enum": ["timer", "message", "event"]},
+                            "due_at": _TIME}}}}}},
         "cooperation": {"type": "array", "description": "R2.4 each cooperating department's confirmation of "
                         "its part: state open, confirmed or ended (the complaint closed first)",
                         "items": {"type": "object", "properties": {

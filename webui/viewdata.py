@@ -93,6 +93,46 @@ def _path(services: Any, actor: Actor, case: Any, timeline: list[Any]) -> list[s
         return steps
 
 
+def _both(title: str) -> dict[str, str]:
+    """A diagram name "中文 English" as {zh, en} (a name in one language for both)."""
+    zh, sep, en = title.partition(" ")
+    return {"zh": zh, "en": en} if sep and not zh.isascii() else {"zh": title, "en": title}
+
+
+def _waiting(services: Any, actor: Actor, case: Any, zone: Any) -> list[dict[str, Any]]:
+    """Where an open case waits (``Runtime.waiting_points``): each wait's element, name, diagram and the
+    events that end it, with a line for the header: 等待：等候住户答复（至 10:10 转“住户未答复”）. A
+    timer's time is shown in the case's policy zone (with its date unless it is today)."""
+    if case.closed_at is not None:
+        return []
+    try:
+        points = services.runtime.waiting_points(case.number, actor.login)
+    except KefuError:
+        return []
+    today = services.clock.now().astimezone(zone).date()
+
+    def shown(moment: Any) -> str:
+        local = moment.astimezone(zone)
+        return local.strftime("%H:%M" if local.date() == today else "%Y-%m-%d %H:%M")
+
+    out = []
+    for point in points:
+        name = _both(point.name)
+        timer = next((e for e in point.events if e.kind == "timer" and e.due_at is not None), None)
+        if timer is None:
+            text = {"zh": f"等待：{name['zh']}", "en": f"Waiting: {name['en']}"}
+        else:
+            ends = _both(timer.name)
+            at = shown(timer.due_at)
+            text = {"zh": f"等待：{name['zh']}（至 {at} 转“{ends['zh']}”）",
+                    "en": f"Waiting: {name['en']} (at {at}: {ends['en']})"}
+        out.append({"element": point.element, "name": name, "process": point.process,
+                    "elements": point.elements, "due_at": point.due_at, "text": text,
+                    "events": [{"element": e.element, "name": _both(e.name), "kind": e.kind,
+                                "due_at": e.due_at} for e in point.events]})
+    return out
+
+
 def _detail(data: Mapping[str, Any]) -> str:
     if data.get("from_name") and data.get("to_name"):  # a change of category (R2.2): from → to, by name
         return f"{data['from_name']} → {data['to_name']}"
@@ -363,6 +403,7 @@ def case_page(
         attachments=attachments,
         completed_steps=_path(services, actor, case, raw_timeline),
         current_steps=[t.spec for t in tasks],
+        waiting=_waiting(services, actor, case, zone),
         case_id=case.id,
         diagrams=[{"id": d.process_id, "name": d.name, "calls": dict(d.call_activities)}
                   for d in definition.diagrams()],

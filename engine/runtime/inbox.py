@@ -20,6 +20,7 @@ from engine.permissions import Subject, Target, require, subject_of
 from engine.runtime.access import candidate_groups, load_staff
 from engine.runtime.serializer import completed_elements
 from engine.runtime.views import CaseView, InboxItem
+from engine.runtime.waits import WaitPoint, waiting_points
 from engine.store import StaffRecord, Tx, UnitRecord
 from engine.store.audit import ChainProblem, verify_chain
 from engine.store.repo_cases import live_tasks
@@ -220,6 +221,22 @@ class InboxMixin:
             definition = self._definition(tx, case.process_id, case.process_version)
             return completed_elements(case.workflow or "{}", case.serializer_version, definition.spec,
                                       definition.subprocess_specs)
+
+    def waiting_points(self, number: str, actor: str) -> list[WaitPoint]:
+        """Where the case waits (a catch event, an event-based gateway, a boundary timer of no open
+        step): each with its name, the diagram it is in and the events that end it, a timer's due time
+        (UTC). Empty for a closed case and one that is only at user tasks."""
+        with self.store.read() as tx:
+            staff = load_staff(tx, actor)
+            subject = subject_of(staff, tx.units)
+            case = tx.lock_case(number=number, lock=False)
+            if case is None:
+                raise self._no_case(tx, number, subject)
+            require(subject, "case.read", Target.of_case(case))
+            if case.closed_at is not None:
+                return []
+            t = self._begin(tx, case)
+            return waiting_points(t.wf, t.timers())
 
     def _no_case(self, tx: Tx, number: str, subject: Subject | None = None) -> NotFoundError:
         """Not found, with a did-you-mean among the cases ``subject`` may see (never anyone else's)."""

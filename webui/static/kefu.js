@@ -62,7 +62,10 @@
     var on = {};
     registry.filter(function (e) { return canvas.hasMarker(e, "kefu-done") || canvas.hasMarker(e, "kefu-current"); })
       .forEach(function (e) { on[e.id] = true; });
-    registry.filter(function (e) { return e.waypoints && e.source && on[e.source.id] && on[e.target.id]; })
+    var waits = function (e) { return canvas.hasMarker(e, "kefu-waiting"); };  // a wait's own events: not passed
+    registry.filter(function (e) {
+      return e.waypoints && e.source && on[e.source.id] && on[e.target.id] && !(waits(e.source) && waits(e.target));
+    })
       .forEach(function (f) { canvas.addMarker(f, "kefu-done"); });
     return registry.filter(function (e) { return on[e.id] && !e.waypoints; });
   }
@@ -144,6 +147,8 @@
     var stepProcess = parse(el.dataset.steps, {});
     var done = (el.dataset.done || "").split(",").filter(Boolean);
     var current = (el.dataset.current || "").split(",").filter(Boolean);
+    // Where the case waits (a catch event, an event-based gateway): its elements and the process each is in.
+    var waits = parse(el.dataset.waiting, []), waitsIn = parse(el.dataset.waitingIn, []);
     var byId = {};
     diagrams.forEach(function (d) { byId[d.id] = d; });
     // The processes a step runs in, with every caller above it: a stage (call activity) is current
@@ -161,6 +166,7 @@
       return found;
     };
     var runningIn = within(current), doneIn = within(done);
+    waitsIn.forEach(function (p) { while (p && !runningIn[p]) { runningIn[p] = true; p = callerOf[p]; } });
     var nav = document.getElementById("diagram-path");
     var shown = null;
 
@@ -195,6 +201,17 @@
           var registry = viewer.get("elementRegistry");
           done.forEach(function (id) { if (registry.get(id)) canvas.addMarker(id, "kefu-done"); });
           current.forEach(function (id) { if (registry.get(id)) canvas.addMarker(id, "kefu-current"); });
+          var waiting = [];  // the waits drawn in this diagram: current, dashed
+          waits.forEach(function (ids, i) {
+            if (waitsIn[i] !== pid) return;
+            ids.forEach(function (id) {
+              if (!registry.get(id)) return;
+              canvas.addMarker(id, "kefu-current");
+              canvas.addMarker(id, "kefu-waiting");
+              waiting.push(id);
+            });
+          });
+          var here = current.concat(waiting);
           var calls = (byId[pid] || {}).calls || {};
           var focus = null;
           Object.keys(calls).forEach(function (id) {
@@ -205,7 +222,7 @@
           });
           var path = markPath(registry, canvas);  // the flows between the elements passed through
           fit(canvas);
-          var first = registry.get(current.filter(function (id) { return registry.get(id); })[0] || focus || "");
+          var first = registry.get(here.filter(function (id) { return registry.get(id); })[0] || focus || "");
           if (!first && el.dataset.closed === "1" && path.length) {  // a closed case: the path it took
             var box = bounds(path, true), vb = canvas.viewbox();
             var scale = Math.min(vb.outer.width / (box.width + 80), vb.outer.height / (box.height + 80), 1);
@@ -222,9 +239,9 @@
           if (first && el.clientWidth < 900) {  // a phone or a narrow window: the start and the step
             var most = el.clientWidth < 500 ? 0.55 : 0.8, least = el.clientWidth < 500 ? 0.4 : 0.55;
             var begin = startOf(registry);
-            var here = current.map(function (id) { return registry.get(id); }).filter(Boolean);
-            if (!here.length) here = [first];
-            if (!(begin && (together(canvas, [begin].concat(here), most, least) ||
+            var shapes = here.map(function (id) { return registry.get(id); }).filter(Boolean);
+            if (!shapes.length) shapes = [first];
+            if (!(begin && (together(canvas, [begin].concat(shapes), most, least) ||
                             together(canvas, [begin, first], most, least)))) centre(canvas, first, most);
           }
           el.dataset.shown = pid;
@@ -238,9 +255,11 @@
       var calls = (byId[shown] || {}).calls || {};
       if (node && calls[node.getAttribute("data-element-id")]) show(calls[node.getAttribute("data-element-id")]);
     });
-    // Open the diagram the case is at: the innermost process holding its first current step.
+    // Open the diagram the case is at: the innermost process holding its first current step, else its
+    // first wait.
     var start = diagrams.length ? diagrams[0].id : null;
     if (current.length && stepProcess[current[0]] && byId[stepProcess[current[0]]]) start = stepProcess[current[0]];
+    else if (!current.length && waitsIn.length && byId[waitsIn[0]]) start = waitsIn[0];  // no open step: the wait
     show(start);
   }
 
