@@ -10,6 +10,7 @@ adds (an escalation step) appears with the worker's next sweep.
 from __future__ import annotations
 
 import difflib
+import json
 from collections.abc import Iterable, Mapping
 from datetime import tzinfo
 from typing import TYPE_CHECKING, Any
@@ -18,9 +19,9 @@ from zoneinfo import ZoneInfo
 from engine.errors import KefuError, NotFoundError
 from engine.permissions import Subject, Target, require, subject_of
 from engine.runtime.access import candidate_groups, load_staff
-from engine.runtime.serializer import completed_elements
+from engine.runtime.serializer import completed_elements, upgrade_workflow_dict
 from engine.runtime.views import CaseView, InboxItem
-from engine.runtime.waits import WaitPoint, waiting_points
+from engine.runtime.waits import WaitPoint, may_wait, waiting_points
 from engine.store import StaffRecord, Tx, UnitRecord
 from engine.store.audit import ChainProblem, verify_chain
 from engine.store.repo_cases import live_tasks
@@ -235,6 +236,10 @@ class InboxMixin:
             require(subject, "case.read", Target.of_case(case))
             if case.closed_at is not None:
                 return []
+            definition = self._definition(tx, case.process_id, case.process_version)
+            stored = upgrade_workflow_dict(json.loads(case.workflow or "{}"), case.serializer_version)
+            if not may_wait(stored, definition.spec, definition.subprocess_specs):
+                return []  # only at user tasks: no rebuild of the workflow (a case page's most costly read)
             t = self._begin(tx, case)
             return waiting_points(t.wf, t.timers())
 

@@ -5,12 +5,15 @@ task (whose deadline timers are only that step's clock) waits nowhere, and neith
 
 from __future__ import annotations
 
+import json
 from datetime import UTC
 
 import pytest
 
 from engine import visitors
 from engine.errors import NotFoundError, PermissionDenied
+from engine.runtime.serializer import upgrade_workflow_dict
+from engine.runtime.waits import may_wait
 from tests.conftest import ROOT
 from tests.scenarios.conftest import Desk
 from tests.scenarios.test_migration import walk_to
@@ -60,3 +63,23 @@ def test_a_reader_of_another_subsidiary_is_refused(desk: Desk) -> None:
     number = walk_to(desk, "raise_order")
     with pytest.raises((PermissionDenied, NotFoundError)):
         desk.runtime.waiting_points(number, "tian.tian")  # a specialist of 华南区域
+
+
+def test_the_json_check_rebuilds_only_a_workflow_that_may_wait(desk: Desk) -> None:
+    """``may_wait`` reads the stored JSON: a complaint at its user tasks (their deadline timers WAITING
+    beside them) needs no rebuild; the week after 结案核查 does, and finds the wait."""
+    rt = desk.runtime
+
+    def stored(number: str) -> bool:
+        with rt.store.read() as tx:
+            case = tx.lock_case(number=number, lock=False)
+            assert case is not None
+            definition = rt._definition(tx, case.process_id, case.process_version)
+            dct = upgrade_workflow_dict(json.loads(case.workflow or "{}"), case.serializer_version)
+            return may_wait(dct, definition.spec, definition.subprocess_specs)
+
+    for task in ("raise_order", "sign_order", "visit_customer", "check_closure"):
+        assert not stored(walk_to(desk, task)), task
+    number = walk_to(desk, "check_closure")
+    desk.complete(number, "check_closure", check_result="accept", return_visit_needed=False)
+    assert stored(number) and desk.runtime.waiting_points(number, READER)
