@@ -345,6 +345,8 @@ def case_page(
             value = start_choices[key].get(str(value), value)
         elif key == "urgency":  # set by the diagram (a repair's emergency flag): named by the policy's list
             value = _choice_names(policy, "complaint.urgency").get(str(value), value)
+        elif key == "channel":  # set by the desk, not a start field (a visitor reception's 来访)
+            value = _choice_names(policy, "channels").get(str(value), value)
         summary.append((key, str(value)))
     steps = step_cards(raw_timeline, described, names, localise, hide)
     decided = {card.task_id: _decided(card.fields) for card in steps}

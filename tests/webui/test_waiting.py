@@ -54,6 +54,7 @@ def test_the_case_page_says_what_the_visit_waits_for_and_until_when(
     assert found is not None
     assert "await_host" in found[1] and "host_timeout" in found[1] and "visitor_host" in found[2]
     assert "等待中" in html  # the legend's dashed key
+    assert re.search(r"<dt>受理渠道</dt><dd>来访</dd>", html)  # the policy's name, not the code 'visit'
 
 
 def test_a_case_at_its_user_task_shows_no_wait(visit: str, services: Services,
