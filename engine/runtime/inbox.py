@@ -191,34 +191,19 @@ class InboxMixin:
         needs the case's fields and the permission question answered, not the whole case view (a file
         upload read the case's tasks and its audit timeline for that: a third of its time)."""
         with self.store.read() as tx:
-            subject = subject_of(load_staff(tx, actor), tx.units)
-            case = tx.find_case(number)
-            if case is None:
-                raise self._no_case(tx, number, subject)
-            require(subject, "case.read", Target.of_case(case))
-            return case
+            return self._readable_case(tx, number, actor)
 
     def case_data(self, number: str, actor: str) -> dict[str, Any]:
         """The workflow data of a case (the fields its scripts and forms set), read-only."""
         with self.store.read() as tx:
-            staff = load_staff(tx, actor)
-            subject = subject_of(staff, tx.units)
-            case = tx.lock_case(number=number, lock=False)
-            if case is None:
-                raise self._no_case(tx, number, subject)
-            require(subject, "case.read", Target.of_case(case))
+            case = self._readable_case(tx, number, actor, workflow=True)
             return dict(self._begin(tx, case).workflow_data())
 
     def completed_elements(self, number: str, actor: str) -> list[str]:
         """The diagram element ids a case has passed through (events, gateways, automatic and user
         steps, in the order they completed): the path the case page's diagram marks as done."""
         with self.store.read() as tx:
-            staff = load_staff(tx, actor)
-            subject = subject_of(staff, tx.units)
-            case = tx.lock_case(number=number, lock=False)
-            if case is None:
-                raise self._no_case(tx, number, subject)
-            require(subject, "case.read", Target.of_case(case))
+            case = self._readable_case(tx, number, actor, workflow=True)
             definition = self._definition(tx, case.process_id, case.process_version)
             return completed_elements(case.workflow or "{}", case.serializer_version, definition.spec,
                                       definition.subprocess_specs)
@@ -228,12 +213,7 @@ class InboxMixin:
         step): each with its name, the diagram it is in and the events that end it, a timer's due time
         (UTC). Empty for a closed case and one that is only at user tasks."""
         with self.store.read() as tx:
-            staff = load_staff(tx, actor)
-            subject = subject_of(staff, tx.units)
-            case = tx.lock_case(number=number, lock=False)
-            if case is None:
-                raise self._no_case(tx, number, subject)
-            require(subject, "case.read", Target.of_case(case))
+            case = self._readable_case(tx, number, actor, workflow=True)
             if case.closed_at is not None:
                 return []
             definition = self._definition(tx, case.process_id, case.process_version)
@@ -242,6 +222,16 @@ class InboxMixin:
                 return []  # only at user tasks: no rebuild of the workflow (a case page's most costly read)
             t = self._begin(tx, case)
             return waiting_points(t.wf, t.timers())
+
+    def _readable_case(self, tx: Tx, number: str, actor: str, *, workflow: bool = False) -> CaseRecord:
+        """The case ``number`` if ``actor`` may read it (``case.read``), with its workflow when asked;
+        not found with a did-you-mean among the cases they may see, or refused."""
+        subject = subject_of(load_staff(tx, actor), tx.units)
+        case = tx.lock_case(number=number, lock=False) if workflow else tx.find_case(number)
+        if case is None:
+            raise self._no_case(tx, number, subject)
+        require(subject, "case.read", Target.of_case(case))
+        return case
 
     def _no_case(self, tx: Tx, number: str, subject: Subject | None = None) -> NotFoundError:
         """Not found, with a did-you-mean among the cases ``subject`` may see (never anyone else's)."""
