@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from tests.webui.live import serve
-from tests.webui.test_org_browser import _page, chromium  # noqa: F401 (fixture)
+from tests.webui.test_org_browser import _page
 
 
 def test_the_account_page_names_the_persons_unit(chromium, app, services, tmp_path: Path) -> None:  # noqa: F811

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 from tests.webui.live import serve
-from tests.webui.test_org_browser import _page, chromium  # noqa: F401 (fixture)
+from tests.webui.test_org_browser import _page
 
 
 def _shot(page, name: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

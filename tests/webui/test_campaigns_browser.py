@@ -9,7 +9,7 @@ from pathlib import Path
 
 from engine.store.visitor_repo import VisitorRepo
 from tests.webui.live import serve
-from tests.webui.test_org_browser import _page, chromium  # noqa: F401 (fixture)
+from tests.webui.test_org_browser import _page
 
 
 def test_a_manager_opens_and_a_specialist_records_a_visit(chromium, app, services, tmp_path: Path) -> None:  # noqa: F811

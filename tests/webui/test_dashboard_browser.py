@@ -11,7 +11,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from tests.webui.live import serve
-from tests.webui.test_org_browser import _page, chromium  # noqa: F401 (fixture)
+from tests.webui.test_org_browser import _page
 from tests.webui.test_reports_browser import _month
 
 # KEFU_TEST_SHOTS=DIR keeps the screenshots there (to look at them); unset, none are kept.

@@ -10,7 +10,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from tests.webui.live import serve
-from tests.webui.test_org_browser import _page, chromium  # noqa: F401 (fixture)
+from tests.webui.test_org_browser import _page
 from tests.webui.test_reports import DATA
 
 

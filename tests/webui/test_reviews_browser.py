@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from tests.webui.live import serve
-from tests.webui.test_org_browser import _page, chromium  # noqa: F401 (fixture)
+from tests.webui.test_org_browser import _page
 from tests.webui.test_reviews import _COMPLAINT
 
 
