@@ -23,7 +23,6 @@ import cProfile
 import os
 import pstats
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -33,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.intake import INTAKE, STEPS, WORKERS, raw_batches  # noqa: E402
-from bench.load import bench_database  # noqa: E402
+from bench.load import on_database  # noqa: E402
 
 Batch = Callable[[int], tuple[float, float, int]]  # n lifecycles → (wall s, CPU s, transitions)
 
@@ -134,12 +133,7 @@ def main() -> int:
                         help="then profile N lifecycles through the WSGI app (cProfile)")
     parser.add_argument("--top", type=int, default=40, help="profile lines to print (default 40)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="kefu-http-") as tmp:
-        if args.sqlite:
-            run(f"sqlite:///{Path(tmp) / 'k.db'}", Path(tmp) / "data", args)
-        else:
-            with bench_database(args.pg, False) as (_name, conninfo):
-                run(conninfo.replace("postgresql://", "postgresql+psycopg://", 1), Path(tmp) / "data", args)
+    on_database(args, "kefu-http-", run)
     return 0
 
 

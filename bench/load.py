@@ -838,6 +838,19 @@ def bench_database(url: str, keep: bool) -> Iterator[tuple[str, str]]:
             drop_database(url, name)
 
 
+def on_database(args: argparse.Namespace, prefix: str,
+                run: Callable[[str, Path, argparse.Namespace], None]) -> None:
+    """``run(db_url, data_dir, args)`` on a SQLite file (``args.sqlite``) or on a throw-away PostgreSQL
+    database under ``args.pg``, with a temporary data folder either way (bench/request_cpu.py,
+    bench/http_overhead.py)."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        if args.sqlite:
+            run(f"sqlite:///{Path(tmp) / 'k.db'}", Path(tmp) / "data", args)
+        else:
+            with bench_database(args.pg, False) as (_name, conninfo):
+                run(conninfo.replace("postgresql://", "postgresql+psycopg://", 1), Path(tmp) / "data", args)
+
+
 def parse_phases(text: str) -> list[tuple[int, int]]:
     out = []
     for part in text.split(","):

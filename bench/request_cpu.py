@@ -27,7 +27,6 @@ import os
 import pstats
 import re
 import sys
-import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -39,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.intake import INTAKE, STEPS, WORKERS  # noqa: E402
-from bench.load import CONSULTATION, PASSWORD, REPAIR, bench_database  # noqa: E402
+from bench.load import CONSULTATION, PASSWORD, REPAIR, on_database  # noqa: E402
 
 KINDS = ["intake complaint", "intake repair", "intake consultation", "inbox page", "inbox api", "case page",
          "claim", "photo", "complete"]
@@ -243,12 +242,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.dump:
         Path(args.dump).mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="kefu-req-") as tmp:
-        if args.sqlite:
-            run(f"sqlite:///{Path(tmp) / 'k.db'}", Path(tmp) / "data", args)
-        else:
-            with bench_database(args.pg, False) as (_name, conninfo):
-                run(conninfo.replace("postgresql://", "postgresql+psycopg://", 1), Path(tmp) / "data", args)
+    on_database(args, "kefu-req-", run)
     return 0
 
 
