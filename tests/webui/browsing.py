@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 from tests.webui.conftest import PASSWORD
@@ -28,3 +30,17 @@ def signed_in(chromium: Any, url: str, login: str, viewport: str | dict[str, int
     page.set_default_timeout(timeout)
     sign_in(page, url, login)
     return context, page
+
+
+def seen_on_diagram(page: Any, script: str, shot: str | None = None) -> Any:
+    """Wait for the case page's diagram to be drawn, scroll to it and return what ``script`` (a JS
+    function) reads off it; with ``KEFU_SHOTS=<dir>`` also save the diagram's card as ``shot``."""
+    from playwright.sync_api import expect
+
+    expect(page.locator("#diagram.ready")).to_be_visible()
+    page.locator("#diagram").scroll_into_view_if_needed()
+    seen = page.evaluate(script)
+    shots = os.environ.get("KEFU_SHOTS")
+    if shots and shot:
+        page.locator("#diagram-card").screenshot(path=str(Path(shots) / shot))
+    return seen

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.webui.browsing import VIEWPORTS, signed_in
+from tests.webui.browsing import VIEWPORTS, seen_on_diagram, signed_in
 from tests.webui.conftest import INTAKE
 from tests.webui.live import serve
 
@@ -49,20 +49,13 @@ CASES = {  # what: (process, intake, the start event drawn first)
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 @pytest.mark.parametrize("what", list(CASES))
 def test_the_start_events_label_is_inside_the_diagram(chromium, app, services, viewport, what):
-    from playwright.sync_api import expect
 
     process, intake, start = CASES[what]
     number = services.runtime.open_case(process, intake, "wang.fang").number
     with serve(app) as url:
         context, page = _page(chromium, url, viewport)
         page.goto(f"{url}/cases/{number}")
-        expect(page.locator("#diagram.ready")).to_be_visible()
-        page.locator("#diagram").scroll_into_view_if_needed()
-        seen = page.evaluate(_CUT)
-        shots = os.environ.get("KEFU_SHOTS")
-        if shots:
-            shot = Path(shots) / f"fix-diagram-{what}-{viewport}.png"
-            page.locator("#diagram-card").screenshot(path=str(shot))
+        seen = seen_on_diagram(page, _CUT, f"fix-diagram-{what}-{viewport}.png")
         context.close()
     [label] = [label for label in seen["labels"] if label["id"] == f"{start}_label"]
     # the whole label within the frame (on a phone, centring on the next step cut 咨询受理 at the left)

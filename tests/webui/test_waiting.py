@@ -19,7 +19,7 @@ from flask import Flask
 
 from engine import visitors
 from tests.conftest import ROOT
-from tests.webui.browsing import VIEWPORTS, signed_in
+from tests.webui.browsing import VIEWPORTS, seen_on_diagram, signed_in
 from tests.webui.conftest import INTAKE, PASSWORD, Browser
 from tests.webui.live import serve
 from webui.demo import advance, worker_for
@@ -110,18 +110,14 @@ _MARKED = """() => {
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 def test_the_diagram_opens_on_the_wait_and_marks_it(chromium, app: Flask, visit: str, viewport: str) -> None:
-    from playwright.sync_api import expect
 
     with serve(app) as url:
         context, page = signed_in(chromium, url, GUARD, viewport, timeout=20000)
         page.goto(f"{url}/cases/{visit}")
-        expect(page.locator("#diagram.ready")).to_be_visible()
-        page.locator("#diagram").scroll_into_view_if_needed()
-        seen = page.evaluate(_MARKED)
+        seen = seen_on_diagram(page, _MARKED, f"wait25-diagram-{viewport}.png")
         shots = os.environ.get("KEFU_SHOTS")
         if shots:
             page.screenshot(path=str(Path(shots) / f"wait25-visitor-{viewport}.png"), full_page=True)
-            page.locator("#diagram-card").screenshot(path=str(Path(shots) / f"wait25-diagram-{viewport}.png"))
         context.close()
     assert seen["shown"] == "visitor_host", seen  # no open step: the innermost diagram holding the wait
     assert set(seen["waiting"]) == {"await_host", "host_accepted", "host_declined", "host_timeout"}, seen
@@ -138,7 +134,6 @@ def test_a_checked_complaint_shows_its_week_without_a_repeat(chromium, app: Flas
                                                              viewport: str) -> None:
     """After 结案核查 without a return visit the complaint waits a week for a repeat complaint: the page says
     so and opens on 结案核查's diagram with the wait marked (it showed no current step before)."""
-    from playwright.sync_api import expect
 
     runtime = services.runtime
     number = runtime.open_case("complaint", CASE, "wang.fang").number
@@ -158,14 +153,8 @@ def test_a_checked_complaint_shows_its_week_without_a_repeat(chromium, app: Flas
     with serve(app) as url:
         context, page = signed_in(chromium, url, "wang.fang", viewport, timeout=20000)
         page.goto(f"{url}/cases/{number}")
-        expect(page.locator("#diagram.ready")).to_be_visible()
+        seen = seen_on_diagram(page, _MARKED, f"wait25-complaint-{viewport}.png")
         text = page.locator(".flash.waiting").inner_text()
-        page.locator("#diagram").scroll_into_view_if_needed()
-        seen = page.evaluate(_MARKED)
-        shots = os.environ.get("KEFU_SHOTS")
-        if shots:
-            shot = Path(shots) / f"wait25-complaint-{viewport}.png"
-            page.locator("#diagram-card").screenshot(path=str(shot))
         context.close()
     assert text.startswith("等待：一周内是否重复投诉（至 ") and "转“一周无重复投诉”" in text, text
     assert seen["shown"] == "complaint_closure", seen
