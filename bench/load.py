@@ -54,6 +54,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -485,9 +486,12 @@ class Client(threading.Thread):
         if assignee is None and self.call("claim", "POST", f"/api/v1/tasks/{task_id}/claim", who) is None:
             self.cases.remove(number)
             return False
-        if spec in ("visit_customer", "carry_out_repair"):
+        # The repair's engineer photographs every stage the policy asks for (R3.3: before, during, after;
+        # with fewer, the order goes back to him and the case never closes); the visit takes one photo.
+        stages = repair_stages() if spec == "carry_out_repair" else [None] if spec == "visit_customer" else []
+        for stage in stages:
             files = {"file": ("photo.png", self.world.photo, "image/png")}
-            form = {"stage": "before"} if spec == "carry_out_repair" else {}
+            form = {"stage": stage} if stage else {}
             self.call("photo", "POST", f"/api/v1/cases/{number}/attachments", who, files=files, data=form)
         start = time.perf_counter()
         done = self.call("complete", "POST", f"/api/v1/tasks/{task_id}/complete", who,
@@ -498,6 +502,15 @@ class Client(threading.Thread):
             self.cases.remove(number)
             return False
         return True
+
+
+@cache
+def repair_stages() -> list[str]:
+    """The codes of the photo stages the demo policy asks of a repair (``repair.photo_stages``)."""
+    from engine.policy import load_policy_set
+    from engine.repair_orders import photo_stages
+
+    return list(photo_stages(load_policy_set(ROOT / "policies").effective("sz-property")))
 
 
 def answers_factory() -> Callable[[str, str], dict[str, Any]]:
@@ -526,8 +539,9 @@ def answers_factory() -> Callable[[str, str], dict[str, Any]]:
             complaint = process.startswith("complaint")
             known = {**steps.get(spec, {}), **ANSWERS.get(spec, {})} if complaint else {}
             given = {k: v for k, v in known.items() if k in names}
-            if spec == "carry_out_repair":
-                given["photo_stages"] = ["before"]
+            if spec == "carry_out_repair":  # a photo of every stage was uploaded (``Client.advance``)
+                given["photo_stages"] = list(repair_stages())
+                given["repair_result"] = "finished"  # the form's first choice, 未完成, loops back to him
             filled = answer_for(spec, [f for f in fields if f["name"] not in given], datetime.now(UTC))
             cache[(process, spec)] = {k: v for k, v in filled.items() if k in names | datetimes} | given
         return cache[(process, spec)]
@@ -694,6 +708,7 @@ class Phase:
     record: Record
     cpu: float  # server CPU seconds in the window
     pg_cpu: float  # CPU seconds of the bench database's PostgreSQL backends in the window
+    client_cpu: float  # CPU seconds of this process (the clients' threads, the lock sampler) in the window
     locks: LockSampler
     failures: list[str]
 
@@ -725,12 +740,12 @@ def run_phase(world: World, servers: Servers, clients: int, processes: int, logi
         time.sleep(warmup)
         reset_statements(conninfo)
         window = Record()
-        begin_cpu, begin = servers.cpu_seconds(), time.perf_counter()
+        begin_cpu, begin, begin_own = servers.cpu_seconds(), time.perf_counter(), time.process_time()
         record_start = begin
         sampler.start()
         spies = start_profile(servers, seconds, profile) if profile is not None else []
         time.sleep(seconds)
-        end, end_cpu = time.perf_counter(), servers.cpu_seconds()
+        end, end_cpu, end_own = time.perf_counter(), servers.cpu_seconds(), time.process_time()
     finally:
         sampler.stop_flag.set()
         stop.set()
@@ -743,8 +758,8 @@ def run_phase(world: World, servers: Servers, clients: int, processes: int, logi
         window.times[kind] = [(e, d) for e, d in values if record_start <= e <= end]
     window.errors, window.samples = record.errors, record.samples
     failures = [f"{t.login}: {t.failed!r}" for t in threads if t.failed is not None]
-    return Phase(clients, processes, end - begin, window, end_cpu - begin_cpu, sampler.pg_cpu, sampler,
-                 failures)
+    return Phase(clients, processes, end - begin, window, end_cpu - begin_cpu, sampler.pg_cpu,
+                 end_own - begin_own, sampler, failures)
 
 
 def _q(values: list[float], q: int) -> float:
@@ -772,6 +787,9 @@ def print_phase(p: Phase, mode: str) -> None:
     pg_per = p.pg_cpu / p.requests * 1000 if p.requests else float("nan")
     print(f"PostgreSQL CPU (the bench database's backends): {p.pg_cpu:.1f} s = {pg_per:.1f} ms per request "
           f"({p.pg_cpu / p.seconds:.2f} cores busy); {p.locks.opened} connections opened in the window")
+    own = p.client_cpu / p.requests * 1000 if p.requests else float("nan")
+    print(f"bench's own CPU (the clients' threads, on the same cores): {p.client_cpu:.1f} s = {own:.1f} ms "
+          f"per request ({p.client_cpu / p.seconds:.2f} cores busy)")
     s = p.locks
     if s.samples:
         print(f"PostgreSQL: {s.active / s.samples:.2f} backends active on average; lock waits in "
