@@ -254,9 +254,9 @@ def case_page(
         except (TypeError, ValueError):
             return value
 
-    described = {spec: form.describe(policy) for spec, form in definition.forms.items()}
+    start_described, described = definition.described_forms(policy)  # read-only, shared
     field_specs: dict[str, dict[str, Any]] = {}
-    for fields in [definition.start_form.describe(policy), *described.values()]:
+    for fields in [start_described, *described.values()]:
         for item in fields:
             field_specs.setdefault(str(item["name"]), item)
     # R0.8: the roles of today's rule of the case's unit (not the one it was opened under) see the number
@@ -319,7 +319,7 @@ def case_page(
     # department head whose reply is due is not shown another department's confirmation (R2.4) above it.
     tasks.sort(key=lambda v: (not v.can_complete, not v.can_claim))
     start_choices = {f["name"]: {c["code"]: str(c.get("name") or c["code"]) for c in f["choices"]}
-                     for f in definition.start_form.describe(policy) if f.get("choices")}
+                     for f in start_described if f.get("choices")}
     summary: list[tuple[str, str]] = []
     for key in _SUMMARY:
         value = data.get(key)

@@ -109,6 +109,24 @@ class ProcessDefinition:
             self.__dict__["_diagrams"] = cached  # frozen: set as a cache, not a field
         return list(cached)
 
+    def described_forms(self, policy: Any) -> tuple[list[dict[str, Any]], Mapping[str, list[dict[str, Any]]]]:
+        """The start form's and every task form's described fields (``FormSpec.describe``) under
+        ``policy``: read-only, shared by every caller.
+
+        Described once per policy fingerprint (the same fingerprint is the same values, and the
+        definition one immutable process version): the case page described every form of its process
+        on every view, each choice list a deep copy out of the policy. A policy without a fingerprint
+        is described afresh."""
+        fingerprint = getattr(policy, "fingerprint", None)
+        cache: dict[str, Any] = self.__dict__.setdefault("_described", {})
+        found = cache.get(fingerprint) if isinstance(fingerprint, str) else None
+        if found is None:
+            found = (self.start_form.describe(policy),
+                     MappingProxyType({spec: form.describe(policy) for spec, form in self.forms.items()}))
+            if isinstance(fingerprint, str):
+                cache[fingerprint] = found
+        return found
+
     def _read_diagrams(self) -> list[DiagramInfo]:
         found: dict[str, DiagramInfo] = {}
         for name, text in sorted(self.sources.items()):

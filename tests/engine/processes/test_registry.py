@@ -162,3 +162,33 @@ def test_a_definitions_diagrams_are_read_from_its_sources_once(monkeypatch: pyte
     again = complaint.diagrams()
     assert len(parsed) == count
     assert again == complaint._read_diagrams() and again[0].process_id == "complaint"
+
+
+def test_a_definition_describes_its_forms_once_per_policy_fingerprint(
+    policies_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The case page shows every form's labels and choice names: a definition describes its forms once per
+    policy fingerprint (each choice list read out of the policy is a deep copy), and the same as
+    ``FormSpec.describe`` would; another fingerprint is described on its own."""
+    from engine.policy import EffectivePolicy
+    from engine.policy.policyset import load_policy_set
+
+    complaint = ProcessRegistry.load(Path(__file__).resolve().parents[3] / "processes").get("complaint")
+    policies = load_policy_set(policies_dir)
+    group, subsidiary = policies.effective(), policies.effective("sz-property-lyc")
+    assert group.fingerprint != subsidiary.fingerprint
+    reads: list[str] = []
+    original = EffectivePolicy.get
+    monkeypatch.setattr(EffectivePolicy, "get", lambda self, key: reads.append(key) or original(self, key))
+
+    start, forms = complaint.described_forms(subsidiary)
+    assert reads  # the choice lists and the required fields came out of the policy
+    assert start == complaint.start_form.describe(subsidiary)
+    assert dict(forms) == {spec: form.describe(subsidiary) for spec, form in complaint.forms.items()}
+    assert any(f["choices"] for fields in forms.values() for f in fields)
+    reads.clear()
+    assert complaint.described_forms(subsidiary) == (start, forms)
+    assert complaint.described_forms(subsidiary)[1] is forms
+    assert reads == []
+    other_start, _other = complaint.described_forms(group)
+    assert reads and other_start == complaint.start_form.describe(group)
