@@ -70,3 +70,24 @@ def test_time_left_badges_and_task_titles_in_both_languages(app):
             assert str(time_left(None, False, None)) == '<span class="badge none">—</span>'
             assert task_title("签发督办令 sign the order") == title
             assert task_title("plain title") == "plain title"
+
+
+def test_a_page_looks_its_language_and_catalogue_up_once(login, monkeypatch):
+    """A page's many ``_()`` and ``pick()`` ask Flask-Babel for the locale and the catalogue once per
+    request (each lookup walks its request namespace); the next request asks again, so a switch of
+    language shows on the next page."""
+    import webui.i18n as i18n
+
+    lookups: list[str] = []
+    original = i18n.get_translations
+    monkeypatch.setattr(i18n, "get_translations", lambda: lookups.append("catalogue") or original())
+    browser = login("wang.fang")
+    lookups.clear()
+    page = browser.get("/inbox").get_data(as_text=True)
+    assert "我的任务" in page and "待办" in page
+    assert lookups == ["catalogue"]
+    browser.post("/lang/en", {"next": "/inbox"})
+    lookups.clear()
+    page = browser.get("/inbox").get_data(as_text=True)
+    assert "My tasks" in page and "我的任务" not in page
+    assert lookups == ["catalogue"]
