@@ -162,7 +162,8 @@ def _soonest_first(session: Any, where: Sequence[Any], limit: int, offset: int) 
     rows = _select(session, dated, (InboxTask.due_at,), limit, offset)
     if len(rows) == limit:
         return rows
-    skipped = offset + len(rows) if rows else _count(session, dated, cap=None)
+    # how many dated rows come before this page: on the first page none is skipped, no count needed
+    skipped = offset + len(rows) if rows or not offset else _count(session, dated, cap=None)
     rest = _select(
         session,
         [*where, InboxTask.due_at.is_(None)],
@@ -233,6 +234,8 @@ def staff_names(store: Store, logins: Sequence[str] | None = None) -> dict[str, 
     """login → name of the given staff members (all of them when ``logins`` is None)."""
     stmt = select(Staff.login, Staff.name)
     if logins is not None:
+        if not logins:  # nobody to name (an inbox of unclaimed tasks): no statement
+            return {}
         stmt = stmt.where(Staff.login.in_(list(logins)))
     with store.read() as tx:
         return {login: name for login, name in tx.session.execute(stmt)}

@@ -240,3 +240,23 @@ def test_a_photo_upload_reads_the_case_row_not_the_case_view(login, services):
     assert not [s for s in seen if s.startswith("SELECT") and "FROM audit_events" in s]
     case_id = services.runtime.get_case(number, "wang.fang").id
     assert [a.filename for a in services.attachments(case_id)] == ["photo.png"]
+
+
+def test_an_inbox_first_page_reads_no_empty_names_nor_a_count_of_nothing(login, services):
+    """The inbox's first page needs no count of the dated rows before it (there are none), and a page
+    of unclaimed tasks no names: three statements on ``inbox_tasks`` (the dated rows, the undated ones,
+    the tab counts) and no staff read, where there were four and one."""
+    wang = login("wang.fang")
+    open_complaint(wang)
+    token = services.issue_token("wang.fang", "test")
+    for view, total in (("mine", 0), ("queue", 1)):
+        with statements(services) as seen:
+            body = wang.client.get(f"/api/v1/tasks?view={view}",
+                                   headers={"Authorization": f"Bearer {token}"}).json
+        assert body["total"] == total and len(body["items"]) == total
+        assert not [s for s in seen if s.startswith("SELECT staff.login, staff.name FROM staff")], view
+        assert sum("FROM inbox_tasks" in s for s in seen) == 3, (view, seen)
+    with statements(services) as seen:
+        html = wang.get("/inbox?view=mine").get_data(as_text=True)
+    assert "我的任务" in html and sum("FROM inbox_tasks" in s for s in seen) == 3
+
