@@ -81,7 +81,7 @@ def _inbox(runtime: Any, _anchor: Any, _warnings: list[str]) -> Iterator[Finding
                 continue  # reported by the workflow check
             try:
                 # One read-only load of the pinned workflow, as every transition starts.
-                state = runtime._begin(tx, case)  # noqa: SLF001 - the runtime's own loader
+                state = runtime._begin(tx, case, write=False)  # noqa: SLF001 - the runtime's own loader
             except (KefuError, ValueError, KeyError, TypeError) as exc:
                 yield Finding("inbox", f"case {case.number}: its workflow does not load ({exc})",
                               "restore the case row from a backup")

@@ -38,6 +38,9 @@ class Settings:
     audit_checkpoint_dir: Path | None = None  # default <data_dir>/audit-checkpoints; WORM in production
     audit_key: str = ""  # HMAC key of the checkpoints; default: generated into <data_dir>/audit_key
     max_image_pixels: int = 50_000_000  # an uploaded photo of more pixels (width × height) is refused
+    # live workflows of the cases a process wrote last, kept for their next step (0: none): up to about
+    # 0.45 MB each (a complaint near its end), so at most ~45 MB a process; engine/runtime/wfcache.py
+    workflow_cache_size: int = 100
 
     def span(self, name: str) -> timedelta:
         """A span setting as a timedelta; ConfigError naming the variable when it is malformed."""
@@ -89,10 +92,15 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
 
 
 _INTS = {f.name for f in fields(Settings) if isinstance(f.default, int)}
+_ZERO_ALLOWED = {"workflow_cache_size"}  # 0 turns the feature off
 
 
 def _number(name: str, raw: str) -> int:
     text = raw.strip().replace("_", "")
-    if not (text.isascii() and text.isdigit() and 0 < len(text) <= 12 and int(text) > 0):
+    zero = _ENV_NAMES[name] in _ZERO_ALLOWED if name in _ENV_NAMES else False
+    if not (text.isascii() and text.isdigit() and 0 < len(text) <= 12 and (int(text) > 0 or zero)):
+        if zero:
+            raise ConfigError(f"{name}: {raw!r} is not a whole number of 0 or more (such as 200; 0 turns "
+                              "it off)")
         raise ConfigError(f"{name}: {raw!r} is not a whole number above zero (such as 50000000)")
     return int(text)

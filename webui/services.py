@@ -1045,7 +1045,8 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     # the files under policies/, with the versions published in the browser over them
     policies = VersionedPolicies(store, settings.policies_dir, clock, load_policy_set(settings.policies_dir))
     registry = ProcessRegistry.load(settings.processes_dir)
-    runtime = Runtime(store, policies, registry, clock, policies.calendars_dir)
+    runtime = Runtime(store, policies, registry, clock, policies.calendars_dir,
+                      workflow_cache=settings.workflow_cache_size)
     install_notifications(runtime)  # outbox rows in the transaction of the step that causes them
     return Services(
         store=store,

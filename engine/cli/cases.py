@@ -49,7 +49,8 @@ def _runtime(cli: CliContext, *, store: Store | None = None, check: bool = True)
     policies = VersionedPolicies(store, cli.settings.policies_dir, cli.clock,
                                  load_policy_set(cli.settings.policies_dir))
     registry = ProcessRegistry.load(cli.settings.processes_dir)
-    runtime = Runtime(store, policies, registry, cli.clock, policies.calendars_dir)
+    runtime = Runtime(store, policies, registry, cli.clock, policies.calendars_dir,
+                      workflow_cache=cli.settings.workflow_cache_size)
     install_notifications(runtime)  # outbox rows in the transaction of the step that causes them
     return runtime
 

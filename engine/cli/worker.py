@@ -42,7 +42,8 @@ def _worker(cli: CliContext) -> object:
     registry = ProcessRegistry.load(cli.settings.processes_dir)
     from engine.audit_anchor import AnchorSettings, AuditAnchor
 
-    runtime = Runtime(store, policies, registry, cli.clock, policies.calendars_dir)
+    runtime = Runtime(store, policies, registry, cli.clock, policies.calendars_dir,
+                      workflow_cache=cli.settings.workflow_cache_size)
     install(runtime)
     anchor = AuditAnchor(store, cli.clock, AnchorSettings.from_settings(cli.settings))
     return Worker(store, runtime, policies, cli.clock, transports=transports_from(cli.settings),

@@ -166,7 +166,7 @@ def backfill(runtime: Any) -> int:
             record = tx.lock_case(case_id=case_id)
             if record is None or ReportRepo(tx).has_facts(case_id):
                 continue
-            t = runtime._begin(tx, record)
+            t = runtime._begin(tx, record, write=False)
             data = t.workflow_data()
             tasks = t.definition.user_tasks
             events: list[dict[str, Any]] = []

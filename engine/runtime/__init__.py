@@ -3,7 +3,7 @@
 Modules: ``cases`` (``Runtime`` and the transitions), ``inbox`` (listing, claim/release, case view,
 audit check, org import), ``transition`` (bookkeeping after each step), ``access`` (staff, lanes,
 permissions), ``numbering`` (case numbers), ``serializer`` (spec-less workflow JSON and upgrades),
-``views`` (the frozen views handed out).
+``views`` (the frozen views handed out), ``wfcache`` (live workflows kept between a case's steps).
 """
 
 from engine.runtime.cases import Runtime, policy_fingerprint

@@ -45,10 +45,11 @@ from engine.runtime.inbox import InboxMixin
 from engine.runtime.migration import MigrationMixin
 from engine.runtime.numbering import format_number, number_prefix
 from engine.runtime.recompute import RecomputeMixin
-from engine.runtime.serializer import VERSION, dump_workflow, load_workflow
+from engine.runtime.serializer import VERSION, dump_workflow, instance_registry, load_workflow
 from engine.runtime.transition import CASE_DATA_FIELDS, FINAL_STATUSES, Transition
 from engine.runtime.versions import VersionsMixin
 from engine.runtime.views import CaseView
+from engine.runtime.wfcache import CachedWorkflow, NotReusable, WorkflowCache, canonicalize
 from engine.store import CaseRecord, Store, TaskRecord, Tx
 
 __all__ = ["Runtime", "policy_fingerprint"]
@@ -67,8 +68,12 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
 
     def __init__(self, store: Store, policies: Any, registry: ProcessRegistry, clock: Clock,
                  calendars_dir: str | Path | None = None,
-                 policy_loader: Callable[[dict[str, Any]], Any] | None = None, actions: Any = None) -> None:
+                 policy_loader: Callable[[dict[str, Any]], Any] | None = None, actions: Any = None,
+                 workflow_cache: int | None = None) -> None:
+        """``workflow_cache``: how many cases' live workflows to keep between their transitions
+        (``engine.runtime.wfcache``; 0 keeps none; default the setting's default)."""
         from engine.actions import default_actions
+        from engine.settings import Settings
 
         self.store = store
         self.actions = actions if actions is not None else default_actions()
@@ -85,6 +90,8 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
         self._zones: dict[str, Any] = {}  # policy fingerprint → its time zone
         self._pins: dict[int, tuple[Any, str, dict[str, Any]]] = {}
         self._prefixes: dict[tuple[str, str], str] = {}
+        self.workflows = WorkflowCache(Settings.workflow_cache_size if workflow_cache is None
+                                       else workflow_cache)
         self.before_commit: Callable[[str], None] | None = None  # test hook: inject a failure
         # Writes caused by a transition, in its transaction (e.g. engine.worker.events: outbox rows).
         self.after_transition: Callable[[Tx, Transition], object] | None = None
@@ -179,12 +186,20 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
         return self._engines[fingerprint]
 
     # -- transitions -------------------------------------------------------------------------------
-    def _begin(self, tx: Tx, case: CaseRecord, actor: str = "system") -> Transition:
-        """Load a locked case's workflow around its pinned diagram and policy; ``actor`` causes the step."""
+    def _begin(self, tx: Tx, case: CaseRecord, actor: str = "system", *, write: bool = True) -> Transition:
+        """Load a locked case's workflow around its pinned diagram and policy; ``actor`` causes the step.
+
+        ``write``: the caller commits the step with ``_commit``; the workflow this process wrote last
+        for the case is taken from ``self.workflows`` when the row still holds exactly what it wrote
+        (``engine.runtime.wfcache``). A read (``write=False``) always loads from the row's JSON."""
         definition = self._definition(tx, case.process_id, case.process_version)
         policy = self._policy(tx, case.policy_fingerprint)
-        workflow = load_workflow(case.workflow or "{}", case.serializer_version, definition.spec,
-                                 definition.subprocess_specs)
+        text = case.workflow or "{}"
+        workflow = self.workflows.take(case.id, text, case.serializer_version, case.process_version,
+                                       definition, case.policy_fingerprint) if write else None
+        if workflow is None:
+            workflow = load_workflow(text, case.serializer_version, definition.spec,
+                                     definition.subprocess_specs)
         workflow.script_engine = self._engine(case.policy_fingerprint, policy)
         fields = {k: getattr(case, k) for k in ("id", "number", "process_id", "subsidiary", "project",
                                                 "first_receiver", "status", "closed_at", "next_timer_at",
@@ -239,9 +254,29 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
             record_facts(tx, t)
             if self.after_transition is not None:
                 self.after_transition(tx, t)
+        if not opening and self.workflows.size:
+            # what this transition wrote, kept once it is committed (never after a rollback)
+            version = str(extra.get("process_version", record.process_version))
+            kept = CachedWorkflow(text=workflow, serializer_version=VERSION, process_version=version,
+                                  definition=t.definition, fingerprint=record.policy_fingerprint,
+                                  workflow=t.wf)
+            tx.on_commit(lambda: self._keep_workflow(case_id, kept))
         if self.before_commit is not None:
             self.before_commit(point)
         return record
+
+    def _keep_workflow(self, case_id: str, kept: CachedWorkflow) -> None:
+        """After the commit: make the transition's workflow what a load of its JSON gives and keep it;
+        one that cannot be made so is dropped (the next transition loads the case)."""
+        try:
+            canonicalize(kept.workflow, instance_registry())
+        except NotReusable as exc:
+            log.debug("workflow of case %s not kept: %s", case_id, exc)
+            return
+        except Exception:  # noqa: BLE001 - the step is committed; a failure here only costs a load
+            log.exception("workflow of case %s not kept", case_id)
+            return
+        self.workflows.put(case_id, kept)
 
     def open_case(self, process_id: str, data: Mapping[str, Any], actor: str, *,
                   tx: Tx | None = None, by_worker: bool = False) -> CaseView:

@@ -65,7 +65,7 @@ class InboxMixin:
         """The open inbox row or why it is gone (``Runtime`` provides it)."""
         raise NotImplementedError
 
-    def _begin(self, tx: Tx, case: CaseRecord) -> Transition:
+    def _begin(self, tx: Tx, case: CaseRecord, actor: str = "system", *, write: bool = True) -> Transition:
         """Load a case's workflow around its pinned diagram and policy (``Runtime`` provides it)."""
         raise NotImplementedError
 
@@ -197,7 +197,7 @@ class InboxMixin:
         """The workflow data of a case (the fields its scripts and forms set), read-only."""
         with self.store.read() as tx:
             case = self._readable_case(tx, number, actor, workflow=True)
-            return dict(self._begin(tx, case).workflow_data())
+            return dict(self._begin(tx, case, write=False).workflow_data())
 
     def completed_elements(self, number: str, actor: str) -> list[str]:
         """The diagram element ids a case has passed through (events, gateways, automatic and user
@@ -220,7 +220,7 @@ class InboxMixin:
             stored = upgrade_workflow_dict(json.loads(case.workflow or "{}"), case.serializer_version)
             if not may_wait(stored, definition.spec, definition.subprocess_specs):
                 return []  # only at user tasks: no rebuild of the workflow (a case page's most costly read)
-            t = self._begin(tx, case)
+            t = self._begin(tx, case, write=False)
             return waiting_points(t.wf, t.timers())
 
     def _readable_case(self, tx: Tx, number: str, actor: str, *, workflow: bool = False) -> CaseRecord:

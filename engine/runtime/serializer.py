@@ -22,8 +22,8 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
 from engine.errors import ConflictError
 
-__all__ = ["UPGRADES", "VERSION", "completed_elements", "dump_workflow", "load_workflow", "spec_registry",
-           "upgrade_workflow_dict"]
+__all__ = ["UPGRADES", "VERSION", "completed_elements", "dump_workflow", "instance_registry", "load_workflow",
+           "spec_registry", "upgrade_workflow_dict"]
 
 VERSION = "1.5"
 
@@ -141,6 +141,11 @@ def dump_full_workflow(workflow: BpmnWorkflow) -> str:
     """SpiffWorkflow's own full serialization (specs included): used by tests of the upgrade path."""
     text: str = _FULL_SERIALIZER.serialize_json(workflow)
     return text
+
+
+def instance_registry() -> Any:
+    """The converter registry ``load_workflow`` restores task data with (datetime, UUID, timedelta…)."""
+    return _SERIALIZER.registry
 
 
 def spec_registry() -> Any:

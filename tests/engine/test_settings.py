@@ -39,3 +39,14 @@ def test_the_test_suites_own_variables_are_not_settings():
     settings = load_settings({"KEFU_TEST_SHOTS": "/tmp/shots", "KEFU_SHOTS": "/tmp/shots",
                               "KEFU_TEST_POSTGRES_URL": "postgresql://postgres@127.0.0.1/x"})
     assert settings == Settings()
+
+
+def test_the_workflow_cache_size_may_be_zero_but_not_negative_or_text():
+    assert Settings().workflow_cache_size == 100
+    assert load_settings({"KEFU_WORKFLOW_CACHE_SIZE": "0"}).workflow_cache_size == 0  # turned off
+    assert load_settings({"KEFU_WORKFLOW_CACHE_SIZE": "1_000"}).workflow_cache_size == 1000
+    for text in ("-1", "many", ""):
+        with pytest.raises(ConfigError, match="KEFU_WORKFLOW_CACHE_SIZE.*0 or more"):
+            load_settings({"KEFU_WORKFLOW_CACHE_SIZE": text})
+    with pytest.raises(ConfigError, match="above zero"):  # the other numbers keep refusing 0
+        load_settings({"KEFU_MAX_IMAGE_PIXELS": "0"})

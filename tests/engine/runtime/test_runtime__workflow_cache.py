@@ -1,0 +1,416 @@
+"""The live-workflow cache (engine/runtime/wfcache.py): a case's next step in the same process reuses the
+workflow its last step ended with, and nothing it stores or shows differs from loading it from the row.
+
+Equivalence: the same lifecycles (complaint with its cooperation, repair, consultation, visitor) run twice
+on the injected clock, once with the cache and once without (size 0), task ids and SpiffWorkflow's
+timestamps made deterministic; after every step (timers fired by the worker between steps included) the
+stored workflow JSON, the audit events, the inbox rows, the facts and the outbox are identical.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import text
+
+from engine import visitors
+from engine.clock import FixedClock
+from engine.errors import FormError
+from engine.org import load_org
+from engine.policy import load_policy_set
+from engine.processes import ProcessRegistry
+from engine.runtime import Runtime
+from engine.runtime.serializer import VERSION, dump_workflow, instance_registry, load_workflow
+from engine.runtime.wfcache import NotReusable, WorkflowCache, canonicalize
+from engine.store import Store
+from tests.conftest import ROOT, shanghai
+from tests.scenarios.conftest import Desk
+
+# what each step leaves behind that the comparison reads (columns that are random by design left out)
+TABLES = {
+    "cases": "number, process_id, process_version, status, outcome, next_timer_at, closed_at, workflow",
+    "inbox_tasks": "task_id, task_spec, candidate_group, assignee, due_at, number, status",
+    "audit_events": "case_id, seq, actor, action, task_id, data, at, hash",
+    "case_stats": "*",
+    "report_cells": "*",
+    "outbox_messages": "kind, address, subject, case_id",
+}
+
+
+def _rows(store: Store) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    with store.read() as tx:
+        for table, columns in TABLES.items():
+            rows = tx.conn.execute(text(f"SELECT {columns} FROM {table}")).all()
+            out[table] = sorted(json.dumps([str(v) for v in row], ensure_ascii=False) for row in rows)
+    return out
+
+
+@pytest.fixture
+def deterministic(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
+    """Task and case ids from a counter and SpiffWorkflow's time stamps from a counter; calling the
+    returned function starts both again (for the second run)."""
+    import SpiffWorkflow.task as spiff_task
+
+    import engine.runtime.cases as cases
+    import engine.runtime.transition as transition
+
+    state: dict[str, Any] = {}
+
+    def restart() -> None:
+        state["ids"] = itertools.count(1)
+        state["tick"] = 0
+
+    class _Time:
+        @staticmethod
+        def time() -> float:
+            state["tick"] += 1
+            return 1_700_000_000.0 + state["tick"] / 1000
+
+    def uuid4() -> uuid.UUID:
+        return uuid.UUID(int=next(state["ids"]))
+
+    def load(*args: Any) -> Any:  # a load stamps each task it builds, then restores the stored stamp:
+        tick = state["tick"]      # it must not use up stamps the run without the cache would not
+        try:
+            return load_workflow(*args)
+        finally:
+            state["tick"] = tick
+
+    restart()
+    monkeypatch.setattr(spiff_task, "uuid4", uuid4)
+    monkeypatch.setattr(cases, "uuid4", uuid4)
+    monkeypatch.setattr(cases, "load_workflow", load)
+    monkeypatch.setattr(spiff_task, "time", _Time)
+    monkeypatch.setattr(transition, "time", _Time)
+    monkeypatch.setattr(visitors.secrets, "token_urlsafe", lambda n=None: f"token-{next(state['ids'])}")
+    return restart
+
+
+def _desk(url: str, cache: int) -> Desk:
+    clock = FixedClock(shanghai("2026-11-23 10:00"))
+    store = Store(url)
+    store.migrate()
+    policies = load_policy_set(ROOT / "policies")
+    runtime = Runtime(store, policies, ProcessRegistry.load(ROOT / "processes"), clock,
+                      calendars_dir=ROOT / "policies" / "calendars", workflow_cache=cache)
+    runtime.register_processes()
+    org = load_org(ROOT / "engine" / "demo" / "org.yaml")
+    runtime.import_org(org)
+    from engine.worker.events import install
+
+    install(runtime)  # the outbox rows of each step, as the web app and the worker have them
+    visitors.import_households(runtime, ROOT / "engine" / "demo" / "households.yaml")
+    return Desk(runtime, clock, org)
+
+
+# -- the lifecycles: each yields after every step ------------------------------------------------------
+def complaint(desk: Desk) -> Iterator[None]:
+    n = desk.open(category="facilities").number
+    yield
+    desk.complete(n, "raise_order", order_summary="请物业部处理",
+                  required_completion="2026-11-27T17:00:00+08:00")
+    yield
+    assert desk.wait(hours=3) >= 0  # the worker fires what fell due (the dispatch SLA)
+    yield
+    desk.complete(n, "sign_order", order_decision="sign")
+    yield
+    desk.visit_photo(n)
+    desk.complete(n, "visit_customer", contact_result="agreed", visit_record="已上门", plan="修复",
+                  agreed_completion="2026-11-26T17:00:00+08:00", customer_confirmed_plan=True)
+    yield
+    desk.wait(hours=30)
+    yield
+    for name, data in [
+        ("reply_customer", {"reply_method": "phone", "reply_content": "已安排",
+                            "done_within_reply_window": True}),
+        ("carry_out_work", {"progress": "完成", "work_result": "finished"}),
+    ]:
+        desk.complete(n, name, **data)
+        yield
+    for name in sorted(desk.open_tasks(n)):
+        if name == "confirm_cooperation":
+            desk.complete(n, name, cooperation_part="检修管道")
+            yield
+    for name, data in [
+        ("apply_closure", {"completion_record": "客户签字", "customer_signed": True}),
+        ("check_closure", {"check_result": "accept", "return_visit_needed": True}),
+        ("contact_customer", {"reached": True, "attempt_note": "接通"}),
+        ("record_return_visit", {"visit_method": "on_site", "satisfaction": "satisfied",
+                                 "return_visit_record": "满意", "customer_agrees": True}),
+    ]:
+        if name in desk.open_tasks(n):
+            desk.complete(n, name, **data)
+            yield
+    desk.wait(days=8)
+    yield
+
+
+def repair(desk: Desk) -> Iterator[None]:
+    form = {"customer_name": "李女士", "customer_phone": "13612345678", "room": "5栋2单元801",
+            "location": "in_home", "location_detail": "主卫", "description": "卫生间水龙头漏水",
+            "channel": "phone"}
+    n = desk.runtime.open_case("repair", form, "zhang.wei").number
+    yield
+    desk.wait(minutes=10)  # past the dispatch deadline
+    yield
+    desk.complete(n, "issue_order", order_items="更换主卫水龙头")
+    yield
+    desk.complete(n, "accept_order", engineer_name="邓海涛", planned_visit_at="2026-11-23T11:00:00+08:00")
+    yield
+    desk.photograph(n, "before", "during", "after")
+    desk.complete(n, "carry_out_repair", repair_record="已更换水龙头",
+                  photo_stages=["before", "during", "after"],
+                  repair_result="finished")
+    yield
+    desk.complete(n, "reply_owner", reply_content="已修好,请检查", owner_confirmed=False)  # back to work
+    yield
+    desk.complete(n, "carry_out_repair", repair_record="再次检修", photo_stages=["before", "during", "after"],
+                  repair_result="finished")
+    yield
+    desk.complete(n, "reply_owner", reply_content="已修好", owner_confirmed=True)
+    yield
+    for name, data in [("contact_customer", {"reached": True, "attempt_note": "接通"}),
+                       ("record_return_visit", {"visit_method": "on_site", "satisfaction": "satisfied",
+                                                "return_visit_record": "业主确认", "customer_agrees": True})]:
+        if name in desk.open_tasks(n):
+            desk.complete(n, name, **data)
+            yield
+    desk.wait(days=2)
+    yield
+
+
+def consultation(desk: Desk) -> Iterator[None]:
+    n = desk.runtime.open_case("consultation", {
+        "customer_name": "陈先生", "customer_phone": "13711112222", "room": "2栋1单元502", "channel": "phone",
+        "question": "阳台可以封闭吗？"}, "tian.tian").number
+    yield
+    desk.wait(hours=3)  # the expert's 2 hours pass
+    yield
+    desk.complete(n, "ask_expert", expert_answer="按规划要求，阳台封闭须使用统一型材")
+    yield
+    desk.complete(n, "confirm_wording", wording_confirmed=False, confirmed_wording="可以",
+                  wording_comment="请写明手续")
+    yield
+    desk.complete(n, "ask_expert", expert_answer="需办理装修申请")
+    yield
+    desk.complete(n, "confirm_wording", wording_confirmed=True, confirmed_wording="需办理装修申请")
+    yield
+    desk.complete(n, "reply_customer", reply_method="phone", add_to_faq=True)
+    yield
+    desk.complete(n, "contact_customer", reached=True, attempt_note="接通")
+    yield
+    desk.complete(n, "record_return_visit", visit_method="phone", satisfaction="satisfied",
+                  return_visit_record="满意", customer_agrees=True)
+    yield
+
+
+def visitor(desk: Desk) -> Iterator[None]:
+    form = {"customer_name": "李明", "id_type": "resident_id", "id_number": "440305199003071236",
+            "purpose": "visit_resident", "household": "lyc-3-1-1202", "host_name": "周建国",
+            "escort_requested": True}
+    visit = visitors.register_visit(desk.runtime, "peng.jun", form)
+    yield
+    desk.wait(minutes=5)
+    yield
+    visitors.answer_host(desk.runtime, "accepted", number=visit.number, actor="peng.jun")
+    yield
+    desk.complete(visit.number, "escort", escorted_to="3栋1单元1202门口")
+    yield
+    desk.wait(minutes=40)
+    yield
+    visitors.check_out(desk.runtime, visit.number, "peng.jun")
+    yield
+    absent = visitors.register_visit(desk.runtime, "peng.jun", {**form, "escort_requested": False})
+    yield
+    desk.wait(minutes=11)  # the host does not answer: the timer sends the visit to a polite refusal
+    yield
+    desk.complete(absent.number, "polite_refusal", explained=True, appointment_offered=False)
+    yield
+
+
+LIFECYCLES = {"complaint": complaint, "repair": repair, "consultation": consultation, "visitor": visitor}
+
+
+def _run(url: str, cache: int, lifecycle: Callable[[Desk], Iterator[None]]) -> tuple[list[Any], Runtime]:
+    desk = _desk(url, cache)
+    try:
+        steps = [_rows(desk.runtime.store) for _ in lifecycle(desk)]
+        return steps, desk.runtime
+    finally:
+        desk.runtime.store.dispose()
+
+
+@pytest.mark.parametrize("name", sorted(LIFECYCLES))
+def test_a_lifecycle_stores_and_shows_the_same_with_the_cache_as_without(
+        name: str, request: pytest.FixtureRequest, database_factory: Any, deterministic: Callable[[], None],
+        db_backend: str) -> None:
+    lifecycle = LIFECYCLES[name]
+    without, _ = _run(database_factory.fresh(db_backend), 0, lifecycle)
+    deterministic()
+    cached, runtime = _run(database_factory.fresh(db_backend), 50, lifecycle)
+    assert runtime.workflows.hits >= 3, "the lifecycle never reused a workflow: the test proves nothing"
+    assert len(cached) == len(without)
+    for step, (a, b) in enumerate(zip(without, cached, strict=True)):
+        for table in TABLES:
+            assert a[table] == b[table], f"{name} step {step}: {table} differs with the cache"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+# -- another process, a failed step --------------------------------------------------------------------
+def _two(db_url: str) -> tuple[Desk, Desk]:
+    first = _desk(db_url, 50)
+    clock = first.clock
+    policies = load_policy_set(ROOT / "policies")
+    other = Runtime(Store(db_url), policies, ProcessRegistry.load(ROOT / "processes"), clock,
+                    calendars_dir=ROOT / "policies" / "calendars", workflow_cache=50)
+    return first, Desk(other, clock, first.org)
+
+
+def test_a_step_another_process_wrote_is_seen_by_the_next_step_here(db_url: str) -> None:
+    here, there = _two(db_url)
+    try:
+        n = here.runtime.open_case("consultation", {
+            "customer_name": "陈先生", "customer_phone": "13711112222", "room": "2栋1单元502",
+            "channel": "phone", "question": "阳台可以封闭吗？"}, "zhang.wei").number
+        here.complete(n, "ask_expert", expert_answer="可以")  # a load, then kept here
+        assert len(here.runtime.workflows) == 1
+        there.complete(n, "confirm_wording", wording_confirmed=False, confirmed_wording="可以",
+                       wording_comment="请写明手续")  # the other process sends it back to the expert
+        hits = here.runtime.workflows.hits
+        here.complete(n, "ask_expert", expert_answer="需办理装修申请")  # here: the kept one is stale
+        assert here.runtime.workflows.hits == hits, "the stale workflow was used"
+        assert set(here.open_tasks(n)) == {"confirm_wording"}
+        here.complete(n, "confirm_wording", wording_confirmed=True, confirmed_wording="需办理装修申请")
+        assert here.runtime.workflows.hits == hits + 1  # written here last: reused
+        data = here.data(n)
+        assert data["expert_answer"] == "需办理装修申请" and data["confirmed_wording"] == "需办理装修申请"
+        audit = [e.action for e in here.case(n).timeline if e.action == "task.completed"]
+        assert len(audit) == 4  # no step lost
+    finally:
+        here.runtime.store.dispose()
+        there.runtime.store.dispose()
+
+
+def test_a_step_that_fails_after_the_engine_ran_leaves_nothing_for_the_next(db_url: str) -> None:
+    desk = _desk(db_url, 50)
+    try:
+        rt = desk.runtime
+        n = rt.open_case("consultation", {
+            "customer_name": "陈先生", "customer_phone": "13711112222", "room": "2栋1单元502",
+            "channel": "phone", "question": "阳台可以封闭吗？"}, "zhang.wei").number
+        desk.complete(n, "ask_expert", expert_answer="可以")
+        assert len(rt.workflows) == 1
+
+        def fail(point: str) -> None:
+            raise RuntimeError(f"injected failure at {point}")
+
+        rt.before_commit = fail  # after task.run(), the sync and the writes: the transaction rolls back
+        with pytest.raises(RuntimeError):
+            desk.complete(n, "confirm_wording", wording_confirmed=True, confirmed_wording="可以")
+        rt.before_commit = None
+        assert len(rt.workflows) == 0  # the half-run workflow was not put back
+        hits = rt.workflows.hits
+        assert set(desk.open_tasks(n)) == {"confirm_wording"}
+        desk.complete(n, "confirm_wording", wording_confirmed=False, confirmed_wording="可以",
+                      wording_comment="请写明手续")
+        assert rt.workflows.hits == hits  # nothing to take: loaded from the row
+        assert set(desk.open_tasks(n)) == {"ask_expert"}  # the database's state, not the failed run's
+        assert len(rt.workflows) == 1
+        with pytest.raises(FormError):  # a form error after the load: nothing is put back either
+            desk.complete(n, "ask_expert", expert_answer="")
+        assert len(rt.workflows) == 0
+        desk.complete(n, "ask_expert", expert_answer="需办理装修申请")
+        assert set(desk.open_tasks(n)) == {"confirm_wording"}
+    finally:
+        desk.runtime.store.dispose()
+
+
+# -- canonicalize: what a load gives -----------------------------------------------------------------------
+def _workflow(desk: Desk, number: str) -> tuple[Any, Any, str]:
+    with desk.runtime.store.read() as tx:
+        case = tx.lock_case(number=number, lock=False)
+    assert case is not None and case.workflow
+    definition = desk.runtime.definition(case.process_id, case.process_version)
+    return load_workflow(case.workflow, VERSION, definition.spec, definition.subprocess_specs), definition, \
+        case.workflow
+
+
+def _shape(wf: Any) -> list[Any]:
+    """Each task's data (values, their types) and which of its containers are its parent's."""
+    out = []
+    for sub in [wf, *wf.subprocesses.values()]:
+        for task in sub.tasks.values():
+            parent = task.parent
+            shared = sorted(k for k, v in task.data.items() if isinstance(v, (dict, list))
+                            and parent is not None and any(v is w for w in _nested(parent.data)))
+            out.append((str(task.id), list(task.data.items()),
+                        [type(v).__name__ for v in task.data.values()], shared,
+                        [(type(v).__name__, getattr(v, "tzinfo", None)) for v in task.data.values()]))
+    return out
+
+
+def _nested(data: dict[str, Any]) -> Iterator[Any]:
+    for value in data.values():
+        if isinstance(value, dict):
+            yield from value.values()
+        elif isinstance(value, list):
+            yield from value
+
+
+def test_canonicalize_gives_the_data_a_load_gives(tmp_path: Path) -> None:
+    desk = _desk(f"sqlite:///{tmp_path / 'k.db'}", 0)
+    try:
+        n = desk.runtime.open_case("consultation", {
+            "customer_name": "陈先生", "customer_phone": "13711112222", "room": "2栋1单元502",
+            "channel": "phone", "question": "阳台可以封闭吗？"}, "zhang.wei").number
+        wf, definition, _ = _workflow(desk, n)
+        task = next(t for t in wf.tasks.values() if t.task_spec.name == "ask_expert")
+        zone = ZoneInfo("Asia/Shanghai")
+        nested = {"told": {"engineering": ["liu.qiang"]}}
+        # what a live run can hold: a tuple, a set, a zoned datetime, a container shared with a parent
+        task.set_data(pair=(1, 2), tags={"a"}, when=datetime(2026, 11, 23, 10, tzinfo=zone), nested=nested,
+                      span=timedelta(hours=2), at=datetime(2026, 11, 23, 2, tzinfo=UTC))
+        for child in task.children:
+            child.set_data(nested=nested)
+        written = dump_workflow(wf)
+        canonicalize(wf, instance_registry())
+        loaded = load_workflow(written, VERSION, definition.spec, definition.subprocess_specs)
+        assert _shape(wf) == _shape(loaded)
+        assert dump_workflow(wf) == written
+        assert type(task.data["pair"]) is list and task.data["when"].tzinfo != zone
+        with pytest.raises(NotReusable):
+            task.set_data(bad={1: "a"})
+            canonicalize(wf, instance_registry())
+    finally:
+        desk.runtime.store.dispose()
+
+
+def test_the_cache_is_bounded_and_size_zero_keeps_nothing() -> None:
+    cache = WorkflowCache(2)
+    from engine.runtime.wfcache import CachedWorkflow
+
+    for case_id in ("a", "b", "c"):
+        cache.put(case_id, CachedWorkflow("{}", VERSION, "v1", None, "fp", object()))  # type: ignore[arg-type]
+    assert len(cache) == 2
+    assert cache.take("a", "{}", VERSION, "v1", None, "fp") is None  # the least recent went
+    assert cache.take("c", "{} ", VERSION, "v1", None, "fp") is None  # another text: not used, and gone
+    assert cache.take("c", "{}", VERSION, "v1", None, "fp") is None
+    assert cache.take("b", "{}", VERSION, "v2", None, "fp") is None  # another version
+    off = WorkflowCache(0)
+    off.put("a", CachedWorkflow("{}", VERSION, "v1", None, "fp", object()))  # type: ignore[arg-type]
+    assert len(off) == 0
+    with pytest.raises(ValueError):
+        WorkflowCache(-1)
