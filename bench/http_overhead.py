@@ -1,6 +1,7 @@
 """Where a completion's time goes over HTTP: the complaint lifecycle three ways, interleaved.
 
     .venv/bin/python bench/http_overhead.py [--cases 20] [--batch 5] [--pg URL | --sqlite] [--profile N]
+                                            [--without-cache]
 
 - **raw**: SpiffWorkflow alone, serialising after every step (``bench/intake.py``'s no-spec baseline);
 - **runtime**: kefu's ``Runtime.open_case`` / ``complete_task`` in process, on the database;
@@ -13,7 +14,9 @@ Per transition (an opening or a completion; the visit's photo is attached outsid
 runtime ÷ wsgi, so the HTTP layer's own cost is the difference between the last two. ``--profile N``
 then profiles N more lifecycles through the WSGI app (cProfile) and prints the functions of kefu, Flask
 and SQLAlchemy with the most cumulative time. On PostgreSQL (the default) it creates and drops its own
-database ``kefu_http_<pid>``.
+database ``kefu_http_<pid>``. ``--without-cache`` adds the runtime and wsgi kinds run with the
+workflow cache off (``KEFU_WORKFLOW_CACHE_SIZE=0``, ``engine/runtime/wfcache.py``), interleaved with
+the others, and prints the cache's hits and misses.
 """
 
 from __future__ import annotations
@@ -81,6 +84,18 @@ def runtime_batches(services: Any) -> Batch:
     return batch
 
 
+def without_cache(runtime: Any, batch: Batch) -> Batch:
+    """``batch`` run with the runtime's workflow cache off (size 0), then on again as it was."""
+    def run(n: int) -> tuple[float, float, int]:
+        size, runtime.workflows.size = runtime.workflows.size, 0
+        runtime.workflows.clear()
+        try:
+            return batch(n)
+        finally:
+            runtime.workflows.size = size
+    return run
+
+
 def wsgi_batches(services: Any, app: Any, tokens: dict[str, str]) -> Batch:
     from webui.demo import visit_photo
 
@@ -132,6 +147,8 @@ def main() -> int:
     parser.add_argument("--profile", type=int, default=0, metavar="N",
                         help="then profile N lifecycles through the WSGI app (cProfile)")
     parser.add_argument("--top", type=int, default=40, help="profile lines to print (default 40)")
+    parser.add_argument("--without-cache", action="store_true",
+                        help="also run the runtime and wsgi kinds with the workflow cache off, interleaved")
     args = parser.parse_args()
     on_database(args, "kefu-http-", run)
     return 0
@@ -150,6 +167,9 @@ def run(db_url: str, data_dir: Path, args: argparse.Namespace) -> None:
 
     kinds: dict[str, Batch] = {"raw": raw_batch, "runtime": runtime_batches(services),
                                "wsgi": wsgi_batches(services, app, tokens)}
+    if args.without_cache:
+        kinds["runtime-0"] = without_cache(services.runtime, kinds["runtime"])
+        kinds["wsgi-0"] = without_cache(services.runtime, kinds["wsgi"])
     for run_ in kinds.values():
         run_(1)  # warm-up
     totals = {k: [0.0, 0.0, 0] for k in kinds}
@@ -170,6 +190,10 @@ def run(db_url: str, data_dir: Path, args: argparse.Namespace) -> None:
         print(f"  {kind:8} {wall:7.2f} ms wall  {cpu:7.2f} ms CPU per transition")
     print(f"raw ÷ wsgi: {per['raw'][0] / per['wsgi'][0]:.2f} (wall)   runtime ÷ wsgi: "
           f"{per['runtime'][0] / per['wsgi'][0]:.2f} (wall), {per['runtime'][1] / per['wsgi'][1]:.2f} (CPU)")
+    if args.without_cache:
+        cache = services.runtime.workflows
+        print(f"without the workflow cache: raw ÷ wsgi-0 {per['raw'][0] / per['wsgi-0'][0]:.2f} (wall); "
+              f"cache size {cache.size}: {cache.hits} hits, {cache.misses} misses")
     if args.profile:
         profiler = cProfile.Profile()
         batch = kinds["wsgi"]

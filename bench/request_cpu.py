@@ -1,6 +1,7 @@
 """Server CPU per request, one request kind at a time, and what dominates it (cProfile).
 
     .venv/bin/python bench/request_cpu.py [--lifecycles 20] [--pg URL | --sqlite] [--profile] [--top 15]
+                                          [--workflow-cache N]
 
 The load bench's request kinds (``bench/load.py``), each through the web app as a WSGI app in this
 process (every layer of a request but the socket): intake of a complaint, a repair and a consultation
@@ -15,7 +16,8 @@ statements run on the driver; a pipeline's statements count once each). ``--prof
 requests again under cProfile, one profile per kind, and prints for each kind the functions with the
 most own time (any code) and the most cumulative time (kefu's functions and templates, Jinja's
 render, SpiffWorkflow's workflow (de)serialiser), with their share of the kind's profiled time;
-``--dump DIR`` also writes each kind's profile (``pstats``) to DIR.
+``--dump DIR`` also writes each kind's profile (``pstats``) to DIR. ``--workflow-cache N``: the
+server's ``KEFU_WORKFLOW_CACHE_SIZE`` (default the setting's; 0 to measure without it).
 """
 
 from __future__ import annotations
@@ -117,7 +119,8 @@ def run(db_url: str, data_dir: Path, args: argparse.Namespace) -> None:
     from webui import create_app
     from webui.services import build_services
 
-    settings = Settings(database_url=db_url, data_dir=data_dir, secret_key="bench")
+    settings = Settings(database_url=db_url, data_dir=data_dir, secret_key="bench").with_overrides(
+        workflow_cache_size=args.workflow_cache)
     services = build_services(settings, SystemClock())
     services.runtime.register_processes()
     services.runtime.import_org(load_org(ROOT / "engine" / "demo" / "org.yaml"))
@@ -239,6 +242,8 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true", help="then profile each kind (cProfile)")
     parser.add_argument("--top", type=int, default=15, help="profile lines per list (default 15)")
     parser.add_argument("--dump", metavar="DIR", help="with --profile: also write each kind's profile to DIR")
+    parser.add_argument("--workflow-cache", type=int, default=None, metavar="N",
+                        help="the server's workflow cache size (default the setting's; 0: off)")
     args = parser.parse_args()
     if args.dump:
         Path(args.dump).mkdir(parents=True, exist_ok=True)

@@ -97,7 +97,7 @@ class WorkflowCache:
 
 # -- what a load would give ---------------------------------------------------------------------------
 _SCALARS = frozenset({str, int, float, bool, type(None)})
-_CONTAINERS = (dict, list, set)
+_BOXES = frozenset({dict, list})  # the containers ``_fresh`` makes
 
 
 class NotReusable(Exception):  # noqa: N818 - a verdict, not a failure: the case is loaded next time
@@ -157,7 +157,8 @@ def canonicalize(workflow: BpmnWorkflow, registry: Any) -> None:
     ordered = _loader_order(workflow)
     if len(ordered) != len(workflow.subprocesses):
         raise NotReusable("a subprocess the loader would not restore")
-    old: dict[Any, dict[str, Any]] = {}
+    old: dict[Any, dict[str, Any]] = {}  # task id → its live data (what the dump compared)
+    held: dict[Any, set[str]] = {}  # task id → the keys of its rebuilt data that hold a container
     for wf in [workflow, *ordered.values()]:
         for task in wf.tasks.values():
             live = task.data
@@ -167,21 +168,32 @@ def canonicalize(workflow: BpmnWorkflow, registry: Any) -> None:
             parent = task.parent
             if parent is None:
                 data = _fresh(live, registry)
+                boxes = {k for k, v in data.items() if type(v) in _BOXES}
             else:
                 before = old.get(parent.id)
                 if before is None or parent.data is before:
                     raise NotReusable("a task before its parent")
-                # DeepMerge.merge({}, parent.data): a container is copied, its contents shared
-                data = {k: (copy(v) if isinstance(v, _CONTAINERS) else v) for k, v in parent.data.items()}
+                # DeepMerge.merge({}, parent.data): a container is copied, its contents shared (the
+                # rebuilt data holds only dicts and lists, no subclass: ``held`` names them)
+                data = parent.data.copy()
+                boxes = set(held[parent.id])
+                for key in boxes:
+                    data[key] = copy(data[key])
                 if "typename" in live:
                     raise NotReusable("a data key 'typename'")
                 for key, value in live.items():  # DeepMerge.get_updated_keys(parent, task), as dumped
                     if type(key) is not str:
                         raise NotReusable(f"a key of type {type(key).__name__}")
                     if key not in before or value != before[key]:
-                        data[key] = _fresh(value, registry)
+                        data[key] = fresh = _fresh(value, registry)
+                        if type(fresh) in _BOXES:
+                            boxes.add(key)
+                        else:
+                            boxes.discard(key)
                 for key in [k for k in before if k not in live]:  # get_deleted_keys
                     data.pop(key, None)
+                    boxes.discard(key)
+            held[task.id] = boxes
             task.data = data
             task.internal_data = _fresh(task.internal_data, registry)
         wf.data = _fresh(wf.data, registry)
