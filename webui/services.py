@@ -597,9 +597,10 @@ class Services:
     def case_page(self, actor: Actor, number: str, *, reveal_phone: bool = False) -> CasePage:
         """The case page data; the runtime refuses cases outside the actor's scope. ``reveal_phone``:
         the full phone number once, after ``reveal_phone`` audited the click."""
-        view = self.runtime.get_case(number, actor.login)
-        case = _case_of(view)
-        return case_page(self, actor, view, case, self.attachments(case.id), reveal_phone=reveal_phone)
+        reads = self.runtime.case_page_reads(number, actor.login)  # the view, its path and its waits
+        case = _case_of(reads.view)
+        return case_page(self, actor, reads.view, case, self.attachments(case.id), reveal_phone=reveal_phone,
+                         reads=reads)
 
     def complete(self, actor: Actor, task_id: str, data: Mapping[str, Any], form: str | None = None) -> str:
         """Complete a task with its form data; returns the case number. ``form``: the form filled

@@ -83,14 +83,17 @@ def _choice_names(policy: Any, key: str) -> dict[str, str]:
     return {str(c["code"]): str(c.get("name") or c["code"]) for c in policy.get(key) or [] if "code" in c}
 
 
-def _path(services: Any, actor: Actor, case: Any, timeline: list[Any]) -> list[str]:
+def _path(services: Any, actor: Actor, case: Any, timeline: list[Any], reads: Any = None) -> list[str]:
     """The diagram elements the case passed through (start event, automatic steps, gateways, completed
-    tasks, the end it reached); the completed tasks of its timeline when the workflow cannot be read."""
+    tasks, the end it reached); the completed tasks of its timeline when the workflow cannot be read.
+    ``reads``: the case page's reads (``Runtime.case_page_reads``), when it has them."""
     steps = _steps(timeline)  # the user tasks, whichever called process they ran in
     try:
-        return list(dict.fromkeys([*services.runtime.completed_elements(case.number, actor.login), *steps]))
+        done = (services.runtime.completed_elements(case.number, actor.login) if reads is None
+                else reads.completed)
     except KefuError:
         return steps
+    return steps if done is None else list(dict.fromkeys([*done, *steps]))
 
 
 def _both(title: str) -> dict[str, str]:
@@ -99,15 +102,17 @@ def _both(title: str) -> dict[str, str]:
     return {"zh": zh, "en": en} if sep and not zh.isascii() else {"zh": title, "en": title}
 
 
-def _waiting(services: Any, actor: Actor, case: Any, zone: Any) -> list[dict[str, Any]]:
+def _waiting(services: Any, actor: Actor, case: Any, zone: Any, reads: Any = None) -> list[dict[str, Any]]:
     """Where an open case waits (``Runtime.waiting_points``): each wait's element, name, diagram and the
     events that end it, with a line for the header: 等待：等候住户答复（至 10:10 转“住户未答复”）. A
     timer's time is shown in the case's policy zone (with its date unless it is today)."""
     if case.closed_at is not None:
         return []
     try:
-        points = services.runtime.waiting_points(case.number, actor.login)
+        points = services.runtime.waiting_points(case.number, actor.login) if reads is None else reads.waiting
     except KefuError:
+        return []
+    if points is None:  # the workflow could not be read
         return []
     today = services.clock.now().astimezone(zone).date()
 
@@ -233,10 +238,11 @@ def _escalated(task: Any, timeline: list[Any], roles: Mapping[str, Any],
 
 def case_page(
     services: Any, actor: Actor, view: Any, case: Any, attachments: list[AttachmentView], *,
-    reveal_phone: bool = False,
+    reveal_phone: bool = False, reads: Any = None,
 ) -> CasePage:
     """Build the case page for ``actor`` from a runtime case view (``reveal_phone``: after an audited
-    click, the full number for a reader whose roles see it masked)."""
+    click, the full number for a reader whose roles see it masked; ``reads``: the view's
+    ``Runtime.case_page_reads``, with the case's path and waits read with it)."""
     raw_timeline = list(getattr(view, "timeline", []) or [])
     open_tasks = list(getattr(view, "tasks", []) or [])
     # the names of the people the page shows (not all staff: thousands of rows at every case page)
@@ -403,9 +409,9 @@ def case_page(
         tasks=tasks,
         timeline=timeline,
         attachments=attachments,
-        completed_steps=_path(services, actor, case, raw_timeline),
+        completed_steps=_path(services, actor, case, raw_timeline, reads),
         current_steps=[t.spec for t in tasks],
-        waiting=_waiting(services, actor, case, zone),
+        waiting=_waiting(services, actor, case, zone, reads),
         case_id=case.id,
         diagrams=[{"id": d.process_id, "name": d.name, "calls": dict(d.call_activities)}
                   for d in definition.diagrams()],

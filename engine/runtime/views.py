@@ -8,7 +8,7 @@ from typing import Any
 
 from engine.store import AuditRecord, CaseRecord, TaskRecord
 
-__all__ = ["CaseView", "InboxItem", "TimelineEntry"]
+__all__ = ["CasePageReads", "CaseView", "InboxItem", "TimelineEntry"]
 
 
 @dataclass(frozen=True)
@@ -117,3 +117,13 @@ class CaseView:
             timeline=tuple(TimelineEntry.from_record(e) for e in events or ()),
             provisional_year=case.provisional_year,
         )
+
+
+@dataclass(frozen=True)
+class CasePageReads:
+    """A case page's reads of one case (``Runtime.case_page_reads``): its view, the diagram elements it
+    passed through and where it waits (each None when its workflow could not be read)."""
+
+    view: CaseView
+    completed: list[str] | None
+    waiting: list[Any] | None

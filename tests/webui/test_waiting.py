@@ -160,3 +160,35 @@ def test_a_checked_complaint_shows_its_week_without_a_repeat(chromium, app: Flas
     assert seen["shown"] == "complaint_closure", seen
     assert {"await_repeat", "silence_elapsed", "repeat_received"} <= set(seen["waiting"]), seen
     assert seen["waiting"]["await_repeat"]["inside"], seen
+
+
+def test_the_case_page_reads_its_case_once_for_its_view_path_and_waits(
+        visit: str, services: Services, login: Callable[[str], Browser], clock) -> None:
+    """The case page's view, done path and waits come from one read of the case's row (four before:
+    the view read it twice, the path and the waits once each), and the same as the three apart."""
+    from sqlalchemy import event
+
+    reads = services.runtime.case_page_reads(visit, GUARD)
+    assert reads.view == services.runtime.get_case(visit, GUARD)
+    assert reads.completed == services.runtime.completed_elements(visit, GUARD) and reads.completed
+    assert reads.waiting == services.runtime.waiting_points(visit, GUARD) and reads.waiting
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        seen.append(" ".join(statement.split()))
+
+    browser = login(GUARD)
+    event.listen(services.store.engine, "before_cursor_execute", record)
+    try:
+        html = browser.get(f"/cases/{visit}").get_data(as_text=True)
+    finally:
+        event.remove(services.store.engine, "before_cursor_execute", record)
+    assert "等待：等候住户答复" in html
+    row = re.compile(r"SELECT cases\.id, cases\.number\b.* FROM cases WHERE cases\.number")
+    case_rows = [s for s in seen if row.match(s)]
+    assert len(case_rows) == 1, case_rows
+    # a timer due by the time of the view fires first, as it did: the page shows the case after it
+    clock.advance(minutes=11)
+    html = browser.get(f"/cases/{visit}").get_data(as_text=True)
+    assert "等待：等候住户答复" not in html
+    assert services.runtime.case_page_reads(visit, GUARD).view == services.runtime.get_case(visit, GUARD)
