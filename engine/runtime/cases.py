@@ -254,12 +254,12 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
             record_facts(tx, t)
             if self.after_transition is not None:
                 self.after_transition(tx, t)
-        if not opening and self.workflows.size:
-            # what this transition wrote, kept once it is committed (never after a rollback)
-            version = str(extra.get("process_version", record.process_version))
-            kept = CachedWorkflow(text=workflow, serializer_version=VERSION, process_version=version,
-                                  definition=t.definition, fingerprint=record.policy_fingerprint,
-                                  workflow=t.wf)
+        if not opening and "process_version" not in extra and self.workflows.size:
+            # what this transition wrote, kept once it is committed (never after a rollback); not a
+            # migrated case: its tasks were rewired onto another version's specs (a rare step: load it)
+            kept = CachedWorkflow(text=workflow, serializer_version=VERSION,
+                                  process_version=record.process_version, definition=t.definition,
+                                  fingerprint=record.policy_fingerprint, workflow=t.wf)
             tx.on_commit(lambda: self._keep_workflow(case_id, kept))
         if self.before_commit is not None:
             self.before_commit(point)

@@ -12,7 +12,8 @@ The rules that keep the object the same as a fresh load would be:
 - ``take`` removes the entry: the transition owns the object; two requests never share one.
 - ``Runtime._commit`` puts the new (text, workflow) back through ``tx.on_commit`` only: a rollback, an
   exception after the engine ran, puts nothing back, and the next transition loads from the database.
-  An opening is not kept (its number is swapped into the JSON text after the run).
+  An opening is not kept (its number is swapped into the JSON text after the run), nor a migrated
+  case (its tasks were rewired onto another version's specs): their next step loads them.
 - Before it is kept, ``canonicalize`` rebuilds what a live workflow holds differently from a loaded
   one: its data (SpiffWorkflow copies task data one level deep, so a live workflow shares nested
   values between tasks differently; JSON turns a tuple or a set into a list, a zoned datetime into

@@ -338,6 +338,29 @@ def test_a_step_that_fails_after_the_engine_ran_leaves_nothing_for_the_next(db_u
         desk.runtime.store.dispose()
 
 
+def test_a_migrated_case_is_not_kept_and_its_next_step_loads_the_new_version(tmp_path: Path) -> None:
+    from tests.scenarios.test_migration import NEXT, OWNER, current_files, deploy, edit, retitle, walk_to
+
+    desk = _desk(f"sqlite:///{tmp_path / 'k.db'}", 50)
+    try:
+        rt = desk.runtime
+        number = walk_to(desk, "visit_customer")
+        case_id = desk.case(number).id
+        assert case_id in rt.workflows._entries  # noqa: SLF001 - kept after its last step
+        label = deploy(desk, edit(current_files(desk), retitle("visit_customer", "上门沟通（新版）")))
+        (move,) = rt.migrate_cases("complaint", label, OWNER, dry_run=False)
+        assert move.moved
+        assert case_id not in rt.workflows._entries  # noqa: SLF001 - the migrated workflow is not kept
+        hits = rt.workflows.hits
+        desk.visit_photo(number)
+        desk.complete(number, "visit_customer", **NEXT["visit_customer"])
+        assert rt.workflows.hits == hits  # loaded on its new version
+        assert "reply_customer" in desk.open_tasks(number)
+        assert case_id in rt.workflows._entries  # noqa: SLF001 - and kept again
+    finally:
+        desk.runtime.store.dispose()
+
+
 # -- canonicalize: what a load gives -----------------------------------------------------------------------
 def _workflow(desk: Desk, number: str) -> tuple[Any, Any, str]:
     with desk.runtime.store.read() as tx:
