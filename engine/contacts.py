@@ -26,6 +26,7 @@ from engine.org_admin import reading_order, unit_target
 from engine.permissions import can, require, subject_of
 from engine.runtime.access import placement_of
 from engine.store import StaffRecord, Store, Tx, UnitRecord
+from engine.store.authenticated import known_actor
 from engine.store.org_repo import ContactChangeRecord, OrgRepo
 
 __all__ = ["Channel", "ContactCard", "Contacts", "PendingChange"]
@@ -105,7 +106,7 @@ class Contacts:
 
     @staticmethod
     def _who(tx: Tx, actor: str) -> tuple[StaffRecord, Any, dict[str, UnitRecord]]:
-        staff = tx.staff(actor)
+        staff = known_actor(actor) or tx.staff(actor)  # a web request's signed-in person is not read again
         if staff is None or not staff.active:
             raise NotFoundError(f"no active staff member {actor!r}", zh=f"没有在职员工 {actor}")
         units = tx.units()

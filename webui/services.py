@@ -855,20 +855,9 @@ class Services:
 
     def attachments(self, case_id: str) -> list[AttachmentView]:
         """Attachments of one case."""
-        found = wq.attachments(self.store, [case_id])
-        names = self.staff_names(sorted({a.uploaded_by for a in found}))
         return [
-            AttachmentView(
-                a.id,
-                a.filename,
-                a.content_type,
-                a.size,
-                a.sha256,
-                names.get(a.uploaded_by, a.uploaded_by),
-                a.uploaded_at,
-                a.stage,
-            )
-            for a in found
+            AttachmentView(a.id, a.filename, a.content_type, a.size, a.sha256, name, a.uploaded_at, a.stage)
+            for a, name in wq.named_attachments(self.store, case_id)  # with the uploaders' names
         ]
 
     def attachment_file(self, actor: Actor, number: str, attachment_id: int) -> tuple[Path, str, str]:

@@ -400,6 +400,24 @@ def _audit(
     tx.append_audit(case_id, [{"actor": actor, "action": action, "task_id": task_id, "data": data}], at)
 
 
+_ATTACHMENT_FIELDS = ("id", "case_id", "task_id", "filename", "content_type", "size", "sha256",
+                      "storage_path", "uploaded_by", "uploaded_at", "stage")
+
+
+def named_attachments(store: Store, case_id: str) -> list[tuple[AttachmentRow, str]]:
+    """A case's attachments, oldest first, each with its uploader's name (the login when no staff row
+    has it), in one statement: the case page read the attachments, then their uploaders' names."""
+    cols = [getattr(Attachment, name) for name in _ATTACHMENT_FIELDS]
+    stmt = (select(*cols, Staff.name).outerjoin(Staff, Staff.login == Attachment.uploaded_by)
+            .where(Attachment.case_id == case_id).order_by(Attachment.id))
+    with store.read() as tx:
+        out = []
+        for row in tx.session.execute(stmt):
+            record = AttachmentRow(**dict(zip(_ATTACHMENT_FIELDS, row[:-1], strict=True)))
+            out.append((record, row[-1] or record.uploaded_by))
+        return out
+
+
 def attachments(store: Store, case_ids: Sequence[str]) -> list[AttachmentRow]:
     """Attachments of some cases, oldest first."""
     with store.read() as tx:

@@ -260,3 +260,42 @@ def test_an_inbox_first_page_reads_no_empty_names_nor_a_count_of_nothing(login, 
         html = wang.get("/inbox?view=mine").get_data(as_text=True)
     assert "我的任务" in html and sum("FROM inbox_tasks" in s for s in seen) == 3
 
+
+
+def test_the_case_page_reads_its_attachments_with_their_uploaders_names(login, services):
+    """The attachments and their uploaders' names in one statement (a second read of the names before);
+    an uploader no staff row names shows as the login."""
+    import io
+
+    from PIL import Image
+
+    from engine.store.models import Attachment
+
+    wang = login("wang.fang")
+    number = open_complaint(wang)
+    api = services.issue_token("wang.fang", "test")
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 190, 170)).save(buffer, format="PNG")
+    response = wang.client.application.test_client().post(
+        f"/api/v1/cases/{number}/attachments", headers={"Authorization": f"Bearer {api}"},
+        data={"file": (io.BytesIO(buffer.getvalue()), "photo.png", "image/png")},
+        content_type="multipart/form-data")
+    assert response.status_code == 201, response.get_data(as_text=True)
+    case_id = services.runtime.get_case(number, "wang.fang").id
+    with statements(services) as seen:
+        [photo] = services.attachments(case_id)
+    assert len(seen) == 1 and "FROM attachments LEFT OUTER JOIN staff" in seen[0], seen
+    assert (photo.filename, photo.uploaded_by) == ("photo.png", "王芳")
+    with services.store.write() as tx:
+        tx.session.query(Attachment).filter(Attachment.case_id == case_id).update(
+            {"uploaded_by": "gone.person"})
+    assert services.attachments(case_id)[0].uploaded_by == "gone.person"
+
+
+def test_the_inbox_page_reads_the_signed_in_person_once(login, services):
+    """The inbox page's contact changes to acknowledge ask about the signed-in person: the session's
+    read answers it (its staff row was read a second time)."""
+    wang = login("wang.fang")
+    with statements(services) as seen:
+        assert "我的任务" in wang.get("/inbox").get_data(as_text=True)
+    assert _staff_reads(seen) == 0 and sum("FROM web_sessions" in s for s in seen) == 1
