@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from engine.errors import KefuError, NotFoundError
 from engine.permissions import Subject, Target, require, subject_of
 from engine.runtime.access import candidate_groups, load_staff
-from engine.runtime.serializer import completed_elements, upgrade_workflow_dict
+from engine.runtime.serializer import completed_elements, completed_elements_in, upgrade_workflow_dict
 from engine.runtime.views import CasePageReads, CaseView, InboxItem
 from engine.runtime.waits import WaitPoint, may_wait, waiting_points
 from engine.store import StaffRecord, Tx, UnitRecord
@@ -205,12 +205,18 @@ class InboxMixin:
 
     def _page_reads(self, tx: Tx, case: CaseRecord) -> CasePageReads:
         view = CaseView.build(case, tx.case_tasks(case.id), tx.case_audit(case.id))
+        try:  # the workflow's JSON parsed once for the path and the waits
+            definition = self._definition(tx, case.process_id, case.process_version)
+            stored = upgrade_workflow_dict(json.loads(case.workflow or "{}"), case.serializer_version)
+        except KefuError:
+            return CasePageReads(view, None, None)
         try:
-            path: list[str] | None = self._completed_path(tx, case)
+            path: list[str] | None = completed_elements_in(stored, definition.spec,
+                                                           definition.subprocess_specs)
         except KefuError:
             path = None
         try:
-            waits: list[WaitPoint] | None = self._waits(tx, case)
+            waits: list[WaitPoint] | None = self._waits(tx, case, stored)
         except KefuError:
             waits = None
         return CasePageReads(view, path, waits)
@@ -246,11 +252,14 @@ class InboxMixin:
         with self.store.read() as tx:
             return self._waits(tx, self._readable_case(tx, number, actor, workflow=True))
 
-    def _waits(self, tx: Tx, case: CaseRecord) -> list[WaitPoint]:
+    def _waits(self, tx: Tx, case: CaseRecord, stored: dict[str, Any] | None = None) -> list[WaitPoint]:
+        """``waiting_points`` of a case row read with its workflow (``stored``: its JSON already parsed
+        and upgraded, only read)."""
         if case.closed_at is not None:
             return []
         definition = self._definition(tx, case.process_id, case.process_version)
-        stored = upgrade_workflow_dict(json.loads(case.workflow or "{}"), case.serializer_version)
+        if stored is None:
+            stored = upgrade_workflow_dict(json.loads(case.workflow or "{}"), case.serializer_version)
         if not may_wait(stored, definition.spec, definition.subprocess_specs):
             return []  # only at user tasks: no rebuild of the workflow (a case page's most costly read)
         t = self._begin(tx, case, write=False)

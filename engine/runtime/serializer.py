@@ -12,7 +12,7 @@ and dict), applied in a chain until ``VERSION`` is reached.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -22,8 +22,8 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
 from engine.errors import ConflictError
 
-__all__ = ["UPGRADES", "VERSION", "completed_elements", "dump_workflow", "instance_registry", "load_workflow",
-           "spec_registry", "upgrade_workflow_dict"]
+__all__ = ["UPGRADES", "VERSION", "completed_elements", "completed_elements_in", "dump_workflow",
+           "instance_registry", "load_workflow", "spec_registry", "upgrade_workflow_dict"]
 
 VERSION = "1.5"
 
@@ -74,7 +74,12 @@ def completed_elements(text: str, version: str, spec: Any, subprocess_specs: dic
     without rebuilding the workflow (a case page's path costs a tenth of the rebuild). It walks the task
     tree as SpiffWorkflow's ``BpmnTaskIterator`` does: from the root into the children of finished
     tasks, and into the subprocess of any task that has one."""
-    dct = upgrade_workflow_dict(json.loads(text or "{}"), version)
+    stored = upgrade_workflow_dict(json.loads(text or "{}"), version)
+    return completed_elements_in(stored, spec, subprocess_specs)
+
+
+def completed_elements_in(dct: Mapping[str, Any], spec: Any, subprocess_specs: dict[str, Any]) -> list[str]:
+    """``completed_elements`` of workflow JSON already parsed and upgraded (``dct`` is only read)."""
     tasks = dct.get("tasks") or {}
     subprocesses = dct.get("subprocesses") or {}
     found: list[tuple[float, str]] = []

@@ -192,3 +192,31 @@ def test_the_case_page_reads_its_case_once_for_its_view_path_and_waits(
     html = browser.get(f"/cases/{visit}").get_data(as_text=True)
     assert "等待：等候住户答复" not in html
     assert services.runtime.case_page_reads(visit, GUARD).view == services.runtime.get_case(visit, GUARD)
+
+
+def test_the_case_page_parses_its_workflow_json_once(visit: str, services: Services,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The done path and the waits read the same parsed workflow JSON (it was parsed for each); only a
+    case that waits rebuilds its workflow besides, for the waits' timers."""
+    import engine.runtime.inbox as inbox
+    import engine.runtime.serializer as serializer
+
+    parsed: list[str] = []
+    for module in (inbox, serializer):
+        original = module.upgrade_workflow_dict
+
+        def counted(dct, version, _original=original):  # type: ignore[no-untyped-def]
+            parsed.append(version)
+            return _original(dct, version)
+
+        monkeypatch.setattr(module, "upgrade_workflow_dict", counted)
+    waiting = services.runtime.case_page_reads(visit, GUARD)
+    assert waiting.completed and waiting.waiting
+    assert len(parsed) == 2  # the page's parse, and the rebuild that finds the timer's due time
+    visitors.answer_host(services.runtime, "accepted", number=visit, actor=GUARD)  # now at 访客离开登记
+    parsed.clear()
+    at_task = services.runtime.case_page_reads(visit, GUARD)
+    assert len(parsed) == 1 and at_task.waiting == []
+    assert len(at_task.completed or []) > len(waiting.completed)
+    monkeypatch.undo()
+    assert at_task.completed == services.runtime.completed_elements(visit, GUARD)
