@@ -105,10 +105,15 @@ class Contacts:
                 for r in self.policy_of(units, code).get(key)]
 
     @staticmethod
-    def _who(tx: Tx, actor: str) -> tuple[StaffRecord, Any, dict[str, UnitRecord]]:
+    def _staff(tx: Tx, actor: str) -> StaffRecord:
         staff = known_actor(actor) or tx.staff(actor)  # a web request's signed-in person is not read again
         if staff is None or not staff.active:
             raise NotFoundError(f"no active staff member {actor!r}", zh=f"没有在职员工 {actor}")
+        return staff
+
+    @classmethod
+    def _who(cls, tx: Tx, actor: str) -> tuple[StaffRecord, Any, dict[str, UnitRecord]]:
+        staff = cls._staff(tx, actor)
         units = tx.units()
         return staff, subject_of(staff, units), units
 
@@ -255,9 +260,13 @@ class Contacts:
     def pending(self, actor: str) -> list[PendingChange]:
         """The open changes ``actor`` may acknowledge, the earliest due first."""
         with self.store.read() as tx:
-            _, subject, units = self._who(tx, actor)
+            staff = self._staff(tx, actor)
             repo = OrgRepo(tx)
             changes = repo.contact_changes()
+            if not changes:  # the usual inbox page: no organisation read for nothing to acknowledge
+                return []
+            units = tx.units()
+            subject = subject_of(staff, units)
             logins = sorted({c.changed_by for c in changes})
             people = {p.login: p.name for p in repo.all_staff(logins)} if logins else {}
         out = []

@@ -299,3 +299,12 @@ def test_the_inbox_page_reads_the_signed_in_person_once(login, services):
     with statements(services) as seen:
         assert "我的任务" in wang.get("/inbox").get_data(as_text=True)
     assert _staff_reads(seen) == 0 and sum("FROM web_sessions" in s for s in seen) == 1
+
+
+def test_an_inbox_page_without_contact_changes_reads_no_organisation(login, services):
+    """With no contact change to acknowledge (the usual case), the inbox page does not read every org
+    unit to decide who may acknowledge what."""
+    wang = login("wang.fang")
+    with statements(services) as seen:
+        assert "我的任务" in wang.get("/inbox").get_data(as_text=True)
+    assert not [s for s in seen if s.startswith("SELECT org_units.")], seen
