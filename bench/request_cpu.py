@@ -1,7 +1,7 @@
 """Server CPU per request, one request kind at a time, and what dominates it (cProfile).
 
     .venv/bin/python bench/request_cpu.py [--lifecycles 20] [--pg URL | --sqlite] [--profile] [--top 15]
-                                          [--workflow-cache N]
+                                          [--workflow-cache N] [--show KIND]
 
 The load bench's request kinds (``bench/load.py``), each through the web app as a WSGI app in this
 process (every layer of a request but the socket): intake of a complaint, a repair and a consultation
@@ -12,7 +12,10 @@ dropped) unless ``--sqlite``.
 
 Prints per kind: requests, CPU and wall milliseconds per request, and SQL statements per request (an
 SQLAlchemy ``before_cursor_execute`` hook plus psycopg's ``Cursor.execute``/``executemany`` for the
-statements run on the driver; a pipeline's statements count once each). ``--profile`` runs the same
+statements run on the driver; a pipeline's statements count once each) and, on PostgreSQL, round trips
+per request: a statement sent alone, a pipeline (one sync), a BEGIN, a COMMIT or ROLLBACK each count
+one; ``--show KIND`` lists the statements of the last measured request of that kind, each with its round
+trip. ``--profile`` runs the same
 requests again under cProfile, one profile per kind, and prints for each kind the functions with the
 most own time (any code) and the most cumulative time (kefu's functions and templates, Jinja's
 render, SpiffWorkflow's workflow (de)serialiser), with their share of the kind's profiled time;
@@ -55,18 +58,30 @@ class Meter:
         self.wall: dict[str, float] = defaultdict(float)
         self.count: dict[str, int] = defaultdict(int)
         self.statements: dict[str, int] = defaultdict(int)
+        self.trips: dict[str, int] = defaultdict(int)
+        self.shown: dict[str, list[str]] = {}
         self.profiles: dict[str, cProfile.Profile] = {}
         self.profile = profile
         self.current: str | None = None
 
-    def statement(self) -> None:
+    def statement(self, text: str = "", trip: bool = False) -> None:
         if self.current is not None:
             self.statements[self.current] += 1
+            if trip:
+                self.trips[self.current] += 1
+            self.shown.setdefault(self.current, []).append(f"{'trip' if trip else '    '}  {text}")
+
+    def round_trip(self, text: str) -> None:
+        """A round trip that is no statement of a cursor (BEGIN, a pipeline's sync, COMMIT)."""
+        if self.current is not None:
+            self.trips[self.current] += 1
+            self.shown.setdefault(self.current, []).append(f"trip  {text}")
 
     @contextmanager
     def measure(self, kind: str) -> Iterator[None]:
         profiler = self.profiles.setdefault(kind, cProfile.Profile()) if self.profile else None
         self.current = kind
+        self.shown[kind] = []
         w0, c0 = time.perf_counter(), time.process_time()
         if profiler is not None:
             profiler.enable()
@@ -83,22 +98,57 @@ class Meter:
 
 def _count_statements(engine: Any, meter: Meter) -> None:
     """Every statement sent: psycopg's cursors on PostgreSQL (SQLAlchemy's and the driver's own),
-    SQLAlchemy's hook on SQLite."""
+    SQLAlchemy's hook on SQLite; on PostgreSQL also the round trips (``Meter.round_trip``)."""
     if engine.dialect.name != "postgresql":
         from sqlalchemy import event
 
         event.listen(engine, "before_cursor_execute", lambda *a, **k: meter.statement())
         return
     import psycopg
+    from psycopg import pq
+
+    def text(query: Any) -> str:
+        raw = query.decode() if isinstance(query, bytes) else query if isinstance(query, str) else str(query)
+        return " ".join(raw.split())[:160]
 
     for name in ("execute", "executemany"):
         original = getattr(psycopg.Cursor, name)
 
-        def wrapped(self: Any, *args: Any, _original: Callable[..., Any] = original, **kw: Any) -> Any:
-            meter.statement()
-            return _original(self, *args, **kw)
+        def wrapped(self: Any, query: Any, *args: Any, _original: Callable[..., Any] = original,
+                    **kw: Any) -> Any:
+            conn = self.connection
+            if not conn._autocommit and conn.pgconn.transaction_status == pq.TransactionStatus.IDLE:
+                meter.round_trip("BEGIN")  # psycopg sends it first, alone (in a pipeline too: with a sync)
+            # alone: its own round trip (an executemany outside a pipeline is one pipeline: one too)
+            meter.statement(text(query), trip=conn._pipeline is None)
+            return _original(self, query, *args, **kw)
 
         setattr(psycopg.Cursor, name, wrapped)
+    enter = psycopg.Pipeline.__enter__
+
+    def entered(self: Any) -> Any:
+        if self.level == 0:
+            meter.round_trip("(pipeline: the statements below it, one sync)")
+        return enter(self)
+
+    fetch = psycopg.Cursor._fetch_pipeline
+
+    def fetched(self: Any) -> Any:
+        if self._execmany_returning is not False and not self.pgresult and self._conn._pipeline:
+            meter.round_trip("(flush: the pipeline's statements so far, up to this result)")
+        return fetch(self)
+
+    psycopg.Cursor._fetch_pipeline = fetched  # type: ignore[method-assign]
+    for name in ("commit", "rollback"):
+        original = getattr(psycopg.Connection, name)
+
+        def ended(self: Any, _original: Callable[..., Any] = original, _name: str = name) -> Any:
+            if self.pgconn.transaction_status != pq.TransactionStatus.IDLE:
+                meter.round_trip(_name.upper())
+            return _original(self)
+
+        setattr(psycopg.Connection, name, ended)
+    psycopg.Pipeline.__enter__ = entered  # type: ignore[method-assign]
 
 
 def _png() -> bytes:
@@ -191,12 +241,16 @@ def run(db_url: str, data_dir: Path, args: argparse.Namespace) -> None:
     backend = "SQLite" if db_url.startswith("sqlite") else "PostgreSQL"
     print(f"{args.lifecycles} rounds on {backend} (each: 3 intakes, a complaint's 11 steps with the pages "
           f"before each); {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
-    print(f"{'kind':22}{'req':>6}{'CPU ms':>9}{'wall ms':>9}{'stmts':>7}")
+    pg = backend == "PostgreSQL"
+    print(f"{'kind':22}{'req':>6}{'CPU ms':>9}{'wall ms':>9}{'stmts':>7}" + (f"{'trips':>7}" if pg else ""))
     for kind in KINDS:
         c = meter.count[kind]
         if c:
             print(f"{kind:22}{c:6d}{meter.cpu[kind] * 1000 / c:9.2f}{meter.wall[kind] * 1000 / c:9.2f}"
-                  f"{meter.statements[kind] / c:7.2f}")
+                  f"{meter.statements[kind] / c:7.2f}" + (f"{meter.trips[kind] / c:7.2f}" if pg else ""))
+    for kind in args.show or []:
+        print(f"\n--- the last {kind} request's statements ---")
+        print("\n".join(meter.shown.get(kind, ["(none)"])))
     if not args.profile:
         services.store.dispose()
         return
@@ -240,6 +294,8 @@ def main() -> int:
                         or "postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--sqlite", action="store_true", help="a SQLite file instead of PostgreSQL")
     parser.add_argument("--profile", action="store_true", help="then profile each kind (cProfile)")
+    parser.add_argument("--show", action="append", choices=KINDS, metavar="KIND",
+                        help="list the statements of the last request of KIND (repeatable)")
     parser.add_argument("--top", type=int, default=15, help="profile lines per list (default 15)")
     parser.add_argument("--dump", metavar="DIR", help="with --profile: also write each kind's profile to DIR")
     parser.add_argument("--workflow-cache", type=int, default=None, metavar="N",
