@@ -155,10 +155,14 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
         """The policy of the most specific unit that has one (project, then subsidiary, then group).
 
         With ``tx`` and a policy source that knows published versions (``engine.policy_versions``),
-        the versions in force are read in that transaction: the case pins what is in force now.
+        the versions in force are read in that transaction (inside a web request: the request's
+        reading, ``current_in``, read in ``tx`` when it has none yet): the case pins what is in force.
         """
         policies = self.policies
-        if tx is not None and hasattr(policies, "current"):
+        if tx is not None and hasattr(policies, "current_in"):
+            # read in ``tx``, once per web request: the step's notifications ask the same reading
+            policies = policies.current_in(tx)
+        elif tx is not None and hasattr(policies, "current"):
             policies = policies.current(tx)
         known = getattr(policies, "units", None)
         for code in codes:
@@ -213,35 +217,40 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
                           workflow=workflow, clock=self.clock, zone=zone, runtime=self, actor=actor)
 
     def _commit(self, t: Transition, point: str, **extra: Any) -> CaseRecord:
-        """Sync, then write the case row (one INSERT/UPDATE, with ``extra`` columns), audit events and
-        inbox rows. An opening case takes its number last: its workflow is synced and serialised with
-        the placeholder first, and its facts (with their report cells) and notifications are written
-        with it, so under the sequence row's lock run only the number's swap into what is written (the
-        JSON text, the case fields, the rows, the events; the facts and notifications by an update),
-        the case's writes and the commit."""
+        """Sync, then write the case row (one INSERT/UPDATE, with ``extra`` columns), audit events,
+        inbox rows and the step's facts. An opening case takes its number last: its workflow is synced
+        and serialised with the placeholder first, its notifications written and its facts (with their
+        report cells) sent with it, so under the sequence row's lock run only the number's swap into
+        what is written (the JSON text, the case fields, the rows, the events; the facts and
+        notifications by an update), the case's writes and the commit.
+
+        On PostgreSQL the writes go in one pipeline (``Tx.case_writes``): a step's facts, audit events,
+        case row and inbox rows in one round trip; an opening's facts and number allocation in one (the
+        facts first: the number's row is locked after their cells' upsert), its case writes in a
+        second. What reads (the notifications' recipients) runs outside it."""
         changes = t.sync()
         workflow = dump_workflow(t.wf)
         tx, case_id = t.tx, t.case["id"]
         opening = t.pending_number is not None
-        if t.pending_number is not None:
-            # Before the allocation, with the placeholder: the case's facts with their report cells (an
-            # upsert of cells sharded by case id, so concurrent intakes rarely share one) and the
-            # step's notifications (their recipients read, their rows written); the number is put into
-            # them after it by plain updates (``renumber_opened``).
-            placeholder = t.pending_number[0]
-            record_facts(tx, t)
-            told = self.after_transition(tx, t) if self.after_transition is not None else 0
-            t.take_number()
-            number = t.case["number"]
-            workflow = workflow.replace(placeholder, number)
-            changes = t.renumbered(placeholder, number)
-        changes.pop("id", None)
-        changes.update(extra)
-        # PostgreSQL: the case's writes in one round trip (a pipeline); an opening's right after its
-        # number is taken, so under the sequence row's lock run the allocation, this and the commit.
+        # The step's notifications (their recipients read, their rows written) before the pipeline; an
+        # opening's with the placeholder, the number put into them after it (``renumber_opened``).
+        told = self.after_transition(tx, t) if self.after_transition is not None else 0
         with tx.case_writes():
             if opening:
+                # The case's facts with their report cells (an upsert of cells sharded by case id, so
+                # concurrent intakes rarely share one), sent with the allocation right behind them: the
+                # number's row is locked once the cells are written, and the allocation's result is the
+                # pipeline's first wait. The number is put into the facts by a plain update.
+                assert t.pending_number is not None
+                placeholder = t.pending_number[0]
+                record_facts(tx, t)
+                t.take_number()
+                number = t.case["number"]
+                workflow = workflow.replace(placeholder, number)
+                changes = t.renumbered(placeholder, number)
                 tx.renumber_opened(case_id, placeholder, number, notified=told != 0)
+            changes.pop("id", None)
+            changes.update(extra)
             tx.append_audit(case_id, t.events, t.now)
             record = tx.update_case(case_id, **changes, workflow=workflow, serializer_version=VERSION)
             task_changes = t.task_field_changes(changes)
@@ -250,10 +259,8 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
                 tx.update_case_tasks(case_id, **task_changes)  # before the new rows, which have the values
             tx.delete_tasks(t.deleted_rows)
             tx.add_tasks(t.new_rows)
-        if not opening:
-            record_facts(tx, t)
-            if self.after_transition is not None:
-                self.after_transition(tx, t)
+            if not opening:
+                record_facts(tx, t)
         if not opening and "process_version" not in extra and self.workflows.size:
             # what this transition wrote, kept once it is committed (never after a rollback); not a
             # migrated case: its tasks were rewired onto another version's specs (a rare step: load it)
@@ -371,6 +378,7 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
                 self._open_row(tx, task_id)  # raises: who completed it, or why it was cancelled
             assert case is not None
             t = self._begin(tx, case, staff.login)
+            t.actor_staff = staff  # a sticky lane's next step asks whether they hold its group
             if task_id not in t.rows:  # the winner of a race removed it while we waited for the lock
                 self._open_row(tx, task_id)
             row = t.rows[task_id]

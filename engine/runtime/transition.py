@@ -170,6 +170,8 @@ class Transition:
         self.told_lanes: set[str] = set()  # lanes whose new steps a service task already told (R2.4)
         self._units: dict[str, UnitRecord] | None = None
         self._actor_groups: frozenset[str] | None = None
+        # the actor's staff record as the step's caller read it (``load_staff``): ``holds`` asks no more
+        self.actor_staff: Any = None
         self.ledger: list[dict[str, Any]] = list(workflow.data.get(PROVISIONAL_DEADLINES, ()))
         self.noted: list[dict[str, Any]] = []  # provisional deadlines computed in this transition
         # An opening case's number, taken late (``take_number``): (placeholder, allocate) until then.
@@ -225,7 +227,8 @@ class Transition:
         if self.actor == "system" or self.completed_task is None:
             return False
         if self._actor_groups is None:
-            staff = self.tx.staff(self.actor)
+            known = self.actor_staff
+            staff = known if known is not None and known.login == self.actor else self.tx.staff(self.actor)
             self._actor_groups = frozenset(candidate_groups(staff)) if staff is not None and staff.active \
                 else frozenset()
         return group in self._actor_groups

@@ -8,6 +8,7 @@ never one row per case (except the list of complaints the report prints, fetched
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -266,9 +267,10 @@ class ReportRepo:
         # (pipeline). An update first locks the row (a transition holds its case's lock already; any
         # other writer waits here), so the statement's snapshot, taken after, has the row as it
         # stands: the contribution taken out is the one that was added (with only the UPDATE waiting,
-        # a concurrent writer's version would be updated but the older one taken out).
+        # a concurrent writer's version would be updated but the older one taken out). Inside the
+        # step's pipeline (``CaseTx.case_writes``) they join it: no round trip of their own.
         driver: Any = self.conn.connection.driver_connection
-        with driver.pipeline():
+        with nullcontext() if driver._pipeline is not None else driver.pipeline():  # noqa: SLF001
             if case_id is not None:
                 driver.execute("SELECT 1 FROM case_stats WHERE case_id = %s FOR UPDATE", [case_id],
                                prepare=True)

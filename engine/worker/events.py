@@ -44,7 +44,9 @@ def on_transition(tx: Tx, transition: Any, notify_policy: Any = None) -> int:
     """Queue what this transition tells people; returns how many rows were written.
 
     ``notify_policy`` says how and in which words (``notifications.*``: the unit's current policy,
-    so that an edited message template applies at once); the case's pinned policy by default.
+    so that an edited message template applies at once); the case's pinned policy by default. A
+    callable is asked for it only when the transition tells someone: most steps tell nobody, and
+    the policy in force is a read of the published versions.
     """
     case = transition.case
     signed = (case.get("process_id") == COMPLAINT and case.get("status") == DISPATCHED
@@ -56,6 +58,8 @@ def on_transition(tx: Tx, transition: Any, notify_policy: Any = None) -> int:
     notices = [(row, roles) for row, roles in getattr(transition, "notices", []) if roles]
     if not rows and not notices:
         return 0
+    if callable(notify_policy):
+        notify_policy = notify_policy()
     repo = WorkerRepo(tx)
     directory = Directory(repo.all_staff(), transition.units())
     notifier = Notifier(repo, notify_policy or transition.policy, transition.now)
@@ -107,7 +111,7 @@ def install(runtime: Any) -> None:
     """Have ``runtime`` call ``on_transition`` inside each transition's transaction."""
 
     def after(tx: Tx, transition: Any) -> int:
-        return on_transition(tx, transition, current_policy(runtime.policies, transition.case, tx))
+        return on_transition(tx, transition, lambda: current_policy(runtime.policies, transition.case, tx))
 
     runtime.after_transition = after
 

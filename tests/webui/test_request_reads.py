@@ -204,7 +204,8 @@ def test_a_staff_change_inside_a_request_reads_the_staff_row_again(services):
 def test_a_transitions_notifications_read_the_policy_in_its_own_transaction(login, services):
     """The notifications of a step read the versions in force inside the step's transaction when the
     request has not read them yet: one pooled connection at a time (they took a second one, a read
-    beside every such write)."""
+    beside every such write). A step that tells nobody does not read them at all (it did, every
+    step: a round trip of each completion)."""
     from engine.worker.events import install
 
     install(services.runtime)  # as kefu serve does (build_services)
@@ -212,8 +213,46 @@ def test_a_transitions_notifications_read_the_policy_in_its_own_transaction(logi
     number = open_complaint(wang)
     task = services.runtime.get_case(number, "wang.fang").tasks[0]
     with services.request(), statements(services) as seen, most_connections(services) as most:
-        services.runtime.complete_task(task.task_id, "wang.fang", RAISE_ORDER)
+        services.runtime.complete_task(task.task_id, "wang.fang", RAISE_ORDER)  # tells nobody
     assert most[0] == 1
+    assert _published_heads(seen) == 0
+    tasks = services.runtime.get_case(number, "wang.fang").tasks
+    sign = next(t for t in tasks if t.task_name == "sign_order")
+    with services.store.read() as tx:
+        before = tx.conn.exec_driver_sql("SELECT count(*) FROM outbox_messages").scalar()
+    with services.request(), statements(services) as seen, most_connections(services) as most:
+        services.runtime.complete_task(sign.task_id, "lin.lihua", {"order_decision": "sign"})  # R2.10
+    with services.store.read() as tx:
+        assert tx.conn.exec_driver_sql("SELECT count(*) FROM outbox_messages").scalar() > before  # told
+    assert most[0] == 1
+    assert _published_heads(seen) == 1
+
+
+def test_an_intake_reads_the_policy_versions_once(login, services):
+    """An intake through the API reads the versions in force once: the request's reading is the one the
+    case pins (read in its transaction when the request has none yet) and its notifications use; it
+    read them two or three times (the request, the opening's transaction, the notifications)."""
+    from engine.worker.events import install
+
+    install(services.runtime)  # as kefu serve does (build_services)
+    wang = login("wang.fang")
+    api = services.issue_token("wang.fang", "test")
+    bare = wang.client.application.test_client()
+    with statements(services) as seen:
+        opened = bare.post("/api/v1/cases", headers={"Authorization": f"Bearer {api}"}, json={
+            "process": "complaint", "data": {
+                "customer_name": "刘先生", "customer_phone": "13800138000", "room": "3栋1单元1202",
+                "category": "facilities", "description": "楼上漏水", "customer_request": "尽快维修",
+                "channel": "phone", "urgency": "normal", "scope": "household", "severity": "general",
+                "read_back_confirmed": True}})
+    assert opened.status_code == 201, opened.get_data(as_text=True)
+    assert _published_heads(seen) == 1
+    with services.request(), statements(services) as seen:  # no reading yet: read in the transaction
+        services.runtime.open_case("complaint", {
+            "customer_name": "刘先生", "customer_phone": "13800138001", "room": "3栋1单元1203",
+            "category": "facilities", "description": "楼上漏水", "customer_request": "尽快维修",
+            "channel": "phone", "urgency": "normal", "scope": "household", "severity": "general",
+            "read_back_confirmed": True}, "wang.fang")
     assert _published_heads(seen) == 1
 
 

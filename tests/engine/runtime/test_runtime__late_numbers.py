@@ -216,15 +216,15 @@ def test_the_workflow_is_serialised_before_the_number_is_taken(rt: Runtime, stor
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """Under the sequence row's lock run only the number's swap, the writes and the commit: the
     workflow JSON (the slowest part of writing a case) is made before, with the placeholder, and the
-    number put into the text; so are the case's facts (with their report cells) and the step's
-    notifications, the number put in by an update; the rows, the search columns, the facts and the
-    audit log get the real number."""
+    number put into the text; so are the step's notifications and the case's facts (with their report
+    cells, sent in one round trip with the allocation, before it), the number put in by an update;
+    the rows, the search columns, the facts and the audit log get the real number."""
     from engine.search import search_columns
 
     order = _watch_the_opening(monkeypatch, rt)
     case = open_ticket(rt, room="3-1-1202")
-    assert order == ["dump with the placeholder", "facts with the placeholder",
-                     "notifications with the placeholder", "number"]
+    assert order == ["dump with the placeholder", "notifications with the placeholder",
+                     "facts with the placeholder", "number"]
     assert case.number == "T-SZP-2026-000001"
     with store.engine.connect() as conn:
         assert conn.execute(text("SELECT number FROM case_stats")).scalars().all() == [case.number]
@@ -256,8 +256,8 @@ def test_on_postgresql_the_report_cells_are_written_before_the_number_is_taken(
         assert ReportRepo(tx).build_cells("Asia/Shanghai", rt.clock.now())
     order = _watch_the_opening(monkeypatch, rt)
     numbers = [open_ticket(rt, room=f"3-1-{i:04d}").number for i in range(3)]
-    assert order == ["dump with the placeholder", "facts with the placeholder",
-                     "notifications with the placeholder", "number"] * 3
+    assert order == ["dump with the placeholder", "notifications with the placeholder",
+                     "facts with the placeholder", "number"] * 3
     assert numbers == [f"T-SZP-2026-{i:06d}" for i in (1, 2, 3)]
     with store.engine.connect() as conn:
         assert sorted(conn.execute(text("SELECT number FROM case_stats")).scalars()) == numbers
