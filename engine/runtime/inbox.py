@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import tzinfo
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -151,23 +152,26 @@ class InboxMixin:
         now = self.clock.now()
         with self.store.write() as tx:
             staff = load_staff(tx, actor)
-            row = self._open_row(tx, task_id)
-            case = tx.lock_case(case_id=row.case_id)
-            row = self._open_row(tx, task_id)  # again, now that the case is locked
+            # The case locked with its open rows in one statement (as a completion does), the task's row
+            # among them; a task no longer open is explained by _open_row (completed by whom, cancelled).
+            case = tx.lock_case_of_task(task_id)
+            row = next((t for t in tx.case_tasks(case.id) if t.task_id == task_id), None) if case else None
+            if case is None or row is None:
+                row = self._open_row(tx, task_id)  # raises unless it opened meanwhile: then as before
+                case = tx.lock_case(case_id=row.case_id)
+                row = self._open_row(tx, task_id)  # again, now that the case is locked
             assert case is not None
             require(subject_of(staff, tx.units), "task.claim" if claim else "task.release",
                     Target.of_task(row, case.first_receiver, self._policy(tx, case.policy_fingerprint)))
-            if claim:
-                values: dict[str, Any] = {"assignee": staff.login, "claimed_at": now}
-            else:
-                values = {"assignee": row.default_assignee, "claimed_at": None}
-            tx.update_task(task_id, **values)
+            assignee, claimed_at = (staff.login, now) if claim else (row.default_assignee, None)
             event = {"actor": staff.login, "action": "task.claimed" if claim else "task.released",
                      "task_id": task_id, "data": {"task": row.task_spec, "title": row.title}}
-            tx.append_audit(case.id, [event], now)
-            tx.update_case(case.id)
-            row = tx.task(task_id) or row
-        return InboxItem.from_record(row)
+            with tx.case_writes():  # PostgreSQL: the row, the audit event and the case row in one round trip
+                tx.set_assignee(task_id, assignee, claimed_at)
+                tx.append_audit(case.id, [event], now)
+                tx.update_case(case.id)
+        # the row as written (it was read again after the write: a statement for what is known)
+        return InboxItem.from_record(replace(row, assignee=assignee, claimed_at=claimed_at))
 
     def get_case(self, number: str, actor: str) -> CaseView:
         """A case with its open tasks and its timeline from the audit log."""

@@ -84,6 +84,8 @@ _UPDATE_CASE = DirectWrite(
     .where(CASES.c.id == bindparam("_id"), CASES.c.version == bindparam("_seen"))
     .values({**{k: bindparam(k) for k in _UPDATABLE}, "version": bindparam("_next")})
 )
+_SET_ASSIGNEE = DirectWrite(update(TASKS).where(TASKS.c.task_id == bindparam("_task")).values(
+    assignee=bindparam("assignee"), claimed_at=bindparam("claimed_at")))
 _SELECT_TASK = select(TASKS).where(TASKS.c.task_id == bindparam("task_id"))
 _CASE_TASKS = select(TASKS).where(TASKS.c.case_id == bindparam("case_id")).order_by(TASKS.c.created_at)
 _INSERT_TASKS = DirectWrite(insert(TASKS).values({k: bindparam(k) for k in TASK_FIELDS}))
@@ -328,6 +330,12 @@ class CaseTx:
         """Change one inbox row."""
         self._prefetched.clear()
         self.conn.execute(update(TASKS).where(TASKS.c.task_id == task_id).values(**values))
+
+    def set_assignee(self, task_id: str, assignee: str | None, claimed_at: datetime | None) -> None:
+        """Claim or release one inbox row: in the open ``case_writes`` pipeline with the case's other
+        writes (PostgreSQL), else at once."""
+        self._prefetched.clear()
+        self._send(_SET_ASSIGNEE, [{"_task": task_id, "assignee": assignee, "claimed_at": claimed_at}])
 
     def update_case_tasks(self, case_id: str, **values: Any) -> None:
         """Copy changed case fields onto every open row of the case."""
