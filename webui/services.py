@@ -160,9 +160,11 @@ class Services:
                            for d in self.registry.startable()}  # a stage opens no case of its own
         return self._desks
 
-    def group_holders(self, groups: list[str]) -> dict[str, list[tuple[str, str]]]:
-        """``role@unit`` → [(login, name)] of who holds it now (for "who may take this task")."""
-        return wq.group_holders(self.store, groups)
+    def group_holders(self, groups: list[str],
+                      units: Mapping[str, Any] | None = None) -> dict[str, list[tuple[str, str]]]:
+        """``role@unit`` → [(login, name)] of who holds it now (for "who may take this task");
+        ``units``: every org unit (``units()``), when the caller has them."""
+        return wq.group_holders(self.store, groups, units)
 
     def policy_desk(self) -> PolicyDesk:
         """Policy pages, drafts, review and publishing (every method asks the permission function)."""

@@ -280,7 +280,7 @@ def case_page(
         return value if full_phone or spec.get("type") != "phone" else mask_phone(str(value))
 
     latest = latest_values(raw_timeline)
-    holders = services.group_holders([t.candidate_group for t in open_tasks if t.candidate_group])
+    holders = services.group_holders([t.candidate_group for t in open_tasks if t.candidate_group], units)
     # A queue nobody holds (e.g. a department without a head, R2.4): the org admins who could fix it,
     # the case's subsidiary's first, else the group's
     nobody = [t for t in open_tasks if t.assignee is None and t.candidate_group
@@ -289,7 +289,7 @@ def case_page(
     if nobody:
         above = units.get(case.subsidiary or "")
         places = [case.subsidiary, above.parent if above is not None else None]
-        admins = services.group_holders([f"org_admin@{p}" for p in places if p])
+        admins = services.group_holders([f"org_admin@{p}" for p in places if p], units)
         fixers = next(([name for _login, name in admins[f"org_admin@{p}"]] for p in places
                        if p and admins.get(f"org_admin@{p}")), [])
     roles = {str(r["code"]): r for r in (policy.get("roles") if policy.has("roles") else [])}
@@ -458,7 +458,7 @@ def _escalation(services: Any, actor: Actor, case: Any, data: Mapping[str, Any],
     role, unit, _assignee = resolve_lane(binding, {"project": case.project, "subsidiary": case.subsidiary},
                                          lambda: units)
     group = f"{role}@{unit}" if role and unit else ""
-    holders = services.group_holders([group]).get(group, []) if group else []
+    holders = services.group_holders([group], units).get(group, []) if group else []
     roles = {str(r["code"]): r for r in (policy.get("roles") if policy.has("roles") else [])}
     role_entry = roles.get(str(role or ""), {})
     role_name = {"zh": str(role_entry.get("name") or role or ""),

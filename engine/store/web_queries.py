@@ -7,7 +7,7 @@ query applies it, so a page can only show rows its reader may see.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -241,26 +241,34 @@ def staff_names(store: Store, logins: Sequence[str] | None = None) -> dict[str, 
         return {login: name for login, name in tx.session.execute(stmt)}
 
 
-def group_holders(store: Store, groups: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
+def group_holders(store: Store, groups: Sequence[str],
+                  org: Mapping[str, Any] | None = None) -> dict[str, list[tuple[str, str]]]:
     """``role@unit`` → [(login, name)] of the active staff who hold it (``group_holders_in``)."""
     if not any("@" in g for g in groups):
         return {}
     with store.read() as tx:
-        return group_holders_in(tx.session, groups)
+        return group_holders_in(tx.session, groups, org)
 
 
-def group_holders_in(session: Any, groups: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
+def group_holders_in(session: Any, groups: Sequence[str],
+                     org: Mapping[str, Any] | None = None) -> dict[str, list[tuple[str, str]]]:
     """``role@unit`` → [(login, name)] of the active staff who hold it: the role in that unit or in one of
     its departments (whose staff hold their roles in the parent too). Staff of other units who hold a
-    named ``role@unit`` are not listed (their rows would all have to be read). ``session``: an open one."""
+    named ``role@unit`` are not listed (their rows would all have to be read). ``session``: an open one;
+    ``org``: every org unit by code (``Tx.units()``) when the caller has read them (the departments
+    are then found there, not read again)."""
     wanted = {g for g in groups if "@" in g}
     if not wanted:
         return {}
     units = {g.split("@", 1)[1] for g in wanted}
     out: dict[str, list[tuple[str, str]]] = {g: [] for g in wanted}
-    parent = {str(code): str(up) for code, up in session.execute(
-        select(OrgUnit.code, OrgUnit.parent)
-        .where(OrgUnit.parent.in_(units), OrgUnit.kind == "department")).all()}
+    if org is not None:
+        parent = {str(code): str(u.parent) for code, u in org.items()
+                  if u.parent in units and u.kind == "department"}
+    else:
+        parent = {str(code): str(up) for code, up in session.execute(
+            select(OrgUnit.code, OrgUnit.parent)
+            .where(OrgUnit.parent.in_(units), OrgUnit.kind == "department")).all()}
     rows = session.execute(
         select(Staff.login, Staff.name, Staff.unit, Staff.roles)
         .where(Staff.active.is_(True), Staff.unit.in_(units | set(parent))).order_by(Staff.login)).all()

@@ -347,3 +347,21 @@ def test_an_inbox_page_without_contact_changes_reads_no_organisation(login, serv
     with statements(services) as seen:
         assert "我的任务" in wang.get("/inbox").get_data(as_text=True)
     assert not [s for s in seen if s.startswith("SELECT org_units.")], seen
+
+
+def test_the_case_page_finds_the_queues_departments_in_the_units_it_read(login, services):
+    """Who holds a case's open queue counts the staff of its unit's departments: the case page has read
+    every org unit already and finds the departments there, not in another read of ``org_units``; the
+    holders are the same as the read's."""
+    from engine.store.web_queries import group_holders
+
+    wang = login("wang.fang")
+    number = open_complaint(wang)
+    [task] = services.runtime.get_case(number, "wang.fang").tasks
+    assert task.candidate_group
+    with statements(services) as seen:
+        assert wang.get(f"/cases/{number}").status_code == 200
+    assert len([s for s in seen if s.startswith("SELECT org_units.")]) == 1, seen  # every unit, once
+    groups = [task.candidate_group, "org_admin@sz-property", "cs_manager@sz-property"]
+    read = group_holders(services.store, groups)
+    assert group_holders(services.store, groups, services.units()) == read and any(read.values())
