@@ -10,7 +10,7 @@ of tasks no longer READY go, case fields are copied from the workflow data, and
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -172,6 +172,8 @@ class Transition:
         self._actor_groups: frozenset[str] | None = None
         # the actor's staff record as the step's caller read it (``load_staff``): ``holds`` asks no more
         self.actor_staff: Any = None
+        self._department_units: dict[tuple[str, tuple[str, ...]], str | None] = {}
+        self._unit_roles: dict[str, list[list[str]]] = {}  # unit → its active staff's roles (``_held``)
         self.ledger: list[dict[str, Any]] = list(workflow.data.get(PROVISIONAL_DEADLINES, ()))
         self.noted: list[dict[str, Any]] = []  # provisional deadlines computed in this transition
         # An opening case's number, taken late (``take_number``): (placeholder, allocate) until then.
@@ -428,24 +430,41 @@ class Transition:
         department ``cooperating`` (R2.4), in the project's unit of that department when someone there
         holds the role, else in the company's (a project's 工程维修组 without a head)."""
         if binding.get("scope") != "cooperating_department":
-            return resolve_lane(binding, self.case, self.units, self.tx.department_unit)
+            return resolve_lane(binding, self.case, self.units, self.department_unit)
         where = {**self.case, "cooperating_department": cooperating}
-        found = resolve_lane(binding, where, self.units, self.tx.department_unit)
+        found = resolve_lane(binding, where, self.units, self.department_unit)
         if where.get("project") and not self._held(found[0], found[1]):
-            found = resolve_lane(binding, {**where, "project": None}, self.units, self.tx.department_unit)
+            found = resolve_lane(binding, {**where, "project": None}, self.units, self.department_unit)
         return found
 
+    def department_unit(self, department: str, parents: Sequence[str]) -> str | None:
+        """``Tx.department_unit``, asked once per transition for each department and parents: a step
+        opening several tasks (a dispatch's lead and cooperating departments, each lane resolved again
+        for its escalation) asked the same question up to four times."""
+        key = (department, tuple(parents))
+        if key not in self._department_units:
+            self._department_units[key] = self.tx.department_unit(department, parents)
+        return self._department_units[key]
+
     def _held(self, role: str | None, unit: str | None) -> bool:
-        """True when an active staff member of ``unit`` holds ``role`` there."""
+        """True when an active staff member of ``unit`` holds ``role`` there (asked once per transition
+        for each unit)."""
         if not role or not unit:
             return False
+        roles = self._unit_roles.get(unit)
+        if roles is None:
+            roles = self._unit_roles[unit] = self._roles_in(unit)
+        return any(role in held or f"{role}@{unit}" in held for held in roles)
+
+    def _roles_in(self, unit: str) -> list[list[str]]:
+        """The roles of each active staff member of ``unit``."""
         from sqlalchemy import select
 
         from engine.store.models import Staff
 
         rows = self.tx.session.execute(
             select(Staff.roles).where(Staff.active.is_(True), Staff.unit == unit)).scalars().all()
-        return any(role in (roles or []) or f"{role}@{unit}" in (roles or []) for roles in rows)
+        return [list(roles or []) for roles in rows]
 
     def _terminated_by(self, task_id: str) -> str | None:
         """The name of the terminate end event reached in this transition while the step ``task_id`` was
@@ -538,7 +557,7 @@ class Transition:
 
             escalated = lane_escalation(binding, role, unit, self.case, self.units,
                                         lambda groups: group_holders_in(self.tx.session, groups),
-                                        self.tx.department_unit)
+                                        self.department_unit)
             if escalated is not None:
                 role, unit = escalated["role"], escalated["unit"]
         title = info.title if info is not None else (task.task_spec.bpmn_name or task.task_spec.name)
