@@ -8,7 +8,7 @@ engine call. The engine then applies its own rules and permissions.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import datetime, time, timedelta
 from functools import wraps
 from typing import Any
@@ -21,6 +21,7 @@ from engine.store.case_queries import CaseFilter
 from engine.store.web_queries import COUNT_CAP, SORTS, VIEWS, InboxFilter
 from webui.context import services
 from webui.form_schema import NO_NUL, FormSchemas, problems
+from webui.models import InboxRow
 from webui.openapi import CASE_LIST_PARAMS, ITEMS_PER_PAGE, MONTH, QUARTER, YEAR, openapi_document
 from webui.viewdata import mask_phone
 
@@ -208,6 +209,9 @@ def list_cases() -> Any:
     return jsonify({"total": total, "page": flt.page, "pages": pages, "items": items})
 
 
+_INBOX_ROW_FIELDS = tuple(f.name for f in fields(InboxRow))
+
+
 @bp.get("/tasks")
 @token_required
 def list_tasks() -> Any:
@@ -219,8 +223,8 @@ def list_tasks() -> Any:
                       sort=args.get("sort", "due"), page=args.get("page", 1))
     page = services().inbox(g.api_actor, view, flt)
     items = []
-    for row in page.rows:
-        item = _plain(asdict(row))
+    for row in page.rows:  # a row's fields are plain values: no deep copy of each (dataclasses.asdict)
+        item = {name: _plain(getattr(row, name)) for name in _INBOX_ROW_FIELDS}
         item["form"] = f"{row.process_id}.{row.spec}"
         items.append(item)
     return jsonify({"view": page.view, "total": page.total, "page": page.page, "pages": page.pages,

@@ -271,3 +271,23 @@ def test_a_stage_is_no_process_to_open_and_the_document_offers_none(api, client,
     assert api("GET", "/cases?process=complaint_plan").status_code == 422  # not a process of any case
     with services.store.read() as tx:
         assert tx.count_rows("cases") == 0
+
+
+def test_the_task_list_gives_every_field_of_each_inbox_row(login, services):
+    """An item of ``GET /tasks`` is its inbox row's fields as JSON (times in ISO form) and its form's
+    name, as ``dataclasses.asdict`` of the row gave them."""
+    from dataclasses import asdict
+
+    from engine.store.web_queries import InboxFilter
+    from tests.webui.conftest import open_complaint
+    from webui.api import _plain
+
+    wang = login("wang.fang")
+    open_complaint(wang)
+    open_complaint(wang, customer_phone="13800138001")
+    token = services.issue_token("wang.fang", "test")
+    body = wang.client.get("/api/v1/tasks?view=queue", headers={"Authorization": f"Bearer {token}"}).json
+    rows = services.inbox(services.actor_for_token(token), "queue", InboxFilter()).rows
+    assert len(rows) == 2 and body["items"] == [
+        {**_plain(asdict(row)), "form": f"{row.process_id}.{row.spec}"} for row in rows]
+    assert all(isinstance(item["due_at"], str) and item["can_claim"] for item in body["items"])
