@@ -84,6 +84,14 @@ _UPDATE_CASE = DirectWrite(
     .where(CASES.c.id == bindparam("_id"), CASES.c.version == bindparam("_seen"))
     .values({**{k: bindparam(k) for k in _UPDATABLE}, "version": bindparam("_next")})
 )
+# A case row whose columns are as read but its audit head (events appended: a claim, a handover, a
+# comment): the head, the count and the version, not the whole row with its workflow's JSON.
+_TOUCH_CASE = DirectWrite(
+    update(CASES)
+    .where(CASES.c.id == bindparam("_id"), CASES.c.version == bindparam("_seen"))
+    .values(audit_head=bindparam("audit_head"), audit_count=bindparam("audit_count"),
+            version=bindparam("_next"))
+)
 _SET_ASSIGNEE = DirectWrite(update(TASKS).where(TASKS.c.task_id == bindparam("_task")).values(
     assignee=bindparam("assignee"), claimed_at=bindparam("claimed_at")))
 _SELECT_TASK = select(TASKS).where(TASKS.c.task_id == bindparam("task_id"))
@@ -217,7 +225,8 @@ class CaseTx:
         return list(self.conn.scalars(stmt.order_by(CASES.c.number).limit(5000)))
 
     def update_case(self, case_id: str, **values: Any) -> CaseRecord:
-        """Write a locked (or new) case with ``values``; ConflictError if someone changed it meanwhile."""
+        """Write a locked (or new) case with ``values``; ConflictError if someone changed it meanwhile.
+        Without ``values`` only its audit head, count and version are written (``_TOUCH_CASE``)."""
         current = self._cases[case_id]
         current.update(values)
         self._dirty.discard(case_id)
@@ -227,7 +236,11 @@ class CaseTx:
             self.conn.execute(_INSERT_CASE, current)
         else:
             seen = current["version"]
-            params = {k: current[k] for k in _UPDATABLE}
+            if values:
+                write, params = _UPDATE_CASE, {k: current[k] for k in _UPDATABLE}
+            else:  # only the audit head moved (append_audit); every other column is as read
+                write, params = _TOUCH_CASE, {"audit_head": current["audit_head"],
+                                              "audit_count": current["audit_count"]}
             params.update(_id=case_id, _seen=seen, _next=seen + 1)
             number = current["number"]
 
@@ -236,10 +249,10 @@ class CaseTx:
                     f"case {number} was changed by someone else meanwhile; reload it and retry")
 
             if self._after_sync is None:
-                if _UPDATE_CASE.run(self.conn, [params]) != 1:
+                if write.run(self.conn, [params]) != 1:
                     raise changed_meanwhile()
             else:  # in the step's pipeline: checked once it synced (the transaction then rolls back)
-                affected = _UPDATE_CASE.send(self.conn, [params])
+                affected = write.send(self.conn, [params])
 
                 def check() -> None:
                     if affected() != 1:

@@ -10,6 +10,7 @@ from sqlalchemy import event
 
 from engine.errors import ConflictError, NotFoundError
 from engine.runtime import Runtime
+from engine.store import Store
 from tests.engine.runtime.conftest import open_ticket
 from tests.engine.runtime.test_runtime__round_trips import counting, pg_rt  # noqa: F401 (fixture)
 
@@ -68,5 +69,38 @@ def test_a_claims_writes_go_in_one_round_trip(pg_rt: Runtime,  # noqa: F811 (fix
     # the lock, the task again, the three writes one by one, the task again, the commit)
     assert trips.round_trips <= 4, (trips.round_trips, trips.statements)
     assert sum("inbox_tasks" in s and s.startswith("SELECT") for s, _ in trips.statements) == 1
+    # the case row: its audit head, count and version, not every column with the workflow's JSON
+    [case_write] = [s for s, _ in writes if s.startswith("UPDATE cases")]
+    assert "workflow" not in case_write and "audit_head" in case_write, case_write
     [row] = [t for t in rt.get_case(rt.inbox("zhang.wei")[0].case_number, "zhang.wei").tasks]
     assert row.assignee == "zhang.wei"
+
+
+def test_a_case_row_written_for_its_audit_head_alone_keeps_its_other_columns(rt: Runtime) -> None:
+    """Claims, releases and a comment-like event write the head, the count and the version: the workflow,
+    status and fields stay as they were, the chain verifies, and a stale version is still refused."""
+    task_id = _queued(rt)
+    store: Store = rt.store
+    with store.read() as tx:
+        before = tx.find_case(rt.inbox("zhang.wei", "queue")[0].case_number)
+        assert before is not None
+        workflow = tx.lock_case(case_id=before.id, lock=False).workflow  # type: ignore[union-attr]
+    rt.claim_task(task_id, "zhang.wei")
+    rt.release_task(task_id, "zhang.wei")
+    with store.write() as tx:  # events with no update_case: flushed before the commit
+        assert tx.lock_case(case_id=before.id) is not None
+        tx.append_audit(before.id, [{"actor": "zhang.wei", "action": "case.commented"}], rt.clock.now())
+    with store.read() as tx:
+        after = tx.lock_case(case_id=before.id, lock=False)
+    assert after is not None
+    assert after.version == before.version + 3 and after.audit_count == before.audit_count + 3
+    assert (after.workflow, after.status, after.number, after.customer_phone) == (
+        workflow, before.status, before.number, before.customer_phone)
+    assert rt.verify_audit_chain() == []
+    with pytest.raises(ConflictError, match="changed by someone else meanwhile"), store.write() as tx:
+        assert tx.lock_case(case_id=before.id) is not None
+        tx._cases[before.id]["version"] -= 1  # as if read before another writer's version
+        tx.append_audit(before.id, [{"actor": "zhang.wei", "action": "case.commented"}], rt.clock.now())
+        tx.update_case(before.id)
+    with store.read() as tx:
+        assert tx.lock_case(case_id=before.id, lock=False).audit_count == after.audit_count  # type: ignore[union-attr]
