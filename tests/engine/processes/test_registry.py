@@ -152,6 +152,7 @@ def test_a_definitions_diagrams_are_read_from_its_sources_once(monkeypatch: pyte
     from engine.processes import registry as module
 
     complaint = ProcessRegistry.load(Path(__file__).resolve().parents[3] / "processes").get("complaint")
+    complaint.__dict__.pop("_diagrams", None)  # the same version's definition is shared with earlier tests
     parsed: list[str] = []
     original = module.parse_xml
     monkeypatch.setattr(module, "parse_xml", lambda text, path: parsed.append(path) or original(text, path))
@@ -174,6 +175,7 @@ def test_a_definition_describes_its_forms_once_per_policy_fingerprint(
     from engine.policy.policyset import load_policy_set
 
     complaint = ProcessRegistry.load(Path(__file__).resolve().parents[3] / "processes").get("complaint")
+    complaint.__dict__.pop("_described", None)  # the same version's definition is shared with earlier tests
     policies = load_policy_set(policies_dir)
     group, subsidiary = policies.effective(), policies.effective("sz-property-lyc")
     assert group.fingerprint != subsidiary.fingerprint
