@@ -440,10 +440,17 @@ class Transition:
     def department_unit(self, department: str, parents: Sequence[str]) -> str | None:
         """``Tx.department_unit``, asked once per transition for each department and parents: a step
         opening several tasks (a dispatch's lead and cooperating departments, each lane resolved again
-        for its escalation) asked the same question up to four times."""
+        for its escalation) asked the same question up to four times; answered from the org units when
+        the transition has read them all (``units``)."""
         key = (department, tuple(parents))
         if key not in self._department_units:
-            self._department_units[key] = self.tx.department_unit(department, parents)
+            if self._units is not None:  # every unit is read already (a lane needed them): no query
+                asked = {parents[0], parents[-1]} if parents else set()  # as Tx.department_unit asks
+                found = {u.parent: u.code for u in sorted(self._units.values(), key=lambda u: u.code)
+                         if u.kind == "department" and u.department == department and u.parent in asked}
+                self._department_units[key] = next((found[p] for p in parents if p in found), None)
+            else:
+                self._department_units[key] = self.tx.department_unit(department, parents)
         return self._department_units[key]
 
     def _held(self, role: str | None, unit: str | None) -> bool:
