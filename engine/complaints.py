@@ -120,13 +120,13 @@ def notify_cooperating_action(ctx: ActionContext, departments: list[Any], summar
     from engine.store.worker_repo import WorkerRepo
     from engine.worker.events import current_policy
     from engine.worker.outbox import Notifier
-    from engine.worker.people import Directory
+    from engine.worker.people import transition_directory
 
     case, policy = ctx.case, ctx.policy
     transition = ctx.step.transition
     binding = policy.get(f"lanes.{COOPERATION_LANE}")
     repo = WorkerRepo(ctx.tx)
-    directory = Directory(repo.all_staff(), transition.units())
+    directory = transition_directory(transition)
     notifier = Notifier(repo, current_policy(ctx.runtime.policies, case, ctx.tx), ctx.now)
     lead = case.get("responsible_department") or ctx.data.get("responsible_department")
     told: dict[str, list[str]] = {}

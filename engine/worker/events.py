@@ -32,7 +32,7 @@ from engine.store import Tx
 from engine.store.worker_repo import WorkerRepo
 from engine.worker.context import COMPLAINT
 from engine.worker.outbox import Notifier
-from engine.worker.people import Directory
+from engine.worker.people import transition_directory
 from engine.worker.templates import title_values
 
 __all__ = ["install", "notify_roles_action", "on_transition", "register_actions"]
@@ -61,7 +61,7 @@ def on_transition(tx: Tx, transition: Any, notify_policy: Any = None) -> int:
     if callable(notify_policy):
         notify_policy = notify_policy()
     repo = WorkerRepo(tx)
-    directory = Directory(repo.all_staff(), transition.units())
+    directory = transition_directory(transition)
     notifier = Notifier(repo, notify_policy or transition.policy, transition.now)
     written = 0
     for row in rows:
@@ -127,7 +127,7 @@ def notify_roles_action(ctx: ActionContext, roles: list[Any], message: str, titl
         raise ActionError(f"notify.roles: channel(s) {', '.join(unknown)} are not in notifications.channels "
                           f"({', '.join(sorted(known))})", code="action.E002")
     repo = WorkerRepo(ctx.tx)
-    directory = Directory(repo.all_staff(), ctx.step.transition.units())
+    directory = transition_directory(ctx.step.transition)
     people = []
     for role in roles:
         people.extend(directory.for_place(str(role), case.get("project"), case.get("subsidiary"),

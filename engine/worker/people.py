@@ -16,7 +16,7 @@ from engine.permissions import Target, can, subject_of
 from engine.runtime.access import candidate_groups, placement_of, resolve_lane
 from engine.store import CaseRecord, StaffRecord, UnitRecord
 
-__all__ = ["Directory"]
+__all__ = ["Directory", "transition_directory"]
 
 
 class Directory:
@@ -85,3 +85,17 @@ class Directory:
         """The person working a task: its assignee, else the holders of its candidate group."""
         person = self.person(assignee)
         return [person] if person is not None else self.holders(candidate_group)
+
+
+def transition_directory(transition: Any) -> Directory:
+    """The staff and units of one case transition, read once in its transaction however many of its
+    notifications ask (a dispatch's order-signed notices, a service task telling the cooperating
+    departments, ``notify.roles``): each read every active staff member again. Nobody changes staff
+    inside a transition."""
+    found = getattr(transition, "_directory", None)
+    if found is None:
+        from engine.store.worker_repo import WorkerRepo
+
+        found = Directory(WorkerRepo(transition.tx).all_staff(), transition.units())
+        transition._directory = found
+    return found

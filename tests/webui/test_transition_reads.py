@@ -53,7 +53,10 @@ def test_a_dispatch_asks_each_organisation_question_once(services: Any) -> None:
 
 def test_a_dispatch_that_read_every_unit_asks_no_department_unit(services: Any) -> None:
     """The dispatch reads every org unit (a lane needs them): the departments' units are found in them,
-    not asked again one by one."""
+    not asked again one by one; and the staff its notifications tell are read once."""
+    from engine.worker.events import install
+
+    install(services.runtime)  # the order-signed notices, as kefu serve has them (build_services)
     rt = services.runtime
     number = rt.open_case("complaint", CASE, "wang.fang").number
     order = {"order_summary": "请物业部处理楼上漏水", "required_completion": "2026-12-31T17:00:00+08:00"}
@@ -72,6 +75,10 @@ def test_a_dispatch_that_read_every_unit_asks_no_department_unit(services: Any) 
     assert done.status == "dispatched"
     assert any(s.startswith("SELECT org_units.code, org_units.name") for s in seen), seen  # every unit
     assert not [s for s in seen if s.startswith(QUESTIONS[0])], seen
+    # every active staff member, read once for the order-signed notices and the cooperating
+    # departments' (it was read for each)
+    assert sum("FROM staff LEFT OUTER JOIN org_units" in s and "WHERE staff.active" in s
+               for s in seen) == 1, seen
 
 
 def test_the_department_unit_from_the_units_is_the_databases(services: Any) -> None:
