@@ -307,7 +307,8 @@ def _cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _TICK
 
 
-def start_servers(n: int, env: dict[str, str], log_dir: Path, use_workers: bool) -> Servers:
+def start_servers(n: int, env: dict[str, str], log_dir: Path, use_workers: bool,
+                  threads: int | None = None) -> Servers:
     procs, urls = [], []
     count = 1 if use_workers else n
     for i in range(count):
@@ -315,6 +316,8 @@ def start_servers(n: int, env: dict[str, str], log_dir: Path, use_workers: bool)
         cmd = [str(KEFU), "serve", "--no-demo", "--host", "127.0.0.1", "--port", str(port)]
         if use_workers:
             cmd += ["--workers", str(n)]
+        if threads is not None:
+            cmd += ["--threads", str(threads)]
         log = open(log_dir / f"serve-{n}-{i}.log", "wb")  # noqa: SIM115 (kept open for the process)
         procs.append(subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
                                       start_new_session=True))
@@ -901,6 +904,8 @@ def main() -> int:
                         help="complaint lifecycles for the HTTP ÷ raw ratio (default 20)")
     parser.add_argument("--separate", action="store_true",
                         help="N separate kefu serve processes even when kefu serve has --workers")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads per server process (kefu serve --threads; default its own)")
     parser.add_argument("--keep", action="store_true", help="keep the database (and print its name)")
     parser.add_argument("--profile", metavar="DIR",
                         help="profile the servers with py-spy during the windows of --profile-phases, "
@@ -961,7 +966,7 @@ def main() -> int:
                 if servers is None or servers.processes != processes:
                     if servers is not None:
                         servers.stop()
-                    servers = start_servers(processes, env, tmpdir, use_workers)
+                    servers = start_servers(processes, env, tmpdir, use_workers, args.threads)
                     print(f"\nstarted {servers.mode}", flush=True)
                     if processes == 1 and lifecycle is None and args.lifecycles:
                         lifecycle = lifecycle_ratio(world, servers, logins[0], args.lifecycles, 5)
