@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -53,12 +54,16 @@ def test_the_timer_sweep_loads_only_cases_whose_timer_is_due(sqlite_desk: Desk, 
         desk.complete(n, "check_closure", check_result="accept", return_visit_needed=False)
         numbers.append(n)
     desk.open()  # a third case, waiting on nothing
-    loads: list[str] = []
-    real = cases_module.load_workflow
-    monkeypatch.setattr(cases_module, "load_workflow", lambda *a, **k: loads.append("x") or real(*a, **k))
+    begun: list[str] = []  # cases whose workflow the sweep takes up (loaded, or kept by the workflow cache)
+    real = cases_module.Runtime._begin
+
+    def begin(self: cases_module.Runtime, tx: Any, case: Any, *a: Any, **k: Any) -> Any:
+        begun.append(case.number)
+        return real(self, tx, case, *a, **k)
+    monkeypatch.setattr(cases_module.Runtime, "_begin", begin)
     desk.at("2026-11-30 10:01")  # only the first case's week is over
     assert worker.fire_timers() == 1
-    assert len(loads) == 1
+    assert begun == [numbers[0]]
 
 
 def test_unfinished_complaints_remind_the_responsible_person_leader_and_chairman_at_0930(
