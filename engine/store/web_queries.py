@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, false, func, literal_column, or_, select, true, update
+from sqlalchemy import Select, and_, false, func, insert, literal_column, or_, select, true, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from engine.store.db import Store
@@ -322,6 +322,9 @@ def task_finished_by(store: Store, task_id: str) -> tuple[str, str, datetime] | 
     return None if row is None else (row[0], row[1], row[2])
 
 
+_INSERT_ATTACHMENT = insert(Attachment).returning(Attachment.id)
+
+
 def add_attachment(
     store: Store,
     *,
@@ -336,33 +339,25 @@ def add_attachment(
     at: datetime,
     stage: str | None = None,
 ) -> int:
-    """Record an attachment's metadata; returns its id."""
+    """Record an attachment's metadata; returns its id.
+
+    The case is locked first (as every writer of its audit chain does), the row inserted (its id is the
+    event's), then the event and the case's audit head go in one round trip (``case_writes``); it was
+    the ORM session's insert, then the lock, the event and the case row one by one."""
     with store.write() as tx:
-        row = Attachment(
-            case_id=case_id,
-            task_id=task_id,
-            filename=filename,
-            content_type=content_type,
-            size=size,
-            sha256=sha256,
-            storage_path=storage_path,
-            uploaded_by=uploaded_by,
-            uploaded_at=at,
-            stage=stage,
-        )
-        tx.session.add(row)
-        tx.session.flush()
-        _audit(
-            tx,
-            case_id,
-            uploaded_by,
-            "attachment.added",
-            {"attachment": row.id, "filename": filename, "sha256": sha256, "size": size,
-             **({"stage": stage} if stage else {})},
-            at,
-            task_id,
-        )
-        return int(row.id)
+        if tx.lock_case(case_id=case_id) is None:
+            raise LookupError(f"case {case_id} does not exist")
+        ident = int(tx.conn.execute(_INSERT_ATTACHMENT, {
+            "case_id": case_id, "task_id": task_id, "filename": filename, "content_type": content_type,
+            "size": size, "sha256": sha256, "storage_path": storage_path, "uploaded_by": uploaded_by,
+            "uploaded_at": at, "stage": stage}).scalar_one())
+        data = {"attachment": ident, "filename": filename, "sha256": sha256, "size": size,
+                **({"stage": stage} if stage else {})}
+        with tx.case_writes():
+            tx.append_audit(case_id, [{"actor": uploaded_by, "action": "attachment.added", "task_id": task_id,
+                                       "data": data}], at)
+            tx.update_case(case_id)
+        return ident
 
 
 def transfer_task(
