@@ -249,3 +249,35 @@ def test_one_waitress_process_answers_the_client_after_150_open_connections() ->
         runner.join(10)
         for channel in list(sockets.values()):  # the server and the connections it accepted
             channel.close()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serving_freezes_what_start_up_built_and_collects_garbage_less_often(
+        monkeypatch: pytest.MonkeyPatch, workers: int) -> None:
+    """``serve`` tunes the collector before waitress or gunicorn's master starts (the workers fork from
+    it): start-up's objects frozen, the thresholds of ``GC_THRESHOLDS`` instead of Python's 700, 10, 10."""
+    import gc
+
+    import waitress
+
+    from webui import serving
+
+    served: list[str] = []
+    monkeypatch.setattr(waitress, "serve", lambda *_a, **_k: served.append("waitress"))
+
+    class Master:
+        def run(self) -> None:
+            served.append("gunicorn")
+
+    monkeypatch.setattr(serving, "_gunicorn", lambda *_a, **_k: Master())
+    monkeypatch.setattr(serving, "gunicorn_available", lambda: True)
+    before = gc.get_threshold()
+    gc.unfreeze()
+    try:
+        serving.serve(Flask(__name__), None, host="127.0.0.1", port=0, threads=2, workers=workers)
+        assert served == ["waitress" if workers == 1 else "gunicorn"]
+        assert gc.get_threshold() == serving.GC_THRESHOLDS != (700, 10, 10)
+        assert gc.get_freeze_count() > 1000
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
