@@ -38,7 +38,8 @@ PENALTIES: Table = Penalty.__table__  # type: ignore[assignment]
 ALERTS: Table = Alert.__table__  # type: ignore[assignment]
 _CASE_COLUMNS = [c for c in CASES.columns if c.key != "workflow"]
 _CHUNK = 500
-_INSERT_ONCE: dict[tuple[str, str], Any] = {}
+_INSERT_ONCE: dict[tuple[str, str, int], Any] = {}
+_MANY = 20  # rows per statement of _insert_new
 
 
 @dataclass(frozen=True)
@@ -123,20 +124,32 @@ class WorkerRepo:
 
     def _insert_once(self, table: Table, values: dict[str, Any]) -> bool:
         """Insert unless the unique key exists; True when the row is new."""
-        cache_key = (self.tx.dialect, table.name)
-        stmt = _INSERT_ONCE.get(cache_key)
-        columns = [c for c in table.columns if c.key != "id"]
-        if stmt is None:
-            # ``ON CONFLICT DO NOTHING`` statements are not cached by SQLAlchemy (each call compiled
-            # again); as a typed text() statement built once per dialect they are.
-            named = PGDialect(paramstyle="named") if self.pg else SQLiteDialect(paramstyle="named")
-            insert = self.tx._insert(table).inline().values({c.key: bindparam(c.key) for c in columns})
-            sql = str(insert.on_conflict_do_nothing().compile(dialect=named))
-            sql = re.sub(r":(\w+)::(\w+)", r"CAST(:\1 AS \2)", sql)  # text() reads "::" as no parameter
-            stmt = text(sql).bindparams(*[bindparam(c.key, type_=c.type) for c in columns])
-            _INSERT_ONCE[cache_key] = stmt
-        row = {c.key: values.get(c.key) for c in columns}
-        return bool(self.conn.execute(stmt, row).rowcount)
+        return self._insert_new(table, [values]) == 1
+
+    def _insert_new(self, table: Table, rows: Sequence[dict[str, Any]]) -> int:
+        """Insert each row unless its unique key exists, in one statement per ``_MANY`` rows (one round
+        trip, where a notice to several people and channels sent one each); how many rows were new."""
+        new = 0
+        for start in range(0, len(rows), _MANY):
+            part = rows[start:start + _MANY]
+            cache_key = (self.tx.dialect, table.name, len(part))
+            stmt = _INSERT_ONCE.get(cache_key)
+            columns = [c for c in table.columns if c.key != "id"]
+            if stmt is None:
+                # ``ON CONFLICT DO NOTHING`` statements are not cached by SQLAlchemy (each call compiled
+                # again); as a typed text() statement built once per dialect and row count they are.
+                named = PGDialect(paramstyle="named") if self.pg else SQLiteDialect(paramstyle="named")
+                values: list[dict[str, Any]] = [{c.key: bindparam(f"{c.key}_{i}") for c in columns}
+                                                for i in range(len(part))]
+                insert = self.tx._insert(table).values(values)
+                sql = str(insert.on_conflict_do_nothing().compile(dialect=named))
+                sql = re.sub(r":(\w+)::(\w+)", r"CAST(:\1 AS \2)", sql)  # text() reads "::" as no parameter
+                stmt = text(sql).bindparams(*[bindparam(f"{c.key}_{i}", type_=c.type)
+                                              for i in range(len(part)) for c in columns])
+                _INSERT_ONCE[cache_key] = stmt
+            params = {f"{c.key}_{i}": row.get(c.key) for i, row in enumerate(part) for c in columns}
+            new += int(self.conn.execute(stmt, params).rowcount)
+        return new
 
     # -- job runs ----------------------------------------------------------------------------------
     def last_done(self, job: str, unit: str) -> datetime | None:
@@ -195,14 +208,15 @@ class WorkerRepo:
     # -- outbox ------------------------------------------------------------------------------------
     def add_message(self, **values: Any) -> bool:
         """Queue a message unless its key is queued already; True when new."""
-        values.setdefault("status", "pending")
-        values.setdefault("attempts", 0)
-        values.setdefault("working_time_only", True)
-        values.setdefault("unit", None)
-        values.setdefault("sent_at", None)
-        values.setdefault("last_error", None)
-        values.setdefault("attachment", None)
-        return self._insert_once(OUTBOX, values)
+        return self.add_messages([values]) == 1
+
+    def add_messages(self, rows: Sequence[dict[str, Any]]) -> int:
+        """``add_message`` of each row, in one statement; how many were new."""
+        if not rows:
+            return 0
+        defaults = {"status": "pending", "attempts": 0, "working_time_only": True, "unit": None,
+                    "sent_at": None, "last_error": None, "attachment": None}
+        return self._insert_new(OUTBOX, [{**defaults, **values} for values in rows])
 
     def claim_messages(self, now: datetime, channels: Sequence[str], lease: timedelta,
                        limit: int = 50) -> list[MessageRecord]:
@@ -254,6 +268,10 @@ class WorkerRepo:
     def add_notification(self, **values: Any) -> bool:
         """Show a notification in the web UI unless its key exists; True when new."""
         return self._insert_once(NOTES, values)
+
+    def add_notifications(self, rows: Sequence[dict[str, Any]]) -> int:
+        """``add_notification`` of each row, in one statement; how many were new."""
+        return self._insert_new(NOTES, rows) if rows else 0
 
     def notifications(self, recipient: str, *, unread_only: bool = False,
                       limit: int = 50) -> list[NotificationRecord]:

@@ -54,10 +54,11 @@ class Notifier:
         """
         if attachment is not None and not isinstance(attachment, str):
             attachment = "\n".join(str(a) for a in attachment)
-        new = 0
         held = not (self.around_the_clock or at_once)
         due = send_at(self.policy, self.now) if held else self.now
         seen: set[str] = set()
+        notes: list[dict[str, Any]] = []  # written together: one statement per table, not one per row
+        messages: list[dict[str, Any]] = []
         for person in people:
             if person.login in seen:
                 continue
@@ -70,18 +71,18 @@ class Notifier:
             for channel in chosen:
                 key = f"{kind}:{ref}:{person.login}:{channel}"[:200]
                 if channel == "in_app":
-                    new += self.repo.add_notification(key=key, recipient=person.login, kind=kind,
-                                                      title=subject, body=body, case_number=case_number,
-                                                      created_at=self.now)
+                    notes.append({"key": key, "recipient": person.login, "kind": kind, "title": subject,
+                                  "body": body, "case_number": case_number, "created_at": self.now})
                     continue
                 address = _address(person, channel)
                 if address is None:
                     continue
-                new += self.repo.add_message(key=key, channel=channel, recipient=person.login,
-                                             address=address, subject=subject, body=body, kind=kind,
-                                             case_id=case_id, next_attempt_at=due, created_at=self.now,
-                                             working_time_only=held, unit=self.policy.code,
-                                             attachment=attachment if channel == "email" else None)
+                messages.append({"key": key, "channel": channel, "recipient": person.login,
+                                 "address": address, "subject": subject, "body": body, "kind": kind,
+                                 "case_id": case_id, "next_attempt_at": due, "created_at": self.now,
+                                 "working_time_only": held, "unit": self.policy.code,
+                                 "attachment": attachment if channel == "email" else None})
+        new = self.repo.add_notifications(notes) + self.repo.add_messages(messages)
         self.queued += new
         return new
 

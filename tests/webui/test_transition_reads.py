@@ -79,6 +79,12 @@ def test_a_dispatch_that_read_every_unit_asks_no_department_unit(services: Any) 
     # departments' (it was read for each)
     assert sum("FROM staff LEFT OUTER JOIN org_units" in s and "WHERE staff.active" in s
                for s in seen) == 1, seen
+    # each notice's rows in one statement per table (one per row before: six for the dispatch's two)
+    writes = [s for s in seen if s.startswith(("INSERT INTO notifications", "INSERT INTO outbox_messages"))]
+    with services.store.read() as tx:
+        queued = tx.conn.exec_driver_sql("SELECT count(*) FROM outbox_messages").scalar()
+        shown = tx.conn.exec_driver_sql("SELECT count(*) FROM notifications").scalar()
+    assert queued + shown > len(writes) and len(writes) <= 4, (queued, shown, writes)
 
 
 def test_the_department_unit_from_the_units_is_the_databases(services: Any) -> None:
