@@ -601,8 +601,7 @@ class Services:
         the full phone number once, after ``reveal_phone`` audited the click."""
         reads = self.runtime.case_page_reads(number, actor.login)  # the view, its path and its waits
         case = _case_of(reads.view)
-        return case_page(self, actor, reads.view, case, self.attachments(case.id), reveal_phone=reveal_phone,
-                         reads=reads)
+        return case_page(self, actor, reads, case, self.attachments(case.id), reveal_phone=reveal_phone)
 
     def complete(self, actor: Actor, task_id: str, data: Mapping[str, Any], form: str | None = None) -> str:
         """Complete a task with its form data; returns the case number. ``form``: the form filled

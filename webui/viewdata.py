@@ -7,11 +7,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from engine.complaints import cooperation_parts
-from engine.errors import KefuError
 from engine.permissions import Target, allowed_actions
 from engine.processes.host import parse_moment, policy_zone
 from engine.repair_orders import photo_stages
 from engine.runtime.cases import pending_merge_of
+from engine.runtime.views import CasePageReads
 from webui.i18n import pick, task_title
 from webui.labels import outcome_name, status_name
 from webui.models import Actor, AttachmentView, CasePage, TaskView, TimelineEntry
@@ -83,16 +83,11 @@ def _choice_names(policy: Any, key: str) -> dict[str, str]:
     return {str(c["code"]): str(c.get("name") or c["code"]) for c in policy.get(key) or [] if "code" in c}
 
 
-def _path(services: Any, actor: Actor, case: Any, timeline: list[Any], reads: Any = None) -> list[str]:
+def _path(timeline: list[Any], done: list[str] | None) -> list[str]:
     """The diagram elements the case passed through (start event, automatic steps, gateways, completed
-    tasks, the end it reached); the completed tasks of its timeline when the workflow cannot be read.
-    ``reads``: the case page's reads (``Runtime.case_page_reads``), when it has them."""
+    tasks, the end it reached: ``done``, from ``Runtime.case_page_reads``); the completed tasks of its
+    timeline when the workflow cannot be read (``done`` None)."""
     steps = _steps(timeline)  # the user tasks, whichever called process they ran in
-    try:
-        done = (services.runtime.completed_elements(case.number, actor.login) if reads is None
-                else reads.completed)
-    except KefuError:
-        return steps
     return steps if done is None else list(dict.fromkeys([*done, *steps]))
 
 
@@ -102,17 +97,12 @@ def _both(title: str) -> dict[str, str]:
     return {"zh": zh, "en": en} if sep and not zh.isascii() else {"zh": title, "en": title}
 
 
-def _waiting(services: Any, actor: Actor, case: Any, zone: Any, reads: Any = None) -> list[dict[str, Any]]:
-    """Where an open case waits (``Runtime.waiting_points``): each wait's element, name, diagram and the
-    events that end it, with a line for the header: 等待：等候住户答复（至 10:10 转“住户未答复”）. A
-    timer's time is shown in the case's policy zone (with its date unless it is today)."""
-    if case.closed_at is not None:
-        return []
-    try:
-        points = services.runtime.waiting_points(case.number, actor.login) if reads is None else reads.waiting
-    except KefuError:
-        return []
-    if points is None:  # the workflow could not be read
+def _waiting(services: Any, case: Any, zone: Any, points: list[Any] | None) -> list[dict[str, Any]]:
+    """Where an open case waits (``points``: ``Runtime.case_page_reads``' waits, None when the workflow
+    could not be read): each wait's element, name, diagram and the events that end it, with a line for
+    the header: 等待：等候住户答复（至 10:10 转“住户未答复”）. A timer's time is shown in the case's
+    policy zone (with its date unless it is today)."""
+    if case.closed_at is not None or not points:
         return []
     today = services.clock.now().astimezone(zone).date()
 
@@ -237,12 +227,13 @@ def _escalated(task: Any, timeline: list[Any], roles: Mapping[str, Any],
 
 
 def case_page(
-    services: Any, actor: Actor, view: Any, case: Any, attachments: list[AttachmentView], *,
-    reveal_phone: bool = False, reads: Any = None,
+    services: Any, actor: Actor, reads: CasePageReads, case: Any, attachments: list[AttachmentView], *,
+    reveal_phone: bool = False,
 ) -> CasePage:
-    """Build the case page for ``actor`` from a runtime case view (``reveal_phone``: after an audited
-    click, the full number for a reader whose roles see it masked; ``reads``: the view's
-    ``Runtime.case_page_reads``, with the case's path and waits read with it)."""
+    """Build the case page for ``actor`` from the runtime's reads of the case (``Runtime.case_page_reads``:
+    its view, path and waits; ``reveal_phone``: after an audited click, the full number for a reader
+    whose roles see it masked)."""
+    view = reads.view
     raw_timeline = list(getattr(view, "timeline", []) or [])
     open_tasks = list(getattr(view, "tasks", []) or [])
     # the names of the people the page shows (not all staff: thousands of rows at every case page)
@@ -409,9 +400,9 @@ def case_page(
         tasks=tasks,
         timeline=timeline,
         attachments=attachments,
-        completed_steps=_path(services, actor, case, raw_timeline, reads),
+        completed_steps=_path(raw_timeline, reads.completed),
         current_steps=[t.spec for t in tasks],
-        waiting=_waiting(services, actor, case, zone, reads),
+        waiting=_waiting(services, case, zone, reads.waiting),
         case_id=case.id,
         diagrams=[{"id": d.process_id, "name": d.name, "calls": dict(d.call_activities)}
                   for d in definition.diagrams()],
