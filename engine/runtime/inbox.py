@@ -176,19 +176,14 @@ class InboxMixin:
     def get_case(self, number: str, actor: str) -> CaseView:
         """A case with its open tasks and its timeline from the audit log."""
         with self.store.read() as tx:
-            staff = load_staff(tx, actor)
-            subject = subject_of(staff, tx.units)
-            case = tx.find_case(number)
-            if case is None:
-                raise self._no_case(tx, number, subject)
-            require(subject, "case.read", Target.of_case(case))
+            case = self._readable_case(tx, number, actor)
             due = case.next_timer_at is not None and case.next_timer_at <= self.clock.now()
         if due:
             self._try_advance(case.id)
         with self.store.read() as tx:
-            case = tx.find_case(number)
-            assert case is not None
-            return CaseView.build(case, tx.case_tasks(case.id), tx.case_audit(case.id))
+            again = tx.find_case(number)
+            assert again is not None
+            return CaseView.build(again, tx.case_tasks(again.id), tx.case_audit(again.id))
 
     def case_page_reads(self, number: str, actor: str) -> CasePageReads:
         """What the case page reads of a case, from one read of its row: the case view (``get_case``),
@@ -242,12 +237,10 @@ class InboxMixin:
         """The diagram element ids a case has passed through (events, gateways, automatic and user
         steps, in the order they completed): the path the case page's diagram marks as done."""
         with self.store.read() as tx:
-            return self._completed_path(tx, self._readable_case(tx, number, actor, workflow=True))
-
-    def _completed_path(self, tx: Tx, case: CaseRecord) -> list[str]:
-        definition = self._definition(tx, case.process_id, case.process_version)
-        return completed_elements(case.workflow or "{}", case.serializer_version, definition.spec,
-                                  definition.subprocess_specs)
+            case = self._readable_case(tx, number, actor, workflow=True)
+            definition = self._definition(tx, case.process_id, case.process_version)
+            return completed_elements(case.workflow or "{}", case.serializer_version, definition.spec,
+                                      definition.subprocess_specs)
 
     def waiting_points(self, number: str, actor: str) -> list[WaitPoint]:
         """Where the case waits (a catch event, an event-based gateway, a boundary timer of no open
