@@ -7,12 +7,14 @@ never one row per case (except the list of complaints the report prints, fetched
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from psycopg import RawCursor
 from sqlalchemy import (
     Integer,
     Select,
@@ -36,6 +38,7 @@ from sqlalchemy import (
     values,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.elements import ColumnElement
 
 from engine.store.repo import Tx
@@ -61,8 +64,61 @@ PARTS: Table = CooperationPart.__table__  # type: ignore[assignment]
 _GENERIC_PLAN = ("SELECT set_config('kefu.plan_cache_mode', current_setting('plan_cache_mode'), true), "
                  "set_config('plan_cache_mode', 'force_generic_plan', true)")
 _PLAN_BACK = "SELECT set_config('plan_cache_mode', current_setting('kefu.plan_cache_mode'), true)"
-_COMPILED: dict[tuple[str, tuple[str, ...]], Any] = {}  # the facts' writes with the cells, compiled once
 CELL_KEY = ("zone", "month_start", "process_id", "dimension", "subsidiary", "project", "value", "shard")
+
+
+@dataclass(frozen=True)
+class _CellsStatement:
+    """A facts write with its cells' upkeep as PostgreSQL runs it: ``sql`` with ``$1``, ``$2``… for the
+    facts' values only (``names``, in that order), the statement's constants written into the text."""
+
+    sql: bytes
+    names: tuple[str, ...]
+    processors: Mapping[str, Callable[[Any], Any]]
+
+    def parameters(self, given: Mapping[str, Any]) -> list[Any]:
+        processors = self.processors
+        return [processors[name](given[name]) if name in processors else given[name] for name in self.names]
+
+
+_PLACEHOLDER = re.compile(r"%\(([^)]+)\)s")
+_SAFE_TEXT = re.compile(r"[A-Za-z0-9_ ]*")
+
+
+def _cells_statement(stmt: Any, dialect: Dialect) -> _CellsStatement:
+    """Compile ``stmt`` once into ``_CellsStatement``. SQLAlchemy makes every constant of the statement a
+    bound parameter (the dimensions' names, each ``''`` and ``0``, the signs: over 130 of them, 25,000
+    characters of text); with them psycopg parsed the text again at every call (it caches statements of
+    at most 4,096 characters and 50 parameters) and dumped every constant. Each constant is written in
+    the text as a literal, keeping the type SQLAlchemy cast it to (``'category'::VARCHAR``); a parameter
+    ``fact_*`` becomes ``$n``. A constant that is neither a plain word nor an integer is refused."""
+    compiled = stmt.compile(dialect=dialect)
+    assert dialect.paramstyle == "pyformat", dialect.paramstyle
+    constants = compiled.params
+    processors = compiled._bind_processors  # noqa: SLF001 - what SQLAlchemy applies itself
+    order: dict[str, str] = {}
+
+    def place(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name.startswith("fact_"):
+            return order.setdefault(name, f"${len(order) + 1}")
+        value = constants[name]
+        if name in processors:
+            raise ValueError(f"constant {name!r} of the cells' statement has a bind processor")
+        if type(value) is int:
+            return f"({value})" if value < 0 else str(value)
+        if type(value) is str and _SAFE_TEXT.fullmatch(value):
+            return f"'{value}'"
+        raise ValueError(f"constant {name!r} of the cells' statement: {value!r} is not written as a literal")
+
+    sql = _PLACEHOLDER.sub(place, compiled.string)
+    if "%" in sql.replace("%%", ""):
+        raise ValueError("the cells' statement has a placeholder left")
+    sql = sql.replace("%%", "%")
+    return _CellsStatement(sql.encode(), tuple(order), {n: p for n, p in processors.items() if n in order})
+
+
+_COMPILED: dict[tuple[str, tuple[str, ...]], _CellsStatement] = {}  # the facts' writes, made once
 
 
 @dataclass(frozen=True)
@@ -240,11 +296,12 @@ class ReportRepo:
 
     def _execute_cells(self, kind: str, values: dict[str, Any], case_id: str | None = None) -> None:
         """Run the write of ``kind`` with the cells' upkeep. The statement (a few hundred lines of SQL
-        that SQLAlchemy cannot cache: ``ON CONFLICT DO UPDATE``) is compiled once per kind and set of
-        columns, then executed with the values through the columns' own bind processing."""
+        that SQLAlchemy cannot cache: ``ON CONFLICT DO UPDATE``) is made once per kind and set of
+        columns (``_cells_statement``): PostgreSQL's text with only the facts' values as parameters,
+        sent as it is; each call passes the values through their columns' bind processing."""
         key = (kind, tuple(sorted(values)))
-        compiled = _COMPILED.get(key)
-        if compiled is None:
+        statement = _COMPILED.get(key)
+        if statement is None:
             binds = {name: bindparam(f"fact_{name}", type_=STATS.c[name].type) for name in key[1]}
             if kind == "insert":
                 new = insert(STATS).values(binds).returning(*STATS.c).cte("new_facts")
@@ -255,12 +312,11 @@ class ReportRepo:
                 old = select(STATS).where(where).cte("old_facts")
                 new = update(STATS).where(where).values(binds).returning(*STATS.c).cte("new_facts")
                 stmt = self._cell_delta([(old, -1), (new, 1)]).add_cte(old, new)
-            compiled = _COMPILED[key] = stmt.compile(dialect=self.conn.dialect)
+            statement = _COMPILED[key] = _cells_statement(stmt, self.conn.dialect)
         given = {f"fact_{name}": value for name, value in values.items()}
         if case_id is not None:
             given["fact_key"] = case_id
-        params = compiled.construct_params(given)
-        processors = compiled._bind_processors  # noqa: SLF001 - what SQLAlchemy applies itself
+        params = statement.parameters(given)
         # Prepared on the connection (psycopg) with one generic plan: planning it for each case's values
         # (which PostgreSQL kept doing) cost 3–5 ms a transition, running it 0.5–1 ms. The plan mode is
         # set for this statement only (the setting before is put back); all go in one round trip
@@ -275,8 +331,8 @@ class ReportRepo:
                 driver.execute("SELECT 1 FROM case_stats WHERE case_id = %s FOR UPDATE", [case_id],
                                prepare=True)
             driver.execute(_GENERIC_PLAN)
-            driver.execute(compiled.string, {name: processors[name](value) if name in processors else value
-                                             for name, value in params.items()}, prepare=True)
+            # its text is PostgreSQL's own ($1, $2…): a raw cursor sends it without parsing it again
+            RawCursor(driver).execute(statement.sql, params, prepare=True)
             driver.execute(_PLAN_BACK)
 
     @staticmethod

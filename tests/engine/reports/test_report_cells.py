@@ -237,3 +237,43 @@ def test_concurrent_transitions_of_one_month_keep_exact_sums(store: Store) -> No
         thread.join(timeout=120)
     assert not errors
     _compare(store, SHANGHAI)
+
+
+def test_the_facts_write_is_sent_as_made_once_with_only_the_facts_as_parameters(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cells' statement (25,000 characters) is not parsed again by psycopg at each write (it caches
+    only statements of at most 4,096 characters and 50 parameters), and its parameters are the facts'
+    values alone, not the statement's 130 constants; the cells it writes are checked above."""
+    import psycopg
+    from psycopg import _queries
+
+    rnd = random.Random(5)
+    with store.write() as tx:
+        ReportRepo(tx).build_cells(SHANGHAI, NOW)
+    parsed: list[int] = []
+    real = _queries._query2pg_nocache
+
+    def counting(query: bytes, encoding: str) -> Any:
+        parsed.append(len(query))
+        return real(query, encoding)
+
+    monkeypatch.setattr(_queries, "_query2pg_nocache", counting)
+    sent: list[tuple[bytes, int]] = []
+    execute = psycopg.Cursor.execute
+
+    def recording(self: Any, query: Any, params: Any = None, **kwargs: Any) -> Any:
+        if len(query) > 4096:
+            sent.append((bytes(query), len(params)))
+        return execute(self, query, params, **kwargs)
+
+    monkeypatch.setattr(psycopg.Cursor, "execute", recording)
+    fact = _fact(rnd, 1)
+    for change in ({}, {"category": "billing"}, {"category": "safety"}):
+        with store.write() as tx:
+            if change:
+                ReportRepo(tx).update_facts(fact["case_id"], change)
+            else:
+                ReportRepo(tx).insert_facts(fact)
+    assert parsed == []
+    assert [count for _, count in sent] == [len(fact), 2, 2]  # the facts, and the case's id for an update
+    assert sent[1][0] == sent[2][0]  # the same text for the same columns
