@@ -32,7 +32,6 @@ from engine.spreadsheet import safe_row
 from engine.store import web_queries as wq
 from engine.store.authenticated import authenticated, one_request
 from engine.store.org_repo import OrgRepo
-from engine.store.repo_cases import live_tasks
 from engine.store.web_queries import InboxFilter, InboxScope
 from webui.forms import form_error
 from webui.models import (
@@ -355,8 +354,7 @@ class Services:
         if view == "all":
             require(_subject(actor), "inbox.all", Target("unit", _subject(actor).subsidiary))
         now = self.clock.now()  # due timers are the worker's: the page leaves out what they cancelled
-        result = wq.inbox_page(self.store, actor.scope, view, flt, now,
-                               live_tasks(now, self.runtime.interruptible_tasks))
+        result = wq.inbox_page(self.store, actor.scope, view, flt, now, self.runtime.interruptible_tasks)
         names = self.staff_names([t.assignee for t in result.rows if t.assignee])
         # a queue nobody holds (a department without a head, R2.4): flagged 无人可办 for whoever sees it;
         # on a lane its case's first receiver may not take (``not_first_receiver``, R5.2) she is no holder

@@ -7,17 +7,18 @@ query applies it, so a page can only show rows its reader may see.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, false, func, insert, literal_column, or_, select, true, update
+from sqlalchemy import Select, and_, bindparam, false, func, insert, literal_column, or_, select, true, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from engine.store.db import Store
 from engine.store.models import Attachment, AuditEvent, Case, InboxTask, OrgUnit, Staff
 from engine.store.records import TaskRecord
+from engine.store.repo_cases import CASES, TASKS
 
 __all__ = [
     "COUNT_CAP",
@@ -106,127 +107,225 @@ class AttachmentRow:
     stage: str | None = None
 
 
-def _unit_clause(scope: InboxScope) -> ColumnElement[bool]:
-    if scope.everything:
+# The inbox's statements are built once per shape (who reads: the kinds of the units in scope, the
+# group-wide and supervisor flags; the view; the filters present; the sort; the tabs) and run with bound
+# parameters: the login, groups, unit codes, search text, now, the interruptible specs and the page are
+# values, not part of the statement, so a request neither builds the statements nor cache-keys them
+# again (SQLAlchemy memoizes a statement's cache key on the statement object). The SQL is the one the
+# per-request construction produced, with other parameter names.
+_STATEMENTS: dict[tuple[Any, ...], Any] = {}
+_STATEMENT_SHAPES = 512  # a bound on the shapes kept; more distinct shapes empty the dict and start again
+_ESCAPE = "/"  # ``contains(..., autoescape=True)``'s escape character
+
+
+def _statement(key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+    stmt = _STATEMENTS.get(key)
+    if stmt is None:
+        if len(_STATEMENTS) >= _STATEMENT_SHAPES:
+            _STATEMENTS.clear()
+        stmt = _STATEMENTS[key] = build()
+    return stmt
+
+
+def _scope_shape(scope: InboxScope) -> tuple[Any, ...]:
+    return (scope.everything, scope.supervisor, tuple(kind == "subsidiary" for kind, _code in scope.units))
+
+
+def _unit_clause(scope_shape: tuple[Any, ...]) -> ColumnElement[bool]:
+    everything, _supervisor, kinds = scope_shape
+    if everything:
         return true()
     parts: list[ColumnElement[bool]] = []
-    for kind, code in scope.units:
-        column = InboxTask.subsidiary if kind == "subsidiary" else InboxTask.project
-        parts.append(column == code)
+    for i, subsidiary in enumerate(kinds):
+        column = TASKS.c.subsidiary if subsidiary else TASKS.c.project
+        parts.append(column == bindparam(f"unit_{i}"))
     return or_(*parts) if parts else false()
 
 
-def _view_clause(view: str, scope: InboxScope, now: datetime) -> ColumnElement[bool]:
-    mine = InboxTask.assignee == scope.login
-    queue = and_(InboxTask.assignee.is_(None), InboxTask.candidate_group.in_(list(scope.groups) or [""]))
+def _view_clause(view: str, scope_shape: tuple[Any, ...]) -> ColumnElement[bool]:
+    mine = TASKS.c.assignee == bindparam("login")
+    queue = and_(TASKS.c.assignee.is_(None),
+                 TASKS.c.candidate_group.in_(bindparam("groups", expanding=True)))
     if view == "mine":
         return mine
     if view == "queue":
         return queue
     if view == "overdue":
-        return and_(or_(mine, queue), InboxTask.due_at < now)
+        return and_(or_(mine, queue), TASKS.c.due_at < bindparam("now"))
     if view == "all":
-        return _unit_clause(scope) if scope.supervisor else false()
+        return _unit_clause(scope_shape) if scope_shape[1] else false()
     raise ValueError(f"unknown inbox view {view!r}; use one of {', '.join(VIEWS)}")
 
 
-def _filter_clauses(flt: InboxFilter) -> list[ColumnElement[bool]]:
+def _live_clause() -> ColumnElement[bool]:
+    """``repo_cases.live_tasks`` with the time and the interruptible specs bound."""
+    due = (select(CASES.c.id)
+           .where(CASES.c.id == TASKS.c.case_id, CASES.c.next_timer_at <= bindparam("timer_now")).exists())
+    return or_(TASKS.c.task_spec.not_in(bindparam("live_specs", expanding=True)), ~due)
+
+
+def _filter_shape(flt: InboxFilter) -> tuple[bool, bool]:
+    return bool(flt.category), bool(flt.q.strip())
+
+
+def _filter_clauses(filter_shape: tuple[bool, bool]) -> list[ColumnElement[bool]]:
+    category, text = filter_shape
     out: list[ColumnElement[bool]] = []
-    if flt.category:
-        out.append(InboxTask.category == flt.category)
-    text = flt.q.strip()
+    if category:
+        out.append(TASKS.c.category == bindparam("category"))
     if text:
-        like = f"%{text}%"
         out.append(
             or_(
-                InboxTask.number.contains(text, autoescape=True),
-                InboxTask.room.like(like),
-                InboxTask.customer_phone.contains(text, autoescape=True),
-                InboxTask.customer_name.like(like),
+                TASKS.c.number.contains(bindparam("q_escaped"), escape=_ESCAPE),
+                TASKS.c.room.like(bindparam("q_like")),
+                TASKS.c.customer_phone.contains(bindparam("q_escaped"), escape=_ESCAPE),
+                TASKS.c.customer_name.like(bindparam("q_like")),
             )
         )
     return out
 
 
-def _select(
-    session: Any, where: Sequence[Any], order: Sequence[Any], limit: int, offset: int
-) -> list[TaskRecord]:
-    cols = [getattr(InboxTask, k) for k in _TASK_FIELDS]
-    stmt = select(*cols).where(*where).order_by(*order).limit(limit).offset(offset)
-    return [TaskRecord(**dict(zip(_TASK_FIELDS, r, strict=True))) for r in session.execute(stmt)]
+def _params(scope: InboxScope, flt: InboxFilter, now: datetime, specs: Sequence[str]) -> dict[str, Any]:
+    """Every value the inbox's statements bind (a statement takes the ones it has)."""
+    params: dict[str, Any] = {"login": scope.login, "groups": list(scope.groups) or [""], "now": now,
+                              "timer_now": now, "live_specs": list(specs)}
+    for i, (_kind, code) in enumerate(scope.units):
+        params[f"unit_{i}"] = code
+    if flt.category:
+        params["category"] = flt.category
+    text = flt.q.strip()
+    if text:  # as ``contains(text, autoescape=True)`` escapes it
+        params["q_escaped"] = (text.replace(_ESCAPE, _ESCAPE + _ESCAPE)
+                               .replace("%", _ESCAPE + "%").replace("_", _ESCAPE + "_"))
+        params["q_like"] = f"%{text}%"
+    return params
 
 
-def _soonest_first(session: Any, where: Sequence[Any], limit: int, offset: int) -> list[TaskRecord]:
+def _where(view: str, scope_shape: tuple[Any, ...], live: bool,
+           filter_shape: tuple[bool, bool]) -> list[ColumnElement[bool]]:
+    alive = [_live_clause()] if live else []
+    return [_view_clause(view, scope_shape), *alive, *_filter_clauses(filter_shape)]
+
+
+_TASK_COLUMNS = [TASKS.c[k] for k in _TASK_FIELDS]
+_ORDER = {  # SORTS in Core columns
+    "due": (TASKS.c.due_at,),
+    "-due": (TASKS.c.due_at.desc(),),
+    "created": (TASKS.c.created_at, TASKS.c.task_id),
+    "-created": (TASKS.c.created_at.desc(), TASKS.c.task_id),
+    "number": (TASKS.c.number, TASKS.c.task_id),
+    "-number": (TASKS.c.number.desc(), TASKS.c.task_id),
+}
+
+
+def _rows(conn: Any, stmt: Any, params: dict[str, Any]) -> list[TaskRecord]:
+    return [TaskRecord(**dict(zip(_TASK_FIELDS, r, strict=True))) for r in conn.execute(stmt, params)]
+
+
+def _select(where: Sequence[Any], order: Sequence[Any]) -> Any:
+    return (select(*_TASK_COLUMNS).where(*where).order_by(*order)
+            .limit(bindparam("limit")).offset(bindparam("offset")))
+
+
+def _soonest_first(conn: Any, shape: tuple[Any, ...], params: dict[str, Any],
+                   limit: int, offset: int) -> list[TaskRecord]:
     """Tasks with a deadline by deadline (an index range), then those without; same on every database."""
-    dated = [*where, InboxTask.due_at.is_not(None)]
-    rows = _select(session, dated, (InboxTask.due_at,), limit, offset)
+    def dated_where() -> list[Any]:
+        return [*_where(*shape), TASKS.c.due_at.is_not(None)]
+
+    dated = _statement(("dated", *shape), lambda: _select(dated_where(), (TASKS.c.due_at,)))
+    rows = _rows(conn, dated, {**params, "limit": limit, "offset": offset})
     if len(rows) == limit:
         return rows
     # how many dated rows come before this page: on the first page none is skipped, no count needed
-    skipped = offset + len(rows) if rows or not offset else _count(session, dated, cap=None)
-    rest = _select(
-        session,
-        [*where, InboxTask.due_at.is_(None)],
-        (InboxTask.created_at,),
-        limit - len(rows),
-        max(0, offset - skipped),
-    )
+    if rows or not offset:
+        skipped = offset + len(rows)
+    else:
+        skipped = _count(conn, _statement(("dated count", *shape), lambda: _count_of(dated_where(), None)),
+                         params)
+    undated = _statement(("undated", *shape), lambda: _select(
+        [*_where(*shape), TASKS.c.due_at.is_(None)], (TASKS.c.created_at,)))
+    rest = _rows(conn, undated, {**params, "limit": limit - len(rows), "offset": max(0, offset - skipped)})
     return rows + rest
 
 
 def _counter(where: Sequence[ColumnElement[bool]], cap: int | None = COUNT_CAP) -> Any:
     """A scalar subquery counting the matching rows, at most ``cap + 1`` of them, from the index alone."""
-    rows: Select[Any] = select(literal_column("1")).select_from(InboxTask).where(*where)
+    rows: Select[Any] = select(literal_column("1")).select_from(TASKS).where(*where)
     if cap is not None:
         rows = rows.limit(cap + 1)
     return select(func.count()).select_from(rows.subquery()).scalar_subquery()
 
 
-def _count(session: Any, where: Sequence[ColumnElement[bool]], cap: int | None = COUNT_CAP) -> int:
-    """How many rows match, counting at most ``cap + 1`` of them."""
-    return int(session.scalar(select(_counter(where, cap))) or 0)
+def _count_of(where: Sequence[ColumnElement[bool]], cap: int | None = COUNT_CAP) -> Any:
+    return select(_counter(where, cap))
 
 
-def _tab_counts(session: Any, tabs: Sequence[str], scope: InboxScope, now: datetime,
-                alive: Sequence[ColumnElement[bool]] = ()) -> dict[str, int]:
+def _count(conn: Any, stmt: Any, params: dict[str, Any]) -> int:
+    """How many rows match (``_count_of``: counting at most ``cap + 1`` of them)."""
+    return int(conn.execute(stmt, params).scalar() or 0)
+
+
+def _tab_counts_of(tabs: Sequence[str], scope_shape: tuple[Any, ...], live: bool) -> Any:
     """Every tab's count in one statement; overdue as two index-friendly disjoint halves instead of an OR."""
-    parts: list[tuple[str, Any]] = []
+    alive = [_live_clause()] if live else []
+    counters: list[Any] = []
     for tab in tabs:
         if tab == "overdue":
-            parts.append((tab, _counter([_view_clause("mine", scope, now), InboxTask.due_at < now, *alive])))
-            parts.append((tab, _counter([_view_clause("queue", scope, now), InboxTask.due_at < now, *alive])))
+            counters.append(_counter([_view_clause("mine", scope_shape), TASKS.c.due_at < bindparam("now"),
+                                      *alive]))
+            counters.append(_counter([_view_clause("queue", scope_shape), TASKS.c.due_at < bindparam("now"),
+                                      *alive]))
         else:
-            parts.append((tab, _counter([_view_clause(tab, scope, now), *alive])))
-    values = session.execute(select(*(counter for _, counter in parts))).one()
+            counters.append(_counter([_view_clause(tab, scope_shape), *alive]))
+    return select(*counters)
+
+
+def _tab_counts(conn: Any, tabs: Sequence[str], scope_shape: tuple[Any, ...], live: bool,
+                params: dict[str, Any]) -> dict[str, int]:
+    stmt = _statement(("tabs", tuple(tabs), scope_shape, live),
+                      lambda: _tab_counts_of(tabs, scope_shape, live))
+    values = conn.execute(stmt, params).one()
     counts = dict.fromkeys(tabs, 0)
-    for (tab, _), value in zip(parts, values, strict=True):
+    halves = [tab for tab in tabs for _ in range(2 if tab == "overdue" else 1)]
+    for tab, value in zip(halves, values, strict=True):
         counts[tab] += int(value or 0)
     return counts
 
 
 def inbox_page(store: Store, scope: InboxScope, view: str, flt: InboxFilter, now: datetime,
-               live: ColumnElement[bool] | None = None) -> InboxResult:
+               interruptible: Iterable[str] = ()) -> InboxResult:
     """One page of an inbox view, its filtered total and the (unfiltered) count of every tab;
-    ``live`` (``repo_cases.live_tasks``) leaves out the tasks a due timer has cancelled.
+    ``interruptible`` (the task specs a diagram gives an interrupting deadline timer) leaves out the
+    tasks a due timer has cancelled, as ``repo_cases.live_tasks`` does.
 
     Totals and counts stop at COUNT_CAP + 1 (shown as "1000+"), so a page costs the same on a large backlog.
     """
-    filters = _filter_clauses(flt)
-    alive = [live] if live is not None else []
-    where = [_view_clause(view, scope, now), *alive, *filters]
-    order = SORTS.get(flt.sort, SORTS["due"])
+    if view not in VIEWS:
+        raise ValueError(f"unknown inbox view {view!r}; use one of {', '.join(VIEWS)}")
+    specs = sorted(interruptible)
+    live = bool(specs)
+    scope_shape = _scope_shape(scope)
+    filter_shape = _filter_shape(flt)
+    shape = (view, scope_shape, live, filter_shape)
+    params = _params(scope, flt, now, specs)
     per_page = max(1, min(flt.per_page, 200))
     offset = (max(flt.page, 1) - 1) * per_page
     with store.read() as tx:
-        session = tx.session
+        conn = tx.conn
         if flt.sort in ("due", ""):
-            rows = _soonest_first(session, where, per_page, offset)
+            rows = _soonest_first(conn, shape, params, per_page, offset)
         else:
-            rows = _select(session, where, order, per_page, offset)
-        tabs = [t for t in VIEWS if t != "all" or scope.supervisor]
-        counts = _tab_counts(session, tabs, scope, now, alive)
-        filtered = bool(filters)
-        total = _count(session, where) if filtered or view not in counts else counts[view]
+            sort = flt.sort if flt.sort in SORTS else "due"
+            stmt = _statement(("sorted", sort, *shape), lambda: _select(_where(*shape), _ORDER[sort]))
+            rows = _rows(conn, stmt, {**params, "limit": per_page, "offset": offset})
+        tabs = tuple(t for t in VIEWS if t != "all" or scope.supervisor)
+        counts = _tab_counts(conn, tabs, scope_shape, live, params)
+        filtered = any(filter_shape)
+        if filtered or view not in counts:
+            total = _count(conn, _statement(("count", *shape), lambda: _count_of(_where(*shape))), params)
+        else:
+            total = counts[view]
     return InboxResult(rows=rows, total=total, counts=counts)
 
 
