@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from copy import copy
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,6 +98,7 @@ class WorkflowCache:
 # -- what a load would give ---------------------------------------------------------------------------
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 _BOXES = frozenset({dict, list})  # the containers ``_fresh`` makes
+_ABSENT = object()
 
 
 class NotReusable(Exception):  # noqa: N818 - a verdict, not a failure: the case is loaded next time
@@ -130,6 +130,23 @@ def _fresh(value: Any, registry: Any) -> Any:
     raise NotReusable(f"a value of type {kind.__name__}")
 
 
+def _updated(before: dict[str, Any], live: dict[str, Any]) -> list[tuple[str, Any]]:
+    """``DeepMerge.get_updated_keys(before, live)`` as the dump computes it, with the values: each key of
+    ``live`` new or whose value differs (the same object is no difference: ``!=`` says otherwise only for
+    a float NaN, whose rebuilt value is the same float either way). A key ``before`` has was checked with
+    it, so only a new one can be a key that is not text (``NotReusable``)."""
+    out = []
+    get = before.get
+    for key, value in live.items():
+        was = get(key, _ABSENT)
+        if value is was or (was is not _ABSENT and not value != was):
+            continue
+        if type(key) is not str:
+            raise NotReusable(f"a key of type {type(key).__name__}")
+        out.append((key, value))
+    return out
+
+
 def _loader_order(top: BpmnWorkflow) -> dict[Any, Any]:
     """The subprocesses in the order ``load_workflow`` restores them: by their tasks, each parent's
     tasks in order, a subprocess's own subprocesses right after it."""
@@ -158,45 +175,51 @@ def canonicalize(workflow: BpmnWorkflow, registry: Any) -> None:
     ordered = _loader_order(workflow)
     if len(ordered) != len(workflow.subprocesses):
         raise NotReusable("a subprocess the loader would not restore")
-    old: dict[Any, dict[str, Any]] = {}  # task id → its live data (what the dump compared)
-    held: dict[Any, set[str]] = {}  # task id → the keys of its rebuilt data that hold a container
     for wf in [workflow, *ordered.values()]:
-        for task in wf.tasks.values():
+        # task id → (its live data: what the dump compared, its rebuilt data, the keys of the rebuilt data
+        # that hold a container); a task's parent is looked up here by its id, in its own workflow, as the
+        # dump and the load look it up (``Task.parent``)
+        done: dict[Any, tuple[dict[str, Any], dict[str, Any], set[str]]] = {}
+        tasks = wf.tasks
+        for task in tasks.values():
             live = task.data
             if type(live) is not dict:
                 raise NotReusable("task data that is not a dict")
-            old[task.id] = live
-            parent = task.parent
-            if parent is None:
+            parent_id = task._parent  # noqa: SLF001 - Task.parent is tasks.get(_parent)
+            entry = done.get(parent_id) if parent_id is not None else None
+            if entry is None:
+                if parent_id is not None and parent_id in tasks:
+                    raise NotReusable("a task before its parent")
                 data = _fresh(live, registry)
                 boxes = {k for k, v in data.items() if type(v) in _BOXES}
             else:
-                before = old.get(parent.id)
-                if before is None or parent.data is before:
-                    raise NotReusable("a task before its parent")
+                before, parent_data, parent_boxes = entry
                 # DeepMerge.merge({}, parent.data): a container is copied, its contents shared (the
-                # rebuilt data holds only dicts and lists, no subclass: ``held`` names them)
-                data = parent.data.copy()
-                boxes = set(held[parent.id])
+                # rebuilt data holds only dicts and lists, no subclass: ``boxes`` names them)
+                data = parent_data.copy()
+                boxes = set(parent_boxes)
                 for key in boxes:
-                    data[key] = copy(data[key])
+                    data[key] = data[key].copy()
                 if "typename" in live:
                     raise NotReusable("a data key 'typename'")
-                for key, value in live.items():  # DeepMerge.get_updated_keys(parent, task), as dumped
-                    if type(key) is not str:
-                        raise NotReusable(f"a key of type {type(key).__name__}")
-                    if key not in before or value != before[key]:
+                # the values the dump writes (``_updated``). Most tasks change nothing of their parent's
+                # data: one comparison of the two dicts (in C; a value the same object counts as equal)
+                # says so, and no key is walked.
+                if live != before:
+                    for key, value in _updated(before, live):
                         data[key] = fresh = _fresh(value, registry)
                         if type(fresh) in _BOXES:
                             boxes.add(key)
                         else:
                             boxes.discard(key)
-                for key in [k for k in before if k not in live]:  # get_deleted_keys
-                    data.pop(key, None)
-                    boxes.discard(key)
-            held[task.id] = boxes
+                if len(live) != len(data) and not before.keys() <= live.keys():  # get_deleted_keys
+                    for key in before.keys() - live.keys():
+                        data.pop(key, None)
+                        boxes.discard(key)
+            done[task.id] = (live, data, boxes)
             task.data = data
-            task.internal_data = _fresh(task.internal_data, registry)
+            internal = task.internal_data
+            task.internal_data = {} if type(internal) is dict and not internal else _fresh(internal, registry)
         wf.data = _fresh(wf.data, registry)
         wf.correlations = _fresh(wf.correlations, registry)
     if list(ordered) != list(workflow.subprocesses):

@@ -437,3 +437,38 @@ def test_the_cache_is_bounded_and_size_zero_keeps_nothing() -> None:
     assert len(off) == 0
     with pytest.raises(ValueError):
         WorkflowCache(-1)
+
+
+def test_canonicalize_walks_the_keys_of_the_tasks_that_changed_their_data_only(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A task whose data equals its parent's (most of a workflow's: gateways, events, the finished
+    steps' followers) is rebuilt from its parent's by one comparison of the two dicts, not key by key;
+    what it gives is what a load gives (the lifecycles above, both backends)."""
+    import engine.runtime.wfcache as wfcache
+
+    desk = _desk(f"sqlite:///{tmp_path / 'k.db'}", 0)
+    try:
+        steps = complaint(desk)
+        next(steps)
+        for _ in range(4):
+            next(steps)
+        with desk.runtime.store.read() as tx:
+            number = tx.conn.execute(text("SELECT number FROM cases")).scalar_one()
+        wf, definition, written = _workflow(desk, number)
+        tasks = [t for sub in [wf, *wf.subprocesses.values()] for t in sub.tasks.values()]
+        differing = sum(1 for t in tasks if t.parent is not None and t.data != t.parent.data)
+        walked: list[int] = []
+        real = wfcache._updated
+
+        def counting(before: dict[str, Any], live: dict[str, Any]) -> list[tuple[str, Any]]:
+            walked.append(len(live))
+            return real(before, live)
+
+        monkeypatch.setattr(wfcache, "_updated", counting)
+        canonicalize(wf, instance_registry())
+        assert len(walked) == differing < len(tasks) // 2
+        assert dump_workflow(wf) == written
+        loaded = load_workflow(written, VERSION, definition.spec, definition.subprocess_specs)
+        assert _shape(wf) == _shape(loaded)
+    finally:
+        desk.runtime.store.dispose()
