@@ -50,6 +50,7 @@ from engine.runtime.transition import CASE_DATA_FIELDS, FINAL_STATUSES, Transiti
 from engine.runtime.versions import VersionsMixin
 from engine.runtime.views import CaseView
 from engine.runtime.wfcache import CachedWorkflow, NotReusable, WorkflowCache, canonicalize
+from engine.runtime.wfcache import renumber as renumber_workflow
 from engine.store import CaseRecord, Store, TaskRecord, Tx
 
 __all__ = ["Runtime", "policy_fingerprint"]
@@ -232,6 +233,7 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
         workflow = dump_workflow(t.wf)
         tx, case_id = t.tx, t.case["id"]
         opening = t.pending_number is not None
+        renumber: tuple[str, str] | None = None  # an opening's (placeholder, number)
         # The step's notifications (their recipients read, their rows written) before the pipeline; an
         # opening's with the placeholder, the number put into them after it (``renumber_opened``).
         told = self.after_transition(tx, t) if self.after_transition is not None else 0
@@ -244,10 +246,11 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
                 assert t.pending_number is not None
                 placeholder = t.pending_number[0]
                 record_facts(tx, t)
-                t.take_number()
+                t.take_number(in_workflow=False)
                 number = t.case["number"]
                 workflow = workflow.replace(placeholder, number)
                 changes = t.renumbered(placeholder, number)
+                renumber = (placeholder, number)
                 tx.renumber_opened(case_id, placeholder, number, notified=told != 0)
             changes.pop("id", None)
             changes.update(extra)
@@ -261,22 +264,28 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
             tx.add_tasks(t.new_rows)
             if not opening:
                 record_facts(tx, t)
-        if not opening and "process_version" not in extra and self.workflows.size:
+        if "process_version" not in extra and self.workflows.size:
             # what this transition wrote, kept once it is committed (never after a rollback); not a
-            # migrated case: its tasks were rewired onto another version's specs (a rare step: load it)
+            # migrated case: its tasks were rewired onto another version's specs (a rare step: load it).
+            # An opening's workflow still holds the placeholder where its text has the number.
             kept = CachedWorkflow(text=workflow, serializer_version=VERSION,
                                   process_version=record.process_version, definition=t.definition,
                                   fingerprint=record.policy_fingerprint, workflow=t.wf)
-            tx.on_commit(lambda: self._keep_workflow(case_id, kept))
+            tx.on_commit(lambda: self._keep_workflow(case_id, kept, renumber))
         if self.before_commit is not None:
             self.before_commit(point)
         return record
 
-    def _keep_workflow(self, case_id: str, kept: CachedWorkflow) -> None:
+    def _keep_workflow(self, case_id: str, kept: CachedWorkflow,
+                       renumber: tuple[str, str] | None = None) -> None:
         """After the commit: make the transition's workflow what a load of its JSON gives and keep it;
-        one that cannot be made so is dropped (the next transition loads the case)."""
+        one that cannot be made so is dropped (the next transition loads the case). ``renumber``: an
+        opening's (placeholder, number), swapped in its JSON text after the dump: the same swap is made
+        in the rebuilt workflow (``engine.runtime.wfcache.renumber``)."""
         try:
             canonicalize(kept.workflow, instance_registry())
+            if renumber is not None:
+                renumber_workflow(kept.workflow, *renumber)
         except NotReusable as exc:
             log.debug("workflow of case %s not kept: %s", case_id, exc)
             return

@@ -183,24 +183,28 @@ class Transition:
         # commit, with nothing run in between; reading it costs a walk of every task)
         self.synced_data: dict[str, Any] | None = None
 
-    def take_number(self) -> tuple[str, str] | None:
+    def take_number(self, *, in_workflow: bool = True) -> tuple[str, str] | None:
         """Allocate an opening case's gapless number now and put it where its placeholder stood.
 
         The sequence row stays locked from this statement to the commit, so ``open_case`` takes the
         number as late as it can: at ``_commit``, after the SpiffWorkflow run, or sooner when a
         service task runs during that run (an action may quote or store the number). Returns
         (placeholder, number) when it allocated now: the caller swaps values it holds (``swap_number``).
+        ``in_workflow`` False (``_commit``: the workflow is written already, its JSON text swapped by the
+        caller): the workflow's data keeps the placeholder (``engine.runtime.wfcache.renumber`` puts the
+        number into a workflow kept after the commit), and nothing walks it under the sequence row's lock.
         """
         if self.pending_number is None:
             return None
         placeholder, allocate = self.pending_number
         self.pending_number = None
         number = allocate()
-        for task in _all_tasks(self.wf):
-            swap_number(task.data, placeholder, number)
-        swap_number(self.wf.data, placeholder, number)
-        for sub in self.wf.subprocesses.values():
-            swap_number(sub.data, placeholder, number)
+        if in_workflow:
+            for task in _all_tasks(self.wf):
+                swap_number(task.data, placeholder, number)
+            swap_number(self.wf.data, placeholder, number)
+            for sub in self.wf.subprocesses.values():
+                swap_number(sub.data, placeholder, number)
         swap_number(self.case, placeholder, number)
         swap_number(self.events, placeholder, number)
         return placeholder, number

@@ -12,8 +12,9 @@ The rules that keep the object the same as a fresh load would be:
 - ``take`` removes the entry: the transition owns the object; two requests never share one.
 - ``Runtime._commit`` puts the new (text, workflow) back through ``tx.on_commit`` only: a rollback, an
   exception after the engine ran, puts nothing back, and the next transition loads from the database.
-  An opening is not kept (its number is swapped into the JSON text after the run), nor a migrated
-  case (its tasks were rewired onto another version's specs): their next step loads them.
+  A migrated case is not kept (its tasks were rewired onto another version's specs): its next step
+  loads it. An opening is kept: its number is swapped into the JSON text after the dump, and
+  ``renumber`` makes the same swap in the rebuilt workflow (or refuses it).
 - Before it is kept, ``canonicalize`` rebuilds what a live workflow holds differently from a loaded
   one: its data (SpiffWorkflow copies task data one level deep, so a live workflow shares nested
   values between tasks differently; JSON turns a tuple or a set into a list, a zoned datetime into
@@ -24,17 +25,20 @@ The rules that keep the object the same as a fresh load would be:
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 from SpiffWorkflow import TaskState
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 
-__all__ = ["CachedWorkflow", "NotReusable", "WorkflowCache", "canonicalize"]
+__all__ = ["CachedWorkflow", "NotReusable", "WorkflowCache", "canonicalize", "renumber"]
 
 
 @dataclass(frozen=True)
@@ -233,3 +237,37 @@ def canonicalize(workflow: BpmnWorkflow, registry: Any) -> None:
                 events[task.id] = task
 
 
+_PLAIN = frozenset({datetime, timedelta, UUID})  # restored values whose JSON holds no text of the data
+
+
+def renumber(workflow: BpmnWorkflow, placeholder: str, number: str) -> None:
+    """After ``canonicalize`` of an opening's workflow (its data still holds the placeholder its number
+    replaced in the JSON text, ``Runtime._commit``): what a load of the swapped text gives. Every
+    string in the rebuilt data (each task's data and internal data, each workflow's data and
+    correlations) has ``placeholder`` replaced by ``number``, in place: the containers a task shares
+    with its parent are the ones a load shares, so they are swapped once for both. ``NotReusable`` when
+    the text's swap reached what the data's cannot: a key holding the placeholder, a restored value
+    other than a datetime, a timedelta or a UUID."""
+    if json.dumps(number, ensure_ascii=False)[1:-1] != number or placeholder in number:
+        raise NotReusable("a number JSON writes otherwise")
+
+    def swap(box: Any) -> None:
+        items = box.items() if type(box) is dict else enumerate(box)
+        for key, value in items:
+            kind = type(value)
+            if kind is str:
+                if placeholder in value:
+                    box[key] = value.replace(placeholder, number)
+            elif kind is dict or kind is list:
+                swap(value)
+            elif kind not in _SCALARS and kind not in _PLAIN:
+                raise NotReusable(f"a value of type {kind.__name__} in an opening")
+            if type(key) is str and placeholder in key:
+                raise NotReusable("a key that holds the case's number")
+
+    for wf in [workflow, *workflow.subprocesses.values()]:
+        for task in wf.tasks.values():
+            swap(task.data)
+            swap(task.internal_data)
+        swap(wf.data)
+        swap(wf.correlations)

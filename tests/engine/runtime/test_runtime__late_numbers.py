@@ -55,10 +55,10 @@ def failing_rooms(rt: Runtime) -> Iterator[None]:
 
     original = Transition.take_number
 
-    def take_number(self: Transition) -> None:
+    def take_number(self: Transition, **kwargs: Any) -> None:
         _room.value = self.wf.data.get("room") or next(
             (t.data.get("room") for t in self.wf.get_tasks() if t.data.get("room")), None)
-        original(self)
+        original(self, **kwargs)
 
     Transition.take_number = take_number  # type: ignore[method-assign]
     rt.before_commit = before_commit

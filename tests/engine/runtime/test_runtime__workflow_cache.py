@@ -472,3 +472,57 @@ def test_canonicalize_walks_the_keys_of_the_tasks_that_changed_their_data_only(
         assert _shape(wf) == _shape(loaded)
     finally:
         desk.runtime.store.dispose()
+
+
+@pytest.mark.parametrize("process", ["complaint", "consultation"])
+def test_an_opening_is_kept_with_its_number_and_its_first_step_takes_it(tmp_path: Path, process: str) -> None:
+    """An opening's JSON gets its number after the dump (the placeholder swapped in the text): the kept
+    workflow has it where the text has it, is what a load of the row gives, and the case's first step
+    takes it from the cache instead of loading it (each lifecycle above compares everything stored)."""
+    desk = _desk(f"sqlite:///{tmp_path / 'k.db'}", 10)
+    try:
+        rt = desk.runtime
+        if process == "complaint":
+            number = desk.open(category="facilities").number
+        else:
+            number = rt.open_case("consultation", {
+                "customer_name": "陈先生", "customer_phone": "13711112222", "room": "2栋1单元502",
+                "channel": "phone", "question": "阳台可以封闭吗？"}, "zhang.wei").number
+        loaded, definition, written = _workflow(desk, number)
+        with rt.store.read() as tx:
+            case = tx.lock_case(number=number, lock=False)
+        assert case is not None
+        kept = rt.workflows._entries[case.id]
+        assert kept.text == written and "<number:" not in written and number in written
+        assert dump_workflow(kept.workflow) == written
+        assert _shape(kept.workflow) == _shape(loaded)
+        assert kept.workflow.get_tasks()[0].data["case_number"] == number
+        hits, misses = rt.workflows.hits, rt.workflows.misses
+        task = next(iter(desk.open_tasks(number).values()))
+        with rt.store.write() as tx:  # the step's begin takes the case's workflow as a completion would
+            record = tx.lock_case(case_id=case.id)
+            assert record is not None
+            rt._begin(tx, record, task.assignee or "zhang.wei")
+        assert (rt.workflows.hits, rt.workflows.misses) == (hits + 1, misses)
+    finally:
+        desk.runtime.store.dispose()
+
+
+def test_an_opening_whose_data_has_its_placeholder_in_a_key_is_not_kept() -> None:
+    """The text's swap would rename the key; the data's cannot: not kept (loaded next time)."""
+    from engine.runtime.wfcache import renumber
+
+    class _Wf:
+        subprocesses: dict[str, Any] = {}
+        data: dict[str, Any] = {}
+        correlations: dict[str, Any] = {}
+
+        class tasks:  # noqa: N801 - stands for the dict of tasks
+            @staticmethod
+            def values() -> list[Any]:
+                return [type("T", (), {"data": {"seen": {"<number:x>": "a"}}, "internal_data": {}})()]
+
+    with pytest.raises(NotReusable):
+        renumber(_Wf(), "<number:x>", "TS-1")  # type: ignore[arg-type]
+    with pytest.raises(NotReusable):
+        renumber(_Wf(), "<number:x>", 'TS"1')  # type: ignore[arg-type]
