@@ -12,7 +12,7 @@ from flask import Flask, g, redirect, url_for
 from flask_wtf.csrf import CSRFProtect
 
 from engine.settings import Settings, load_settings
-from webui.context import calendar_outlook, intake_desks
+from webui.context import calendar_outlook, intake_desks, main_nav, site_urls, timeline_actions
 from webui.services import Services, build_services
 from webui.uploads import MAX_UPLOAD_BYTES
 
@@ -77,6 +77,9 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     validation.init_app(app)  # after the areas: the signed-in actor is loaded first
     app.jinja_env.globals["calendar_outlook"] = calendar_outlook
     app.jinja_env.globals["intake_desks"] = intake_desks
+    app.jinja_env.globals["main_nav"] = main_nav
+    app.jinja_env.globals["timeline_actions"] = timeline_actions
+    app.jinja_env.globals["site_urls"] = site_urls
 
     @app.get("/")
     def index() -> Any:
