@@ -165,6 +165,11 @@ class Services:
         ``units``: every org unit (``units()``), when the caller has them."""
         return wq.group_holders(self.store, groups, units)
 
+    def names_and_holders(self, logins: list[str], groups: list[str], units: Mapping[str, Any]
+                          ) -> tuple[dict[str, str], dict[str, list[tuple[str, str]]]]:
+        """``staff_names(logins)`` and ``group_holders(groups, units)`` in one read."""
+        return wq.names_and_holders(self.store, logins, groups, units)
+
     def policy_desk(self) -> PolicyDesk:
         """Policy pages, drafts, review and publishing (every method asks the permission function)."""
         return PolicyDesk(self.store, self.policies, self.clock)

@@ -237,9 +237,12 @@ def case_page(
     raw_timeline = list(getattr(view, "timeline", []) or [])
     open_tasks = list(getattr(view, "tasks", []) or [])
     # the names of the people the page shows (not all staff: thousands of rows at every case page)
-    names = services.staff_names(sorted({ev.actor for ev in raw_timeline} | {case.first_receiver}
-                                        | {t.assignee for t in open_tasks if t.assignee}))
+    # and who holds the open tasks' queues, in one read
     units = services.units()
+    names, holders = services.names_and_holders(
+        sorted({ev.actor for ev in raw_timeline} | {case.first_receiver}
+               | {t.assignee for t in open_tasks if t.assignee}),
+        [t.candidate_group for t in open_tasks if t.candidate_group], units)
     data = _data(view, case)
     definition = services.definition(case.process_id, case.process_version)
     policy = services.runtime.pinned_policy(case.policy_fingerprint)  # the rules the case runs under
@@ -271,7 +274,6 @@ def case_page(
         return value if full_phone or spec.get("type") != "phone" else mask_phone(str(value))
 
     latest = latest_values(raw_timeline)
-    holders = services.group_holders([t.candidate_group for t in open_tasks if t.candidate_group], units)
     # A queue nobody holds (e.g. a department without a head, R2.4): the org admins who could fix it,
     # the case's subsidiary's first, else the group's
     nobody = [t for t in open_tasks if t.assignee is None and t.candidate_group

@@ -36,6 +36,7 @@ __all__ = [
     "group_holders_in",
     "first_receivers",
     "inbox_page",
+    "names_and_holders",
     "password_hash",
     "set_password_hash",
     "staff_names",
@@ -360,10 +361,8 @@ def group_holders_in(session: Any, groups: Sequence[str],
     if not wanted:
         return {}
     units = {g.split("@", 1)[1] for g in wanted}
-    out: dict[str, list[tuple[str, str]]] = {g: [] for g in wanted}
     if org is not None:
-        parent = {str(code): str(u.parent) for code, u in org.items()
-                  if u.parent in units and u.kind == "department"}
+        parent = _departments_in(org, units)
     else:
         parent = {str(code): str(up) for code, up in session.execute(
             select(OrgUnit.code, OrgUnit.parent)
@@ -371,6 +370,20 @@ def group_holders_in(session: Any, groups: Sequence[str],
     rows = session.execute(
         select(Staff.login, Staff.name, Staff.unit, Staff.roles)
         .where(Staff.active.is_(True), Staff.unit.in_(units | set(parent))).order_by(Staff.login)).all()
+    return _holders(wanted, parent, rows)
+
+
+def _departments_in(org: Mapping[str, Any], units: set[str]) -> dict[str, str]:
+    """department code → its parent, of the departments of ``units`` among the org units ``org``."""
+    return {str(code): str(u.parent) for code, u in org.items()
+            if u.parent in units and u.kind == "department"}
+
+
+def _holders(wanted: set[str], parent: Mapping[str, str],
+             rows: Sequence[Any]) -> dict[str, list[tuple[str, str]]]:
+    """``group_holders_in``'s answer from the active staff rows (login, name, unit, roles) of the units,
+    by login."""
+    out: dict[str, list[tuple[str, str]]] = {g: [] for g in wanted}
     for login, name, unit, roles in rows:
         for role in roles or []:
             homes = [role] if "@" in role else [f"{role}@{unit}"] + (
@@ -379,6 +392,29 @@ def group_holders_in(session: Any, groups: Sequence[str],
                 if group in out and (login, name) not in out[group]:
                     out[group].append((login, name))
     return out
+
+
+def names_and_holders(store: Store, logins: Sequence[str], groups: Sequence[str],
+                      org: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, list[tuple[str, str]]]]:
+    """``staff_names(logins)`` and ``group_holders(groups, org)`` in one read of ``staff``: the rows of
+    the logins and those of the active staff of the groups' units and their departments, by login (the
+    case page read the names, then the holders)."""
+    wanted = {g for g in groups if "@" in g}
+    if not wanted or not logins:
+        return staff_names(store, logins), group_holders(store, groups, org)
+    units = {g.split("@", 1)[1] for g in wanted}
+    parent = _departments_in(org, units)
+    homes = units | set(parent)
+    stmt = (select(Staff.login, Staff.name, Staff.unit, Staff.roles, Staff.active)
+            .where(or_(Staff.login.in_(list(logins)), and_(Staff.active.is_(True), Staff.unit.in_(homes))))
+            .order_by(Staff.login))
+    with store.read() as tx:
+        rows = tx.session.execute(stmt).all()
+    named = set(logins)
+    names = {login: name for login, name, _unit, _roles, _active in rows if login in named}
+    held = [(login, name, unit, roles) for login, name, unit, roles, active in rows
+            if active and unit in homes]
+    return names, _holders(wanted, parent, held)
 
 
 def first_receivers(store: Store, case_ids: Sequence[str]) -> dict[str, str]:

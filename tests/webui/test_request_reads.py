@@ -53,7 +53,8 @@ def test_the_case_page_reads_only_the_names_it_shows(login, services):
     number = open_complaint(wang)
     with statements(services) as seen:
         html = wang.get(f"/cases/{number}").get_data(as_text=True)
-    name_reads = [s for s in seen if s.startswith("SELECT staff.login, staff.name FROM staff")]
+    name_reads = [s for s in seen if s.startswith("SELECT staff.login, staff.name")]
+    # the names (with the queue's holders: the active staff of its unit and departments, item 35)
     assert name_reads and all(" WHERE staff.login IN " in s for s in name_reads)
     assert "王芳" in html  # the first receiver and the timeline's actor, by name
 
@@ -365,3 +366,16 @@ def test_the_case_page_finds_the_queues_departments_in_the_units_it_read(login, 
     groups = [task.candidate_group, "org_admin@sz-property", "cs_manager@sz-property"]
     read = group_holders(services.store, groups)
     assert group_holders(services.store, groups, services.units()) == read and any(read.values())
+
+
+def test_the_case_page_reads_its_names_and_its_queues_holders_together(login, services):
+    """The names the case page shows and who holds its open task's queue come from one read of ``staff``
+    (two before: the names, then the holders)."""
+    wang = login("wang.fang")
+    number = open_complaint(wang)
+    [task] = services.runtime.get_case(number, "wang.fang").tasks
+    assert task.candidate_group and task.assignee is None
+    with statements(services) as seen:
+        html = wang.get(f"/cases/{number}").get_data(as_text=True)
+    assert len([s for s in seen if s.startswith("SELECT staff.")]) == 1, seen
+    assert "王芳" in html and "无人可办" not in html  # the first receiver named; the queue has holders
