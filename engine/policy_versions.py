@@ -120,6 +120,11 @@ class VersionedPolicies:
             found = kept[id(self)] = self.at(self.clock.now(), tx)
         return found
 
+    def reads_in(self) -> bool:
+        """Whether ``current_in`` will read the versions in force (no reading of this request kept)."""
+        kept = _READING.get()
+        return kept is None or id(self) not in kept
+
     def with_versions(self, versions: Mapping[str, int], tx: Any = None) -> PolicySet:
         """The policy set with the given published versions over the files."""
         key = tuple(sorted(versions.values()))

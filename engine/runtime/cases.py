@@ -52,6 +52,7 @@ from engine.runtime.views import CaseView
 from engine.runtime.wfcache import CachedWorkflow, NotReusable, WorkflowCache, canonicalize
 from engine.runtime.wfcache import renumber as renumber_workflow
 from engine.store import CaseRecord, Store, TaskRecord, Tx
+from engine.store.process_repo import ProcessRepo
 
 __all__ = ["Runtime", "policy_fingerprint"]
 
@@ -294,6 +295,24 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
             return
         self.workflows.put(case_id, kept)
 
+    def _read_ahead_opening(self, tx: Tx, process_id: str) -> None:
+        """PostgreSQL: an opening's two reads before its writes — the versions in force (unless the
+        request has its reading already) and the process's current version (unless this runtime has
+        yet to register it: the registration comes first) — in one statement, not one each
+        (``ProcessRepo.read_opening``). Under READ COMMITTED each statement has its own snapshot
+        either way, and neither read locks."""
+        if tx.dialect != "postgresql":
+            return
+        policies = self.policies
+        if not (hasattr(policies, "current_in") and getattr(policies, "reads_in", lambda: False)()):
+            return
+        try:
+            registered = self.registry.get(process_id)
+        except NotFoundError:
+            return
+        if (process_id, registered.version) in self._stored_versions:
+            ProcessRepo(tx).read_opening(process_id)
+
     def open_case(self, process_id: str, data: Mapping[str, Any], actor: str, *,
                   tx: Tx | None = None, by_worker: bool = False) -> CaseView:
         """Receive a new case; the actor is its first receiver (R0.5: anyone may, nobody refuses).
@@ -314,6 +333,7 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
             placement = place(tx.units, staff, project_code or None)
             require(subject_of(staff, tx.units), "case.open", Target("case", placement.subsidiary,
                                                                       placement.project))
+            self._read_ahead_opening(tx, process_id)
             policy = self._effective_policy(placement.project, placement.subsidiary, tx=tx)
             fp, snapshot = self._pin(policy)
             if fp not in self._stored_fps and tx.ensure_policy_snapshot(fp, snapshot, now):

@@ -6,14 +6,19 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 
 from engine.store.policy_models import PolicyDraft
 from engine.store.repo import Tx
 
-__all__ = ["PolicyDraftRecord", "PolicyRepo"]
+__all__ = ["HEADS_AHEAD", "PUBLISHED_HEADS", "PolicyDraftRecord", "PolicyRepo"]
 
 DRAFTS: Table = PolicyDraft.__table__  # type: ignore[assignment]
+# The versions in force are asked of these rows (``published_heads``); ``Tx.read_ahead`` may send it
+# with other reads under the key HEADS_AHEAD (an intake, with its process's current version).
+PUBLISHED_HEADS = select(DRAFTS.c.id, DRAFTS.c.unit, DRAFTS.c.effective_at).where(
+    DRAFTS.c.status == bindparam("status", "published"))
+HEADS_AHEAD = "policy.published_heads"
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,7 @@ class PolicyRepo:
     """Reads and writes of ``policy_drafts`` on an open ``Tx``."""
 
     def __init__(self, tx: Tx) -> None:
+        self.tx = tx
         self.conn = tx.conn
 
     def get(self, draft_id: int) -> PolicyDraftRecord | None:
@@ -83,8 +89,10 @@ class PolicyRepo:
 
     def published_heads(self) -> list[tuple[int, str, datetime]]:
         """(id, unit, effective_at) of every published version: the cheap question asked per policy use."""
-        stmt = select(DRAFTS.c.id, DRAFTS.c.unit, DRAFTS.c.effective_at).where(DRAFTS.c.status == "published")
-        return [(int(r.id), str(r.unit), r.effective_at) for r in self.conn.execute(stmt)]
+        rows = self.tx.ahead(HEADS_AHEAD)
+        if rows is None:
+            rows = list(self.conn.execute(PUBLISHED_HEADS))
+        return [(int(r.id), str(r.unit), r.effective_at) for r in rows]
 
     def texts(self, ids: list[int]) -> dict[int, tuple[str, str]]:
         """id → (path, text) of the given versions."""

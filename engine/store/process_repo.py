@@ -14,19 +14,34 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Table, bindparam, false, func, select, update
 
 from engine.errors import ConflictError
 from engine.store.models import Case, ProcessVersion
+from engine.store.policy_repo import HEADS_AHEAD, PUBLISHED_HEADS
 from engine.store.repo import Tx
 
-__all__ = ["FINAL_STATUSES", "ProcessRepo", "VersionRecord"]
+__all__ = ["CURRENT_VERSION", "FINAL_STATUSES", "ProcessRepo", "VersionRecord", "current_ahead"]
 
 VERSIONS: Table = ProcessVersion.__table__  # type: ignore[assignment]
 CASES: Table = Case.__table__  # type: ignore[assignment]
 FINAL_STATUSES = ("closed", "cancelled", "withdrawn", "merged")
 _COLUMNS = (VERSIONS.c.process_id, VERSIONS.c.version, VERSIONS.c.seq, VERSIONS.c.current, VERSIONS.c.source,
             VERSIONS.c.created_at, VERSIONS.c.deployed_by, VERSIONS.c.deployed_at)
+# A process's current version; ``Tx.read_ahead`` may send it with other reads (key: ``current_ahead``).
+CURRENT_VERSION = select(*_COLUMNS).where(VERSIONS.c.process_id == bindparam("process_id"),
+                                          VERSIONS.c.current.is_(True))
+
+
+def current_ahead(process_id: str) -> tuple[str, str]:
+    """The ``Tx.read_ahead`` key of ``process_id``'s current version (``ProcessRepo.current``)."""
+    return ("process.current", process_id)
+
+
+_V, _H = CURRENT_VERSION.subquery("v"), PUBLISHED_HEADS.subquery("h")
+# An opening's two reads in one statement: FULL JOIN ON false returns each side's rows, the other
+# side's columns NULL (the version's process_id is never NULL, nor a published head's id).
+_OPENING_READS = select(_V, _H).select_from(_V.join(_H, false(), full=True))
 
 
 @dataclass(frozen=True)
@@ -67,6 +82,14 @@ class ProcessRepo:
         self.tx = tx
         self.conn = tx.conn
 
+    def read_opening(self, process_id: str) -> None:
+        """Read ``process_id``'s current version and the published policy heads (the versions in force)
+        in one statement, kept for ``current`` and ``PolicyRepo.published_heads`` in this transaction
+        (PostgreSQL; each is asked once, as before, only sooner)."""
+        rows = self.conn.execute(_OPENING_READS, {"process_id": process_id}).all()
+        self.tx.read_ahead(current_ahead(process_id), [r for r in rows if r.process_id is not None])
+        self.tx.read_ahead(HEADS_AHEAD, [r for r in rows if r.id is not None])
+
     def versions(self, process_id: str | None = None) -> list[VersionRecord]:
         """Versions of one process (or all), by process and number."""
         query = select(*_COLUMNS).order_by(VERSIONS.c.process_id, VERSIONS.c.seq)
@@ -82,10 +105,14 @@ class ProcessRepo:
 
     def current(self, process_id: str, *, lock: bool = False) -> VersionRecord | None:
         """The current version of a process (locked for this transaction on PostgreSQL), or None."""
-        query = select(*_COLUMNS).where(VERSIONS.c.process_id == process_id, VERSIONS.c.current.is_(True))
-        if lock and self.tx.dialect == "postgresql":
-            query = query.with_for_update()
-        row = self.conn.execute(query).first()
+        rows = None if lock else self.tx.ahead(current_ahead(process_id))
+        if rows is not None:
+            row = rows[0] if rows else None
+        else:
+            query = CURRENT_VERSION
+            if lock and self.tx.dialect == "postgresql":
+                query = query.with_for_update()
+            row = self.conn.execute(query, {"process_id": process_id}).first()
         return _record(row) if row is not None else None
 
     def current_versions(self) -> dict[str, VersionRecord]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -79,6 +79,7 @@ class Tx(CaseTx):
         self._known_staff: dict[str, StaffRecord] = {}
         self._session: Session | None = None
         self._on_commit: list[Callable[[], object]] = []
+        self._ahead: dict[Hashable, list[Any]] = {}  # rows read ahead (``read_ahead``), by what asks them
         self._init_cases()
 
     def on_commit(self, callback: Callable[[], object]) -> None:
@@ -104,6 +105,15 @@ class Tx(CaseTx):
         self.flush_cases()
         if self._session is not None:
             self._session.flush()
+
+    def read_ahead(self, key: Hashable, rows: list[Any]) -> None:
+        """Keep rows read ahead, with others in one statement, for the repository call that asks them
+        by ``key`` (``ahead``) later in this transaction."""
+        self._ahead[key] = rows
+
+    def ahead(self, key: Hashable) -> list[Any] | None:
+        """The rows read ahead for ``key`` (once: a second ask reads again), or None."""
+        return self._ahead.pop(key, None)
 
     def set_local(self, name: str, value: str) -> None:
         """PostgreSQL: the setting ``name`` is ``value`` for the rest of this transaction (``SET LOCAL``).

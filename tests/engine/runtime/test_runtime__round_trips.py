@@ -180,3 +180,89 @@ def test_a_case_row_changed_meanwhile_is_still_refused_in_the_pipeline(pg_rt: Ru
             tx.update_case(case.id, status="in_progress")
     events = [e.action for e in rt.get_case(case.number, "zhang.wei").timeline]
     assert "case.commented" not in events
+
+
+def test_an_opening_reads_the_versions_in_force_and_its_process_version_in_one_round_trip(
+        database_factory: Any, clock: FixedClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With published policy versions (``VersionedPolicies``), an opening's two reads before its writes
+    — the versions in force and its process's current version — are one statement, not one each."""
+    from engine.policy_versions import VersionedPolicies
+    from engine.processes import ProcessRegistry
+    from tests.engine.runtime.conftest import DATA, ROOT, _policy_set
+
+    store = Store(database_factory.fresh("postgresql"))
+    base = _policy_set(ROOT / "policies")
+    policies = VersionedPolicies(store, ROOT / "policies", clock, base)
+    rt = Runtime(store, policies, ProcessRegistry.load(DATA), clock, base.calendars_dir)
+    rt.import_org(_demo_org())
+    try:
+        open_ticket(rt)  # the process version is registered by the first
+        with counting(monkeypatch) as trips:
+            case = open_ticket(rt)
+        reads = [s for s, _ in trips.statements if "FROM policy_drafts" in s or "FROM process_versions" in s]
+        assert len(reads) == 1 and "FROM policy_drafts" in reads[0] and "FROM process_versions" in reads[0], \
+            trips.statements
+        # the actor, the two reads, the facts with the allocation, the case's writes, the commit: 5
+        # (6 with the two reads apart; BEGIN not counted)
+        assert trips.round_trips <= 5, (trips.round_trips, trips.statements)
+        assert rt.get_case(case.number, "zhang.wei").process_version == version_of(store, "ticket")
+    finally:
+        store.dispose()
+
+
+def version_of(store: Store, process_id: str) -> str:
+    from sqlalchemy import text
+
+    with store.read() as tx:
+        return str(tx.conn.execute(text("SELECT version FROM process_versions WHERE process_id = :p AND "
+                                        "current"), {"p": process_id}).scalar_one())
+
+
+def test_the_openings_reads_together_give_what_they_gave_one_by_one(
+        database_factory: Any, clock: FixedClock) -> None:
+    """``ProcessRepo.read_opening``: the current version and the published heads it keeps are those
+    ``ProcessRepo.current`` and ``PolicyRepo.published_heads`` read alone, with a version published and
+    none; an opening pins the published version in force."""
+    import re
+
+    from engine.policy_drafts import PolicyDesk
+    from engine.policy_versions import VersionedPolicies
+    from engine.processes import ProcessRegistry
+    from engine.store.policy_repo import PolicyRepo
+    from engine.store.process_repo import ProcessRepo
+    from tests.engine.runtime.conftest import DATA, ROOT, _policy_set
+
+    store = Store(database_factory.fresh("postgresql"))
+    base = _policy_set(ROOT / "policies")
+    policies = VersionedPolicies(store, ROOT / "policies", clock, base)
+    rt = Runtime(store, policies, ProcessRegistry.load(DATA), clock, base.calendars_dir)
+    rt.import_org(_demo_org())
+
+    def both() -> tuple[Any, Any, Any, Any]:
+        with store.read() as tx:
+            alone = ProcessRepo(tx).current("ticket"), sorted(PolicyRepo(tx).published_heads())
+            ProcessRepo(tx).read_opening("ticket")
+            together = ProcessRepo(tx).current("ticket"), sorted(PolicyRepo(tx).published_heads())
+            assert tx.ahead(("process.current", "ticket")) is None  # each kept row set is asked once
+        return (*alone, *together)
+
+    try:
+        first = open_ticket(rt)
+        version, heads, version2, heads2 = both()
+        assert version is not None and version == version2 and heads == heads2 == []
+        desk = PolicyDesk(store, policies, clock)
+        draft = desk.create("song.yu", "sz-property")
+        desk.save("song.yu", draft.id, re.sub(r"reply: \d+ hours", "reply: 12 hours", draft.text, count=1))
+        desk.submit("song.yu", draft.id)
+        desk.review("lv.qing", draft.id, approve=True)
+        desk.publish("song.yu", draft.id, clock.now())
+        version, heads, version2, heads2 = both()
+        assert version == version2 and heads == heads2 and len(heads) == 1
+        case = open_ticket(rt)
+        with store.read() as tx:
+            pinned = tx.conn.exec_driver_sql(
+                "SELECT policy_fingerprint FROM cases WHERE id IN (%(a)s, %(b)s) ORDER BY number",
+                {"a": first.id, "b": case.id}).scalars().all()
+        assert pinned[0] != pinned[1]  # the second opening pinned the published versions in force
+    finally:
+        store.dispose()
