@@ -16,14 +16,14 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from engine.clock import Clock
 from engine.errors import KefuError, NotFoundError
 from engine.store import Store
-from engine.store.auth_repo import AuthRepo, SessionRecord, TokenRecord
+from engine.store.auth_repo import AuthRepo, SessionRecord, TokenRecord, TokenUse
 from engine.store.repo import Tx
 
 __all__ = [
@@ -79,6 +79,8 @@ class TokenCheck:
     refusal: str = ""  # unknown | revoked | expired | inactive
     message: str = ""
     token_id: int | None = None  # set when its last use is to be recorded
+    # the published policy heads read with the token (``judge_token(with_heads=True)``), else None
+    heads: list[tuple[int, str, datetime]] | None = field(default=None, compare=False, repr=False)
 
 
 def end_all_for(tx: Tx, login: str, at: datetime, reason: str) -> tuple[int, int]:
@@ -192,20 +194,22 @@ class Credentials:
         assert record is not None
         return token, record
 
-    def judge_token(self, tx: Tx, token: str) -> TokenCheck:
-        """Look a token up inside the caller's read transaction (one unique-index lookup)."""
+    def judge_token(self, tx: Tx, token: str, *, with_heads: bool = False) -> TokenCheck:
+        """Look a token up inside the caller's read transaction (one unique-index lookup); with
+        ``with_heads`` the published policy heads come in the same statement (``TokenCheck.heads``)."""
         now = self.clock.now()
-        row = AuthRepo(tx).token(secret_hash(token))
+        row, heads = AuthRepo(tx).token_to_check(secret_hash(token), with_heads=with_heads)
         if row is None:
-            return TokenCheck(None, "unknown", "unknown API token")
+            return TokenCheck(None, "unknown", "unknown API token", heads=heads)
         if row.revoked_at is not None:
             return TokenCheck(None, "revoked", f"API token {_name(row)} was revoked at "
-                              f"{row.revoked_at.isoformat(timespec='seconds')} ({row.revoked_reason})")
+                              f"{row.revoked_at.isoformat(timespec='seconds')} ({row.revoked_reason})",
+                              heads=heads)
         if row.expires_at is not None and now >= row.expires_at:
             return TokenCheck(None, "expired", f"API token {_name(row)} expired at "
-                              f"{row.expires_at.isoformat(timespec='seconds')}")
+                              f"{row.expires_at.isoformat(timespec='seconds')}", heads=heads)
         touch = row.last_used_at is None or now - row.last_used_at >= self.limits.touch_every
-        return TokenCheck(row.login, token_id=row.id if touch else None)
+        return TokenCheck(row.login, token_id=row.id if touch else None, heads=heads)
 
     def settle_token(self, check: TokenCheck) -> None:
         """Record a token's use when its check asks for it (at most once a minute)."""
@@ -287,7 +291,7 @@ def _when(text: object) -> datetime | None:
     return moment if moment.tzinfo is not None else None
 
 
-def _name(token: TokenRecord) -> str:
+def _name(token: TokenRecord | TokenUse) -> str:
     return f"#{token.id} {token.prefix or '(imported)'} «{token.label}»"
 
 

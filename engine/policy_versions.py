@@ -120,6 +120,13 @@ class VersionedPolicies:
             found = kept[id(self)] = self.at(self.clock.now(), tx)
         return found
 
+    def keep_reading(self, heads: list[tuple[int, str, datetime]], tx: Any = None) -> None:
+        """Inside ``one_reading()`` without a reading yet: keep the versions in force by ``heads`` (the
+        published heads, read with another row: ``PolicyRepo.published_heads``) as the request's."""
+        kept = _READING.get()
+        if kept is not None and id(self) not in kept:
+            kept[id(self)] = self.with_versions(in_force(heads, self.clock.now()), tx)
+
     def reads_in(self) -> bool:
         """Whether ``current_in`` will read the versions in force (no reading of this request kept)."""
         kept = _READING.get()

@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, false, select, update
 
 from engine.store.auth_models import ApiToken, WebSession
 from engine.store.models import Staff
+from engine.store.policy_repo import DRAFTS
 from engine.store.repo import STAFF_COLUMNS, STAFF_JOINED, Tx, staff_record
 
-__all__ = ["AuthRepo", "SessionRecord", "TokenRecord"]
+__all__ = ["AuthRepo", "SessionRecord", "TokenRecord", "TokenUse"]
 
 SESSIONS: Table = WebSession.__table__  # type: ignore[assignment]
 TOKENS: Table = ApiToken.__table__  # type: ignore[assignment]
@@ -25,6 +26,19 @@ _SESSION_BY_HASH = (select(SESSIONS, *STAFF_COLUMNS)
 _TOKEN_BY_HASH = (select(TOKENS, *STAFF_COLUMNS)
                   .select_from(TOKENS.outerjoin(STAFF_JOINED, Staff.login == TOKENS.c.login))
                   .where(TOKENS.c.token_hash == bindparam("h")))
+# A token's check reads what the check and its messages use (not the hash it was found by, nor when
+# it was made) and, on a request that will ask the policy, the versions in force with it: the published
+# heads, FULL JOIN ON false (each side's rows, the other side's columns NULL), one statement.
+_CHECK_FIELDS = ("id", "prefix", "login", "label", "last_used_at", "expires_at", "revoked_at",
+                 "revoked_reason")
+_TOKEN_TO_CHECK = (select(*[TOKENS.c[name] for name in _CHECK_FIELDS], *STAFF_COLUMNS)
+                   .select_from(TOKENS.outerjoin(STAFF_JOINED, Staff.login == TOKENS.c.login))
+                   .where(TOKENS.c.token_hash == bindparam("h")))
+_T = _TOKEN_TO_CHECK.subquery("t")
+_H = select(DRAFTS.c.id.label("head_id"), DRAFTS.c.unit.label("head_unit"),
+            DRAFTS.c.effective_at.label("head_effective_at")).where(
+    DRAFTS.c.status == bindparam("status", "published")).subquery("h")
+_TOKEN_AND_HEADS = select(_T, _H).select_from(_T.join(_H, false(), full=True))
 _SESSION_FIELDS = [c.name for c in SESSIONS.c]
 _TOKEN_FIELDS = [c.name for c in TOKENS.c]
 _TOUCH_SESSION = update(SESSIONS).where(SESSIONS.c.id_hash == bindparam("h")).values(
@@ -45,6 +59,20 @@ class SessionRecord:
     ip: str
     ended_at: datetime | None
     end_reason: str | None
+
+
+@dataclass(frozen=True)
+class TokenUse:
+    """What a token's check reads of its row (``AuthRepo.token_to_check``)."""
+
+    id: int
+    prefix: str | None
+    login: str
+    label: str
+    last_used_at: datetime | None
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    revoked_reason: str | None
 
 
 @dataclass(frozen=True)
@@ -122,6 +150,25 @@ class AuthRepo:
         self.tx.known_staff(staff_record(row))
         m = row._mapping
         return TokenRecord(**{name: m[name] for name in _TOKEN_FIELDS})
+
+    def token_to_check(self, token_hash: str, *, with_heads: bool = False
+                       ) -> tuple[TokenUse | None, list[tuple[int, str, datetime]] | None]:
+        """The token with this hash as its check reads it (its staff member kept for ``Tx.staff``) and,
+        ``with_heads``, the published policy heads (``PolicyRepo.published_heads``) read in the same
+        statement (else None)."""
+        if not with_heads:
+            row = self.conn.execute(_TOKEN_TO_CHECK, {"h": token_hash}).first()
+            heads = None
+        else:
+            rows = self.conn.execute(_TOKEN_AND_HEADS, {"h": token_hash}).all()
+            row = next((r for r in rows if r.id is not None), None)
+            heads = [(int(r.head_id), str(r.head_unit), r.head_effective_at) for r in rows
+                     if r.head_id is not None]
+        if row is None:
+            return None, heads
+        self.tx.known_staff(staff_record(row))
+        m = row._mapping
+        return TokenUse(**{name: m[name] for name in _CHECK_FIELDS}), heads
 
     def touch_token(self, token_id: int, at: datetime) -> None:
         """Record that the token was used at ``at``."""

@@ -39,8 +39,11 @@ def _staff_joined() -> Any:
     return joined
 
 
-# The columns of a staff record, labelled so that they can sit beside another table's in one row.
-STAFF_COLUMNS = [*[c.label(f"staff_{c.name}") for c in Staff.__table__.c],
+# The columns of a staff record, labelled so that they can sit beside another table's in one row: those
+# ``staff_record`` uses (not the row's id, nor its password hash, which every request read with its
+# session or token).
+_RECORD_FIELDS = ("login", "name", "unit", "roles", "phone", "email", "active", "deputy")
+STAFF_COLUMNS = [*[Staff.__table__.c[name].label(f"staff_{name}") for name in _RECORD_FIELDS],
                  _LEVELS[0].c.name.label("staff_unit_name"),
                  *[c.label(f"staff_u{i}_{c.name}") for i, u in enumerate(_LEVELS)
                    for c in (u.c.code, u.c.kind)]]

@@ -1,0 +1,113 @@
+"""An API token's check (issue 18): it reads the columns the check and the actor use — never the staff
+member's password hash, nor the token's own hash back — and, on PostgreSQL, a request that asks the
+policy (a GET, an intake) gets the versions in force in the token's statement, kept as the request's
+reading: no round trip of their own. A revoked or expired token is still refused on the very next
+request: nothing of a check outlives its request."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from engine.org import load_org
+from engine.policy_drafts import PolicyDesk
+from engine.policy_versions import one_reading
+from engine.settings import Settings
+from tests.conftest import shanghai
+from tests.webui.conftest import DEMO_ORG
+from webui import create_app
+from webui.services import Services, build_services
+
+
+def _seen(store: Any) -> tuple[list[str], Any]:
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, _params, _context, _many) -> None:  # type: ignore[no-untyped-def]
+        seen.append(" ".join(statement.split()))
+
+    event.listen(store.engine, "before_cursor_execute", record)
+    return seen, record
+
+
+def test_the_token_check_reads_no_password_hash_nor_the_tokens_hash(services: Services) -> None:
+    token = services.issue_token("wang.fang", "test")
+    seen, record = _seen(services.store)
+    try:
+        actor, check = services.check_token(token)
+    finally:
+        event.remove(services.store.engine, "before_cursor_execute", record)
+    assert actor is not None and actor.login == "wang.fang" and check.login == "wang.fang"
+    [statement] = [s for s in seen if "api_tokens" in s and s.startswith("SELECT")]
+    columns = statement.split(" FROM ")[0]
+    assert "password_hash" not in columns and "token_hash" not in columns and "created_at" not in columns, \
+        columns
+    # the record's fields, the unit's name, 4 × (code, kind)
+    assert statement.count(" AS staff_") == 8 + 1 + 8
+
+
+@pytest.fixture
+def pg_services(database_factory: Any, tmp_path: Path) -> Iterator[tuple[Services, Any]]:
+    """Services on PostgreSQL with the demo org, and an API client of the app over them."""
+    from engine.clock import FixedClock
+
+    settings = Settings(database_url=database_factory.fresh("postgresql"), data_dir=tmp_path / "data",
+                        secret_key="test-secret")
+    svc = build_services(settings, FixedClock(shanghai("2026-11-23 09:00")))
+    svc.runtime.import_org(load_org(DEMO_ORG))
+    yield svc, create_app(settings, services=svc).test_client()
+    svc.store.dispose()
+
+
+@pytest.mark.postgres
+def test_a_reading_request_gets_the_versions_in_force_with_its_token(pg_services: Any) -> None:
+    svc, api = pg_services
+    desk = PolicyDesk(svc.store, svc.policies, svc.clock)
+    draft = desk.create("song.yu", "sz-property")
+    desk.save("song.yu", draft.id, re.sub(r"reply: \d+ hours", "reply: 12 hours", draft.text, count=1))
+    desk.submit("song.yu", draft.id)
+    desk.review("lv.qing", draft.id, approve=True)
+    desk.publish("song.yu", draft.id, svc.clock.now())
+    token = svc.issue_token("wang.fang", "test")
+    headers = {"Authorization": f"Bearer {token}"}
+    seen, record = _seen(svc.store)
+    try:
+        listed = api.get("/api/v1/tasks?view=queue", headers=headers)
+        reads = list(seen)
+        seen.clear()
+        claimed = api.post("/api/v1/tasks/nope/claim", headers=headers)  # a POST that reads no policy
+    finally:
+        event.remove(svc.store.engine, "before_cursor_execute", record)
+    assert listed.status_code == 200, listed.get_data(as_text=True)
+    heads = [s for s in reads if "FROM policy_drafts" in s and "effective_at" in s]
+    assert len(heads) == 1 and "api_tokens" in heads[0], reads  # one statement: the token and the heads
+    assert claimed.status_code == 404 and not any("policy_drafts" in s for s in seen), seen
+    # the reading kept is the versions in force, as read alone
+    with one_reading():
+        actor, check = svc.check_token(token, with_reading=True)
+        assert actor is not None and check.heads and len(check.heads) == 1
+        assert svc.policies.current() is svc.policies.at(svc.clock.now())
+        assert svc.policies.current().effective("sz-property").get("consultation.reply") == "12 hours"
+
+
+@pytest.mark.postgres
+def test_a_revoked_or_expired_token_is_refused_on_the_next_request(pg_services: Any) -> None:
+    svc, api = pg_services
+    token = svc.issue_token("wang.fang", "test")
+    expiring, _record = svc.credentials.issue_token("wang.fang", "short", expires_in=timedelta(minutes=5))
+    for path in ("/api/v1/tasks?view=queue", "/api/v1/cases"):
+        assert api.get(path, headers={"Authorization": f"Bearer {token}"}).status_code == 200
+        assert api.get(path, headers={"Authorization": f"Bearer {expiring}"}).status_code == 200
+    svc.credentials.revoke_token(token[:12], "lost phone")
+    svc.clock.advance(timedelta(minutes=6))  # type: ignore[attr-defined]
+    for path, method in (("/api/v1/tasks?view=queue", "get"), ("/api/v1/cases", "post")):
+        for presented, reason in ((token, "revoked"), (expiring, "expired")):
+            answer = getattr(api, method)(path, headers={"Authorization": f"Bearer {presented}"},
+                                          json={"process": "complaint", "data": {}})
+            assert answer.status_code == 401, (path, answer.get_data(as_text=True))
+            assert answer.get_json()["error"]["reason"] == reason
