@@ -9,6 +9,7 @@ stored workflow JSON, the audit events, the inbox rows, the facts and the outbox
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import uuid
@@ -526,3 +527,60 @@ def test_an_opening_whose_data_has_its_placeholder_in_a_key_is_not_kept() -> Non
         renumber(_Wf(), "<number:x>", "TS-1")  # type: ignore[arg-type]
     with pytest.raises(NotReusable):
         renumber(_Wf(), "<number:x>", 'TS"1')  # type: ignore[arg-type]
+
+
+@functools.cache
+def _spiff_serializer() -> Any:
+    """A serializer with SpiffWorkflow's own converters (kefu's leave out the specs only)."""
+    from SpiffWorkflow.bpmn import BpmnWorkflow
+    from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+    from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+    from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+
+    class Plain(BpmnWorkflowConverter):
+        def to_dict(self, workflow: Any) -> dict[str, Any]:
+            dct: dict[str, Any] = WorkflowConverter.to_dict(self, workflow)
+            dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+            dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+            return dct
+
+    return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure({**SPIFF_CONFIG, BpmnWorkflow: Plain}))
+
+
+def _spiff_dump(wf: Any) -> str:
+    """The instance JSON as SpiffWorkflow's own converters write it, as ``dump_workflow`` encodes it."""
+    serializer = _spiff_serializer()
+    serializer.registry._encoder_mode = True
+    try:
+        dct = serializer.to_dict(wf)
+        return json.dumps(dct, cls=serializer._encoder_cls, ensure_ascii=False, separators=(",", ":"))
+    finally:
+        serializer.registry._encoder_mode = False
+
+
+@pytest.mark.parametrize("name", sorted(LIFECYCLES))
+def test_the_dump_writes_what_spiffworkflows_converters_write_and_each_id_text_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """kefu's task and subprocess converters (the parent looked up once, the ids' texts made once) give
+    SpiffWorkflow's text, at every step of a lifecycle, live and loaded; a workflow dumped again makes
+    no id's text anew (``UUID.__str__``: about 400 calls a complaint's dump before)."""
+    desk = _desk(f"sqlite:///{tmp_path / 'k.db'}", 0)
+    try:
+        for _ in LIFECYCLES[name](desk):
+            with desk.runtime.store.read() as tx:
+                numbers = tx.conn.execute(text("SELECT number FROM cases ORDER BY number")).scalars().all()
+            for number in numbers:
+                wf, _, written = _workflow(desk, number)
+                assert dump_workflow(wf) == _spiff_dump(wf) == written
+        made: list[int] = []
+        real = uuid.UUID.__str__
+
+        def counting(self: uuid.UUID) -> str:
+            made.append(1)
+            return real(self)
+
+        monkeypatch.setattr(uuid.UUID, "__str__", counting)
+        assert dump_workflow(wf) == written
+        assert len(made) <= 30, len(made)  # the roots, last tasks, ids in the data: not the tasks'
+    finally:
+        desk.runtime.store.dispose()
