@@ -35,9 +35,11 @@ def inbox_filter(args: Any) -> tuple[str, InboxFilter]:
 
 def _render(view: str, flt: InboxFilter, status: int = 200) -> Any:
     actor = current_actor()
-    page = services().inbox(actor, view, flt)
+    table_only = bool(request.headers.get("HX-Request"))
+    # a whole page shows the bell: its count comes with the tab counts, not in a statement of its own
+    page = services().inbox(actor, view, flt, unread=not table_only)
     categories = services().choices("complaint.categories")
-    if request.headers.get("HX-Request"):
+    if table_only:
         return render_template("_inbox_table.html", page=page, flt=flt, categories=categories), status
     # the CS centre's other task: contact changes to acknowledge (R0.3, on the 通讯录 page)
     changes = services().contacts().pending(actor.login)
@@ -46,9 +48,10 @@ def _render(view: str, flt: InboxFilter, status: int = 200) -> Any:
     # the quarterly systemic-issue tasks (R2.18) of the actor's department, beside the case tasks
     svc = services()
     review_tasks = Reviews(svc.store, svc.clock, svc.policies).my_tasks(actor.login)
+    unread = page.unread
     return render_template("inbox.html", page=page, flt=flt, categories=categories,
                            contact_changes=len(changes), contact_changes_late=late,
-                           review_tasks=review_tasks), status
+                           review_tasks=review_tasks, unread_notices=lambda: unread), status
 
 
 @bp.get("/inbox")

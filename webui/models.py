@@ -89,6 +89,7 @@ class InboxPage:
     counts: dict[str, int]
     page: int
     pages: int
+    unread: int | None = None  # the bell's count, when the page asked for it with the rows
 
 
 @dataclass(frozen=True)

@@ -352,14 +352,16 @@ class Services:
             return tx.units()
 
     # -- inbox ---------------------------------------------------------------------------------
-    def inbox(self, actor: Actor, view: str, flt: InboxFilter) -> InboxPage:
-        """One page of an inbox tab ("mine", "queue", "overdue", "all") with the tab counts."""
+    def inbox(self, actor: Actor, view: str, flt: InboxFilter, *, unread: bool = False) -> InboxPage:
+        """One page of an inbox tab ("mine", "queue", "overdue", "all") with the tab counts; ``unread``:
+        with the actor's unread notifications (``unread_notices``) read in the counts' statement."""
         if view not in wq.VIEWS:
             raise NotFoundError(f"unknown inbox view {view!r}; use one of {', '.join(wq.VIEWS)}")
         if view == "all":
             require(_subject(actor), "inbox.all", Target("unit", _subject(actor).subsidiary))
         now = self.clock.now()  # due timers are the worker's: the page leaves out what they cancelled
-        result = wq.inbox_page(self.store, actor.scope, view, flt, now, self.runtime.interruptible_tasks)
+        result = wq.inbox_page(self.store, actor.scope, view, flt, now, self.runtime.interruptible_tasks,
+                               unread=unread)
         names = self.staff_names([t.assignee for t in result.rows if t.assignee])
         # a queue nobody holds (a department without a head, R2.4): flagged 无人可办 for whoever sees it;
         # on a lane its case's first receiver may not take (``not_first_receiver``, R5.2) she is no holder
@@ -402,7 +404,8 @@ class Services:
                 )
             )
         pages = max(1, math.ceil(result.total / max(flt.per_page, 1)))
-        return InboxPage(view, rows, result.total, result.counts, min(max(flt.page, 1), pages), pages)
+        return InboxPage(view, rows, result.total, result.counts, min(max(flt.page, 1), pages), pages,
+                         result.unread)
 
     def claim(self, actor: Actor, task_id: str) -> None:
         """Take a task from the group queue."""

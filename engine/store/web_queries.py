@@ -19,6 +19,7 @@ from engine.store.db import Store
 from engine.store.models import Attachment, AuditEvent, Case, InboxTask, OrgUnit, Staff
 from engine.store.records import TaskRecord
 from engine.store.repo_cases import CASES, TASKS
+from engine.store.worker_repo import NOTES, UNREAD_CAP
 
 __all__ = [
     "COUNT_CAP",
@@ -89,6 +90,7 @@ class InboxResult:
     rows: list[TaskRecord]
     total: int
     counts: dict[str, int] = field(default_factory=dict)
+    unread: int | None = None  # the reader's unread notifications (up to UNREAD_CAP + 1), when asked
 
 
 @dataclass(frozen=True)
@@ -267,8 +269,9 @@ def _count(conn: Any, stmt: Any, params: dict[str, Any]) -> int:
     return int(conn.execute(stmt, params).scalar() or 0)
 
 
-def _tab_counts_of(tabs: Sequence[str], scope_shape: tuple[Any, ...], live: bool) -> Any:
-    """Every tab's count in one statement; overdue as two index-friendly disjoint halves instead of an OR."""
+def _tab_counts_of(tabs: Sequence[str], scope_shape: tuple[Any, ...], live: bool, unread: bool) -> Any:
+    """Every tab's count in one statement; overdue as two index-friendly disjoint halves instead of an OR;
+    with ``unread`` the reader's unread notifications last (``WorkerRepo.unread_count``'s count)."""
     alive = [_live_clause()] if live else []
     counters: list[Any] = []
     for tab in tabs:
@@ -279,26 +282,32 @@ def _tab_counts_of(tabs: Sequence[str], scope_shape: tuple[Any, ...], live: bool
                                       *alive]))
         else:
             counters.append(_counter([_view_clause(tab, scope_shape), *alive]))
+    if unread:
+        notes = (select(NOTES.c.id).where(NOTES.c.recipient == bindparam("login"), NOTES.c.read_at.is_(None))
+                 .limit(UNREAD_CAP + 1).subquery())
+        counters.append(select(func.count()).select_from(notes).scalar_subquery())
     return select(*counters)
 
 
 def _tab_counts(conn: Any, tabs: Sequence[str], scope_shape: tuple[Any, ...], live: bool,
-                params: dict[str, Any]) -> dict[str, int]:
-    stmt = _statement(("tabs", tuple(tabs), scope_shape, live),
-                      lambda: _tab_counts_of(tabs, scope_shape, live))
-    values = conn.execute(stmt, params).one()
+                params: dict[str, Any], unread: bool = False) -> tuple[dict[str, int], int | None]:
+    stmt = _statement(("tabs", tuple(tabs), scope_shape, live, unread),
+                      lambda: _tab_counts_of(tabs, scope_shape, live, unread))
+    values = list(conn.execute(stmt, params).one())
+    notes = int(values.pop() or 0) if unread else None
     counts = dict.fromkeys(tabs, 0)
     halves = [tab for tab in tabs for _ in range(2 if tab == "overdue" else 1)]
     for tab, value in zip(halves, values, strict=True):
         counts[tab] += int(value or 0)
-    return counts
+    return counts, notes
 
 
 def inbox_page(store: Store, scope: InboxScope, view: str, flt: InboxFilter, now: datetime,
-               interruptible: Iterable[str] = ()) -> InboxResult:
+               interruptible: Iterable[str] = (), *, unread: bool = False) -> InboxResult:
     """One page of an inbox view, its filtered total and the (unfiltered) count of every tab;
     ``interruptible`` (the task specs a diagram gives an interrupting deadline timer) leaves out the
-    tasks a due timer has cancelled, as ``repo_cases.live_tasks`` does.
+    tasks a due timer has cancelled, as ``repo_cases.live_tasks`` does; ``unread``: also the reader's
+    unread notifications (the bell's count), in the tab counts' statement.
 
     Totals and counts stop at COUNT_CAP + 1 (shown as "1000+"), so a page costs the same on a large backlog.
     """
@@ -321,13 +330,13 @@ def inbox_page(store: Store, scope: InboxScope, view: str, flt: InboxFilter, now
             stmt = _statement(("sorted", sort, *shape), lambda: _select(_where(*shape), _ORDER[sort]))
             rows = _rows(conn, stmt, {**params, "limit": per_page, "offset": offset})
         tabs = tuple(t for t in VIEWS if t != "all" or scope.supervisor)
-        counts = _tab_counts(conn, tabs, scope_shape, live, params)
+        counts, notes = _tab_counts(conn, tabs, scope_shape, live, params, unread)
         filtered = any(filter_shape)
         if filtered or view not in counts:
             total = _count(conn, _statement(("count", *shape), lambda: _count_of(_where(*shape))), params)
         else:
             total = counts[view]
-    return InboxResult(rows=rows, total=total, counts=counts)
+    return InboxResult(rows=rows, total=total, counts=counts, unread=notes)
 
 
 def staff_names(store: Store, logins: Sequence[str] | None = None) -> dict[str, str]:

@@ -34,6 +34,7 @@ EVENTS: Table = AuditEvent.__table__  # type: ignore[assignment]
 RUNS: Table = JobRun.__table__  # type: ignore[assignment]
 OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
 NOTES: Table = Notification.__table__  # type: ignore[assignment]
+UNREAD_CAP = 99  # the bell counts unread notifications up to here (and shows 99+ above)
 PENALTIES: Table = Penalty.__table__  # type: ignore[assignment]
 ALERTS: Table = Alert.__table__  # type: ignore[assignment]
 _CASE_COLUMNS = [c for c in CASES.columns if c.key != "workflow"]
@@ -282,7 +283,7 @@ class WorkerRepo:
         rows = self.conn.execute(stmt.order_by(NOTES.c.id.desc()).limit(limit))
         return [NotificationRecord(**r._mapping) for r in rows]
 
-    def unread_count(self, recipient: str, cap: int = 99) -> int:
+    def unread_count(self, recipient: str, cap: int = UNREAD_CAP) -> int:
         """How many of a staff member's notifications are unread (counting stops after ``cap``)."""
         unread = (select(NOTES.c.id).where(NOTES.c.recipient == recipient, NOTES.c.read_at.is_(None))
                   .limit(cap + 1).subquery())

@@ -250,3 +250,39 @@ def test_the_inbox_statements_are_built_once(store, inbox):  # type: ignore[no-u
     finally:
         event.remove(store.engine, "before_execute", record)
     assert len(executed[0]) == 5 and executed[0] == executed[1]  # dated, count before, undated, tabs, total
+
+
+def test_the_bells_count_comes_with_the_tab_counts(store, inbox):  # type: ignore[no-untyped-def]
+    """``unread=True`` adds the reader's unread notifications to the tab counts' statement: the count
+    ``WorkerRepo.unread_count`` gives (read ones and other people's left out, stopping after 99)."""
+    from engine.store.worker_repo import NOTES, WorkerRepo
+
+    scope = SCOPES[0]
+
+    def unread() -> tuple[int | None, int]:
+        executed: list[str] = []
+
+        def record(*args: Any) -> None:
+            executed.append(str(args[2]))
+
+        event.listen(store.engine, "before_cursor_execute", record)
+        try:
+            page = wq.inbox_page(store, scope, "queue", InboxFilter(), inbox, SPECS[:1], unread=True)
+        finally:
+            event.remove(store.engine, "before_cursor_execute", record)
+        assert sum("FROM notifications" in s for s in executed) == 1
+        assert not [s for s in executed if s.lstrip().startswith("SELECT count(*) AS count_1 FROM (SELECT")]
+        with store.read() as tx:
+            return page.unread, WorkerRepo(tx).unread_count(scope.login)
+
+    assert unread() == (0, 0)
+    assert wq.inbox_page(store, scope, "queue", InboxFilter(), inbox).unread is None
+    rows = [{"key": f"n{i}", "recipient": who, "kind": "info", "title": "t", "body": "b", "case_number": None,
+             "created_at": inbox, "read_at": inbox if i % 4 == 0 else None}
+            for i, who in enumerate(["wang.fang"] * 9 + ["li.na"] * 3)]
+    with store.write() as tx:
+        tx.conn.execute(insert(NOTES), rows)
+    assert unread() == (6, 6)
+    with store.write() as tx:
+        tx.conn.execute(insert(NOTES), [{**rows[1], "key": f"m{i}"} for i in range(120)])
+    assert unread() == (100, 100)

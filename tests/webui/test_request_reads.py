@@ -379,3 +379,28 @@ def test_the_case_page_reads_its_names_and_its_queues_holders_together(login, se
         html = wang.get(f"/cases/{number}").get_data(as_text=True)
     assert len([s for s in seen if s.startswith("SELECT staff.")]) == 1, seen
     assert "王芳" in html and "无人可办" not in html  # the first receiver named; the queue has holders
+
+
+def test_the_inbox_pages_bell_counts_with_the_tabs(login, services):
+    """The inbox page's bell count comes in the tab counts' statement (a statement of its own before); the
+    bell shows the unread notifications as before, and the htmx table, which has no bell, counts none."""
+    from sqlalchemy import insert
+
+    from engine.store.worker_repo import NOTES
+
+    wang = login("wang.fang")
+    at = services.clock.now()
+    with services.store.write() as tx:
+        tx.conn.execute(insert(NOTES), [
+            {"key": f"n{i}", "recipient": "wang.fang", "kind": "info", "title": "t", "body": "b",
+             "case_number": None, "created_at": at, "read_at": at if i == 0 else None} for i in range(4)])
+    with statements(services) as seen:
+        html = wang.get("/inbox").get_data(as_text=True)
+    assert '<span class="count">3</span>' in html and "：3" in html
+    assert sum("FROM notifications" in s for s in seen) == 1, seen
+    alone = "SELECT count(*) AS count_1 FROM (SELECT notifications"
+    assert not [s for s in seen if s.startswith(alone)], seen
+    with statements(services) as seen:
+        wang.get("/inbox?view=queue", headers={"HX-Request": "true"})
+    assert not [s for s in seen if "FROM notifications" in s], seen
+    assert '<span class="count">3</span>' in wang.get("/notifications/bell").get_data(as_text=True)
