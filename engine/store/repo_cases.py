@@ -39,6 +39,7 @@ def live_tasks(now: datetime, interruptible: Iterable[str]) -> ColumnElement[boo
     due = select(CASES.c.id).where(CASES.c.id == TASKS.c.case_id, CASES.c.next_timer_at <= now).exists()
     return or_(TASKS.c.task_spec.not_in(specs), ~due)
 EVENTS: Table = AuditEvent.__table__  # type: ignore[assignment]
+_CHAIN_EVENTS = select(EVENTS).where(EVENTS.c.chain == bindparam("chain")).order_by(EVENTS.c.seq)
 CASE_FIELDS = tuple(c.key for c in CASES.columns)
 _CASE_COLUMNS = [c for c in CASES.columns if c.key != "workflow"]
 TASK_FIELDS = tuple(c.key for c in TASKS.columns)
@@ -52,6 +53,10 @@ _LOCK_CASE = {
     True: select(CASES).where(CASES.c.id == bindparam("id")).with_for_update(),
 }
 _LOCK_CASE_SKIP = select(CASES).where(CASES.c.id == bindparam("id")).with_for_update(skip_locked=True)
+_CASE_BY_NUMBER = {
+    False: select(CASES).where(CASES.c.number == bindparam("number")),
+    True: select(CASES).where(CASES.c.number == bindparam("number")).with_for_update(),
+}
 # The case of a task, on SQLite with all of the case's open rows in the same statement (the outer
 # join keeps the case row when it has no other open task). SQLite's BEGIN IMMEDIATE has already
 # serialized writers, so these rows are current. On PostgreSQL a statement that waited for a row
@@ -177,8 +182,7 @@ class CaseTx:
             stmt = _LOCK_CASE_SKIP if pg and skip_locked else _LOCK_CASE[pg]
             row = self.conn.execute(stmt, {"id": case_id}).first()
         else:
-            by_number = select(CASES).where(CASES.c.number == number)
-            row = self.conn.execute(by_number.with_for_update() if pg else by_number).first()
+            row = self.conn.execute(_CASE_BY_NUMBER[pg], {"number": number}).first()
         if row is None:
             return None
         values = dict(row._mapping)
@@ -449,5 +453,4 @@ class CaseTx:
 
     def chain_events(self, chain: str) -> list[AuditRecord]:
         """All events of a chain in order."""
-        stmt = select(EVENTS).where(EVENTS.c.chain == chain).order_by(EVENTS.c.seq)
-        return [_audit_record(r) for r in self.conn.execute(stmt)]
+        return [_audit_record(r) for r in self.conn.execute(_CHAIN_EVENTS, {"chain": chain})]

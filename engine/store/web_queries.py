@@ -403,6 +403,13 @@ def _holders(wanted: set[str], parent: Mapping[str, str],
     return out
 
 
+_NAMES_AND_HOLDERS = (  # built once (the case page's)
+    select(Staff.login, Staff.name, Staff.unit, Staff.roles, Staff.active)
+    .where(or_(Staff.login.in_(bindparam("logins", expanding=True)),
+               and_(Staff.active.is_(True), Staff.unit.in_(bindparam("homes", expanding=True)))))
+    .order_by(Staff.login))
+
+
 def names_and_holders(store: Store, logins: Sequence[str], groups: Sequence[str],
                       org: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, list[tuple[str, str]]]]:
     """``staff_names(logins)`` and ``group_holders(groups, org)`` in one read of ``staff``: the rows of
@@ -414,11 +421,8 @@ def names_and_holders(store: Store, logins: Sequence[str], groups: Sequence[str]
     units = {g.split("@", 1)[1] for g in wanted}
     parent = _departments_in(org, units)
     homes = units | set(parent)
-    stmt = (select(Staff.login, Staff.name, Staff.unit, Staff.roles, Staff.active)
-            .where(or_(Staff.login.in_(list(logins)), and_(Staff.active.is_(True), Staff.unit.in_(homes))))
-            .order_by(Staff.login))
     with store.read() as tx:
-        rows = tx.session.execute(stmt).all()
+        rows = tx.conn.execute(_NAMES_AND_HOLDERS, {"logins": list(logins), "homes": sorted(homes)}).all()
     named = set(logins)
     names = {login: name for login, name, _unit, _roles, _active in rows if login in named}
     held = [(login, name, unit, roles) for login, name, unit, roles, active in rows
@@ -551,15 +555,18 @@ _ATTACHMENT_FIELDS = ("id", "case_id", "task_id", "filename", "content_type", "s
                       "storage_path", "uploaded_by", "uploaded_at", "stage")
 
 
+_NAMED_ATTACHMENTS = (  # built once (the case page's)
+    select(*[getattr(Attachment, name) for name in _ATTACHMENT_FIELDS], Staff.name)
+    .outerjoin(Staff, Staff.login == Attachment.uploaded_by)
+    .where(Attachment.case_id == bindparam("case_id")).order_by(Attachment.id))
+
+
 def named_attachments(store: Store, case_id: str) -> list[tuple[AttachmentRow, str]]:
     """A case's attachments, oldest first, each with its uploader's name (the login when no staff row
     has it), in one statement: the case page read the attachments, then their uploaders' names."""
-    cols = [getattr(Attachment, name) for name in _ATTACHMENT_FIELDS]
-    stmt = (select(*cols, Staff.name).outerjoin(Staff, Staff.login == Attachment.uploaded_by)
-            .where(Attachment.case_id == case_id).order_by(Attachment.id))
     with store.read() as tx:
         out = []
-        for row in tx.session.execute(stmt):
+        for row in tx.conn.execute(_NAMED_ATTACHMENTS, {"case_id": case_id}):
             record = AttachmentRow(**dict(zip(_ATTACHMENT_FIELDS, row[:-1], strict=True)))
             out.append((record, row[-1] or record.uploaded_by))
         return out

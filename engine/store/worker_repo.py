@@ -35,6 +35,9 @@ RUNS: Table = JobRun.__table__  # type: ignore[assignment]
 OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
 NOTES: Table = Notification.__table__  # type: ignore[assignment]
 UNREAD_CAP = 99  # the bell counts unread notifications up to here (and shows 99+ above)
+_UNREAD_COUNT = select(func.count()).select_from(  # built once: the bell asks on every page
+    select(NOTES.c.id).where(NOTES.c.recipient == bindparam("recipient"), NOTES.c.read_at.is_(None))
+    .limit(bindparam("limit")).subquery())
 PENALTIES: Table = Penalty.__table__  # type: ignore[assignment]
 ALERTS: Table = Alert.__table__  # type: ignore[assignment]
 _CASE_COLUMNS = [c for c in CASES.columns if c.key != "workflow"]
@@ -285,9 +288,7 @@ class WorkerRepo:
 
     def unread_count(self, recipient: str, cap: int = UNREAD_CAP) -> int:
         """How many of a staff member's notifications are unread (counting stops after ``cap``)."""
-        unread = (select(NOTES.c.id).where(NOTES.c.recipient == recipient, NOTES.c.read_at.is_(None))
-                  .limit(cap + 1).subquery())
-        return int(self.conn.execute(select(func.count()).select_from(unread)).scalar() or 0)
+        return int(self.conn.execute(_UNREAD_COUNT, {"recipient": recipient, "limit": cap + 1}).scalar() or 0)
 
     def mark_all_read(self, recipient: str, now: datetime) -> int:
         """Mark every unread notification of a staff member read; returns how many changed."""

@@ -404,3 +404,25 @@ def test_the_inbox_pages_bell_counts_with_the_tabs(login, services):
         wang.get("/inbox?view=queue", headers={"HX-Request": "true"})
     assert not [s for s in seen if "FROM notifications" in s], seen
     assert '<span class="count">3</span>' in wang.get("/notifications/bell").get_data(as_text=True)
+
+
+def test_the_case_page_runs_statements_built_once(login, services):
+    """Two case pages of different cases run the very same statement objects: none is
+    built, nor cache-keyed by SQLAlchemy, per request (the case by number, its timeline, its attachments,
+    the names and holders and the bell's count were)."""
+    wang = login("wang.fang")
+    numbers = [open_complaint(wang, customer_name=name) for name in ("刘先生", "王女士")]
+    runs: list[list[int]] = []
+
+    def record(_conn, clauseelement, *_args) -> None:  # type: ignore[no-untyped-def]
+        runs[-1].append(id(clauseelement))
+
+    for number in numbers:
+        wang.get(f"/cases/{number}")
+        runs.append([])
+        event.listen(services.store.engine, "before_execute", record)
+        try:
+            assert number in wang.get(f"/cases/{number}").get_data(as_text=True)
+        finally:
+            event.remove(services.store.engine, "before_execute", record)
+    assert len(runs[0]) >= 8 and runs[0] == runs[1], runs
