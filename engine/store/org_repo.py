@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, insert, or_, select, update
 
 from engine.store.authenticated import staff_changed
 from engine.store.models import OrgUnit, Staff
@@ -75,6 +75,10 @@ def _staff(row: Any) -> StaffRecord:
     m = row._mapping
     return StaffRecord(m["login"], m["name"], m["unit"], tuple(m["roles"] or ()), m["phone"], m["email"],
                        bool(m["active"]), deputy=m["deputy"])
+
+
+_OPEN_CONTACT_CHANGES = (select(CHANGES).where(CHANGES.c.acknowledged_at.is_(None))
+                         .order_by(CHANGES.c.due_at, CHANGES.c.id).limit(bindparam("limit")))
 
 
 class OrgRepo:
@@ -216,6 +220,9 @@ class OrgRepo:
     def contact_changes(self, *, subsidiaries: Sequence[str | None] | None = None, open_only: bool = True,
                         limit: int = 200) -> list[ContactChangeRecord]:
         """Changes (of units in ``subsidiaries``; ``None`` in it: group-level units), oldest due first."""
+        if open_only and subsidiaries is None:  # every inbox page asks this one: built once
+            rows = self.conn.execute(_OPEN_CONTACT_CHANGES, {"limit": limit})
+            return [ContactChangeRecord(**r._mapping) for r in rows]
         stmt = select(CHANGES)
         if open_only:
             stmt = stmt.where(CHANGES.c.acknowledged_at.is_(None))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -23,6 +23,11 @@ STATS: Table = CaseStats.__table__  # type: ignore[assignment]
 
 def _row(row: Any) -> dict[str, Any] | None:
     return dict(row._mapping) if row is not None else None
+
+
+_OPEN_TASKS_OF_GROUPS = (select(TASKS).order_by(TASKS.c.due_at, TASKS.c.id)
+                         .where(TASKS.c.candidate_group.in_(bindparam("groups", expanding=True)))
+                         .where(TASKS.c.answered_at.is_(None)))
 
 
 class ReviewRepo:
@@ -121,6 +126,10 @@ class ReviewRepo:
     def tasks(self, *, review_id: int | None = None, groups: Any = None, subsidiary: str | None = None,
               open_only: bool = False) -> list[dict[str, Any]]:
         """Systemic tasks, by due time."""
+        if open_only and groups is not None and review_id is None and subsidiary is None:
+            # a person's open tasks (every inbox page asks): built once
+            rows = self.conn.execute(_OPEN_TASKS_OF_GROUPS, {"groups": list(groups)})
+            return [dict(r._mapping) for r in rows]
         stmt = select(TASKS).order_by(TASKS.c.due_at, TASKS.c.id)
         if review_id is not None:
             stmt = stmt.where(TASKS.c.review_id == review_id)

@@ -426,3 +426,24 @@ def test_the_case_page_runs_statements_built_once(login, services):
         finally:
             event.remove(services.store.engine, "before_execute", record)
     assert len(runs[0]) >= 8 and runs[0] == runs[1], runs
+
+
+def test_the_inbox_page_runs_statements_built_once(login, services):
+    """Two inbox pages (with other searches) run the very same statement objects: the rows and
+    counts (item 33), and the contact changes and the systemic tasks to show beside them, were built,
+    and cache-keyed by SQLAlchemy, on every page."""
+    wang = login("wang.fang")
+    open_complaint(wang)
+    runs: list[list[int]] = []
+
+    def record(_conn, clauseelement, *_args) -> None:  # type: ignore[no-untyped-def]
+        runs[-1].append(id(clauseelement))
+
+    for path in ("/inbox?view=queue&q=138", "/inbox?view=queue&q=8000"):
+        runs.append([])
+        event.listen(services.store.engine, "before_execute", record)
+        try:
+            assert "组内待领" in wang.get(path).get_data(as_text=True)
+        finally:
+            event.remove(services.store.engine, "before_execute", record)
+    assert len(runs[0]) >= 6 and runs[0] == runs[1], runs
