@@ -20,7 +20,10 @@ requests again under cProfile, one profile per kind, and prints for each kind th
 most own time (any code) and the most cumulative time (kefu's functions and templates, Jinja's
 render, SpiffWorkflow's workflow (de)serialiser), with their share of the kind's profiled time;
 ``--dump DIR`` also writes each kind's profile (``pstats``) to DIR. ``--workflow-cache N``: the
-server's ``KEFU_WORKFLOW_CACHE_SIZE`` (default the setting's; 0 to measure without it).
+server's ``KEFU_WORKFLOW_CACHE_SIZE`` (default the setting's; 0 to measure without it). The garbage
+collector runs with the serving settings (``webui.serving.tune_gc``: start-up frozen, thresholds
+``GC_THRESHOLDS``), so a page's figure does not move when another kind's garbage sets a collection off in
+it; ``--default-gc`` keeps Python's defaults.
 """
 
 from __future__ import annotations
@@ -168,6 +171,7 @@ def run(db_url: str, data_dir: Path, args: argparse.Namespace) -> None:
     from engine.store import web_queries as wq
     from webui import create_app
     from webui.services import build_services
+    from webui.serving import tune_gc
 
     settings = Settings(database_url=db_url, data_dir=data_dir, secret_key="bench").with_overrides(
         workflow_cache_size=args.workflow_cache)
@@ -178,6 +182,8 @@ def run(db_url: str, data_dir: Path, args: argparse.Namespace) -> None:
     tokens = {login: services.issue_token(login, "request bench") for login in logins}
     wq.set_password_hash(services.store, DESK, generate_password_hash(PASSWORD))
     app = create_app(settings, services=services)
+    if not args.default_gc:
+        tune_gc()  # as `kefu serve` does, so a collection is not charged to whichever request set it off
     api = app.test_client()
     web = app.test_client()
     page = web.get("/login").get_data(as_text=True)
@@ -298,6 +304,8 @@ def main() -> int:
                         help="list the statements of the last request of KIND (repeatable)")
     parser.add_argument("--top", type=int, default=15, help="profile lines per list (default 15)")
     parser.add_argument("--dump", metavar="DIR", help="with --profile: also write each kind's profile to DIR")
+    parser.add_argument("--default-gc", action="store_true",
+                        help="keep Python's garbage-collector settings (default: kefu serve's, tune_gc)")
     parser.add_argument("--workflow-cache", type=int, default=None, metavar="N",
                         help="the server's workflow cache size (default the setting's; 0: off)")
     args = parser.parse_args()
