@@ -194,11 +194,13 @@ class Credentials:
         assert record is not None
         return token, record
 
-    def judge_token(self, tx: Tx, token: str, *, with_heads: bool = False) -> TokenCheck:
+    def judge_token(self, tx: Tx, token: str, *, with_heads: bool = False,
+                    process: str | None = None) -> TokenCheck:
         """Look a token up inside the caller's read transaction (one unique-index lookup); with
-        ``with_heads`` the published policy heads come in the same statement (``TokenCheck.heads``)."""
+        ``with_heads`` the published policy heads come in the same statement (``TokenCheck.heads``),
+        and ``process``'s current version for the request (``AuthRepo.token_to_check``)."""
         now = self.clock.now()
-        row, heads = AuthRepo(tx).token_to_check(secret_hash(token), with_heads=with_heads)
+        row, heads = AuthRepo(tx).token_to_check(secret_hash(token), with_heads=with_heads, process=process)
         if row is None:
             return TokenCheck(None, "unknown", "unknown API token", heads=heads)
         if row.revoked_at is not None:

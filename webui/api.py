@@ -39,9 +39,15 @@ def token_required(view: Any) -> Any:
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         header = request.headers.get("Authorization", "")
         token = header[7:].strip() if header.lower().startswith("bearer ") else ""
-        # a read, or an intake, asks the policy: its versions in force come with the token's row
-        reading = request.method == "GET" or request.endpoint == "api.open_case"
-        actor, check = services().check_token(token, with_reading=reading) if token else (None, None)
+        # a read, or an intake, asks the policy: its versions in force come with the token's row, and an
+        # intake's process's current version with them
+        intake = request.endpoint == "api.open_case"
+        reading = request.method == "GET" or intake
+        body = request.get_json(silent=True) if intake else None
+        process = body.get("process") if isinstance(body, dict) else None
+        process = process if isinstance(process, str) and 0 < len(process) <= 64 else None
+        actor, check = (services().check_token(token, with_reading=reading, process=process) if token
+                        else (None, None))
         if actor is None:
             why = check.message if check is not None else "missing API token"
             body = {

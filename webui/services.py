@@ -881,15 +881,17 @@ class Services:
         self.actor(login)
         return self.credentials.issue_token(login, label, expires_in)[0]
 
-    def check_token(self, token: str, *, with_reading: bool = False) -> tuple[Actor | None, TokenCheck]:
+    def check_token(self, token: str, *, with_reading: bool = False,
+                    process: str | None = None) -> tuple[Actor | None, TokenCheck]:
         """(the active actor an API token acts as, or None; the check saying why not). ``with_reading``
         (a request that asks the policy): the versions in force are read in the token's statement and
         kept as the request's reading (``VersionedPolicies.keep_reading``), not in a round trip of
-        their own later."""
+        their own later; ``process`` (an intake's): that process's current version too."""
         # PostgreSQL: a round trip saved (SQLite has none to save: it reads them when asked, as before)
         keep = getattr(self.policies, "keep_reading", None) if self.store.dialect == "postgresql" else None
         with self.store.read() as tx:  # the token, the staff member and the units: one transaction
-            check = self.credentials.judge_token(tx, token, with_heads=with_reading and keep is not None)
+            check = self.credentials.judge_token(tx, token, with_heads=with_reading and keep is not None,
+                                                 process=process)
             if check.heads is not None and check.login is not None and keep is not None:
                 keep(check.heads, tx)
             actor = self._actor_in(tx, check.login) if check.login else None

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from engine.errors import DiagramError, NotFoundError
 from engine.processes import ProcessDefinition, ProcessRegistry, stages_of
 from engine.runtime.access import load_staff
-from engine.store.process_repo import ProcessRepo, VersionRecord
+from engine.store.process_repo import ProcessRepo, VersionRecord, current_ahead
 
 if TYPE_CHECKING:
     from engine.clock import Clock
@@ -134,6 +134,7 @@ class VersionsMixin:
             registered = None
         if registered is not None and (process_id, registered.version) not in self._stored_versions:
             self._register(tx, registered)
+            tx.ahead(current_ahead(process_id))  # a current version read ahead is from before it: dropped
         current = ProcessRepo(tx).current(process_id)
         if current is None:
             if registered is None:

@@ -10,8 +10,10 @@ from typing import Any
 from sqlalchemy import Table, bindparam, false, select, update
 
 from engine.store.auth_models import ApiToken, WebSession
+from engine.store.authenticated import keep_ahead
 from engine.store.models import Staff
 from engine.store.policy_repo import DRAFTS
+from engine.store.process_repo import CURRENT_VERSION, current_ahead
 from engine.store.repo import STAFF_COLUMNS, STAFF_JOINED, Tx, staff_record
 
 __all__ = ["AuthRepo", "SessionRecord", "TokenRecord", "TokenUse"]
@@ -39,6 +41,10 @@ _H = select(DRAFTS.c.id.label("head_id"), DRAFTS.c.unit.label("head_unit"),
             DRAFTS.c.effective_at.label("head_effective_at")).where(
     DRAFTS.c.status == bindparam("status", "published")).subquery("h")
 _TOKEN_AND_HEADS = select(_T, _H).select_from(_T.join(_H, false(), full=True))
+# An intake's: its process's current version too (``ProcessRepo.current``, kept for the request).
+_V = CURRENT_VERSION.subquery("v")
+_TOKEN_HEADS_VERSION = select(_T, _H, _V).select_from(
+    _T.join(_H, false(), full=True).join(_V, false(), full=True))
 _SESSION_FIELDS = [c.name for c in SESSIONS.c]
 _TOKEN_FIELDS = [c.name for c in TOKENS.c]
 _TOUCH_SESSION = update(SESSIONS).where(SESSIONS.c.id_hash == bindparam("h")).values(
@@ -151,19 +157,25 @@ class AuthRepo:
         m = row._mapping
         return TokenRecord(**{name: m[name] for name in _TOKEN_FIELDS})
 
-    def token_to_check(self, token_hash: str, *, with_heads: bool = False
+    def token_to_check(self, token_hash: str, *, with_heads: bool = False, process: str | None = None
                        ) -> tuple[TokenUse | None, list[tuple[int, str, datetime]] | None]:
         """The token with this hash as its check reads it (its staff member kept for ``Tx.staff``) and,
         ``with_heads``, the published policy heads (``PolicyRepo.published_heads``) read in the same
-        statement (else None)."""
+        statement (else None); with ``process`` too (an intake), that process's current version, kept
+        for the request's ``ProcessRepo.current`` (``engine.store.authenticated.keep_ahead``)."""
         if not with_heads:
             row = self.conn.execute(_TOKEN_TO_CHECK, {"h": token_hash}).first()
             heads = None
         else:
-            rows = self.conn.execute(_TOKEN_AND_HEADS, {"h": token_hash}).all()
+            if process is None:
+                rows = self.conn.execute(_TOKEN_AND_HEADS, {"h": token_hash}).all()
+            else:
+                rows = self.conn.execute(_TOKEN_HEADS_VERSION, {"h": token_hash, "process_id": process}).all()
             row = next((r for r in rows if r.id is not None), None)
             heads = [(int(r.head_id), str(r.head_unit), r.head_effective_at) for r in rows
                      if r.head_id is not None]
+            if process is not None and row is not None:
+                keep_ahead(current_ahead(process), [r for r in rows if r.process_id is not None])
         if row is None:
             return None, heads
         self.tx.known_staff(staff_record(row))

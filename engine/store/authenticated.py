@@ -14,25 +14,30 @@ organisation admin) drops what was kept, so the request's later writes read the 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any
 
 from engine.store.records import StaffRecord
 
-__all__ = ["authenticated", "known_actor", "one_request", "staff_changed"]
+__all__ = ["authenticated", "keep_ahead", "known_actor", "one_request", "staff_changed", "take_ahead"]
 
 # Inside one_request(): login → the active staff record the request authenticated as.
 _KEPT: ContextVar[dict[str, StaffRecord] | None] = ContextVar("kefu_authenticated_staff", default=None)
+# Inside one_request(): rows read ahead with the authenticating statement (an intake's process version,
+# ``AuthRepo.token_to_check``), for the first repository call of the request that asks them (``Tx.ahead``).
+_AHEAD: ContextVar[dict[Hashable, list[Any]] | None] = ContextVar("kefu_request_ahead", default=None)
 
 
 @contextmanager
 def one_request() -> Iterator[None]:
     """Within the block, the staff member the request authenticated as is read once."""
-    token = _KEPT.set({})
+    token, ahead = _KEPT.set({}), _AHEAD.set({})
     try:
         yield
     finally:
+        _AHEAD.reset(ahead)
         _KEPT.reset(token)
 
 
@@ -55,3 +60,16 @@ def staff_changed() -> None:
     kept = _KEPT.get()
     if kept is not None:
         kept.clear()
+
+
+def keep_ahead(key: Hashable, rows: list[Any]) -> None:
+    """Rows read ahead in this request for the repository call that asks them by ``key`` (once)."""
+    kept = _AHEAD.get()
+    if kept is not None:
+        kept[key] = rows
+
+
+def take_ahead(key: Hashable) -> list[Any] | None:
+    """The rows this request read ahead for ``key`` (once: a second ask reads again), or None."""
+    kept = _AHEAD.get()
+    return None if kept is None else kept.pop(key, None)

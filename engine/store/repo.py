@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from engine.store.authenticated import staff_changed
+from engine.store.authenticated import staff_changed, take_ahead
 from engine.store.direct import DirectWrite
 from engine.store.models import (
     AuditEvent,
@@ -115,8 +115,11 @@ class Tx(CaseTx):
         self._ahead[key] = rows
 
     def ahead(self, key: Hashable) -> list[Any] | None:
-        """The rows read ahead for ``key`` (once: a second ask reads again), or None."""
-        return self._ahead.pop(key, None)
+        """The rows read ahead for ``key`` in this transaction or, before it, with this web request's
+        authenticating statement (``engine.store.authenticated.keep_ahead``); once: a second ask reads
+        again. None when nothing was read ahead."""
+        found = self._ahead.pop(key, None)
+        return found if found is not None else take_ahead(key)
 
     def set_local(self, name: str, value: str) -> None:
         """PostgreSQL: the setting ``name`` is ``value`` for the rest of this transaction (``SET LOCAL``).

@@ -111,3 +111,37 @@ def test_a_revoked_or_expired_token_is_refused_on_the_next_request(pg_services: 
                                           json={"process": "complaint", "data": {}})
             assert answer.status_code == 401, (path, answer.get_data(as_text=True))
             assert answer.get_json()["error"]["reason"] == reason
+
+
+CONSULTATION = {"customer_name": "吴先生", "room": "3栋2单元701", "channel": "phone",
+                "question": "小区什么时候开通燃气？", "line": "property", "customer_phone": "13900000001"}
+
+
+@pytest.mark.postgres
+def test_an_intakes_process_version_comes_with_its_token(pg_services: Any) -> None:
+    """An API intake's process version is read in the token's statement (with the versions in force);
+    its transaction reads none. The first intake of a runtime that has still to register the process
+    registers it and reads the version after (what was read with the token is dropped)."""
+    svc, api = pg_services
+    token = svc.issue_token("wang.fang", "test")
+    headers = {"Authorization": f"Bearer {token}"}
+    numbers = []
+    seen, record = _seen(svc.store)
+    try:
+        for _ in range(2):  # the first registers the process's version, the second finds it stored
+            seen.clear()
+            answer = api.post("/api/v1/cases", headers=headers,
+                              json={"process": "consultation", "data": CONSULTATION})
+            assert answer.status_code == 201, answer.get_data(as_text=True)
+            numbers.append(answer.get_json()["number"])
+    finally:
+        event.remove(svc.store.engine, "before_cursor_execute", record)
+    versions = [s for s in seen if "FROM process_versions" in s]
+    assert len(versions) == 1 and "api_tokens" in versions[0], seen  # the second intake: one statement
+    with svc.store.read() as tx:
+        current = tx.conn.exec_driver_sql(
+            "SELECT version FROM process_versions WHERE process_id = 'consultation' AND current").scalar()
+        pinned = tx.conn.exec_driver_sql(
+            "SELECT DISTINCT process_version FROM cases WHERE number IN (%(a)s, %(b)s)",
+            {"a": numbers[0], "b": numbers[1]}).scalars().all()
+    assert pinned == [current]
