@@ -69,6 +69,8 @@ class SessionVerdict:
     owner: str | None = None
     end: str = ""  # idle | expired
     touch: bool = False
+    # the published policy heads read with the session (``judge_session(with_heads=True)``), else None
+    heads: list[tuple[int, str, datetime]] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -108,19 +110,20 @@ class Credentials:
                 expires_at=now + self.limits.max_age, user_agent=_clip(user_agent, 300), ip=_clip(ip, 64))
         return secret
 
-    def judge_session(self, tx: Tx, secret: str) -> SessionVerdict:
-        """Look a session up inside the caller's read transaction (one primary-key lookup)."""
+    def judge_session(self, tx: Tx, secret: str, *, with_heads: bool = False) -> SessionVerdict:
+        """Look a session up inside the caller's read transaction (one primary-key lookup); with
+        ``with_heads`` the published policy heads come in the same statement (``SessionVerdict.heads``)."""
         id_hash = secret_hash(secret)
-        row = AuthRepo(tx).session(id_hash)
+        row, heads = AuthRepo(tx).session_to_check(id_hash, with_heads=with_heads)
         now = self.clock.now()
         if row is None or row.ended_at is not None:
-            return SessionVerdict(None, id_hash)
+            return SessionVerdict(None, id_hash, heads=heads)
         if now >= row.expires_at:
-            return SessionVerdict(None, id_hash, row.login, end="expired")
+            return SessionVerdict(None, id_hash, row.login, end="expired", heads=heads)
         if now >= row.last_seen_at + self.limits.idle:
-            return SessionVerdict(None, id_hash, row.login, end="idle")
+            return SessionVerdict(None, id_hash, row.login, end="idle", heads=heads)
         return SessionVerdict(row.login, id_hash, row.login,
-                              touch=now - row.last_seen_at >= self.limits.touch_every)
+                              touch=now - row.last_seen_at >= self.limits.touch_every, heads=heads)
 
     def settle(self, verdict: SessionVerdict) -> None:
         """Write what a verdict asks for: end a timed-out session, or record its use (once a minute)."""

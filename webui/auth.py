@@ -43,7 +43,8 @@ def load_actor() -> None:
         return  # the API authenticates by token; static files need nobody
     secret = session.get("sid")
     if isinstance(secret, str) and secret:
-        g.actor = services().actor_for_session(secret)
+        # a page (GET) asks the policy: its versions in force come with the session's row
+        g.actor = services().actor_for_session(secret, with_reading=request.method == "GET")
         if g.actor is None:
             session.pop("sid", None)
 

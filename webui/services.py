@@ -127,10 +127,15 @@ class Services:
         """Sign ``actor`` in: the secret for the session cookie (the database keeps its hash)."""
         return self.credentials.start_session(actor.login, user_agent, ip)
 
-    def actor_for_session(self, secret: str) -> Actor | None:
-        """The active actor of a live session, else None (one lookup; last use written once a minute)."""
+    def actor_for_session(self, secret: str, *, with_reading: bool = False) -> Actor | None:
+        """The active actor of a live session, else None (one lookup; last use written once a minute).
+        ``with_reading`` (a page, which asks the policy): on PostgreSQL the versions in force are read
+        in the session's statement and kept as the request's reading, as ``check_token`` does."""
+        keep = getattr(self.policies, "keep_reading", None) if self.store.dialect == "postgresql" else None
         with self.store.read() as tx:
-            verdict = self.credentials.judge_session(tx, secret)
+            verdict = self.credentials.judge_session(tx, secret, with_heads=with_reading and keep is not None)
+            if verdict.heads is not None and verdict.login is not None and keep is not None:
+                keep(verdict.heads, tx)
             actor = self._actor_in(tx, verdict.login) if verdict.login else None
         self.credentials.settle(verdict)
         return actor

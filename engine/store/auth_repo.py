@@ -45,6 +45,9 @@ _TOKEN_AND_HEADS = select(_T, _H).select_from(_T.join(_H, false(), full=True))
 _V = CURRENT_VERSION.subquery("v")
 _TOKEN_HEADS_VERSION = select(_T, _H, _V).select_from(
     _T.join(_H, false(), full=True).join(_V, false(), full=True))
+# A web page's session check (a GET, which asks the policy) brings the versions in force the same way.
+_S = _SESSION_BY_HASH.subquery("s")
+_SESSION_AND_HEADS = select(_S, _H).select_from(_S.join(_H, false(), full=True))
 _SESSION_FIELDS = [c.name for c in SESSIONS.c]
 _TOKEN_FIELDS = [c.name for c in TOKENS.c]
 _TOUCH_SESSION = update(SESSIONS).where(SESSIONS.c.id_hash == bindparam("h")).values(
@@ -111,12 +114,26 @@ class AuthRepo:
 
     def session(self, id_hash: str) -> SessionRecord | None:
         """The session with this hash (primary-key lookup)."""
-        row = self.conn.execute(_SESSION_BY_HASH, {"h": id_hash}).first()
+        return self.session_to_check(id_hash)[0]
+
+    def session_to_check(self, id_hash: str, *, with_heads: bool = False
+                         ) -> tuple[SessionRecord | None, list[tuple[int, str, datetime]] | None]:
+        """The session with this hash (its staff member kept for ``Tx.staff``) and, ``with_heads``, the
+        published policy heads (``PolicyRepo.published_heads``) read in the same statement (else None),
+        as ``token_to_check`` reads them with a token."""
+        if not with_heads:
+            row = self.conn.execute(_SESSION_BY_HASH, {"h": id_hash}).first()
+            heads = None
+        else:
+            rows = self.conn.execute(_SESSION_AND_HEADS, {"h": id_hash}).all()
+            row = next((r for r in rows if r.id_hash is not None), None)
+            heads = [(int(r.head_id), str(r.head_unit), r.head_effective_at) for r in rows
+                     if r.head_id is not None]
         if row is None:
-            return None
+            return None, heads
         self.tx.known_staff(staff_record(row))  # the signed-in person, for ``Tx.staff``
         m = row._mapping
-        return SessionRecord(**{name: m[name] for name in _SESSION_FIELDS})
+        return SessionRecord(**{name: m[name] for name in _SESSION_FIELDS}), heads
 
     def touch_session(self, id_hash: str, at: datetime) -> None:
         """Record that the session was used at ``at``."""

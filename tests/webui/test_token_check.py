@@ -2,7 +2,8 @@
 member's password hash, nor the token's own hash back — and, on PostgreSQL, a request that asks the
 policy (a GET, an intake) gets the versions in force in the token's statement, kept as the request's
 reading: no round trip of their own. A revoked or expired token is still refused on the very next
-request: nothing of a check outlives its request."""
+request: nothing of a check outlives its request. A web page (GET) gets the versions in force with its
+session the same way, and an ended session is refused on the next page."""
 
 from __future__ import annotations
 
@@ -145,3 +146,64 @@ def test_an_intakes_process_version_comes_with_its_token(pg_services: Any) -> No
             "SELECT DISTINCT process_version FROM cases WHERE number IN (%(a)s, %(b)s)",
             {"a": numbers[0], "b": numbers[1]}).scalars().all()
     assert pinned == [current]
+
+
+def _publish_12_hours(svc: Services) -> None:
+    desk = PolicyDesk(svc.store, svc.policies, svc.clock)
+    draft = desk.create("song.yu", "sz-property")
+    desk.save("song.yu", draft.id, re.sub(r"reply: \d+ hours", "reply: 12 hours", draft.text, count=1))
+    desk.submit("song.yu", draft.id)
+    desk.review("lv.qing", draft.id, approve=True)
+    desk.publish("song.yu", draft.id, svc.clock.now())
+
+
+@pytest.mark.postgres
+def test_a_page_gets_the_versions_in_force_with_its_session(pg_services: Any) -> None:
+    """A web page (GET) reads the published heads in its session's statement, none of its own; a POST
+    reads the session alone. The reading kept is the one ``at(now)`` gives."""
+    svc, browser = pg_services
+    _publish_12_hours(svc)
+    secret = svc.credentials.start_session("wang.fang")
+    with browser.session_transaction() as cookie:
+        cookie["sid"] = secret
+    seen, record = _seen(svc.store)
+    try:
+        pages = {}
+        for path in ("/inbox", "/inbox?view=queue", "/notifications"):
+            seen.clear()
+            page = browser.get(path)
+            assert page.status_code == 200, (path, page.status_code)
+            pages[path] = list(seen)
+        seen.clear()
+        csrf = re.search(r'name="csrf-token" content="([^"]+)"', page.get_data(as_text=True))
+        assert csrf is not None
+        switched = browser.post("/lang/en", data={"csrf_token": csrf.group(1), "next": "/inbox"})
+    finally:
+        event.remove(svc.store.engine, "before_cursor_execute", record)
+    for path, reads in pages.items():
+        heads = [s for s in reads if "FROM policy_drafts" in s and "effective_at" in s]
+        assert len(heads) == 1 and "web_sessions" in heads[0], (path, reads)  # one statement: both
+    assert switched.status_code == 302
+    [session_read] = [s for s in seen if "web_sessions" in s]
+    assert "policy_drafts" not in session_read, session_read
+    with one_reading():
+        actor = svc.actor_for_session(secret, with_reading=True)
+        assert actor is not None and actor.login == "wang.fang"
+        assert svc.policies.current() is svc.policies.at(svc.clock.now())
+        assert svc.policies.current().effective("sz-property").get("consultation.reply") == "12 hours"
+
+
+@pytest.mark.postgres
+def test_an_ended_or_timed_out_session_is_refused_on_the_next_page(pg_services: Any) -> None:
+    svc, browser = pg_services
+    for end in ("logout", "idle"):
+        secret = svc.credentials.start_session("wang.fang")
+        with browser.session_transaction() as cookie:
+            cookie["sid"] = secret
+        assert browser.get("/inbox").status_code == 200
+        if end == "logout":
+            svc.end_session(secret)
+        else:
+            svc.clock.advance(svc.credentials.limits.idle + timedelta(minutes=1))  # type: ignore[attr-defined]
+        answer = browser.get("/inbox")
+        assert answer.status_code == 302 and "/login" in answer.headers["Location"], (end, answer.status_code)
