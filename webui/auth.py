@@ -14,6 +14,9 @@ from webui.i18n import LANGUAGES
 __all__ = ["bp", "init_app"]
 
 bp = Blueprint("auth", __name__)
+# The pages (GET) that ask no policy: their session is read alone. Every other page's versions in force
+# come with its session's row (``Services.actor_for_session(with_reading=True)``).
+ASKS_NO_POLICY = frozenset({"notices.bell", "notices.index", "case_list.earlier_of", "account.show"})
 
 
 def _safe_next(target: str | None) -> str:
@@ -44,7 +47,8 @@ def load_actor() -> None:
     secret = session.get("sid")
     if isinstance(secret, str) and secret:
         # a page (GET) asks the policy: its versions in force come with the session's row
-        g.actor = services().actor_for_session(secret, with_reading=request.method == "GET")
+        reading = request.method == "GET" and request.endpoint not in ASKS_NO_POLICY
+        g.actor = services().actor_for_session(secret, with_reading=reading)
         if g.actor is None:
             session.pop("sid", None)
 
