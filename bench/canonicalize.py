@@ -1,4 +1,4 @@
-"""CPU of the workflow cache's ``canonicalize`` and of ``dump_workflow`` per step of a complaint (issue 18).
+"""CPU of ``canonicalize``, ``dump_workflow`` and ``load_workflow`` per step of a complaint (issue 18).
 
     .venv/bin/python bench/canonicalize.py [--repeat 30] [--root DIR]
 
@@ -6,9 +6,11 @@ Runs the complaint lifecycle of ``tests/engine/runtime/test_runtime__workflow_ca
 temporary file) and, after each step, loads the case's workflow and times ``canonicalize`` over it
 (``--repeat`` times, the median; a loaded workflow is what a live one is made into, and walking it again
 does the same work), then ``dump_workflow`` of it likewise, interleaved with the same dump by
-SpiffWorkflow's own converters (``--root``'s kefu left out the specs only before item 39). Prints each
-step's medians in ms and their means. ``--root``: a checkout of another
-version of kefu to measure (e.g. ``git archive`` of main), with this interpreter.
+SpiffWorkflow's own converters (``--root``'s kefu left out the specs only before item 39), then
+``load_workflow`` of the step's row text, interleaved with SpiffWorkflow's own converters' load of it
+(kefu's task converter loads since item 44). Prints each step's medians in ms and their means.
+``--root``: a checkout of another version of kefu to measure (e.g. ``git archive`` of main), with this
+interpreter.
 """
 
 from __future__ import annotations
@@ -34,15 +36,24 @@ def main() -> None:
     from engine.runtime.wfcache import canonicalize
 
     registry = instance_registry()
-    from tests.engine.runtime.test_runtime__workflow_cache import _spiff_dump
+    from engine.runtime.serializer import VERSION, load_workflow
+    from tests.engine.runtime.test_runtime__workflow_cache import _spiff_dump, _spiff_serializer
 
-    medians, dumps, spiff = [], [], []
+    def spiff_load(written: str, definition: object) -> object:
+        import json
+
+        dct = json.loads(written)
+        dct["spec"] = definition.spec  # type: ignore[attr-defined]
+        dct["subprocess_specs"] = dict(definition.subprocess_specs)  # type: ignore[attr-defined]
+        return _spiff_serializer().from_dict(dct)
+
+    medians, dumps, spiff, loads, spiff_loads = [], [], [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         desk = lifecycle._desk(f"sqlite:///{tmp}/bench.db", 0)
         for _ in lifecycle.complaint(desk):
             with desk.runtime.store.read() as tx:
                 number = tx.conn.execute(text("SELECT number FROM cases")).scalar_one()
-            wf, _, _ = lifecycle._workflow(desk, number)
+            wf, definition, written = lifecycle._workflow(desk, number)
             canonicalize(wf, registry)
             cpu = []
             for _ in range(args.repeat):
@@ -60,6 +71,16 @@ def main() -> None:
                 theirs.append(time.process_time() - start)
             dumps.append(statistics.median(cpu) * 1000)
             spiff.append(statistics.median(theirs) * 1000)
+            cpu, theirs = [], []
+            for _ in range(args.repeat):
+                start = time.process_time()
+                load_workflow(written, VERSION, definition.spec, definition.subprocess_specs)
+                cpu.append(time.process_time() - start)
+                start = time.process_time()
+                spiff_load(written, definition)
+                theirs.append(time.process_time() - start)
+            loads.append(statistics.median(cpu) * 1000)
+            spiff_loads.append(statistics.median(theirs) * 1000)
         desk.runtime.store.dispose()
     print(f"{args.root}: canonicalize ms per step {' '.join(f'{m:.2f}' for m in medians)}; "
           f"mean {statistics.fmean(medians):.3f} ms")
@@ -67,6 +88,10 @@ def main() -> None:
           f"mean {statistics.fmean(dumps):.3f} ms")
     print(f"SpiffWorkflow's converters, the same dump: {' '.join(f'{m:.2f}' for m in spiff)}; "
           f"mean {statistics.fmean(spiff):.3f} ms")
+    print(f"{args.root}: load_workflow ms per step {' '.join(f'{m:.2f}' for m in loads)}; "
+          f"mean {statistics.fmean(loads):.3f} ms")
+    print(f"SpiffWorkflow's converters, the same load: {' '.join(f'{m:.2f}' for m in spiff_loads)}; "
+          f"mean {statistics.fmean(spiff_loads):.3f} ms")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from copy import copy
 from typing import Any
 from uuid import UUID
 
@@ -24,9 +25,11 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import (
     TaskConverter,
     WorkflowConverter,
 )
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
-from SpiffWorkflow.task import Task
+from SpiffWorkflow.task import Task, TaskState
 from SpiffWorkflow.util.deep_merge import DeepMerge
 
 from engine.errors import ConflictError
@@ -53,8 +56,48 @@ def _id_text(value: UUID) -> str:
     return found
 
 
+_UUIDS: dict[str, UUID] = {}  # a task's id text → its UUID (immutable, so one object serves every load)
+
+
+def _uuid(text: str) -> UUID:
+    """``UUID(text)`` of a stored task's or subprocess's id, made once (``UUID.__init__`` is Python code and
+    a complaint's load made about 320 of them); the texts are the dump's, so each is one UUID's ``str``."""
+    found = _UUIDS.get(text)
+    if found is None:
+        if len(_UUIDS) >= _IDS_KEPT:
+            _UUIDS.clear()
+        found = _UUIDS[text] = UUID(text)
+    return found
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
+def _restorer(registry: Any) -> Callable[[Any], Any]:
+    """``registry.restore`` of JSON-parsed values (dicts, lists and plain values), the same objects made
+    with less: a plain value is returned without a call, and a dict with a ``typename`` (a datetime, a
+    UUID…) or anything that is not a dict, a list or a plain value goes to the registry itself."""
+    plain = _PLAIN
+    restore = registry.restore
+
+    def fast(val: Any) -> Any:
+        kind = type(val)
+        if kind is dict:
+            if "typename" in val:
+                return restore(val)
+            return {k: (v if type(v) in plain else fast(v)) for k, v in val.items()}
+        if kind is list:
+            return [(v if type(v) in plain else fast(v)) for v in val]
+        if kind in plain:
+            return val
+        return restore(val)
+
+    return fast
+
+
 class _IdTexts:
-    """``mapping_to_dict`` of a mapping keyed by ``UUID`` (tasks, subprocesses) with ``_id_text``."""
+    """``mapping_to_dict`` of a mapping keyed by ``UUID`` (tasks, subprocesses) with ``_id_text``, and
+    ``mapping_from_dict`` of one with ``_uuid``."""
 
     registry: Any
 
@@ -62,6 +105,17 @@ class _IdTexts:
         convert = self.registry.convert
         return {(_id_text(k) if type(k) is UUID else str(k)): convert(v, **kwargs)
                 for k, v in mapping.items()}
+
+    def mapping_from_dict(self, mapping: Mapping[str, Any], key_class: Any = None,
+                          **kwargs: Any) -> dict[Any, Any]:
+        restore = self.registry.restore
+        if key_class is None:
+            return {k: restore(v, **kwargs) for k, v in mapping.items()}
+        if key_class is UUID:  # a workflow's tasks: their containers' keys kept for this mapping's load
+            if "workflow" in kwargs:
+                kwargs["containers"] = {}
+            return {_uuid(k): restore(v, **kwargs) for k, v in mapping.items()}
+        return {key_class(k): restore(v, **kwargs) for k, v in mapping.items()}
 
 
 class _TaskConverter(TaskConverter):
@@ -95,6 +149,59 @@ class _TaskConverter(TaskConverter):
             "delta": delta,
         }
 
+    def __init__(self, target_class: Any, registry: Any, typename: str | None = None) -> None:
+        super().__init__(target_class, registry, typename)
+        self._restore = _restorer(registry)
+
+    def from_dict(self, dct: dict[str, Any], workflow: Any,
+                  containers: dict[UUID, list[Any]] | None = None) -> Any:
+        """SpiffWorkflow's ``TaskConverter.from_dict``, the same task, made with less: the ids from
+        ``_uuid``, the parent looked up once, the data restored by ``_restorer`` and, for a task under its
+        parent, its parent's data copied one level deep as ``DeepMerge.merge({}, parent.data)`` copies it
+        (each dict, list or set value shallow-copied, the rest shared) but with the parent's data copied in
+        C and only its containers copied again: the keys holding them are kept per task in ``containers``
+        during one workflow's load (a task's are its parent's less its deletions and updates, plus its
+        updated containers; a parent not in it has its data looked over)."""
+        task_spec = workflow.spec.task_specs.get(dct["task_spec"])
+        task = self.target_class(workflow, task_spec, state=dct["state"], id=_uuid(dct["id"]))
+        parent_text = dct["parent"]
+        parent_id = task._parent = _uuid(parent_text) if parent_text is not None else None  # noqa: SLF001
+        task._children = [_uuid(child) for child in dct["children"]]  # noqa: SLF001
+        task.last_state_change = dct["last_state_change"]
+        task.triggered = dct["triggered"]
+        restore = self._restore
+        task.internal_data = restore(dct["internal_data"])
+        if isinstance(task_spec, CatchingEvent) and task.has_state(TaskState.WAITING):
+            task.workflow.top_workflow.event_manager.add_task(task)
+
+        delta: dict[str, Any] = dct.get("delta") or {}
+        parent = workflow.tasks.get(parent_id) if delta and parent_id is not None else None
+        if containers is None:
+            containers = {}
+        if parent is not None:
+            data = parent.data.copy()
+            held = containers.get(parent.id)
+            if held is None:  # a parent this converter did not load: find its containers
+                held = [k for k, v in data.items() if isinstance(v, _CONTAINER_TYPES)]
+            for key in held:
+                value = data[key]
+                data[key] = value.copy() if type(value) in _COPIED_BY_METHOD else copy(value)
+            updates = restore(delta.get("updates", {}))
+            data.update(updates)
+            deletions = delta.get("deletions", {})
+            for key in deletions:
+                if key in data:
+                    del data[key]
+            if updates or deletions:
+                held = [k for k in held if k not in updates and k in data]
+                held.extend(k for k, v in updates.items() if isinstance(v, _CONTAINER_TYPES) and k in data)
+        else:
+            data = restore(dct["data"])
+            held = [k for k, v in data.items() if isinstance(v, _CONTAINER_TYPES)]
+        containers[task.id] = held
+        task.data = data
+        return task
+
 
 class _SubWorkflowConverter(_IdTexts, BpmnSubWorkflowConverter):
     """A subprocess, its tasks' ids made once."""
@@ -109,6 +216,19 @@ class _InstanceOnlyConverter(_IdTexts, BpmnWorkflowConverter):
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
         return dct
 
+    def subprocesses_from_dict(self, dct: dict[str, Any], workflow: Any, top_workflow: Any = None) -> None:
+        """SpiffWorkflow's, each subprocess task's id text from ``_id_text``."""
+        top_workflow = top_workflow or workflow
+        for task in workflow.tasks.values():
+            if isinstance(task.task_spec, SubWorkflowTask) and (key := _id_text(task.id)) in dct:
+                sp = self.registry.restore(dct.pop(key), task=task, top_workflow=top_workflow)
+                top_workflow.subprocesses[task.id] = sp
+                sp.completed_event.connect(task.task_spec._on_subworkflow_completed, task)  # noqa: SLF001
+                self.subprocesses_from_dict(dct, sp, top_workflow)
+
+
+_CONTAINER_TYPES = (dict, list, set)  # what DeepMerge.merge copies (copy.copy) into a child's data
+_COPIED_BY_METHOD = frozenset({dict, list, set})  # copy.copy of these is their .copy()
 
 _CONFIG = dict(SPIFF_CONFIG)
 _CONFIG[BpmnWorkflow] = _InstanceOnlyConverter

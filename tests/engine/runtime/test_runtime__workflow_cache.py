@@ -584,3 +584,70 @@ def test_the_dump_writes_what_spiffworkflows_converters_write_and_each_id_text_o
         assert len(made) <= 30, len(made)  # the roots, last tasks, ids in the data: not the tasks'
     finally:
         desk.runtime.store.dispose()
+
+
+def _spiff_load(written: str, definition: Any) -> Any:
+    """The workflow SpiffWorkflow's own converters load from the row's text (kefu's leave out the specs)."""
+    dct = json.loads(written)
+    dct["spec"] = definition.spec
+    dct["subprocess_specs"] = dict(definition.subprocess_specs)
+    return _spiff_serializer().from_dict(dct)
+
+
+def _held(wf: Any) -> list[Any]:
+    """What a load makes beyond the dump's text: each task's class, its data's containers shared with its
+    parent's (at the top and one level down), the waiting catch events, the subprocesses' order."""
+    out: list[Any] = [list(wf.event_manager.tasks), [str(k) for k in wf.subprocesses], wf.data,
+                      wf.last_task.id if wf.last_task is not None else None]
+    for sub in [wf, *wf.subprocesses.values()]:
+        out.append([str(k) for k in sub.tasks])
+        for task in sub.tasks.values():
+            parent = task.parent.data if task.parent is not None else {}
+            inner = [v for value in parent.values() for v in (
+                value.values() if isinstance(value, dict) else value if isinstance(value, list) else ())]
+            out.append((type(task).__name__, task.task_spec.name,  # internal data: in the dump
+                        [(k, type(v).__name__) for k, v in task.internal_data.items()],
+                        [(k, v is parent.get(k), any(v is w for w in inner)) for k, v in task.data.items()]))
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(LIFECYCLES))
+def test_the_load_builds_what_spiffworkflows_converters_build_and_makes_each_id_once(
+        name: str, database_factory: Any, db_backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """kefu's task converter's ``from_dict`` (the ids from ``_uuid``, the parent looked up once, the
+    parent's data copied in C and its containers again) loads, at every step of a lifecycle and for every
+    case, the workflow SpiffWorkflow's own converters load: the same text dumped again, the same data
+    with the same sharing between a task and its parent, the same waiting events and subprocesses; a
+    workflow loaded again makes no task id anew (``UUID.__init__``: about 320 calls a complaint's load
+    before) and does not run ``DeepMerge.merge``."""
+    from SpiffWorkflow.util.deep_merge import DeepMerge
+
+    desk = _desk(database_factory.fresh(db_backend), 0)
+    try:
+        for _ in LIFECYCLES[name](desk):
+            with desk.runtime.store.read() as tx:
+                numbers = tx.conn.execute(text("SELECT number FROM cases ORDER BY number")).scalars().all()
+            for number in numbers:
+                ours, definition, written = _workflow(desk, number)
+                theirs = _spiff_load(written, definition)
+                assert dump_workflow(ours) == _spiff_dump(theirs) == _spiff_dump(ours) == written
+                assert _held(ours) == _held(theirs)
+                assert _shape(ours) == _shape(theirs)
+        made: list[int] = []
+        real = uuid.UUID.__init__
+
+        def counting(self: uuid.UUID, *args: Any, **kwargs: Any) -> None:
+            made.append(1)
+            real(self, *args, **kwargs)
+
+        monkeypatch.setattr(uuid.UUID, "__init__", counting)
+        _spiff_load(written, definition)
+        theirs_made, made[:] = len(made), []
+        monkeypatch.setattr(DeepMerge, "merge", None)  # called, it fails
+        again = load_workflow(written, VERSION, definition.spec, definition.subprocess_specs)
+        assert dump_workflow(again) == written
+        tasks = sum(len(sub.tasks) for sub in [again, *again.subprocesses.values()])
+        assert theirs_made >= 2 * tasks  # each task's id and its children's made from their text
+        assert len(made) <= 30, (len(made), theirs_made)  # the last tasks, the UUIDs in the data
+    finally:
+        desk.runtime.store.dispose()
