@@ -225,19 +225,51 @@ def _rows(conn: Any, stmt: Any, params: dict[str, Any]) -> list[TaskRecord]:
     return [TaskRecord(**dict(zip(_TASK_FIELDS, r, strict=True))) for r in conn.execute(stmt, params)]
 
 
+class _Tabs:
+    """The tab counts (and the bell's) of an inbox page, read as extra columns of its first rows'
+    statement: uncorrelated scalar subqueries, which the database evaluates once for the statement, not
+    per row. A statement that brings no row brings no counts: the next one carries them, or they are read
+    alone (``_tab_counts``)."""
+
+    def __init__(self, tabs: tuple[str, ...], scope_shape: tuple[Any, ...], live: bool, unread: bool) -> None:
+        self.tabs, self.scope_shape, self.live, self.unread = tabs, scope_shape, live, unread
+        self.values: list[Any] | None = None
+
+    def rows(self, conn: Any, key: tuple[Any, ...], build: Callable[[], Any],
+             params: dict[str, Any]) -> list[TaskRecord]:
+        """The rows of the statement ``build`` makes (kept by ``key``), with the counts until read."""
+        if self.values is not None:
+            return _rows(conn, _statement(key, build), params)
+        stmt = _statement((*key, "tabs", self.tabs, self.unread), lambda: build().add_columns(
+            *_tab_counters(self.tabs, self.scope_shape, self.live, self.unread)))
+        width, out = len(_TASK_FIELDS), []
+        for r in conn.execute(stmt, params):
+            if self.values is None:
+                self.values = list(r[width:])
+            out.append(TaskRecord(**dict(zip(_TASK_FIELDS, r[:width], strict=True))))
+        return out
+
+    def counts(self, conn: Any, params: dict[str, Any]) -> tuple[dict[str, int], int | None]:
+        """(each tab's count, the unread notifications' or None): as read with the rows, else alone."""
+        if self.values is None:
+            return _tab_counts(conn, self.tabs, self.scope_shape, self.live, params, self.unread)
+        return _tab_values(list(self.values), self.tabs, self.unread)
+
+
 def _select(where: Sequence[Any], order: Sequence[Any]) -> Any:
     return (select(*_TASK_COLUMNS).where(*where).order_by(*order)
             .limit(bindparam("limit")).offset(bindparam("offset")))
 
 
 def _soonest_first(conn: Any, shape: tuple[Any, ...], params: dict[str, Any],
-                   limit: int, offset: int) -> list[TaskRecord]:
-    """Tasks with a deadline by deadline (an index range), then those without; same on every database."""
+                   limit: int, offset: int, tabs: _Tabs) -> list[TaskRecord]:
+    """Tasks with a deadline by deadline (an index range), then those without; same on every database.
+    The tab counts ride with the first statement that brings rows (``tabs``)."""
     def dated_where() -> list[Any]:
         return [*_where(*shape), TASKS.c.due_at.is_not(None)]
 
-    dated = _statement(("dated", *shape), lambda: _select(dated_where(), (TASKS.c.due_at,)))
-    rows = _rows(conn, dated, {**params, "limit": limit, "offset": offset})
+    rows = tabs.rows(conn, ("dated", *shape), lambda: _select(dated_where(), (TASKS.c.due_at,)),
+                     {**params, "limit": limit, "offset": offset})
     if len(rows) == limit:
         return rows
     # how many dated rows come before this page: on the first page none is skipped, no count needed
@@ -246,9 +278,9 @@ def _soonest_first(conn: Any, shape: tuple[Any, ...], params: dict[str, Any],
     else:
         skipped = _count(conn, _statement(("dated count", *shape), lambda: _count_of(dated_where(), None)),
                          params)
-    undated = _statement(("undated", *shape), lambda: _select(
-        [*_where(*shape), TASKS.c.due_at.is_(None)], (TASKS.c.created_at,)))
-    rest = _rows(conn, undated, {**params, "limit": limit - len(rows), "offset": max(0, offset - skipped)})
+    rest = tabs.rows(conn, ("undated", *shape), lambda: _select(
+        [*_where(*shape), TASKS.c.due_at.is_(None)], (TASKS.c.created_at,)),
+        {**params, "limit": limit - len(rows), "offset": max(0, offset - skipped)})
     return rows + rest
 
 
@@ -270,8 +302,13 @@ def _count(conn: Any, stmt: Any, params: dict[str, Any]) -> int:
 
 
 def _tab_counts_of(tabs: Sequence[str], scope_shape: tuple[Any, ...], live: bool, unread: bool) -> Any:
-    """Every tab's count in one statement; overdue as two index-friendly disjoint halves instead of an OR;
-    with ``unread`` the reader's unread notifications last (``WorkerRepo.unread_count``'s count)."""
+    """Every tab's count in one statement (``_tab_counters``)."""
+    return select(*_tab_counters(tabs, scope_shape, live, unread))
+
+
+def _tab_counters(tabs: Sequence[str], scope_shape: tuple[Any, ...], live: bool, unread: bool) -> list[Any]:
+    """Every tab's count, a scalar subquery each; overdue as two index-friendly disjoint halves instead of
+    an OR; with ``unread`` the reader's unread notifications last (``WorkerRepo.unread_count``'s count)."""
     alive = [_live_clause()] if live else []
     counters: list[Any] = []
     for tab in tabs:
@@ -286,14 +323,17 @@ def _tab_counts_of(tabs: Sequence[str], scope_shape: tuple[Any, ...], live: bool
         notes = (select(NOTES.c.id).where(NOTES.c.recipient == bindparam("login"), NOTES.c.read_at.is_(None))
                  .limit(UNREAD_CAP + 1).subquery())
         counters.append(select(func.count()).select_from(notes).scalar_subquery())
-    return select(*counters)
+    return counters
 
 
 def _tab_counts(conn: Any, tabs: Sequence[str], scope_shape: tuple[Any, ...], live: bool,
                 params: dict[str, Any], unread: bool = False) -> tuple[dict[str, int], int | None]:
     stmt = _statement(("tabs", tuple(tabs), scope_shape, live, unread),
                       lambda: _tab_counts_of(tabs, scope_shape, live, unread))
-    values = list(conn.execute(stmt, params).one())
+    return _tab_values(list(conn.execute(stmt, params).one()), tabs, unread)
+
+
+def _tab_values(values: list[Any], tabs: Sequence[str], unread: bool) -> tuple[dict[str, int], int | None]:
     notes = int(values.pop() or 0) if unread else None
     counts = dict.fromkeys(tabs, 0)
     halves = [tab for tab in tabs for _ in range(2 if tab == "overdue" else 1)]
@@ -321,16 +361,16 @@ def inbox_page(store: Store, scope: InboxScope, view: str, flt: InboxFilter, now
     params = _params(scope, flt, now, specs)
     per_page = max(1, min(flt.per_page, 200))
     offset = (max(flt.page, 1) - 1) * per_page
+    tabs = _Tabs(tuple(t for t in VIEWS if t != "all" or scope.supervisor), scope_shape, live, unread)
     with store.read() as tx:
         conn = tx.conn
         if flt.sort in ("due", ""):
-            rows = _soonest_first(conn, shape, params, per_page, offset)
+            rows = _soonest_first(conn, shape, params, per_page, offset, tabs)
         else:
             sort = flt.sort if flt.sort in SORTS else "due"
-            stmt = _statement(("sorted", sort, *shape), lambda: _select(_where(*shape), _ORDER[sort]))
-            rows = _rows(conn, stmt, {**params, "limit": per_page, "offset": offset})
-        tabs = tuple(t for t in VIEWS if t != "all" or scope.supervisor)
-        counts, notes = _tab_counts(conn, tabs, scope_shape, live, params, unread)
+            rows = tabs.rows(conn, ("sorted", sort, *shape), lambda: _select(_where(*shape), _ORDER[sort]),
+                             {**params, "limit": per_page, "offset": offset})
+        counts, notes = tabs.counts(conn, params)
         filtered = any(filter_shape)
         if filtered or view not in counts:
             total = _count(conn, _statement(("count", *shape), lambda: _count_of(_where(*shape))), params)
