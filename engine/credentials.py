@@ -71,6 +71,8 @@ class SessionVerdict:
     touch: bool = False
     # the published policy heads read with the session (``judge_session(with_heads=True)``), else None
     heads: list[tuple[int, str, datetime]] | None = field(default=None, compare=False, repr=False)
+    # the person's unread notifications read with the session (``judge_session(unread_cap=…)``), else None
+    unread: int | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -110,11 +112,14 @@ class Credentials:
                 expires_at=now + self.limits.max_age, user_agent=_clip(user_agent, 300), ip=_clip(ip, 64))
         return secret
 
-    def judge_session(self, tx: Tx, secret: str, *, with_heads: bool = False) -> SessionVerdict:
+    def judge_session(self, tx: Tx, secret: str, *, with_heads: bool = False,
+                      unread_cap: int | None = None) -> SessionVerdict:
         """Look a session up inside the caller's read transaction (one primary-key lookup); with
-        ``with_heads`` the published policy heads come in the same statement (``SessionVerdict.heads``)."""
+        ``with_heads`` the published policy heads come in the same statement (``SessionVerdict.heads``),
+        and with ``unread_cap`` the unread notifications' count (``SessionVerdict.unread``)."""
         id_hash = secret_hash(secret)
-        row, heads = AuthRepo(tx).session_to_check(id_hash, with_heads=with_heads)
+        row, heads, unread = AuthRepo(tx).session_to_check(id_hash, with_heads=with_heads,
+                                                           unread_cap=unread_cap)
         now = self.clock.now()
         if row is None or row.ended_at is not None:
             return SessionVerdict(None, id_hash, heads=heads)
@@ -123,7 +128,8 @@ class Credentials:
         if now >= row.last_seen_at + self.limits.idle:
             return SessionVerdict(None, id_hash, row.login, end="idle", heads=heads)
         return SessionVerdict(row.login, id_hash, row.login,
-                              touch=now - row.last_seen_at >= self.limits.touch_every, heads=heads)
+                              touch=now - row.last_seen_at >= self.limits.touch_every, heads=heads,
+                              unread=unread)
 
     def settle(self, verdict: SessionVerdict) -> None:
         """Write what a verdict asks for: end a timed-out session, or record its use (once a minute)."""

@@ -17,6 +17,8 @@ bp = Blueprint("auth", __name__)
 # The pages (GET) that ask no policy: their session is read alone. Every other page's versions in force
 # come with its session's row (``Services.actor_for_session(with_reading=True)``).
 ASKS_NO_POLICY = frozenset({"notices.bell", "notices.index", "case_list.earlier_of", "account.show"})
+# The pages that write nothing and show the bell: its count comes with the session's row too.
+BELL_WITH_SESSION = frozenset({"cases.show"})
 
 
 def _safe_next(target: str | None) -> str:
@@ -42,13 +44,15 @@ def _safe_next(target: str | None) -> str:
 def load_actor() -> None:
     """Put the signed-in actor on ``g``: None when anonymous, or when the server ended the session."""
     g.actor = None
+    g.session_unread = None
     if request.path.startswith(("/api/", "/static/")):
         return  # the API authenticates by token; static files need nobody
     secret = session.get("sid")
     if isinstance(secret, str) and secret:
         # a page (GET) asks the policy: its versions in force come with the session's row
         reading = request.method == "GET" and request.endpoint not in ASKS_NO_POLICY
-        g.actor = services().actor_for_session(secret, with_reading=reading)
+        g.actor, g.session_unread = services().session_check(
+            secret, with_reading=reading, with_unread=reading and request.endpoint in BELL_WITH_SESSION)
         if g.actor is None:
             session.pop("sid", None)
 

@@ -64,4 +64,9 @@ def init_app(app: Flask) -> None:
         from flask import g
 
         actor = getattr(g, "actor", None)
-        return {"unread_notices": (lambda: services().unread_notices(actor)) if actor is not None else None}
+        if actor is None:
+            return {"unread_notices": None}
+        kept = getattr(g, "session_unread", None)  # read with the session (webui.auth.BELL_WITH_SESSION)
+        if kept is not None:
+            return {"unread_notices": lambda: kept}
+        return {"unread_notices": lambda: services().unread_notices(actor)}

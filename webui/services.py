@@ -131,14 +131,25 @@ class Services:
         """The active actor of a live session, else None (one lookup; last use written once a minute).
         ``with_reading`` (a page, which asks the policy): on PostgreSQL the versions in force are read
         in the session's statement and kept as the request's reading, as ``check_token`` does."""
+        return self.session_check(secret, with_reading=with_reading)[0]
+
+    def session_check(self, secret: str, *, with_reading: bool = False,
+                      with_unread: bool = False) -> tuple[Actor | None, int | None]:
+        """(``actor_for_session``'s actor; with ``with_unread`` too, on PostgreSQL, the actor's unread
+        notifications, ``unread_notices``' count read in the same statement, else None): for a page that
+        writes nothing, whose bell shows the count as it was when the request began."""
+        from engine.store.worker_repo import UNREAD_CAP
+
         keep = getattr(self.policies, "keep_reading", None) if self.store.dialect == "postgresql" else None
+        heads = with_reading and keep is not None
         with self.store.read() as tx:
-            verdict = self.credentials.judge_session(tx, secret, with_heads=with_reading and keep is not None)
+            verdict = self.credentials.judge_session(tx, secret, with_heads=heads,
+                                                     unread_cap=UNREAD_CAP if heads and with_unread else None)
             if verdict.heads is not None and verdict.login is not None and keep is not None:
                 keep(verdict.heads, tx)
             actor = self._actor_in(tx, verdict.login) if verdict.login else None
         self.credentials.settle(verdict)
-        return actor
+        return actor, verdict.unread if actor is not None else None
 
     def end_session(self, secret: str) -> None:
         """Log out: the session ends on the server, whatever copies of its cookie exist."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, false, select, update
+from sqlalchemy import Table, bindparam, false, func, select, update
 
 from engine.store.auth_models import ApiToken, WebSession
 from engine.store.authenticated import keep_ahead
@@ -15,6 +15,7 @@ from engine.store.models import Staff
 from engine.store.policy_repo import DRAFTS
 from engine.store.process_repo import CURRENT_VERSION, current_ahead
 from engine.store.repo import STAFF_COLUMNS, STAFF_JOINED, Tx, staff_record
+from engine.store.worker_repo import NOTES
 
 __all__ = ["AuthRepo", "SessionRecord", "TokenRecord", "TokenUse"]
 
@@ -48,6 +49,13 @@ _TOKEN_HEADS_VERSION = select(_T, _H, _V).select_from(
 # A web page's session check (a GET, which asks the policy) brings the versions in force the same way.
 _S = _SESSION_BY_HASH.subquery("s")
 _SESSION_AND_HEADS = select(_S, _H).select_from(_S.join(_H, false(), full=True))
+# …and on a page that writes nothing, the bell's count: the session's person's unread notifications,
+# counted to ``unread_limit`` (``WorkerRepo.unread_count``'s count, correlated: the login comes with the row).
+_UNREAD = select(func.count()).select_from(
+    select(NOTES.c.id).where(NOTES.c.recipient == SESSIONS.c.login, NOTES.c.read_at.is_(None))
+    .limit(bindparam("unread_limit")).correlate(SESSIONS).subquery()).scalar_subquery().label("unread")
+_SU = _SESSION_BY_HASH.add_columns(_UNREAD).subquery("s")
+_SESSION_HEADS_UNREAD = select(_SU, _H).select_from(_SU.join(_H, false(), full=True))
 _SESSION_FIELDS = [c.name for c in SESSIONS.c]
 _TOKEN_FIELDS = [c.name for c in TOKENS.c]
 _TOUCH_SESSION = update(SESSIONS).where(SESSIONS.c.id_hash == bindparam("h")).values(
@@ -116,24 +124,32 @@ class AuthRepo:
         """The session with this hash (primary-key lookup)."""
         return self.session_to_check(id_hash)[0]
 
-    def session_to_check(self, id_hash: str, *, with_heads: bool = False
-                         ) -> tuple[SessionRecord | None, list[tuple[int, str, datetime]] | None]:
-        """The session with this hash (its staff member kept for ``Tx.staff``) and, ``with_heads``, the
+    def session_to_check(self, id_hash: str, *, with_heads: bool = False, unread_cap: int | None = None
+                         ) -> tuple[SessionRecord | None, list[tuple[int, str, datetime]] | None, int | None]:
+        """The session with this hash (its staff member kept for ``Tx.staff``), ``with_heads`` the
         published policy heads (``PolicyRepo.published_heads``) read in the same statement (else None),
-        as ``token_to_check`` reads them with a token."""
+        as ``token_to_check`` reads them with a token, and with ``unread_cap`` too (only with the heads)
+        the session's person's unread notifications counted to ``unread_cap + 1`` (else None)."""
+        unread = None
         if not with_heads:
             row = self.conn.execute(_SESSION_BY_HASH, {"h": id_hash}).first()
             heads = None
         else:
-            rows = self.conn.execute(_SESSION_AND_HEADS, {"h": id_hash}).all()
+            if unread_cap is None:
+                rows = self.conn.execute(_SESSION_AND_HEADS, {"h": id_hash}).all()
+            else:
+                rows = self.conn.execute(_SESSION_HEADS_UNREAD,
+                                         {"h": id_hash, "unread_limit": unread_cap + 1}).all()
             row = next((r for r in rows if r.id_hash is not None), None)
             heads = [(int(r.head_id), str(r.head_unit), r.head_effective_at) for r in rows
                      if r.head_id is not None]
+            if unread_cap is not None and row is not None:
+                unread = int(row.unread or 0)
         if row is None:
-            return None, heads
+            return None, heads, None
         self.tx.known_staff(staff_record(row))  # the signed-in person, for ``Tx.staff``
         m = row._mapping
-        return SessionRecord(**{name: m[name] for name in _SESSION_FIELDS}), heads
+        return SessionRecord(**{name: m[name] for name in _SESSION_FIELDS}), heads, unread
 
     def touch_session(self, id_hash: str, at: datetime) -> None:
         """Record that the session was used at ``at``."""

@@ -211,3 +211,52 @@ def test_an_ended_or_timed_out_session_is_refused_on_the_next_page(pg_services: 
             svc.clock.advance(svc.credentials.limits.idle + timedelta(minutes=1))  # type: ignore[attr-defined]
         answer = browser.get("/inbox")
         assert answer.status_code == 302 and "/login" in answer.headers["Location"], (end, answer.status_code)
+
+
+@pytest.mark.postgres
+def test_the_case_pages_bell_counts_with_its_session(pg_services: Any) -> None:
+    """The case page (it writes nothing) reads its bell's count in the session's statement, none of its
+    own; the bell shows what ``unread_notices`` gives (read ones and other people's left out, the cap).
+    Other pages read the session without it."""
+    from sqlalchemy import delete, insert
+
+    from engine.store.worker_repo import NOTES
+
+    svc, browser = pg_services
+    token = svc.issue_token("wang.fang", "test")
+    opened = browser.post("/api/v1/cases", headers={"Authorization": f"Bearer {token}"},
+                          json={"process": "consultation", "data": CONSULTATION})
+    assert opened.status_code == 201, opened.get_data(as_text=True)
+    number = opened.get_json()["number"]
+    secret = svc.credentials.start_session("wang.fang")
+    with browser.session_transaction() as cookie:
+        cookie["sid"] = secret
+    bell = re.compile(r'<a class="bell.*?</a>', re.S)
+    at = svc.clock.now()
+    for unread in (0, 3, 120):
+        with svc.store.write() as tx:
+            tx.conn.execute(delete(NOTES))
+            rows = [{"key": f"n{i}", "recipient": who, "kind": "info", "title": "t", "body": "b",
+                     "case_number": None, "created_at": at, "read_at": None}
+                    for i, who in enumerate(["wang.fang"] * unread + ["song.yu"] * 2)]
+            rows.append({**rows[0], "key": "read", "recipient": "wang.fang", "read_at": at})
+            tx.conn.execute(insert(NOTES), rows)
+        seen, record = _seen(svc.store)
+        try:
+            page = browser.get(f"/cases/{number}").get_data(as_text=True)
+        finally:
+            event.remove(svc.store.engine, "before_cursor_execute", record)
+        counts = [s for s in seen if "FROM notifications" in s]
+        assert len(counts) == 1 and "web_sessions" in counts[0], (unread, seen)
+        alone = bell.search(browser.get("/notifications/bell").get_data(as_text=True))
+        shown = bell.search(page)
+        assert alone is not None and shown is not None and shown.group(0) == alone.group(0), unread
+        count = f'<span class="count">{"99+" if unread > 99 else unread}</span>'
+        assert (count in shown.group(0)) == bool(unread), shown.group(0)
+    seen, record = _seen(svc.store)
+    try:
+        browser.get("/faq")
+    finally:
+        event.remove(svc.store.engine, "before_cursor_execute", record)
+    [session_read] = [s for s in seen if "web_sessions" in s]
+    assert "notifications" not in session_read and any("FROM notifications" in s for s in seen), seen
