@@ -9,7 +9,7 @@ force in a statement of their own) and, where ``--root``'s kefu has it, **check+
 in force read in the token's statement: ``check_token(with_reading=True)``, docs/scaling.md item 41).
 ``--root``: another checkout of kefu to measure with this interpreter (e.g. main before the change).
 ``--session``: a web page's session check instead (``Services.actor_for_session``; check+reading:
-``with_reading=True``, the versions in force in the session's statement, docs/scaling.md item 47).
+``with_reading=True``, the versions in force in the session's statement, docs/scaling.md item 46).
 """
 
 from __future__ import annotations

@@ -286,7 +286,7 @@ def test_an_inbox_first_page_reads_no_empty_names_nor_a_count_of_nothing(login, 
     """The inbox's first page needs no count of the dated rows before it (there are none), and a page
     of unclaimed tasks no names: three statements on ``inbox_tasks`` (the dated rows, the undated ones,
     the tab counts) and no staff read, where there were four and one; two when a row brings the tab
-    counts with it (item 48)."""
+    counts with it (item 47)."""
     wang = login("wang.fang")
     open_complaint(wang)
     token = services.issue_token("wang.fang", "test")
@@ -398,7 +398,7 @@ def test_the_inbox_pages_bell_counts_with_the_tabs(login, services):
     with statements(services) as seen:
         html = wang.get("/inbox").get_data(as_text=True)
     assert '<span class="count">3</span>' in html and "：3" in html
-    # with the tab counts: alone, or with the rows' statements when a page has rows (item 48)
+    # with the tab counts: alone, or with the rows' statements when a page has rows (item 47)
     bells = [s for s in seen if "FROM notifications" in s]
     assert bells and all("FROM inbox_tasks" in s for s in bells), seen
     alone = "SELECT count(*) AS count_1 FROM (SELECT notifications"
@@ -454,7 +454,7 @@ def test_the_inbox_page_runs_statements_built_once(login, services):
 
 def test_an_inbox_pages_tab_counts_come_with_its_rows(login, services):
     """The tab counts (with the bell's) are columns of the page's first statement that brings rows, not
-    a statement of their own (item 48); a page without rows reads them alone. The API list the same."""
+    a statement of their own (item 47); a page without rows reads them alone. The API list the same."""
     wang = login("wang.fang")
     for phone in ("13800138001", "13800138002"):
         open_complaint(wang, customer_phone=phone)
