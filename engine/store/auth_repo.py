@@ -78,6 +78,14 @@ class SessionRecord:
     end_reason: str | None
 
 
+def _row_and_heads(rows: Sequence[Any], key: str) -> tuple[Any, list[tuple[int, str, datetime]]]:
+    """A ``FULL JOIN … ON false`` read split again: the row whose ``key`` is set (the session's or the
+    token's; None when there is none) and the published policy heads, as ``PolicyRepo.published_heads``."""
+    row = next((r for r in rows if getattr(r, key) is not None), None)
+    heads = [(int(r.head_id), str(r.head_unit), r.head_effective_at) for r in rows if r.head_id is not None]
+    return row, heads
+
+
 @dataclass(frozen=True)
 class TokenUse:
     """What a token's check reads of its row (``AuthRepo.token_to_check``)."""
@@ -140,9 +148,7 @@ class AuthRepo:
             else:
                 rows = self.conn.execute(_SESSION_HEADS_UNREAD,
                                          {"h": id_hash, "unread_limit": unread_cap + 1}).all()
-            row = next((r for r in rows if r.id_hash is not None), None)
-            heads = [(int(r.head_id), str(r.head_unit), r.head_effective_at) for r in rows
-                     if r.head_id is not None]
+            row, heads = _row_and_heads(rows, "id_hash")
             if unread_cap is not None and row is not None:
                 unread = int(row.unread or 0)
         if row is None:
@@ -204,9 +210,7 @@ class AuthRepo:
                 rows = self.conn.execute(_TOKEN_AND_HEADS, {"h": token_hash}).all()
             else:
                 rows = self.conn.execute(_TOKEN_HEADS_VERSION, {"h": token_hash, "process_id": process}).all()
-            row = next((r for r in rows if r.id is not None), None)
-            heads = [(int(r.head_id), str(r.head_unit), r.head_effective_at) for r in rows
-                     if r.head_id is not None]
+            row, heads = _row_and_heads(rows, "id")
             if process is not None and row is not None:
                 keep_ahead(current_ahead(process), [r for r in rows if r.process_id is not None])
         if row is None:
