@@ -1,21 +1,24 @@
 """Server CPU per request, one request kind at a time, and what dominates it (cProfile).
 
     .venv/bin/python bench/request_cpu.py [--lifecycles 20] [--pg URL | --sqlite] [--profile] [--top 15]
-                                          [--workflow-cache N] [--show KIND]
+                                          [--workflow-cache N] [--show KIND] [--scaled]
 
 The load bench's request kinds (``bench/load.py``), each through the web app as a WSGI app in this
 process (every layer of a request but the socket): intake of a complaint, a repair and a consultation
 (API), the inbox page (web session) and the inbox API list, the case page, and advancing a complaint
 through its whole lifecycle as the people who hold its steps: claim, the visit's photo (API upload),
 complete. The demo organisation, on its own PostgreSQL database ``kefu_load_<pid>`` (created and
-dropped) unless ``--sqlite``.
+dropped) unless ``--sqlite``; ``--scaled``: the load bench's organisation instead (``bench/load.py``'s
+``scaled_org``: 2 subsidiaries × 6 projects × 200 staff, 2,455 staff; the same people work the steps).
 
 Prints per kind: requests, CPU and wall milliseconds per request, and SQL statements per request (an
 SQLAlchemy ``before_cursor_execute`` hook plus psycopg's ``Cursor.execute``/``executemany`` for the
 statements run on the driver; a pipeline's statements count once each) and, on PostgreSQL, round trips
 per request: a statement sent alone, a pipeline (one sync), a BEGIN, a COMMIT or ROLLBACK each count
-one; ``--show KIND`` lists the statements of the last measured request of that kind, each with its round
-trip. ``--profile`` runs the same
+one; then the staff directories a request's transitions built (``dirs``: one per transition that tells
+someone, ``engine.worker.people.transition_directory``); the dispatch (``sign_order``: its completion
+tells the order's holders) has its own line under ``complete``. ``--show KIND`` lists the statements of
+the last measured request of that kind, each with its round trip. ``--profile`` runs the same
 requests again under cProfile, one profile per kind, and prints for each kind the functions with the
 most own time (any code) and the most cumulative time (kefu's functions and templates, Jinja's
 render, SpiffWorkflow's workflow (de)serialiser), with their share of the kind's profiled time;
@@ -46,11 +49,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.intake import INTAKE, STEPS, WORKERS  # noqa: E402
-from bench.load import CONSULTATION, PASSWORD, REPAIR, on_database  # noqa: E402
+from bench.load import CONSULTATION, PASSWORD, REPAIR, on_database, scaled_org  # noqa: E402
 
 KINDS = ["intake complaint", "intake repair", "intake consultation", "inbox page", "inbox api", "case page",
          "claim", "photo", "complete"]
 DESK = "zhang.wei"  # the CS specialist whose session reads the pages
+DISPATCH = "  of which sign_order"  # the dispatch (tells the order's holders): its "complete" on a line too
 
 
 class Meter:
@@ -62,6 +66,7 @@ class Meter:
         self.count: dict[str, int] = defaultdict(int)
         self.statements: dict[str, int] = defaultdict(int)
         self.trips: dict[str, int] = defaultdict(int)
+        self.directories: dict[str, int] = defaultdict(int)
         self.shown: dict[str, list[str]] = {}
         self.profiles: dict[str, cProfile.Profile] = {}
         self.profile = profile
@@ -81,10 +86,12 @@ class Meter:
             self.shown.setdefault(self.current, []).append(f"trip  {text}")
 
     @contextmanager
-    def measure(self, kind: str) -> Iterator[None]:
+    def measure(self, kind: str, also: str | None = None) -> Iterator[None]:
+        """Time one request of ``kind`` (and count it under ``also`` too: a step's own line)."""
         profiler = self.profiles.setdefault(kind, cProfile.Profile()) if self.profile else None
         self.current = kind
         self.shown[kind] = []
+        before = (self.statements[kind], self.trips[kind], self.directories[kind])
         w0, c0 = time.perf_counter(), time.process_time()
         if profiler is not None:
             profiler.enable()
@@ -93,9 +100,15 @@ class Meter:
         finally:
             if profiler is not None:
                 profiler.disable()
-            self.cpu[kind] += time.process_time() - c0
-            self.wall[kind] += time.perf_counter() - w0
-            self.count[kind] += 1
+            cpu, wall = time.process_time() - c0, time.perf_counter() - w0
+            for name in (kind, also) if also else (kind,):
+                self.cpu[name] += cpu
+                self.wall[name] += wall
+                self.count[name] += 1
+            if also:
+                self.statements[also] += self.statements[kind] - before[0]
+                self.trips[also] += self.trips[kind] - before[1]
+                self.directories[also] += self.directories[kind] - before[2]
             self.current = None
 
 
@@ -154,6 +167,21 @@ def _count_statements(engine: Any, meter: Meter) -> None:
     psycopg.Pipeline.__enter__ = entered  # type: ignore[method-assign]
 
 
+def _count_directories(meter: Meter) -> None:
+    """Every staff directory a transition builds (its first ``transition_directory``)."""
+    from engine.worker import events, people
+
+    original = people.transition_directory
+
+    def counted(transition: Any) -> Any:
+        if getattr(transition, "_directory", None) is None and meter.current is not None:
+            meter.directories[meter.current] += 1
+        return original(transition)
+
+    people.transition_directory = counted
+    events.transition_directory = counted
+
+
 def _png() -> bytes:
     from PIL import Image
 
@@ -177,7 +205,11 @@ def run(db_url: str, data_dir: Path, args: argparse.Namespace) -> None:
         workflow_cache_size=args.workflow_cache)
     services = build_services(settings, SystemClock())
     services.runtime.register_processes()
-    services.runtime.import_org(load_org(ROOT / "engine" / "demo" / "org.yaml"))
+    org = ROOT / "engine" / "demo" / "org.yaml"
+    if args.scaled:
+        org = data_dir.parent / "scaled-org.yaml"
+        scaled_org(org)
+    services.runtime.import_org(load_org(org))
     logins = {DESK, *WORKERS.values()}
     tokens = {login: services.issue_token(login, "request bench") for login in logins}
     wq.set_password_hash(services.store, DESK, generate_password_hash(PASSWORD))
@@ -232,7 +264,7 @@ def run(db_url: str, data_dir: Path, args: argparse.Namespace) -> None:
                                  data={"file": (io.BytesIO(photo), "photo.png", "image/png")},
                                  content_type="multipart/form-data")
                 assert r.status_code == 201, r.get_data(as_text=True)[:300]
-            with meter.measure("complete"):
+            with meter.measure("complete", also=DISPATCH if name == "sign_order" else None):
                 r = api.post(f"/api/v1/tasks/{task.task_id}/complete",
                              json={"task": f"complaint.{name}", "data": data}, headers=headers(who))
             assert r.status_code == 200, (name, r.get_data(as_text=True)[:300])
@@ -242,18 +274,22 @@ def run(db_url: str, data_dir: Path, args: argparse.Namespace) -> None:
         lifecycle(warm, n)
     meter = Meter(False)
     _count_statements(services.store.engine, meter)
+    _count_directories(meter)
     for n in range(args.lifecycles):
         lifecycle(meter, 100 + n)
     backend = "SQLite" if db_url.startswith("sqlite") else "PostgreSQL"
-    print(f"{args.lifecycles} rounds on {backend} (each: 3 intakes, a complaint's 11 steps with the pages "
-          f"before each); {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
+    org_name = "the scaled" if args.scaled else "the demo"
+    print(f"{args.lifecycles} rounds on {backend}, {org_name} org (each: 3 intakes, a complaint's 11 steps "
+          f"with the pages before each); {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
     pg = backend == "PostgreSQL"
-    print(f"{'kind':22}{'req':>6}{'CPU ms':>9}{'wall ms':>9}{'stmts':>7}" + (f"{'trips':>7}" if pg else ""))
-    for kind in KINDS:
+    print(f"{'kind':22}{'req':>6}{'CPU ms':>9}{'wall ms':>9}{'stmts':>7}" + (f"{'trips':>7}" if pg else "")
+          + f"{'dirs':>6}")
+    for kind in [*KINDS, DISPATCH]:
         c = meter.count[kind]
         if c:
             print(f"{kind:22}{c:6d}{meter.cpu[kind] * 1000 / c:9.2f}{meter.wall[kind] * 1000 / c:9.2f}"
-                  f"{meter.statements[kind] / c:7.2f}" + (f"{meter.trips[kind] / c:7.2f}" if pg else ""))
+                  f"{meter.statements[kind] / c:7.2f}" + (f"{meter.trips[kind] / c:7.2f}" if pg else "")
+                  + f"{meter.directories[kind] / c:6.2f}")
     for kind in args.show or []:
         print(f"\n--- the last {kind} request's statements ---")
         print("\n".join(meter.shown.get(kind, ["(none)"])))
@@ -306,6 +342,8 @@ def main() -> int:
     parser.add_argument("--dump", metavar="DIR", help="with --profile: also write each kind's profile to DIR")
     parser.add_argument("--default-gc", action="store_true",
                         help="keep Python's garbage-collector settings (default: kefu serve's, tune_gc)")
+    parser.add_argument("--scaled", action="store_true",
+                        help="the load bench's scaled organisation (2,455 staff) instead of the demo's")
     parser.add_argument("--workflow-cache", type=int, default=None, metavar="N",
                         help="the server's workflow cache size (default the setting's; 0: off)")
     args = parser.parse_args()
