@@ -9,34 +9,28 @@ subsidiary and the group, nearest first.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from engine.permissions import Target, can, subject_of
-from engine.runtime.access import candidate_groups, placement_of, resolve_lane
+from engine.runtime.access import candidate_groups, chain, placement_of, resolve_lane
 from engine.store import CaseRecord, StaffRecord, UnitRecord
 
-__all__ = ["Directory", "transition_directory"]
+__all__ = ["Directory", "PlaceDirectory", "transition_directory"]
 
 
-class Directory:
-    """Staff and units as of one job run, with role lookups."""
+class _Lookups:
+    """Role lookups over ``units``, :meth:`person` and :meth:`holders` (given by the subclass)."""
 
-    def __init__(self, staff: Iterable[StaffRecord], units: Mapping[str, UnitRecord]) -> None:
-        self.staff = {s.login: s for s in staff}
-        self.units = dict(units)
-        self._by_group: dict[str, list[StaffRecord]] = {}
-        for person in self.staff.values():
-            for group in candidate_groups(person):
-                self._by_group.setdefault(group, []).append(person)
+    units: dict[str, UnitRecord]
 
     def person(self, login: str | None) -> StaffRecord | None:
         """The active staff member ``login``, or None."""
-        return self.staff.get(login) if login else None
+        raise NotImplementedError
 
     def holders(self, group: str | None) -> list[StaffRecord]:
-        """Everyone holding ``role@unit``."""
-        return list(self._by_group.get(group or "", []))
+        """Everyone active holding ``role@unit``, by login."""
+        raise NotImplementedError
 
     def group_unit(self) -> str | None:
         """The code of the group unit."""
@@ -87,15 +81,105 @@ class Directory:
         return [person] if person is not None else self.holders(candidate_group)
 
 
-def transition_directory(transition: Any) -> Directory:
+class Directory(_Lookups):
+    """Every active staff member and unit as of one job run, with role lookups."""
+
+    def __init__(self, staff: Iterable[StaffRecord], units: Mapping[str, UnitRecord]) -> None:
+        self.staff = {s.login: s for s in staff}
+        self.units = dict(units)
+        self._by_group: dict[str, list[StaffRecord]] = {}
+        for person in self.staff.values():
+            for group in candidate_groups(person):
+                self._by_group.setdefault(group, []).append(person)
+
+    def person(self, login: str | None) -> StaffRecord | None:
+        """The active staff member ``login``, or None."""
+        return self.staff.get(login) if login else None
+
+    def holders(self, group: str | None) -> list[StaffRecord]:
+        """Everyone active holding ``role@unit``, by login."""
+        return list(self._by_group.get(group or "", []))
+
+
+ReadStaff = Callable[..., list[StaffRecord]]
+
+
+class PlaceDirectory(_Lookups):
+    """The same answers as :class:`Directory`, reading only the staff a question needs, bounded by a
+    case's place and not by the organisation's size.
+
+    The first question reads, in one statement (``read``: ``WorkerRepo.active_staff``), the active staff
+    of the place's chain of units (its project, subsidiary and group) and of their departments (whose
+    staff hold their roles in the parent too, ``candidate_groups``), with everyone who holds a role
+    named with its unit (``role@unit``, held wherever they work). A group whose unit lies outside what
+    was read is read the same way for that unit; a login outside it is read alone. Each holders' answer
+    comes from one statement's rows, in the database's order by login, as the full read gives them.
+    """
+
+    def __init__(self, read: ReadStaff, units: Mapping[str, UnitRecord],
+                 place: Iterable[str | None]) -> None:
+        self.units = dict(units)
+        self._read = read
+        self._place = [p for p in place if p]
+        self._reads: list[tuple[set[str], list[StaffRecord]]] = []  # (units read, their staff's rows)
+        self._people: dict[str, StaffRecord | None] = {}
+        self._groups: dict[str, list[StaffRecord]] = {}
+
+    def _homes(self, code: str) -> set[str]:
+        """``code`` and its departments: the units whose staff may hold a role at ``code``."""
+        return {code} | {u.code for u in self.units.values() if u.parent == code and u.kind == "department"}
+
+    def _rows_for(self, homes: set[str]) -> list[StaffRecord]:
+        """Rows that hold every active staff member of ``homes`` and every named-role holder."""
+        for read, rows in self._reads:
+            if homes <= read:
+                return rows
+        if not self._reads:  # the first question: the place's chain and its departments with it
+            for code in self._place:
+                for unit in chain(self.units, code):
+                    homes = homes | self._homes(unit.code)
+        rows = self._read(homes=sorted(homes), named=True)
+        self._reads.append((homes, rows))
+        for person in rows:
+            self._people[person.login] = person
+        return rows
+
+    def holders(self, group: str | None) -> list[StaffRecord]:
+        """Everyone active holding ``role@unit``, by login."""
+        if not group or "@" not in group:
+            return []  # every candidate group names its unit
+        found = self._groups.get(group)
+        if found is None:
+            rows = self._rows_for(self._homes(group.split("@", 1)[1]))
+            # once per way they hold it, as the full directory lists them (a role named with their own
+            # unit and held there too: twice)
+            found = self._groups[group] = [p for p in rows for held in candidate_groups(p) if held == group]
+        return list(found)
+
+    def person(self, login: str | None) -> StaffRecord | None:
+        """The active staff member ``login``, or None."""
+        if not login:
+            return None
+        if login not in self._people:
+            if not self._reads:
+                self._rows_for(set())  # the place's staff: a transition asks for holders next
+            if login not in self._people:
+                found = self._read(logins=[login])
+                self._people[login] = found[0] if found else None
+        return self._people[login]
+
+
+def transition_directory(transition: Any) -> PlaceDirectory:
     """The staff and units of one case transition, read once in its transaction however many of its
     notifications ask (a dispatch's order-signed notices, a service task telling the cooperating
-    departments, ``notify.roles``): each read every active staff member again. Nobody changes staff
-    inside a transition."""
+    departments, ``notify.roles``): the staff of the case's place, read when first asked for
+    (:class:`PlaceDirectory`), not every staff member. Nobody changes staff inside a transition."""
     found = getattr(transition, "_directory", None)
     if found is None:
         from engine.store.worker_repo import WorkerRepo
 
-        found = Directory(WorkerRepo(transition.tx).all_staff(), transition.units())
+        case = transition.case
+        found = PlaceDirectory(WorkerRepo(transition.tx).active_staff, transition.units(),
+                               [case.get("project"), case.get("subsidiary")])
         transition._directory = found
     return found
