@@ -16,6 +16,11 @@ the chairman (nearest upwards), each list through ``may_read``. Two ways, in tur
 
 Prints per way: milliseconds per round (CPU and wall), staff rows read and statements per round, and the
 answers' checksum (the same people in the same order both ways), then the ratio full / place.
+
+Then, the same way, a violation notice's direct supervisor (R8.2, ``engine.assessment``) for a CS
+specialist of each project in turn: **each** (every staff member read one by one, ``Tx.staff`` for every
+login, as ``Assessment.issue`` did before item 50) and **levels** (the staff of the person's
+``supervisor_levels`` in one statement, ``OrgRepo.staff_in``), with its ratio each / levels.
 """
 
 from __future__ import annotations
@@ -117,7 +122,55 @@ def run(db_url: str, data_dir: Path, args: argparse.Namespace) -> None:
     assert sums["full"].digest() == sums["place"].digest(), "the two ways told different people"
     print(f"ratio: full / place  CPU {totals['full'][0] / totals['place'][0]:.2f}  "
           f"wall {totals['full'][1] / totals['place'][1]:.2f}")
+    _supervisors(services, projects, statements, max(1, args.rounds // 10))
     store.dispose()
+
+
+def _supervisors(services: Any, projects: list[tuple[str, str]], statements: list[int], rounds: int) -> None:
+    """A notice's direct supervisor: every staff member read one by one, or the levels' staff."""
+    from engine.assessment import AssessmentRules, direct_supervisor, supervisor_levels
+    from engine.store.org_repo import OrgRepo
+
+    store = services.store
+    with store.read() as tx:
+        people = [next(p for p in OrgRepo(tx).staff_in([f"{code}-cs"]) if "cs_specialist" in p.roles)
+                  for code, _ in projects]
+    rules = {sub: AssessmentRules.of(services.runtime.policies.effective(sub)) for _, sub in projects}
+
+    def each(tx: Any, person: Any, units: Any) -> Any:
+        return [s for s in (tx.staff(login) for login in tx.staff_logins()) if s is not None]
+
+    def levels(tx: Any, person: Any, units: Any) -> Any:
+        return OrgRepo(tx).staff_in([code for level in supervisor_levels(person, units) for code in level])
+
+    ways = {"each": each, "levels": levels}
+    totals = {name: [0.0, 0.0, 0] for name in ways}
+    found: dict[str, list[str | None]] = {name: [] for name in ways}
+    for turn in range(4):
+        for name, way in ways.items():
+            s0, c0, w0 = statements[0], time.process_time(), time.perf_counter()
+            for i in range(rounds):
+                person = people[i % len(people)]
+                subsidiary = projects[i % len(projects)][1]
+                with store.read() as tx:
+                    units = tx.units()
+                    boss = direct_supervisor(person, way(tx, person, units), units, rules[subsidiary])
+                if turn == 0:
+                    found[name].append(boss)
+            if turn == 0:
+                continue
+            totals[name][0] += time.process_time() - c0
+            totals[name][1] += time.perf_counter() - w0
+            totals[name][2] += statements[0] - s0
+    assert found["each"] == found["levels"], "the two ways found different supervisors"
+    n = 3 * rounds
+    print(f"\na notice's direct supervisor, {rounds} rounds × 3 turns per way "
+          f"({sum(b is not None for b in found['levels'])} of {rounds} found one)")
+    print(f"{'way':8}{'CPU ms':>9}{'wall ms':>9}{'stmts':>8}")
+    for name, (cpu, wall, stmts) in totals.items():
+        print(f"{name:8}{cpu * 1000 / n:9.3f}{wall * 1000 / n:9.3f}{stmts / n:8.1f}")
+    print(f"ratio: each / levels  CPU {totals['each'][0] / totals['levels'][0]:.2f}  "
+          f"wall {totals['each'][1] / totals['levels'][1]:.2f}")
 
 
 def main() -> int:

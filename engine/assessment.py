@@ -42,6 +42,7 @@ from engine.permissions import Subject, Target, can, require, subject_of
 from engine.runtime.access import load_staff
 from engine.store import StaffRecord, Store, UnitRecord
 from engine.store.assessment_repo import AppealRecord, AssessmentRepo, IssueSum, NoticeRecord
+from engine.store.org_repo import OrgRepo
 
 __all__ = [
     "DECISIONS",
@@ -49,6 +50,7 @@ __all__ = [
     "AssessmentRules",
     "PersonMonth",
     "direct_supervisor",
+    "supervisor_levels",
     "month_figures",
     "unit_month_in",
 ]
@@ -203,25 +205,34 @@ def month_figures(sums: Iterable[IssueSum], rules: AssessmentRules) -> dict[str,
     return people
 
 
+def supervisor_levels(person: StaffRecord, units: Mapping[str, UnitRecord]) -> list[list[str]]:
+    """The units ``direct_supervisor`` looks in, nearest level first: the person's unit, then each unit
+    above it, each with its departments of the person's department (the CS centre above a CS team)."""
+    kind = units[person.unit].department if person.unit in units else None
+    out: list[list[str]] = []
+    at: str | None = person.unit
+    seen: set[str] = set()
+    while at and at in units and at not in seen:
+        seen.add(at)
+        out.append([at] + [u.code for u in units.values() if u.parent == at and u.kind == "department"
+                           and kind is not None and u.department == kind and u.code != at])
+        at = units[at].parent
+    return out
+
+
 def direct_supervisor(person: StaffRecord, staff: Iterable[StaffRecord], units: Mapping[str, UnitRecord],
                       rules: AssessmentRules) -> str | None:
-    """The nearest active holder of a rank above the person's (see the module docstring), or None."""
+    """The nearest active holder of a rank above the person's (see the module docstring), or None.
+    ``staff`` needs only those of the units of ``supervisor_levels``."""
     mine = rules.rank(person.roles)
     by_unit: dict[str, list[StaffRecord]] = {}
     for s in staff:
         if s.active and s.login != person.login and rules.rank(s.roles) > mine:
             by_unit.setdefault(s.unit, []).append(s)
-    kind = units[person.unit].department if person.unit in units else None
-    at: str | None = person.unit
-    seen: set[str] = set()
-    while at and at in units and at not in seen:
-        seen.add(at)
-        places = [at] + [u.code for u in units.values() if u.parent == at and u.kind == "department"
-                         and kind is not None and u.department == kind and u.code != at]
+    for places in supervisor_levels(person, units):
         found = [s for place in places for s in by_unit.get(place, [])]
         if found:
             return min(found, key=lambda s: (rules.rank(s.roles), s.login)).login
-        at = units[at].parent
     return None
 
 
@@ -317,7 +328,9 @@ class Assessment:
                     errors["supervisor"] = f"no active staff member {boss!r} other than the person"
                     errors_zh["supervisor"] = f"没有在职员工“{boss}”"
             else:
-                boss = direct_supervisor(staff, self._all_staff(tx), tx.units(), rules)
+                units = tx.units()
+                homes = [code for level in supervisor_levels(staff, units) for code in level]
+                boss = direct_supervisor(staff, OrgRepo(tx).staff_in(homes) if homes else [], units, rules)
             if errors:
                 raise _form("the violation notice is invalid", errors, errors_zh, zh="过失通知单填写有误")
             assert day is not None
@@ -336,9 +349,6 @@ class Assessment:
                   notice=notice_id, issue=rules.issue_name(issue), points=count, on=day.isoformat(),
                   by=me.name if me else actor)
             return found_notice
-
-    def _all_staff(self, tx: Any) -> list[StaffRecord]:
-        return [s for s in (tx.staff(login) for login in tx.staff_logins()) if s is not None]
 
     def _notice(self, repo: AssessmentRepo, notice_id: Any) -> NoticeRecord:
         try:
