@@ -21,6 +21,11 @@ Then, the same way, a violation notice's direct supervisor (R8.2, ``engine.asses
 specialist of each project in turn: **each** (every staff member read one by one, ``Tx.staff`` for every
 login, as ``Assessment.issue`` did before item 50) and **levels** (the staff of the person's
 ``supervisor_levels`` in one statement, ``OrgRepo.staff_in``), with its ratio each / levels.
+
+Last, the staff a request reads to find a group's holders (item 51: the transfer picker's, for the CS
+specialists of each project in turn): **all** (every staff member, ``OrgRepo.all_staff``, before) and
+**group** (``WorkerRepo.active_staff`` of the group's unit and its departments, with the named-role
+holders), the same holders both ways, with its ratio all / group.
 """
 
 from __future__ import annotations
@@ -123,7 +128,59 @@ def run(db_url: str, data_dir: Path, args: argparse.Namespace) -> None:
     print(f"ratio: full / place  CPU {totals['full'][0] / totals['place'][0]:.2f}  "
           f"wall {totals['full'][1] / totals['place'][1]:.2f}")
     _supervisors(services, projects, statements, max(1, args.rounds // 10))
+    _picker(store, projects, statements, args.rounds)
     store.dispose()
+
+
+def _holds(person: Any, group: str, units: Any) -> bool:
+    """The transfer picker's test (``Services.transfer_candidates``): ``person`` holds ``group``."""
+    role, _, unit = group.partition("@")
+    home = units.get(person.unit)
+    homes = {person.unit} | ({home.parent} if home is not None and home.kind == "department" and home.parent
+                             else set())
+    return any(r == group if "@" in r else (r == role and unit in homes) for r in person.roles)
+
+
+def _picker(store: Any, projects: list[tuple[str, str]], statements: list[int], rounds: int) -> None:
+    """The holders of ``cs_specialist@<project>``: from every staff member, or from the group's units."""
+    from engine.store.org_repo import OrgRepo
+    from engine.store.worker_repo import WorkerRepo
+
+    def every(tx: Any, unit: str, units: Any) -> Any:
+        return [s for s in OrgRepo(tx).all_staff() if s.active]
+
+    def group(tx: Any, unit: str, units: Any) -> Any:
+        places = {unit} | {c for c, u in units.items() if u.parent == unit and u.kind == "department"}
+        return WorkerRepo(tx).active_staff(homes=sorted(places), named=True)
+
+    ways = {"all": every, "group": group}
+    totals = {name: [0.0, 0.0, 0] for name in ways}
+    found: dict[str, list[list[str]]] = {name: [] for name in ways}
+    for turn in range(4):
+        for name, way in ways.items():
+            s0, c0, w0 = statements[0], time.process_time(), time.perf_counter()
+            for i in range(rounds):
+                unit = projects[i % len(projects)][0]
+                wanted = f"cs_specialist@{unit}"
+                with store.read() as tx:
+                    units = tx.units()
+                    people = way(tx, unit, units)
+                    holders = [p.login for p in people if _holds(p, wanted, units)]
+                if turn == 0:
+                    found[name].append(holders)
+            if turn == 0:
+                continue
+            totals[name][0] += time.process_time() - c0
+            totals[name][1] += time.perf_counter() - w0
+            totals[name][2] += statements[0] - s0
+    assert found["all"] == found["group"], "the two ways found different holders"
+    n = 3 * rounds
+    print(f"\na group's holders (the transfer picker's people), {rounds} rounds × 3 turns per way")
+    print(f"{'way':8}{'CPU ms':>9}{'wall ms':>9}{'stmts':>8}")
+    for name, (cpu, wall, stmts) in totals.items():
+        print(f"{name:8}{cpu * 1000 / n:9.3f}{wall * 1000 / n:9.3f}{stmts / n:8.1f}")
+    print(f"ratio: all / group  CPU {totals['all'][0] / totals['group'][0]:.2f}  "
+          f"wall {totals['all'][1] / totals['group'][1]:.2f}")
 
 
 def _supervisors(services: Any, projects: list[tuple[str, str]], statements: list[int], rounds: int) -> None:

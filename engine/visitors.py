@@ -250,9 +250,12 @@ def _notify(
         kind = next(a for a in policy.get("visitor.abnormal") if a["code"] == abnormal)
         units = tx.units()
         told = set(kind.get("notify", []))  # departments of the visit's project (else its subsidiary)
-        staff = [p for p in worker.all_staff() if p.unit in units and units[p.unit].department in told]
+        subsidiary = placement_of(units, case.project).subsidiary
+        homes = [c for c, u in units.items()
+                 if u.department in told and u.parent in (case.project, subsidiary)]
+        staff = [p for p in worker.active_staff(homes=homes) if units[p.unit].department in told]
         here = [p for p in staff if units[p.unit].parent == case.project] or [
-            p for p in staff if units[p.unit].parent == placement_of(units, case.project).subsidiary]
+            p for p in staff if units[p.unit].parent == subsidiary]
         for person in here:
             worker.add_notification(
                 key=f"visitor.abnormal:{case.number}:{person.login}",

@@ -31,7 +31,6 @@ from engine.settings import Settings
 from engine.spreadsheet import safe_row
 from engine.store import web_queries as wq
 from engine.store.authenticated import authenticated, one_request
-from engine.store.org_repo import OrgRepo
 from engine.store.web_queries import InboxFilter, InboxScope
 from webui.forms import form_error
 from webui.models import (
@@ -446,6 +445,8 @@ class Services:
     def transfer_candidates(self, actor: Actor, task_id: str) -> list[tuple[str, str, str]]:
         """(login, name, unit name) of the active people who may do an open task: the holders of its
         candidate group (role@unit), the actor left out; the transfer picker lists them."""
+        from engine.store.worker_repo import WorkerRepo
+
         with self.store.read() as tx:
             row = tx.task(task_id)
             case = tx.find_case(row.number) if row is not None else None
@@ -453,9 +454,13 @@ class Services:
                 raise NotFoundError(f"task {task_id[:8]} is no longer open", zh="该任务已不在待办中")
             require(_subject(actor), "case.read", Target.of_case(case))
             units = tx.units()
-            people = [s for s in OrgRepo(tx).all_staff() if s.active and s.login != actor.login]
-        group = row.candidate_group or ""
-        role, _, unit = group.partition("@")
+            group = row.candidate_group or ""
+            role, _, unit = group.partition("@")
+            # who may hold it: the staff of its unit and of the unit's departments, and everyone
+            # holding a role named with its unit (``role@unit``), not every staff member
+            places = {unit} | {c for c, u in units.items() if u.parent == unit and u.kind == "department"}
+            people = [s for s in WorkerRepo(tx).active_staff(homes=sorted(places), named=True)
+                      if s.login != actor.login]
         out = []
         for person in people:
             home = units.get(person.unit)
