@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/request_cpu.py [--lifecycles 20] [--pg URL | --sqlite] [--profile] [--top 15]
                                           [--workflow-cache N] [--show KIND] [--scaled]
+                                          [--connections one|each|both]
 
 The load bench's request kinds (``bench/load.py``), each through the web app as a WSGI app in this
 process (every layer of a request but the socket): intake of a complaint, a repair and a consultation
@@ -16,9 +17,14 @@ SQLAlchemy ``before_cursor_execute`` hook plus psycopg's ``Cursor.execute``/``ex
 statements run on the driver; a pipeline's statements count once each) and, on PostgreSQL, round trips
 per request: a statement sent alone, a pipeline (one sync), a BEGIN, a COMMIT or ROLLBACK each count
 one; then the staff directories a request's transitions built (``dirs``: one per transition that tells
-someone, ``engine.worker.people.transition_directory``); the dispatch (``sign_order``: its completion
+someone, ``engine.worker.people.transition_directory``) and the connections it checked out of the pool
+(``conns``: SQLAlchemy's ``checkout`` event; each ``Store.read()`` and ``write()`` took one before
+``Store.one_connection``); the dispatch (``sign_order``: its completion
 tells the order's holders) has its own line under ``complete``. ``--show KIND`` lists the statements of
-the last measured request of that kind, each with its round trip. ``--profile`` runs the same
+the last measured request of that kind, each with its round trip. ``--connections each``: a web
+request's reads each take a pooled connection (as before ``Store.one_connection``); ``both``: the
+rounds alternate between the two in one process (same load, same database), each kind printed for
+both with ``ratio:`` each ÷ one of its CPU per request. ``--profile`` runs the same
 requests again under cProfile, one profile per kind, and prints for each kind the functions with the
 most own time (any code) and the most cumulative time (kefu's functions and templates, Jinja's
 render, SpiffWorkflow's workflow (de)serialiser), with their share of the kind's profiled time;
@@ -67,10 +73,12 @@ class Meter:
         self.statements: dict[str, int] = defaultdict(int)
         self.trips: dict[str, int] = defaultdict(int)
         self.directories: dict[str, int] = defaultdict(int)
+        self.checkouts: dict[str, int] = defaultdict(int)
         self.shown: dict[str, list[str]] = {}
         self.profiles: dict[str, cProfile.Profile] = {}
         self.profile = profile
         self.current: str | None = None
+        self.suffix = ""  # the kinds' names in this round (``--connections both``: " (each)")
 
     def statement(self, text: str = "", trip: bool = False) -> None:
         if self.current is not None:
@@ -78,6 +86,11 @@ class Meter:
             if trip:
                 self.trips[self.current] += 1
             self.shown.setdefault(self.current, []).append(f"{'trip' if trip else '    '}  {text}")
+
+    def checkout(self, *_args: Any) -> None:
+        """A connection taken from the pool."""
+        if self.current is not None:
+            self.checkouts[self.current] += 1
 
     def round_trip(self, text: str) -> None:
         """A round trip that is no statement of a cursor (BEGIN, a pipeline's sync, COMMIT)."""
@@ -88,10 +101,11 @@ class Meter:
     @contextmanager
     def measure(self, kind: str, also: str | None = None) -> Iterator[None]:
         """Time one request of ``kind`` (and count it under ``also`` too: a step's own line)."""
+        kind, also = kind + self.suffix, also + self.suffix if also else None
         profiler = self.profiles.setdefault(kind, cProfile.Profile()) if self.profile else None
         self.current = kind
         self.shown[kind] = []
-        before = (self.statements[kind], self.trips[kind], self.directories[kind])
+        before = (self.statements[kind], self.trips[kind], self.directories[kind], self.checkouts[kind])
         w0, c0 = time.perf_counter(), time.process_time()
         if profiler is not None:
             profiler.enable()
@@ -109,6 +123,7 @@ class Meter:
                 self.statements[also] += self.statements[kind] - before[0]
                 self.trips[also] += self.trips[kind] - before[1]
                 self.directories[also] += self.directories[kind] - before[2]
+                self.checkouts[also] += self.checkouts[kind] - before[3]
             self.current = None
 
 
@@ -180,6 +195,17 @@ def _count_directories(meter: Meter) -> None:
 
     people.transition_directory = counted
     events.transition_directory = counted
+
+
+def _connections(store: Any, mode: str) -> None:
+    """``one``: a web request's reads share one pooled connection (``Store.one_connection``, as served);
+    ``each``: every read takes its own, as before it."""
+    from contextlib import nullcontext
+
+    if mode == "each":
+        store.one_connection = nullcontext
+    else:
+        store.__dict__.pop("one_connection", None)
 
 
 def _png() -> bytes:
@@ -275,21 +301,36 @@ def run(db_url: str, data_dir: Path, args: argparse.Namespace) -> None:
     meter = Meter(False)
     _count_statements(services.store.engine, meter)
     _count_directories(meter)
+    from sqlalchemy import event
+
+    event.listen(services.store.engine, "checkout", meter.checkout)
+    modes = ["one", "each"] if args.connections == "both" else [args.connections]
     for n in range(args.lifecycles):
-        lifecycle(meter, 100 + n)
+        for index, mode in enumerate(modes):  # round n of each mode: the same views (n's parity)
+            _connections(services.store, mode)
+            meter.suffix = " (each)" if mode == "each" and len(modes) > 1 else ""
+            lifecycle(meter, 100 + n + 10_000 * index)
+    meter.suffix = ""
     backend = "SQLite" if db_url.startswith("sqlite") else "PostgreSQL"
     org_name = "the scaled" if args.scaled else "the demo"
     print(f"{args.lifecycles} rounds on {backend}, {org_name} org (each: 3 intakes, a complaint's 11 steps "
           f"with the pages before each); {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
     pg = backend == "PostgreSQL"
-    print(f"{'kind':22}{'req':>6}{'CPU ms':>9}{'wall ms':>9}{'stmts':>7}" + (f"{'trips':>7}" if pg else "")
-          + f"{'dirs':>6}")
-    for kind in [*KINDS, DISPATCH]:
+    print(f"{'kind':28}{'req':>6}{'CPU ms':>9}{'wall ms':>9}{'stmts':>7}" + (f"{'trips':>7}" if pg else "")
+          + f"{'dirs':>6}{'conns':>7}")
+    for kind in [k + suffix for k in (*KINDS, DISPATCH) for suffix in ("", " (each)")]:
         c = meter.count[kind]
         if c:
-            print(f"{kind:22}{c:6d}{meter.cpu[kind] * 1000 / c:9.2f}{meter.wall[kind] * 1000 / c:9.2f}"
+            print(f"{kind:28}{c:6d}{meter.cpu[kind] * 1000 / c:9.2f}{meter.wall[kind] * 1000 / c:9.2f}"
                   f"{meter.statements[kind] / c:7.2f}" + (f"{meter.trips[kind] / c:7.2f}" if pg else "")
-                  + f"{meter.directories[kind] / c:6.2f}")
+                  + f"{meter.directories[kind] / c:6.2f}{meter.checkouts[kind] / c:7.2f}")
+    if len(modes) > 1:
+        def per(kind: str) -> float:
+            return meter.cpu[kind] / meter.count[kind]
+
+        print("ratio: CPU per request, a connection per read ÷ one per request: " + ", ".join(
+            f"{kind} {per(kind + ' (each)') / per(kind):.3f}" for kind in KINDS
+            if meter.count[kind] and meter.count[kind + " (each)"]))
     for kind in args.show or []:
         print(f"\n--- the last {kind} request's statements ---")
         print("\n".join(meter.shown.get(kind, ["(none)"])))
@@ -344,6 +385,9 @@ def main() -> int:
                         help="keep Python's garbage-collector settings (default: kefu serve's, tune_gc)")
     parser.add_argument("--scaled", action="store_true",
                         help="the load bench's scaled organisation (2,455 staff) instead of the demo's")
+    parser.add_argument("--connections", choices=["one", "each", "both"], default="one",
+                        help="a web request's reads on one pooled connection (as served), on one each (as "
+                             "before), or both in alternate rounds with their ratio")
     parser.add_argument("--workflow-cache", type=int, default=None, metavar="N",
                         help="the server's workflow cache size (default the setting's; 0: off)")
     args = parser.parse_args()

@@ -932,8 +932,9 @@ class Services:
         """One web request: the policy versions in force are read once in it (``one_reading``), not at
         every ``policy()``, ``choices()`` or runtime permission check — an inbox page of 25 rows asked
         50 times, each its own database transaction. The next request sees what was published. The
-        staff member it authenticates as is read once too (``engine.store.authenticated``)."""
-        with one_reading(), one_request():
+        staff member it authenticates as is read once too (``engine.store.authenticated``); its reads share
+        one pooled connection (``Store.one_connection``)."""
+        with one_reading(), one_request(), self.store.one_connection():
             yield
 
     def _fresh_caches(self) -> None:

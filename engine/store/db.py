@@ -9,8 +9,10 @@ snapshot anyway); a read that needs a transaction-local setting starts one (``Tx
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +51,33 @@ def _sqlite_hooks(engine: Engine) -> None:
         # Straight to the driver: this runs once per transaction, and SQLAlchemy's execution of a
         # plain statement cost more than SQLite's BEGIN itself.
         conn.connection.driver_connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")  # type: ignore[union-attr]
+
+
+class _Held:
+    """One request's read connection (``Store.one_connection``): taken from the pool by its first read,
+    lent to each read that follows on the same thread, given back when the request ends or a write
+    starts."""
+
+    __slots__ = ("busy", "conn", "ending", "store", "thread")
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.thread = threading.get_ident()
+        self.conn: Connection | None = None
+        self.busy = False  # a read is running on it: a read nested in it takes its own connection
+        self.ending = False  # the request ended while a read ran on it: given back after that read
+
+    def lends_to(self, store: Store) -> bool:
+        return self.store is store and not self.busy and not self.ending \
+            and self.thread == threading.get_ident()
+
+    def give_back(self) -> None:
+        conn, self.conn = self.conn, None
+        if conn is not None:
+            conn.close()
+
+
+_HELD: ContextVar[_Held | None] = ContextVar("kefu_read_connection", default=None)
 
 
 class Store:
@@ -93,6 +122,9 @@ class Store:
         one (a transition never does: a session's bookkeeping per transaction was measurable). What
         was registered with ``tx.on_commit`` runs after the commit, never after a rollback.
         """
+        held = _HELD.get()
+        if held is not None and held.lends_to(self):
+            held.give_back()  # one connection at a time per request; the next read takes one again
         with self._write_engine.connect() as conn:
             with conn.begin():
                 tx = Tx(conn)
@@ -108,7 +140,16 @@ class Store:
         """A read-only transaction (rolled back at the end). On PostgreSQL it runs in autocommit: each
         statement sees what was committed when it started, as it would in a READ COMMITTED transaction,
         without the BEGIN and ROLLBACK round trips; ``Tx.set_local`` opens a real transaction when a
-        read needs a setting for its remaining statements (rolled back here, like any read)."""
+        read needs a setting for its remaining statements (rolled back here, like any read).
+
+        Inside ``one_connection`` (a web request) the reads share one pooled connection, each still its
+        own transaction, begun and rolled back as here: no read sees an older state than a read of its
+        own connection would."""
+        held = _HELD.get()
+        if held is not None and held.lends_to(self):
+            with self._lent_read(held) as tx:
+                yield tx
+            return
         with self._read_engine.connect() as conn, conn.begin() as transaction:
             tx = Tx(conn, autocommit=self._autocommit_reads, reading=True)
             try:
@@ -116,6 +157,47 @@ class Store:
             finally:
                 tx.close()
                 transaction.rollback()
+
+    @contextmanager
+    def _lent_read(self, held: _Held) -> Iterator[Tx]:
+        """A read on the request's connection; a connection that failed is given back (the next read
+        takes another)."""
+        if held.conn is None:
+            held.conn = self._read_engine.connect()
+        conn = held.conn
+        held.busy = True
+        try:
+            transaction = conn.begin()
+            tx = Tx(conn, autocommit=self._autocommit_reads, reading=True)
+            try:
+                yield tx
+            finally:
+                tx.close()
+                transaction.rollback()
+        except BaseException:
+            if conn.invalidated or conn.in_transaction():
+                held.give_back()
+            raise
+        finally:
+            held.busy = False
+            if held.ending:
+                held.give_back()
+
+    @contextmanager
+    def one_connection(self) -> Iterator[None]:
+        """In this block (one web request, on this thread) ``read()`` takes a pooled connection once and
+        reuses it, instead of a checkout, its autocommit switch and its reset on return per read: a
+        page's session check and its reads made four to five each. A ``write()`` gives it back first, so
+        a request holds one connection at a time, as before."""
+        held = _Held(self)
+        token = _HELD.set(held)
+        try:
+            yield
+        finally:
+            _HELD.reset(token)
+            held.ending = True
+            if not held.busy:  # a read still running (a streamed response) gives it back itself
+                held.give_back()
 
     def migrate(self) -> str:
         """Bring the schema to the newest Alembic revision; returns that revision."""

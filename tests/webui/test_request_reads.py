@@ -474,3 +474,35 @@ def test_an_inbox_pages_tab_counts_come_with_its_rows(login, services):
         body = wang.client.get("/api/v1/tasks?view=queue", headers={"Authorization": f"Bearer {token}"}).json
     assert body["total"] == 2 and body["counts"]["queue"] == 2, body
     assert not [s for s in seen if s.startswith(alone)], seen
+
+
+def test_a_page_and_an_api_read_take_one_pooled_connection_and_a_write_two(login, services):
+    """docs/scaling.md item 48: a page's session check and its reads (an inbox page made 4, a case page
+    5, the API list 2) share one connection (``Store.one_connection``); an API step its token's read and
+    its write, one after the other."""
+    wang = login("wang.fang")
+    number = open_complaint(wang)
+    api = {"Authorization": f"Bearer {services.issue_token('wang.fang', 'test')}"}
+    assert wang.client.get("/api/v1/tasks", headers=api).status_code == 200  # its first use is recorded
+    taken: list[int] = []
+
+    def checkout(*_args) -> None:  # type: ignore[no-untyped-def]
+        taken.append(1)
+
+    event.listen(services.store.engine, "checkout", checkout)
+    try:
+        for path in ("/inbox?view=queue", "/inbox?view=mine", f"/cases/{number}"):
+            taken.clear()
+            assert wang.get(path).status_code == 200
+            assert len(taken) == 1, (path, len(taken))
+        taken.clear()
+        listed = wang.client.get("/api/v1/tasks?view=queue", headers=api).json
+        assert len(taken) == 1
+        [task] = [t for t in listed["items"] if t["number"] == number]
+        taken.clear()
+        claimed = wang.client.post(f"/api/v1/tasks/{task['task_id']}/claim", headers=api)
+        assert claimed.status_code == 200 and len(taken) == 2
+    finally:
+        event.remove(services.store.engine, "checkout", checkout)
+    assert services.store.engine.pool.checkedout() == 0
+    assert wang.get(f"/cases/{number}").status_code == 200
