@@ -227,7 +227,8 @@ def _notify(
         for person in household["residents"]:
             if not person["phone"] or (data.get("host_name") and person["name"] != data["host_name"]):
                 continue
-            when = f"（预约{data['expected_at']}）" if data.get("expected_at") else ""
+            expected = _moment(data.get("expected_at"), runtime)
+            when = f"（预约{policy.calendar.localize(expected):%Y-%m-%d %H:%M}）" if expected else ""
             worker.add_message(
                 key=f"visitor.host:{case.number}:{person['phone']}",
                 channel="sms",

@@ -247,8 +247,13 @@ class Transition:
             return str(code)
 
     def local(self, moment: datetime | None) -> str | None:
-        """A time as ISO text in the policy zone (for audit data and messages)."""
+        """A time as ISO text in the policy zone (for audit data; a message prints ``text``)."""
         return None if moment is None else moment.astimezone(self.zone).isoformat(timespec="seconds")
+
+    def text(self, moment: datetime | None) -> str | None:
+        """A time as a message prints it, ``YYYY-MM-DD HH:MM`` in the policy zone (as the worker's
+        ``RunContext.text``)."""
+        return None if moment is None else f"{moment.astimezone(self.zone):%Y-%m-%d %H:%M}"
 
     # -- timers ------------------------------------------------------------------------------------
     def timers(self) -> list[tuple[Any, datetime | None]]:

@@ -65,7 +65,7 @@ def on_transition(tx: Tx, transition: Any, notify_policy: Any = None) -> int:
     notifier = Notifier(repo, notify_policy or transition.policy, transition.now)
     written = 0
     for row in rows:
-        due = transition.local(row.due_at) or "-"
+        due = transition.text(row.due_at) or "-"
         people = directory.may_read(directory.of_task(row.candidate_group, row.assignee), case)
         written += notifier.tell(people, "order_signed",
                                  row.task_id, case_id=case["id"], case_number=case["number"],

@@ -128,6 +128,23 @@ def test_a_booked_visit_is_prepared_then_checked_in_and_the_host_fetched(gate: D
     assert "check_out" in gate.open_tasks(visit.number)
 
 
+def test_the_hosts_sms_prints_the_booked_time_as_other_messages_do(gate: Desk) -> None:
+    """The expected arrival in local time to the minute, not the form's ISO text."""
+    visitors.register_visit(
+        gate.runtime,
+        "zhang.wei",
+        {
+            "customer_name": "王强",
+            "purpose": "visit_resident",
+            "household": "lyc-5-2-0801",
+            "booked": True,
+            "expected_at": "2026-11-23T07:00:00+00:00",
+        },
+    )
+    [sms] = [m for m in outbox(gate) if m["kind"] == "visitor.host"]
+    assert "访客王强来访（预约2026-11-23 15:00），" in sms["body"], sms["body"]
+
+
 def test_a_booked_host_who_is_not_there_leads_to_a_polite_refusal(gate: Desk) -> None:
     visit = visitors.register_visit(
         gate.runtime,

@@ -3,6 +3,7 @@ department; a step with a ``notify`` property (emergencies) tells the policy's r
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -36,6 +37,25 @@ def test_signing_the_order_texts_and_mails_the_responsible_department_head(sqlit
     with desk.runtime.store.read() as tx:
         [note] = WorkerRepo(tx).notifications("yang.fan")
     assert note.title == f"【督办令】投诉{n}已签发" and note.case_number == n
+
+
+def test_the_signed_orders_notice_and_sms_print_the_due_time_as_other_messages_do(sqlite_desk: Desk) -> None:
+    """The due time in local time to the minute ("时限2026-11-23 11:00。"), as the overdue and cooperation
+    messages print theirs, not ISO text ("时限2026-11-23T11:00:00+08:00")."""
+    desk = sqlite_desk
+    install(desk.runtime)
+    n = desk.open().number
+    desk.complete(n, "raise_order", order_summary="请物业部处理", required_completion=REQUIRED_BY)
+    signed = desk.complete(n, "sign_order", order_decision="sign")
+    with desk.runtime.store.read() as tx:
+        [note] = WorkerRepo(tx).notifications("yang.fan")
+        sent = {m.channel: m for m in WorkerRepo(tx).messages() if m.kind == "order_signed"}
+    [task] = [t for t in signed.tasks if t.task_name == "visit_customer"]  # the department head's step
+    assert task.due_at is not None
+    due = f"{task.due_at.astimezone(shanghai('2026-01-01 00:00').tzinfo):%Y-%m-%d %H:%M}"
+    for body in (note.body, sent["sms"].body, sent["email"].body):
+        assert f"时限{due}。" in body, body
+        assert "+08:00" not in body and not re.search(r"\d{2}T\d{2}", body), body
 
 
 def test_a_repairs_dispatch_order_is_no_supervision_order(sqlite_desk: Desk) -> None:
