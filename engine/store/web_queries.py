@@ -7,12 +7,27 @@ query applies it, so a page can only show rows its reader may see.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, false, func, insert, literal_column, or_, select, true, update
+from sqlalchemy import (
+    Select,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    false,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 from engine.store.db import Store
@@ -416,10 +431,29 @@ def group_holders_in(session: Any, groups: Sequence[str],
         parent = {str(code): str(up) for code, up in session.execute(
             select(OrgUnit.code, OrgUnit.parent)
             .where(OrgUnit.parent.in_(units), OrgUnit.kind == "department")).all()}
-    rows = session.execute(
-        select(Staff.login, Staff.name, Staff.unit, Staff.roles)
-        .where(Staff.active.is_(True), Staff.unit.in_(units | set(parent))).order_by(Staff.login)).all()
+    holding = _holding(wanted)
+    stmt = (select(Staff.login, Staff.name, Staff.unit, Staff.roles)
+            .where(Staff.active.is_(True), Staff.unit.in_(units | set(parent))))
+    if holding is not None:
+        stmt = stmt.where(or_(*(cast(Staff.roles, Text).like(p) for p in holding)))
+    rows = session.execute(stmt.order_by(Staff.login)).all()
     return _holders(wanted, parent, rows)
+
+
+_PLAIN_CODE = re.compile(r"[A-Za-z0-9_.@-]+")
+
+
+def _holding(wanted: set[str]) -> list[str] | None:
+    """LIKE patterns on the text of ``staff.roles`` (a JSON list of codes) that every staff member who
+    holds one of the groups ``wanted`` (``role@unit``) in those units matches: the role's code or the
+    group itself, quoted as JSON writes them, so the units' other staff (most of a project's) are not
+    read. None (read them all, as before) when a code is not plain ASCII letters, digits and ``_.@-``,
+    which a JSON writer might escape; ``_`` matching any character only lets more rows through, and
+    ``_holders`` keeps the exact answer."""
+    codes = sorted({g.split("@", 1)[0] for g in wanted} | wanted)
+    if not all(_PLAIN_CODE.fullmatch(code) for code in codes):
+        return None
+    return [f'%"{code}"%' for code in codes]
 
 
 def _departments_in(org: Mapping[str, Any], units: set[str]) -> dict[str, str]:
@@ -448,6 +482,22 @@ _NAMES_AND_HOLDERS = (  # built once (the case page's)
     .where(or_(Staff.login.in_(bindparam("logins", expanding=True)),
                and_(Staff.active.is_(True), Staff.unit.in_(bindparam("homes", expanding=True)))))
     .order_by(Staff.login))
+_NAMES_AND_HOLDING: dict[int, Any] = {}  # built once per number of patterns (``_holding``)
+
+
+def _names_and_holding(patterns: int) -> Any:
+    """``_NAMES_AND_HOLDERS`` with the units' staff narrowed to those whose roles match one of
+    ``patterns`` LIKE patterns (bound as ``p0``, ``p1``, ...)."""
+    stmt = _NAMES_AND_HOLDING.get(patterns)
+    if stmt is None:
+        roles = cast(Staff.roles, Text)
+        stmt = _NAMES_AND_HOLDING[patterns] = (
+            select(Staff.login, Staff.name, Staff.unit, Staff.roles, Staff.active)
+            .where(or_(Staff.login.in_(bindparam("logins", expanding=True)),
+                       and_(Staff.active.is_(True), Staff.unit.in_(bindparam("homes", expanding=True)),
+                            or_(*(roles.like(bindparam(f"p{i}")) for i in range(patterns))))))
+            .order_by(Staff.login))
+    return stmt
 
 
 def names_and_holders(store: Store, logins: Sequence[str], groups: Sequence[str],
@@ -461,8 +511,15 @@ def names_and_holders(store: Store, logins: Sequence[str], groups: Sequence[str]
     units = {g.split("@", 1)[1] for g in wanted}
     parent = _departments_in(org, units)
     homes = units | set(parent)
+    params: dict[str, Any] = {"logins": list(logins), "homes": sorted(homes)}
+    holding = _holding(wanted)
+    if holding is None:
+        stmt = _NAMES_AND_HOLDERS
+    else:
+        stmt = _names_and_holding(len(holding))
+        params.update((f"p{i}", pattern) for i, pattern in enumerate(holding))
     with store.read() as tx:
-        rows = tx.conn.execute(_NAMES_AND_HOLDERS, {"logins": list(logins), "homes": sorted(homes)}).all()
+        rows = tx.conn.execute(stmt, params).all()
     named = set(logins)
     names = {login: name for login, name, _unit, _roles, _active in rows if login in named}
     held = [(login, name, unit, roles) for login, name, unit, roles, active in rows
