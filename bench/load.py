@@ -1,6 +1,7 @@
 """Load bench: real HTTP clients against ``kefu serve`` on PostgreSQL, 1 to 4 server processes.
 
     .venv/bin/python bench/load.py [--cases 100000] [--seconds 20] [--pg postgresql://postgres@127.0.0.1:5432/postgres]
+                                   [--statements 10] [--statements-per-phase]
     make bench-load                      # the same, with the bench extra (httpx) installed first
 
 What it does, in one run:
@@ -20,7 +21,9 @@ What it does, in one run:
 3. Prints per phase and request kind: throughput, p50/p95/p99; the server CPU time per request (from
    /proc); the PostgreSQL lock waits sampled every 50 ms from ``pg_stat_activity``/``pg_locks``; the
    slowest statements from ``pg_stat_statements`` when the server has it loaded (it says so when not,
-   and prints the statements most often seen running in ``pg_stat_activity`` instead).
+   and prints the statements most often seen running in ``pg_stat_activity`` instead): the last phase's
+   ``--statements`` (10) slowest in total, with rows per call, the bench's own left out;
+   ``--statements-per-phase`` prints them after each phase too, for its window alone.
 4. Measures a complaint's whole lifecycle over HTTP (1 client, 1 process: open + 11 completions)
    interleaved with the same lifecycle in raw SpiffWorkflow (``bench/intake.py``'s no-spec baseline).
 5. Prints the goal ratios, last:
@@ -626,19 +629,27 @@ def _shape(query: str) -> str:
     return text[:110]
 
 
-def statements(conninfo: str) -> tuple[bool, list[tuple[float, int, float, str]]]:
-    """(available, [(total ms, calls, mean ms, query)]) from pg_stat_statements, slowest total first."""
+def statements(conninfo: str, limit: int = 10) -> tuple[bool, list[tuple[float, int, float, float, str]]]:
+    """(available, [(total ms, calls, mean ms, rows per call, query)]) from pg_stat_statements, the
+    ``limit`` slowest in total first; the bench's own (the lock sampler's, these reads) left out."""
     try:
         with psycopg.connect(conninfo, autocommit=True) as conn:
             conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
             rows = conn.execute(
-                "SELECT total_exec_time, calls, mean_exec_time, "
+                "SELECT total_exec_time, calls, mean_exec_time, rows::float8 / greatest(calls, 1), "
                 "left(regexp_replace(query, '\\s+', ' ', 'g'), 110) "
                 "FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = "
-                "current_database()) ORDER BY total_exec_time DESC LIMIT 10").fetchall()
-        return True, [(float(a), int(b), float(c), str(d)) for a, b, c, d in rows]
+                "current_database()) AND query NOT LIKE '%%pg_stat_activity%%' "
+                "AND query NOT LIKE '%%pg_stat_statements%%' "  # the bench's own: the lock sampler, this
+                "ORDER BY total_exec_time DESC LIMIT %s", [max(0, limit)]).fetchall()
+        return True, [(float(a), int(b), float(c), float(r), str(d)) for a, b, c, r, d in rows]
     except psycopg.Error:
         return False, []
+
+
+def print_statements(slowest: list[tuple[float, int, float, float, str]]) -> None:
+    for total, calls, mean, rows, query in slowest:
+        print(f"  {total:9.0f} ms {calls:7d} calls {mean:7.2f} ms {rows:7.1f} rows  {query}")
 
 
 def reset_statements(conninfo: str) -> None:
@@ -907,6 +918,10 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=None,
                         help="threads per server process (kefu serve --threads; default its own)")
     parser.add_argument("--keep", action="store_true", help="keep the database (and print its name)")
+    parser.add_argument("--statements", type=int, default=10, metavar="N",
+                        help="how many of pg_stat_statements' slowest statements to print (default 10)")
+    parser.add_argument("--statements-per-phase", action="store_true",
+                        help="print them after each phase too, for its window only")
     parser.add_argument("--profile", metavar="DIR",
                         help="profile the servers with py-spy during the windows of --profile-phases, "
                              "stacks into DIR (pip install py-spy)")
@@ -977,6 +992,10 @@ def main() -> int:
                                   conninfo, name, profile)
                 results.append(phase)
                 print_phase(phase, servers.mode)
+                if args.statements_per_phase and have_stats:
+                    print(f"slowest statements of this phase's window (pg_stat_statements, "
+                          f"top {args.statements}):")
+                    print_statements(statements(conninfo, args.statements)[1])
                 if profile is not None:
                     print_profile(profile)
                 sys.stdout.flush()
@@ -985,12 +1004,11 @@ def main() -> int:
                 servers.stop()
             world.close_pool()
         print_sizes(conninfo)
-        available, slowest = statements(conninfo)
+        available, slowest = statements(conninfo, args.statements)
         print()
         if available:
-            print("slowest statements (pg_stat_statements, the last phase):")
-            for total, calls, mean, query in slowest:
-                print(f"  {total:9.0f} ms {calls:7d} calls {mean:7.2f} ms  {query}")
+            print("slowest statements (pg_stat_statements, the last phase's window and what ran after it):")
+            print_statements(slowest)
         else:
             print("pg_stat_statements: not available on this server (it must be in shared_preload_libraries; "
                   "this PostgreSQL has it unset). Instead, the statements most often seen running in "
