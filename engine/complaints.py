@@ -54,7 +54,7 @@ def open_linked_action(ctx: ActionContext, data: dict[str, Any],
                           "user task, not after a timer", code="action.E004")
     fields = dict(data)
     fields.setdefault("project", project or ctx.case.get("project") or ctx.case.get("subsidiary"))
-    view = ctx.runtime.open_case(COMPLAINT, fields, ctx.actor, tx=ctx.tx)
+    view = ctx.runtime.open_case(COMPLAINT, fields, ctx.actor, tx=ctx.tx, now=ctx.now)  # the step's moment
     source = str(ctx.case["number"])
     ctx.tx.append_audit(view.id, [{"actor": ctx.actor, "action": "case.linked",
                                    "data": {"from": source, "process": ctx.case.get("process_id")}}], ctx.now)

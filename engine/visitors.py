@@ -185,7 +185,7 @@ def register_visit(runtime: Any, actor: str, form: Mapping[str, Any], answer_bas
             "note": cleaned.get("note"),
         }
         check_row("visits", row, {"visitor_name": "customer_name"})
-        case = runtime.open_case("visitor_reception", data, actor, tx=tx)
+        case = runtime.open_case("visitor_reception", data, actor, tx=tx, now=now)
         repo = VisitorRepo(tx)
         repo.add_visit(
             number=case.number,
@@ -310,13 +310,12 @@ def answer_host(
             require(subject, "visit.answer", Target("visit", row["subsidiary"], row["project"]))
         assert actor is not None
         payload = {"answer": answer, "via": via}
+        now = runtime.clock.now()  # one moment: the step's (its timers, admitted_at) and the answer's
         # Runtime.send_message delivers the event outside timer_clock, so the gateway's timer would be
         # judged against the system clock instead of the injected one; run it with ours.
         with timer_clock(runtime.clock):
-            runtime.send_message(row["number"], HOST_ANSWERS[answer], payload, actor, tx=tx)
-        repo.update_visit(
-            row["number"], host_answer=answer, host_answer_at=runtime.clock.now(), host_answer_via=via
-        )
+            runtime.send_message(row["number"], HOST_ANSWERS[answer], payload, actor, tx=tx, now=now)
+        repo.update_visit(row["number"], host_answer=answer, host_answer_at=now, host_answer_via=via)
     return get_visit(runtime, row["number"], row["registered_by"])
 
 
@@ -342,13 +341,13 @@ def check_in(runtime: Any, number: str, actor: str, form: Mapping[str, Any]) -> 
         row = _visit_row(tx, number)
         policy = _policy(runtime, row["project"], row["subsidiary"])
         id_type = data.get("id_type") or "resident_id"
-        full, masked = _check_id(
-            policy, id_type, data.pop("id_number", None), runtime.clock.now().astimezone(runtime.zone).date()
-        )
+        now = runtime.clock.now()  # one moment: the ID check's day, the step's and the arrival's
+        full, masked = _check_id(policy, id_type, data.pop("id_number", None),
+                                 now.astimezone(runtime.zone).date())
         form_data = {**data, "id_type": id_type, "id_number_masked": masked}
-        runtime.complete_task(task_id, actor, form_data, tx=tx)
+        runtime.complete_task(task_id, actor, form_data, tx=tx, now=now)
         VisitorRepo(tx).update_visit(
-            number, id_type=id_type, id_number=full, id_number_masked=masked, arrived_at=runtime.clock.now()
+            number, id_type=id_type, id_number=full, id_number_masked=masked, arrived_at=now
         )
     return get_visit(runtime, number, actor)
 
@@ -360,7 +359,7 @@ def check_out(runtime: Any, number: str, actor: str) -> VisitRow:
     with runtime.store.write() as tx:
         _visit_row(tx, number)
         left = {"checked_out_at": now.astimezone(runtime.zone).isoformat(), "badge_returned": True}
-        runtime.complete_task(task_id, actor, left, tx=tx)
+        runtime.complete_task(task_id, actor, left, tx=tx, now=now)
         VisitorRepo(tx).update_visit(number, checked_out_at=now)
     return get_visit(runtime, number, actor)
 
@@ -378,8 +377,9 @@ def open_complaint_from_visit(runtime: Any, number: str, actor: str, complaint: 
             data.setdefault("customer_phone", row["visitor_phone"])
         if row["project"]:
             data.setdefault("project", row["project"])
-        case = runtime.open_case("complaint", data, actor, tx=tx)
-        runtime.complete_task(task_id, actor, {"complaint_number": case.number}, tx=tx)
+        now = runtime.clock.now()  # one moment for the complaint's opening and the visit's step
+        case = runtime.open_case("complaint", data, actor, tx=tx, now=now)
+        runtime.complete_task(task_id, actor, {"complaint_number": case.number}, tx=tx, now=now)
         VisitorRepo(tx).update_visit(number, complaint_number=case.number)
     return case
 

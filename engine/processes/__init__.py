@@ -48,6 +48,7 @@ from engine.processes.fields import FIELD_TYPES
 from engine.processes.forms import FieldSpec, FormSpec
 from engine.processes.host import (
     HostFunctionError,
+    StepClock,
     build_script_engine,
     evaluate_expression,
     host_functions,
@@ -67,6 +68,7 @@ __all__ = [
     "HostFunctionError",
     "ProcessDefinition",
     "ProcessRegistry",
+    "StepClock",
     "UserTaskInfo",
     "build_script_engine",
     "check_expression",

@@ -36,6 +36,7 @@ from engine.processes.expressions import SAFE_BUILTINS
 __all__ = [
     "HostFunctionError",
     "KefuScriptEngine",
+    "StepClock",
     "build_script_engine",
     "deadline_log",
     "evaluate_expression",
@@ -282,6 +283,23 @@ def deadline_log(into: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
 
 _TIMER_CLOCK: contextvars.ContextVar[Clock | None] = contextvars.ContextVar("kefu_timer_clock", default=None)
 _REAL_DATETIME = datetime
+
+
+class StepClock:
+    """The runtime's clock as a case's diagrams see it: inside a transition (``timer_clock`` with the
+    transition's pinned moment) the moment of that transition, else ``clock``'s time.
+
+    One transition reads the clock once (``Transition.now``): its opening time, its audit times, the
+    diagram's ``now()`` (a complaint's ``received_at``), the deadlines counted from it and the timers it
+    starts are one moment, even when midnight or a deadline boundary passes while it runs."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+
+    def now(self) -> datetime:
+        """The pinned moment of the transition in progress, else the wrapped clock's time."""
+        pinned = _TIMER_CLOCK.get()
+        return pinned.now() if pinned is not None else self.clock.now()
 
 
 class _ClockedDatetime(datetime):

@@ -18,6 +18,7 @@ import json
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -36,7 +37,7 @@ from engine.errors import (
     UnknownReference,
 )
 from engine.permissions import Subject, Target, can, require, subject_of
-from engine.processes import ProcessDefinition, ProcessRegistry, build_script_engine
+from engine.processes import ProcessDefinition, ProcessRegistry, StepClock, build_script_engine
 from engine.processes.host import policy_zone
 from engine.processes.registry import worker_only_refusal
 from engine.reports.facts import record_facts
@@ -188,11 +189,14 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
 
     def _engine(self, fingerprint: str, policy: Any) -> Any:
         if fingerprint not in self._engines:
-            self._engines[fingerprint] = build_script_engine(policy, self.clock, actions=self.actions)
+            # the diagram's now() is the moment of the transition it runs in (``StepClock``)
+            self._engines[fingerprint] = build_script_engine(policy, StepClock(self.clock),
+                                                             actions=self.actions)
         return self._engines[fingerprint]
 
     # -- transitions -------------------------------------------------------------------------------
-    def _begin(self, tx: Tx, case: CaseRecord, actor: str = "system", *, write: bool = True) -> Transition:
+    def _begin(self, tx: Tx, case: CaseRecord, actor: str = "system", *, write: bool = True,
+               now: datetime | None = None) -> Transition:
         """Load a locked case's workflow around its pinned diagram and policy; ``actor`` causes the step.
 
         ``write``: the caller commits the step with ``_commit``; the workflow this process wrote last
@@ -216,7 +220,7 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
         if zone is None:
             zone = self._zones[case.policy_fingerprint] = policy_zone(policy)
         return Transition(tx=tx, case=fields, rows=rows, definition=definition, policy=policy,
-                          workflow=workflow, clock=self.clock, zone=zone, runtime=self, actor=actor)
+                          workflow=workflow, clock=self.clock, zone=zone, runtime=self, actor=actor, now=now)
 
     def _commit(self, t: Transition, point: str, **extra: Any) -> CaseRecord:
         """Sync, then write the case row (one INSERT/UPDATE, with ``extra`` columns), audit events,
@@ -314,10 +318,12 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
             ProcessRepo(tx).read_opening(process_id)
 
     def open_case(self, process_id: str, data: Mapping[str, Any], actor: str, *,
-                  tx: Tx | None = None, by_worker: bool = False) -> CaseView:
+                  tx: Tx | None = None, by_worker: bool = False, now: datetime | None = None) -> CaseView:
         """Receive a new case; the actor is its first receiver (R0.5: anyone may, nobody refuses).
         ``tx``: an open transaction to open it in (see ``_writing``). ``by_worker``: the worker opens it
-        (a ``worker_only`` process, R2.13's volume escalation, opens no other way)."""
+        (a ``worker_only`` process, R2.13's volume escalation, opens no other way). ``now``: the
+        opening's moment when the caller read the clock for what it writes beside it (default: read
+        here, once: the case row, the number's year, the audit, the diagram's ``now()`` all use it)."""
         if not isinstance(data, Mapping):
             raise FormError(f"the start form of {process_id} must be a mapping of field → value, "
                             f"not {type(data).__name__}", zh="表单数据必须是“字段 → 值”的对象")
@@ -327,7 +333,7 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
             raise FormError("project must be a project code (text), e.g. sz-property-lyc",
                             {"project": f"expected a project code, got {type(project_code).__name__}"},
                             zh="项目必须是项目代码（文本），如 sz-property-lyc")
-        now = self.clock.now()
+        now = self.clock.now() if now is None else now
         with self._writing(tx) as tx:
             staff = load_staff(tx, actor)
             placement = place(tx.units, staff, project_code or None)
@@ -375,7 +381,7 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
                     "provisional_year": None, "search_text": None, "search_terms": None,
                     **{k: None for k in CASE_DATA_FIELDS if k != "status"}}
             t = Transition(tx=tx, case=base, rows={}, definition=definition, policy=policy, workflow=workflow,
-                           clock=self.clock, zone=zone, runtime=self, actor=staff.login)
+                           clock=self.clock, zone=zone, runtime=self, actor=staff.login, now=now)
             t.original = {}
             t.pending_number = (number, allocate)
             t.events.append({"actor": staff.login, "action": "case.opened",
@@ -394,10 +400,11 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
         return CaseView.build(record, tasks)
 
     def complete_task(self, task_id: str, actor: str, data: Mapping[str, Any], *,
-                      tx: Tx | None = None, form: str | None = None) -> CaseView:
+                      tx: Tx | None = None, form: str | None = None, now: datetime | None = None) -> CaseView:
         """Submit a task's form; ConflictError if someone else completed it or a deadline cancelled it.
         ``tx``: an open transaction to complete it in (see ``_writing``). ``form``: the form the caller
-        filled (``<process>.<task>``, the API's ``task``); another task's form is a ConflictError."""
+        filled (``<process>.<task>``, the API's ``task``); another task's form is a ConflictError.
+        ``now``: the step's moment when the caller read the clock for what it writes beside it."""
         task_id = self.resolve_task_id(task_id)
         deferred: ConflictError | None = None
         with self._writing(tx) as tx:
@@ -406,7 +413,7 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
             if case is None:
                 self._open_row(tx, task_id)  # raises: who completed it, or why it was cancelled
             assert case is not None
-            t = self._begin(tx, case, staff.login)
+            t = self._begin(tx, case, staff.login, now=now)
             t.actor_staff = staff  # a sticky lane's next step asks whether they hold its group
             if task_id not in t.rows:  # the winner of a race removed it while we waited for the lock
                 self._open_row(tx, task_id)
@@ -450,15 +457,16 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
         return CaseView.build(record, tasks)
 
     def send_message(self, case_number: str, name: str, payload: Any, actor: str, *,
-                     tx: Tx | None = None) -> CaseView:
+                     tx: Tx | None = None, now: datetime | None = None) -> CaseView:
         """Deliver a BPMN message to a case; ConflictError when nothing in it waits for that message.
-        ``tx``: an open transaction to deliver it in (see ``_writing``)."""
+        ``tx``: an open transaction to deliver it in (see ``_writing``). ``now``: the step's moment when
+        the caller read the clock for what it writes beside it (default: read here)."""
         deferred: ConflictError | None = None
         with self._writing(tx) as tx:
             subject = subject_of(load_staff(tx, actor), tx.units)
             case = self._lock_by_number(tx, case_number, subject)
             require(subject, "case.message", Target.of_case(case))
-            t = self._begin(tx, case, subject.login)
+            t = self._begin(tx, case, subject.login, now=now)
             t.refresh_timers()
             waiting = t.waiting_messages()
             if name not in waiting:
@@ -649,9 +657,10 @@ class Runtime(MigrationMixin, VersionsMixin, InboxMixin, RecomputeMixin):
         """Refresh one case's timers in its own transaction (skipped if another worker holds it)."""
         with self.store.write() as tx:
             case = tx.lock_case(case_id=case_id, skip_locked=True)
-            if case is None or case.next_timer_at is None or case.next_timer_at > self.clock.now():
+            now = self.clock.now()  # the firing's one moment: the check and the step it fires
+            if case is None or case.next_timer_at is None or case.next_timer_at > now:
                 return 0
-            t = self._begin(tx, case)
+            t = self._begin(tx, case, now=now)
             fired = t.refresh_timers()
             self._commit(t, "fire_due_timers")
             return fired

@@ -13,7 +13,7 @@ import difflib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -66,7 +66,8 @@ class InboxMixin:
         """The open inbox row or why it is gone (``Runtime`` provides it)."""
         raise NotImplementedError
 
-    def _begin(self, tx: Tx, case: CaseRecord, actor: str = "system", *, write: bool = True) -> Transition:
+    def _begin(self, tx: Tx, case: CaseRecord, actor: str = "system", *, write: bool = True,
+               now: datetime | None = None) -> Transition:
         """Load a case's workflow around its pinned diagram and policy (``Runtime`` provides it)."""
         raise NotImplementedError
 

@@ -27,7 +27,7 @@ from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.spiff.specs.defaults import UserTask
 
 from engine.actions import StepBinding, bind_step
-from engine.clock import Clock
+from engine.clock import Clock, FixedClock, ensure_aware
 from engine.processes import evaluate_expression, timer_clock, workflow_errors
 from engine.processes.host import deadline_log
 from engine.runtime.access import candidate_groups, lane_escalation, resolve_lane
@@ -145,7 +145,7 @@ class Transition:
 
     def __init__(self, *, tx: Tx, case: dict[str, Any], rows: Mapping[str, TaskRecord], definition: Any,
                  policy: Any, workflow: BpmnWorkflow, clock: Clock, zone: Any, runtime: Any = None,
-                 actor: str = "system") -> None:
+                 actor: str = "system", now: datetime | None = None) -> None:
         self.tx = tx
         self.runtime = runtime
         self.actor = actor  # who causes the step: service-task actions act on their behalf
@@ -157,7 +157,12 @@ class Transition:
         self.wf = workflow
         self.clock = clock
         self.zone = zone
-        self.now = clock.now()
+        # The transition's one moment (``now``: the caller's, when it read the clock for this step
+        # already): the case row's times, the audit, the inbox rows, the facts, the notifications, and
+        # inside ``engine()`` SpiffWorkflow's timers and the diagram's ``now()`` all use it, so that
+        # midnight (or a deadline boundary) passing while the step runs cannot split it.
+        self.now = ensure_aware(now if now is not None else clock.now()).astimezone(UTC)
+        self.moment = FixedClock(self.now)
         self.events: list[dict[str, Any]] = []
         self.completed_task: str | None = None
         self.cancel_reason = "the process moved on"
@@ -309,11 +314,12 @@ class Transition:
 
     @contextmanager
     def engine(self) -> Iterator[None]:
-        """Run SpiffWorkflow inside: its timers read our clock, its failures become ``StepError``,
+        """Run SpiffWorkflow inside: its timers and the diagram's ``now()`` read the transition's moment
+        (``self.now``, ``engine.processes.StepClock``), its failures become ``StepError``,
         deadlines it computes on a provisional calendar year are noted, and service tasks run their
         actions in this step's transaction, as its actor (``engine.actions.bind_step``)."""
         step = StepBinding(self.tx, self.runtime, self, self.actor)
-        with workflow_errors(), timer_clock(self.clock), deadline_log(self.noted), bind_step(step):
+        with workflow_errors(), timer_clock(self.moment), deadline_log(self.noted), bind_step(step):
             yield
 
     def provisional_years(self, due: datetime | None) -> list[int]:
@@ -534,7 +540,6 @@ class Transition:
     def engine_as_at(self, moment: datetime) -> Any:
         """A script engine for this case's policy whose ``now()`` (and ``deadline()``'s default start) is
         ``moment``: a rebuilt row's expressions are read as at the moment its step opened."""
-        from engine.clock import FixedClock
         from engine.processes import build_script_engine
 
         actions = getattr(self.runtime, "actions", None)
