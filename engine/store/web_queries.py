@@ -28,7 +28,8 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
 
 from engine.store.db import Store
 from engine.store.models import Attachment, AuditEvent, Case, InboxTask, OrgUnit, Staff
@@ -251,17 +252,24 @@ class _Tabs:
         self.values: list[Any] | None = None
 
     def rows(self, conn: Any, key: tuple[Any, ...], build: Callable[[], Any],
-             params: dict[str, Any]) -> list[TaskRecord]:
-        """The rows of the statement ``build`` makes (kept by ``key``), with the counts until read."""
+             params: dict[str, Any], *, last: bool = False) -> list[TaskRecord]:
+        """The rows of the statement ``build`` makes (kept by ``key``), with the counts until read;
+        ``last``: no rows statement follows this one, so the counts come with it even when it brings no
+        row (``_with_counts``), not in a statement of their own."""
         if self.values is not None:
             return _rows(conn, _statement(key, build), params)
-        stmt = _statement((*key, "tabs", self.tabs, self.unread), lambda: build().add_columns(
-            *_tab_counters(self.tabs, self.scope_shape, self.live, self.unread)))
+        def counters() -> list[Any]:  # built with the statement, once per shape
+            return _tab_counters(self.tabs, self.scope_shape, self.live, self.unread)
+
+        stmt = _statement((*key, "tabs", self.tabs, self.unread, last),
+                          (lambda: _with_counts(build(), counters())) if last
+                          else (lambda: build().add_columns(*counters())))
         width, out = len(_TASK_FIELDS), []
         for r in conn.execute(stmt, params):
             if self.values is None:
                 self.values = list(r[width:])
-            out.append(TaskRecord(**dict(zip(_TASK_FIELDS, r[:width], strict=True))))
+            if r[0] is not None:  # the task id: None only in ``_with_counts``' row for no row
+                out.append(TaskRecord(**dict(zip(_TASK_FIELDS, r[:width], strict=True))))
         return out
 
     def counts(self, conn: Any, params: dict[str, Any]) -> tuple[dict[str, int], int | None]:
@@ -269,6 +277,21 @@ class _Tabs:
         if self.values is None:
             return _tab_counts(conn, self.tabs, self.scope_shape, self.live, params, self.unread)
         return _tab_values(list(self.values), self.tabs, self.unread)
+
+
+def _with_counts(page: Any, counters: Sequence[Any]) -> Any:
+    """The rows of ``page`` (a ``_select``: ordered, limited) with ``counters`` as columns of every row, and
+    one row of NULL task columns with the counters when ``page`` has none: the page is outer-joined to a
+    single row and ordered again by its own keys outside (a task's id is never NULL)."""
+    inner = page.subquery("page")
+    one = select(literal_column("1").label("one")).subquery("one")
+    order = []
+    for clause in page._order_by_clauses:
+        column = inner.c[clause.element.key] if isinstance(clause, UnaryExpression) else inner.c[clause.key]
+        descending = isinstance(clause, UnaryExpression) and clause.modifier is operators.desc_op
+        order.append(column.desc() if descending else column)
+    return (select(*(inner.c[k] for k in _TASK_FIELDS), *counters)
+            .select_from(one.outerjoin(inner, true())).order_by(*order))
 
 
 def _select(where: Sequence[Any], order: Sequence[Any]) -> Any:
@@ -295,7 +318,7 @@ def _soonest_first(conn: Any, shape: tuple[Any, ...], params: dict[str, Any],
                          params)
     rest = tabs.rows(conn, ("undated", *shape), lambda: _select(
         [*_where(*shape), TASKS.c.due_at.is_(None)], (TASKS.c.created_at,)),
-        {**params, "limit": limit - len(rows), "offset": max(0, offset - skipped)})
+        {**params, "limit": limit - len(rows), "offset": max(0, offset - skipped)}, last=True)
     return rows + rest
 
 
@@ -384,7 +407,7 @@ def inbox_page(store: Store, scope: InboxScope, view: str, flt: InboxFilter, now
         else:
             sort = flt.sort if flt.sort in SORTS else "due"
             rows = tabs.rows(conn, ("sorted", sort, *shape), lambda: _select(_where(*shape), _ORDER[sort]),
-                             {**params, "limit": per_page, "offset": offset})
+                             {**params, "limit": per_page, "offset": offset}, last=True)
         counts, notes = tabs.counts(conn, params)
         filtered = any(filter_shape)
         if filtered or view not in counts:

@@ -249,7 +249,8 @@ def test_the_inbox_statements_are_built_once(store, inbox):  # type: ignore[no-u
             assert result.counts
     finally:
         event.remove(store.engine, "before_execute", record)
-    assert len(executed[0]) == 5 and executed[0] == executed[1]  # dated, count before, undated, tabs, total
+    # dated, count before, undated with the tabs (item 55: the tabs alone before), total
+    assert len(executed[0]) == 4 and executed[0] == executed[1]
 
 
 def test_the_bells_count_comes_with_the_tab_counts(store, inbox):  # type: ignore[no-untyped-def]
@@ -286,3 +287,37 @@ def test_the_bells_count_comes_with_the_tab_counts(store, inbox):  # type: ignor
     with store.write() as tx:
         tx.conn.execute(insert(NOTES), [{**rows[1], "key": f"m{i}"} for i in range(120)])
     assert unread() == (100, 100)
+
+
+def test_the_tab_counts_come_with_the_last_rows_statement_even_without_rows(  # type: ignore[no-untyped-def]
+        store, inbox):
+    """The tab counts (and the bell's) ride with the last rows statement of a page even when it brings no
+    row (docs/scaling.md item 55): a view with no task runs its dated and undated rows statements and no
+    counts statement of its own (three statements before), for every view and sort, and the rows, counts,
+    total and unread count are the reference's; a page with rows reads as many statements as before."""
+    empty = InboxScope(login="nobody.here", groups=("none@nowhere",))
+    executed: list[str] = []
+
+    def record(*args: Any) -> None:
+        executed.append(str(args[2]))
+
+    for view, sort in itertools.product(VIEWS, ["due", "-due", "created", "number"]):
+        for scope in (empty, SCOPES[0]):
+            flt = InboxFilter(sort=sort)
+            executed.clear()
+            event.listen(store.engine, "before_cursor_execute", record)
+            try:
+                got = wq.inbox_page(store, scope, view, flt, inbox, SPECS[:1], unread=True)
+            finally:
+                event.remove(store.engine, "before_cursor_execute", record)
+            want = reference_inbox_page(store, scope, view, flt, inbox, live_tasks(inbox, SPECS[:1]))
+            assert (got.rows, got.total, got.counts) == (want.rows, want.total, want.counts), (view, sort)
+            assert got.unread == 0
+            # the tab counts' statement alone: several counters and no task row (a filtered view's or the
+            # "all" view's total, one counter, is read alone as before)
+            alone = [s for s in executed if "count_2" in s and "task_id" not in s]
+            assert not alone, (view, sort, scope.login, executed)
+            if scope is empty:
+                assert not got.rows
+                total = 0 if view in got.counts else 1
+                assert len(executed) == (2 if sort == "due" else 1) + total, (view, sort, executed)
