@@ -3,8 +3,6 @@ subsidiary), reading their staff only, not every staff member (issue 18, docs/sc
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from engine.store import StaffRecord
@@ -13,6 +11,7 @@ from engine.store.org_repo import OrgRepo
 from engine.store.worker_repo import WorkerRepo
 from tests.scenarios.conftest import Desk
 from tests.scenarios.test_visitor_reception import gate, register  # noqa: F401  (the fixture)
+from tests.staff_reads import StaffReads
 
 
 def _told(desk: Desk, number: str) -> list[str]:
@@ -28,18 +27,10 @@ def test_an_abnormal_visit_reads_the_told_departments_staff_only(gate: Desk,  # 
         repo.add_staff(StaffRecord("bhw.guard", "白湖湾保安", "hn-region-bhw-security", ("security_guard",)))
         repo.add_staff(StaffRecord("gone.guard", "离职", "sz-property-lyc-security", ("security_guard",),
                                    active=False))
-    read: list[str] = []
-    original = worker_repo_module.StaffRecord
-
-    def counted(*args: Any, **kwargs: Any) -> StaffRecord:
-        person = original(*args, **kwargs)
-        read.append(person.unit)
-        return person
-
-    monkeypatch.setattr(worker_repo_module, "StaffRecord", counted)
+    reads = StaffReads(monkeypatch, worker_repo_module, key=lambda person: str(person.unit))
     first = register(gate, abnormal="safety_risk", abnormal_note="携带大量易燃物品").number
-    rows = len(read)
-    monkeypatch.setattr(worker_repo_module, "StaffRecord", original)
+    rows = len(reads.seen)
+    reads.off()
     told = _told(gate, first)
     assert "peng.jun" in told and "bhw.guard" not in told and "gone.guard" not in told
     with gate.runtime.store.write() as tx:
@@ -47,11 +38,11 @@ def test_an_abnormal_visit_reads_the_told_departments_staff_only(gate: Desk,  # 
         for i in range(40):
             repo.add_staff(StaffRecord(f"other.{i:02d}", f"别处{i}", "hn-region-bhw-security",
                                        ("security_guard",)))
-    monkeypatch.setattr(worker_repo_module, "StaffRecord", counted)
-    read.clear()
+    reads.on()
+    reads.seen.clear()
     second = register(gate, abnormal="crime", abnormal_note="持械威胁").number
-    assert len(read) == rows  # none of the 40 (on the code before: every active staff member, 40 more)
-    assert set(read) <= {"sz-property-lyc-security", "sz-property-security"}  # the project's, else its
-    # subsidiary's department
-    monkeypatch.setattr(worker_repo_module, "StaffRecord", original)
+    assert len(reads.seen) == rows  # none of the 40 (on the code before: every active staff member, 40 more)
+    assert set(reads.seen) <= {"sz-property-lyc-security", "sz-property-security"}  # the project's, else
+    # its subsidiary's department
+    reads.off()
     assert _told(gate, second) == told

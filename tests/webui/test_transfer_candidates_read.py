@@ -4,14 +4,13 @@ docs/scaling.md item 51)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from engine.store import StaffRecord
 from engine.store import org_repo as org_repo_module
 from engine.store import worker_repo as worker_repo_module
 from engine.store.org_repo import OrgRepo
+from tests.staff_reads import StaffReads
 from tests.webui.conftest import open_complaint
 
 
@@ -28,28 +27,15 @@ def test_the_picker_lists_the_same_holders_reading_the_groups_units_only(  # typ
         repo = OrgRepo(tx)
         repo.add_staff(StaffRecord("far.holder", "远端", "hn-region-bhw-cs", (group,)))
         repo.add_staff(StaffRecord("gone.holder", "离职", "hn-region-bhw-cs", (group,), active=False))
-    read: list[str] = []
-
-    def counting(module: Any) -> None:
-        original = module.StaffRecord
-
-        def counted(*args: Any, **kwargs: Any) -> StaffRecord:
-            person = original(*args, **kwargs)
-            read.append(person.login)
-            return person
-
-        monkeypatch.setattr(module, "StaffRecord", counted)
-
-    counting(org_repo_module)
-    counting(worker_repo_module)
+    reads = StaffReads(monkeypatch, org_repo_module, worker_repo_module, key=lambda person: person.login)
     named = services.transfer_candidates(actor, task.task_id)
     assert named == sorted([*before, ("far.holder", "远端", "客服中心")], key=lambda item: item[1])
-    first = len(read)
+    first = len(reads.seen)
     with services.store.write() as tx:
         repo = OrgRepo(tx)
         for i in range(40):
             repo.add_staff(StaffRecord(f"other.{i:02d}", f"别处{i}", "hn-region-bhw-cs", ("cs_specialist",)))
-    read.clear()
+    reads.seen.clear()
     assert services.transfer_candidates(actor, task.task_id) == named
-    assert len(read) == first  # none of the 40 (on the code before: every staff member, 40 more)
-    assert "far.holder" in read and "gone.holder" not in read
+    assert len(reads.seen) == first  # none of the 40 (on the code before: every staff member, 40 more)
+    assert "far.holder" in reads.seen and "gone.holder" not in reads.seen

@@ -100,16 +100,6 @@ def test_the_number_is_in_the_workflow_data_the_tasks_and_the_audit_log(rt: Runt
     assert opened.data["number"] == case.number
 
 
-@pytest.fixture
-def pg_rt(database_factory: Any, clock: FixedClock) -> Iterator[Runtime]:
-    """The ticket runtime on PostgreSQL only: SQLite serialises whole write transactions (BEGIN
-    IMMEDIATE), so it has no row lock whose length could be measured."""
-    store = Store(database_factory.fresh("postgresql"))
-    runtime = make_runtime(store, clock)
-    runtime.import_org(_demo_org())
-    yield runtime
-    store.dispose()
-
 
 @pytest.mark.postgres
 def test_an_intake_runs_its_workflow_while_another_holds_the_sequence_row(pg_rt: Runtime) -> None:

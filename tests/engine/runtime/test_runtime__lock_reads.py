@@ -5,28 +5,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import event, text
 
-from engine.clock import FixedClock
 from engine.errors import NotFoundError
 from engine.runtime import Runtime
-from engine.store import Store
-from tests.engine.runtime.conftest import _demo_org, make_runtime, open_ticket
-
-
-@pytest.fixture
-def pg_rt(database_factory: Any, clock: FixedClock) -> Iterator[Runtime]:
-    """The ticket runtime on PostgreSQL (SQLite reads the rows with the case already: BEGIN IMMEDIATE
-    has serialised its writers before the statement)."""
-    store = Store(database_factory.fresh("postgresql"))
-    runtime = make_runtime(store, clock)
-    runtime.import_org(_demo_org())
-    yield runtime
-    store.dispose()
+from tests.engine.runtime.conftest import open_ticket
 
 
 def test_a_completion_locks_the_case_and_reads_its_rows_in_one_statement(pg_rt: Runtime) -> None:

@@ -16,7 +16,7 @@ from engine.clock import FixedClock
 from engine.errors import ConflictError
 from engine.runtime import Runtime
 from engine.store import Store
-from tests.engine.runtime.conftest import _demo_org, make_runtime, open_ticket
+from tests.engine.runtime.conftest import _demo_org, open_ticket
 
 CASE_WRITES = ("INSERT INTO audit_events", "UPDATE cases", "INSERT INTO inbox_tasks",
                "DELETE FROM inbox_tasks")
@@ -103,14 +103,6 @@ def counting(monkeypatch: pytest.MonkeyPatch) -> Iterator[Trips]:
     monkeypatch.setattr(psycopg.Connection, "commit", committed)
     yield trips
 
-
-@pytest.fixture
-def pg_rt(database_factory: Any, clock: FixedClock) -> Iterator[Runtime]:
-    store = Store(database_factory.fresh("postgresql"))
-    runtime = make_runtime(store, clock)
-    runtime.import_org(_demo_org())
-    yield runtime
-    store.dispose()
 
 
 def test_a_completions_case_writes_go_in_one_round_trip(pg_rt: Runtime,

@@ -7,28 +7,15 @@ as they were; each case's next step writes lz4. A server built without lz4 keeps
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 import pytest
 from sqlalchemy import text
 
-from engine.clock import FixedClock
 from engine.runtime import Runtime
 from engine.store import Store
-from tests.engine.runtime.conftest import _demo_org, dispatch, make_runtime, open_ticket
+from tests.engine.runtime.conftest import dispatch, open_ticket
 
 pytestmark = pytest.mark.postgres
 
-
-@pytest.fixture
-def pg_rt(database_factory: Any, clock: FixedClock) -> Iterator[Runtime]:
-    """The ticket runtime on PostgreSQL: SQLite has no TOAST; it stores the text as it is."""
-    store = Store(database_factory.fresh("postgresql"))
-    runtime = make_runtime(store, clock)
-    runtime.import_org(_demo_org())
-    yield runtime
-    store.dispose()
 
 
 def _expected(store: Store) -> str:

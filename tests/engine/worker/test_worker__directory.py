@@ -22,6 +22,7 @@ from engine.worker.people import Directory, PlaceDirectory
 from tests.conftest import shanghai
 from tests.engine.worker.conftest import REQUIRED_BY, make_desk
 from tests.scenarios.conftest import Desk
+from tests.staff_reads import StaffReads
 
 # Staff an org file cannot hold: roles named with their unit (given in the org admin pages), held far from
 # the holder's own unit; a named role held in the holder's own unit too; logins whose order depends on
@@ -143,22 +144,14 @@ def test_a_dispatch_reads_the_staff_of_its_place_not_of_other_projects(
     desk = make_desk(store, FixedClock(shanghai("2026-11-23 10:00")))
     install(desk.runtime)
     _add_extra(store)
-    read: list[str] = []
-    original = worker_repo_module.StaffRecord
-
-    def counted(*args: Any, **kwargs: Any) -> StaffRecord:
-        person = original(*args, **kwargs)
-        read.append(person.unit)
-        return person
-
-    monkeypatch.setattr(worker_repo_module, "StaffRecord", counted)
+    reads = StaffReads(monkeypatch, worker_repo_module, key=lambda person: str(person.unit))
 
     def dispatch() -> list[str]:
         n = desk.open().number
         desk.complete(n, "raise_order", order_summary="请物业部处理", required_completion=REQUIRED_BY)
-        read.clear()
+        reads.seen.clear()
         desk.complete(n, "sign_order", order_decision="sign")
-        return list(read)
+        return list(reads.seen)
 
     first = dispatch()
     assert _order_notices(desk) == [("yang.fan", "email"), ("yang.fan", "sms")]
