@@ -9,7 +9,7 @@ import pytest
 from engine.runtime import Runtime
 from engine.store import web_queries as wq
 from tests.engine.runtime.conftest import open_ticket
-from tests.engine.runtime.test_runtime__round_trips import counting, pg_rt  # noqa: F401 (fixture)
+from tests.engine.runtime.test_runtime__round_trips import counting
 
 
 def _attach(rt: Runtime, case_id: str, name: str = "photo.jpg") -> int:
@@ -34,7 +34,7 @@ def test_an_attachment_is_recorded_with_its_event_on_the_case(rt: Runtime) -> No
         _attach(rt, "no-such-case")
 
 
-def test_an_attachments_event_and_case_row_go_in_one_round_trip(pg_rt: Runtime,  # noqa: F811 (fixture)
+def test_an_attachments_event_and_case_row_go_in_one_round_trip(pg_rt: Runtime,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     case = open_ticket(pg_rt)
     with counting(monkeypatch) as trips:

@@ -12,7 +12,7 @@ from engine.errors import ConflictError, NotFoundError
 from engine.runtime import Runtime
 from engine.store import Store
 from tests.engine.runtime.conftest import open_ticket
-from tests.engine.runtime.test_runtime__round_trips import counting, pg_rt  # noqa: F401 (fixture)
+from tests.engine.runtime.test_runtime__round_trips import counting
 
 
 def _queued(rt: Runtime) -> str:
@@ -55,7 +55,7 @@ def test_a_claim_of_a_task_no_longer_open_still_says_why(rt: Runtime) -> None:
         rt.claim_task("0" * 36, "zhang.wei")
 
 
-def test_a_claims_writes_go_in_one_round_trip(pg_rt: Runtime,  # noqa: F811 (fixture)
+def test_a_claims_writes_go_in_one_round_trip(pg_rt: Runtime,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     rt = pg_rt
     task_id = _queued(rt)
