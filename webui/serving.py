@@ -16,7 +16,8 @@ from typing import Any
 
 import click
 
-__all__ = ["CONNECTION_LIMIT", "GC_THRESHOLDS", "gunicorn_available", "serve", "tune_gc", "waitress_options"]
+__all__ = ["CONNECTION_LIMIT", "GC_THRESHOLDS", "TIMEOUT", "gunicorn_available", "serve", "tune_gc",
+           "waitress_options"]
 
 
 def gunicorn_available() -> bool:
@@ -50,6 +51,15 @@ def waitress_options(threads: int) -> dict[str, Any]:
 GC_THRESHOLDS = (50_000, 20, 100)
 
 
+# gunicorn's master replaces a worker process whose heartbeat is older than this many seconds. A
+# ``gthread`` process beats from its main thread, which waits for connections and hands the requests to
+# its thread pool: a request longer than this (an export, a report) does not stop the beat and is
+# served to the end (tests/webui/test_serving.py, with a timeout of 2 s). What it catches is a process
+# whose main thread has not run for that long: stuck, not busy (gunicorn's ``sync`` worker, where the
+# beat waits for the request, is the one that ends long requests; kefu does not use it).
+TIMEOUT = 120
+
+
 def tune_gc() -> None:
     """Before serving: collect what start-up left, move everything start-up built (the app, diagrams,
     policies, templates) into the collector's permanent generation (``gc.freeze``; after a fork the
@@ -59,8 +69,9 @@ def tune_gc() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
-def serve(app: Any, services: Any, *, host: str, port: int, threads: int, workers: int) -> None:
-    """Serve ``app`` until stopped (Ctrl-C or SIGTERM)."""
+def serve(app: Any, services: Any, *, host: str, port: int, threads: int, workers: int,
+          timeout: int | None = None) -> None:
+    """Serve ``app`` until stopped (Ctrl-C or SIGTERM); ``timeout``: gunicorn's (default ``TIMEOUT``)."""
     tune_gc()
     if workers == 1:
         import waitress
@@ -72,10 +83,11 @@ def serve(app: Any, services: Any, *, host: str, port: int, threads: int, worker
         raise click.UsageError(
             f"--workers {workers} needs gunicorn, which runs on Linux only (this is {sys.platform}); "
             "use --workers 1 here, or run several `kefu serve --port …` behind a reverse proxy")
-    _gunicorn(app, services, host=host, port=port, threads=threads, workers=workers).run()
+    _gunicorn(app, services, host=host, port=port, threads=threads, workers=workers, timeout=timeout).run()
 
 
-def _gunicorn(app: Any, services: Any, *, host: str, port: int, threads: int, workers: int) -> Any:
+def _gunicorn(app: Any, services: Any, *, host: str, port: int, threads: int, workers: int,
+              timeout: int | None = None) -> Any:
     from gunicorn.app.base import BaseApplication
 
     def post_fork(_server: Any, _worker: Any) -> None:
@@ -89,7 +101,7 @@ def _gunicorn(app: Any, services: Any, *, host: str, port: int, threads: int, wo
         "threads": threads,
         "preload_app": True,
         "post_fork": post_fork,
-        "timeout": 120,  # a report or export may take a while; a stuck process is replaced after that
+        "timeout": TIMEOUT if timeout is None else timeout,
         "graceful_timeout": 20,
         "accesslog": None,  # kefu writes its own JSON access log (webui/ops.py)
         "errorlog": "-",

@@ -187,6 +187,70 @@ def test_a_login_served_by_one_process_is_used_by_another(two_processes: tuple[i
     assert len(pids) == 2 and os.getpid() not in pids
 
 
+CHILD = Path(__file__).with_name("serving_child.py")
+
+
+def _wait_for(port: int, server: subprocess.Popen[bytes], out: Path, path: str = "/healthz") -> None:
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            if _request(port, "GET", path)[0] == 200:
+                return
+        except OSError:
+            pass
+        if server.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(f"the server did not answer {path}:\n" + out.read_text()[-3000:])
+        time.sleep(0.2)
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    if server.poll() is None:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+@pytest.mark.parametrize("worker_class", ["gthread", "sync"])
+def test_a_request_longer_than_gunicorns_timeout_is_served_to_the_end_by_kefus_gthread_worker(
+        tmp_path: Path, worker_class: str) -> None:
+    """gunicorn with one worker process through ``webui/serving.py``, its timeout 2 s: on ``gthread``
+    (kefu's) a 5-second wait and 5 seconds of Python work both answer 200 with their whole body, from
+    the same process, and the master never times it out: its main thread beats while the request runs
+    in the thread pool. The control, gunicorn's ``sync`` worker (which beats only between requests), is
+    aborted mid-request after the 2 s, answers 500 instead of the body, and is replaced."""
+    if not gunicorn_available():
+        pytest.skip(f"gunicorn runs on Linux only (this is {sys.platform})")
+    from tests.webui.serving_child import BODY
+
+    port, out = _free_port(), tmp_path / "serve.out"
+    with out.open("w") as stdout:
+        server = subprocess.Popen([sys.executable, str(CHILD), worker_class, str(port), "2"],
+                                  cwd=CHILD.parents[2], stdout=stdout, stderr=subprocess.STDOUT)
+    try:
+        _wait_for(port, server, out, "/pid")
+        first = _request(port, "GET", "/pid")[2].strip()
+        if worker_class == "gthread":
+            for path, filler in (("/sleep?s=5", "s"), ("/busy?s=5", "b")):
+                started = time.monotonic()
+                status, _, body = _request(port, "GET", path)
+                assert time.monotonic() - started > 4.5  # well over the timeout
+                assert status == 200 and body == f"{first}\n" + filler * BODY
+            assert _request(port, "GET", "/pid")[2].strip() == first
+            assert "WORKER TIMEOUT" not in out.read_text()
+        else:
+            started = time.monotonic()
+            status, _, body = _request(port, "GET", "/sleep?s=5")  # the worker ends it with an error page
+            assert status == 500 and "s" * 100 not in body and time.monotonic() - started < 4.5
+            _wait_for(port, server, out, "/pid")
+            assert _request(port, "GET", "/pid")[2].strip() != first  # a new process
+            assert "WORKER TIMEOUT (pid:" + first + ")" in out.read_text()
+    finally:
+        _stop(server)
+
+
 def test_serve_with_worker_runs_the_worker_beside_and_ctrl_c_stops_both(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KEFU_")}
     env.update(KEFU_DATABASE_URL=f"sqlite:///{tmp_path / 'kefu.db'}", KEFU_DATA_DIR=str(tmp_path / "data"))

@@ -1,0 +1,55 @@
+"""A server process for tests/webui/test_serving.py, served through ``webui/serving.py``.
+
+``python serving_child.py gthread|sync PORT TIMEOUT`` serves a test-only WSGI app on gunicorn with one
+worker process and a gunicorn ``timeout`` of TIMEOUT seconds: ``gthread`` as ``kefu serve`` runs it,
+``sync`` (gunicorn's other worker, never kefu's) as the control that shows what a timeout does to a
+long request there. The app answers ``/pid``, ``/sleep?s=N`` (waits N seconds, as a request waiting on
+the database) and ``/busy?s=N`` (N seconds of Python work, as an export building its workbook), each
+with the serving process's pid on the first line and, for the long ones, ``BODY`` bytes after it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import parse_qs
+
+BODY = 2_000_000
+
+
+def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    path = environ["PATH_INFO"]
+    seconds = float(parse_qs(environ.get("QUERY_STRING", "")).get("s", ["0"])[0])
+    filler = b""
+    if path == "/sleep":
+        time.sleep(seconds)
+        filler = b"s" * BODY
+    elif path == "/busy":
+        end, spun = time.monotonic() + seconds, 0
+        while time.monotonic() < end:
+            spun += sum(range(1000))
+        filler = b"b" * BODY
+    body = f"{os.getpid()}\n".encode() + filler
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def main(argv: list[str]) -> None:
+    from webui import serving
+
+    kind, port, timeout = argv[0], int(argv[1]), int(argv[2])
+    services = SimpleNamespace(store=SimpleNamespace(engine=SimpleNamespace(dispose=lambda close=True: None)))
+    threads = 4 if kind == "gthread" else 1  # gunicorn turns "sync" with threads into gthread
+    server = serving._gunicorn(app, services, host="127.0.0.1", port=port, threads=threads, workers=1,
+                               timeout=timeout)
+    server.cfg.set("worker_class", kind)
+    serving.tune_gc()
+    server.run()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
