@@ -3,7 +3,8 @@
     .venv/bin/python bench/http_overhead.py [--cases 20] [--batch 5] [--pg URL | --sqlite] [--profile N]
                                             [--without-cache]
 
-- **raw**: SpiffWorkflow alone, serialising after every step (``bench/intake.py``'s no-spec baseline);
+- **raw**: SpiffWorkflow alone, serialising after every step (``bench/intake.py``'s no-spec baseline:
+  SpiffWorkflow's own converters; before docs/scaling.md item 58 it wrote with kefu's converters);
 - **runtime**: kefu's ``Runtime.open_case`` / ``complete_task`` in process, on the database;
 - **wsgi**: the same steps through the web app's API (``POST /api/v1/cases``,
   ``POST /api/v1/tasks/<id>/complete``, with an API token) called as a WSGI app in this process: every

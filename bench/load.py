@@ -25,7 +25,9 @@ What it does, in one run:
    ``--statements`` (10) slowest in total, with rows per call, the bench's own left out;
    ``--statements-per-phase`` prints them after each phase too, for its window alone.
 4. Measures a complaint's whole lifecycle over HTTP (1 client, 1 process: open + 11 completions)
-   interleaved with the same lifecycle in raw SpiffWorkflow (``bench/intake.py``'s no-spec baseline).
+   interleaved with the same lifecycle in raw SpiffWorkflow (``bench/intake.py``'s no-spec baseline:
+   SpiffWorkflow's own converters, the specs left out) and, beside it, the stricter raw that writes its
+   JSON with kefu's converters (``lean-kefu``; docs/scaling.md item 58).
 5. Prints the goal ratios, last:
    20 clients ÷ 1 client throughput on 1 process ≥ 1.0; 2 processes ÷ 1 ≥ 1.7 (with the cores);
    p95 ≤ 200 ms at 20 clients; HTTP completion ÷ raw SpiffWorkflow per transition ≥ 0.5.
@@ -821,15 +823,18 @@ def print_phase(p: Phase, mode: str) -> None:
 
 # -- HTTP lifecycle vs raw SpiffWorkflow ------------------------------------------------------------------
 def lifecycle_ratio(world: World, servers: Servers, login: str, cases: int,
-                    batch: int) -> tuple[float, float, int]:
-    """(HTTP ms per transition, raw ms per transition, HTTP transitions) on the complaint process."""
+                    batch: int) -> tuple[float, float, float, int]:
+    """(HTTP ms per transition, raw ms per transition with SpiffWorkflow's converters, the same with
+    kefu's converters, HTTP transitions) on the complaint process."""
     from bench.intake import raw_batches
 
     raw = raw_batches(instance_only=True)
+    raw_kefu = raw_batches(instance_only=True, converters="kefu")
     raw(2)
+    raw_kefu(2)
     record = Record()
     client = Client(world, servers.urls[0], login, 99, threading.Event(), record)
-    http_seconds, transitions, raw_seconds, raw_cases = 0.0, 0, 0.0, 0
+    http_seconds, transitions, raw_seconds, raw_kefu_seconds, raw_cases = 0.0, 0, 0.0, 0.0, 0
     done = 0
     try:
         # Untimed, as raw(2) above: the fresh server's first requests load the diagrams, the policies and
@@ -852,6 +857,7 @@ def lifecycle_ratio(world: World, servers: Servers, login: str, cases: int,
                 http_seconds += sum(timed)
                 transitions += len(timed)
             raw_seconds += raw(n)
+            raw_kefu_seconds += raw_kefu(n)
             raw_cases += n
             done += n
     finally:
@@ -859,11 +865,12 @@ def lifecycle_ratio(world: World, servers: Servers, login: str, cases: int,
     from bench.intake import STEPS
 
     raw_ms = raw_seconds * 1000 / (raw_cases * (len(STEPS) + 1))
+    raw_kefu_ms = raw_kefu_seconds * 1000 / (raw_cases * (len(STEPS) + 1))
     if record.errors:
         print("lifecycle errors: " + ", ".join(f"{k} ×{n}" for k, n in record.errors.most_common()))
         for k, text in list(record.samples.items())[:3]:
             print(f"  {k}: {text[:300]!r}")
-    return http_seconds * 1000 / max(transitions, 1), raw_ms, transitions
+    return http_seconds * 1000 / max(transitions, 1), raw_ms, raw_kefu_ms, transitions
 
 
 # -- main ---------------------------------------------------------------------------------------------------
@@ -975,7 +982,7 @@ def main() -> int:
             logins.append(desk[i // len(per_project) % len(desk)])
         results: list[Phase] = []
         servers: Servers | None = None
-        lifecycle: tuple[float, float, int] | None = None
+        lifecycle: tuple[float, float, float, int] | None = None
         try:
             for clients, processes in phases:
                 if servers is None or servers.processes != processes:
@@ -1051,7 +1058,7 @@ def _interrupted(_signum: int, _frame: Any) -> None:
     raise KeyboardInterrupt
 
 
-def print_goals(results: list[Phase], lifecycle: tuple[float, float, int] | None) -> None:
+def print_goals(results: list[Phase], lifecycle: tuple[float, float, float, int] | None) -> None:
     by = {(p.clients, p.processes): p for p in results}
     print(f"\ngoals ({os.cpu_count()} cores; load average now "
           f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}):")
@@ -1076,11 +1083,13 @@ def print_goals(results: list[Phase], lifecycle: tuple[float, float, int] | None
             print(f"  p95 at 20 clients × {processes} process(es): {p95:6.0f} ms  (goal ≤ 200)  "
                   f"{'met' if p95 <= 200 else 'NOT met'}")
     if lifecycle:
-        http_ms, raw_ms, transitions = lifecycle
+        http_ms, raw_ms, raw_kefu_ms, transitions = lifecycle
         r = raw_ms / http_ms
         print(f"  HTTP ÷ raw SpiffWorkflow, complaint: {r:5.2f}  (goal ≥ 0.5)  {raw_ms:.2f} ms raw vs "
               f"{http_ms:.2f} ms over HTTP per transition ({transitions} HTTP transitions, 1 client, "
               f"1 process)  {'met' if r >= 0.5 else 'NOT met'}")
+        print(f"    (stricter: raw with kefu's own converters {raw_kefu_ms:.2f} ms, "
+              f"HTTP ÷ that {raw_kefu_ms / http_ms:.2f})")
 
 
 if __name__ == "__main__":

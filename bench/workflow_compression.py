@@ -43,7 +43,7 @@ def workflow_texts(lifecycles: int) -> list[str]:
 
     intake.dump_workflow = keep
     try:
-        intake.raw_batches(instance_only=True)(lifecycles)
+        intake.raw_batches(instance_only=True, converters="kefu")(lifecycles)
     finally:
         intake.dump_workflow = original
     return texts
