@@ -95,8 +95,12 @@ def _zh(title: str) -> str:
 
 def read_simulation(w: Any, org: OrgData, number: str, *, process: str, unit: str, path: PathScript,
                     received_at: datetime, label: str, truncated: bool) -> Simulation:
-    """The simulation's steps, fines and timeline from the world's database."""
-    zone = received_at.tzinfo
+    """The simulation's steps, fines and timeline from the world's database, every time on the case's
+    policy clock (whatever offset ``received_at`` was given in: ``--at 2026-12-31T16:00Z`` is read as
+    2027-01-01 00:00 in Shanghai, as its due times are)."""
+    from engine.reviews import case_policy_of
+
+    zone: Any = None
 
     def local(moment: datetime) -> datetime:
         return moment.astimezone(zone)
@@ -115,6 +119,7 @@ def read_simulation(w: Any, org: OrgData, number: str, *, process: str, unit: st
     with w.store.read() as tx:
         repo = WorkerRepo(tx)
         case = tx.find_case(number)
+        zone = case_policy_of(tx, w.policies)(case).calendar.tz
         audit = repo.case_events([case.id], _CASE_ACTIONS)
         ledger = [p for p in repo.penalties() if p.case_number == number]
         notes = [n for s in repo.all_staff() for n in repo.notifications(s.login, limit=1000)]

@@ -86,3 +86,18 @@ def test_every_process_with_a_script_is_simulated_from_the_command_line(  # type
     [current] = json.loads(out)
     assert (current["steps"][0]["task"], current["steps"][0]["due_at"]) == first
     assert current["status"] == "closed"
+
+
+def test_a_time_given_in_utc_is_shown_on_the_policy_clock_at_a_year_end(kefu) -> None:  # type: ignore[no-untyped-def]
+    """--at 2026-12-31T16:00Z is 2027-01-01 00:00 in Shanghai: every line reads the policy zone's wall clock
+    (the date flips too), the same as for the same moment given as +08:00; before, the events were printed
+    in the offset --at was typed in ("2026-12-31 16:00  received") beside due times in +08:00."""
+    code, utc, err = kefu("simulate", "consultation", "--at", "2026-12-31T16:00:00Z", "--unit",
+                          "sz-property-lyc")
+    assert code == 0, err
+    code, local, err = kefu("simulate", "consultation", "--at", "2027-01-01T00:00:00+08:00", "--unit",
+                            "sz-property-lyc")
+    assert code == 0, err
+    assert "  2027-01-01 00:00  received  " in utc
+    assert "2026-12-31 16:00" not in utc
+    assert utc == local
