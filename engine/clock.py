@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Protocol
 
-__all__ = ["Clock", "FixedClock", "SystemClock", "ensure_aware"]
+__all__ = ["Clock", "FixedClock", "SystemClock", "ensure_aware", "local_minutes"]
 
 
 def ensure_aware(moment: datetime) -> datetime:
@@ -13,6 +13,15 @@ def ensure_aware(moment: datetime) -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"time {moment.isoformat()} has no time zone; give an offset such as +08:00")
     return moment
+
+
+def local_minutes(moment: datetime, zone: tzinfo) -> str:
+    """``moment`` as people read it, ``YYYY-MM-DD HH:MM`` on the wall clock of ``zone`` (the policy's
+    ``calendar.timezone``: ``policy.calendar.tz``, ``RunContext.zone``, ``Transition.zone``): every
+    message, notice, export and CLI line prints a time through this. 2026-12-31 16:00 UTC is
+    "2027-01-01 00:00" in Asia/Shanghai. A naive ``moment`` is a programming error (whose clock is it
+    on?): ValueError, never a guess."""
+    return ensure_aware(moment).astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 class Clock(Protocol):

@@ -33,6 +33,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from engine.actions import ActionContext, ActionRegistry, Param
+from engine.clock import local_minutes
 from engine.errors import ActionError, FormError
 from engine.runtime.access import chain, resolve_lane
 from engine.store.repair_repo import ATTACHMENTS
@@ -180,9 +181,9 @@ def _local_text(value: Any, transition: Any) -> str:
         moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     except ValueError:
         return str(value)
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(transition.zone)
-    return f"{moment:%Y-%m-%d %H:%M}"
+    if moment.tzinfo is None or moment.utcoffset() is None:  # a diagram's naive time is on the case's clock
+        moment = moment.replace(tzinfo=transition.zone)
+    return local_minutes(moment, transition.zone)
 
 
 def register_actions(registry: ActionRegistry) -> None:

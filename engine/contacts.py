@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from engine.clock import Clock
+from engine.clock import Clock, local_minutes
 from engine.errors import ConflictError, FormError, NotFoundError
 from engine.org import EMAIL_PATTERN, PHONE_PATTERN
 from engine.org_admin import reading_order, unit_target
@@ -238,7 +238,7 @@ class Contacts:
             Notifier(WorkerRepo(tx), policy, now).tell(
                 people, "contact_changed", f"contact_change:{change_id}", unit=units[code].name,
                 by=staff.name,
-                changes=told, due=f"{policy.calendar.localize(due):%Y-%m-%d %H:%M}")
+                changes=told, due=local_minutes(due, policy.calendar.tz))
             record = repo.contact_change(change_id)
         assert record is not None
         return record

@@ -21,10 +21,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from engine.actions import ActionContext, ActionRegistry, Param
+from engine.clock import local_minutes
 from engine.errors import ConflictError, FormError, NotFoundError
 from engine.runtime import Runtime
 from engine.runtime.numbering import format_number, number_prefix
@@ -140,8 +141,9 @@ class PrintableOrder:
     issued_at: datetime
 
 
-def printable_order(order: DispatchOrderRecord) -> PrintableOrder:
-    """The order's snapshot as labelled rows, in the words printed on the paper form."""
+def printable_order(order: DispatchOrderRecord, zone: tzinfo) -> PrintableOrder:
+    """The order's snapshot as labelled rows, in the words printed on the paper form; times on the clock of
+    ``zone`` (the policy's)."""
     c = order.content
 
     def text(key: str) -> str:
@@ -149,11 +151,15 @@ def printable_order(order: DispatchOrderRecord) -> PrintableOrder:
         return "" if value is None else str(value)
 
     def when(key: str) -> str:
-        """An ISO time of the snapshot as printed: ``2026-11-23 10:05`` (in the zone it was stored in)."""
+        """An ISO time of the snapshot as printed: ``2026-11-23 10:05`` in ``zone`` (a time without an
+        offset is on that clock already); what is no time is printed as it is."""
         try:
-            return datetime.fromisoformat(text(key)).strftime("%Y-%m-%d %H:%M")
+            moment = datetime.fromisoformat(text(key))
         except ValueError:
             return text(key)
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            moment = moment.replace(tzinfo=zone)
+        return local_minutes(moment, zone)
 
     location = " · ".join(x for x in (text("location_name"), text("location_detail")) if x)
     special = text("paid_service_name")

@@ -7,6 +7,7 @@ from datetime import datetime
 from io import BytesIO
 from typing import Any
 
+from engine.clock import local_minutes
 from engine.labels import status_name
 from engine.reviews import KINDS
 from engine.spreadsheet import safe_row
@@ -22,7 +23,7 @@ def review_title(review: dict[str, Any], unit_name: str) -> str:
 
 
 def _when(moment: Any, calendar: Any) -> str:
-    return calendar.localize(moment).strftime("%Y-%m-%d %H:%M") if moment is not None else ""
+    return local_minutes(moment, calendar.tz) if moment is not None else ""
 
 
 def review_xlsx(review: dict[str, Any], unit_name: str, names: dict[str, str],

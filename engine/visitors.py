@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from engine.clock import local_minutes
 from engine.errors import FormError, NotFoundError, PermissionDenied
 from engine.identity import check_id_document, mask_id_number
 from engine.permissions import Target, require, subject_of
@@ -228,7 +229,7 @@ def _notify(
             if not person["phone"] or (data.get("host_name") and person["name"] != data["host_name"]):
                 continue
             expected = _moment(data.get("expected_at"), runtime)
-            when = f"（预约{policy.calendar.localize(expected):%Y-%m-%d %H:%M}）" if expected else ""
+            when = f"（预约{local_minutes(expected, policy.calendar.tz)}）" if expected else ""
             worker.add_message(
                 key=f"visitor.host:{case.number}:{person['phone']}",
                 channel="sms",
@@ -440,7 +441,7 @@ def export_visits_csv(runtime: Any, actor: str, *, headers: Mapping[str, str] | 
         for column in EXPORT_COLUMNS:
             value = getattr(visit, column)
             if isinstance(value, datetime):
-                value = value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+                value = local_minutes(value, zone)
             elif value is not None and column in names:
                 value = names[column].get(str(value), value)
             values.append("" if value is None else value)

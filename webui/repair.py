@@ -28,7 +28,7 @@ def _company(subsidiary: str | None) -> str:
 def order(number: str) -> Any:
     """The print-friendly order: one block per copy, page breaks between them."""
     found = dispatch_order(services().runtime, number, current_actor().login)
-    printable = printable_order(found)
+    printable = printable_order(found, services().runtime.zone)
     labels = [copy_label(i, c) for i, c in enumerate(printable.copies)] or [""]
     return render_template("repair/order.html", printable=printable, labels=labels,
                            company=_company(found.subsidiary), signatures=SIGNATURES)
@@ -39,7 +39,7 @@ def order(number: str) -> Any:
 def order_pdf(number: str) -> Any:
     """The same order as a PDF (reportlab, built-in Chinese font)."""
     found = dispatch_order(services().runtime, number, current_actor().login)
-    pdf = render_order_pdf(printable_order(found), _company(found.subsidiary))
+    pdf = render_order_pdf(printable_order(found, services().runtime.zone), _company(found.subsidiary))
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{found.number}.pdf"'})
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
 import click
 
 from engine.cli.common import CliContext, pass_cli
+from engine.clock import local_minutes
 from engine.errors import ConflictError, FormError, KefuError, PermissionDenied
 from engine.runtime import VIEWS, CaseView, InboxItem, Runtime
 from engine.store import Store
@@ -82,7 +83,7 @@ def _data(value: str | None) -> dict[str, Any]:
 
 
 def _when(moment: datetime | None, zone: tzinfo) -> str:
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else "-"
+    return local_minutes(moment, zone) if moment else "-"
 
 
 def _jsonable(value: Any) -> Any:
@@ -403,7 +404,7 @@ def audit_verify_command(cli: CliContext) -> None:
     if report.problems:
         raise KefuError(f"audit log: {len(report.problems)} problem(s)")
     newest = report.latest
-    latest = f"; newest checkpoint #{newest.seq} of {newest.at:%Y-%m-%d %H:%M} UTC" if newest else ""
+    latest = f"; newest checkpoint #{newest.seq} of {local_minutes(newest.at, UTC)} UTC" if newest else ""
     click.echo(f"audit log intact: {report.chains} chain(s), {report.events} event(s), "
                f"{report.checkpoints} checkpoint(s){latest}")
 

@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from engine.cli.common import CliContext, pass_cli
+from engine.clock import local_minutes
 from engine.errors import KefuError
 
 __all__ = ["register"]
@@ -111,7 +112,7 @@ def list_command(cli: CliContext, process: str | None, as_json: bool) -> None:
         for info in by_process[pid]:
             v = info.record
             mark = "*" if v.current else " "
-            when = (v.deployed_at or v.created_at).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+            when = local_minutes(v.deployed_at or v.created_at, zone)
             who = v.deployed_by or "files"
             name = "  " * depth + ("└ " if depth else "") + pid
             stage = f"  stage of {stages[pid]}" if stages.get(pid) else ("  stage" if pid in stages else "")

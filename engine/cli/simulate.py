@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from engine.cli.common import CliContext, parse_moment, pass_cli
+from engine.clock import local_minutes
 
 __all__ = ["register"]
 
@@ -16,7 +17,7 @@ __all__ = ["register"]
 def _line(sim: Any) -> list[str]:
     lines = [f"{sim.label}: {sim.number} {sim.status} · fines {sim.total_fines} yuan"
              + (" · stopped at the horizon" if sim.truncated else "")]
-    lines += [f"  {e.at:%Y-%m-%d %H:%M}  {e.kind:<9} {e.text}" for e in sim.events]
+    lines += [f"  {local_minutes(e.at, sim.zone)}  {e.kind:<9} {e.text}" for e in sim.events]
     return lines
 
 
@@ -104,8 +105,8 @@ def simulate_command(cli: CliContext, process: str, at_text: str, unit: str, pat
         changed = [r for r in compare(*runs).rows if r.changed]
         click.echo("changed due times:" if changed else "no due time changes")
         for row in changed:
-            old = f"{row.left.due_at:%Y-%m-%d %H:%M}" if row.left and row.left.due_at else "—"
-            new = f"{row.right.due_at:%Y-%m-%d %H:%M}" if row.right and row.right.due_at else "—"
+            old = local_minutes(row.left.due_at, runs[0].zone) if row.left and row.left.due_at else "—"
+            new = local_minutes(row.right.due_at, runs[1].zone) if row.right and row.right.due_at else "—"
             click.echo(f"  {row.title}: {old} → {new}")
 
 

@@ -37,6 +37,7 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from engine.clock import local_minutes
 from engine.errors import KefuError
 from engine.reports.export import report_xlsx
 from engine.reports.monthly import month_range, monthly_statistics, parse_month
@@ -251,7 +252,7 @@ def _deliver_bad_debts(worker: Any, directory: Any, policy: Any, notifier: Notif
 
 
 def _text(policy: Any, moment: datetime) -> str:
-    return policy.calendar.localize(moment).strftime("%Y-%m-%d %H:%M")
+    return local_minutes(moment, policy.calendar.tz)
 
 
 def _alert(repo: WorkerRepo, notifier: Notifier, directory: Any, policy: Any, root: str, month: str,

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.calendar import provisional_use
+from engine.clock import local_minutes
 from engine.errors import KefuError
 from engine.notice import Notice, NoticeDays, import_notices
 from engine.processes.host import parse_moment
@@ -185,7 +186,7 @@ def _event(t: Transition, old: dict[str, Any], new: dict[str, Any], used: list[s
     replaced = sorted(years & set(old["years"]))
     days = t.policy.calendar.days
     sources = "; ".join(f"{y}: {days.year(y).source}" for y in replaced)
-    before, after = (f"{datetime.fromisoformat(e['due']):%Y-%m-%d %H:%M}" for e in (old, new))
+    before, after = (local_minutes(parse_moment(e["due"], t.zone), t.zone) for e in (old, new))
     what = "、".join(used) or old["key"]
     change = f"{before} → {after}" if old["due"] != new["due"] else f"{before} unchanged 不变"
     return {"actor": "system", "action": "deadline.recomputed", "data": {

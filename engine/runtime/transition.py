@@ -27,7 +27,7 @@ from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.spiff.specs.defaults import UserTask
 
 from engine.actions import StepBinding, bind_step
-from engine.clock import Clock, FixedClock, ensure_aware
+from engine.clock import Clock, FixedClock, ensure_aware, local_minutes
 from engine.processes import evaluate_expression, timer_clock, workflow_errors
 from engine.processes.host import deadline_log
 from engine.runtime.access import candidate_groups, lane_escalation, resolve_lane
@@ -258,7 +258,7 @@ class Transition:
     def text(self, moment: datetime | None) -> str | None:
         """A time as a message prints it, ``YYYY-MM-DD HH:MM`` in the policy zone (as the worker's
         ``RunContext.text``)."""
-        return None if moment is None else f"{moment.astimezone(self.zone):%Y-%m-%d %H:%M}"
+        return None if moment is None else local_minutes(moment, self.zone)
 
     # -- timers ------------------------------------------------------------------------------------
     def timers(self) -> list[tuple[Any, datetime | None]]:
@@ -524,7 +524,7 @@ class Transition:
                 self.events.append({"actor": "system", "action": "deadline.provisional", "data": {
                     "key": entry["key"], "from": entry["from"], "due_at": entry["due"],
                     "years": entry["years"], "for": used, "provisional": True,
-                    "reason": f"{datetime.fromisoformat(entry['due']):%Y-%m-%d %H:%M} "
+                    "reason": f"{local_minutes(datetime.fromisoformat(entry['due']), self.zone)} "
                               f"{'、'.join(used) or entry['key']}"
                               f" · 按{years}年暂定日历计算 / computed on the provisional {years} calendar"}})
             self.noted.clear()

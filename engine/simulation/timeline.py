@@ -10,9 +10,10 @@ Bilingual task titles "中文 English" are kept whole; the pages pick the langua
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
+from engine.clock import local_minutes
 from engine.org import OrgData
 from engine.simulation.scripts import PathScript
 from engine.store.worker_repo import WorkerRepo
@@ -77,6 +78,7 @@ class Simulation:
     fines: tuple[Fine, ...]
     events: tuple[Event, ...]
     truncated: bool = False
+    zone: tzinfo = UTC  # the case policy's: every time above is on its clock
 
     @property
     def total_fines(self) -> int:
@@ -135,7 +137,7 @@ def read_simulation(w: Any, org: OrgData, number: str, *, process: str, unit: st
             holder = name(assignee) if assignee else queue(str(data.get("candidate_group")))
             steps[ev.task_id] = Step(data["task"], data["title"], at, due, holder)
             if due is not None:
-                text = f"{_zh(data['title'])}：{holder}，时限 {due:%Y-%m-%d %H:%M}"
+                text = f"{_zh(data['title'])}：{holder}，时限 {local_minutes(due, zone)}"
                 events.append(Event(at, "deadline", text, data["task"]))
         elif ev.action == "task.completed" and ev.task_id in steps:
             late = bool(data.get("late"))
@@ -153,7 +155,7 @@ def read_simulation(w: Any, org: OrgData, number: str, *, process: str, unit: st
         elif ev.action == "timer.fired":
             fired = str(data.get("due_at") or "")
             try:
-                fired = f"{local(datetime.fromisoformat(fired)):%Y-%m-%d %H:%M}"
+                fired = local_minutes(datetime.fromisoformat(fired), zone)
             except ValueError:
                 fired = fired[:16]
             text = f"时限到：{_zh(str(data.get('name')))}（{fired}）"
@@ -177,5 +179,5 @@ def read_simulation(w: Any, org: OrgData, number: str, *, process: str, unit: st
         events.append(Event(fine.at, "fine", f"{fine.person}{money}：{fine.text}", amount=fine.amount))
     events.sort(key=lambda e: e.at)  # stable: the audit log's order first, then what the worker told
     return Simulation(process, unit, path, received_at, label, number, case.status, case.outcome,
-                      tuple(steps.values()), fines, tuple(events), truncated)
+                      tuple(steps.values()), fines, tuple(events), truncated, zone)
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from engine.clock import FixedClock
+from engine.clock import FixedClock, local_minutes
 from engine.contacts import Contacts
 from engine.runtime.access import placement_of
 from engine.store import Store
@@ -53,13 +53,13 @@ def contact_change_alerts(store: Store, policies: Any, now: datetime, directory:
             people = [p for role in policy.get("interfaces.overdue_to")
                       for p in directory.nearest(str(role), place.project, place.subsidiary, place.group)]
             by = directory.person(change.changed_by)
-            local = policy.calendar.localize
+            zone = policy.calendar.tz
             Notifier(repo, policy, now).tell(
                 people, KIND, f"{change.id}:{due}", unit=units[change.unit].name,
                 by=by.name if by is not None else change.changed_by,
                 changes=book.described(units, change.unit, change.changes),
-                changed=f"{local(change.changed_at):%Y-%m-%d %H:%M}",
-                due=f"{local(change.due_at):%Y-%m-%d %H:%M}")
+                changed=local_minutes(change.changed_at, zone),
+                due=local_minutes(change.due_at, zone))
             raised += 1
     return raised
 

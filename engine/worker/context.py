@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from engine.clock import local_minutes
 from engine.durations import Duration, WallClock
 from engine.store import AuditRecord, CaseRecord, StaffRecord
 from engine.store.worker_repo import WorkerRepo
@@ -132,7 +133,7 @@ class RunContext:
 
     def text(self, moment: datetime) -> str:
         """``moment`` as ``YYYY-MM-DD HH:MM`` in the unit's time zone (ledger and message texts)."""
-        return self.local(moment).strftime("%Y-%m-%d %H:%M")
+        return local_minutes(moment, self.calendar.tz)
 
     def rules(self, case: CaseRecord) -> CaseRules:
         """The penalty rules of ``case``: its pinned policy, the unit's for keys added since."""

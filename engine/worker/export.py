@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from engine.clock import local_minutes
 from engine.errors import KefuError
 from engine.spreadsheet import safe_row
 from engine.store.worker_repo import PenaltyRecord
@@ -45,7 +46,7 @@ def ledger_rows(lines: Sequence[PenaltyRecord], zone: tzinfo, staff: Mapping[str
     for line in lines:
         bonus = (f"{line.bonus_percent_min}-{line.bonus_percent_max}"
                  if line.bonus_percent_min is not None else "")
-        when = line.occurred_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        when = local_minutes(line.occurred_at, zone)
         rows.append([line.month, _named(line.subsidiary, units or {}), _named(line.staff, staff or {}),
                      _ROLES.get(line.role, line.role), REASONS.get(line.kind, (line.kind,))[0], line.amount,
                      bonus, line.case_number or "", when, str(line.detail.get("text", ""))])

@@ -71,7 +71,7 @@ def _numbers(cases: list[CaseRecord]) -> str:
 
 
 def _when(ctx: RunContext) -> str:
-    return ctx.local(ctx.occurrence).strftime("%Y-%m-%d %H:%M")
+    return ctx.text(ctx.occurrence)
 
 
 def reminders(ctx: RunContext) -> dict[str, Any]:

@@ -9,6 +9,7 @@ PostgreSQL (the shared ``runtime`` fixture).
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -144,12 +145,26 @@ def test_orders_issued_at_the_same_time_get_gapless_unique_numbers(runtime: Runt
 
 def test_the_printable_order_lists_the_rows_and_the_four_copies(runtime: Runtime) -> None:
     order = issue_dispatch_order(runtime, order_task(runtime), "zhang.wei", {"order_items": "更换水龙头"})
-    printable = printable_order(order)
+    printable = printable_order(order, runtime.zone)
     rows = dict(printable.rows)
     assert rows["派工单号"] == "PG-SZP-2026-000001"
     assert rows["报修位置"] == "户内 · 主卫"
     assert rows["特需有偿服务"] == "疏通下水道（收费标准 80 元）"
     assert [c["name"] for c in printable.copies] == ["业主联", "财务或相关人员联", "客服部联", "工程部联"]
+
+
+def test_the_printed_times_are_on_the_policy_clock_whatever_offset_the_snapshot_kept(
+    runtime: Runtime,
+) -> None:
+    """The snapshot keeps its times as ISO text; one kept in UTC (or without an offset) is printed on the
+    policy's clock like the others: 2026-12-31T16:00Z is 2027-01-01 00:00 on the paper."""
+    order = issue_dispatch_order(runtime, order_task(runtime), "zhang.wei", {"order_items": "更换水龙头"})
+    content = {**order.content, "received_at": "2026-12-31T16:00:00+00:00",
+               "dispatch_due": "2027-01-01T00:30:00+08:00", "appointment_at": "2027-01-01T09:00:00",
+               "issued_at": "not a time"}
+    rows = dict(printable_order(replace(order, content=content), runtime.zone).rows)
+    assert (rows["受理时间"], rows["派工时限"], rows["预约上门"], rows["派工时间"]) == (
+        "2027-01-01 00:00", "2027-01-01 00:30", "2027-01-01 09:00", "not a time")
 
 
 def test_each_subsidiary_numbers_its_orders_on_its_own(runtime: Runtime) -> None:
