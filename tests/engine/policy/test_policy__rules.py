@@ -175,3 +175,12 @@ def test_the_rules_spell_out_the_levels_above_the_archive_approver(policy_set: P
             "无人可办时（无人担任或唯一担任者为申请人本人）依次转上一级：本公司的客服经理，"
             "再无则本公司的售后服务中心副总经理，再无则本公司的售后服务中心总经理，"
             "由第一个有人可办的一级办理") in line
+
+
+def test_the_rules_spell_out_the_levels_above_the_difficult_issue_visitor(policy_set: PolicySet) -> None:
+    """R6.2 主管以上: a difficult issue's return visit is the project's 客服主管's, else the levels above."""
+    text = _rules(policy_set, "sz-property-lyc", "text")
+    line = next(ln for ln in text.splitlines() if "疑难问题回访（主管以上）：" in ln)
+    assert ("本项目的客服主管；无人可办时（无人担任）依次转上一级：本公司的客服经理，"
+            "再无则本公司的售后服务中心副总经理，再无则本公司的售后服务中心总经理，"
+            "由第一个有人可办的一级办理") in line

@@ -139,6 +139,12 @@ def test_lanes_bind_diagram_lanes_to_roles_and_scopes(policy_set: PolicySet) -> 
     assert {name: (lane["role"], lane["scope"]) for name, lane in group.get("lanes").items()} == LANES
     assert group.lane("cs_desk") == {"role": "cs_specialist", "scope": "project", "sticky": True}
     assert "sticky" not in group.lane("cs_centre_gm")  # signing is another post's decision
+    # 主管以上 (R5.2, R6.2): the company's CS line above a project without a supervisor, nearest first
+    above = [{"role": role, "scope": "subsidiary"}
+             for role in ("cs_manager", "cs_centre_deputy_gm", "cs_centre_gm")]
+    escalating = {name: lane["escalate_to"] for name, lane in group.get("lanes").items()
+                  if "escalate_to" in lane}
+    assert escalating == {"archive_approver": above, "difficult_issue_visitor": above}
 
 
 def test_categories_cover_both_classification_schemes(policy_set: PolicySet) -> None:
