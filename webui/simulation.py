@@ -71,7 +71,11 @@ def index() -> Any:
     if not form["at"]:
         return _page(form)
     try:
-        at = _moment(form["at"], svc.policy(None).calendar.tz)
+        zone = svc.policy(None).calendar.tz
+        at = _moment(form["at"], zone)
+        # the field shows the policy clock's wall time (a link's 2026-12-31T16:00Z is 2027-01-01T00:00): sent
+        # again without an offset, it is read on that clock, the same moment
+        form["at"] = at.astimezone(zone).replace(tzinfo=None).isoformat(timespec="minutes")
         overlay = (form["overlay_unit"], form["overlay"]) if form["overlay"].strip() else None
         current, draft, comparison = svc.simulate(actor, form["process"], at, form["unit"], form["path"],
                                                   overlay)

@@ -156,3 +156,18 @@ def test_another_subsidiarys_project_or_rules_cannot_be_simulated(login):
                                   "overlay": draft(12)})
     assert page.status_code == 422
     assert "草案只能替换本项目或所属公司的细则" in page.get_data(as_text=True)
+
+
+def test_a_time_given_in_utc_is_shown_on_the_policy_clock(login):
+    """2026-12-31T16:00Z is New Year's midnight in Shanghai: the timeline reads 01-01 00:00 (before, the
+    page showed 12-31 16:00 beside due times in +08:00)."""
+    client = login("wang.fang")
+    utc = client.get("/simulate", query_string={**CONSULTATION, "at": "2026-12-31T16:00:00Z"})
+    assert utc.status_code == 200
+    html = utc.get_data(as_text=True)
+    assert "<time>01-01 00:00</time>" in html and "<time>12-31 16:00</time>" not in html
+    # the form shows the same wall clock, so sending it again simulates the same moment (not 8 hours later)
+    assert 'name="at" value="2027-01-01T00:00"' in html
+    local = client.get("/simulate", query_string={**CONSULTATION, "at": "2027-01-01T00:00:00+08:00"})
+    midnight = "<time>01-01 00:00</time>"
+    assert html.count(midnight) == local.get_data(as_text=True).count(midnight)
