@@ -1,11 +1,12 @@
-"""Serving the WSGI app: gunicorn with several processes on Linux, waitress in one process elsewhere.
+"""Serving the WSGI app: gunicorn on Linux, waitress in one process where gunicorn cannot run.
 
-``kefu serve --workers N`` (N ≥ 2) runs gunicorn's ``gthread`` workers: N processes of ``--threads``
-threads each, forked from one master that built the app once (``preload``), so the demo preparation
-and the start-up messages happen once. Each process then opens its own database connections (the
-pool inherited from the master is dropped after the fork, never shared). Sessions and API tokens
-live in the database, so any process serves any signed-in user. With ``--workers 1``, or where
-gunicorn cannot run (not Linux, or not installed), waitress serves in one process with threads.
+``kefu serve --workers N`` runs gunicorn's ``gthread`` workers, from N = 1: N processes of
+``--threads`` threads each, forked from one master that built the app once (``preload``), so the
+demo preparation and the start-up messages happen once. Each process then opens its own database
+connections (the pool inherited from the master is dropped after the fork, never shared). Sessions and
+API tokens live in the database, so any process serves any signed-in user. Where gunicorn cannot run
+(not Linux, or not installed), ``--workers 1`` serves on waitress, in one process with threads. Why
+one process runs on gunicorn too, and what its timeout means: docs/scaling.md item 57, ``TIMEOUT``.
 """
 
 from __future__ import annotations
@@ -55,8 +56,11 @@ GC_THRESHOLDS = (50_000, 20, 100)
 # ``gthread`` process beats from its main thread, which waits for connections and hands the requests to
 # its thread pool: a request longer than this (an export, a report) does not stop the beat and is
 # served to the end (tests/webui/test_serving.py, with a timeout of 2 s). What it catches is a process
-# whose main thread has not run for that long: stuck, not busy (gunicorn's ``sync`` worker, where the
-# beat waits for the request, is the one that ends long requests; kefu does not use it).
+# whose main thread has not run for that long: hung, not busy (gunicorn's ``sync`` worker, where the
+# beat waits for the request, is the one that ends long requests; kefu does not use it). Nothing kefu
+# does keeps the main thread from Python's lock for whole seconds, so a lower value would catch a hung
+# process sooner; but replacing a process ends every request in flight in it, and a machine starved of
+# CPU or memory can stall a healthy one for seconds: kept at 120 s (docs/scaling.md item 57).
 TIMEOUT = 120
 
 
@@ -73,7 +77,7 @@ def serve(app: Any, services: Any, *, host: str, port: int, threads: int, worker
           timeout: int | None = None) -> None:
     """Serve ``app`` until stopped (Ctrl-C or SIGTERM); ``timeout``: gunicorn's (default ``TIMEOUT``)."""
     tune_gc()
-    if workers == 1:
+    if workers == 1 and not gunicorn_available():
         import waitress
 
         # waitress: a production WSGI server (pure Python, threads); put TLS in a reverse proxy in front.
@@ -84,6 +88,27 @@ def serve(app: Any, services: Any, *, host: str, port: int, threads: int, worker
             f"--workers {workers} needs gunicorn, which runs on Linux only (this is {sys.platform}); "
             "use --workers 1 here, or run several `kefu serve --port …` behind a reverse proxy")
     _gunicorn(app, services, host=host, port=port, threads=threads, workers=workers, timeout=timeout).run()
+
+
+def _thread_worker() -> type:
+    """gunicorn's ``gthread`` worker, except that a new connection which has sent nothing yet goes back
+    to the main thread's poller at once instead of holding a pool thread while it waits.
+
+    gunicorn 27 waits up to 5 s in a pool thread for a new connection's first bytes: with 8 threads, 8
+    idle connections (a browser's preconnects, a slow or hostile client) held every thread of the
+    process, and each further one 5 s more (20 idle connections delayed a request by 25 s on 4 threads).
+    Deferred, such a connection costs the process nothing until it speaks, and is closed after
+    gunicorn's keep-alive time if it never does (the lesson of waitress' ``CONNECTION_LIMIT`` for
+    gunicorn; tests/webui/test_serving.py)."""
+    from gunicorn.workers import gthread
+
+    class KefuThreadWorker(gthread.ThreadWorker):
+        def handle(self, conn: Any) -> Any:
+            if not conn.initialized and not conn.data_ready and not conn.wait_for_data(0):
+                return gthread._DEFER
+            return super().handle(conn)
+
+    return KefuThreadWorker
 
 
 def _gunicorn(app: Any, services: Any, *, host: str, port: int, threads: int, workers: int,
@@ -97,7 +122,7 @@ def _gunicorn(app: Any, services: Any, *, host: str, port: int, threads: int, wo
     options = {
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
         "workers": workers,
-        "worker_class": "gthread",
+        "worker_class": _thread_worker(),  # gthread
         "threads": threads,
         "preload_app": True,
         "post_fork": post_fork,

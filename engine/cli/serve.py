@@ -24,7 +24,7 @@ __all__ = ["register"]
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64),
               help="Requests served at once by each process.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
-              help="Web processes (2 and more: gunicorn, Linux only; 1: waitress, any system).")
+              help="Web processes on gunicorn (Linux); where gunicorn cannot run, 1 process on waitress.")
 @click.option("--with-worker", is_flag=True,
               help="Also run the background worker (timers, jobs, outbox) next to the web server; "
                    "Ctrl-C stops both.")

@@ -1,11 +1,15 @@
 """A server process for tests/webui/test_serving.py, served through ``webui/serving.py``.
 
 ``python serving_child.py gthread|sync PORT TIMEOUT`` serves a test-only WSGI app on gunicorn with one
-worker process and a gunicorn ``timeout`` of TIMEOUT seconds: ``gthread`` as ``kefu serve`` runs it,
-``sync`` (gunicorn's other worker, never kefu's) as the control that shows what a timeout does to a
-long request there. The app answers ``/pid``, ``/sleep?s=N`` (waits N seconds, as a request waiting on
-the database) and ``/busy?s=N`` (N seconds of Python work, as an export building its workbook), each
-with the serving process's pid on the first line and, for the long ones, ``BODY`` bytes after it.
+worker process and a gunicorn ``timeout`` of TIMEOUT seconds: ``gthread`` through ``serve`` as
+``kefu serve --workers 1`` runs it, ``sync`` (gunicorn's other worker, never kefu's) as the control
+that shows what a timeout does to a long request there. The app answers ``/pid``, ``/sleep?s=N``
+(waits N seconds, as a request waiting on the database) and ``/busy?s=N`` (N seconds of Python work,
+as an export building its workbook), each with the serving process's pid on the first line and, for
+the long ones, ``BODY`` bytes after it.
+
+``python serving_child.py no-gunicorn ARGS…`` runs ``kefu ARGS…`` as where gunicorn cannot run
+(``gunicorn_available`` answers False).
 """
 
 from __future__ import annotations
@@ -41,10 +45,18 @@ def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable
 def main(argv: list[str]) -> None:
     from webui import serving
 
+    if argv[0] == "no-gunicorn":
+        from engine.cli import main as kefu
+
+        serving.gunicorn_available = lambda: False  # as on Windows or macOS
+        sys.exit(kefu(argv[1:]))
     kind, port, timeout = argv[0], int(argv[1]), int(argv[2])
     services = SimpleNamespace(store=SimpleNamespace(engine=SimpleNamespace(dispose=lambda close=True: None)))
-    threads = 4 if kind == "gthread" else 1  # gunicorn turns "sync" with threads into gthread
-    server = serving._gunicorn(app, services, host="127.0.0.1", port=port, threads=threads, workers=1,
+    if kind == "gthread":
+        serving.serve(app, services, host="127.0.0.1", port=port, threads=4, workers=1, timeout=timeout)
+        return
+    # gunicorn turns "sync" with several threads into gthread: one thread
+    server = serving._gunicorn(app, services, host="127.0.0.1", port=port, threads=1, workers=1,
                                timeout=timeout)
     server.cfg.set("worker_class", kind)
     serving.tune_gc()

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 from engine.cli.common import CliContext
 from engine.cli.serve import register
 from webui.demo import DEMO_LOGINS
+from webui.serving import gunicorn_available
 
 
 @pytest.fixture
@@ -24,7 +25,13 @@ def cli(settings, clock):
 
 def test_serve_prints_url_and_demo_logins_and_seeds_cases(cli, monkeypatch, settings):
     calls = []
-    monkeypatch.setattr("waitress.serve", lambda *a, **k: calls.append((a, k)))
+
+    class Master:  # gunicorn's, not run
+        def run(self) -> None:
+            pass
+
+    monkeypatch.setattr("waitress.serve", lambda *a, **k: calls.append(("waitress", k)))
+    monkeypatch.setattr("webui.serving._gunicorn", lambda *a, **k: calls.append(("gunicorn", k)) or Master())
     result = CliRunner().invoke(cli, ["serve", "--port", "5099"])
     assert result.exit_code == 0, result.output
     assert "http://localhost:5099/" in result.output
@@ -33,8 +40,10 @@ def test_serve_prints_url_and_demo_logins_and_seeds_cases(cli, monkeypatch, sett
     password = (settings.data_dir / "demo_password").read_text(encoding="utf-8")
     assert f"password: {password}" in result.output
     assert "seeded 14 demo cases (9 complaints, 3 repairs, 2 consultations)" in result.output
-    served = calls[0][1]
+    server, served = calls[0]
     assert (served["host"], served["port"], served["threads"]) == ("127.0.0.1", 5099, 8)
+    assert server == ("gunicorn" if gunicorn_available() else "waitress")  # one process: gunicorn on Linux
+    assert server == "waitress" or served["workers"] == 1
     again = CliRunner().invoke(cli, ["serve", "--port", "5099"])
     assert again.exit_code == 0, (again.output, again.exception)
     assert "seeded" not in again.output and f"password: {password}" in again.output

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -111,9 +112,10 @@ def _request(port: int, method: str, path: str, headers: dict[str, str] | None =
         conn.close()
 
 
-@pytest.fixture
-def two_processes(database_factory: Any, tmp_path: Path) -> Iterator[tuple[int, Path]]:
-    """``kefu serve --workers 2`` on a PostgreSQL database with the demo org; (port, its stdout file)."""
+@contextmanager
+def _kefu_serve(database_factory: Any, tmp_path: Path, workers: int) -> Iterator[tuple[int, Path, int]]:
+    """``kefu serve --workers N`` on a PostgreSQL database with the demo org: (port, its stdout file, the
+    pid of ``kefu serve``)."""
     if not gunicorn_available():
         pytest.skip(f"gunicorn runs on Linux only (this is {sys.platform})")
     url = database_factory.fresh("postgresql")
@@ -126,7 +128,7 @@ def two_processes(database_factory: Any, tmp_path: Path) -> Iterator[tuple[int, 
     env.update(KEFU_DATABASE_URL=url, KEFU_DATA_DIR=str(tmp_path / "data"), KEFU_SECRET_KEY="test-secret")
     port, out = _free_port(), tmp_path / "serve.out"
     with out.open("w") as stdout:
-        server = subprocess.Popen([str(BIN / "kefu"), "serve", "--port", str(port), "--workers", "2",
+        server = subprocess.Popen([str(BIN / "kefu"), "serve", "--port", str(port), "--workers", str(workers),
                                    "--threads", "2", "--no-demo"], env=env, stdout=stdout,
                                   stderr=subprocess.STDOUT)
     try:
@@ -138,9 +140,9 @@ def two_processes(database_factory: Any, tmp_path: Path) -> Iterator[tuple[int, 
             except OSError:
                 pass
             if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("kefu serve --workers 2 did not start:\n" + out.read_text()[-3000:])
+                pytest.fail(f"kefu serve --workers {workers} did not start:\n" + out.read_text()[-3000:])
             time.sleep(0.3)
-        yield port, out
+        yield port, out, server.pid
     finally:
         server.terminate()  # SIGTERM: gunicorn's master stops its workers gracefully
         try:
@@ -148,6 +150,13 @@ def two_processes(database_factory: Any, tmp_path: Path) -> Iterator[tuple[int, 
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+@pytest.fixture
+def two_processes(database_factory: Any, tmp_path: Path) -> Iterator[tuple[int, Path]]:
+    """``kefu serve --workers 2`` on a PostgreSQL database with the demo org; (port, its stdout file)."""
+    with _kefu_serve(database_factory, tmp_path, 2) as (port, out, _pid):
+        yield port, out
 
 
 def _served_by(out: Path, request_id: str) -> dict[str, Any]:
@@ -159,9 +168,8 @@ def _served_by(out: Path, request_id: str) -> dict[str, Any]:
     raise AssertionError(f"no access line for {request_id}:\n{out.read_text()[-2000:]}")
 
 
-@pytest.mark.postgres
-def test_a_login_served_by_one_process_is_used_by_another(two_processes: tuple[int, Path]) -> None:
-    port, out = two_processes
+def _sign_in(port: int) -> str:
+    """wang.fang signs in through the login form; her session cookie (``name=value``)."""
     status, headers, page = _request(port, "GET", "/login", {"X-Request-ID": "form"})
     assert status == 200
     cookie = headers["set-cookie"].split(";")[0]
@@ -170,7 +178,13 @@ def test_a_login_served_by_one_process_is_used_by_another(two_processes: tuple[i
     posted = {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded", "X-Request-ID": "signin"}
     status, headers, _ = _request(port, "POST", "/login", posted, form)
     assert status == 302
-    cookie = headers["set-cookie"].split(";")[0]
+    return headers["set-cookie"].split(";")[0]
+
+
+@pytest.mark.postgres
+def test_a_login_served_by_one_process_is_used_by_another(two_processes: tuple[int, Path]) -> None:
+    port, out = two_processes
+    cookie = _sign_in(port)
     signed_in_by = _served_by(out, "signin")["pid"]
     others = []
     for attempt in range(60):
@@ -251,20 +265,55 @@ def test_a_request_longer_than_gunicorns_timeout_is_served_to_the_end_by_kefus_g
         _stop(server)
 
 
-def test_serve_with_worker_runs_the_worker_beside_and_ctrl_c_stops_both(tmp_path: Path) -> None:
+def _children(pid: int) -> list[int]:
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def _gone(pid: int) -> bool:
+    """No such process, or only its exit status is left (a zombie)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+@pytest.mark.parametrize("server_kind", ["gunicorn", "waitress"])
+def test_serve_with_worker_runs_the_worker_beside_and_ctrl_c_stops_both(tmp_path: Path,
+                                                                        server_kind: str) -> None:
+    """``kefu serve --workers 1 --with-worker`` (what ``make run`` starts): on gunicorn where it runs, on
+    waitress where it cannot (``gunicorn_available`` answering False, as on Windows or macOS). The kefu
+    worker starts beside the web server, a request is served (by gunicorn's forked worker process, or
+    by waitress in the process itself), and Ctrl-C stops everything: no process is left behind."""
+    if server_kind == "gunicorn" and not gunicorn_available():
+        pytest.skip(f"gunicorn runs on Linux only (this is {sys.platform})")
     env = {k: v for k, v in os.environ.items() if not k.startswith("KEFU_")}
     env.update(KEFU_DATABASE_URL=f"sqlite:///{tmp_path / 'kefu.db'}", KEFU_DATA_DIR=str(tmp_path / "data"))
     port, out = _free_port(), tmp_path / "serve.out"
+    args = ["serve", "--port", str(port), "--workers", "1", "--no-demo", "--with-worker"]
+    argv = [str(BIN / "kefu"), *args] if server_kind == "gunicorn" else [
+        sys.executable, str(CHILD), "no-gunicorn", *args]
     with out.open("w") as stdout:
-        server = subprocess.Popen([str(BIN / "kefu"), "serve", "--port", str(port), "--no-demo",
-                                   "--with-worker"], env=env, stdout=stdout, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(argv, env=env, stdout=stdout, stderr=subprocess.STDOUT)
     try:
+        _wait_for(port, server, out)
         deadline = time.monotonic() + 120
-        while "sweeping every" not in out.read_text() or _request(port, "GET", "/healthz")[0] != 200:
+        while "sweeping every" not in out.read_text():
             assert server.poll() is None and time.monotonic() < deadline, out.read_text()[-3000:]
             time.sleep(0.3)
         worker = int(re.search(r"kefu worker started next to the web server \(pid (\d+)\)",  # type: ignore[union-attr]
                                out.read_text()).group(1))
+        status, headers, _ = _request(port, "GET", "/healthz", {"X-Request-ID": "alive"})
+        assert status == 200
+        served_by = _served_by(out, "alive")["pid"]
+        if server_kind == "gunicorn":
+            assert headers["server"].startswith("gunicorn")
+            assert served_by != server.pid and set(_children(server.pid)) == {served_by, worker}
+        else:
+            assert headers["server"] == "kefu" and served_by == server.pid  # waitress, in the process itself
         server.send_signal(signal.SIGINT)  # Ctrl-C
         assert server.wait(timeout=60) is not None
     finally:
@@ -272,8 +321,69 @@ def test_serve_with_worker_runs_the_worker_beside_and_ctrl_c_stops_both(tmp_path
             server.kill()
             server.wait()
     assert "stopped" in out.read_text()  # the worker ended its loop cleanly
-    with pytest.raises(ProcessLookupError):
-        os.kill(worker, 0)
+    assert _gone(worker) and _gone(served_by)
+
+
+@pytest.mark.postgres
+def test_one_process_on_gunicorn_answers_health_and_a_signed_in_page(database_factory: Any,
+                                                                     tmp_path: Path) -> None:
+    """``kefu serve --workers 1`` on Linux: one gunicorn worker process, forked from ``kefu serve``."""
+    with _kefu_serve(database_factory, tmp_path, 1) as (port, out, master):
+        status, headers, body = _request(port, "GET", "/healthz", {"X-Request-ID": "alive"})
+        assert status == 200 and json.loads(body)["status"] == "ok"
+        assert headers["server"].startswith("gunicorn")
+        cookie = _sign_in(port)
+        status, _, page = _request(port, "GET", "/inbox", {"Cookie": cookie, "X-Request-ID": "inbox"})
+        assert status == 200 and "王芳" in page
+        assert _served_by(out, "inbox")["user"] == "wang.fang"
+        served_by = {_served_by(out, request_id)["pid"] for request_id in ("alive", "signin", "inbox")}
+        assert served_by == set(_children(master)) and master not in served_by and len(served_by) == 1
+
+
+def test_one_gunicorn_process_serves_100_kept_alive_clients_and_answers_after_150_idle_connections(
+        tmp_path: Path) -> None:
+    """``--workers 1`` on gunicorn (4 threads here): 100 clients at once, each keeping its connection for
+    three requests, are all served; then, with 150 connections open that have sent nothing (a browser's
+    preconnects, a slow client), one more client is answered at once. gunicorn's own ``gthread`` waits
+    up to 5 s in a pool thread for each such connection's first bytes (20 of them delayed a request by
+    25 s on 4 threads; 150 would take minutes): ``webui.serving._thread_worker`` hands them to the
+    poller instead. The lesson of waitress' ``CONNECTION_LIMIT``, for gunicorn."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    if not gunicorn_available():
+        pytest.skip(f"gunicorn runs on Linux only (this is {sys.platform})")
+    port, out = _free_port(), tmp_path / "serve.out"
+    with out.open("w") as stdout:
+        server = subprocess.Popen([sys.executable, str(CHILD), "gthread", str(port), "120"],
+                                  cwd=CHILD.parents[2], stdout=stdout, stderr=subprocess.STDOUT)
+    try:
+        _wait_for(port, server, out, "/pid")
+
+        def client(_: int) -> int:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            try:
+                for _ in range(3):
+                    conn.request("GET", "/pid")
+                    answer = conn.getresponse()
+                    answer.read()
+                    assert answer.status == 200 and conn.sock is not None  # kept alive
+                return answer.status
+            finally:
+                conn.close()
+
+        with ThreadPoolExecutor(100) as pool:
+            assert list(pool.map(client, range(100))) == [200] * 100
+        idle = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(150)]
+        try:
+            time.sleep(0.2)  # all accepted
+            started = time.monotonic()
+            assert _request(port, "GET", "/pid")[0] == 200
+            assert time.monotonic() - started < 4.5  # less than the one 5 s wait gthread has for each
+        finally:
+            for sock in idle:
+                sock.close()
+    finally:
+        _stop(server)
 
 
 def test_one_waitress_process_answers_the_client_after_150_open_connections() -> None:
@@ -315,9 +425,10 @@ def test_one_waitress_process_answers_the_client_after_150_open_connections() ->
             channel.close()
 
 
-@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("workers, gunicorn, expected", [
+    (1, False, "waitress"), (1, True, "gunicorn"), (2, True, "gunicorn")])
 def test_serving_freezes_what_start_up_built_and_collects_garbage_less_often(
-        monkeypatch: pytest.MonkeyPatch, workers: int) -> None:
+        monkeypatch: pytest.MonkeyPatch, workers: int, gunicorn: bool, expected: str) -> None:
     """``serve`` tunes the collector before waitress or gunicorn's master starts (the workers fork from
     it): start-up's objects frozen, the thresholds of ``GC_THRESHOLDS`` instead of Python's 700, 10, 10."""
     import gc
@@ -334,12 +445,12 @@ def test_serving_freezes_what_start_up_built_and_collects_garbage_less_often(
             served.append("gunicorn")
 
     monkeypatch.setattr(serving, "_gunicorn", lambda *_a, **_k: Master())
-    monkeypatch.setattr(serving, "gunicorn_available", lambda: True)
+    monkeypatch.setattr(serving, "gunicorn_available", lambda: gunicorn)
     before = gc.get_threshold()
     gc.unfreeze()
     try:
         serving.serve(Flask(__name__), None, host="127.0.0.1", port=0, threads=2, workers=workers)
-        assert served == ["waitress" if workers == 1 else "gunicorn"]
+        assert served == [expected]
         assert gc.get_threshold() == serving.GC_THRESHOLDS != (700, 10, 10)
         assert gc.get_freeze_count() > 1000
     finally:
