@@ -26,7 +26,9 @@ case.message             as case.read (a customer's reply, a host's answer, a re
 task.claim               case.read, the task unassigned and the actor holds its candidate group; never
                          the case's first receiver where the lane says ``not_first_receiver``
 task.complete            case.read, and the actor is the assignee or (unassigned) holds the group;
-                         as task.claim for ``not_first_receiver`` lanes (no self-approval, R5.2)
+                         as task.claim for ``not_first_receiver`` lanes (no self-approval, R5.2);
+                         claim and complete: never someone the task's row ``excluded`` (they did a step
+                         its user task's ``not_completed_by`` names: two signatures, two people, R6.3)
 task.release             case.read, and the actor claimed the task
 task.transfer            as task.complete
 task.receive             the person a task is transferred to: case.read for them
@@ -230,6 +232,9 @@ class Target:
     # The task's lane says its case's first receiver may not take it (``lanes.<lane>.not_first_receiver``):
     # nobody approves their own request (R5.2).
     excludes_first_receiver: bool = False
+    # Who may not take the task: they completed a step its user task's ``not_completed_by`` names (R6.3 the
+    # countersign of a phone record is never its recorder's); the inbox row's ``excluded``.
+    excluded: frozenset[str] = frozenset()
 
     @classmethod
     def of_case(cls, case: CaseRecord | Any) -> Target:
@@ -244,7 +249,8 @@ class Target:
         return cls("task", row.subsidiary, row.project, first_receiver=first_receiver,
                    assignee=row.assignee, claimed=row.claimed_at is not None,
                    candidate_group=row.candidate_group, role=row.role, unit=row.unit,
-                   excludes_first_receiver=bool(binding.get("not_first_receiver")))
+                   excludes_first_receiver=bool(binding.get("not_first_receiver")),
+                   excluded=frozenset((getattr(row, "excluded", None) or "").split()))
 
 
 def _lane_binding(policy: Any, lane: str | None) -> dict[str, Any]:
@@ -363,6 +369,10 @@ def _task_work(s: Subject, t: Target, policy: Any, *, claim: bool = False) -> De
         return _no(f"{s.login} received this case, and its first receiver may not take this step "
                    "(nobody approves their own request)",
                    "您是本案的首问责任人（申请人），不能办理此环节（不能审批自己的申请）")
+    if s.login in t.excluded:
+        return _no(f"{s.login} did an earlier step of this case that this step must be done apart from "
+                   "(a phone return visit's record is signed by two people, R6.3); someone else must take it",
+                   "您已办理本案的前一环节（如电话回访记录），此环节须由另一人办理（电话回访记录须两人签字）")
     if t.assignee == s.login:
         if claim:
             return _no("the task is already yours", "该任务已在您名下", conflict=True)

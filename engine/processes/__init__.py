@@ -22,6 +22,8 @@ Refusal codes (``DiagramError.code``; each error names file, line where known, a
     diagram.E021  an element kefu cannot run (a task without a type, manual/send task, DMN, complex
                   gateway, non-Python script, thrown message, service task without a kefu action)
     diagram.E022  another engine's extension kefu would ignore (``camunda:assignee``, ``formKey`` …)
+    diagram.E024  a user task's ``not_completed_by`` names no user task of its process, or one that never
+                  comes before it (the steps whose completer may not take this one, R6.3)
     diagram.E030  the forms file is not valid YAML or not shaped ``{start, tasks}``
     diagram.E031  a user task has no forms entry
     diagram.E032  a forms entry names no user task of its diagram

@@ -62,6 +62,33 @@ class UserTaskInfo:
     statistic: str | None = None
     statistic_due_expr: str | None = None
     statistic_done_expr: str | None = None
+    # ``not_completed_by``: user tasks of the same process, before this one, whose completer may not take
+    # this one in the same run of the process (R6.3 a phone record's second signature is a second person)
+    not_completed_by: tuple[str, ...] = ()
+
+
+def _step_names(value: str | None) -> tuple[str, ...]:
+    """The step ids of a ``not_completed_by`` property: separated by commas or spaces."""
+    return tuple(dict.fromkeys(n for n in re.split(r"[\s,，]+", value or "") if n))
+
+
+def _comes_before(spec: Any, earlier: str, later: str) -> bool:
+    """True when the process ``spec`` has a path of sequence flows from step ``earlier`` to step ``later``."""
+    by_id = {getattr(ts, "bpmn_id", None) or ts.name: ts for ts in spec.task_specs.values()}
+    start, goal = by_id.get(earlier), by_id.get(later)
+    if start is None or goal is None:
+        return False
+    seen: set[int] = set()
+    todo = list(start.outputs)
+    while todo:
+        ts = todo.pop()
+        if ts is goal:
+            return True
+        if id(ts) in seen:
+            continue
+        seen.add(id(ts))
+        todo.extend(ts.outputs)
+    return False
 
 
 @dataclass(frozen=True)
@@ -439,8 +466,26 @@ class _Builder:
                     statistic=props.get("statistic"),
                     statistic_due_expr=props.get("statistic_due"),
                     statistic_done_expr=props.get("statistic_done"),
+                    not_completed_by=_step_names(props.get("not_completed_by")),
                 )
+                self.check_not_completed_by(spec, ts, out[task_id], file, line, problems)
         return out
+
+    def check_not_completed_by(self, spec: Any, ts: Any, info: UserTaskInfo, file: str, line: int | None,
+                               problems: list[DiagramError]) -> None:
+        """``not_completed_by`` names user tasks of the same process that can come before this one."""
+        own = {getattr(t, "bpmn_id", None) or t.name for t in spec.task_specs.values()
+               if isinstance(t, UserTask)}
+        for name in info.not_completed_by:
+            if name not in own:
+                why = (f"names {name!r}, which is no user task of process {spec.name!r}; name an earlier "
+                       f"user task of it ({', '.join(sorted(own - {info.name})) or 'none'})")
+            elif not _comes_before(spec, name, info.name):
+                why = f"names {name!r}, which never comes before {info.name!r} in process {spec.name!r}"
+            else:
+                continue
+            problems.append(DiagramError(f"not_completed_by {why}", path=self.path(file), line=line,
+                                         element_id=info.name, code="diagram.E024"))
 
     def forms_files(self, bpmn_files: set[str]) -> dict[str, FormsFile]:
         out = {}

@@ -15,13 +15,15 @@ A lane may name ``escalate_to: [{role, scope}, …]``, the levels above it (R5.2
 may take the step at the lane's own role and scope (nobody active holds it, or its only holder is the
 case's first receiver on a ``not_first_receiver`` lane), the step goes to the first level where someone
 may (``lane_escalation``). The lane stays the task's lane: whoever it reaches, the first receiver of a
-``not_first_receiver`` lane never takes it.
+``not_first_receiver`` lane never takes it. A user task's ``not_completed_by`` (a diagram property naming
+earlier steps) bars whoever completed them in the same way, for that task only (R6.3: the countersign
+of a phone record is a second person's); the transition writes them on the inbox row (``excluded``).
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -169,29 +171,36 @@ def lane_escalation(
     units: Callable[[], Mapping[str, UnitRecord]],
     holders: Holders,
     find_department: Callable[[str, Sequence[str]], str | None] | None = None,
+    *,
+    excluded: Collection[str] = (),
 ) -> dict[str, Any] | None:
     """Where a step of the lane ``binding`` goes when nobody may take it at ``role@unit`` (its own
     resolution): the first level of ``binding.escalate_to`` where someone may, as ``{role, unit, from,
     passed, why}`` (``passed``: the groups skipped, nearest first; ``why``: ``requester`` when the lane's
-    only holder is the case's first receiver and the lane says ``not_first_receiver``, else ``nobody``).
+    only holder is the case's first receiver and the lane says ``not_first_receiver``, ``excluded`` when
+    its holders are all ``excluded`` (they did a step this one must be done apart from, its user task's
+    ``not_completed_by``, R6.3), else ``nobody``).
     None when the lane names no levels, someone may take it where it is, or no level has anyone (the
     step then stays at the lane's own group, flagged 无人可办). ``holders(groups)`` gives
     ``role@unit`` → [(login, name)] of the active staff holding it (``group_holders_in``)."""
     levels = [level for level in binding.get("escalate_to") or [] if isinstance(level, Mapping)]
     if not levels or not role or not unit:
         return None
-    excluded = case.get("first_receiver") if binding.get("not_first_receiver") else None
+    requester = case.get("first_receiver") if binding.get("not_first_receiver") else None
+    barred = {*excluded, *([requester] if requester else [])}
     own = f"{role}@{unit}"
     resolved = [resolve_lane(level, case, units, find_department)[:2] for level in levels]
     groups = [own] + [f"{r}@{u}" for r, u in resolved if r and u]
     held = holders(groups)
 
     def takers(group: str) -> list[str]:
-        return [login for login, _name in held.get(group, []) if login != excluded]
+        return [login for login, _name in held.get(group, []) if login not in barred]
 
     if takers(own):
         return None
-    why = "requester" if excluded is not None and held.get(own) else "nobody"
+    holding = {login for login, _name in held.get(own, [])}
+    why = "requester" if requester is not None and requester in holding else \
+        "excluded" if holding & set(excluded) else "nobody"
     passed = [own]
     for level_role, level_unit in resolved:
         group = f"{level_role}@{level_unit}"

@@ -9,7 +9,8 @@ before and after (``from``, ``assignee``, ``candidate_group``), why (``reason``:
 "Back to the queue" clears the assignee: the task waits in its candidate group (``role@unit``)
 for anyone holding that role to claim it. A task without a candidate group cannot go back to a
 queue and must be given to a person. A person receiving a task must be active and may read its
-case (``task.receive``): tasks never cross to another subsidiary.
+case (``task.receive``): tasks never cross to another subsidiary. A task whose row bars the receiver
+(``excluded``: they did a step its ``not_completed_by`` names, R6.3) goes back to its queue instead.
 """
 
 from __future__ import annotations
@@ -72,7 +73,17 @@ def hand_over(tx: Tx, rows: Iterable[TaskRecord], *, to: StaffRecord | None, uni
                     "its task",
                     {"handover": f"{to.login} is outside this subsidiary"},
                     zh=f"{to.name} 不属于案件 {row.number} 所在公司，不能接手其任务")
-            values = {"assignee": to.login, "claimed_at": at}
+            barred = to.login in (current.excluded or "").split()
+            if barred and current.candidate_group is None:
+                raise FormError(
+                    f"{to.login} did an earlier step of case {row.number} that its task {row.title!r} must "
+                    "be done apart from (R6.3 two signatures, two people); give it to someone else",
+                    {"handover": f"{to.login} may not take {row.title}"},
+                    zh=f"{to.name} 已办理案件 {row.number} 的前一环节，“{row.title}”须由另一人办理，"
+                       "请另选接手人")
+            # a task they may not take (R6.3) goes back to its queue instead
+            values = {"assignee": None, "claimed_at": None} if barred else {"assignee": to.login,
+                                                                          "claimed_at": at}
         data = {"to": values["assignee"] or "queue", "from": current.assignee, "assignee": values["assignee"],
                 "candidate_group": current.candidate_group, "reason": reason, "title": current.title,
                 **(extra or {})}

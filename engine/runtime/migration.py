@@ -174,7 +174,7 @@ class MigrationMixin:
             tx.update_task(row.task_id, title=row.title, lane=row.lane, role=row.role, unit=row.unit,
                            candidate_group=row.candidate_group, assignee=row.assignee,
                            default_assignee=row.default_assignee, claimed_at=row.claimed_at,
-                           due_at=row.due_at)
+                           due_at=row.due_at, excluded=row.excluded)
         notes = _notes(before_rows, refreshed, t.new_rows, t, before_timers)
         return {"movable": True, "reasons": [], "reasons_zh": [], "notes": [en for en, _ in notes],
                 "notes_zh": [zh for _, zh in notes]}
@@ -182,7 +182,8 @@ class MigrationMixin:
 
 def _refresh_rows(t: Transition, old_definition: ProcessDefinition) -> list[Any]:
     """The open rows of tasks the new version keeps waiting at, recomputed from its diagram: lane,
-    queue, title, due. A claim stays where the queue is the same; ``task.opened`` is audited again
+    queue, title, due, who may not take it (``not_completed_by``). A claim stays where the queue is the same
+(and its holder is not barred now); ``task.opened`` is audited again
     only where the queue, the assignee or the due time changed (the worker reads those).
 
     A step that stays open keeps its due time when its ``due`` rule is the same in both versions (the
@@ -198,10 +199,12 @@ def _refresh_rows(t: Transition, old_definition: ProcessDefinition) -> list[Any]
         mark = len(t.events)
         fresh = t._new_row(task_id, task, started=old.created_at,
                            due_at=_moved_due(task, old, old_definition, t.definition))
-        if (fresh.candidate_group, fresh.due_at, fresh.assignee) == (old.candidate_group, old.due_at,
-                                                                     old.default_assignee):
+        if (fresh.candidate_group, fresh.due_at, fresh.assignee, fresh.excluded) == (
+                old.candidate_group, old.due_at, old.default_assignee, old.excluded):
             del t.events[mark:]
-        if old.claimed_at is not None and fresh.candidate_group == old.candidate_group:
+        barred = (fresh.excluded or "").split()  # a claim by someone the new version bars is not kept (R6.3)
+        if old.claimed_at is not None and fresh.candidate_group == old.candidate_group \
+                and old.assignee not in barred:
             fresh = replace(fresh, assignee=old.assignee, claimed_at=old.claimed_at)
         out.append(fresh)
     return out

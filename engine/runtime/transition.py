@@ -452,6 +452,24 @@ class Transition:
             found = resolve_lane(binding, {**where, "project": None}, self.units, self.department_unit)
         return found
 
+    def completers(self, task: Any, steps: Sequence[str]) -> frozenset[str]:
+        """Who completed the user tasks ``steps`` in the run of the process ``task`` belongs to (a call
+        activity's run is its own: a complaint's second return visit does not look at its first), from
+        the ``task.completed`` audit events of those tasks: this transition's, then the stored ones. The
+        workflow says which tasks completed (it survives the cache and a migration, which keeps task ids);
+        the audit says by whom (a later version of the diagram does not change it)."""
+        names = set(steps)
+        done = {str(t.id) for t in task.workflow.tasks.values()
+                if t.state == TaskState.COMPLETED and isinstance(t.task_spec, UserTask)
+                and task_spec_id(t) in names}
+        if not done:
+            return frozenset()
+        found = {str(e["task_id"]): str(e["actor"]) for e in self.events
+                 if e.get("action") == "task.completed" and e.get("task_id") in done}
+        if done - found.keys():
+            found.update(self.tx.task_completers(done - found.keys()))
+        return frozenset(login for login in found.values() if login != "system")
+
     def department_unit(self, department: str, parents: Sequence[str]) -> str | None:
         """``Tx.department_unit``, asked once per transition for each department and parents: a step
         opening several tasks (a dispatch's lead and cooperating departments, each lane resolved again
@@ -572,20 +590,26 @@ class Transition:
                 due_at = None
                 if info is not None and info.due_expr and not absent_name(info.due_expr, task.data):
                     due_at = to_utc(evaluate_expression(timed, task, info.due_expr), self.zone)
+        # R6.3 whoever completed the steps the task's ``not_completed_by`` names may not take it
+        steps_apart = info.not_completed_by if info is not None else ()
+        excluded = self.completers(task, steps_apart) if steps_apart else frozenset()
+        if assignee in excluded:
+            assignee = None
         escalated = None
         if assignee is None and binding.get("escalate_to"):  # R5.2 主管以上: nobody may take it where it is
             from engine.store.web_queries import group_holders_in
 
             escalated = lane_escalation(binding, role, unit, self.case, self.units,
                                         lambda groups: group_holders_in(self.tx.session, groups),
-                                        self.department_unit)
+                                        self.department_unit, excluded=excluded)
             if escalated is not None:
                 role, unit = escalated["role"], escalated["unit"]
         title = info.title if info is not None else (task.task_spec.bpmn_name or task.task_spec.name)
         case = self.case
         group = f"{role}@{unit}" if role and unit else None
         default, claimed_at = assignee, None
-        sticky = assignee is None and group is not None and bool(binding.get("sticky")) and self.holds(group)
+        sticky = (assignee is None and group is not None and bool(binding.get("sticky"))
+                  and self.holds(group) and self.actor not in excluded)
         if sticky:  # the person who just did a step of the case goes on with it; the queue stays for others
             assignee, claimed_at = self.actor, self.now
         row = TaskRecord(
@@ -597,6 +621,7 @@ class Transition:
             customer_phone=case.get("customer_phone"), subsidiary=case.get("subsidiary"),
             project=case.get("project"), status=case.get("status"),
             provisional_year=min(provisional) if (provisional := self.provisional_years(due_at)) else None,
+            excluded=" ".join(sorted(excluded)) or None,
         )
         opened = {"task": row.task_spec, "title": title, "candidate_group": row.candidate_group,
                   "assignee": assignee, "due_at": self.local(due_at)}
@@ -607,6 +632,8 @@ class Transition:
                                    "why": escalated["why"]}
         if sticky:
             opened["sticky"] = True
+        if excluded:  # who may not take it: they did a step it must be done apart from (R6.3)
+            opened["excluded"] = sorted(excluded)
         if provisional:
             opened["provisional"] = provisional
         if info is not None and info.statistic:  # the deadline kind it counts for (R7.1)

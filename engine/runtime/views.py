@@ -37,6 +37,7 @@ class InboxItem:
     project: str | None = None
     status: str | None = None
     provisional_year: int | None = None  # the due time rests on this provisional calendar year
+    excluded: str | None = None  # logins who may not take it (``not_completed_by``, R6.3), space-separated
 
     def is_overdue(self, now: datetime) -> bool:
         """True when the task has a due time and ``now`` is past it."""
@@ -52,6 +53,7 @@ class InboxItem:
             due_at=row.due_at, created_at=row.created_at, category=row.category, room=row.room,
             customer_name=row.customer_name, customer_phone=row.customer_phone, subsidiary=row.subsidiary,
             project=row.project, status=row.status, provisional_year=row.provisional_year,
+            excluded=row.excluded,
         )
 
 

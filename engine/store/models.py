@@ -223,6 +223,9 @@ class InboxTask(Base):
     status: Mapped[str | None] = mapped_column(String(40))
     # The first provisional calendar year ``due_at`` rests on (migration 0009): shown as 暂定日历.
     provisional_year: Mapped[int | None] = mapped_column(Integer)
+    # Who may not take the step (migration 0028): the staff who completed the earlier steps its user task's
+    # ``not_completed_by`` names in the same run of its process (R6.3), logins separated by spaces.
+    excluded: Mapped[str | None] = mapped_column(String(400))
 
 
 class Attachment(Base):

@@ -101,6 +101,7 @@ class TaskRecord:
     project: str | None = None
     status: str | None = None
     provisional_year: int | None = None
+    excluded: str | None = None  # logins who may not take it (``not_completed_by``), separated by spaces
 
 
 @dataclass(frozen=True)

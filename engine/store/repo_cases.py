@@ -431,6 +431,16 @@ class CaseTx:
         """A case's audit events in order."""
         return self.chain_events(case_chain(case_id))
 
+    def task_completers(self, task_ids: Iterable[str]) -> dict[str, str]:
+        """Who completed each of the tasks ``task_ids`` (their ``task.completed`` audit events): task id →
+        login; a task nobody completed is absent."""
+        ids = sorted(set(task_ids))
+        if not ids:
+            return {}
+        stmt = (select(EVENTS.c.task_id, EVENTS.c.actor)
+                .where(EVENTS.c.task_id.in_(ids), EVENTS.c.action == "task.completed").order_by(EVENTS.c.id))
+        return {str(task_id): str(actor) for task_id, actor in self.conn.execute(stmt)}
+
     def task_events(self, task_id: str) -> list[AuditRecord]:
         """Audit events about one task, oldest first."""
         stmt = select(EVENTS).where(EVENTS.c.task_id == task_id).order_by(EVENTS.c.id)

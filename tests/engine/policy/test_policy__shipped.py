@@ -67,6 +67,7 @@ LANES = {
     "difficult_issue_visitor": ("cs_supervisor", "project"),  # R6.2 主管以上
     "archive_approver": ("cs_supervisor", "project"),  # R5.2
     "archive_relay": ("cs_specialist", "project"),
+    "phone_record_countersigner": ("cs_supervisor", "project"),  # R6.3 never the one who recorded the visit
 }
 
 
@@ -144,7 +145,9 @@ def test_lanes_bind_diagram_lanes_to_roles_and_scopes(policy_set: PolicySet) -> 
              for role in ("cs_manager", "cs_centre_deputy_gm", "cs_centre_gm")]
     escalating = {name: lane["escalate_to"] for name, lane in group.get("lanes").items()
                   if "escalate_to" in lane}
-    assert escalating == {"archive_approver": above, "difficult_issue_visitor": above}
+    # R6.3 the countersign of a phone record: the level above when its only holder recorded it
+    assert escalating == {"archive_approver": above, "difficult_issue_visitor": above,
+                          "phone_record_countersigner": above, "cs_manager": above[1:]}
 
 
 def test_categories_cover_both_classification_schemes(policy_set: PolicySet) -> None:

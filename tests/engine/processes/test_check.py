@@ -193,3 +193,38 @@ def test_the_cli_lists_the_actions(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["process", "actions", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert [a["name"] for a in listed] == default_actions().names()
+
+
+def test_not_completed_by_must_name_an_earlier_user_task_of_the_process(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """R6.3 ``not_completed_by`` names the steps whose completer may not take this one: a step that does
+    not exist (a typo, a script task, a user task of another process) or never comes before it (the
+    countersign named on the record it follows) is refused by ``kefu process check``, with the line."""
+    for source in (ROOT / "processes").iterdir():  # its callers too: they set what it reads
+        (tmp_path / source.name).write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    path = tmp_path / "return_visit.bpmn"
+    text = path.read_text(encoding="utf-8")
+    both = 'value="record_return_visit supervisor_record_return_visit"'
+    assert text.count(f'name="not_completed_by" {both}') == 2
+    text = text.replace('value="record_return_visit supervisor_record_return_visit"',
+                        'value="record_return_vist, rv_prepare"', 1)
+    text = text.replace('value="record_return_visit supervisor_record_return_visit"',
+                        'value="check_closure"', 1)
+    record = ('<bpmn:userTask id="record_return_visit" name="回访记录与满意度 record the visit, '
+              'satisfaction">\n      <bpmn:extensionElements><spiffworkflow:properties>\n')
+    assert record in text
+    text = text.replace(record, record + '        <spiffworkflow:property name="not_completed_by" '
+                                         'value="countersign_phone_record" />\n')
+    path.write_text(text, encoding="utf-8")
+    rc = main(["process", "check", str(path)])
+    out, err = capsys.readouterr()
+    assert rc == 1
+    found = [line.split(f"{path}:", 1)[1] for line in out.splitlines()]
+    assert [line.split(" diagram.E024 ")[0].split(": ", 1)[1] for line in found] == [
+        "[record_return_visit]", "[countersign_phone_record]", "[countersign_phone_record]",
+        "[manager_countersign_phone_record]"]
+    assert "names 'countersign_phone_record', which never comes before 'record_return_visit'" in found[0]
+    assert "names 'record_return_vist', which is no user task of process 'return_visit'" in found[1]
+    assert "names 'rv_prepare', which is no user task" in found[2]
+    assert "names 'check_closure', which is no user task of process 'return_visit'" in found[3]
+    assert err == "error: 4 problem(s) in 1 file(s)\n"
