@@ -137,7 +137,8 @@ class TaskView:
     # holds it now ({role: {zh, en}, unit, holders: [names], assignee: bool}).
     needs: dict[str, Any] | None = None
     # R5.2 主管以上: the step went up from its lane's own role (``lanes.<lane>.escalate_to``): the levels
-    # passed ([{zh, en}], nearest first) and why (``requester``: its only holder asked; ``nobody``).
+    # passed ([{zh, en}], nearest first) and why (``requester``: its only holder asked; ``excluded``: its
+    # only holders did a step it must be done apart from, R6.3; ``nobody``).
     escalated: dict[str, Any] | None = None
 
 

@@ -380,19 +380,21 @@ class Services:
         names = self.staff_names([t.assignee for t in result.rows if t.assignee])
         # a queue nobody holds (a department without a head, R2.4): flagged 无人可办 for whoever sees it;
         # on a lane its case's first receiver may not take (``not_first_receiver``, R5.2) she is no holder
-        # of it, here as in the permission check: no claim button for her, 无人可办 when she is the only one
+        # of it, here as in the permission check: no claim button for her, 无人可办 when she is the only one;
+        # so for whoever the row excludes (they did a step its ``not_completed_by`` names, R6.3)
         mine = actor.scope.groups
         excluding = {t.task_id for t in result.rows if t.assignee is None and t.lane
                      and _excludes_first_receiver(self.policy(t.project or t.subsidiary), t.lane)}
         receivers = wq.first_receivers(self.store, [t.case_id for t in result.rows if t.task_id in excluding])
         queues = sorted({str(t.candidate_group) for t in result.rows
                          if t.assignee is None and t.candidate_group
-                         and (t.candidate_group not in mine or t.task_id in excluding)})
+                         and (t.candidate_group not in mine or t.task_id in excluding or t.excluded)})
         held = self.group_holders(queues) if queues else {}
         rows = []
         for t in result.rows:
-            barred = receivers.get(t.case_id) if t.task_id in excluding else None
-            takers = [login for login, _name in held.get(str(t.candidate_group), []) if login != barred]
+            barred = {*(t.excluded or "").split(),
+                      *([receivers.get(t.case_id)] if t.task_id in excluding else [])}
+            takers = [login for login, _name in held.get(str(t.candidate_group), []) if login not in barred]
             left, working = self.time_left(t.due_at, t.subsidiary)
             rows.append(
                 InboxRow(
@@ -411,7 +413,7 @@ class Services:
                     working_time=working,
                     status=t.status or "",
                     can_claim=t.assignee is None and t.candidate_group in actor.scope.groups
-                    and actor.login != barred,
+                    and actor.login not in barred,
                     can_release=t.assignee == actor.login,
                     provisional_year=t.provisional_year,
                     spec=t.task_spec,
@@ -459,8 +461,9 @@ class Services:
             # who may hold it: the staff of its unit and of the unit's departments, and everyone
             # holding a role named with its unit (``role@unit``), not every staff member
             places = {unit} | {c for c, u in units.items() if u.parent == unit and u.kind == "department"}
+            barred = {actor.login, *(row.excluded or "").split()}  # R6.3 not who did a step it checks
             people = [s for s in WorkerRepo(tx).active_staff(homes=sorted(places), named=True)
-                      if s.login != actor.login]
+                      if s.login not in barred]
         out = []
         for person in people:
             home = units.get(person.unit)
@@ -511,6 +514,13 @@ class Services:
             raise form_error(
                 f"{to!r} is neither a staff member nor a department code",
                 {"to": (f"no staff member or department {to!r}", f"没有名为“{to}”的员工或部门")},
+            )
+        if target is not None and target.login in (row.excluded or "").split():
+            raise form_error(
+                f"{target.login} did an earlier step of this case that this step must be done apart from "
+                "(R6.3 two signatures, two people); hand it to someone else",
+                {"to": (f"{target.name} may not take this step: they did an earlier step it checks",
+                        f"{target.name} 已办理本案的前一环节（如电话回访记录），此环节须由另一人办理")},
             )
         if not can(receiver, "task.receive", Target.of_case(case)):
             raise form_error(

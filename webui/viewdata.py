@@ -195,7 +195,8 @@ def _needs(task: Any, target: Target, holders: Mapping[str, list[tuple[str, str]
     """Who may take a task the reader cannot: the role by name, the unit, the people holding it now; a
     task nobody may take (no holder, no assignee) is ``nobody`` with the org admins who could fix it."""
     people = [(login, name) for login, name in holders.get(task.candidate_group or "", [])
-              if not (target.excludes_first_receiver and login == target.first_receiver)]
+              if not (target.excludes_first_receiver and login == target.first_receiver)
+              and login not in target.excluded]
     role = roles.get(task.role or "", {})
     name = str(role.get("name") or task.role or "")
     unit = units.get(task.unit or "")
