@@ -12,6 +12,7 @@ one process runs on gunicorn too, and what its timeout means: docs/scaling.md it
 from __future__ import annotations
 
 import gc
+import signal
 import sys
 from typing import Any
 
@@ -80,14 +81,25 @@ def serve(app: Any, services: Any, *, host: str, port: int, threads: int, worker
     if workers == 1 and not gunicorn_available():
         import waitress
 
-        # waitress: a production WSGI server (pure Python, threads); put TLS in a reverse proxy in front.
-        waitress.serve(app, host=host, port=port, **waitress_options(threads))
+        # SIGTERM ends waitress' loop as Ctrl-C does, so `kefu serve --with-worker` stops its worker too
+        # (by default SIGTERM ended the process at once and left the worker running; gunicorn's master
+        # handles SIGTERM itself)
+        before = signal.signal(signal.SIGTERM, _exit)
+        try:
+            # waitress: a production WSGI server (pure Python, threads); put TLS in a reverse proxy in front.
+            waitress.serve(app, host=host, port=port, **waitress_options(threads))
+        finally:
+            signal.signal(signal.SIGTERM, before)
         return
     if not gunicorn_available():
         raise click.UsageError(
             f"--workers {workers} needs gunicorn, which runs on Linux only (this is {sys.platform}); "
             "use --workers 1 here, or run several `kefu serve --port …` behind a reverse proxy")
     _gunicorn(app, services, host=host, port=port, threads=threads, workers=workers, timeout=timeout).run()
+
+
+def _exit(_signum: int, _frame: Any) -> None:
+    raise SystemExit(0)  # waitress' loop ends on it as on KeyboardInterrupt
 
 
 def _thread_worker() -> type:

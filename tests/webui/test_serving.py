@@ -281,13 +281,16 @@ def _gone(pid: int) -> bool:
         return True
 
 
-@pytest.mark.parametrize("server_kind", ["gunicorn", "waitress"])
-def test_serve_with_worker_runs_the_worker_beside_and_ctrl_c_stops_both(tmp_path: Path,
-                                                                        server_kind: str) -> None:
+@pytest.mark.parametrize("server_kind, stop", [
+    ("gunicorn", signal.SIGINT), ("waitress", signal.SIGINT), ("gunicorn", signal.SIGTERM),
+    ("waitress", signal.SIGTERM)])
+def test_serve_with_worker_runs_the_worker_beside_and_ctrl_c_stops_both(tmp_path: Path, server_kind: str,
+                                                                        stop: signal.Signals) -> None:
     """``kefu serve --workers 1 --with-worker`` (what ``make run`` starts): on gunicorn where it runs, on
     waitress where it cannot (``gunicorn_available`` answering False, as on Windows or macOS). The kefu
     worker starts beside the web server, a request is served (by gunicorn's forked worker process, or
-    by waitress in the process itself), and Ctrl-C stops everything: no process is left behind."""
+    by waitress in the process itself), and Ctrl-C or SIGTERM stops everything: no process is left
+    behind (SIGTERM used to end waitress' process at once and leave the worker running)."""
     if server_kind == "gunicorn" and not gunicorn_available():
         pytest.skip(f"gunicorn runs on Linux only (this is {sys.platform})")
     env = {k: v for k, v in os.environ.items() if not k.startswith("KEFU_")}
@@ -298,6 +301,7 @@ def test_serve_with_worker_runs_the_worker_beside_and_ctrl_c_stops_both(tmp_path
         sys.executable, str(CHILD), "no-gunicorn", *args]
     with out.open("w") as stdout:
         server = subprocess.Popen(argv, env=env, stdout=stdout, stderr=subprocess.STDOUT)
+    worker = 0
     try:
         _wait_for(port, server, out)
         deadline = time.monotonic() + 120
@@ -314,14 +318,18 @@ def test_serve_with_worker_runs_the_worker_beside_and_ctrl_c_stops_both(tmp_path
             assert served_by != server.pid and set(_children(server.pid)) == {served_by, worker}
         else:
             assert headers["server"] == "kefu" and served_by == server.pid  # waitress, in the process itself
-        server.send_signal(signal.SIGINT)  # Ctrl-C
-        assert server.wait(timeout=60) is not None
+        server.send_signal(stop)  # Ctrl-C, or a service manager's stop
+        assert server.wait(timeout=60) == 0
+        time.sleep(0.5)
+        outlived = not _gone(worker)
     finally:
         if server.poll() is None:
             server.kill()
             server.wait()
-    assert "stopped" in out.read_text()  # the worker ended its loop cleanly
-    assert _gone(worker) and _gone(served_by)
+        if worker and not _gone(worker):
+            os.kill(worker, signal.SIGKILL)  # not left running by a failed test
+    assert not outlived, f"the worker (pid {worker}) outlived kefu serve"
+    assert "stopped" in out.read_text() and _gone(served_by)  # the worker ended its loop cleanly
 
 
 @pytest.mark.postgres
