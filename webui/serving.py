@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 import signal
 import sys
+import threading
 from typing import Any
 
 import click
@@ -84,12 +85,14 @@ def serve(app: Any, services: Any, *, host: str, port: int, threads: int, worker
         # SIGTERM ends waitress' loop as Ctrl-C does, so `kefu serve --with-worker` stops its worker too
         # (by default SIGTERM ended the process at once and left the worker running; gunicorn's master
         # handles SIGTERM itself)
-        before = signal.signal(signal.SIGTERM, _exit)
+        main = threading.current_thread() is threading.main_thread()  # where a handler can be set
+        before = signal.signal(signal.SIGTERM, _exit) if main else None
         try:
             # waitress: a production WSGI server (pure Python, threads); put TLS in a reverse proxy in front.
             waitress.serve(app, host=host, port=port, **waitress_options(threads))
         finally:
-            signal.signal(signal.SIGTERM, before)
+            if main:
+                signal.signal(signal.SIGTERM, before)
         return
     if not gunicorn_available():
         raise click.UsageError(

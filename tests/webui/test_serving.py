@@ -464,3 +464,34 @@ def test_serving_freezes_what_start_up_built_and_collects_garbage_less_often(
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)
+
+
+def test_waitress_stops_on_sigterm_while_it_serves_and_the_handler_is_put_back(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where gunicorn cannot run, ``serve`` turns SIGTERM into waitress' own stop (``SystemExit``, which
+    its loop ends on) while waitress serves, and puts the handler it found back after; from a thread
+    other than the main one, where no handler can be set, it serves all the same."""
+    import gc
+    import threading
+
+    import waitress
+
+    from webui import serving
+
+    seen: list[Any] = []
+    monkeypatch.setattr(waitress, "serve", lambda *_a, **_k: seen.append(signal.getsignal(signal.SIGTERM)))
+    monkeypatch.setattr(serving, "gunicorn_available", lambda: False)
+    before, threshold = signal.getsignal(signal.SIGTERM), gc.get_threshold()
+    try:
+        serving.serve(Flask(__name__), None, host="127.0.0.1", port=0, threads=2, workers=1)
+        assert seen[0] is not before and signal.getsignal(signal.SIGTERM) is before
+        with pytest.raises(SystemExit):
+            seen[0](signal.SIGTERM, None)
+        aside = threading.Thread(target=serving.serve, args=(Flask(__name__), None),
+                                 kwargs={"host": "127.0.0.1", "port": 0, "threads": 2, "workers": 1})
+        aside.start()
+        aside.join(10)
+        assert len(seen) == 2 and seen[1] is before
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
