@@ -15,6 +15,7 @@ import gc
 import signal
 import sys
 import threading
+import time
 from typing import Any
 
 import click
@@ -105,6 +106,14 @@ def _exit(_signum: int, _frame: Any) -> None:
     raise SystemExit(0)  # waitress' loop ends on it as on KeyboardInterrupt
 
 
+# A process that holds more connections waits a little before it accepts the next one, so the process
+# with fewer wins the race for it (every process of ``--workers N`` polls the one listening socket, and a
+# kept-alive connection stays with the process that accepted it): 0.2 ms per connection held, at most
+# 5 ms (docs/scaling.md item 59).
+ACCEPT_DELAY_PER_CONNECTION = 0.0002
+ACCEPT_DELAY_MAX = 0.005
+
+
 def _thread_worker() -> type:
     """gunicorn's ``gthread`` worker, except that a new connection which has sent nothing yet goes back
     to the main thread's poller at once instead of holding a pool thread while it waits.
@@ -118,6 +127,11 @@ def _thread_worker() -> type:
     from gunicorn.workers import gthread
 
     class KefuThreadWorker(gthread.ThreadWorker):
+        def accept(self, listener: Any) -> None:
+            if self.cfg.workers > 1 and self.nr_conns:
+                time.sleep(min(self.nr_conns * ACCEPT_DELAY_PER_CONNECTION, ACCEPT_DELAY_MAX))
+            super().accept(listener)
+
         def handle(self, conn: Any) -> Any:
             if not conn.initialized and not conn.data_ready and not conn.wait_for_data(0):
                 return gthread._DEFER

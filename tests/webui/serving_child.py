@@ -1,12 +1,12 @@
 """A server process for tests/webui/test_serving.py, served through ``webui/serving.py``.
 
-``python serving_child.py gthread|sync PORT TIMEOUT`` serves a test-only WSGI app on gunicorn with one
-worker process and a gunicorn ``timeout`` of TIMEOUT seconds: ``gthread`` through ``serve`` as
-``kefu serve --workers 1`` runs it, ``sync`` (gunicorn's other worker, never kefu's) as the control
-that shows what a timeout does to a long request there. The app answers ``/pid``, ``/sleep?s=N``
-(waits N seconds, as a request waiting on the database) and ``/busy?s=N`` (N seconds of Python work,
-as an export building its workbook), each with the serving process's pid on the first line and, for
-the long ones, ``BODY`` bytes after it.
+``python serving_child.py gthread|sync PORT TIMEOUT [WORKERS]`` serves a test-only WSGI app on gunicorn
+with one worker process (``gthread``: WORKERS, default 1) and a gunicorn ``timeout`` of TIMEOUT seconds:
+``gthread`` through ``serve`` as ``kefu serve --workers N`` runs it, ``sync`` (gunicorn's other worker,
+never kefu's) as the control that shows what a timeout does to a long request there. The app answers
+``/pid``, ``/sleep?s=N`` (waits N seconds, as a request waiting on the database) and ``/busy?s=N`` (N
+seconds of Python work, as an export building its workbook), each with the serving process's pid on the
+first line and, for the long ones, ``BODY`` bytes after it.
 
 ``python serving_child.py no-gunicorn ARGS…`` runs ``kefu ARGS…`` as where gunicorn cannot run
 (``gunicorn_available`` answers False).
@@ -51,9 +51,10 @@ def main(argv: list[str]) -> None:
         serving.gunicorn_available = lambda: False  # as on Windows or macOS
         sys.exit(kefu(argv[1:]))
     kind, port, timeout = argv[0], int(argv[1]), int(argv[2])
+    workers = int(argv[3]) if len(argv) > 3 else 1
     services = SimpleNamespace(store=SimpleNamespace(engine=SimpleNamespace(dispose=lambda close=True: None)))
     if kind == "gthread":
-        serving.serve(app, services, host="127.0.0.1", port=port, threads=4, workers=1, timeout=timeout)
+        serving.serve(app, services, host="127.0.0.1", port=port, threads=4, workers=workers, timeout=timeout)
         return
     # gunicorn turns "sync" with several threads into gthread: one thread
     server = serving._gunicorn(app, services, host="127.0.0.1", port=port, threads=1, workers=1,
