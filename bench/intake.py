@@ -13,7 +13,7 @@ the specs left out by kefu's own converters (``lean-kefu``: ``dump_workflow``/``
 write the same text with less CPU since docs/scaling.md items 39 and 44). ``lean`` is SpiffWorkflow
 alone, so the difference to kefu is what kefu adds (database, inbox rows, audit chain, numbering,
 access checks) less what kefu's converters save; ``lean-kefu`` is stricter still (kefu's own
-converters' saving counted in the baseline too), printed beside it. Until 2026-12-05 ``lean`` used
+converters' saving counted in the baseline too), printed beside it. Until 2026-12-04 23:00 UTC ``lean`` used
 kefu's converters, so it moved with items 39 and 44 (docs/scaling.md item 58).
 
 The measurements are interleaved: batches of B cases of each kind take turns until each has run N
