@@ -34,7 +34,10 @@ SINGLE = ROOT / "tests" / "data" / "complaint_single"
 CHANGED_SINCE = {"temporary_expert_answer": ("temporary_adviser",
                                              'deadline("complaint.deadlines.expert_answer", now())'),
                  "contact_customer": ("first_receiver", "return_visit_due"),
-                 "record_return_visit": ("first_receiver", "return_visit_due")}
+                 "record_return_visit": ("first_receiver", "return_visit_due"),
+                 # R6.3 the supervisor's countersign has a lane of its own, which escalates past the
+                 # recorder (the diagram's not_completed_by); the single diagram's was cs_supervisor
+                 "countersign_phone_record": ("phone_record_countersigner", None)}
 FORMS_CHANGED = {"visit_customer", "check_closure", "assign_temporary_adviser"}
 ADDED_SINCE = {"confirm_cooperation"}  # issue 19 R2.4: each cooperating department confirms its part
 CHECKED_NO_VISIT = ("check_closure", {"check_result": "accept", "return_visit_needed": False})
