@@ -104,7 +104,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.errors import ConflictError, PermissionDenied
-from engine.store.records import CaseRecord, StaffRecord, TaskRecord, UnitRecord
+from engine.store.records import CaseRecord, StaffRecord, TaskRecord, UnitRecord, barred_logins
 
 __all__ = [
     "ACTIONS",
@@ -250,7 +250,7 @@ class Target:
                    assignee=row.assignee, claimed=row.claimed_at is not None,
                    candidate_group=row.candidate_group, role=row.role, unit=row.unit,
                    excludes_first_receiver=bool(binding.get("not_first_receiver")),
-                   excluded=frozenset((getattr(row, "excluded", None) or "").split()))
+                   excluded=barred_logins(getattr(row, "excluded", None)))
 
 
 def _lane_binding(policy: Any, lane: str | None) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from typing import Any
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from engine import process_drafts
-from engine.clock import Clock, SystemClock
+from engine.clock import Clock, SystemClock, local_minutes
 from engine.credentials import Credentials, SessionLimits, TokenCheck
 from engine.errors import FieldConflict, FormError, KefuError, NotFoundError
 from engine.org_admin import OrgAdmin
@@ -31,6 +31,7 @@ from engine.settings import Settings
 from engine.spreadsheet import safe_row
 from engine.store import web_queries as wq
 from engine.store.authenticated import authenticated, one_request
+from engine.store.records import barred_logins
 from engine.store.web_queries import InboxFilter, InboxScope
 from webui.forms import form_error
 from webui.models import (
@@ -392,7 +393,7 @@ class Services:
         held = self.group_holders(queues) if queues else {}
         rows = []
         for t in result.rows:
-            barred = {*(t.excluded or "").split(),
+            barred = {*barred_logins(t.excluded),
                       *([receivers.get(t.case_id)] if t.task_id in excluding else [])}
             takers = [login for login, _name in held.get(str(t.candidate_group), []) if login not in barred]
             left, working = self.time_left(t.due_at, t.subsidiary)
@@ -461,7 +462,7 @@ class Services:
             # who may hold it: the staff of its unit and of the unit's departments, and everyone
             # holding a role named with its unit (``role@unit``), not every staff member
             places = {unit} | {c for c, u in units.items() if u.parent == unit and u.kind == "department"}
-            barred = {actor.login, *(row.excluded or "").split()}  # R6.3 not who did a step it checks
+            barred = {actor.login, *barred_logins(row.excluded)}  # R6.3 not who did a step it checks
             people = [s for s in WorkerRepo(tx).active_staff(homes=sorted(places), named=True)
                       if s.login not in barred]
         out = []
@@ -515,7 +516,7 @@ class Services:
                 f"{to!r} is neither a staff member nor a department code",
                 {"to": (f"no staff member or department {to!r}", f"没有名为“{to}”的员工或部门")},
             )
-        if target is not None and target.login in (row.excluded or "").split():
+        if target is not None and target.login in barred_logins(row.excluded):
             raise form_error(
                 f"{target.login} did an earlier step of this case that this step must be done apart from "
                 "(R6.3 two signatures, two people); hand it to someone else",
@@ -718,7 +719,7 @@ class Services:
         sheet.append(header)
 
         def when(moment: datetime | None) -> str:
-            return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment is not None else ""
+            return local_minutes(moment, zone) if moment is not None else ""
 
         for row, r in enumerate(listed, start=2):
             steps = "；".join(f"{title}（{holder}）" for title, holder, _due, _late in r.tasks)

@@ -199,8 +199,7 @@ def lane_escalation(
     if takers(own):
         return None
     holding = {login for login, _name in held.get(own, [])}
-    why = "requester" if requester is not None and requester in holding else \
-        "excluded" if holding & set(excluded) else "nobody"
+    why = "requester" if requester in holding else "excluded" if holding & set(excluded) else "nobody"
     passed = [own]
     for level_role, level_unit in resolved:
         group = f"{level_role}@{level_unit}"

@@ -23,6 +23,7 @@ from typing import Any
 from engine.errors import FormError
 from engine.permissions import Target, can, subject_of
 from engine.store import StaffRecord, TaskRecord, Tx, UnitRecord
+from engine.store.records import barred_logins
 
 __all__ = ["HandedOver", "hand_over"]
 
@@ -73,7 +74,7 @@ def hand_over(tx: Tx, rows: Iterable[TaskRecord], *, to: StaffRecord | None, uni
                     "its task",
                     {"handover": f"{to.login} is outside this subsidiary"},
                     zh=f"{to.name} 不属于案件 {row.number} 所在公司，不能接手其任务")
-            barred = to.login in (current.excluded or "").split()
+            barred = to.login in barred_logins(current.excluded)
             if barred and current.candidate_group is None:
                 raise FormError(
                     f"{to.login} did an earlier step of case {row.number} that its task {row.title!r} must "

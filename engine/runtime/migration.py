@@ -34,6 +34,7 @@ from engine.runtime.serializer import VERSION, dump_workflow, load_workflow, spe
 from engine.runtime.transition import COMPUTE, absent_name, ready_user_tasks, task_spec_id
 from engine.runtime.versions import check_may_deploy
 from engine.store.process_repo import ProcessRepo
+from engine.store.records import barred_logins
 
 if TYPE_CHECKING:
     from engine.clock import Clock
@@ -183,7 +184,7 @@ class MigrationMixin:
 def _refresh_rows(t: Transition, old_definition: ProcessDefinition) -> list[Any]:
     """The open rows of tasks the new version keeps waiting at, recomputed from its diagram: lane,
     queue, title, due, who may not take it (``not_completed_by``). A claim stays where the queue is the same
-(and its holder is not barred now); ``task.opened`` is audited again
+    and its holder is not barred now; ``task.opened`` is audited again
     only where the queue, the assignee or the due time changed (the worker reads those).
 
     A step that stays open keeps its due time when its ``due`` rule is the same in both versions (the
@@ -202,9 +203,9 @@ def _refresh_rows(t: Transition, old_definition: ProcessDefinition) -> list[Any]
         if (fresh.candidate_group, fresh.due_at, fresh.assignee, fresh.excluded) == (
                 old.candidate_group, old.due_at, old.default_assignee, old.excluded):
             del t.events[mark:]
-        barred = (fresh.excluded or "").split()  # a claim by someone the new version bars is not kept (R6.3)
+        # a claim by someone the new version bars is not kept (R6.3)
         if old.claimed_at is not None and fresh.candidate_group == old.candidate_group \
-                and old.assignee not in barred:
+                and old.assignee not in barred_logins(fresh.excluded):
             fresh = replace(fresh, assignee=old.assignee, claimed_at=old.claimed_at)
         out.append(fresh)
     return out

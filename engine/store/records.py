@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-__all__ = ["AuditRecord", "CaseRecord", "StaffRecord", "TaskRecord", "UnitRecord"]
+__all__ = ["AuditRecord", "CaseRecord", "StaffRecord", "TaskRecord", "UnitRecord", "barred_logins"]
 
 
 @dataclass(frozen=True)
@@ -102,6 +102,12 @@ class TaskRecord:
     status: str | None = None
     provisional_year: int | None = None
     excluded: str | None = None  # logins who may not take it (``not_completed_by``), separated by spaces
+
+
+def barred_logins(excluded: str | None) -> frozenset[str]:
+    """The logins an inbox row's ``excluded`` bars from its task (R6.3: they did a step its user task's
+    ``not_completed_by`` names); none for a row without."""
+    return frozenset((excluded or "").split())
 
 
 @dataclass(frozen=True)
